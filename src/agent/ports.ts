@@ -1,0 +1,43 @@
+// The ports through which the agent loop reaches the world. The loop knows
+// nothing of GitHub, git or processes: a webhook run, a local run and a test
+// each plug their own implementations in here.
+import type Anthropic from "@anthropic-ai/sdk";
+
+export interface ModelRequest {
+  system: string;
+  messages: Anthropic.MessageParam[];
+  tools: ToolDefinition[];
+  maxTokens: number;
+}
+
+export interface ModelPort {
+  /** The model id as the provider names it, recorded in the audit log. */
+  readonly model: string;
+  /** One streamed model turn, returned whole. Rejects on abort or when retries are exhausted. */
+  complete(request: ModelRequest, signal?: AbortSignal): Promise<Anthropic.Message>;
+}
+
+/** Appends events to the run's audit chain. Data is redacted by the sink. */
+export interface AuditSink {
+  record(type: string, data: Record<string, unknown>): Promise<void>;
+}
+
+export interface ToolOutcome {
+  /** What the model sees. */
+  output: string;
+  isError: boolean;
+  /** Extra facts for the audit event (exit code, duration, saved output path). */
+  details?: Record<string, unknown>;
+}
+
+/** The tool kinds the loop offers: Anthropic-defined ones and our own with JSON schemas. */
+export type ToolDefinition =
+  | Anthropic.ToolBash20250124
+  | Anthropic.ToolTextEditor20250728
+  | Anthropic.Tool;
+
+export interface Tool {
+  readonly definition: ToolDefinition;
+  /** Must not throw for bad input: it answers with an error outcome the model can act on. */
+  execute(input: unknown, signal: AbortSignal): Promise<ToolOutcome>;
+}

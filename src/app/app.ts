@@ -1,0 +1,67 @@
+// The Probot app: the durable webhook ingress, the event handlers, and the
+// replay of deliveries that were acknowledged but never handled.
+import type { ApplicationFunction, Probot } from "probot";
+import type { Logger } from "../observability/logger.ts";
+import { onIssueLabeled, type HandlerDependencies } from "./handlers/issue-labeled.ts";
+import { createWebhookIngress } from "./ingress.ts";
+
+export const WEBHOOK_PATH = "/api/github/webhooks";
+
+export interface AppOptions extends HandlerDependencies {
+  webhookSecret: string;
+}
+
+export function staminaApp(options: AppOptions): ApplicationFunction {
+  return (app, { addHandler }) => {
+    app.on("issues.labeled", onIssueLabeled(options));
+    app.onError((error) => {
+      options.log.error({ err: error }, "a webhook handler failed");
+    });
+    addHandler(
+      createWebhookIngress({
+        path: WEBHOOK_PATH,
+        secret: options.webhookSecret,
+        store: options.store,
+        log: options.log,
+        dispatch: (delivery) => dispatch(app, options, delivery),
+      }),
+    );
+    addHandler((req, res) => {
+      if (req.url !== "/healthz") return false;
+      res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+      return true;
+    });
+  };
+}
+
+/** Runs the handlers of a persisted delivery and marks it handled, whatever they did. */
+export async function dispatch(
+  probot: Probot,
+  options: { store: HandlerDependencies["store"]; log: Logger },
+  delivery: { id: string; name: string; payload: unknown },
+): Promise<void> {
+  let outcome = "ok";
+  try {
+    // The payload was verified and parsed at the ingress; Probot routes it by name.
+    await probot.receive({ id: delivery.id, name: delivery.name, payload: delivery.payload } as Parameters<
+      Probot["receive"]
+    >[0]);
+  } catch (error) {
+    outcome = `error: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500);
+    options.log.error({ err: error, deliveryId: delivery.id }, "delivery handling failed");
+  }
+  await options.store.markDeliveryHandled(delivery.id, outcome);
+}
+
+/** Hands deliveries that a crash left unhandled back to the handlers. */
+export async function replayUnhandled(
+  probot: Probot,
+  options: { store: HandlerDependencies["store"]; log: Logger },
+): Promise<number> {
+  const pending = await options.store.unhandledDeliveries();
+  for (const d of pending) {
+    options.log.info({ deliveryId: d.id, event: d.event }, "replaying an unhandled delivery");
+    await dispatch(probot, options, { id: d.id, name: d.event, payload: JSON.parse(d.payload) });
+  }
+  return pending.length;
+}

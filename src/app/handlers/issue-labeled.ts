@@ -1,0 +1,116 @@
+// issues.labeled: a writer adds the configured label; Stamina reacts 👀,
+// posts one tracking comment and queues a run. Anyone else: a log line only.
+import type { Context } from "probot";
+import type { GitHubClients } from "../../github/client.ts";
+import { isWriter } from "../../github/permissions.ts";
+import type { Logger } from "../../observability/logger.ts";
+import { CONFIG_PATH, ConfigError, parseRepoConfig, type RepoConfig } from "../../policy/config.ts";
+import { MAX_ISSUE_BODY_CHARS, sanitizeUntrusted } from "../../policy/sanitize.ts";
+import { trackingComment } from "../../runs/report.ts";
+import type { Store } from "../../runs/store.ts";
+import type { Run } from "../../runs/types.ts";
+
+export interface HandlerDependencies {
+  store: Store;
+  clients: GitHubClients;
+  log: Logger;
+  /** Told when a run was queued, so an in-process worker can claim it at once. */
+  onRunQueued?: (run: Run) => void;
+}
+
+const DEFAULT_LABEL = "stamina";
+
+export function onIssueLabeled(deps: HandlerDependencies) {
+  return async (context: Context<"issues.labeled">): Promise<void> => {
+    const { payload } = context;
+    const installationId = payload.installation?.id;
+    const where = { owner: payload.repository.owner.login, repo: payload.repository.name };
+    const log = deps.log.child({ deliveryId: context.id, ...where, issue: payload.issue.number });
+    if (installationId === undefined) {
+      log.warn("issues.labeled without an installation; ignored");
+      return;
+    }
+    if (payload.issue.pull_request) return;
+
+    const loaded = await loadConfig(context);
+    const label = loaded.ok ? loaded.config.label : loaded.label;
+    if (payload.label?.name !== label) return;
+
+    const octokit = deps.clients.forInstallation(installationId);
+    const { writer, role } = await isWriter(octokit, where, payload.sender);
+    if (!writer) {
+      log.info({ sender: payload.sender.login, role }, "label added by a sender who cannot write; ignored");
+      return;
+    }
+    const issue = { ...where, issue_number: payload.issue.number };
+    if (!loaded.ok) {
+      await octokit.rest.issues.createComment({ ...issue, body: configErrorComment(loaded.problems) });
+      log.info({ problems: loaded.problems }, "invalid repository config; no run");
+      return;
+    }
+
+    const result = await deps.store.createRun({
+      installationId,
+      owner: where.owner,
+      repo: where.repo,
+      issueNumber: payload.issue.number,
+      issueTitle: sanitizeUntrusted(payload.issue.title, 256),
+      issueBody: sanitizeUntrusted(payload.issue.body, MAX_ISSUE_BODY_CHARS),
+      requestedBy: payload.sender.login,
+      deliveryId: context.id,
+      config: loaded.config,
+    });
+    if (!result.created) {
+      log.info({ activeRun: result.active.id }, "the issue already has an active run; no second run");
+      return;
+    }
+    const run = result.run;
+    const audit = (type: string, data: Record<string, unknown>) =>
+      deps.store.appendAudit(run.id, [{ type, data }]);
+    await audit("run.queued", { deliveryId: context.id, requestedBy: run.requestedBy, role, label });
+    deps.onRunQueued?.(run);
+
+    await octokit.rest.reactions.createForIssue({ ...issue, content: "eyes" });
+    await audit("github.write", { op: "reaction.create", content: "eyes" });
+    const { data: comment } = await octokit.rest.issues.createComment({
+      ...issue,
+      body: trackingComment(run, { kind: "queued" }),
+    });
+    await deps.store.updateRun(run.id, { trackingCommentId: comment.id });
+    await audit("github.write", { op: "comment.create", commentId: comment.id });
+    log.info({ runId: run.id }, "run queued");
+  };
+}
+
+type Loaded = { ok: true; config: RepoConfig } | { ok: false; label: string; problems: string[] };
+
+async function loadConfig(context: Context<"issues.labeled">): Promise<Loaded> {
+  let raw: unknown;
+  try {
+    raw = await context.config("stamina.yml");
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    return { ok: false, label: DEFAULT_LABEL, problems: [`the file is not valid YAML: ${reason}`] };
+  }
+  try {
+    return { ok: true, config: parseRepoConfig(raw) };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const label = isRecord(raw) && typeof raw.label === "string" ? raw.label.trim() : DEFAULT_LABEL;
+    return { ok: false, label, problems: error.problems };
+  }
+}
+
+function configErrorComment(problems: string[]): string {
+  return [
+    `⚠️ Stamina did not start: \`${CONFIG_PATH}\` on the default branch is not valid.`,
+    "",
+    ...problems.map((p) => `- ${p}`),
+    "",
+    "Fix the file on the default branch, then add the label again.",
+  ].join("\n");
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,70 @@
+// Installation-authenticated Octokit clients (REST, with Octokit's retry and
+// throttling), one per installation, so app auth can cache each token until
+// shortly before it expires.
+import { createAppAuth } from "@octokit/auth-app";
+import { retry } from "@octokit/plugin-retry";
+import { throttling } from "@octokit/plugin-throttling";
+import { Octokit } from "@octokit/rest";
+import type { Logger } from "../observability/logger.ts";
+
+export const StaminaOctokit = Octokit.plugin(retry, throttling);
+export type InstallationOctokit = InstanceType<typeof StaminaOctokit>;
+
+export interface GitHubClientOptions {
+  appId: number;
+  privateKey: string;
+  baseUrl: string;
+  log: Logger;
+  /** Off in tests, where a retried request would hide what the fake answered. */
+  retries?: boolean;
+}
+
+export interface GitHubClients {
+  forInstallation(installationId: number): InstallationOctokit;
+  installationToken(installationId: number): Promise<string>;
+}
+
+export function createGitHubClients(options: GitHubClientOptions): GitHubClients {
+  const cache = new Map<number, InstallationOctokit>();
+  const retries = options.retries ?? true;
+  const forInstallation = (installationId: number): InstallationOctokit => {
+    let octokit = cache.get(installationId);
+    if (!octokit) {
+      octokit = new StaminaOctokit({
+        baseUrl: options.baseUrl,
+        authStrategy: createAppAuth,
+        auth: { appId: options.appId, privateKey: options.privateKey, installationId },
+        userAgent: "stamina",
+        log: {
+          debug: () => undefined,
+          info: () => undefined,
+          warn: (msg: string) => options.log.warn({ installationId }, msg),
+          error: (msg: string) => options.log.error({ installationId }, msg),
+        },
+        retry: { enabled: retries },
+        throttle: {
+          enabled: retries,
+          onRateLimit: (retryAfter, req, _octokit, retryCount) => {
+            options.log.warn({ retryAfter, url: req.url }, "GitHub rate limit hit");
+            return retryCount < 3;
+          },
+          onSecondaryRateLimit: (retryAfter, req, _octokit, retryCount) => {
+            options.log.warn({ retryAfter, url: req.url }, "GitHub secondary rate limit hit");
+            return retryCount < 3;
+          },
+        },
+      });
+      cache.set(installationId, octokit);
+    }
+    return octokit;
+  };
+  return {
+    forInstallation,
+    async installationToken(installationId) {
+      const auth = (await forInstallation(installationId).auth({ type: "installation" })) as {
+        token: string;
+      };
+      return auth.token;
+    },
+  };
+}

@@ -1,0 +1,202 @@
+// Process entry and CLI: `stamina serve | worker | all | audit verify FILE |
+// audit export RUN_ID`. Reads the settings, wires the layers, handles signals.
+import { existsSync } from "node:fs";
+import { writeFile, readFile } from "node:fs/promises";
+import { Probot, ProbotOctokit, run as runProbotSetup } from "probot";
+import { createRedactor } from "./observability/redact.ts";
+import { createLogger, type Logger } from "./observability/logger.ts";
+import { readSettings, requireAppSettings, SettingsError, type Settings } from "./settings.ts";
+import { openStore } from "./runs/open-store.ts";
+import { createGitHubClients } from "./github/client.ts";
+import { createGitHubPort } from "./github/port.ts";
+import { createStaminaServer, listen } from "./app/server.ts";
+import { replayUnhandled } from "./app/app.ts";
+import { Worker } from "./runs/worker.ts";
+import { executeRun } from "./runs/execute-run.ts";
+import { createAnthropicModel } from "./model/anthropic.ts";
+import { createSandbox } from "./workspace/sandbox.ts";
+import { parseJsonl, toJsonl, verifyChain } from "./audit/verify.ts";
+import type { Store } from "./runs/store.ts";
+
+const USAGE = `usage: stamina <command>
+
+  all                 webhooks and a worker in one process (what \`npm start\` runs)
+  serve               the webhook server only
+  worker              a worker only (shares the database with \`serve\`)
+  audit verify FILE   check an exported audit log's hash chain
+  audit export RUN_ID [FILE]   write a run's audit log as JSONL (stdout without FILE)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command = "all", ...args] = argv;
+  switch (command) {
+    case "all":
+    case "serve":
+    case "worker":
+      return start(command);
+    case "audit":
+      return audit(args);
+    case "help":
+    case "--help":
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      process.stderr.write(`unknown command: ${command}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+async function start(mode: "all" | "serve" | "worker"): Promise<number> {
+  if (existsSync(".env")) process.loadEnvFile(".env");
+  const settings = readSettings();
+  if (settings.appId === undefined && mode !== "worker") {
+    // First start: Probot's setup page registers the app from app.yml and writes .env.
+    process.env.NO_SMEE_SETUP ??= "true";
+    await runProbotSetup(() => undefined);
+    return new Promise<number>(() => undefined);
+  }
+  const secrets = requireAppSettings(settings);
+  const redactor = createRedactor([secrets.privateKey, secrets.webhookSecret, secrets.anthropicApiKey]);
+  const log = createLogger({ level: settings.logLevel, redactor });
+  const store = await openStore({ sqlitePath: settings.sqlitePath, redactor });
+  const clients = createGitHubClients({
+    appId: secrets.appId,
+    privateKey: secrets.privateKey,
+    baseUrl: settings.githubApiUrl,
+    log,
+  });
+  const stops: Array<() => Promise<void>> = [];
+  let worker: Worker | undefined;
+
+  if (mode !== "serve") {
+    worker = startWorker(settings, secrets.anthropicApiKey, store, clients, redactor, log);
+    stops.push(() => worker!.stop());
+  }
+  if (mode !== "worker") {
+    const probot = new Probot({
+      appId: secrets.appId,
+      privateKey: secrets.privateKey,
+      secret: secrets.webhookSecret,
+      baseUrl: settings.githubApiUrl,
+      log: log.child({ name: "probot" }),
+      Octokit: ProbotOctokit,
+    });
+    const server = await createStaminaServer(probot, {
+      store,
+      clients,
+      log,
+      webhookSecret: secrets.webhookSecret,
+      onRunQueued: () => worker?.wake(),
+    });
+    await replayUnhandled(probot, { store, log });
+    const port = await listen(server, settings.port, settings.host);
+    log.info({ port, mode }, `Stamina is listening on http://${settings.host}:${port}`);
+    stops.unshift(() => new Promise((resolve) => server.close(() => resolve())));
+  }
+
+  return new Promise<number>((resolve) => {
+    const shutdown = (signal: string) => {
+      log.info({ signal }, "shutting down");
+      void (async () => {
+        for (const stop of stops) await stop();
+        await store.close();
+        resolve(0);
+      })();
+    };
+    process.once("SIGTERM", shutdown);
+    process.once("SIGINT", shutdown);
+  });
+}
+
+function startWorker(
+  settings: Settings,
+  anthropicApiKey: string,
+  store: Store,
+  clients: ReturnType<typeof createGitHubClients>,
+  redactor: ReturnType<typeof createRedactor>,
+  log: Logger,
+): Worker {
+  const sandbox = createSandbox({ kind: settings.sandbox });
+  if (sandbox.kind !== "bubblewrap") {
+    log.warn("bubblewrap is not available: commands run without a filesystem or network sandbox");
+  }
+  const port = createGitHubPort(clients, settings.githubGitUrl);
+  const github = {
+    ...port,
+    // Each fresh token joins the redactor, so it can appear in no log line or audit event.
+    gitToken: async (installationId: number) => {
+      const token = await port.gitToken(installationId);
+      redactor.addSecret(token);
+      return token;
+    },
+  };
+  const worker = new Worker({
+    store,
+    workerId: settings.workerId,
+    concurrency: settings.workerConcurrency,
+    leaseMs: settings.leaseMs,
+    pollMs: settings.pollMs,
+    log,
+    execute: (run, signal) =>
+      executeRun(
+        run,
+        {
+          store,
+          github,
+          sandbox,
+          log,
+          dataDir: settings.dataDir,
+          commandTimeoutMs: settings.commandTimeoutMs,
+          maxTokens: settings.maxTokens,
+          createModel: (model) =>
+            createAnthropicModel({ apiKey: anthropicApiKey, baseURL: settings.anthropicBaseUrl, model }),
+        },
+        signal,
+      ),
+  });
+  worker.start();
+  return worker;
+}
+
+async function audit(args: string[]): Promise<number> {
+  const [sub, target, out] = args;
+  if (sub === "verify" && target) {
+    const result = verifyChain(parseJsonl(await readFile(target, "utf8")));
+    if (result.ok) {
+      process.stdout.write(`ok: ${result.count} events, head ${result.head}\n`);
+      return 0;
+    }
+    process.stderr.write(`invalid: event ${result.seq}: ${result.reason}\n`);
+    return 1;
+  }
+  if (sub === "export" && target) {
+    const settings = readSettings();
+    const store = await openStore({ sqlitePath: settings.sqlitePath, redactor: createRedactor() });
+    try {
+      const events = await store.auditEvents(target);
+      if (events.length === 0) {
+        process.stderr.write(`no audit events for run ${target} in ${settings.sqlitePath}\n`);
+        return 1;
+      }
+      if (out) await writeFile(out, toJsonl(events));
+      else process.stdout.write(toJsonl(events));
+      return 0;
+    } finally {
+      await store.close();
+    }
+  }
+  process.stderr.write(USAGE);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof SettingsError) {
+      process.stderr.write(`stamina: ${error.message}\n`);
+      process.exit(78);
+    }
+    process.stderr.write(`stamina: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

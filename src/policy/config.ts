@@ -1,0 +1,90 @@
+// The repository config, `.github/stamina.yml`: one zod schema with defaults,
+// and an error that names the key and the problem in words a maintainer can act on.
+import { z } from "zod";
+
+export const CONFIG_PATH = ".github/stamina.yml";
+/** The newest Sonnet the installed SDK lists; a repository may choose another. */
+export const DEFAULT_MODEL = "claude-sonnet-5-5";
+
+const command = z
+  .string({ error: "must be a command line (text)" })
+  .trim()
+  .min(1, { error: "must not be empty" })
+  .max(2_000, { error: "is longer than 2,000 characters" });
+
+const commandList = z
+  .union([command, z.array(command)], { error: "must be a command or a list of commands" })
+  .transform((v) => (Array.isArray(v) ? v : [v]));
+
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "is not a valid environment variable name" });
+
+export const repoConfigSchema = z
+  .strictObject(
+    {
+      label: z
+        .string({ error: "must be the name of a label (text)" })
+        .trim()
+        .min(1, { error: "must not be empty" })
+        .max(50, { error: "is longer than GitHub's 50-character label limit" })
+        .default("stamina"),
+      model: z
+        .string({ error: "must be a model id such as claude-sonnet-5-5" })
+        .trim()
+        .min(1, { error: "must not be empty" })
+        .default(DEFAULT_MODEL),
+      setup: commandList.default([]),
+      test: command.nullable().default(null),
+      budget: z
+        .strictObject(
+          {
+            steps: z.coerce
+              .number({ error: "must be a whole number" })
+              .int({ error: "must be a whole number" })
+              .min(1, { error: "must be at least 1" })
+              .max(10_000, { error: "must be at most 10,000" })
+              .default(50),
+          },
+          { error: "must be a mapping such as `steps: 50`" },
+        )
+        .default({ steps: 50 }),
+      env: z
+        .record(envName, z.string({ error: "must be text" }), {
+          error: "must be a mapping of NAME: value",
+        })
+        .default({}),
+      // Consumed by Probot's config loader (org defaults); kept here so it is not "unknown".
+      _extends: z.string().optional(),
+    },
+    { error: "must be a YAML mapping of settings" },
+  )
+  .transform(({ _extends: _ignored, ...config }) => config);
+
+export type RepoConfig = z.output<typeof repoConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`${CONFIG_PATH} is not valid: ${problems.join("; ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses raw config (YAML already read) or throws a ConfigError listing every problem. */
+export function parseRepoConfig(raw: unknown): RepoConfig {
+  const result = repoConfigSchema.safeParse(raw ?? {});
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues.map(describeIssue));
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys") {
+    const where = issue.path.length > 0 ? ` in \`${issue.path.join(".")}\`` : "";
+    const keys = issue.keys.map((k) => `\`${k}\``).join(", ");
+    return `unknown key${issue.keys.length > 1 ? "s" : ""} ${keys}${where}`;
+  }
+  if (issue.path.length === 0) return `the file ${issue.message}`;
+  const key = `\`${issue.path.join(".")}\``;
+  if (issue.code === "invalid_key") return `${key} is not a valid environment variable name`;
+  return `${key} ${issue.message}`;
+}

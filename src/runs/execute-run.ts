@@ -1,0 +1,304 @@
+// One run from claim to pull request: workspace, setup, agent, harness-run
+// verification, commit with the audit trailer, push, pull request, and the
+// tracking comment. Every step leaves an audit event.
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { runAgent, clip, type AgentResult } from "../agent/loop.ts";
+import type { AuditSink, ModelPort } from "../agent/ports.ts";
+import { renderPrompt } from "../agent/prompts.ts";
+import { createBashTool } from "../agent/tools/bash.ts";
+import { createEditorTool } from "../agent/tools/editor.ts";
+import type { Logger } from "../observability/logger.ts";
+import {
+  branchSlug,
+  cloneRepository,
+  commitAll,
+  createBranch,
+  currentHead,
+  push,
+} from "../workspace/git.ts";
+import { commandEnvironment, type Sandbox } from "../workspace/sandbox.ts";
+import type { GitHubPort, RepoRef } from "./ports.ts";
+import { pullRequestBody, trackingComment, type Stage, type Verification } from "./report.ts";
+import type { RunState } from "./schema.ts";
+import type { Store } from "./store.ts";
+import type { Run } from "./types.ts";
+import { STAMINA_VERSION } from "../version.ts";
+
+export interface RunDependencies {
+  store: Store;
+  github: GitHubPort;
+  sandbox: Sandbox;
+  createModel: (modelId: string) => ModelPort;
+  dataDir: string;
+  commandTimeoutMs: number;
+  maxTokens: number;
+  log: Logger;
+}
+
+/** A failure whose message is written for the maintainer reading the issue. */
+export class RunFailure extends Error {
+  constructor(
+    message: string,
+    readonly state: RunState = "failed",
+  ) {
+    super(message);
+    this.name = "RunFailure";
+  }
+}
+
+const BOT = { name: "stamina[bot]", email: "stamina[bot]@users.noreply.github.com" };
+const OUTPUT_TAIL = 3_000;
+
+export async function executeRun(claimed: Run, deps: RunDependencies, signal: AbortSignal): Promise<Run> {
+  const { store, github, log } = deps;
+  const ref: RepoRef = { installationId: claimed.installationId, owner: claimed.owner, repo: claimed.repo };
+  const audit: AuditSink = {
+    record: async (type, data) => {
+      await store.appendAudit(claimed.id, [{ type, data }]);
+    },
+  };
+  let run = claimed;
+  const say = async (stage: Stage) => {
+    run = await store.mustGetRun(run.id);
+    const body = trackingComment(run, stage);
+    if (run.trackingCommentId === null) {
+      const { id } = await github.createComment(ref, run.issueNumber, body);
+      run = await store.updateRun(run.id, { trackingCommentId: id });
+      await audit.record("github.write", { op: "comment.create", commentId: id });
+    } else {
+      await github.updateComment(ref, run.trackingCommentId, body);
+      await audit.record("github.write", { op: "comment.update", commentId: run.trackingCommentId });
+    }
+  };
+
+  try {
+    await audit.record("run.claimed", { attempt: run.attempts, version: STAMINA_VERSION });
+    const dirs = await runDirectories(deps.dataDir, run.id, run.attempts);
+    const token = () => github.gitToken(run.installationId);
+    const url = github.cloneUrl(run.owner, run.repo);
+
+    const base = await github.defaultBranch(ref);
+    await cloneRepository({ url, dir: dirs.worktree, token, branch: base });
+    const baseSha = await currentHead(dirs.worktree);
+    await audit.record("git.clone", { url, branch: base, sha: baseSha });
+    const branch = branchSlug(run.issueNumber, run.issueTitle);
+    await createBranch(dirs.worktree, branch);
+    run = await store.updateRun(run.id, { state: "running", branch, baseSha });
+    await audit.record("git.branch", { branch, base: baseSha });
+    await say({ kind: "working" });
+
+    const env = commandEnvironment({ home: dirs.home, tmpdir: dirs.tmp, extra: run.config.env });
+    for (const command of run.config.setup) {
+      const result = await runCommand(deps, audit, dirs, env, command, true, signal, "setup");
+      if (result.exitCode !== 0) {
+        throw new RunFailure(
+          `the setup command \`${command}\` ${result.timedOut ? "timed out" : `exited with code ${String(result.exitCode)}`}.`,
+        );
+      }
+    }
+
+    const agent = await runAgentPhase(run, deps, audit, dirs, env, signal);
+    run = await store.updateRun(run.id, { stepsUsed: agent.steps });
+    if (agent.stop === "aborted") throw new RunFailure("the run was cancelled.", "cancelled");
+    if (agent.stop === "refusal") throw new RunFailure("the model declined to work on this issue.");
+    if (agent.stop === "context_window_exceeded") {
+      throw new RunFailure("the conversation outgrew the model's context window.");
+    }
+
+    run = await store.updateRun(run.id, { state: "finishing" });
+    const verification = await verify(run, deps, audit, dirs, env, signal);
+    const headHash = await store.auditHead(run.id);
+    const sha = await commitAll(dirs.worktree, {
+      message: commitMessage(run, headHash ?? ""),
+      author: BOT,
+    });
+    if (sha === null) throw new RunFailure("the agent finished without changing any file.");
+    await audit.record("git.commit", { sha, auditHead: headHash });
+    await push(dirs.worktree, { url, branch, token });
+    run = await store.updateRun(run.id, { headSha: sha });
+    await audit.record("git.push", { branch, sha });
+
+    const stopNote =
+      agent.stop === "step_limit"
+        ? `Stamina used its whole step budget (${run.config.budget.steps} steps) before it finished; this is the work so far.`
+        : null;
+    const draft = !verification.passed || stopNote !== null;
+    const pr = await github.openPullRequest(ref, {
+      title: run.issueTitle,
+      head: branch,
+      base,
+      draft,
+      body: pullRequestBody({
+        run,
+        summary: agent.summary,
+        verification,
+        stopNote,
+        events: await store.auditEvents(run.id),
+      }),
+    });
+    run = await store.updateRun(run.id, { pullNumber: pr.number, pullUrl: pr.url });
+    await audit.record("github.write", { op: pr.created ? "pull.create" : "pull.found", number: pr.number, draft });
+    await say({ kind: "opened", pullUrl: pr.url, verified: !draft });
+
+    const state: RunState = agent.stop === "step_limit" ? "out_of_budget" : "succeeded";
+    const outcome = draft ? "pull request opened as a draft" : "pull request opened, verification passed";
+    await audit.record("run.finished", { state, outcome });
+    return await store.finishRun(run.id, state, outcome);
+  } catch (error) {
+    const failure = asFailure(error);
+    log.error({ err: error, runId: run.id }, "run failed");
+    await audit.record("run.finished", { state: failure.state, outcome: failure.message }).catch((e: unknown) => {
+      log.error({ err: e, runId: run.id }, "could not record the end of the run");
+    });
+    await say({ kind: "failed", reason: failure.message }).catch((e: unknown) => {
+      log.error({ err: e, runId: run.id }, "could not update the tracking comment");
+    });
+    return store.finishRun(run.id, failure.state, failure.message);
+  }
+}
+
+async function runAgentPhase(
+  run: Run,
+  deps: RunDependencies,
+  audit: AuditSink,
+  dirs: RunDirectories,
+  env: Record<string, string>,
+  signal: AbortSignal,
+): Promise<AgentResult> {
+  const model = deps.createModel(run.config.model);
+  const repository = `${run.owner}/${run.repo}`;
+  const system = renderPrompt("system", {
+    repository,
+    workspace: dirs.worktree,
+    test_command: run.config.test ? `\`${run.config.test}\`` : "the project's usual test command",
+  });
+  const task = renderPrompt("task", {
+    repository,
+    issue_number: String(run.issueNumber),
+    issue_title: run.issueTitle,
+    issue_body: run.issueBody,
+  });
+  await audit.record("agent.start", {
+    model: model.model,
+    maxSteps: run.config.budget.steps,
+    prompts: { system: system.templateHash, task: task.templateHash },
+    config: run.config,
+  });
+  const result = await runAgent({
+    model,
+    audit,
+    signal,
+    system: system.text,
+    task: task.text,
+    maxSteps: run.config.budget.steps,
+    maxTokens: deps.maxTokens,
+    tools: [
+      createBashTool({
+        sandbox: deps.sandbox,
+        worktree: dirs.worktree,
+        env,
+        outputDir: dirs.outputs,
+        timeoutMs: deps.commandTimeoutMs,
+      }),
+      createEditorTool(dirs.worktree),
+    ],
+    onStep: async (step) => {
+      await deps.store.updateRun(run.id, { stepsUsed: step });
+    },
+  });
+  await audit.record("agent.stop", { stop: result.stop, steps: result.steps, usage: result.usage });
+  return result;
+}
+
+async function verify(
+  run: Run,
+  deps: RunDependencies,
+  audit: AuditSink,
+  dirs: RunDirectories,
+  env: Record<string, string>,
+  signal: AbortSignal,
+): Promise<Verification> {
+  const command = run.config.test;
+  if (command === null) {
+    await audit.record("verify.skipped", { reason: "no test command configured" });
+    return { command: null, passed: false, exitCode: null, output: "" };
+  }
+  const result = await runCommand(deps, audit, dirs, env, command, false, signal, "verify");
+  const verification: Verification = {
+    command,
+    passed: result.exitCode === 0 && !result.timedOut,
+    exitCode: result.exitCode,
+    output: result.output.slice(-OUTPUT_TAIL),
+  };
+  await audit.record("verify.result", { command, passed: verification.passed, exitCode: result.exitCode });
+  return verification;
+}
+
+async function runCommand(
+  deps: RunDependencies,
+  audit: AuditSink,
+  dirs: RunDirectories,
+  env: Record<string, string>,
+  command: string,
+  network: boolean,
+  signal: AbortSignal,
+  purpose: "setup" | "verify",
+) {
+  const result = await deps.sandbox.run({
+    command,
+    cwd: dirs.worktree,
+    env,
+    network,
+    timeoutMs: deps.commandTimeoutMs,
+    outputDir: dirs.outputs,
+    signal,
+  });
+  await audit.record("command", {
+    purpose,
+    command,
+    exitCode: result.exitCode,
+    timedOut: result.timedOut,
+    durationMs: result.durationMs,
+    output: clip(result.output, 4_000),
+  });
+  if (result.aborted) throw new RunFailure("the run was cancelled.", "cancelled");
+  return result;
+}
+
+interface RunDirectories {
+  worktree: string;
+  home: string;
+  tmp: string;
+  outputs: string;
+}
+
+/** The run's own folder, outside the worktree: never committed, never pushed. */
+async function runDirectories(dataDir: string, runId: string, attempt: number): Promise<RunDirectories> {
+  const root = join(dataDir, "runs", runId, `attempt-${attempt}`);
+  const dirs = {
+    worktree: join(root, "worktree"),
+    home: join(root, "home"),
+    tmp: join(root, "tmp"),
+    outputs: join(root, "outputs"),
+  };
+  await Promise.all([dirs.home, dirs.tmp, dirs.outputs].map((d) => mkdir(d, { recursive: true })));
+  return dirs;
+}
+
+function commitMessage(run: Run, auditHead: string): string {
+  const title = run.issueTitle.replace(/\s+/g, " ").trim().slice(0, 60);
+  return [
+    `${title} (#${run.issueNumber})`,
+    "",
+    `Stamina's change for issue #${run.issueNumber}, asked for by @${run.requestedBy}.`,
+    "",
+    `Stamina-Audit: ${auditHead}`,
+  ].join("\n");
+}
+
+function asFailure(error: unknown): RunFailure {
+  if (error instanceof RunFailure) return error;
+  // Anything else is our fault or a service's, and its raw text may not suit a public comment.
+  return new RunFailure("an internal error stopped the run; the maintainers of this Stamina installation can see it in the logs.");
+}

@@ -1,0 +1,25 @@
+// Brings a database up to the current schema. Migrations are listed here in
+// order (no directory scanning), so a bundled or compiled app finds them all.
+import { Migrator, type Kysely, type Migration } from "kysely";
+import { initial } from "./migrations/001-initial.ts";
+
+const migrations: Record<string, Migration> = {
+  "001-initial": initial,
+};
+
+export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: () => Promise.resolve(migrations) },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === "Error");
+  if (error !== undefined || failed) {
+    const name = failed?.migrationName ?? "unknown";
+    throw new Error(`Database migration ${name} failed: ${describe(error)}`, { cause: error });
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,85 @@
+// The database tables as Kysely sees them. One definition for every engine;
+// JSON columns are stored as text and parsed at the store's edge.
+import type { ColumnType, Generated } from "kysely";
+
+export const RUN_STATES = [
+  "queued",
+  "preparing",
+  "running",
+  "awaiting_approval",
+  "awaiting_reply",
+  "finishing",
+  "succeeded",
+  "failed",
+  "cancelled",
+  "out_of_budget",
+] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+export const TERMINAL_STATES: readonly RunState[] = [
+  "succeeded",
+  "failed",
+  "cancelled",
+  "out_of_budget",
+];
+
+export interface DeliveriesTable {
+  id: string;
+  event: string;
+  action: string | null;
+  installation_id: number | null;
+  payload: string;
+  received_at: string;
+  handled_at: string | null;
+  outcome: string | null;
+}
+
+export interface RunsTable {
+  id: string;
+  installation_id: number;
+  owner: string;
+  repo: string;
+  issue_number: number;
+  issue_title: string;
+  issue_body: string;
+  requested_by: string;
+  delivery_id: string;
+  state: RunState;
+  /** Non-null while the run is active: the partial unique index keeps one active run per issue. */
+  active_key: string | null;
+  config: string;
+  branch: string | null;
+  tracking_comment_id: number | null;
+  pull_number: number | null;
+  pull_url: string | null;
+  base_sha: string | null;
+  head_sha: string | null;
+  steps_used: number;
+  outcome: string | null;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+export interface AuditEventsTable {
+  run_id: string;
+  seq: number;
+  ts: string;
+  type: string;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface MigrationsLedger {
+  id: Generated<number>;
+}
+
+export interface Database {
+  deliveries: DeliveriesTable;
+  runs: RunsTable;
+  audit_events: AuditEventsTable;
+}

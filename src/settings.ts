@@ -1,0 +1,141 @@
+// The process's settings, read once from the environment and validated, so a
+// wrong value stops start-up with a sentence that names the variable.
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { resolve } from "node:path";
+import { z } from "zod";
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const envSchema = z.object({
+  APP_ID: z.coerce.number().int().positive().optional(),
+  PRIVATE_KEY: z.string().optional(),
+  PRIVATE_KEY_PATH: z.string().optional(),
+  WEBHOOK_SECRET: z.string().optional(),
+  GHE_HOST: z.string().optional(),
+  GHE_PROTOCOL: z.enum(["http", "https"]).default("https"),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
+  HOST: z.string().default("0.0.0.0"),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  ANTHROPIC_API_KEY: z.string().optional(),
+  ANTHROPIC_BASE_URL: z.string().url().optional(),
+  DATABASE_URL: z.string().optional(),
+  STAMINA_DATA_DIR: z.string().default("./data"),
+  STAMINA_WORKER_ID: z.string().optional(),
+  STAMINA_WORKER_CONCURRENCY: positiveInt(2),
+  STAMINA_LEASE_SECONDS: positiveInt(120),
+  STAMINA_POLL_MS: positiveInt(1000),
+  STAMINA_COMMAND_TIMEOUT_SECONDS: positiveInt(600),
+  STAMINA_SANDBOX: z.enum(["auto", "bubblewrap", "process"]).default("auto"),
+  STAMINA_MAX_TOKENS: positiveInt(16_000),
+});
+
+export interface Settings {
+  appId: number | undefined;
+  privateKey: string | undefined;
+  webhookSecret: string | undefined;
+  /** REST base URL, e.g. https://api.github.com or http://ghe.local/api/v3. */
+  githubApiUrl: string;
+  /** Where `owner/repo.git` lives for git over HTTPS. */
+  githubGitUrl: string;
+  logLevel: z.output<typeof envSchema>["LOG_LEVEL"];
+  host: string;
+  port: number;
+  anthropicApiKey: string | undefined;
+  anthropicBaseUrl: string | undefined;
+  dataDir: string;
+  sqlitePath: string;
+  workerId: string;
+  workerConcurrency: number;
+  leaseMs: number;
+  pollMs: number;
+  commandTimeoutMs: number;
+  sandbox: "auto" | "bubblewrap" | "process";
+  maxTokens: number;
+}
+
+export class SettingsError extends Error {
+  override name = "SettingsError";
+}
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  // An empty value (`APP_ID=` in .env) means unset, as it does for Probot.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new SettingsError(`Invalid environment: ${problems.join("; ")}`);
+  }
+  const e = parsed.data;
+  if (e.DATABASE_URL && !e.DATABASE_URL.startsWith("sqlite:")) {
+    throw new SettingsError(
+      "DATABASE_URL: only SQLite is supported in this version (sqlite:PATH); unset it to use " +
+        `${e.STAMINA_DATA_DIR}/stamina.db`,
+    );
+  }
+  const dataDir = resolve(e.STAMINA_DATA_DIR);
+  const webBase = e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}` : "https://github.com";
+  return {
+    appId: e.APP_ID,
+    privateKey: readPrivateKey(e.PRIVATE_KEY, e.PRIVATE_KEY_PATH),
+    webhookSecret: e.WEBHOOK_SECRET,
+    githubApiUrl: e.GHE_HOST ? `${webBase}/api/v3` : "https://api.github.com",
+    githubGitUrl: webBase,
+    logLevel: e.LOG_LEVEL,
+    host: e.HOST,
+    port: e.PORT,
+    anthropicApiKey: e.ANTHROPIC_API_KEY,
+    anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
+    dataDir,
+    sqlitePath: e.DATABASE_URL
+      ? resolve(e.DATABASE_URL.slice("sqlite:".length))
+      : resolve(dataDir, "stamina.db"),
+    workerId: e.STAMINA_WORKER_ID ?? `${hostname()}-${process.pid}`,
+    workerConcurrency: e.STAMINA_WORKER_CONCURRENCY,
+    leaseMs: e.STAMINA_LEASE_SECONDS * 1000,
+    pollMs: e.STAMINA_POLL_MS,
+    commandTimeoutMs: e.STAMINA_COMMAND_TIMEOUT_SECONDS * 1000,
+    sandbox: e.STAMINA_SANDBOX,
+    maxTokens: e.STAMINA_MAX_TOKENS,
+  };
+}
+
+/** Settings a running app needs; start-up fails with this message when one is missing. */
+export interface AppSecrets {
+  appId: number;
+  privateKey: string;
+  webhookSecret: string;
+  anthropicApiKey: string;
+}
+
+export function requireAppSettings(s: Settings): AppSecrets {
+  const missing: string[] = [];
+  if (s.appId === undefined) missing.push("APP_ID");
+  if (s.privateKey === undefined) missing.push("PRIVATE_KEY or PRIVATE_KEY_PATH");
+  if (s.webhookSecret === undefined) missing.push("WEBHOOK_SECRET");
+  if (s.anthropicApiKey === undefined) missing.push("ANTHROPIC_API_KEY");
+  if (
+    s.appId === undefined ||
+    s.privateKey === undefined ||
+    s.webhookSecret === undefined ||
+    s.anthropicApiKey === undefined
+  ) {
+    throw new SettingsError(`Missing settings: ${missing.join(", ")} (see .env.example)`);
+  }
+  return {
+    appId: s.appId,
+    privateKey: s.privateKey,
+    webhookSecret: s.webhookSecret,
+    anthropicApiKey: s.anthropicApiKey,
+  };
+}
+
+function readPrivateKey(inline: string | undefined, path: string | undefined): string | undefined {
+  if (inline) return inline.includes("\\n") ? inline.replace(/\\n/g, "\n") : inline;
+  if (!path) return undefined;
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw new SettingsError(`PRIVATE_KEY_PATH: cannot read ${path}`, { cause: error });
+  }
+}

@@ -1,0 +1,216 @@
+// End to end, on real processes: the app started as `npm start` starts it,
+// the fake GitHub (REST, git over HTTP, expiring tokens) and the scripted model
+// on loopback; a signed issues.labeled webhook in, a pull request out.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeGitHub, type FakeGitHub } from "../support/fake-github/index.ts";
+import { reply, startModelServer, text, toolUse, type ModelServer } from "../support/model-server/index.ts";
+import { examplePayload, postWebhook, waitFor } from "../support/webhooks.ts";
+
+const keys = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
+const WEBHOOK_SECRET = "e2e-webhook-secret-0123456789";
+const ANTHROPIC_KEY = "sk-ant-e2e-key-0123456789abcdef";
+const OWNER = "octo-org";
+const REPO = "greeter";
+
+const FILES = {
+  "greet.js": "export function greet(name) {\n  return `Hello ${name}`;\n}\n",
+  "test.js": [
+    'import assert from "node:assert/strict";',
+    'import { greet } from "./greet.js";',
+    'assert.equal(greet("Ada"), "Hello, Ada!");',
+    'console.log("greet ok");',
+    "",
+  ].join("\n"),
+  "package.json": JSON.stringify({ name: "greeter", type: "module", private: true }, null, 2),
+  ".github/stamina.yml": "test: node test.js\nbudget:\n  steps: 8\n",
+};
+
+interface LabeledPayload {
+  issue: { number: number; title: string; body: string };
+  label: { name: string };
+  sender: { login: string };
+  repository: { name: string; full_name: string; owner: { login: string } };
+}
+
+describe("a labelled issue becomes a pull request", () => {
+  let github: FakeGitHub;
+  let model: ModelServer;
+  let app: ChildProcess;
+  let dir: string;
+  let logs = "";
+  let webhookUrl = "";
+  let bare = "";
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "stamina-e2e-"));
+    github = await startFakeGitHub({ appId: 1, appPublicKeyPem: keys.publicKey });
+    github.addInstallation(1, OWNER);
+    ({ barePath: bare } = await github.createRepository({
+      owner: OWNER,
+      name: REPO,
+      files: FILES,
+      installationId: 1,
+    }));
+    github.setPermission(OWNER, REPO, "maintainer", "write");
+    model = await startModelServer(
+      [
+        reply(text("Let me look at the environment first."), toolUse("bash", { command: "env" })),
+        reply(
+          toolUse("str_replace_based_edit_tool", {
+            command: "str_replace",
+            path: "greet.js",
+            old_str: "`Hello ${name}`",
+            new_str: "`Hello, ${name}!`",
+          }),
+        ),
+        reply(toolUse("bash", { command: "node test.js" })),
+        reply(text("Added the comma and the exclamation mark the issue asks for.")),
+      ],
+      { apiKey: ANTHROPIC_KEY },
+    );
+    app = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "all"], {
+      cwd: process.cwd(),
+      env: {
+        PATH: process.env.PATH,
+        HOME: dir,
+        APP_ID: "1",
+        PRIVATE_KEY: keys.privateKey,
+        WEBHOOK_SECRET,
+        GHE_HOST: github.host,
+        GHE_PROTOCOL: "http",
+        ANTHROPIC_API_KEY: ANTHROPIC_KEY,
+        ANTHROPIC_BASE_URL: model.url,
+        STAMINA_DATA_DIR: join(dir, "data"),
+        HOST: "127.0.0.1",
+        PORT: "0",
+        LOG_LEVEL: "debug",
+        STAMINA_POLL_MS: "200",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    app.stdout!.on("data", (chunk: Buffer) => (logs += chunk.toString()));
+    app.stderr!.on("data", (chunk: Buffer) => (logs += chunk.toString()));
+    const port = await waitFor(
+      () => /"port":(\d+)[^\n]*listening/.exec(logs)?.[1],
+      "the app to listen",
+      30_000,
+    );
+    webhookUrl = `http://127.0.0.1:${port}/api/github/webhooks`;
+  }, 60_000);
+
+  afterAll(async () => {
+    if (app && app.exitCode === null) {
+      app.kill("SIGTERM");
+      await new Promise((resolve) => app.once("exit", resolve));
+    }
+    await model?.close();
+    await github?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("pushes the branch, opens the pull request and links it, with no secret anywhere", async () => {
+    const payload = examplePayload<LabeledPayload>("issues", "labeled");
+    payload.repository.owner.login = OWNER;
+    payload.repository.name = REPO;
+    payload.repository.full_name = `${OWNER}/${REPO}`;
+    payload.issue.number = 1;
+    payload.issue.title = "Greeting lacks punctuation";
+    payload.issue.body = "greet() should say `Hello, NAME!`";
+    payload.label.name = "stamina";
+    payload.sender.login = "maintainer";
+    const posted = await postWebhook({ url: webhookUrl, secret: WEBHOOK_SECRET, event: "issues", payload });
+    expect(posted.status).toBe(202);
+
+    const pull = await waitFor(() => github.pulls(OWNER, REPO)[0], "the pull request", 60_000);
+    const comments = await waitFor(
+      () => {
+        const c = github.issueComments(OWNER, REPO, 1);
+        return c.some((x) => x.body.includes("/pull/")) ? c : undefined;
+      },
+      "the tracking comment to link the pull request",
+    );
+
+    // The pull request.
+    expect(pull.head).toBe("stamina/1-greeting-lacks-punctuation");
+    expect(pull.base).toBe("main");
+    expect(pull.draft).toBe(false);
+    expect(pull.body).toContain("Fixes #1");
+    expect(pull.body).toContain("Added the comma");
+    expect(pull.body).toContain("✅ `node test.js` passed");
+    expect(pull.body).toMatch(/Timeline/);
+    expect(pull.body).toMatch(/tool\.call/);
+
+    // One tracking comment, edited to link it.
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.body).toContain(`/pull/${pull.number}`);
+    expect(comments[0]!.updatedCount).toBeGreaterThanOrEqual(1);
+
+    // The branch in the bare repository holds the scripted change, with the audit trailer.
+    const show = (rev: string) => execFileSync("git", ["--git-dir", bare, "show", rev], { encoding: "utf8" });
+    expect(show(`${pull.head}:greet.js`)).toContain("`Hello, ${name}!`");
+    expect(show(`${pull.head}:test.js`)).toBe(FILES["test.js"]);
+    const message = execFileSync("git", ["--git-dir", bare, "log", "-1", "--format=%B", pull.head], {
+      encoding: "utf8",
+    });
+    expect(message).toMatch(/Stamina-Audit: [0-9a-f]{64}/);
+
+    // The agent's own test run passed inside the sandbox too.
+    const testResult = JSON.stringify(model.requests[3]?.body.messages.at(-1));
+    expect(testResult).toContain("greet ok");
+
+    // The env the agent's command saw: the allowlist, and no secret.
+    const envResult = JSON.stringify(model.requests[1]?.body.messages.at(-1));
+    expect(envResult).toContain("CI=true");
+    const secrets = [
+      ...github.issuedTokens(),
+      ANTHROPIC_KEY,
+      WEBHOOK_SECRET,
+      keyBody(keys.privateKey),
+    ];
+    expect(github.issuedTokens().length).toBeGreaterThan(0);
+    for (const secret of secrets) {
+      expect(envResult).not.toContain(secret);
+      expect(logs).not.toContain(secret);
+    }
+
+    // Nowhere on disk in the worktree's git config, nor in the audit log.
+    app.kill("SIGTERM");
+    await new Promise((resolve) => app.once("exit", resolve));
+    const runsDir = join(dir, "data", "runs");
+    const [runId] = readdirSync(runsDir);
+    const [attempt] = readdirSync(join(runsDir, runId!));
+    const gitConfig = readFileSync(join(runsDir, runId!, attempt!, "worktree", ".git", "config"), "utf8");
+    const db = new Database(join(dir, "data", "stamina.db"), { readonly: true });
+    const events = db.prepare("select type, data from audit_events order by seq").all() as Array<{
+      type: string;
+      data: string;
+    }>;
+    db.close();
+    const audit = JSON.stringify(events);
+    for (const secret of secrets) {
+      expect(gitConfig).not.toContain(secret);
+      expect(audit).not.toContain(secret);
+    }
+    expect(gitConfig).not.toMatch(/extraheader|x-access-token/i);
+    const types = events.map((e) => e.type);
+    for (const t of ["run.queued", "model.response", "tool.call", "command", "git.commit", "git.push"]) {
+      expect(types).toContain(t);
+    }
+    expect(types.filter((t) => t === "github.write").length).toBeGreaterThanOrEqual(4);
+  }, 120_000);
+});
+
+/** A distinctive line from the middle of the PEM body. */
+function keyBody(pem: string): string {
+  return pem.split("\n")[5]!;
+}
