@@ -1,0 +1,43 @@
+// The repository config schema: defaults, and errors that name the key.
+import { describe, expect, it } from "vitest";
+import { ConfigError, DEFAULT_MODEL, parseRepoConfig } from "../../src/policy/config.ts";
+
+function problems(raw: unknown): string[] {
+  try {
+    parseRepoConfig(raw);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("repository config", () => {
+  it("fills every default for a missing file", () => {
+    expect(parseRepoConfig(null)).toEqual({
+      label: "stamina",
+      model: DEFAULT_MODEL,
+      setup: [],
+      test: null,
+      budget: { steps: 50 },
+      env: {},
+    });
+    expect(DEFAULT_MODEL).not.toMatch(/sonnet-4-5/);
+  });
+
+  it("accepts one setup command or a list, and numbers written as text", () => {
+    expect(parseRepoConfig({ setup: "npm ci", budget: { steps: "20" } })).toMatchObject({
+      setup: ["npm ci"],
+      budget: { steps: 20 },
+    });
+  });
+
+  it("names the key and the problem", () => {
+    expect(problems({ budget: { steps: "ten" } })).toEqual(["`budget.steps` must be a whole number"]);
+    expect(problems({ budget: { steps: 0 } })).toEqual(["`budget.steps` must be at least 1"]);
+    expect(problems({ lable: "x" })).toEqual(["unknown key `lable`"]);
+    expect(problems({ setup: [1] })).toEqual(["`setup` must be a command or a list of commands"]);
+    expect(problems({ env: { "1BAD": "x" } })).toEqual(["`env.1BAD` is not a valid environment variable name"]);
+    expect(problems("just text")).toEqual(["the file must be a YAML mapping of settings"]);
+  });
+});
