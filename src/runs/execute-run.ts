@@ -63,6 +63,9 @@ export async function executeRun(claimed: Run, deps: RunDependencies, signal: Ab
     run = await store.mustGetRun(run.id);
     const body = trackingComment(run, stage);
     if (run.trackingCommentId === null) {
+      // The trigger posts the tracking comment; a poll may claim the run a moment before
+      // its id is stored. Progress can wait for it; only an outcome must be posted anyway.
+      if (stage.kind === "working") return;
       const { id } = await github.createComment(ref, run.issueNumber, body);
       run = await store.updateRun(run.id, { trackingCommentId: id });
       await audit.record("github.write", { op: "comment.create", commentId: id });

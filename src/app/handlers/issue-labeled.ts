@@ -68,7 +68,6 @@ export function onIssueLabeled(deps: HandlerDependencies) {
     const audit = (type: string, data: Record<string, unknown>) =>
       deps.store.appendAudit(run.id, [{ type, data }]);
     await audit("run.queued", { deliveryId: context.id, requestedBy: run.requestedBy, role, label });
-    deps.onRunQueued?.(run);
 
     await octokit.rest.reactions.createForIssue({ ...issue, content: "eyes" });
     await audit("github.write", { op: "reaction.create", content: "eyes" });
@@ -79,6 +78,7 @@ export function onIssueLabeled(deps: HandlerDependencies) {
     await deps.store.updateRun(run.id, { trackingCommentId: comment.id });
     await audit("github.write", { op: "comment.create", commentId: comment.id });
     log.info({ runId: run.id }, "run queued");
+    deps.onRunQueued?.(run);
   };
 }
 
