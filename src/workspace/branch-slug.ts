@@ -1,0 +1,28 @@
+// Branch names for runs: `stamina/<issue>-<slug>`, readable, ASCII and always
+// a valid ref name whatever the issue title holds.
+
+const MAX_SLUG = 40;
+
+export function branchSlug(issueNumber: number, title: string): string {
+  if (!Number.isSafeInteger(issueNumber) || issueNumber <= 0) {
+    throw new RangeError(`An issue number is a positive integer, not ${issueNumber}.`);
+  }
+  const words = title
+    .normalize("NFKD")
+    // Accents become their base letters; everything else outside [a-z0-9] separates words.
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((word) => word.length > 0);
+  let slug = "";
+  for (const word of words) {
+    const next = slug === "" ? word : `${slug}-${word}`;
+    if (next.length > MAX_SLUG) {
+      // A single long first word is cut rather than dropped.
+      if (slug === "") slug = word.slice(0, MAX_SLUG);
+      break;
+    }
+    slug = next;
+  }
+  return `stamina/${issueNumber}-${slug === "" ? "issue" : slug}`;
+}

@@ -1,0 +1,35 @@
+// The environment every sandboxed command gets: built from an allowlist, never
+// from the app's own environment, so no secret of the app reaches a command.
+
+/** A fixed system PATH: the app's PATH may point into places the sandbox does not show. */
+export const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+// The sandbox binds HOME and TMPDIR read-write, so the repository config must not move them.
+const RESERVED = new Set(["HOME", "TMPDIR"]);
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function commandEnvironment(opts: {
+  home: string;
+  tmpdir: string;
+  extra?: Record<string, string>;
+}): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: SYSTEM_PATH,
+    HOME: opts.home,
+    TMPDIR: opts.tmpdir,
+    LANG: "C.UTF-8",
+    CI: "true",
+  };
+  for (const [name, value] of Object.entries(opts.extra ?? {})) {
+    if (!NAME.test(name)) {
+      throw new Error(
+        `The repository config's env has an invalid variable name: ${JSON.stringify(name)}.`,
+      );
+    }
+    if (value.includes("\0")) {
+      throw new Error(`The repository config's env variable ${name} contains a NUL character.`);
+    }
+    if (!RESERVED.has(name)) env[name] = value;
+  }
+  return env;
+}

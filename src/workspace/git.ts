@@ -1,0 +1,133 @@
+// The git operations a run needs, on top of runGit: clone, branch, commit,
+// push and diff statistics. Network commands take a token function and ask it
+// right before they run; commands in the worktree check its config first.
+import { mkdir } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { assertSafeRepoConfig } from "./git-config-guard.ts";
+import { GitError, runGit } from "./git-run.ts";
+
+export { branchSlug } from "./branch-slug.ts";
+export { GitError, runGit, type GitOptions } from "./git-run.ts";
+
+export interface Identity {
+  name: string;
+  email: string;
+}
+
+export interface DiffStat {
+  files: { path: string; insertions: number | null; deletions: number | null }[];
+  insertions: number;
+  deletions: number;
+}
+
+export async function cloneRepository(opts: {
+  url: string;
+  dir: string;
+  token: () => Promise<string>;
+  branch?: string;
+  /** `--filter=blob:none`: later commands that need a missing blob fetch it without a token. */
+  partial?: boolean;
+  signal?: AbortSignal;
+}): Promise<void> {
+  assertNoCredentials("clone", opts.url);
+  const dir = resolve(opts.dir);
+  await mkdir(dirname(dir), { recursive: true });
+  const args = ["clone", "--quiet"];
+  if (opts.branch !== undefined) args.push("--branch", opts.branch);
+  if (opts.partial === true) args.push("--filter=blob:none");
+  args.push("--", opts.url, dir);
+  await runGit(args, { cwd: dirname(dir), token: opts.token, signal: opts.signal });
+}
+
+export async function createBranch(cwd: string, name: string): Promise<void> {
+  if (name.startsWith("-")) throw new GitError("switch", `invalid branch name ${name}`, null, "");
+  await runGit(["switch", "--quiet", "-c", name], { cwd });
+}
+
+export async function currentHead(cwd: string): Promise<string> {
+  const { stdout } = await runGit(["rev-parse", "--verify", "HEAD"], { cwd });
+  return stdout.trim();
+}
+
+/** Stages everything, untracked files included, and commits. Null when nothing changed. */
+export async function commitAll(
+  cwd: string,
+  opts: { message: string; author: Identity; committer?: Identity },
+): Promise<string | null> {
+  await assertSafeRepoConfig(cwd);
+  await runGit(["add", "--all"], { cwd });
+  const staged = await runGit(["diff", "--cached", "--name-only", "-z"], { cwd });
+  if (staged.stdout === "") return null;
+  const committer = opts.committer ?? opts.author;
+  await runGit(
+    [
+      "-c",
+      `user.name=${committer.name}`,
+      "-c",
+      `user.email=${committer.email}`,
+      "commit",
+      "--quiet",
+      "--no-verify",
+      "-m",
+      opts.message,
+    ],
+    { cwd, env: { GIT_AUTHOR_NAME: opts.author.name, GIT_AUTHOR_EMAIL: opts.author.email } },
+  );
+  return currentHead(cwd);
+}
+
+/** Pushes HEAD to `refs/heads/<branch>` at `url`. Never forced: a diverged branch fails. */
+export async function push(
+  cwd: string,
+  opts: { url: string; branch: string; token: () => Promise<string>; signal?: AbortSignal },
+): Promise<void> {
+  assertNoCredentials("push", opts.url);
+  if (!(await validBranchName(cwd, opts.branch))) {
+    throw new GitError("push", `invalid branch name ${JSON.stringify(opts.branch)}`, null, "");
+  }
+  await assertSafeRepoConfig(cwd, opts.signal);
+  await runGit(["push", "--no-verify", "--", opts.url, `HEAD:refs/heads/${opts.branch}`], {
+    cwd,
+    token: opts.token,
+    signal: opts.signal,
+  });
+}
+
+/** Changes from `base` to the working tree, tracked files only. */
+export async function diffStat(cwd: string, base: string): Promise<DiffStat> {
+  await assertSafeRepoConfig(cwd);
+  const { stdout } = await runGit(["diff", "--numstat", "--no-renames", "-z", base, "--"], {
+    cwd,
+  });
+  const stat: DiffStat = { files: [], insertions: 0, deletions: 0 };
+  for (const record of stdout.split("\0")) {
+    const match = /^(\d+|-)\t(\d+|-)\t(.*)$/s.exec(record);
+    if (match === null) continue;
+    // Binary files show "-": they have no line counts.
+    const insertions = match[1] === "-" ? null : Number(match[1]);
+    const deletions = match[2] === "-" ? null : Number(match[2]);
+    stat.files.push({ path: match[3] ?? "", insertions, deletions });
+    stat.insertions += insertions ?? 0;
+    stat.deletions += deletions ?? 0;
+  }
+  return stat;
+}
+
+async function validBranchName(cwd: string, branch: string): Promise<boolean> {
+  if (branch.startsWith("-")) return false;
+  try {
+    await runGit(["check-ref-format", `refs/heads/${branch}`], { cwd });
+    return true;
+  } catch (error) {
+    // check-ref-format answers "invalid" with exit code 1 and nothing else.
+    if (error instanceof GitError && error.exitCode === 1) return false;
+    throw error;
+  }
+}
+
+/** A credential in a URL would be written to .git/config and shown in errors. */
+function assertNoCredentials(subcommand: string, url: string): void {
+  if (/^https?:\/\/[^/]*@/i.test(url)) {
+    throw new GitError(subcommand, "the repository URL must not carry credentials", null, "");
+  }
+}

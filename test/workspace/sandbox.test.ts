@@ -1,0 +1,159 @@
+// The command runner, on both kinds: the environment is exactly what was
+// asked, a timeout or an abort kills every process the command started, and
+// huge output stays out of memory. Bubblewrap tests run where it can start.
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  commandEnvironment,
+  createSandbox,
+  type CommandRequest,
+  type Sandbox,
+} from "../../src/workspace/sandbox.ts";
+import { eventually, processesMatching, removeTempDirs, tempDir } from "./helpers.ts";
+
+afterAll(removeTempDirs);
+
+const process_ = createSandbox({ kind: "process" });
+const auto = createSandbox({ kind: "auto" });
+const kinds: [string, Sandbox][] = [["process", process_]];
+if (auto.kind === "bubblewrap") kinds.push(["bubblewrap", auto]);
+else console.warn("bubblewrap cannot start here: its sandbox tests are skipped");
+
+function request(command: string, extra: Partial<CommandRequest> = {}): CommandRequest {
+  const run = tempDir("stamina-run-");
+  const cwd = join(run, "worktree");
+  return {
+    command: `mkdir -p ${cwd} 2>/dev/null; ${command}`,
+    cwd: run,
+    timeoutMs: 20_000,
+    network: false,
+    env: commandEnvironment({
+      home: join(run, "home"),
+      tmpdir: join(run, "tmp"),
+      extra: { FROM_CONFIG: "yes" },
+    }),
+    outputDir: join(run, "outputs"),
+    ...extra,
+  };
+}
+
+describe("commandEnvironment", () => {
+  it("holds the allowlist and the config's entries, and keeps HOME and TMPDIR", () => {
+    expect(
+      commandEnvironment({ home: "/h", tmpdir: "/t", extra: { NODE_ENV: "test", HOME: "/root" } }),
+    ).toEqual({
+      PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      HOME: "/h",
+      TMPDIR: "/t",
+      LANG: "C.UTF-8",
+      CI: "true",
+      NODE_ENV: "test",
+    });
+    expect(() => commandEnvironment({ home: "/h", tmpdir: "/t", extra: { "A=B": "x" } })).toThrow(
+      /invalid variable name/,
+    );
+  });
+});
+
+describe.each(kinds)("%s sandbox", (kind, sandbox) => {
+  it("gives the command exactly its environment", async () => {
+    process.env.SECRET_TEST = "x";
+    try {
+      const req = request("tr '\\0' '\\n' < /proc/$$/environ; echo ---; env");
+      const result = await sandbox.run(req);
+      expect(result.exitCode).toBe(0);
+      const [initial = "", viaEnv = ""] = result.output.split("---\n");
+      const seen = Object.fromEntries(
+        initial
+          .trim()
+          .split("\n")
+          .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+      );
+      // bwrap's --chdir always sets PWD, to the directory it was asked for.
+      const expected = kind === "bubblewrap" ? { ...req.env, PWD: req.cwd } : req.env;
+      expect(seen).toEqual(expected);
+      expect(viaEnv).not.toContain("SECRET_TEST");
+    } finally {
+      delete process.env.SECRET_TEST;
+    }
+  });
+
+  it("merges stdout and stderr in order and reports the exit code", async () => {
+    const result = await sandbox.run(request("echo one; echo two >&2; echo three; exit 3"));
+    expect(result).toMatchObject({ exitCode: 3, signal: null, timedOut: false, aborted: false });
+    expect(result.output).toBe("one\ntwo\nthree\n");
+    expect(result.fullOutputPath).toBeNull();
+  });
+
+  it("kills the whole process group on timeout", async () => {
+    const marker = `30.${Math.floor(Math.random() * 1e6)}`;
+    const req = request(`sleep ${marker} & sleep ${marker}; wait`, { timeoutMs: 500 });
+    const started = Date.now();
+    const result = await sandbox.run(req);
+    expect(result.timedOut).toBe(true);
+    expect(result.exitCode).toBeNull();
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await eventually(() => processesMatching(`sleep ${marker}`).length === 0, 3_000)).toBe(
+      true,
+    );
+  });
+
+  it("kills background jobs when the command itself ends", async () => {
+    const marker = `31.${Math.floor(Math.random() * 1e6)}`;
+    const result = await sandbox.run(request(`sleep ${marker} & echo started`));
+    expect(result.output).toBe("started\n");
+    expect(await eventually(() => processesMatching(`sleep ${marker}`).length === 0, 3_000)).toBe(
+      true,
+    );
+  });
+
+  it("stops on abort", async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const result = await sandbox.run(
+      request("echo begun; sleep 30", { signal: controller.signal }),
+    );
+    expect(result).toMatchObject({ aborted: true, timedOut: false, exitCode: null });
+    expect(result.output).toBe("begun\n");
+  });
+
+  it("does not start when already aborted", async () => {
+    const req = request("touch ran", { signal: AbortSignal.abort() });
+    const result = await sandbox.run(req);
+    expect(result.aborted).toBe(true);
+    expect(existsSync(join(req.cwd, "ran"))).toBe(false);
+  });
+
+  it("truncates huge output to head and tail and saves it whole", async () => {
+    const result = await sandbox.run(request("yes | head -c 50000000"));
+    expect(result.exitCode).toBe(0);
+    expect(result.truncated).toBe(true);
+    expect(result.totalBytes).toBe(50_000_000);
+    expect(result.output.length).toBeLessThan(31_000);
+    expect(result.output.startsWith("y\ny\n")).toBe(true);
+    expect(result.output.endsWith("y\ny\n")).toBe(true);
+    expect(result.output).toMatch(/\n… \[49970000 bytes cut; full output in .*\.log\] …\n/);
+    expect(statSync(result.fullOutputPath ?? "").size).toBe(50_000_000);
+  });
+
+  it("keeps memory flat while a command prints hundreds of megabytes", async () => {
+    const small = createSandbox({ kind: sandbox.kind, maxSavedBytes: 1024 * 1024 });
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 20);
+    const result = await small.run(request("yes 0123456789abcdef | head -c 400000000"));
+    clearInterval(sampler);
+    expect(result.totalBytes).toBe(400_000_000);
+    expect(statSync(result.fullOutputPath ?? "").size).toBeLessThan(1024 * 1024 + 200);
+    expect(peak - before).toBeLessThan(150 * 1024 * 1024);
+  });
+
+  it("never splits a UTF-8 character at the cut points", async () => {
+    const result = await sandbox.run(request("yes 'é€😀ü' | head -n 20000"));
+    expect(result.truncated).toBe(true);
+    expect(result.output).not.toContain("\uFFFD");
+  });
+});
