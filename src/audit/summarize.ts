@@ -1,0 +1,134 @@
+// One event in a few words: what the timeline on the pull request and the
+// check runs show for it. Built per type from the fields the writers record
+// (see src/agent/loop.ts and src/runs/execute-run.ts), so a reader sees the
+// command and its exit code, the tool and its input, the commit, not raw JSON.
+import { inlineText } from "./markdown.ts";
+import type { AuditEvent } from "./types.ts";
+
+/** A summary's length on its own; the timeline may cut it further to fit its line. */
+export const SUMMARY_MAX = 200;
+
+type Data = Record<string, unknown>;
+
+const SUMMARIES: Record<string, (d: Data) => string> = {
+  "run.claimed": (d) =>
+    join([`attempt ${num(d.attempt)}`, d.version && `Stamina ${str(d.version)}`]),
+  "run.finished": (d) => join([str(d.state), str(d.outcome)], ": "),
+  "agent.start": (d) =>
+    join([str(d.model), d.maxSteps !== undefined && `up to ${num(d.maxSteps)} steps`]),
+  "agent.stop": (d) => join([str(d.stop), d.steps !== undefined && `after ${num(d.steps)} steps`]),
+  "model.request": (d) =>
+    join([step(d), d.messages !== undefined && `${num(d.messages)} messages`, str(d.model)]),
+  "model.response": (d) => {
+    const usage = record(d.usage);
+    const calls = Array.isArray(d.toolCalls) ? d.toolCalls.map((c) => str(record(c).name)) : [];
+    const facts = join([
+      step(d),
+      d.stopReason !== undefined && `stop ${str(d.stopReason)}`,
+      usage.input_tokens !== undefined &&
+        `${num(usage.input_tokens)} in / ${num(usage.output_tokens)} out tokens`,
+      calls.length > 0 && `calls ${calls.join(", ")}`,
+    ]);
+    return join([facts, str(d.text)], ": ");
+  },
+  "tool.call": (d) => join([str(d.name), inputSummary(d.input)], ": "),
+  "tool.result": (d) => {
+    const facts = join([
+      str(d.name),
+      d.isError === true ? "error" : "ok",
+      d.exitCode !== undefined && exit(d.exitCode),
+      d.timedOut === true && "timed out",
+    ]);
+    return join([facts, firstLine(d.output)], ": ");
+  },
+  command: (d) =>
+    join([
+      join([str(d.purpose), str(d.command)], ": "),
+      `→ ${d.timedOut === true ? "timed out" : exit(d.exitCode)}`,
+      typeof d.durationMs === "number" && `in ${(d.durationMs / 1000).toFixed(1)} s`,
+    ]),
+  "verify.result": (d) =>
+    join([str(d.command), d.passed === true ? "passed" : "failed", `(${exit(d.exitCode)})`]),
+  "verify.skipped": (d) => str(d.reason),
+  "git.clone": (d) => join([str(d.url), str(d.branch), d.sha !== undefined && `at ${sha(d.sha)}`]),
+  "git.branch": (d) => join([str(d.branch), d.base !== undefined && `from ${sha(d.base)}`]),
+  "git.commit": (d) => `commit ${sha(d.sha)}`,
+  "git.push": (d) => join([str(d.branch), d.sha !== undefined && `at ${sha(d.sha)}`]),
+  "github.write": (d) =>
+    join([
+      str(d.op),
+      d.number !== undefined && `#${num(d.number)}`,
+      d.commentId !== undefined && `comment ${num(d.commentId)}`,
+      d.draft === true && "(draft)",
+    ]),
+  "step.retried": (d) => join([step(d), str(d.reason)]),
+};
+
+/** A one-line, Markdown-safe summary of `e` (at most SUMMARY_MAX characters). */
+export function summarizeEvent(e: AuditEvent): string {
+  const summarize = Object.hasOwn(SUMMARIES, e.type) ? SUMMARIES[e.type] : undefined;
+  return inlineText(summarize ? summarize(e.data) : fields(e.data), SUMMARY_MAX);
+}
+
+/** What a tool was asked to do: the command or path where there is one, else its fields. */
+function inputSummary(input: unknown): string {
+  const d = record(input);
+  const named = join([str(d.command), str(d.path)]);
+  return named || fields(d);
+}
+
+/** `key=value` for an event type with no summary of its own; nested values shown by shape. */
+function fields(d: Data): string {
+  const parts: string[] = [];
+  let length = 0;
+  for (const [key, value] of Object.entries(d)) {
+    if (length > SUMMARY_MAX) break;
+    const shown = Array.isArray(value)
+      ? `[${value.length}]`
+      : typeof value === "object" && value !== null
+        ? "{…}"
+        : str(value).slice(0, 80);
+    parts.push(`${key}=${shown}`);
+    length += key.length + shown.length + 2;
+  }
+  return parts.join(", ");
+}
+
+/** Joins the parts that are present (non-empty strings). */
+function join(parts: unknown[], separator = " "): string {
+  return parts.filter((p): p is string => typeof p === "string" && p.length > 0).join(separator);
+}
+
+function str(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return "";
+}
+
+function num(value: unknown): string {
+  return typeof value === "number" ? String(value) : "?";
+}
+
+function exit(code: unknown): string {
+  return typeof code === "number" ? `exit ${code}` : "no exit code";
+}
+
+function sha(value: unknown): string {
+  return str(value).slice(0, 12) || "?";
+}
+
+function step(d: Data): string | false {
+  return d.step !== undefined && `step ${num(d.step)}`;
+}
+
+function firstLine(value: unknown): string {
+  const text = str(value).trimStart();
+  const end = text.indexOf("\n");
+  return end === -1 ? text : text.slice(0, end);
+}
+
+function record(value: unknown): Data {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Data)
+    : {};
+}
