@@ -1,0 +1,66 @@
+// What a test scripts the model to answer, what the server records, and builders that keep scripts short.
+import type Anthropic from "@anthropic-ai/sdk";
+
+/** One block the scripted model answers with. */
+export type ScriptedBlock = Anthropic.TextBlockParam | Anthropic.ToolUseBlockParam;
+
+/** A successful model answer. */
+export interface ScriptedMessage {
+  content: ScriptedBlock[];
+  /** Defaults to `tool_use` when a tool_use block is present, else `end_turn`. */
+  stop_reason?: Anthropic.StopReason;
+  /** Merged over defaults derived from the request and reply sizes. */
+  usage?: Partial<Anthropic.Usage>;
+}
+
+/** An error answer, e.g. 529 `overloaded_error`, or 429 `rate_limit_error` with `retry-after`. */
+export interface ScriptedError {
+  status: number;
+  errorType: string;
+  message: string;
+  headers?: Record<string, string>;
+}
+
+export type ScriptedReply = ScriptedMessage | ScriptedError;
+
+/** A reply, or a function that picks one after seeing the request it answers. */
+export type ScriptedTurn = ScriptedReply | ((request: RecordedModelRequest) => ScriptedReply);
+
+/** A request the server received on `POST /v1/messages`, answered or refused. */
+export interface RecordedModelRequest {
+  /** Lower-cased header names; repeated headers joined with ", ". */
+  headers: Record<string, string>;
+  /** The parsed JSON body as sent; for a refused request it may not match the type. */
+  body: Anthropic.MessageCreateParams;
+  /** The HTTP status answered (still 200 while a function turn is deciding). */
+  status: number;
+  /** Why the server refused the request (4xx), as the API would have said it. */
+  refusal?: string;
+}
+
+export function isScriptedError(reply: ScriptedReply): reply is ScriptedError {
+  return "status" in reply;
+}
+
+export function text(s: string): Anthropic.TextBlockParam {
+  return { type: "text", text: s };
+}
+
+let toolUseCounter = 0;
+
+/** A tool_use block; without an id it gets `toolu_` and a process-wide counter. */
+export function toolUse(name: string, input: unknown, id?: string): Anthropic.ToolUseBlockParam {
+  toolUseCounter += 1;
+  return {
+    type: "tool_use",
+    id: id ?? `toolu_${String(toolUseCounter).padStart(4, "0")}`,
+    name,
+    input,
+  };
+}
+
+/** A reply whose stop_reason follows from its blocks: `tool_use` if any block is one. */
+export function reply(...blocks: ScriptedBlock[]): ScriptedMessage {
+  const usesTool = blocks.some((b) => b.type === "tool_use");
+  return { content: blocks, stop_reason: usesTool ? "tool_use" : "end_turn" };
+}
