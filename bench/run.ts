@@ -17,11 +17,15 @@ const available = readdirSync(here)
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !available.includes(w));
 if (unknown.length > 0) {
-  process.stderr.write(`unknown benchmark: ${unknown.join(", ")} (available: ${available.join(", ")})\n`);
+  process.stderr.write(
+    `unknown benchmark: ${unknown.join(", ")} (available: ${available.join(", ")})\n`,
+  );
   process.exit(2);
 }
 for (const name of wanted.length > 0 ? wanted : available) {
-  const module = (await import(new URL(`./${name}.ts`, here).href)) as { run: () => Promise<Figure[]> };
+  const module = (await import(new URL(`./${name}.ts`, here).href)) as {
+    run: () => Promise<Figure[]>;
+  };
   for (const figure of await module.run()) {
     const value = Number.isInteger(figure.value) ? String(figure.value) : figure.value.toFixed(3);
     process.stdout.write(`bench ${figure.name} ${value} ${figure.unit}\n`);

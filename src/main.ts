@@ -56,7 +56,11 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
     return new Promise<number>(() => undefined);
   }
   const secrets = requireAppSettings(settings);
-  const redactor = createRedactor([secrets.privateKey, secrets.webhookSecret, secrets.anthropicApiKey]);
+  const redactor = createRedactor([
+    secrets.privateKey,
+    secrets.webhookSecret,
+    secrets.anthropicApiKey,
+  ]);
   const log = createLogger({ level: settings.logLevel, redactor });
   const store = await openStore({ sqlitePath: settings.sqlitePath, redactor });
   const clients = createGitHubClients({
@@ -149,7 +153,11 @@ function startWorker(
           commandTimeoutMs: settings.commandTimeoutMs,
           maxTokens: settings.maxTokens,
           createModel: (model) =>
-            createAnthropicModel({ apiKey: anthropicApiKey, baseURL: settings.anthropicBaseUrl, model }),
+            createAnthropicModel({
+              apiKey: anthropicApiKey,
+              baseURL: settings.anthropicBaseUrl,
+              model,
+            }),
         },
         signal,
       ),
@@ -196,7 +204,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`stamina: ${error.message}\n`);
       process.exit(78);
     }
-    process.stderr.write(`stamina: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `stamina: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -60,7 +60,9 @@ export class SettingsError extends Error {
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   // An empty value (`APP_ID=` in .env) means unset, as it does for Probot.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ""),
+  );
   const parsed = envSchema.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);

@@ -5,11 +5,7 @@ import type Anthropic from "@anthropic-ai/sdk";
 import type { AuditSink, ModelPort, Tool } from "./ports.ts";
 
 export type AgentStop =
-  | "end_turn"
-  | "step_limit"
-  | "refusal"
-  | "aborted"
-  | "context_window_exceeded";
+  "end_turn" | "step_limit" | "refusal" | "aborted" | "context_window_exceeded";
 
 export interface AgentUsage {
   inputTokens: number;
@@ -46,7 +42,12 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
   const { model, audit, signal } = options;
   const tools = new Map(options.tools.map((t) => [t.definition.name, t]));
   const messages: Anthropic.MessageParam[] = [{ role: "user", content: options.task }];
-  const usage: AgentUsage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+  const usage: AgentUsage = {
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+  };
   let summary = "";
 
   const finish = (stop: AgentStop, steps: number): AgentResult => ({ stop, steps, summary, usage });
@@ -96,7 +97,10 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
         if (results.length > 0) {
           messages.push({ role: "user", content: results });
         } else if (cutOff) {
-          messages.push({ role: "user", content: "Your reply was cut off at the token limit. Please continue." });
+          messages.push({
+            role: "user",
+            content: "Your reply was cut off at the token limit. Please continue.",
+          });
         }
         break;
       }
@@ -144,7 +148,11 @@ async function runTools(
   return results;
 }
 
-async function executeTool(tool: Tool | undefined, call: Anthropic.ToolUseBlock, signal: AbortSignal) {
+async function executeTool(
+  tool: Tool | undefined,
+  call: Anthropic.ToolUseBlock,
+  signal: AbortSignal,
+) {
   if (!tool) {
     return { output: `There is no tool named ${call.name}.`, isError: true };
   }

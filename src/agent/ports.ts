@@ -32,9 +32,7 @@ export interface ToolOutcome {
 
 /** The tool kinds the loop offers: Anthropic-defined ones and our own with JSON schemas. */
 export type ToolDefinition =
-  | Anthropic.ToolBash20250124
-  | Anthropic.ToolTextEditor20250728
-  | Anthropic.Tool;
+  Anthropic.ToolBash20250124 | Anthropic.ToolTextEditor20250728 | Anthropic.Tool;
 
 export interface Tool {
   readonly definition: ToolDefinition;

@@ -43,9 +43,11 @@ export async function dispatch(
   let outcome = "ok";
   try {
     // The payload was verified and parsed at the ingress; Probot routes it by name.
-    await probot.receive({ id: delivery.id, name: delivery.name, payload: delivery.payload } as Parameters<
-      Probot["receive"]
-    >[0]);
+    await probot.receive({
+      id: delivery.id,
+      name: delivery.name,
+      payload: delivery.payload,
+    } as Parameters<Probot["receive"]>[0]);
   } catch (error) {
     outcome = `error: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500);
     options.log.error({ err: error, deliveryId: delivery.id }, "delivery handling failed");

@@ -38,5 +38,7 @@ export async function isWriter(
 }
 
 export function isStatus(error: unknown, status: number): boolean {
-  return typeof error === "object" && error !== null && "status" in error && error.status === status;
+  return (
+    typeof error === "object" && error !== null && "status" in error && error.status === status
+  );
 }

@@ -50,9 +50,17 @@ export class RunFailure extends Error {
 const BOT = { name: "stamina[bot]", email: "stamina[bot]@users.noreply.github.com" };
 const OUTPUT_TAIL = 3_000;
 
-export async function executeRun(claimed: Run, deps: RunDependencies, signal: AbortSignal): Promise<Run> {
+export async function executeRun(
+  claimed: Run,
+  deps: RunDependencies,
+  signal: AbortSignal,
+): Promise<Run> {
   const { store, github, log } = deps;
-  const ref: RepoRef = { installationId: claimed.installationId, owner: claimed.owner, repo: claimed.repo };
+  const ref: RepoRef = {
+    installationId: claimed.installationId,
+    owner: claimed.owner,
+    repo: claimed.repo,
+  };
   const audit: AuditSink = {
     record: async (type, data) => {
       await store.appendAudit(claimed.id, [{ type, data }]);
@@ -71,10 +79,15 @@ export async function executeRun(claimed: Run, deps: RunDependencies, signal: Ab
       await audit.record("github.write", { op: "comment.create", commentId: id });
     } else {
       await github.updateComment(ref, run.trackingCommentId, body);
-      await audit.record("github.write", { op: "comment.update", commentId: run.trackingCommentId });
+      await audit.record("github.write", {
+        op: "comment.update",
+        commentId: run.trackingCommentId,
+      });
     }
   };
 
+  // Where the run was when an unexpected error stopped it, for the comment that says so.
+  let phase = "preparing the workspace";
   try {
     await audit.record("run.claimed", { attempt: run.attempts, version: STAMINA_VERSION });
     const dirs = await runDirectories(deps.dataDir, run.id, run.attempts);
@@ -82,6 +95,7 @@ export async function executeRun(claimed: Run, deps: RunDependencies, signal: Ab
     const url = github.cloneUrl(run.owner, run.repo);
 
     const base = await github.defaultBranch(ref);
+    phase = "cloning the repository";
     await cloneRepository({ url, dir: dirs.worktree, token, branch: base });
     const baseSha = await currentHead(dirs.worktree);
     await audit.record("git.clone", { url, branch: base, sha: baseSha });
@@ -92,6 +106,7 @@ export async function executeRun(claimed: Run, deps: RunDependencies, signal: Ab
     await say({ kind: "working" });
 
     const env = commandEnvironment({ home: dirs.home, tmpdir: dirs.tmp, extra: run.config.env });
+    phase = "running the setup commands";
     for (const command of run.config.setup) {
       const result = await runCommand(deps, audit, dirs, env, command, true, signal, "setup");
       if (result.exitCode !== 0) {
@@ -101,6 +116,7 @@ export async function executeRun(claimed: Run, deps: RunDependencies, signal: Ab
       }
     }
 
+    phase = "working with the model";
     const agent = await runAgentPhase(run, deps, audit, dirs, env, signal);
     run = await store.updateRun(run.id, { stepsUsed: agent.steps });
     if (agent.stop === "aborted") throw new RunFailure("the run was cancelled.", "cancelled");
@@ -110,14 +126,17 @@ export async function executeRun(claimed: Run, deps: RunDependencies, signal: Ab
     }
 
     run = await store.updateRun(run.id, { state: "finishing" });
+    phase = "verifying the change";
     const verification = await verify(run, deps, audit, dirs, env, signal);
     const headHash = await store.auditHead(run.id);
+    phase = "committing the change";
     const sha = await commitAll(dirs.worktree, {
       message: commitMessage(run, headHash ?? ""),
       author: BOT,
     });
     if (sha === null) throw new RunFailure("the agent finished without changing any file.");
     await audit.record("git.commit", { sha, auditHead: headHash });
+    phase = "pushing the branch";
     await push(dirs.worktree, { url, branch, token });
     run = await store.updateRun(run.id, { headSha: sha });
     await audit.record("git.push", { branch, sha });
@@ -127,6 +146,7 @@ export async function executeRun(claimed: Run, deps: RunDependencies, signal: Ab
         ? `Stamina used its whole step budget (${run.config.budget.steps} steps) before it finished; this is the work so far.`
         : null;
     const draft = !verification.passed || stopNote !== null;
+    phase = "opening the pull request";
     const pr = await github.openPullRequest(ref, {
       title: run.issueTitle,
       head: branch,
@@ -141,19 +161,27 @@ export async function executeRun(claimed: Run, deps: RunDependencies, signal: Ab
       }),
     });
     run = await store.updateRun(run.id, { pullNumber: pr.number, pullUrl: pr.url });
-    await audit.record("github.write", { op: pr.created ? "pull.create" : "pull.found", number: pr.number, draft });
+    await audit.record("github.write", {
+      op: pr.created ? "pull.create" : "pull.found",
+      number: pr.number,
+      draft,
+    });
     await say({ kind: "opened", pullUrl: pr.url, verified: !draft });
 
     const state: RunState = agent.stop === "step_limit" ? "out_of_budget" : "succeeded";
-    const outcome = draft ? "pull request opened as a draft" : "pull request opened, verification passed";
+    const outcome = draft
+      ? "pull request opened as a draft"
+      : "pull request opened, verification passed";
     await audit.record("run.finished", { state, outcome });
     return await store.finishRun(run.id, state, outcome);
   } catch (error) {
-    const failure = asFailure(error);
+    const failure = asFailure(error, phase, run.id);
     log.error({ err: error, runId: run.id }, "run failed");
-    await audit.record("run.finished", { state: failure.state, outcome: failure.message }).catch((e: unknown) => {
-      log.error({ err: e, runId: run.id }, "could not record the end of the run");
-    });
+    await audit
+      .record("run.finished", { state: failure.state, outcome: failure.message })
+      .catch((e: unknown) => {
+        log.error({ err: e, runId: run.id }, "could not record the end of the run");
+      });
     await say({ kind: "failed", reason: failure.message }).catch((e: unknown) => {
       log.error({ err: e, runId: run.id }, "could not update the tracking comment");
     });
@@ -234,7 +262,11 @@ async function verify(
     exitCode: result.exitCode,
     output: result.output.slice(-OUTPUT_TAIL),
   };
-  await audit.record("verify.result", { command, passed: verification.passed, exitCode: result.exitCode });
+  await audit.record("verify.result", {
+    command,
+    passed: verification.passed,
+    exitCode: result.exitCode,
+  });
   return verification;
 }
 
@@ -277,7 +309,11 @@ interface RunDirectories {
 }
 
 /** The run's own folder, outside the worktree: never committed, never pushed. */
-async function runDirectories(dataDir: string, runId: string, attempt: number): Promise<RunDirectories> {
+async function runDirectories(
+  dataDir: string,
+  runId: string,
+  attempt: number,
+): Promise<RunDirectories> {
   const root = join(dataDir, "runs", runId, `attempt-${attempt}`);
   const dirs = {
     worktree: join(root, "worktree"),
@@ -300,8 +336,10 @@ function commitMessage(run: Run, auditHead: string): string {
   ].join("\n");
 }
 
-function asFailure(error: unknown): RunFailure {
+function asFailure(error: unknown, phase: string, runId: string): RunFailure {
   if (error instanceof RunFailure) return error;
-  // Anything else is our fault or a service's, and its raw text may not suit a public comment.
-  return new RunFailure("an internal error stopped the run; the maintainers of this Stamina installation can see it in the logs.");
+  // Anything else is ours or a service's, and its raw text does not belong in a public comment.
+  return new RunFailure(
+    `something went wrong while ${phase}. The operators of this Stamina installation can find the details in its logs under run \`${runId}\`.`,
+  );
 }

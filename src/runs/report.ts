@@ -105,5 +105,7 @@ function verificationText(v: Verification): string {
   }
   if (v.passed) return `✅ \`${v.command}\` passed.`;
   const code = v.exitCode === null ? "did not finish" : `exited with code ${v.exitCode}`;
-  return [`❌ \`${v.command}\` ${code}.`, "", "```", v.output.replace(/```/g, "ˋˋˋ"), "```"].join("\n");
+  return [`❌ \`${v.command}\` ${code}.`, "", "```", v.output.replace(/```/g, "ˋˋˋ"), "```"].join(
+    "\n",
+  );
 }

@@ -145,7 +145,11 @@ export class Store {
   }
 
   async getRun(id: string): Promise<Run | undefined> {
-    const row = await this.db.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom("runs")
+      .selectAll()
+      .where("id", "=", id)
+      .executeTakeFirst();
     return row ? toRun(row) : undefined;
   }
 

@@ -36,7 +36,8 @@ export class Worker {
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.timer);
-    for (const { controller } of this.active.values()) controller.abort(new Error("worker stopping"));
+    for (const { controller } of this.active.values())
+      controller.abort(new Error("worker stopping"));
     await Promise.all([...this.active.values()].map((a) => a.done));
   }
 
@@ -50,7 +51,10 @@ export class Worker {
     this.polling = true;
     try {
       while (!this.stopping && this.active.size < this.options.concurrency) {
-        const run = await this.options.store.claimNextRun(this.options.workerId, this.options.leaseMs);
+        const run = await this.options.store.claimNextRun(
+          this.options.workerId,
+          this.options.leaseMs,
+        );
         if (!run) break;
         this.launch(run);
       }
@@ -65,15 +69,21 @@ export class Worker {
   private launch(run: Run): void {
     const { store, workerId, leaseMs, log } = this.options;
     const controller = new AbortController();
-    const heartbeat = setInterval(() => {
-      store.heartbeat(run.id, workerId, leaseMs).then(
-        (held) => {
-          if (!held) controller.abort(new Error("lease lost"));
-        },
-        (error: unknown) => log.warn({ err: error, runId: run.id }, "heartbeat failed"),
-      );
-    }, Math.max(1_000, Math.floor(leaseMs / 3)));
-    log.info({ runId: run.id, issue: `${run.owner}/${run.repo}#${run.issueNumber}` }, "run claimed");
+    const heartbeat = setInterval(
+      () => {
+        store.heartbeat(run.id, workerId, leaseMs).then(
+          (held) => {
+            if (!held) controller.abort(new Error("lease lost"));
+          },
+          (error: unknown) => log.warn({ err: error, runId: run.id }, "heartbeat failed"),
+        );
+      },
+      Math.max(1_000, Math.floor(leaseMs / 3)),
+    );
+    log.info(
+      { runId: run.id, issue: `${run.owner}/${run.repo}#${run.issueNumber}` },
+      "run claimed",
+    );
     const done = this.options
       .execute(run, controller.signal)
       .catch((error: unknown) => log.error({ err: error, runId: run.id }, "run crashed"))

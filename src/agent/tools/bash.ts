@@ -6,7 +6,9 @@ import type { Tool, ToolOutcome } from "../ports.ts";
 
 const bashInput = z.object({
   command: z.string().optional(),
-  restart: z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]).optional(),
+  restart: z
+    .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
+    .optional(),
 });
 
 export interface BashToolOptions {
@@ -23,7 +25,10 @@ export function createBashTool(options: BashToolOptions): Tool {
     async execute(rawInput, signal): Promise<ToolOutcome> {
       const parsed = bashInput.safeParse(rawInput);
       if (!parsed.success) {
-        return { output: `Invalid input for bash: ${z.prettifyError(parsed.error)}`, isError: true };
+        return {
+          output: `Invalid input for bash: ${z.prettifyError(parsed.error)}`,
+          isError: true,
+        };
       }
       const { command, restart } = parsed.data;
       // Every command starts a fresh shell in the worktree, so a restart has nothing to reset.

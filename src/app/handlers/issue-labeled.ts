@@ -39,12 +39,18 @@ export function onIssueLabeled(deps: HandlerDependencies) {
     const octokit = deps.clients.forInstallation(installationId);
     const { writer, role } = await isWriter(octokit, where, payload.sender);
     if (!writer) {
-      log.info({ sender: payload.sender.login, role }, "label added by a sender who cannot write; ignored");
+      log.info(
+        { sender: payload.sender.login, role },
+        "label added by a sender who cannot write; ignored",
+      );
       return;
     }
     const issue = { ...where, issue_number: payload.issue.number };
     if (!loaded.ok) {
-      await octokit.rest.issues.createComment({ ...issue, body: configErrorComment(loaded.problems) });
+      await octokit.rest.issues.createComment({
+        ...issue,
+        body: configErrorComment(loaded.problems),
+      });
       log.info({ problems: loaded.problems }, "invalid repository config; no run");
       return;
     }
@@ -61,13 +67,21 @@ export function onIssueLabeled(deps: HandlerDependencies) {
       config: loaded.config,
     });
     if (!result.created) {
-      log.info({ activeRun: result.active.id }, "the issue already has an active run; no second run");
+      log.info(
+        { activeRun: result.active.id },
+        "the issue already has an active run; no second run",
+      );
       return;
     }
     const run = result.run;
     const audit = (type: string, data: Record<string, unknown>) =>
       deps.store.appendAudit(run.id, [{ type, data }]);
-    await audit("run.queued", { deliveryId: context.id, requestedBy: run.requestedBy, role, label });
+    await audit("run.queued", {
+      deliveryId: context.id,
+      requestedBy: run.requestedBy,
+      role,
+      label,
+    });
 
     await octokit.rest.reactions.createForIssue({ ...issue, content: "eyes" });
     await audit("github.write", { op: "reaction.create", content: "eyes" });

@@ -54,8 +54,17 @@ export const initial: Migration = {
       .addColumn("finished_at", "text")
       .execute();
     // One active run per issue: the key is set while active and cleared when the run ends.
-    await db.schema.createIndex("runs_one_active").unique().on("runs").column("active_key").execute();
-    await db.schema.createIndex("runs_by_state").on("runs").columns(["state", "created_at"]).execute();
+    await db.schema
+      .createIndex("runs_one_active")
+      .unique()
+      .on("runs")
+      .column("active_key")
+      .execute();
+    await db.schema
+      .createIndex("runs_by_state")
+      .on("runs")
+      .columns(["state", "created_at"])
+      .execute();
 
     await db.schema
       .createTable("audit_events")
