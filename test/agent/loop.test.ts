@@ -10,7 +10,14 @@ import { createBashTool } from "../../src/agent/tools/bash.ts";
 import { createEditorTool } from "../../src/agent/tools/editor.ts";
 import { createAnthropicModel } from "../../src/model/anthropic.ts";
 import { commandEnvironment, createSandbox } from "../../src/workspace/sandbox.ts";
-import { reply, startModelServer, text, toolUse, type ModelServer, type ScriptedTurn } from "../support/model-server/index.ts";
+import {
+  reply,
+  startModelServer,
+  text,
+  toolUse,
+  type ModelServer,
+  type ScriptedTurn,
+} from "../support/model-server/index.ts";
 
 const KEY = "sk-ant-loop-test-key";
 let dir: string;
@@ -41,7 +48,12 @@ async function agent(script: ScriptedTurn[], overrides: Partial<AgentOptions> = 
   };
   const sandbox = createSandbox({ kind: "process" });
   return runAgent({
-    model: createAnthropicModel({ apiKey: KEY, baseURL: server.url, model: "claude-sonnet-5-5", maxRetries: 2 }),
+    model: createAnthropicModel({
+      apiKey: KEY,
+      baseURL: server.url,
+      model: "claude-sonnet-5-5",
+      maxRetries: 2,
+    }),
     audit,
     system: "You are a test.",
     task: "Do the task.",
@@ -65,7 +77,13 @@ async function agent(script: ScriptedTurn[], overrides: Partial<AgentOptions> = 
 describe("the agent loop", () => {
   it("runs the tools the model calls and stops at end_turn with its summary", async () => {
     const result = await agent([
-      reply(toolUse("str_replace_based_edit_tool", { command: "create", path: "hello.txt", file_text: "hi\n" })),
+      reply(
+        toolUse("str_replace_based_edit_tool", {
+          command: "create",
+          path: "hello.txt",
+          file_text: "hi\n",
+        }),
+      ),
       reply(toolUse("bash", { command: "cat hello.txt && echo done" })),
       reply(text("Created hello.txt.")),
     ]);
@@ -90,11 +108,16 @@ describe("the agent loop", () => {
 
   it("answers a path outside the worktree with an error result and goes on", async () => {
     const result = await agent([
-      reply(toolUse("str_replace_based_edit_tool", { command: "view", path: "../../../etc/passwd" })),
+      reply(
+        toolUse("str_replace_based_edit_tool", { command: "view", path: "../../../etc/passwd" }),
+      ),
       reply(text("Understood.")),
     ]);
     expect(result.stop).toBe("end_turn");
-    const toolResult = server!.requests[1]!.body.messages.at(-1)!.content as Array<{ is_error?: boolean; content: string }>;
+    const toolResult = server!.requests[1]!.body.messages.at(-1)!.content as Array<{
+      is_error?: boolean;
+      content: string;
+    }>;
     expect(toolResult[0]!.is_error).toBe(true);
     expect(toolResult[0]!.content).toMatch(/outside/i);
   });
@@ -104,7 +127,10 @@ describe("the agent loop", () => {
       reply(toolUse("bash", { command: 42 }), toolUse("no_such_tool", {})),
       reply(text("ok")),
     ]);
-    const results = server!.requests[1]!.body.messages.at(-1)!.content as Array<{ is_error?: boolean; content: string }>;
+    const results = server!.requests[1]!.body.messages.at(-1)!.content as Array<{
+      is_error?: boolean;
+      content: string;
+    }>;
     expect(results.map((r) => r.is_error)).toEqual([true, true]);
     expect(results[0]!.content).toContain("Invalid input for bash");
     expect(results[1]!.content).toContain("no tool named no_such_tool");
@@ -122,19 +148,29 @@ describe("the agent loop", () => {
       reply(text("Done.")),
     ]);
     expect(result.stop).toBe("end_turn");
-    const results = server!.requests[1]!.body.messages.at(-1)!.content as Array<{ is_error?: boolean; content: string }>;
+    const results = server!.requests[1]!.body.messages.at(-1)!.content as Array<{
+      is_error?: boolean;
+      content: string;
+    }>;
     expect(results[0]!.is_error).toBe(true);
     expect(results[0]!.content).toContain("cut off");
   });
 
   it("stops on a refusal", async () => {
-    const result = await agent([{ content: [text("I can't help with that.")], stop_reason: "refusal" }]);
+    const result = await agent([
+      { content: [text("I can't help with that.")], stop_reason: "refusal" },
+    ]);
     expect(result.stop).toBe("refusal");
   });
 
   it("rides out an overloaded model through the SDK's retries", async () => {
     const result = await agent([
-      { status: 529, errorType: "overloaded_error", message: "Overloaded", headers: { "retry-after-ms": "1" } },
+      {
+        status: 529,
+        errorType: "overloaded_error",
+        message: "Overloaded",
+        headers: { "retry-after-ms": "1" },
+      },
       reply(text("Back.")),
     ]);
     expect(result).toMatchObject({ stop: "end_turn", summary: "Back." });

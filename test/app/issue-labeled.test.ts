@@ -85,7 +85,9 @@ function withConfig(yaml: string | null) {
   const scope = nock(API);
   if (yaml === null) {
     scope.get(CONFIG).reply(404, { message: "Not Found" });
-    scope.get(`/repos/Codertocat/.github/contents/.github%2Fstamina.yml`).reply(404, { message: "Not Found" });
+    scope
+      .get(`/repos/Codertocat/.github/contents/.github%2Fstamina.yml`)
+      .reply(404, { message: "Not Found" });
   } else {
     scope.get(CONFIG).reply(200, yaml, { "content-type": "text/plain; charset=utf-8" });
   }
@@ -95,11 +97,18 @@ function withConfig(yaml: string | null) {
 function permission(login: string, role: string) {
   return nock(API)
     .get(`${REPO}/collaborators/${login}/permission`)
-    .reply(200, { permission: role === "maintain" ? "write" : role, role_name: role, user: { login } });
+    .reply(200, {
+      permission: role === "maintain" ? "write" : role,
+      role_name: role,
+      user: { login },
+    });
 }
 
 async function handled(deliveryId: string): Promise<string> {
-  return waitFor(async () => (await store.deliveryOutcome(deliveryId)) ?? undefined, "the delivery to be handled");
+  return waitFor(
+    async () => (await store.deliveryOutcome(deliveryId)) ?? undefined,
+    "the delivery to be handled",
+  );
 }
 
 describe("issues.labeled", () => {
@@ -110,10 +119,17 @@ describe("issues.labeled", () => {
       nock(API)
         .post(`${REPO}/issues/1/reactions`, { content: "eyes" })
         .reply(201, { id: 1, content: "eyes" })
-        .post(`${REPO}/issues/1/comments`, (body: { body: string }) => body.body.includes("Stamina will work on this issue"))
+        .post(`${REPO}/issues/1/comments`, (body: { body: string }) =>
+          body.body.includes("Stamina will work on this issue"),
+        )
         .reply(201, { id: 99, body: "", html_url: "https://github.com/x" }),
     ];
-    const posted = await postWebhook({ url, secret: SECRET, event: "issues", payload: labeled("stamina") });
+    const posted = await postWebhook({
+      url,
+      secret: SECRET,
+      event: "issues",
+      payload: labeled("stamina"),
+    });
     expect(posted.status).toBe(202);
     expect(await handled(posted.deliveryId)).toBe("ok");
     const runs = await store.listRuns();
@@ -134,17 +150,29 @@ describe("issues.labeled", () => {
 
   it("from a reader: a log line, nothing posted, no run", async () => {
     const github = [withConfig(null), permission("Codertocat", "read")];
-    const posted = await postWebhook({ url, secret: SECRET, event: "issues", payload: labeled("stamina") });
+    const posted = await postWebhook({
+      url,
+      secret: SECRET,
+      event: "issues",
+      payload: labeled("stamina"),
+    });
     expect(posted.status).toBe(202);
     expect(await handled(posted.deliveryId)).toBe("ok");
     expect(await store.listRuns()).toHaveLength(0);
     for (const scope of github) expect(scope.isDone()).toBe(true);
-    expect(logLines.some((l) => String(l.msg).includes("cannot write") && l.role === "read")).toBe(true);
+    expect(logLines.some((l) => String(l.msg).includes("cannot write") && l.role === "read")).toBe(
+      true,
+    );
   });
 
   it("with another label: nothing at all", async () => {
     const github = withConfig(null);
-    const posted = await postWebhook({ url, secret: SECRET, event: "issues", payload: labeled("bug") });
+    const posted = await postWebhook({
+      url,
+      secret: SECRET,
+      event: "issues",
+      payload: labeled("bug"),
+    });
     expect(await handled(posted.deliveryId)).toBe("ok");
     expect(github.isDone()).toBe(true);
     expect(await store.listRuns()).toHaveLength(0);
@@ -153,8 +181,17 @@ describe("issues.labeled", () => {
   it("honours the label the repository configures", async () => {
     withConfig("label: ai-please\n");
     permission("Codertocat", "write");
-    nock(API).post(`${REPO}/issues/1/reactions`).reply(201, {}).post(`${REPO}/issues/1/comments`).reply(201, { id: 7 });
-    const posted = await postWebhook({ url, secret: SECRET, event: "issues", payload: labeled("ai-please") });
+    nock(API)
+      .post(`${REPO}/issues/1/reactions`)
+      .reply(201, {})
+      .post(`${REPO}/issues/1/comments`)
+      .reply(201, { id: 7 });
+    const posted = await postWebhook({
+      url,
+      secret: SECRET,
+      event: "issues",
+      payload: labeled("ai-please"),
+    });
     expect(await handled(posted.deliveryId)).toBe("ok");
     expect(await store.listRuns()).toHaveLength(1);
   });
@@ -185,7 +222,13 @@ describe("issues.labeled", () => {
     const payload = labeled("stamina");
     const first = await postWebhook({ url, secret: SECRET, event: "issues", payload });
     await handled(first.deliveryId);
-    const again = await postWebhook({ url, secret: SECRET, event: "issues", payload, deliveryId: first.deliveryId });
+    const again = await postWebhook({
+      url,
+      secret: SECRET,
+      event: "issues",
+      payload,
+      deliveryId: first.deliveryId,
+    });
     expect(again.status).toBe(202);
     expect(again.body).toContain("Already received");
     expect(await store.listRuns()).toHaveLength(1);
@@ -195,12 +238,26 @@ describe("issues.labeled", () => {
   it("makes no second run while the issue has an active one", async () => {
     withConfig(null);
     permission("Codertocat", "admin");
-    nock(API).post(`${REPO}/issues/1/reactions`).reply(201, {}).post(`${REPO}/issues/1/comments`).reply(201, { id: 5 });
-    const first = await postWebhook({ url, secret: SECRET, event: "issues", payload: labeled("stamina") });
+    nock(API)
+      .post(`${REPO}/issues/1/reactions`)
+      .reply(201, {})
+      .post(`${REPO}/issues/1/comments`)
+      .reply(201, { id: 5 });
+    const first = await postWebhook({
+      url,
+      secret: SECRET,
+      event: "issues",
+      payload: labeled("stamina"),
+    });
     await handled(first.deliveryId);
     withConfig(null);
     permission("Codertocat", "admin");
-    const second = await postWebhook({ url, secret: SECRET, event: "issues", payload: labeled("stamina") });
+    const second = await postWebhook({
+      url,
+      secret: SECRET,
+      event: "issues",
+      payload: labeled("stamina"),
+    });
     expect(await handled(second.deliveryId)).toBe("ok");
     expect(await store.listRuns()).toHaveLength(1);
   });
@@ -215,7 +272,12 @@ describe("issues.labeled", () => {
         return true;
       })
       .reply(201, { id: 3 });
-    const posted = await postWebhook({ url, secret: SECRET, event: "issues", payload: labeled("stamina") });
+    const posted = await postWebhook({
+      url,
+      secret: SECRET,
+      event: "issues",
+      payload: labeled("stamina"),
+    });
     expect(await handled(posted.deliveryId)).toBe("ok");
     expect(scope.isDone()).toBe(true);
     expect(comment).toContain("`budget.steps` must be a whole number");
@@ -226,9 +288,16 @@ describe("issues.labeled", () => {
     withConfig("label: [unclosed\n");
     permission("Codertocat", "write");
     const scope = nock(API)
-      .post(`${REPO}/issues/1/comments`, (body: { body: string }) => body.body.includes("not valid YAML"))
+      .post(`${REPO}/issues/1/comments`, (body: { body: string }) =>
+        body.body.includes("not valid YAML"),
+      )
       .reply(201, { id: 3 });
-    const posted = await postWebhook({ url, secret: SECRET, event: "issues", payload: labeled("stamina") });
+    const posted = await postWebhook({
+      url,
+      secret: SECRET,
+      event: "issues",
+      payload: labeled("stamina"),
+    });
     expect(await handled(posted.deliveryId)).toBe("ok");
     expect(scope.isDone()).toBe(true);
     expect(await store.listRuns()).toHaveLength(0);

@@ -9,7 +9,13 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeGitHub, type FakeGitHub } from "../support/fake-github/index.ts";
-import { reply, startModelServer, text, toolUse, type ModelServer } from "../support/model-server/index.ts";
+import {
+  reply,
+  startModelServer,
+  text,
+  toolUse,
+  type ModelServer,
+} from "../support/model-server/index.ts";
 import { examplePayload, postWebhook, waitFor } from "../support/webhooks.ts";
 
 const keys = generateKeyPairSync("rsa", {
@@ -128,17 +134,19 @@ describe("a labelled issue becomes a pull request", () => {
     payload.issue.body = "greet() should say `Hello, NAME!`";
     payload.label.name = "stamina";
     payload.sender.login = "maintainer";
-    const posted = await postWebhook({ url: webhookUrl, secret: WEBHOOK_SECRET, event: "issues", payload });
+    const posted = await postWebhook({
+      url: webhookUrl,
+      secret: WEBHOOK_SECRET,
+      event: "issues",
+      payload,
+    });
     expect(posted.status).toBe(202);
 
     const pull = await waitFor(() => github.pulls(OWNER, REPO)[0], "the pull request", 60_000);
-    const comments = await waitFor(
-      () => {
-        const c = github.issueComments(OWNER, REPO, 1);
-        return c.some((x) => x.body.includes("/pull/")) ? c : undefined;
-      },
-      "the tracking comment to link the pull request",
-    );
+    const comments = await waitFor(() => {
+      const c = github.issueComments(OWNER, REPO, 1);
+      return c.some((x) => x.body.includes("/pull/")) ? c : undefined;
+    }, "the tracking comment to link the pull request");
 
     // The pull request.
     expect(pull.head).toBe("stamina/1-greeting-lacks-punctuation");
@@ -156,12 +164,17 @@ describe("a labelled issue becomes a pull request", () => {
     expect(comments[0]!.updatedCount).toBeGreaterThanOrEqual(1);
 
     // The branch in the bare repository holds the scripted change, with the audit trailer.
-    const show = (rev: string) => execFileSync("git", ["--git-dir", bare, "show", rev], { encoding: "utf8" });
+    const show = (rev: string) =>
+      execFileSync("git", ["--git-dir", bare, "show", rev], { encoding: "utf8" });
     expect(show(`${pull.head}:greet.js`)).toContain("`Hello, ${name}!`");
     expect(show(`${pull.head}:test.js`)).toBe(FILES["test.js"]);
-    const message = execFileSync("git", ["--git-dir", bare, "log", "-1", "--format=%B", pull.head], {
-      encoding: "utf8",
-    });
+    const message = execFileSync(
+      "git",
+      ["--git-dir", bare, "log", "-1", "--format=%B", pull.head],
+      {
+        encoding: "utf8",
+      },
+    );
     expect(message).toMatch(/Stamina-Audit: [0-9a-f]{64}/);
 
     // The agent's own test run passed inside the sandbox too.
@@ -189,7 +202,10 @@ describe("a labelled issue becomes a pull request", () => {
     const runsDir = join(dir, "data", "runs");
     const [runId] = readdirSync(runsDir);
     const [attempt] = readdirSync(join(runsDir, runId!));
-    const gitConfig = readFileSync(join(runsDir, runId!, attempt!, "worktree", ".git", "config"), "utf8");
+    const gitConfig = readFileSync(
+      join(runsDir, runId!, attempt!, "worktree", ".git", "config"),
+      "utf8",
+    );
     const db = new Database(join(dir, "data", "stamina.db"), { readonly: true });
     const events = db.prepare("select type, data from audit_events order by seq").all() as Array<{
       type: string;
@@ -203,7 +219,14 @@ describe("a labelled issue becomes a pull request", () => {
     }
     expect(gitConfig).not.toMatch(/extraheader|x-access-token/i);
     const types = events.map((e) => e.type);
-    for (const t of ["run.queued", "model.response", "tool.call", "command", "git.commit", "git.push"]) {
+    for (const t of [
+      "run.queued",
+      "model.response",
+      "tool.call",
+      "command",
+      "git.commit",
+      "git.push",
+    ]) {
       expect(types).toContain(t);
     }
     expect(types.filter((t) => t === "github.write").length).toBeGreaterThanOrEqual(4);

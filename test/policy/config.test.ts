@@ -33,11 +33,15 @@ describe("repository config", () => {
   });
 
   it("names the key and the problem", () => {
-    expect(problems({ budget: { steps: "ten" } })).toEqual(["`budget.steps` must be a whole number"]);
+    expect(problems({ budget: { steps: "ten" } })).toEqual([
+      "`budget.steps` must be a whole number",
+    ]);
     expect(problems({ budget: { steps: 0 } })).toEqual(["`budget.steps` must be at least 1"]);
     expect(problems({ lable: "x" })).toEqual(["unknown key `lable`"]);
     expect(problems({ setup: [1] })).toEqual(["`setup` must be a command or a list of commands"]);
-    expect(problems({ env: { "1BAD": "x" } })).toEqual(["`env.1BAD` is not a valid environment variable name"]);
+    expect(problems({ env: { "1BAD": "x" } })).toEqual([
+      "`env.1BAD` is not a valid environment variable name",
+    ]);
     expect(problems("just text")).toEqual(["the file must be a YAML mapping of settings"]);
   });
 });

@@ -90,7 +90,10 @@ describe("audit events", () => {
     await store.appendAudit(id, [{ type: "a", data: { n: 1 } }]);
     await store.appendAudit(id, [
       { type: "b", data: { output: "token super-secret-value here" } },
-      { type: "c", data: { auth: "Authorization: Bearer ghs_abcdefghijklmnopqrstuvwxyz0123456789" } },
+      {
+        type: "c",
+        data: { auth: "Authorization: Bearer ghs_abcdefghijklmnopqrstuvwxyz0123456789" },
+      },
     ]);
     const events = await store.auditEvents(id);
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3]);
