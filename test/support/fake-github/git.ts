@@ -1,0 +1,171 @@
+// Real git, isolated from the host: argument arrays only, no system config, a private HOME.
+// Creates the bare repositories the fake serves and answers questions about their branches.
+import { execFile } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { dirname, join, resolve, sep } from "node:path";
+import { promisify } from "node:util";
+
+const execFileAsync = promisify(execFile);
+
+export interface Git {
+  /** Environment for any git process the fake starts (also `git http-backend`). */
+  readonly env: Record<string, string>;
+  run(args: string[], cwd: string, extraEnv?: Record<string, string>): Promise<string>;
+  runBuffer(args: string[], cwd: string): Promise<Buffer>;
+}
+
+export function createGit(home: string): Git {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, ".config"),
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_TERMINAL_PROMPT: "0",
+    LANG: "C",
+  };
+  return {
+    env,
+    async run(args, cwd, extraEnv = {}) {
+      const { stdout } = await execFileAsync("git", args, {
+        cwd,
+        env: { ...env, ...extraEnv },
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      return stdout;
+    },
+    async runBuffer(args, cwd) {
+      const { stdout } = await execFileAsync("git", args, {
+        cwd,
+        env,
+        encoding: "buffer",
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      return stdout;
+    },
+  };
+}
+
+const FIXTURE_IDENTITY = {
+  GIT_AUTHOR_NAME: "Fixture",
+  GIT_AUTHOR_EMAIL: "fixture@example.com",
+  GIT_COMMITTER_NAME: "Fixture",
+  GIT_COMMITTER_EMAIL: "fixture@example.com",
+};
+
+const SERVED_CONFIG: Array<[string, string]> = [
+  ["uploadpack.allowFilter", "true"],
+  ["uploadpack.allowAnySHA1InWant", "true"],
+  ["http.receivepack", "true"],
+];
+
+export interface NewBareRepo {
+  barePath: string;
+  defaultBranch: string;
+  files: Record<string, string>;
+}
+
+/** A bare repo with one commit of `files` on `defaultBranch`, made through a scratch clone. */
+export async function createBareRepo(
+  git: Git,
+  scratchRoot: string,
+  repo: NewBareRepo,
+): Promise<void> {
+  const { barePath, defaultBranch, files } = repo;
+  await mkdir(dirname(barePath), { recursive: true });
+  await git.run(["init", "--bare", `--initial-branch=${defaultBranch}`, barePath], scratchRoot);
+  for (const [name, value] of SERVED_CONFIG) await git.run(["config", name, value], barePath);
+
+  const work = await mkdtemp(join(scratchRoot, "work-"));
+  try {
+    await git.run(["init", `--initial-branch=${defaultBranch}`, work], scratchRoot);
+    for (const [path, content] of Object.entries(files)) {
+      const target = resolve(work, path);
+      if (!target.startsWith(work + sep)) throw new Error(`fixture path escapes the repo: ${path}`);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, content);
+    }
+    await git.run(["add", "--all"], work);
+    await git.run(
+      ["commit", "--allow-empty", "--quiet", "-m", "Initial commit"],
+      work,
+      FIXTURE_IDENTITY,
+    );
+    await git.run(["push", "--quiet", barePath, `HEAD:refs/heads/${defaultBranch}`], work);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** The commit a branch points at, or undefined when the branch does not exist. */
+export async function branchSha(
+  git: Git,
+  barePath: string,
+  branch: string,
+): Promise<string | undefined> {
+  try {
+    const out = await git.run(
+      ["rev-parse", "--verify", "--quiet", "--end-of-options", `refs/heads/${branch}^{commit}`],
+      barePath,
+    );
+    return out.trim() || undefined;
+  } catch (error) {
+    if (isExitError(error)) return undefined;
+    throw error;
+  }
+}
+
+/** How many commits `head` has that `base` lacks. */
+export async function commitsAhead(
+  git: Git,
+  barePath: string,
+  base: string,
+  head: string,
+): Promise<number> {
+  const out = await git.run(
+    ["rev-list", "--count", "--end-of-options", `refs/heads/${base}..refs/heads/${head}`],
+    barePath,
+  );
+  return Number(out.trim());
+}
+
+export type TreeEntry = {
+  type: "blob" | "tree" | "commit";
+  mode: string;
+  sha: string;
+  size: number;
+  name: string;
+};
+
+/** `blob`, `tree`, or undefined when `rev:path` names nothing. */
+export async function objectType(
+  git: Git,
+  barePath: string,
+  object: string,
+): Promise<string | undefined> {
+  try {
+    return (await git.run(["cat-file", "-t", "--end-of-options", object], barePath)).trim();
+  } catch (error) {
+    if (isExitError(error)) return undefined;
+    throw error;
+  }
+}
+
+export async function listTree(git: Git, barePath: string, object: string): Promise<TreeEntry[]> {
+  const out = await git.run(["ls-tree", "-l", "--end-of-options", object], barePath);
+  return out
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [meta = "", name = ""] = line.split("\t");
+      const [mode = "", type = "", sha = "", size = ""] = meta.split(/\s+/);
+      const kind = type === "tree" || type === "commit" ? type : "blob";
+      return { type: kind, mode, sha, size: Number(size) || 0, name };
+    });
+}
+
+/** git exits non-zero for "no such object"; anything else (e.g. git missing) is a real failure. */
+function isExitError(error: unknown): boolean {
+  return (
+    typeof error === "object" && error !== null && "code" in error && typeof error.code === "number"
+  );
+}

@@ -1,0 +1,130 @@
+// A fake GitHub (Enterprise) on 127.0.0.1 for end-to-end tests: REST under /api/v3 limited to
+// GitHub's OpenAPI description, GraphQL checked against GitHub's schema, git smart HTTP through
+// `git http-backend`, and App JWT / installation-token auth that expires on an injected clock.
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AppJwtVerifier } from "./auth.ts";
+import { createBareRepo, createGit } from "./git.ts";
+import { GraphQLEndpoint } from "./graphql.ts";
+import { attachHandler, listenFakeServer } from "./server.ts";
+import { FakeState } from "./state.ts";
+import type { FakeGitHub, FakeGitHubOptions, RecordedRequest } from "./types.ts";
+
+export type * from "./types.ts";
+export { implementedRoutes } from "./rest.ts";
+
+const DEFAULT_TOKEN_TTL_MS = 3_600_000;
+const NAME = /^(?!\.\.?$)[A-Za-z0-9._-]+$/;
+
+/**
+ * Starts the fake on an ephemeral port. Typical use:
+ *   const gh = await startFakeGitHub({ appId, appPublicKeyPem });
+ *   gh.addInstallation(1, "acme");
+ *   await gh.createRepository({ owner: "acme", name: "app", installationId: 1, files: {...} });
+ *   // give the app GHE_HOST=gh.host, GHE_PROTOCOL=http; assert on gh.pulls(), gh.refusals, ...
+ *   await gh.close();
+ */
+export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitHub> {
+  const now = opts.now ?? Date.now;
+  const root = await mkdtemp(join(tmpdir(), "fake-github-"));
+  const home = join(root, "home");
+  const projectRoot = join(root, "repos");
+  const scratch = join(root, "scratch");
+  await Promise.all([home, projectRoot, scratch].map((dir) => mkdir(dir, { recursive: true })));
+
+  const { server, port } = await listenFakeServer();
+  const url = `http://127.0.0.1:${port}`;
+  const state = new FakeState(url, now);
+  const git = createGit(home);
+  const graphql = new GraphQLEndpoint();
+  const requests: RecordedRequest[] = [];
+  const refusals: RecordedRequest[] = [];
+  attachHandler(server, {
+    rest: {
+      world: { state, git, appId: opts.appId, tokenTtlMs: opts.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS },
+      verifier: new AppJwtVerifier(opts.appId, opts.appPublicKeyPem, now),
+    },
+    git: { state, git, projectRoot },
+    graphql,
+    requests,
+    refusals,
+  });
+
+  const repoOf = (owner: string, name: string) => state.repo(owner, name);
+
+  return {
+    url,
+    host: `127.0.0.1:${port}`,
+    apiUrl: `${url}/api/v3`,
+    requests,
+    refusals,
+
+    addInstallation(id, account) {
+      state.installations.set(id, account);
+    },
+
+    async createRepository({ owner, name, files, defaultBranch = "main", installationId }) {
+      if (!NAME.test(owner) || !NAME.test(name))
+        throw new Error(`invalid repository name ${owner}/${name}`);
+      if (!state.installations.has(installationId)) {
+        throw new Error(`no installation ${installationId}; call addInstallation first`);
+      }
+      if (state.repo(owner, name)) throw new Error(`repository ${owner}/${name} already exists`);
+      const barePath = join(projectRoot, owner, `${name}.git`);
+      await createBareRepo(git, scratch, { barePath, defaultBranch, files });
+      state.addRepo({ id: state.nextId(), owner, name, defaultBranch, installationId, barePath });
+      return { barePath };
+    },
+
+    setPermission(owner, repo, username, permission) {
+      state.setPermission(owner, repo, username, permission);
+    },
+
+    registerGraphQL(operationMatcher, resolver) {
+      graphql.register(operationMatcher, resolver);
+    },
+
+    issueComments(owner, repoName, issueNumber) {
+      const repo = repoOf(owner, repoName);
+      return state.comments
+        .filter((c) => c.repoId === repo?.id && c.issueNumber === issueNumber)
+        .map(({ id, body, user, updatedCount }) => ({ id, body, user, updatedCount }));
+    },
+
+    reactions(owner, repoName, issueNumber) {
+      const repo = repoOf(owner, repoName);
+      return state.reactions
+        .filter((r) => r.repoId === repo?.id && r.issueNumber === issueNumber)
+        .map(({ id, content }) => ({ id, content }));
+    },
+
+    pulls(owner, repoName) {
+      const repo = repoOf(owner, repoName);
+      return state.pulls
+        .filter((p) => p.repoId === repo?.id)
+        .map(({ number, title, body, head, base, draft, state: s }) => ({
+          number,
+          title,
+          body,
+          head,
+          base,
+          draft,
+          state: s,
+        }));
+    },
+
+    issuedTokens() {
+      return [...state.issued];
+    },
+
+    async close() {
+      const closed = new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
+      server.closeAllConnections();
+      await closed;
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}

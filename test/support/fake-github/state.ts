@@ -1,0 +1,122 @@
+// The fake's in-memory world: installations, repositories, tokens, permissions, comments,
+// reactions and pull requests, with the counters that number them.
+import type { Permission } from "./types.ts";
+
+export interface RepoRecord {
+  id: number;
+  owner: string;
+  name: string;
+  defaultBranch: string;
+  installationId: number;
+  barePath: string;
+}
+
+export interface TokenRecord {
+  installationId: number;
+  expiresAt: number;
+}
+
+export interface CommentRecord {
+  id: number;
+  repoId: number;
+  issueNumber: number;
+  body: string;
+  user: string;
+  createdAt: number;
+  updatedAt: number;
+  updatedCount: number;
+}
+
+export interface ReactionRecord {
+  id: number;
+  repoId: number;
+  issueNumber: number;
+  content: string;
+  user: string;
+  createdAt: number;
+}
+
+export interface PullRecord {
+  id: number;
+  repoId: number;
+  number: number;
+  title: string;
+  body: string;
+  head: string;
+  base: string;
+  draft: boolean;
+  state: "open" | "closed";
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** Pull numbers start here so they do not collide with the issue numbers of example payloads. */
+const FIRST_PULL_NUMBER = 101;
+
+const key = (...parts: string[]): string => parts.map((p) => p.toLowerCase()).join("/");
+
+export class FakeState {
+  readonly installations = new Map<number, string>();
+  readonly tokens = new Map<string, TokenRecord>();
+  readonly issued: string[] = [];
+  readonly comments: CommentRecord[] = [];
+  readonly reactions: ReactionRecord[] = [];
+  readonly pulls: PullRecord[] = [];
+  private readonly repos = new Map<string, RepoRecord>();
+  private readonly permissions = new Map<string, Permission>();
+  private readonly userIds = new Map<string, number>();
+  private readonly pullCounters = new Map<number, number>();
+  private lastId = 0;
+
+  constructor(
+    readonly url: string,
+    readonly now: () => number,
+  ) {}
+
+  nextId(): number {
+    this.lastId += 1;
+    return this.lastId;
+  }
+
+  nextPullNumber(repoId: number): number {
+    const next = this.pullCounters.get(repoId) ?? FIRST_PULL_NUMBER;
+    this.pullCounters.set(repoId, next + 1);
+    return next;
+  }
+
+  /** A stable id per login, as GitHub gives every account one. */
+  userId(login: string): number {
+    const known = this.userIds.get(login.toLowerCase());
+    if (known !== undefined) return known;
+    const id = 9000 + this.userIds.size;
+    this.userIds.set(login.toLowerCase(), id);
+    return id;
+  }
+
+  addRepo(repo: RepoRecord): void {
+    this.repos.set(key(repo.owner, repo.name), repo);
+  }
+
+  /** Owner and name are case-insensitive on GitHub. */
+  repo(owner: string, name: string): RepoRecord | undefined {
+    return this.repos.get(key(owner, name));
+  }
+
+  setPermission(owner: string, repo: string, user: string, permission: Permission): void {
+    this.permissions.set(key(owner, repo, user), permission);
+  }
+
+  permission(owner: string, repo: string, user: string): Permission | undefined {
+    return this.permissions.get(key(owner, repo, user));
+  }
+
+  /** The installation a token belongs to, if the token exists and has not expired. */
+  liveToken(token: string): TokenRecord | undefined {
+    const record = this.tokens.get(token);
+    return record && record.expiresAt > this.now() ? record : undefined;
+  }
+
+  iso(ms: number): string {
+    return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+}

@@ -1,0 +1,89 @@
+// The public shape of the fake GitHub server: its options, its recorded requests and its handle.
+
+export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
+
+export type AuthorizationKind = "jwt" | "token" | "basic" | "none";
+
+export interface FakeGitHubOptions {
+  appId: number;
+  /** Verifies the App JWT (RS256). */
+  appPublicKeyPem: string;
+  /** Installation token life; default one hour, as on GitHub. */
+  tokenTtlMs?: number;
+  /** Injected clock for token and JWT expiry and the `Date` header; default `Date.now`. */
+  now?: () => number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** The raw path as received, e.g. `/api/v3/repos/o/r/contents/.github%2Fstamina.yml`. */
+  path: string;
+  query: Record<string, string>;
+  /** Parsed JSON body for REST and GraphQL; undefined for git traffic. */
+  body: unknown;
+  status: number;
+  /** Only the kind of credential, never its value. */
+  authorization?: AuthorizationKind;
+}
+
+export interface GraphQLContext {
+  installationId: number;
+}
+
+/** Returns the `data` of the response; a throw becomes `{errors}` and a refusal. */
+export type GraphQLResolver = (
+  variables: Record<string, unknown>,
+  query: string,
+  context: GraphQLContext,
+) => unknown;
+
+export interface IssueCommentView {
+  id: number;
+  body: string;
+  user: string;
+  updatedCount: number;
+}
+
+export interface PullView {
+  number: number;
+  title: string;
+  body: string;
+  head: string;
+  base: string;
+  draft: boolean;
+  state: "open" | "closed";
+}
+
+export interface FakeGitHub {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  /** 127.0.0.1:PORT, what the app gets as GHE_HOST (with GHE_PROTOCOL=http). */
+  host: string;
+  /** url + '/api/v3' */
+  apiUrl: string;
+  /** Every request, in order of arrival (REST, GraphQL and git). */
+  requests: RecordedRequest[];
+  /** The subset the fake refused: 4xx/5xx refusals, and GraphQL answers carrying `errors`. */
+  refusals: RecordedRequest[];
+  addInstallation(id: number, account: string): void;
+  createRepository(opts: {
+    owner: string;
+    name: string;
+    files: Record<string, string>;
+    defaultBranch?: string;
+    installationId: number;
+  }): Promise<{ barePath: string }>;
+  setPermission(owner: string, repo: string, username: string, permission: Permission): void;
+  /** Resolvers registered later win over earlier ones; the matcher is tested against the query text. */
+  registerGraphQL(operationMatcher: RegExp, resolver: GraphQLResolver): void;
+  issueComments(owner: string, repo: string, issueNumber: number): IssueCommentView[];
+  reactions(
+    owner: string,
+    repo: string,
+    issueNumber: number,
+  ): Array<{ id: number; content: string }>;
+  pulls(owner: string, repo: string): PullView[];
+  /** Every installation token handed out, so tests can search logs for them. */
+  issuedTokens(): string[];
+  close(): Promise<void>;
+}
