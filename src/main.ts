@@ -174,7 +174,7 @@ async function audit(args: string[]): Promise<number> {
       process.stdout.write(`ok: ${result.count} events, head ${result.head}\n`);
       return 0;
     }
-    process.stderr.write(`invalid: event ${result.seq}: ${result.reason}\n`);
+    process.stderr.write(`invalid: ${result.reason}\n`);
     return 1;
   }
   if (sub === "export" && target) {

@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { parseJsonl, verifyChain } from "../../src/audit/verify.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeGitHub, type FakeGitHub } from "../support/fake-github/index.ts";
 import {
@@ -218,6 +219,22 @@ describe("a labelled issue becomes a pull request", () => {
       expect(audit).not.toContain(secret);
     }
     expect(gitConfig).not.toMatch(/extraheader|x-access-token/i);
+    // The exported log verifies with the CLI, and holds the head the commit's trailer names.
+    const exported = join(dir, "audit.jsonl");
+    const cli = (...args: string[]) =>
+      execFileSync(process.execPath, ["--import", "tsx", "src/main.ts", ...args], {
+        encoding: "utf8",
+        env: { PATH: process.env.PATH, STAMINA_DATA_DIR: join(dir, "data") },
+      });
+    cli("audit", "export", runId!, exported);
+    expect(cli("audit", "verify", exported)).toMatch(/^ok: \d+ events/);
+    const trailerHead = /Stamina-Audit: ([0-9a-f]{64})/.exec(message)![1]!;
+    expect(
+      verifyChain(parseJsonl(readFileSync(exported, "utf8")), { expectedHead: trailerHead }),
+    ).toMatchObject({
+      ok: true,
+    });
+
     const types = events.map((e) => e.type);
     for (const t of [
       "run.queued",
