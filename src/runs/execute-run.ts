@@ -23,6 +23,7 @@ import { pullRequestBody, trackingComment, type Stage, type Verification } from 
 import type { RunState } from "./schema.ts";
 import type { Store } from "./store.ts";
 import type { Run } from "./types.ts";
+import { LeaseLost, ShutdownRequested } from "./interruptions.ts";
 import { STAMINA_VERSION } from "../version.ts";
 
 export interface RunDependencies {
@@ -175,6 +176,16 @@ export async function executeRun(
     await audit.record("run.finished", { state, outcome });
     return await store.finishRun(run.id, state, outcome);
   } catch (error) {
+    if (signal.reason instanceof LeaseLost) {
+      log.warn({ runId: run.id }, "lease lost: another worker owns the run now; leaving it alone");
+      return run;
+    }
+    if (signal.reason instanceof ShutdownRequested && claimed.leaseOwner !== null) {
+      await audit.record("run.released", { reason: "the worker shut down", phase });
+      await store.releaseRun(run.id, claimed.leaseOwner);
+      log.info({ runId: run.id }, "run handed back to the queue");
+      return store.mustGetRun(run.id);
+    }
     const failure = asFailure(error, phase, run.id);
     log.error({ err: error, runId: run.id }, "run failed");
     await audit

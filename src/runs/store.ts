@@ -230,6 +230,17 @@ export class Store {
     return this.mustGetRun(runId);
   }
 
+  /** Puts a run this worker holds back in the queue, for any worker to start again. */
+  async releaseRun(runId: string, workerId: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable("runs")
+      .set({ state: "queued", lease_owner: null, lease_expires_at: null, updated_at: this.now() })
+      .where("id", "=", runId)
+      .where("lease_owner", "=", workerId)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   /** Ends a run: its terminal state, the outcome in words, the lease and the active slot freed. */
   async finishRun(runId: string, state: RunState, outcome: string): Promise<Run> {
     if (!TERMINAL_STATES.includes(state)) throw new Error(`${state} is not a terminal state`);

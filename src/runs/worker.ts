@@ -1,6 +1,7 @@
 // The worker: claims queued runs with a lease, keeps the lease alive with a
 // heartbeat while it works, and runs up to `concurrency` of them at once.
 import type { Logger } from "../observability/logger.ts";
+import { LeaseLost, ShutdownRequested } from "./interruptions.ts";
 import type { Store } from "./store.ts";
 import type { Run } from "./types.ts";
 
@@ -73,7 +74,7 @@ export class Worker {
       () => {
         store.heartbeat(run.id, workerId, leaseMs).then(
           (held) => {
-            if (!held) controller.abort(new Error("lease lost"));
+            if (!held) controller.abort(new LeaseLost());
           },
           (error: unknown) => log.warn({ err: error, runId: run.id }, "heartbeat failed"),
         );

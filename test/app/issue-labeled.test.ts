@@ -7,7 +7,7 @@ import nock from "nock";
 import pino from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { WEBHOOK_PATH } from "../../src/app/app.ts";
+import { replayUnhandled, WEBHOOK_PATH } from "../../src/app/app.ts";
 import { createStaminaServer, listen } from "../../src/app/server.ts";
 import { createGitHubClients } from "../../src/github/client.ts";
 import { createRedactor } from "../../src/observability/redact.ts";
@@ -34,12 +34,14 @@ let store: Store;
 let server: Server;
 let url: string;
 let logLines: Array<Record<string, unknown>>;
+let probot: Probot;
+let log: pino.Logger;
 
 beforeEach(async () => {
   nock.disableNetConnect();
   nock.enableNetConnect("127.0.0.1");
   logLines = [];
-  const log = pino(
+  log = pino(
     { level: "debug" },
     new Writable({
       write(chunk: Buffer, _enc, done) {
@@ -49,7 +51,7 @@ beforeEach(async () => {
     }),
   );
   store = await openStore({ sqlitePath: ":memory:", redactor: createRedactor() });
-  const probot = new Probot({
+  probot = new Probot({
     appId: 1,
     privateKey,
     secret: SECRET,
@@ -301,5 +303,26 @@ describe("issues.labeled", () => {
     expect(await handled(posted.deliveryId)).toBe("ok");
     expect(scope.isDone()).toBe(true);
     expect(await store.listRuns()).toHaveLength(0);
+  });
+
+  it("replays a delivery acknowledged but never handled (the process died after the 202)", async () => {
+    withConfig(null);
+    permission("Codertocat", "write");
+    nock(API)
+      .post(`${REPO}/issues/1/reactions`)
+      .reply(201, {})
+      .post(`${REPO}/issues/1/comments`)
+      .reply(201, { id: 11 });
+    await store.recordDelivery({
+      id: "crashed-1",
+      event: "issues",
+      action: "labeled",
+      installationId: 1,
+      payload: JSON.stringify(labeled("stamina")),
+    });
+    expect(await replayUnhandled(probot, { store, log })).toBe(1);
+    expect(await store.deliveryOutcome("crashed-1")).toBe("ok");
+    expect(await store.listRuns()).toHaveLength(1);
+    expect(await replayUnhandled(probot, { store, log })).toBe(0);
   });
 });
