@@ -33,12 +33,12 @@ export class Worker {
     if (!this.stopping) this.schedule(0);
   }
 
-  /** Stops claiming, cancels what runs, and waits for it to wind down. */
+  /** Stops claiming, hands what runs back to the queue, and waits for that to finish. */
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.timer);
     for (const { controller } of this.active.values())
-      controller.abort(new Error("worker stopping"));
+      controller.abort(new ShutdownRequested());
     await Promise.all([...this.active.values()].map((a) => a.done));
   }
 
