@@ -2,7 +2,6 @@
 // generator does not share their event loop: the app's webhook server (real
 // ingress, real SQLite, real Probot dispatch) and a bare node:http server that
 // only checks the signature and answers 202. Prints their ports as JSON.
-import { generateKeyPairSync } from "node:crypto";
 import { createServer } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,6 +13,7 @@ import { createStaminaServer, listen } from "../src/app/server.ts";
 import { createGitHubClients } from "../src/github/client.ts";
 import { createRedactor } from "../src/observability/redact.ts";
 import { openStore } from "../src/runs/open-store.ts";
+import { appKeyPair } from "../test/support/app-keys.ts";
 
 const secret = process.argv[2] ?? "bench-secret";
 
@@ -34,11 +34,7 @@ const store = await openStore({
   sqlitePath: join(dir, "bench.db"),
   redactor: createRedactor([secret]),
 });
-const { privateKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs8", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const { privateKey } = appKeyPair();
 const probot = new Probot({ appId: 1, privateKey, secret, log, Octokit: ProbotOctokit });
 const clients = createGitHubClients({ appId: 1, privateKey, baseUrl: "http://127.0.0.1:9", log });
 const app = await createStaminaServer(probot, { store, clients, log, webhookSecret: secret });

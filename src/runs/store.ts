@@ -6,7 +6,7 @@ import { appendEvent } from "../audit/chain.ts";
 import type { AuditEntry, AuditEvent } from "../audit/types.ts";
 import type { Redactor } from "../observability/redact.ts";
 import { parseRepoConfig } from "../policy/config.ts";
-import type { Database, RunsTable, RunState } from "./schema.ts";
+import type { AuditEventsTable, Database, RunsTable, RunState } from "./schema.ts";
 import { TERMINAL_STATES } from "./schema.ts";
 import type { Delivery, NewRun, Run, RunPatch } from "./types.ts";
 
@@ -323,15 +323,7 @@ export class Store {
   }
 }
 
-function toEvent(row: {
-  run_id: string;
-  seq: number;
-  ts: string;
-  type: string;
-  data: string;
-  prev_hash: string;
-  hash: string;
-}): AuditEvent {
+function toEvent(row: Selectable<AuditEventsTable>): AuditEvent {
   return {
     run: row.run_id,
     seq: Number(row.seq),

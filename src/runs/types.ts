@@ -3,8 +3,7 @@
 import type { RepoConfig } from "../policy/config.ts";
 import type { RunState } from "./schema.ts";
 
-export interface Run {
-  id: string;
+export interface NewRun {
   installationId: number;
   owner: string;
   repo: string;
@@ -13,8 +12,12 @@ export interface Run {
   issueBody: string;
   requestedBy: string;
   deliveryId: string;
-  state: RunState;
   config: RepoConfig;
+}
+
+export interface Run extends NewRun {
+  id: string;
+  state: RunState;
   branch: string | null;
   trackingCommentId: number | null;
   pullNumber: number | null;
@@ -29,18 +32,6 @@ export interface Run {
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
-}
-
-export interface NewRun {
-  installationId: number;
-  owner: string;
-  repo: string;
-  issueNumber: number;
-  issueTitle: string;
-  issueBody: string;
-  requestedBy: string;
-  deliveryId: string;
-  config: RepoConfig;
 }
 
 /** Fields a worker may change while it holds the run. */

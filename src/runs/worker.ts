@@ -37,8 +37,7 @@ export class Worker {
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.timer);
-    for (const { controller } of this.active.values())
-      controller.abort(new ShutdownRequested());
+    for (const { controller } of this.active.values()) controller.abort(new ShutdownRequested());
     await Promise.all([...this.active.values()].map((a) => a.done));
   }
 

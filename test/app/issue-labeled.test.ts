@@ -1,6 +1,5 @@
 // The trigger, through the real ingress and Probot: GitHub's example payloads
 // signed and posted over HTTP, GitHub's API answered by nock.
-import { generateKeyPairSync } from "node:crypto";
 import type { Server } from "node:http";
 import { Writable } from "node:stream";
 import nock from "nock";
@@ -14,12 +13,9 @@ import { createRedactor } from "../../src/observability/redact.ts";
 import { openStore } from "../../src/runs/open-store.ts";
 import type { Store } from "../../src/runs/store.ts";
 import { examplePayload, postWebhook, waitFor } from "../support/webhooks.ts";
+import { appKeyPair } from "../support/app-keys.ts";
 
-const { privateKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs8", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const { privateKey } = appKeyPair();
 const SECRET = "webhook-secret-for-tests";
 const API = "https://api.github.com";
 const REPO = "/repos/Codertocat/Hello-World";
@@ -83,6 +79,10 @@ function labeled(label: string, sender = "Codertocat") {
   return payload;
 }
 
+function deliver(payload: unknown) {
+  return postWebhook({ url, secret: SECRET, event: "issues", payload });
+}
+
 function withConfig(yaml: string | null) {
   const scope = nock(API);
   if (yaml === null) {
@@ -126,12 +126,7 @@ describe("issues.labeled", () => {
         )
         .reply(201, { id: 99, body: "", html_url: "https://github.com/x" }),
     ];
-    const posted = await postWebhook({
-      url,
-      secret: SECRET,
-      event: "issues",
-      payload: labeled("stamina"),
-    });
+    const posted = await deliver(labeled("stamina"));
     expect(posted.status).toBe(202);
     expect(await handled(posted.deliveryId)).toBe("ok");
     const runs = await store.listRuns();
@@ -152,12 +147,7 @@ describe("issues.labeled", () => {
 
   it("from a reader: a log line, nothing posted, no run", async () => {
     const github = [withConfig(null), permission("Codertocat", "read")];
-    const posted = await postWebhook({
-      url,
-      secret: SECRET,
-      event: "issues",
-      payload: labeled("stamina"),
-    });
+    const posted = await deliver(labeled("stamina"));
     expect(posted.status).toBe(202);
     expect(await handled(posted.deliveryId)).toBe("ok");
     expect(await store.listRuns()).toHaveLength(0);
@@ -169,12 +159,7 @@ describe("issues.labeled", () => {
 
   it("with another label: nothing at all", async () => {
     const github = withConfig(null);
-    const posted = await postWebhook({
-      url,
-      secret: SECRET,
-      event: "issues",
-      payload: labeled("bug"),
-    });
+    const posted = await deliver(labeled("bug"));
     expect(await handled(posted.deliveryId)).toBe("ok");
     expect(github.isDone()).toBe(true);
     expect(await store.listRuns()).toHaveLength(0);
@@ -188,12 +173,7 @@ describe("issues.labeled", () => {
       .reply(201, {})
       .post(`${REPO}/issues/1/comments`)
       .reply(201, { id: 7 });
-    const posted = await postWebhook({
-      url,
-      secret: SECRET,
-      event: "issues",
-      payload: labeled("ai-please"),
-    });
+    const posted = await deliver(labeled("ai-please"));
     expect(await handled(posted.deliveryId)).toBe("ok");
     expect(await store.listRuns()).toHaveLength(1);
   });
@@ -222,7 +202,7 @@ describe("issues.labeled", () => {
       .once()
       .reply(201, { id: 5 });
     const payload = labeled("stamina");
-    const first = await postWebhook({ url, secret: SECRET, event: "issues", payload });
+    const first = await deliver(payload);
     await handled(first.deliveryId);
     const again = await postWebhook({
       url,
@@ -245,21 +225,11 @@ describe("issues.labeled", () => {
       .reply(201, {})
       .post(`${REPO}/issues/1/comments`)
       .reply(201, { id: 5 });
-    const first = await postWebhook({
-      url,
-      secret: SECRET,
-      event: "issues",
-      payload: labeled("stamina"),
-    });
+    const first = await deliver(labeled("stamina"));
     await handled(first.deliveryId);
     withConfig(null);
     permission("Codertocat", "admin");
-    const second = await postWebhook({
-      url,
-      secret: SECRET,
-      event: "issues",
-      payload: labeled("stamina"),
-    });
+    const second = await deliver(labeled("stamina"));
     expect(await handled(second.deliveryId)).toBe("ok");
     expect(await store.listRuns()).toHaveLength(1);
   });
@@ -274,12 +244,7 @@ describe("issues.labeled", () => {
         return true;
       })
       .reply(201, { id: 3 });
-    const posted = await postWebhook({
-      url,
-      secret: SECRET,
-      event: "issues",
-      payload: labeled("stamina"),
-    });
+    const posted = await deliver(labeled("stamina"));
     expect(await handled(posted.deliveryId)).toBe("ok");
     expect(scope.isDone()).toBe(true);
     expect(comment).toContain("`budget.steps` must be a whole number");
@@ -294,12 +259,7 @@ describe("issues.labeled", () => {
         body.body.includes("not valid YAML"),
       )
       .reply(201, { id: 3 });
-    const posted = await postWebhook({
-      url,
-      secret: SECRET,
-      event: "issues",
-      payload: labeled("stamina"),
-    });
+    const posted = await deliver(labeled("stamina"));
     expect(await handled(posted.deliveryId)).toBe("ok");
     expect(scope.isDone()).toBe(true);
     expect(await store.listRuns()).toHaveLength(0);

@@ -2,7 +2,6 @@
 // the fake GitHub (REST, git over HTTP, expiring tokens) and the scripted model
 // on loopback; a signed issues.labeled webhook in, a pull request out.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,12 +17,9 @@ import {
   type ModelServer,
 } from "../support/model-server/index.ts";
 import { examplePayload, postWebhook, waitFor } from "../support/webhooks.ts";
+import { appKeyPair } from "../support/app-keys.ts";
 
-const keys = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs8", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const keys = appKeyPair();
 const WEBHOOK_SECRET = "e2e-webhook-secret-0123456789";
 const ANTHROPIC_KEY = "sk-ant-e2e-key-0123456789abcdef";
 const OWNER = "octo-org";

@@ -1,6 +1,5 @@
 // One run end to end, in process, against the fake GitHub and the scripted
 // model: the ways a run ends other than a green pull request.
-import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,12 +24,9 @@ import {
   type ModelServer,
   type ScriptedTurn,
 } from "../support/model-server/index.ts";
+import { appKeyPair } from "../support/app-keys.ts";
 
-const keys = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs8", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const keys = appKeyPair();
 const KEY = "sk-ant-execute-run-test";
 const log = pino({ level: "silent" });
 
