@@ -97,7 +97,7 @@ export async function executeRun(
 
     const base = await github.defaultBranch(ref);
     phase = "cloning the repository";
-    await cloneRepository({ url, dir: dirs.worktree, token, branch: base });
+    await cloneRepository({ url, dir: dirs.worktree, token, branch: base, signal });
     const baseSha = await currentHead(dirs.worktree);
     await audit.record("git.clone", { url, branch: base, sha: baseSha });
     const branch = branchSlug(run.issueNumber, run.issueTitle);
@@ -138,7 +138,7 @@ export async function executeRun(
     if (sha === null) throw new RunFailure("the agent finished without changing any file.");
     await audit.record("git.commit", { sha, auditHead: headHash });
     phase = "pushing the branch";
-    await push(dirs.worktree, { url, branch, token });
+    await push(dirs.worktree, { url, branch, token, signal });
     run = await store.updateRun(run.id, { headSha: sha });
     await audit.record("git.push", { branch, sha });
 

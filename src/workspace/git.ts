@@ -20,6 +20,9 @@ export interface DiffStat {
   deletions: number;
 }
 
+/** A fetch or push that has not finished by then has stalled; the run fails rather than hangs. */
+export const NETWORK_TIMEOUT_MS = 15 * 60_000;
+
 export async function cloneRepository(opts: {
   url: string;
   dir: string;
@@ -36,7 +39,12 @@ export async function cloneRepository(opts: {
   if (opts.branch !== undefined) args.push("--branch", opts.branch);
   if (opts.partial === true) args.push("--filter=blob:none");
   args.push("--", opts.url, dir);
-  await runGit(args, { cwd: dirname(dir), token: opts.token, signal: opts.signal });
+  await runGit(args, {
+    cwd: dirname(dir),
+    token: opts.token,
+    signal: opts.signal,
+    timeoutMs: NETWORK_TIMEOUT_MS,
+  });
 }
 
 export async function createBranch(cwd: string, name: string): Promise<void> {
@@ -90,6 +98,7 @@ export async function push(
     cwd,
     token: opts.token,
     signal: opts.signal,
+    timeoutMs: NETWORK_TIMEOUT_MS,
   });
 }
 
