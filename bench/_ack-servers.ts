@@ -35,8 +35,22 @@ const store = await openStore({
   redactor: createRedactor([secret]),
 });
 const { privateKey } = appKeyPair();
-const probot = new Probot({ appId: 1, privateKey, secret, log, Octokit: ProbotOctokit });
-const clients = createGitHubClients({ appId: 1, privateKey, baseUrl: "http://127.0.0.1:9", log });
+// No GitHub answers here: retries off, so the handlers after each 202 fail at once.
+const probot = new Probot({
+  appId: 1,
+  privateKey,
+  secret,
+  log,
+  baseUrl: "http://127.0.0.1:9",
+  Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+});
+const clients = createGitHubClients({
+  appId: 1,
+  privateKey,
+  baseUrl: "http://127.0.0.1:9",
+  log,
+  retries: false,
+});
 const app = await createStaminaServer(probot, { store, clients, log, webhookSecret: secret });
 
 const ports = {

@@ -7,6 +7,12 @@ import { createWebhookIngress } from "./ingress.ts";
 
 export const WEBHOOK_PATH = "/api/github/webhooks";
 
+/**
+ * The events Stamina acts on; the ingress stores and dispatches only these. Keep in step with
+ * the `app.on` calls below (a handler missing here never runs, and its tests say so).
+ */
+const HANDLED_EVENTS = new Set(["issues.labeled"]);
+
 export interface AppOptions extends HandlerDependencies {
   webhookSecret: string;
 }
@@ -23,6 +29,9 @@ export function staminaApp(options: AppOptions): ApplicationFunction {
         secret: options.webhookSecret,
         store: options.store,
         log: options.log,
+        handles: (event, action) =>
+          HANDLED_EVENTS.has(event) ||
+          (action !== null && HANDLED_EVENTS.has(`${event}.${action}`)),
         dispatch: (delivery) => dispatch(app, options, delivery),
       }),
     );

@@ -14,6 +14,8 @@ export interface IngressOptions {
   secret: string;
   store: Store;
   log: Logger;
+  /** Whether a handler acts on this event; others are acknowledged without being stored. */
+  handles: (event: string, action: string | null) => boolean;
   /** Runs the handlers for a persisted delivery; called after the response is sent. */
   dispatch: (delivery: { id: string; name: string; payload: unknown }) => Promise<void>;
 }
@@ -53,10 +55,15 @@ export function createWebhookIngress(options: IngressOptions): Handler {
       answer(res, 400, "Payload is not JSON.");
       return true;
     }
+    const action = typeof payload.action === "string" ? payload.action : null;
+    if (!options.handles(name, action)) {
+      answer(res, 202, "Accepted; Stamina does not act on this event.");
+      return true;
+    }
     const seen = await store.recordDelivery({
       id,
       event: name,
-      action: typeof payload.action === "string" ? payload.action : null,
+      action,
       installationId: typeof payload.installation?.id === "number" ? payload.installation.id : null,
       payload: body,
     });

@@ -178,6 +178,17 @@ describe("issues.labeled", () => {
     expect(await store.listRuns()).toHaveLength(1);
   });
 
+  it("acknowledges an event it does not act on without storing it", async () => {
+    const posted = await postWebhook({
+      url,
+      secret: SECRET,
+      event: "issues",
+      payload: examplePayload("issues", "opened"),
+    });
+    expect(posted.status).toBe(202);
+    expect(await store.deliveryOutcome(posted.deliveryId)).toBeUndefined();
+  });
+
   it("rejects a forged signature at the server, before anything is stored", async () => {
     const posted = await postWebhook({
       url,
