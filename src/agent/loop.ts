@@ -2,17 +2,19 @@
 // its turn or a limit stops it. Every model turn and tool call is an audit
 // event. Verification is not the model's word: the harness runs it afterwards.
 import type Anthropic from "@anthropic-ai/sdk";
-import type { AuditSink, ModelPort, Tool } from "./ports.ts";
+import type {
+  AgentResume,
+  AgentUsage,
+  AuditSink,
+  ModelPort,
+  StepCheckpoint,
+  Tool,
+} from "./ports.ts";
+
+export type { AgentUsage } from "./ports.ts";
 
 export type AgentStop =
   "end_turn" | "step_limit" | "refusal" | "aborted" | "context_window_exceeded";
-
-export interface AgentUsage {
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-}
 
 export interface AgentResult {
   stop: AgentStop;
@@ -31,8 +33,14 @@ export interface AgentOptions {
   maxSteps: number;
   maxTokens: number;
   signal: AbortSignal;
-  /** Called after each step; must not throw. */
-  onStep?: (step: number) => void | Promise<void>;
+  /**
+   * Called after each step with what the step added; the next step starts only once it has
+   * settled. The harness persists the checkpoint here; if that fails the run cannot go on, so
+   * a rejection ends the loop with that error.
+   */
+  onStep?: (checkpoint: StepCheckpoint) => void | Promise<void>;
+  /** Continue a run that stopped after `resume.step` steps (a crash, a restart, a pause). */
+  resume?: AgentResume;
 }
 
 /** How much of a tool's output the audit event keeps (the model saw more). */
@@ -41,18 +49,25 @@ const AUDIT_OUTPUT_CHARS = 4_000;
 export async function runAgent(options: AgentOptions): Promise<AgentResult> {
   const { model, audit, signal } = options;
   const tools = new Map(options.tools.map((t) => [t.definition.name, t]));
-  const messages: Anthropic.MessageParam[] = [{ role: "user", content: options.task }];
-  const usage: AgentUsage = {
-    inputTokens: 0,
-    outputTokens: 0,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
+  const resume = options.resume;
+  const messages: Anthropic.MessageParam[] = resume
+    ? [...resume.messages]
+    : [{ role: "user", content: options.task }];
+  const usage: AgentUsage = resume
+    ? { ...resume.state.usage }
+    : { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+  let summary = resume ? lastAssistantText(messages) : "";
+  // Messages not yet handed to onStep: the task itself goes out with the first step.
+  let pending = resume ? messages.length : 0;
+  const checkpoint = async (step: number) => {
+    const added = messages.slice(pending);
+    pending = messages.length;
+    await options.onStep?.({ step, added, state: { usage: { ...usage } } });
   };
-  let summary = "";
 
   const finish = (stop: AgentStop, steps: number): AgentResult => ({ stop, steps, summary, usage });
 
-  for (let step = 1; step <= options.maxSteps; step++) {
+  for (let step = (resume?.step ?? 0) + 1; step <= options.maxSteps; step++) {
     if (signal.aborted) return finish("aborted", step - 1);
     await audit.record("model.request", { step, model: model.model, messages: messages.length });
     const message = await model.complete(
@@ -80,11 +95,13 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
     switch (message.stop_reason) {
       case "end_turn":
       case "stop_sequence":
-        await options.onStep?.(step);
+        await checkpoint(step);
         return finish("end_turn", step);
       case "refusal":
+        await checkpoint(step);
         return finish("refusal", step);
       case "model_context_window_exceeded":
+        await checkpoint(step);
         return finish("context_window_exceeded", step);
       case "pause_turn":
         // The server paused a long turn; sending the conversation back lets it continue.
@@ -105,7 +122,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
         break;
       }
     }
-    await options.onStep?.(step);
+    await checkpoint(step);
   }
   return finish("step_limit", options.maxSteps);
 }
@@ -170,6 +187,16 @@ function textOf(content: Anthropic.ContentBlock[]): string {
     .map((b) => b.text)
     .join("\n")
     .trim();
+}
+
+function lastAssistantText(messages: Anthropic.MessageParam[]): string {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (m?.role !== "assistant" || typeof m.content === "string") continue;
+    const text = textOf(m.content as Anthropic.ContentBlock[]);
+    if (text.length > 0) return text;
+  }
+  return "";
 }
 
 function addUsage(total: AgentUsage, u: Anthropic.Usage): void {

@@ -34,6 +34,41 @@ export interface ToolOutcome {
 export type ToolDefinition =
   Anthropic.ToolBash20250124 | Anthropic.ToolTextEditor20250728 | Anthropic.Tool;
 
+/**
+ * The loop's own state besides the transcript (usage so far; later the phase, the plan, the
+ * budgets spent, the watchdog's window). Plain JSON: the harness persists it verbatim after
+ * every step and hands it back on resume, without looking inside.
+ */
+export interface AgentSnapshot {
+  usage: AgentUsage;
+  [key: string]: unknown;
+}
+
+export interface AgentUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+}
+
+/**
+ * What one finished step hands the harness, to persist before the next step starts. The
+ * transcript is append-only: `added` holds only the messages this step appended, in order.
+ */
+export interface StepCheckpoint {
+  step: number;
+  added: Anthropic.MessageParam[];
+  state: AgentSnapshot;
+}
+
+/** Where a resumed run picks up: every message of the checkpoints so far, and the last state. */
+export interface AgentResume {
+  /** Steps already done; the loop continues at `step + 1`. */
+  step: number;
+  messages: Anthropic.MessageParam[];
+  state: AgentSnapshot;
+}
+
 export interface Tool {
   readonly definition: ToolDefinition;
   /** Must not throw for bad input: it answers with an error outcome the model can act on. */

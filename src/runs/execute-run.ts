@@ -1,13 +1,7 @@
 // One run from claim to pull request: workspace, setup, agent, harness-run
 // verification, commit with the audit trailer, push, pull request, and the
 // tracking comment. Every step leaves an audit event.
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
-import { runAgent, clip, type AgentResult } from "../agent/loop.ts";
 import type { AuditSink, ModelPort } from "../agent/ports.ts";
-import { renderPrompt } from "../agent/prompts.ts";
-import { createBashTool } from "../agent/tools/bash.ts";
-import { createEditorTool } from "../agent/tools/editor.ts";
 import type { Logger } from "../observability/logger.ts";
 import {
   branchSlug,
@@ -18,13 +12,17 @@ import {
   push,
 } from "../workspace/git.ts";
 import { commandEnvironment, type Sandbox } from "../workspace/sandbox.ts";
+import { STAMINA_VERSION } from "../version.ts";
+import { runAgentSession } from "./agent-session.ts";
+import { asFailure, RunFailure } from "./failure.ts";
+import { runHarnessCommand, verify, type HarnessCommandContext } from "./harness-commands.ts";
+import { LeaseLost, ShutdownRequested } from "./interruptions.ts";
 import type { GitHubPort, RepoRef } from "./ports.ts";
-import { pullRequestBody, trackingComment, type Stage, type Verification } from "./report.ts";
+import { pullRequestBody, trackingComment, type Stage } from "./report.ts";
+import { runDirectories } from "./run-directories.ts";
 import type { RunState } from "./schema.ts";
 import type { Store } from "./store.ts";
 import type { Run } from "./types.ts";
-import { LeaseLost, ShutdownRequested } from "./interruptions.ts";
-import { STAMINA_VERSION } from "../version.ts";
 
 export interface RunDependencies {
   store: Store;
@@ -37,19 +35,7 @@ export interface RunDependencies {
   log: Logger;
 }
 
-/** A failure whose message is written for the maintainer reading the issue. */
-export class RunFailure extends Error {
-  constructor(
-    message: string,
-    readonly state: RunState = "failed",
-  ) {
-    super(message);
-    this.name = "RunFailure";
-  }
-}
-
 const BOT = { name: "stamina[bot]", email: "stamina[bot]@users.noreply.github.com" };
-const OUTPUT_TAIL = 3_000;
 
 export async function executeRun(
   claimed: Run,
@@ -107,9 +93,17 @@ export async function executeRun(
     await say({ kind: "working" });
 
     const env = commandEnvironment({ home: dirs.home, tmpdir: dirs.tmp, extra: run.config.env });
+    const harness: HarnessCommandContext = {
+      sandbox: deps.sandbox,
+      audit,
+      dirs,
+      env,
+      timeoutMs: deps.commandTimeoutMs,
+      signal,
+    };
     phase = "running the setup commands";
     for (const command of run.config.setup) {
-      const result = await runCommand(deps, audit, dirs, env, command, true, signal, "setup");
+      const result = await runHarnessCommand(harness, command, "setup");
       if (result.exitCode !== 0) {
         throw new RunFailure(
           `the setup command \`${command}\` ${result.timedOut ? "timed out" : `exited with code ${String(result.exitCode)}`}.`,
@@ -118,7 +112,20 @@ export async function executeRun(
     }
 
     phase = "working with the model";
-    const agent = await runAgentPhase(run, deps, audit, dirs, env, signal);
+    const agent = await runAgentSession({
+      run,
+      model: deps.createModel(run.config.model),
+      sandbox: deps.sandbox,
+      audit,
+      dirs,
+      env,
+      commandTimeoutMs: deps.commandTimeoutMs,
+      maxTokens: deps.maxTokens,
+      signal,
+      onStep: async ({ step }) => {
+        await store.updateRun(run.id, { stepsUsed: step });
+      },
+    });
     run = await store.updateRun(run.id, { stepsUsed: agent.steps });
     if (agent.stop === "aborted") throw new RunFailure("the run was cancelled.", "cancelled");
     if (agent.stop === "refusal") throw new RunFailure("the model declined to work on this issue.");
@@ -128,7 +135,7 @@ export async function executeRun(
 
     run = await store.updateRun(run.id, { state: "finishing" });
     phase = "verifying the change";
-    const verification = await verify(run, deps, audit, dirs, env, signal);
+    const verification = await verify(harness, run.config.test);
     const headHash = await store.auditHead(run.id);
     phase = "committing the change";
     const sha = await commitAll(dirs.worktree, {
@@ -200,142 +207,6 @@ export async function executeRun(
   }
 }
 
-async function runAgentPhase(
-  run: Run,
-  deps: RunDependencies,
-  audit: AuditSink,
-  dirs: RunDirectories,
-  env: Record<string, string>,
-  signal: AbortSignal,
-): Promise<AgentResult> {
-  const model = deps.createModel(run.config.model);
-  const repository = `${run.owner}/${run.repo}`;
-  const system = renderPrompt("system", {
-    repository,
-    workspace: dirs.worktree,
-    test_command: run.config.test ? `\`${run.config.test}\`` : "the project's usual test command",
-  });
-  const task = renderPrompt("task", {
-    repository,
-    issue_number: String(run.issueNumber),
-    issue_title: run.issueTitle,
-    issue_body: run.issueBody,
-  });
-  await audit.record("agent.start", {
-    model: model.model,
-    maxSteps: run.config.budget.steps,
-    prompts: { system: system.templateHash, task: task.templateHash },
-    config: run.config,
-  });
-  const result = await runAgent({
-    model,
-    audit,
-    signal,
-    system: system.text,
-    task: task.text,
-    maxSteps: run.config.budget.steps,
-    maxTokens: deps.maxTokens,
-    tools: [
-      createBashTool({
-        sandbox: deps.sandbox,
-        worktree: dirs.worktree,
-        env,
-        outputDir: dirs.outputs,
-        timeoutMs: deps.commandTimeoutMs,
-      }),
-      createEditorTool(dirs.worktree),
-    ],
-    onStep: async (step) => {
-      await deps.store.updateRun(run.id, { stepsUsed: step });
-    },
-  });
-  await audit.record("agent.stop", { stop: result.stop, steps: result.steps, usage: result.usage });
-  return result;
-}
-
-async function verify(
-  run: Run,
-  deps: RunDependencies,
-  audit: AuditSink,
-  dirs: RunDirectories,
-  env: Record<string, string>,
-  signal: AbortSignal,
-): Promise<Verification> {
-  const command = run.config.test;
-  if (command === null) {
-    await audit.record("verify.skipped", { reason: "no test command configured" });
-    return { command: null, passed: false, exitCode: null, output: "" };
-  }
-  const result = await runCommand(deps, audit, dirs, env, command, false, signal, "verify");
-  const verification: Verification = {
-    command,
-    passed: result.exitCode === 0 && !result.timedOut,
-    exitCode: result.exitCode,
-    output: result.output.slice(-OUTPUT_TAIL),
-  };
-  await audit.record("verify.result", {
-    command,
-    passed: verification.passed,
-    exitCode: result.exitCode,
-  });
-  return verification;
-}
-
-async function runCommand(
-  deps: RunDependencies,
-  audit: AuditSink,
-  dirs: RunDirectories,
-  env: Record<string, string>,
-  command: string,
-  network: boolean,
-  signal: AbortSignal,
-  purpose: "setup" | "verify",
-) {
-  const result = await deps.sandbox.run({
-    command,
-    cwd: dirs.worktree,
-    env,
-    network,
-    timeoutMs: deps.commandTimeoutMs,
-    outputDir: dirs.outputs,
-    signal,
-  });
-  await audit.record("command", {
-    purpose,
-    command,
-    exitCode: result.exitCode,
-    timedOut: result.timedOut,
-    durationMs: result.durationMs,
-    output: clip(result.output, 4_000),
-  });
-  if (result.aborted) throw new RunFailure("the run was cancelled.", "cancelled");
-  return result;
-}
-
-interface RunDirectories {
-  worktree: string;
-  home: string;
-  tmp: string;
-  outputs: string;
-}
-
-/** The run's own folder, outside the worktree: never committed, never pushed. */
-async function runDirectories(
-  dataDir: string,
-  runId: string,
-  attempt: number,
-): Promise<RunDirectories> {
-  const root = join(dataDir, "runs", runId, `attempt-${attempt}`);
-  const dirs = {
-    worktree: join(root, "worktree"),
-    home: join(root, "home"),
-    tmp: join(root, "tmp"),
-    outputs: join(root, "outputs"),
-  };
-  await Promise.all([dirs.home, dirs.tmp, dirs.outputs].map((d) => mkdir(d, { recursive: true })));
-  return dirs;
-}
-
 function commitMessage(run: Run, auditHead: string): string {
   const title = run.issueTitle.replace(/\s+/g, " ").trim().slice(0, 60);
   return [
@@ -345,12 +216,4 @@ function commitMessage(run: Run, auditHead: string): string {
     "",
     `Stamina-Audit: ${auditHead}`,
   ].join("\n");
-}
-
-function asFailure(error: unknown, phase: string, runId: string): RunFailure {
-  if (error instanceof RunFailure) return error;
-  // Anything else is ours or a service's, and its raw text does not belong in a public comment.
-  return new RunFailure(
-    `something went wrong while ${phase}. The operators of this Stamina installation can find the details in its logs under run \`${runId}\`.`,
-  );
 }

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runAgent, type AgentOptions } from "../../src/agent/loop.ts";
-import type { AuditSink } from "../../src/agent/ports.ts";
+import type { AuditSink, StepCheckpoint } from "../../src/agent/ports.ts";
 import { createBashTool } from "../../src/agent/tools/bash.ts";
 import { createEditorTool } from "../../src/agent/tools/editor.ts";
 import { createAnthropicModel } from "../../src/model/anthropic.ts";
@@ -175,5 +175,54 @@ describe("the agent loop", () => {
     ]);
     expect(result).toMatchObject({ stop: "end_turn", summary: "Back." });
     expect(server!.requests.map((r) => r.status)).toEqual([529, 200]);
+  });
+
+  it("hands each step's messages to onStep, and a resumed loop sends the same transcript", async () => {
+    const script = () => [
+      reply(toolUse("bash", { command: "echo one" }, "toolu_resume_1")),
+      reply(toolUse("bash", { command: "echo two" }, "toolu_resume_2")),
+      reply(text("Both done.")),
+    ];
+    const whole = await agent(script());
+    const uninterrupted = server!.requests.map((r) => r.body.messages);
+    await server!.close();
+
+    // The same session, stopped after its first step: a crash right after the checkpoint.
+    const checkpoints: StepCheckpoint[] = [];
+    const controller = new AbortController();
+    const first = await agent(script(), {
+      signal: controller.signal,
+      onStep: (c) => {
+        checkpoints.push(structuredClone(c));
+        controller.abort();
+      },
+    });
+    expect(first).toMatchObject({ stop: "aborted", steps: 1 });
+    expect(checkpoints).toHaveLength(1);
+    expect(checkpoints[0]!.step).toBe(1);
+    // The task, the model's tool call and its result: everything step 1 appended.
+    expect(checkpoints[0]!.added.map((m) => m.role)).toEqual(["user", "assistant", "user"]);
+    await server!.close();
+
+    const resumed = await agent(script().slice(1), {
+      resume: {
+        step: 1,
+        messages: checkpoints.flatMap((c) => c.added),
+        state: checkpoints[0]!.state,
+      },
+      onStep: (c) => {
+        checkpoints.push(structuredClone(c));
+      },
+    });
+    expect(resumed).toMatchObject({ stop: "end_turn", steps: 3, summary: "Both done." });
+    expect(resumed.usage.inputTokens).toBe(whole.usage.inputTokens);
+    expect(checkpoints.map((c) => c.step)).toEqual([1, 2, 3]);
+    expect(server!.requests.map((r) => r.body.messages)).toEqual(uninterrupted.slice(1));
+    // Appended once each: the checkpoints together are the whole transcript.
+    const transcript = checkpoints.flatMap((c) => c.added);
+    expect(transcript).toEqual([
+      ...uninterrupted.at(-1)!,
+      expect.objectContaining({ role: "assistant" }),
+    ]);
   });
 });

@@ -1,0 +1,27 @@
+// The run's own folder, outside the worktree: never committed, never pushed.
+// HOME and TMPDIR of its commands, and the full output of truncated commands.
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+
+export interface RunDirectories {
+  worktree: string;
+  home: string;
+  tmp: string;
+  outputs: string;
+}
+
+export async function runDirectories(
+  dataDir: string,
+  runId: string,
+  attempt: number,
+): Promise<RunDirectories> {
+  const root = join(dataDir, "runs", runId, `attempt-${attempt}`);
+  const dirs = {
+    worktree: join(root, "worktree"),
+    home: join(root, "home"),
+    tmp: join(root, "tmp"),
+    outputs: join(root, "outputs"),
+  };
+  await Promise.all([dirs.home, dirs.tmp, dirs.outputs].map((d) => mkdir(d, { recursive: true })));
+  return dirs;
+}
