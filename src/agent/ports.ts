@@ -13,6 +13,8 @@ export interface ModelRequest {
 export interface ModelPort {
   /** The model id as the provider names it, recorded in the audit log. */
   readonly model: string;
+  /** Dollars for one response's usage, from the model's price table (cache reads and writes included). */
+  cost(usage: Anthropic.Usage): number;
   /** One streamed model turn, returned whole. Rejects on abort or when retries are exhausted. */
   complete(request: ModelRequest, signal?: AbortSignal): Promise<Anthropic.Message>;
 }

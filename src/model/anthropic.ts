@@ -3,6 +3,17 @@
 // connection errors.
 import Anthropic from "@anthropic-ai/sdk";
 import type { ModelPort, ModelRequest } from "../agent/ports.ts";
+import { costOf, priceOf } from "./prices.ts";
+
+/** A model with no known price: Stamina will not spend on it blind. */
+export class UnpricedModelError extends Error {
+  constructor(readonly model: string) {
+    super(
+      `The model ${model} has no entry in Stamina's price table, so its spend cannot be counted against the budget; choose a listed model in .github/stamina.yml.`,
+    );
+    this.name = "UnpricedModelError";
+  }
+}
 
 export interface AnthropicModelOptions {
   apiKey: string;
@@ -14,6 +25,8 @@ export interface AnthropicModelOptions {
 }
 
 export function createAnthropicModel(options: AnthropicModelOptions): ModelPort {
+  const price = priceOf(options.model);
+  if (price === undefined) throw new UnpricedModelError(options.model);
   const client = new Anthropic({
     apiKey: options.apiKey,
     baseURL: options.baseURL ?? null,
@@ -22,6 +35,7 @@ export function createAnthropicModel(options: AnthropicModelOptions): ModelPort 
   });
   return {
     model: options.model,
+    cost: (usage) => costOf(price, usage),
     async complete(request: ModelRequest, signal?: AbortSignal) {
       const stream = client.messages.stream(
         {

@@ -1,6 +1,7 @@
 // The repository config, `.github/stamina.yml`: one zod schema with defaults,
 // and an error that names the key and the problem in words a maintainer can act on.
 import { z } from "zod";
+import { knownModels, priceOf } from "../model/prices.ts";
 
 export const CONFIG_PATH = ".github/stamina.yml";
 /** The newest Sonnet the installed SDK lists; a repository may choose another. */
@@ -33,6 +34,10 @@ export const repoConfigSchema = z
         .string({ error: "must be a model id such as claude-sonnet-5-5" })
         .trim()
         .min(1, { error: "must not be empty" })
+        .refine((id) => priceOf(id) !== undefined, {
+          error: (issue) =>
+            `names a model Stamina has no price for (${String(issue.input)}), so it cannot keep the run within its budget; choose one of ${knownModels().join(", ")}`,
+        })
         .default(DEFAULT_MODEL),
       setup: commandList.default([]),
       test: command.nullable().default(null),

@@ -2,6 +2,7 @@
 // verification, commit with the audit trailer, push, pull request, and the
 // tracking comment. Every step leaves an audit event.
 import type { AuditSink, ModelPort } from "../agent/ports.ts";
+import { UnpricedModelError } from "../model/anthropic.ts";
 import type { Logger } from "../observability/logger.ts";
 import {
   branchSlug,
@@ -77,6 +78,8 @@ export async function executeRun(
   let phase = "preparing the workspace";
   try {
     await audit.record("run.claimed", { attempt: run.attempts, version: STAMINA_VERSION });
+    phase = "choosing the model";
+    const model = modelFor(deps, run.config.model);
     const dirs = await runDirectories(deps.dataDir, run.id, run.attempts);
     const token = () => github.gitToken(run.installationId);
     const url = github.cloneUrl(run.owner, run.repo);
@@ -114,7 +117,7 @@ export async function executeRun(
     phase = "working with the model";
     const agent = await runAgentSession({
       run,
-      model: deps.createModel(run.config.model),
+      model,
       sandbox: deps.sandbox,
       audit,
       dirs,
@@ -204,6 +207,15 @@ export async function executeRun(
       log.error({ err: e, runId: run.id }, "could not update the tracking comment");
     });
     return store.finishRun(run.id, failure.state, failure.message);
+  }
+}
+
+function modelFor(deps: RunDependencies, id: string): ModelPort {
+  try {
+    return deps.createModel(id);
+  } catch (error) {
+    if (error instanceof UnpricedModelError) throw new RunFailure(error.message);
+    throw error;
   }
 }
 

@@ -44,4 +44,15 @@ describe("repository config", () => {
     ]);
     expect(problems("just text")).toEqual(["the file must be a YAML mapping of settings"]);
   });
+
+  it("refuses a model with no price, and lists the ones it knows", () => {
+    const [problem] = problems({ model: "claude-imaginary-9" });
+    expect(problem).toMatch(
+      /^`model` names a model Stamina has no price for \(claude-imaginary-9\)/,
+    );
+    expect(problem).toContain(DEFAULT_MODEL);
+    expect(parseRepoConfig({ model: "claude-haiku-4-5-20251001" }).model).toBe(
+      "claude-haiku-4-5-20251001",
+    );
+  });
 });
