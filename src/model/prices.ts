@@ -1,20 +1,30 @@
 // What model tokens cost, in US dollars per million tokens, so a run can
 // count its spend and stop at its dollar budget. A model missing here has no
 // known price, and a run refuses to start on it rather than spend blind.
-// Figures: Anthropic's published list prices for the Claude API.
+// Figures: Anthropic's published list prices for the Claude API, which Bedrock's
+// and Vertex's global endpoints charge too (their regional endpoints cost more).
 import type Anthropic from "@anthropic-ai/sdk";
+import { familyOf } from "./model-ids.ts";
 
 export interface ModelPrice {
   input: number;
   output: number;
-  /** Writing the prompt cache (5-minute lifetime). */
+  /** Writing the prompt cache with the default 5-minute lifetime. */
   cacheWrite: number;
+  /** Writing the prompt cache with a 1-hour lifetime (`ttl: "1h"`). */
+  cacheWrite1h: number;
   cacheRead: number;
 }
 
-/** The usual cache multipliers on the input price: writes 1.25×, reads 0.1×. */
+/** The cache multipliers on the input price: 5-minute writes 1.25×, 1-hour writes 2×, reads 0.1×. */
 function standard(input: number, output: number): ModelPrice {
-  return { input, output, cacheWrite: input * 1.25, cacheRead: input * 0.1 };
+  return {
+    input,
+    output,
+    cacheWrite: input * 1.25,
+    cacheWrite1h: input * 2,
+    cacheRead: input * 0.1,
+  };
 }
 
 const PRICES: Record<string, ModelPrice> = {
@@ -29,20 +39,28 @@ const PRICES: Record<string, ModelPrice> = {
 
 /** The price of a model id, dated suffixes (`-20251001`) included; undefined when unknown. */
 export function priceOf(model: string): ModelPrice | undefined {
-  return PRICES[model] ?? PRICES[model.replace(/-\d{8}$/, "")];
+  return PRICES[model] ?? PRICES[familyOf(model)];
 }
 
 export function knownModels(): string[] {
   return Object.keys(PRICES);
 }
 
-/** Dollars for one response's usage: uncached input, cache writes, cache reads and output. */
+/**
+ * Dollars for one response's usage: uncached input, cache writes, cache reads and output.
+ * `cache_creation_input_tokens` is the total written; when the response breaks it down by
+ * lifetime (`cache_creation`), the 1-hour part is priced as such and the rest at the 5-minute rate.
+ */
 export function costOf(price: ModelPrice, usage: Anthropic.Usage): number {
   const perToken = (n: number | null | undefined, dollarsPerMillion: number) =>
     ((n ?? 0) * dollarsPerMillion) / 1_000_000;
+  const written1h = usage.cache_creation?.ephemeral_1h_input_tokens ?? 0;
+  const written5m = usage.cache_creation?.ephemeral_5m_input_tokens ?? 0;
+  const written = Math.max(usage.cache_creation_input_tokens ?? 0, written1h + written5m);
   return (
     perToken(usage.input_tokens, price.input) +
-    perToken(usage.cache_creation_input_tokens, price.cacheWrite) +
+    perToken(written - written1h, price.cacheWrite) +
+    perToken(written1h, price.cacheWrite1h) +
     perToken(usage.cache_read_input_tokens, price.cacheRead) +
     perToken(usage.output_tokens, price.output)
   );

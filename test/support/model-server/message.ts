@@ -57,7 +57,7 @@ export function buildMessage(scripted: ScriptedMessage, context: MessageContext)
     content,
     stop_reason: scripted.stop_reason ?? defaultStopReason(scripted.content),
     stop_sequence: null,
-    stop_details: null,
+    stop_details: scripted.stop_details ?? null,
     container: null,
     diagnostics: null,
     usage,

@@ -5,6 +5,9 @@ export interface Refusal {
   status: number;
   type: string;
   message: string;
+  /** A provider's own error body (Bedrock's `{message}`, Google's `{error:{code,status}}`). */
+  body?: string;
+  headers?: Record<string, string>;
 }
 
 export function invalidRequest(message: string): Refusal {
@@ -14,4 +17,8 @@ export function invalidRequest(message: string): Refusal {
 /** `{type:'error', error:{type, message}, request_id}`, as api.anthropic.com answers. */
 export function errorBody(type: string, message: string, requestId: string): string {
   return JSON.stringify({ type: "error", error: { type, message }, request_id: requestId });
+}
+
+export function isRefusal(value: object): value is Refusal {
+  return "status" in value && "message" in value;
 }

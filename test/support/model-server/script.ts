@@ -11,6 +11,25 @@ export interface ScriptedMessage {
   stop_reason?: Anthropic.StopReason;
   /** Merged over defaults derived from the request and reply sizes. */
   usage?: Partial<Anthropic.Usage>;
+  /** Sent with a `refusal`, as the API explains one. */
+  stop_details?: Anthropic.RefusalStopDetails;
+  /**
+   * The JSON text to stream for a tool_use, by its id, instead of its `input` serialised: a
+   * reply cut off at max_tokens streams only the start of it (`{"command": "echo par`).
+   */
+  rawToolInput?: Record<string, string>;
+  /** The stream fails part-way: see StreamBreak. */
+  breakAfter?: StreamBreak;
+}
+
+/**
+ * A streamed answer that stops after `events` events: with `error`, the server sends it as the
+ * stream's error event (an exception frame on Bedrock) and ends the stream; without, it drops
+ * the connection.
+ */
+export interface StreamBreak {
+  events: number;
+  error?: { type: string; message: string };
 }
 
 /** An error answer, e.g. 529 `overloaded_error`, or 429 `rate_limit_error` with `retry-after`. */
@@ -26,12 +45,20 @@ export type ScriptedReply = ScriptedMessage | ScriptedError;
 /** A reply, or a function that picks one after seeing the request it answers. */
 export type ScriptedTurn = ScriptedReply | ((request: RecordedModelRequest) => ScriptedReply);
 
-/** A request the server received on `POST /v1/messages`, answered or refused. */
+/** A request the server received, answered or refused. */
 export interface RecordedModelRequest {
+  method: string;
+  /** The path and query as sent, e.g. `/v1/messages` or Bedrock's `/model/{id}/invoke-with-response-stream`. */
+  path: string;
   /** Lower-cased header names; repeated headers joined with ", ". */
   headers: Record<string, string>;
-  /** The parsed JSON body as sent; for a refused request it may not match the type. */
+  /**
+   * The Messages API request the body stands for: the body as sent on the Claude API; on Bedrock
+   * and Vertex, with the model from the path. For a refused request it may not match the type.
+   */
   body: Anthropic.MessageCreateParams;
+  /** The parsed JSON body exactly as sent (Bedrock's has `anthropic_version` and no `model`). */
+  sent: Record<string, unknown>;
   /** The HTTP status answered (still 200 while a function turn is deciding). */
   status: number;
   /** Why the server refused the request (4xx), as the API would have said it. */

@@ -1,5 +1,7 @@
 // Splits a Message into the server-sent events of a streamed answer, in the API's order.
 import type Anthropic from "@anthropic-ai/sdk";
+import type { ServerResponse } from "node:http";
+import type { Answer } from "./engine.ts";
 import type { AnsweredMessage } from "./message.ts";
 
 /** An event as written on the wire; `ping` is sent by the API but has no SDK type. */
@@ -16,7 +18,11 @@ export function chunks(s: string, count = CHUNKS): string[] {
   return pieces;
 }
 
-function blockEvents(block: Anthropic.ContentBlock, index: number): StreamEvent[] {
+function blockEvents(
+  block: Anthropic.ContentBlock,
+  index: number,
+  rawToolInput: Readonly<Record<string, string>>,
+): StreamEvent[] {
   if (block.type === "text") {
     return [
       { type: "content_block_start", index, content_block: { ...block, text: "" } },
@@ -31,19 +37,27 @@ function blockEvents(block: Anthropic.ContentBlock, index: number): StreamEvent[
   if (block.type === "tool_use") {
     return [
       { type: "content_block_start", index, content_block: { ...block, input: {} } },
-      ...chunks(JSON.stringify(block.input)).map((partial_json): StreamEvent => ({
-        type: "content_block_delta",
-        index,
-        delta: { type: "input_json_delta", partial_json },
-      })),
+      ...chunks(rawToolInput[block.id] ?? JSON.stringify(block.input)).map(
+        (partial_json): StreamEvent => ({
+          type: "content_block_delta",
+          index,
+          delta: { type: "input_json_delta", partial_json },
+        }),
+      ),
       { type: "content_block_stop", index },
     ];
   }
   throw new Error(`scripted model server: cannot stream a ${block.type} block`);
 }
 
-/** message_start, ping, each block's start/deltas/stop, message_delta, message_stop. */
-export function streamEvents(message: AnsweredMessage): StreamEvent[] {
+/**
+ * message_start, ping, each block's start/deltas/stop, message_delta, message_stop. A tool_use
+ * whose id has raw JSON text streams that text instead of its input serialised.
+ */
+export function streamEvents(
+  message: AnsweredMessage,
+  rawToolInput: Readonly<Record<string, string>> = {},
+): StreamEvent[] {
   const { usage } = message;
   const start: AnsweredMessage = {
     ...message,
@@ -54,7 +68,7 @@ export function streamEvents(message: AnsweredMessage): StreamEvent[] {
   return [
     { type: "message_start", message: start },
     { type: "ping" },
-    ...message.content.flatMap(blockEvents),
+    ...message.content.flatMap((block, index) => blockEvents(block, index, rawToolInput)),
     {
       type: "message_delta",
       delta: {
@@ -79,4 +93,36 @@ export function streamEvents(message: AnsweredMessage): StreamEvent[] {
 /** `event: TYPE\ndata: JSON\n\n`, the framing the SDK's SSE decoder reads. */
 export function formatEvent(event: StreamEvent): string {
   return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+/**
+ * Writes a message as the Claude API (and Vertex, which streams the same) answers one: JSON, or
+ * server-sent events, cut short where the script breaks the stream.
+ */
+export function writeSseAnswer(
+  res: ServerResponse,
+  message: AnsweredMessage,
+  answer: Answer,
+  headers: Record<string, string>,
+): void {
+  if (!answer.stream) {
+    res.writeHead(200, { ...headers, "content-type": "application/json" });
+    res.end(JSON.stringify(message));
+    return;
+  }
+  res.writeHead(200, {
+    ...headers,
+    "content-type": "text/event-stream",
+    "cache-control": "no-cache",
+  });
+  const events = streamEvents(message, answer.rawToolInput);
+  const cut = answer.breakAfter;
+  for (const event of cut ? events.slice(0, cut.events) : events) res.write(formatEvent(event));
+  if (cut === undefined) return void res.end();
+  if (cut.error !== undefined) {
+    res.write(`event: error\ndata: ${JSON.stringify({ type: "error", error: cut.error })}\n\n`);
+    return void res.end();
+  }
+  // Closed without the chunked terminator: to the client, a connection that dropped mid-answer.
+  res.socket?.end();
 }

@@ -1,0 +1,39 @@
+// One factory for the model port on every provider. It refuses, before anything is spent, a
+// model with no price or with no id on the chosen provider.
+import type { ModelPort } from "../agent/ports.ts";
+import { UnmappedModelError, UnpricedModelError } from "./errors.ts";
+import { mappedModels, providerModelId } from "./model-ids.ts";
+import { createModelPort } from "./port.ts";
+import { priceOf } from "./prices.ts";
+import type { ProviderOptions } from "./providers.ts";
+import { createClient, PROVIDER_NAMES } from "./providers.ts";
+import type { RetryPolicy } from "./retry.ts";
+import { retryPolicy } from "./retry.ts";
+
+export interface ModelOptions {
+  /** Stamina's id for the model, as `.github/stamina.yml` names it (`claude-sonnet-5-5`). */
+  model: string;
+  provider: ProviderOptions;
+  /** The operators' ids for the provider, by Stamina's id; they win over the built-in table. */
+  modelIds?: Readonly<Record<string, string>>;
+  /** The retry window, backoff, clock and sleep; defaults wait up to 15 minutes on real time. */
+  retry?: Partial<RetryPolicy>;
+  /** Per attempt; a long streamed turn may take minutes. */
+  timeoutMs?: number;
+}
+
+export function createModel(options: ModelOptions): ModelPort {
+  const price = priceOf(options.model);
+  if (price === undefined) throw new UnpricedModelError(options.model);
+  const { provider } = options.provider;
+  const id = providerModelId(provider, options.model, options.modelIds);
+  if (id === undefined) {
+    throw new UnmappedModelError(options.model, PROVIDER_NAMES[provider], mappedModels(provider));
+  }
+  return createModelPort({
+    client: createClient(options.provider, options.timeoutMs ?? 10 * 60_000),
+    providerModelId: id,
+    price,
+    retry: retryPolicy(options.retry),
+  });
+}

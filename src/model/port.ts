@@ -1,0 +1,35 @@
+// The model port over any provider's client: prices each response, streams each call, and
+// sends the same request again, unchanged, while the model is overloaded or out of reach.
+import type { ModelPort } from "../agent/ports.ts";
+import type { ModelPrice } from "./prices.ts";
+import { costOf } from "./prices.ts";
+import type { RetryPolicy } from "./retry.ts";
+import { withRetries } from "./retry.ts";
+import type { MessagesClient } from "./stream.ts";
+import { streamOnce, streamParams } from "./stream.ts";
+
+export interface ModelPortOptions {
+  client: MessagesClient;
+  /** The id as the provider names it: what is sent, and what the audit log records. */
+  providerModelId: string;
+  price: ModelPrice;
+  retry: RetryPolicy;
+}
+
+export function createModelPort(options: ModelPortOptions): ModelPort {
+  const { client, providerModelId, price, retry } = options;
+  return {
+    model: providerModelId,
+    cost: (usage) => costOf(price, usage),
+    complete(request, signal, hooks) {
+      // Built once: a retry resends exactly what the failed attempt sent.
+      const params = streamParams(request, providerModelId);
+      return withRetries(
+        () => streamOnce(client, request, params, signal),
+        retry,
+        signal,
+        hooks?.onRetry,
+      );
+    },
+  };
+}

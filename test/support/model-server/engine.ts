@@ -1,0 +1,201 @@
+// The scripted server behind every provider fake: it takes a request, lets the provider's
+// dialect route, authenticate and unwrap it, checks the Messages API request it stands for as
+// the API would, and answers the next scripted turn in the provider's own format.
+import type Anthropic from "@anthropic-ai/sdk";
+import { createServer } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { flattenHeaders } from "./headers.ts";
+import { buildMessage } from "./message.ts";
+import type { AnsweredMessage } from "./message.ts";
+import type { Refusal } from "./refusal.ts";
+import { invalidRequest, isRefusal } from "./refusal.ts";
+import { isScriptedError } from "./script.ts";
+import type { RecordedModelRequest, ScriptedReply, ScriptedTurn, StreamBreak } from "./script.ts";
+import { validateRequest } from "./validate.ts";
+
+export interface ModelServer {
+  /** What the SDK's `baseURL` gets for this provider. */
+  url: string;
+  /** Every request, in arrival order, refused ones included. */
+  requests: RecordedModelRequest[];
+  /** Turns not yet consumed. */
+  remaining(): number;
+  push(...turns: ScriptedTurn[]): void;
+  close(): Promise<void>;
+}
+
+export interface Call {
+  method: string;
+  /** Path and query as sent. */
+  path: string;
+  headers: Record<string, string>;
+  raw: Buffer;
+}
+
+/** What the path says: the model (Bedrock, Vertex) and whether the answer streams. */
+export interface Route {
+  model?: string;
+  stream?: boolean;
+}
+
+export interface Unwrapped {
+  params: Record<string, unknown>;
+  betas: string[];
+}
+
+export interface Answer {
+  stream: boolean;
+  requestId: string;
+  rawToolInput: Readonly<Record<string, string>>;
+  breakAfter?: StreamBreak;
+}
+
+/** One provider's wire format. */
+export interface Dialect {
+  /** The base URL the SDK is given, relative to `http://127.0.0.1:PORT`. */
+  basePath: string;
+  route(call: Call): Route | Refusal;
+  authenticate(call: Call): Refusal | undefined;
+  /** The Messages API request a provider body stands for, or the provider's refusal of it. */
+  unwrap(body: Record<string, unknown>, route: Route, call: Call): Unwrapped | Refusal;
+  error(res: ServerResponse, refusal: Refusal, requestId: string): void;
+  message(res: ServerResponse, message: AnsweredMessage, answer: Answer): void;
+}
+
+export const NO_TURN_LEFT = "scripted model server: no turn left";
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    req.on("data", (part: Buffer) => parts.push(part));
+    req.on("end", () => resolve(Buffer.concat(parts)));
+    req.on("error", reject);
+  });
+}
+
+function parseObject(raw: Buffer): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(raw.toString("utf8")) as unknown;
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startScriptedServer(
+  dialect: Dialect,
+  script: ScriptedTurn[],
+): Promise<ModelServer> {
+  const turns = [...script];
+  const requests: RecordedModelRequest[] = [];
+  let served = 0;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    served += 1;
+    const id = String(served).padStart(6, "0");
+    const requestId = `req_${id}`;
+    const call: Call = {
+      method: req.method ?? "GET",
+      path: req.url ?? "/",
+      headers: flattenHeaders(req.headers),
+      raw: await readBody(req),
+    };
+    const sent = parseObject(call.raw);
+    // A refused body is recorded as sent, which may not match the type.
+    const record: RecordedModelRequest = {
+      method: call.method,
+      path: call.path,
+      headers: call.headers,
+      body: (sent ?? {}) as unknown as Anthropic.MessageCreateParams,
+      sent: sent ?? {},
+      status: 200,
+    };
+    requests.push(record);
+    const refuse = (refusal: Refusal): void => {
+      record.status = refusal.status;
+      record.refusal = refusal.message;
+      dialect.error(res, refusal, requestId);
+    };
+
+    const route = dialect.route(call);
+    if (isRefusal(route)) return refuse(route);
+    const authRefusal = dialect.authenticate(call);
+    if (authRefusal !== undefined) return refuse(authRefusal);
+    if (sent === undefined) return refuse(invalidRequest("The request body is not valid JSON."));
+    const unwrapped = dialect.unwrap(sent, route, call);
+    if (isRefusal(unwrapped)) return refuse(unwrapped);
+    record.body = unwrapped.params as unknown as Anthropic.MessageCreateParams;
+    const checked = validateRequest(unwrapped.params, unwrapped.betas);
+    if (!checked.ok) return refuse(checked.refusal);
+
+    const turn = turns.shift();
+    if (turn === undefined) {
+      return refuse({ status: 500, type: "api_error", message: NO_TURN_LEFT });
+    }
+    let reply: ScriptedReply;
+    try {
+      reply = typeof turn === "function" ? turn(record) : turn;
+    } catch (error) {
+      record.status = 500; // answered by the catch in createServer below
+      throw error;
+    }
+    if (isScriptedError(reply)) {
+      record.status = reply.status;
+      dialect.error(
+        res,
+        {
+          status: reply.status,
+          type: reply.errorType,
+          message: reply.message,
+          headers: reply.headers,
+        },
+        requestId,
+      );
+      return;
+    }
+    const message = buildMessage(reply, {
+      id: `msg_${id}`,
+      params: checked.params,
+      requestChars: call.raw.length,
+    });
+    dialect.message(res, message, {
+      stream: route.stream ?? checked.params.stream === true,
+      requestId,
+      rawToolInput: reply.rawToolInput ?? {},
+      breakAfter: reply.breakAfter,
+    });
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      if (res.headersSent) return void res.destroy();
+      const refusal = {
+        status: 500,
+        type: "api_error",
+        message: `scripted model server: ${message}`,
+      };
+      dialect.error(res, refusal, "req_failed");
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}${dialect.basePath}`,
+    requests,
+    remaining: () => turns.length,
+    push: (...more) => void turns.push(...more),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
