@@ -13,7 +13,9 @@ import { createStaminaServer, listen } from "./app/server.ts";
 import { replayUnhandled } from "./app/app.ts";
 import { Worker } from "./runs/worker.ts";
 import { executeRun } from "./runs/execute-run.ts";
-import { createAnthropicModel } from "./model/anthropic.ts";
+import { createModel } from "./model/factory.ts";
+import type { ProviderOptions } from "./model/providers.ts";
+import { modelSecrets } from "./model-settings.ts";
 import { createSandbox } from "./workspace/sandbox.ts";
 import { parseJsonl, toJsonl, verifyChain } from "./audit/verify.ts";
 import type { Store } from "./runs/store.ts";
@@ -59,7 +61,8 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
   const redactor = createRedactor([
     secrets.privateKey,
     secrets.webhookSecret,
-    secrets.anthropicApiKey,
+    ...(secrets.anthropicApiKey === undefined ? [] : [secrets.anthropicApiKey]),
+    ...modelSecrets(settings.model),
   ]);
   const log = createLogger({ level: settings.logLevel, redactor });
   const store = await openStore({ sqlitePath: settings.sqlitePath, redactor });
@@ -73,7 +76,7 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
   let worker: Worker | undefined;
 
   if (mode !== "serve") {
-    worker = startWorker(settings, secrets.anthropicApiKey, store, clients, redactor, log);
+    worker = startWorker(settings, secrets.modelProvider, store, clients, redactor, log);
     stops.push(() => worker!.stop());
   }
   if (mode !== "worker") {
@@ -114,7 +117,7 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
 
 function startWorker(
   settings: Settings,
-  anthropicApiKey: string,
+  modelProvider: ProviderOptions,
   store: Store,
   clients: ReturnType<typeof createGitHubClients>,
   redactor: ReturnType<typeof createRedactor>,
@@ -153,10 +156,11 @@ function startWorker(
           commandTimeoutMs: settings.commandTimeoutMs,
           maxTokens: settings.maxTokens,
           createModel: (model) =>
-            createAnthropicModel({
-              apiKey: anthropicApiKey,
-              baseURL: settings.anthropicBaseUrl,
+            createModel({
               model,
+              provider: modelProvider,
+              modelIds: settings.model.modelIds,
+              retry: { windowMs: settings.model.retryWindowMs },
             }),
         },
         signal,

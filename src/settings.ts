@@ -4,6 +4,9 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { z } from "zod";
+import type { ProviderOptions } from "./model/providers.ts";
+import { modelEnv, providerOptions, readModelSettings } from "./model-settings.ts";
+import type { ModelSettings } from "./model-settings.ts";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -28,6 +31,7 @@ const envSchema = z.object({
   STAMINA_COMMAND_TIMEOUT_SECONDS: positiveInt(600),
   STAMINA_SANDBOX: z.enum(["auto", "bubblewrap", "process"]).default("auto"),
   STAMINA_MAX_TOKENS: positiveInt(16_000),
+  ...modelEnv,
 });
 
 export interface Settings {
@@ -52,6 +56,8 @@ export interface Settings {
   commandTimeoutMs: number;
   sandbox: "auto" | "bubblewrap" | "process";
   maxTokens: number;
+  /** The model provider, its variables and the retry window. */
+  model: ModelSettings;
 }
 
 export class SettingsError extends Error {
@@ -99,6 +105,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     commandTimeoutMs: e.STAMINA_COMMAND_TIMEOUT_SECONDS * 1000,
     sandbox: e.STAMINA_SANDBOX,
     maxTokens: e.STAMINA_MAX_TOKENS,
+    model: readModelSettings(e),
   };
 }
 
@@ -107,7 +114,10 @@ export interface AppSecrets {
   appId: number;
   privateKey: string;
   webhookSecret: string;
-  anthropicApiKey: string;
+  /** Set when the provider is the Claude API. */
+  anthropicApiKey: string | undefined;
+  /** The model provider, with what it needs to authenticate. */
+  modelProvider: ProviderOptions;
 }
 
 export function requireAppSettings(s: Settings): AppSecrets {
@@ -115,20 +125,27 @@ export function requireAppSettings(s: Settings): AppSecrets {
   if (s.appId === undefined) missing.push("APP_ID");
   if (s.privateKey === undefined) missing.push("PRIVATE_KEY or PRIVATE_KEY_PATH");
   if (s.webhookSecret === undefined) missing.push("WEBHOOK_SECRET");
-  if (s.anthropicApiKey === undefined) missing.push("ANTHROPIC_API_KEY");
+  const provider = providerOptions(s.model, {
+    apiKey: s.anthropicApiKey,
+    baseURL: s.anthropicBaseUrl,
+  });
+  if ("missing" in provider) missing.push(...provider.missing);
   if (
     s.appId === undefined ||
     s.privateKey === undefined ||
     s.webhookSecret === undefined ||
-    s.anthropicApiKey === undefined
+    "missing" in provider
   ) {
-    throw new SettingsError(`Missing settings: ${missing.join(", ")} (see .env.example)`);
+    const why =
+      s.model.provider === "anthropic" ? "" : ` for STAMINA_MODEL_PROVIDER=${s.model.provider}`;
+    throw new SettingsError(`Missing settings: ${missing.join(", ")}${why} (see .env.example)`);
   }
   return {
     appId: s.appId,
     privateKey: s.privateKey,
     webhookSecret: s.webhookSecret,
     anthropicApiKey: s.anthropicApiKey,
+    modelProvider: provider,
   };
 }
 
