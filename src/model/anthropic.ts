@@ -12,9 +12,10 @@ export interface AnthropicModelOptions {
   model: string;
   /** At most this many retries of one call, within the retry window. */
   maxRetries?: number;
-  /** Per attempt; a long streamed turn may take minutes. */
+  /** Per attempt, until the response begins; a long streamed turn may take minutes. */
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
+  streamIdleMs?: number;
 }
 
 export function createAnthropicModel(options: AnthropicModelOptions): ModelPort {
@@ -23,5 +24,6 @@ export function createAnthropicModel(options: AnthropicModelOptions): ModelPort 
     provider: { provider: "anthropic", apiKey: options.apiKey, baseURL: options.baseURL },
     retry: { maxRetries: options.maxRetries, ...options.retry },
     timeoutMs: options.timeoutMs,
+    streamIdleMs: options.streamIdleMs,
   });
 }

@@ -18,8 +18,10 @@ export interface ModelOptions {
   modelIds?: Readonly<Record<string, string>>;
   /** The retry window, backoff, clock and sleep; defaults wait up to 15 minutes on real time. */
   retry?: Partial<RetryPolicy>;
-  /** Per attempt; a long streamed turn may take minutes. */
+  /** Per attempt, until the response begins; a long streamed turn may take minutes. */
   timeoutMs?: number;
+  /** How long a stream may go silent before the attempt is dropped and retried (10 minutes). */
+  streamIdleMs?: number;
 }
 
 export function createModel(options: ModelOptions): ModelPort {
@@ -35,5 +37,6 @@ export function createModel(options: ModelOptions): ModelPort {
     providerModelId: id,
     price,
     retry: retryPolicy(options.retry),
+    streamIdleMs: options.streamIdleMs ?? 10 * 60_000,
   });
 }

@@ -14,10 +14,12 @@ export interface ModelPortOptions {
   providerModelId: string;
   price: ModelPrice;
   retry: RetryPolicy;
+  /** How long a stream may send nothing before the attempt counts as a dropped connection. */
+  streamIdleMs: number;
 }
 
 export function createModelPort(options: ModelPortOptions): ModelPort {
-  const { client, providerModelId, price, retry } = options;
+  const { client, providerModelId, price, retry, streamIdleMs } = options;
   return {
     model: providerModelId,
     cost: (usage) => costOf(price, usage),
@@ -25,7 +27,7 @@ export function createModelPort(options: ModelPortOptions): ModelPort {
       // Built once: a retry resends exactly what the failed attempt sent.
       const params = streamParams(request, providerModelId);
       return withRetries(
-        () => streamOnce(client, request, params, signal),
+        () => streamOnce(client, request, params, signal, streamIdleMs),
         retry,
         signal,
         hooks?.onRetry,

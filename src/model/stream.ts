@@ -31,19 +31,43 @@ function usesBeta(request: ModelRequest): boolean {
 }
 
 /**
+ * Watches a stream for silence: the SDK's timeout ends when the response's headers arrive, so a
+ * stream that stops sending without closing would otherwise hang the run for good.
+ */
+class IdleWatch {
+  readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  constructor(private readonly idleMs: number) {}
+  /** Restarts the count; called on the response and on every event. */
+  readonly poke = (): void => {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.controller.abort(), this.idleMs);
+  };
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+/**
  * Streams one attempt. A stream that breaks off after the response began (the connection
- * dropped, the body ended early) rejects with an APIConnectionError carrying the cause, as a
- * failure before the response would: both are the network's fault, and both are retried.
+ * dropped, the body ended early) or that sends nothing for `idleMs` rejects with an
+ * APIConnectionError, as a failure before the response would: the network's fault, retried.
  */
 export async function streamOnce(
   client: MessagesClient,
   request: ModelRequest,
   params: StreamParams,
   signal: AbortSignal | undefined,
+  idleMs: number,
 ): Promise<Anthropic.Message> {
+  const idle = new IdleWatch(idleMs);
+  const options = {
+    signal: signal ? AbortSignal.any([signal, idle.controller.signal]) : idle.controller.signal,
+  };
   let connected = false;
   const onConnect = () => {
     connected = true;
+    idle.poke();
   };
   let final: Promise<unknown>;
   if (usesBeta(request)) {
@@ -53,22 +77,30 @@ export async function streamOnce(
         betas: request.betas,
         ...(request.contextManagement ? { context_management: request.contextManagement } : {}),
       },
-      { signal },
+      options,
     );
-    final = stream.on("connect", onConnect).finalMessage();
+    final = stream.on("connect", onConnect).on("streamEvent", idle.poke).finalMessage();
   } else {
-    final = client.messages.stream(params, { signal }).on("connect", onConnect).finalMessage();
+    const stream = client.messages.stream(params, options);
+    final = stream.on("connect", onConnect).on("streamEvent", idle.poke).finalMessage();
   }
   try {
     // Under betas the Message may carry beta blocks and fields (`context_management`); they
     // pass through untouched for the caller that asked for them.
     return (await final) as Anthropic.Message;
   } catch (error) {
+    if (idle.controller.signal.aborted && !signal?.aborted) {
+      throw new APIConnectionError({
+        message: `The model's stream sent nothing for ${idleMs < 1000 ? `${idleMs} ms` : `${Math.round(idleMs / 1000)} s`}`,
+      });
+    }
     if (!connected || error instanceof APIError) throw error;
     const cause = error instanceof Error ? error : new Error(String(error));
     throw new APIConnectionError({
       message: `The model's stream broke off: ${cause.message}`,
       cause,
     });
+  } finally {
+    idle.stop();
   }
 }

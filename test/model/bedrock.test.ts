@@ -3,12 +3,12 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { createHash, createHmac } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ModelRequest } from "../../src/agent/ports.ts";
 import { createModel } from "../../src/model/factory.ts";
 import type { BedrockProvider } from "../../src/model/providers.ts";
 import { reply, startBedrockServer, text, toolUse } from "../support/model-server/index.ts";
 import type { ModelServer, ScriptedTurn } from "../support/model-server/index.ts";
 import { testClock } from "../support/retry-clock.ts";
+import { failureOf, MODEL_REQUEST as REQUEST } from "../support/model-request.ts";
 
 const REGION = "eu-west-1";
 const KEYS = {
@@ -17,12 +17,6 @@ const KEYS = {
 };
 const SONNET = "global.anthropic.claude-sonnet-5-5";
 const SONNET_45 = "global.anthropic.claude-sonnet-4-5-20250929-v1:0";
-const REQUEST: ModelRequest = {
-  system: "You are a test.",
-  messages: [{ role: "user", content: "Look at the repository." }],
-  tools: [{ name: "bash", description: "Run a command", input_schema: { type: "object" } }],
-  maxTokens: 200,
-};
 
 let server: ModelServer | undefined;
 
@@ -43,13 +37,6 @@ async function start(script: ScriptedTurn[], bearerToken?: string): Promise<Mode
 
 function bedrock(s: ModelServer, overrides: Partial<BedrockProvider> = {}): BedrockProvider {
   return { provider: "bedrock", region: REGION, baseURL: s.url, ...KEYS, ...overrides };
-}
-
-async function failureOf(call: Promise<unknown>): Promise<unknown> {
-  return call.then(
-    () => new Error("expected the call to fail"),
-    (error: unknown) => error,
-  );
 }
 
 describe("Amazon Bedrock", () => {

@@ -2,7 +2,6 @@
 // API port passes what the next layers will need (betas, context management, cache breakpoints)
 // through to the request.
 import { afterEach, describe, expect, it } from "vitest";
-import type { ModelRequest } from "../../src/agent/ports.ts";
 import { UnmappedModelError, UnpricedModelError } from "../../src/model/errors.ts";
 import { createModel } from "../../src/model/factory.ts";
 import type { ProviderOptions } from "../../src/model/providers.ts";
@@ -14,14 +13,9 @@ import {
   text,
 } from "../support/model-server/index.ts";
 import type { ModelServer } from "../support/model-server/index.ts";
+import { MODEL_REQUEST as REQUEST } from "../support/model-request.ts";
 
 const KEY = "sk-ant-factory-test";
-const REQUEST: ModelRequest = {
-  system: "You are a test.",
-  messages: [{ role: "user", content: "Go." }],
-  tools: [],
-  maxTokens: 50,
-};
 const PROVIDERS: ProviderOptions[] = [
   { provider: "anthropic", apiKey: KEY },
   { provider: "bedrock", region: "us-east-1", accessKeyId: "AKID", secretAccessKey: "secret" },

@@ -4,22 +4,17 @@
 import Anthropic, { APIConnectionError, APIUserAbortError } from "@anthropic-ai/sdk";
 import type { APIError } from "@anthropic-ai/sdk";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ModelRequest, ModelRetry } from "../../src/agent/ports.ts";
+import type { ModelRetry } from "../../src/agent/ports.ts";
 import { createAnthropicModel } from "../../src/model/anthropic.ts";
 import type { RetryPolicy } from "../../src/model/retry.ts";
 import { reply, startModelServer, text } from "../support/model-server/index.ts";
 import type { ModelServer, ScriptedError, ScriptedTurn } from "../support/model-server/index.ts";
 import { stuckClock, testClock } from "../support/retry-clock.ts";
 import type { TestClock } from "../support/retry-clock.ts";
+import { failureOf, MODEL_REQUEST as REQUEST } from "../support/model-request.ts";
 
 const KEY = "sk-ant-retry-test";
 const MINUTE = 60_000;
-const REQUEST: ModelRequest = {
-  system: "You are a test.",
-  messages: [{ role: "user", content: "Say hello." }],
-  tools: [],
-  maxTokens: 100,
-};
 const OVERLOADED: ScriptedError = {
   status: 529,
   errorType: "overloaded_error",
@@ -33,22 +28,19 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function modelFor(script: ScriptedTurn[], retry: Partial<RetryPolicy>) {
+async function modelFor(
+  script: ScriptedTurn[],
+  retry: Partial<RetryPolicy>,
+  streamIdleMs?: number,
+) {
   server = await startModelServer(script, { apiKey: KEY });
   return createAnthropicModel({
     apiKey: KEY,
     baseURL: server.url,
     model: "claude-sonnet-5-5",
     retry: { random: () => 0.5, ...retry },
+    streamIdleMs,
   });
-}
-
-/** The rejection of a call that must fail, for assertions on the error itself. */
-async function failureOf(call: Promise<unknown>): Promise<unknown> {
-  return call.then(
-    () => new Error("expected the call to fail"),
-    (error: unknown) => error,
-  );
 }
 
 describe("model retries", () => {
@@ -169,6 +161,28 @@ describe("model retries", () => {
       [undefined, undefined],
     ]);
     expect(retries[1]!.message).toMatch(/stream broke off/);
+  });
+
+  it("drops a stream that goes silent without closing, and asks again", async () => {
+    const clock = testClock();
+    // A short silence limit, in real time: the stalled stream never closes by itself.
+    const model = await modelFor(
+      [
+        { ...reply(text("stalled")), breakAfter: { events: 3, stall: true } },
+        reply(text("Awake.")),
+      ],
+      { clock },
+      200,
+    );
+    const retries: ModelRetry[] = [];
+
+    const message = await model.complete(REQUEST, undefined, {
+      onRetry: (r) => void retries.push(r),
+    });
+
+    expect(message.content).toMatchObject([{ text: "Awake." }]);
+    expect(retries).toHaveLength(1);
+    expect(retries[0]!.message).toMatch(/sent nothing for 200 ms/);
   });
 
   it("rethrows an APIConnectionError once an unreachable model's window closes", async () => {

@@ -3,19 +3,13 @@
 // stream, and can be told apart from a finished one.
 import type Anthropic from "@anthropic-ai/sdk";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ModelRequest } from "../../src/agent/ports.ts";
 import { createAnthropicModel } from "../../src/model/anthropic.ts";
 import { cutOffToolUse } from "../../src/model/stop-reasons.ts";
 import { startModelServer, text, toolUse } from "../support/model-server/index.ts";
 import type { ModelServer, ScriptedMessage } from "../support/model-server/index.ts";
+import { MODEL_REQUEST as REQUEST } from "../support/model-request.ts";
 
 const KEY = "sk-ant-stop-test";
-const REQUEST: ModelRequest = {
-  system: "You are a test.",
-  messages: [{ role: "user", content: "Go." }],
-  tools: [{ name: "bash", description: "Run a command", input_schema: { type: "object" } }],
-  maxTokens: 100,
-};
 
 let server: ModelServer | undefined;
 

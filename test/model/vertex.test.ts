@@ -3,22 +3,16 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { OAuth2Client } from "google-auth-library";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ModelRequest } from "../../src/agent/ports.ts";
 import { createModel } from "../../src/model/factory.ts";
 import type { VertexProvider } from "../../src/model/providers.ts";
 import { reply, startVertexServer, text, toolUse } from "../support/model-server/index.ts";
 import type { ModelServer, ScriptedTurn } from "../support/model-server/index.ts";
 import { testClock } from "../support/retry-clock.ts";
+import { failureOf, MODEL_REQUEST as REQUEST } from "../support/model-request.ts";
 
 const PROJECT = "stamina-test-project";
 const REGION = "us-east5";
 const TOKEN = "ya29.stamina-test-token";
-const REQUEST: ModelRequest = {
-  system: "You are a test.",
-  messages: [{ role: "user", content: "Look at the repository." }],
-  tools: [{ name: "bash", description: "Run a command", input_schema: { type: "object" } }],
-  maxTokens: 200,
-};
 
 let server: ModelServer | undefined;
 
@@ -53,13 +47,6 @@ function vertex(s: ModelServer, overrides: Partial<VertexProvider> = {}): Vertex
     authClient: authWith(TOKEN),
     ...overrides,
   };
-}
-
-async function failureOf(call: Promise<unknown>): Promise<unknown> {
-  return call.then(
-    () => new Error("expected the call to fail"),
-    (error: unknown) => error,
-  );
 }
 
 describe("Google Vertex AI", () => {

@@ -81,6 +81,7 @@ function writeEventStream(res: ServerResponse, message: AnsweredMessage, answer:
     res.write(chunkFrame(sent));
   }
   if (cut === undefined) return void res.end();
+  if (cut.stall === true) return;
   if (cut.error !== undefined) {
     res.write(exceptionFrame(cut.error.type, cut.error.message));
     return void res.end();

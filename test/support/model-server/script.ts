@@ -24,12 +24,13 @@ export interface ScriptedMessage {
 
 /**
  * A streamed answer that stops after `events` events: with `error`, the server sends it as the
- * stream's error event (an exception frame on Bedrock) and ends the stream; without, it drops
- * the connection.
+ * stream's error event (an exception frame on Bedrock) and ends the stream; with `stall`, it
+ * keeps the connection open and sends nothing more; with neither, it drops the connection.
  */
 export interface StreamBreak {
   events: number;
   error?: { type: string; message: string };
+  stall?: boolean;
 }
 
 /** An error answer, e.g. 529 `overloaded_error`, or 429 `rate_limit_error` with `retry-after`. */

@@ -119,6 +119,7 @@ export function writeSseAnswer(
   const cut = answer.breakAfter;
   for (const event of cut ? events.slice(0, cut.events) : events) res.write(formatEvent(event));
   if (cut === undefined) return void res.end();
+  if (cut.stall === true) return;
   if (cut.error !== undefined) {
     res.write(`event: error\ndata: ${JSON.stringify({ type: "error", error: cut.error })}\n\n`);
     return void res.end();
