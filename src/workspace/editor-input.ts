@@ -11,7 +11,7 @@ export class ToolInputError extends Error {
   }
 }
 
-const integer = z.preprocess(
+export const integer = z.preprocess(
   (value) => (typeof value === "string" && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value),
   z.number().int(),
 );

@@ -1,5 +1,7 @@
 // The environment every sandboxed command gets: built from an allowlist, never
 // from the app's own environment, so no secret of the app reaches a command.
+import { accessSync, constants } from "node:fs";
+import { join } from "node:path";
 
 /** A fixed system PATH: the app's PATH may point into places the sandbox does not show. */
 export const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -32,4 +34,18 @@ export function commandEnvironment(opts: {
     if (!RESERVED.has(name)) env[name] = value;
   }
   return env;
+}
+
+/** A program looked up in the system PATH (the same bash inside and outside the sandbox); null when missing. */
+export function findExecutable(name: string): string | null {
+  for (const dir of SYSTEM_PATH.split(":")) {
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      continue;
+    }
+  }
+  return null;
 }

@@ -32,7 +32,7 @@ export class GitError extends Error {
 
 // Repository config is written by commands in the worktree: nothing it says may run
 // code in the harness or pick up credentials.
-const HARDENING = [
+export const HARDENING = [
   "-c",
   "core.hooksPath=/dev/null",
   "-c",

@@ -8,6 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { connect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { killQuietly } from "./process-tree.ts";
 
 export interface GroupSpec {
   file: string;
@@ -51,7 +52,7 @@ export async function runInProcessGroup(spec: GroupSpec): Promise<GroupExit> {
   let timedOut = false;
   let aborted = false;
   const kill = () => {
-    if (child.pid !== undefined) killGroup(child.pid);
+    if (child.pid !== undefined) killQuietly(-child.pid);
   };
   const timer = setTimeout(() => {
     timedOut = true;
@@ -84,17 +85,6 @@ export async function runInProcessGroup(spec: GroupSpec): Promise<GroupExit> {
   }
 }
 
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch (error) {
-    // ESRCH: the group is already gone, which is the goal. EPERM: a setuid
-    // member we may not signal; the rest of the group got the signal.
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== "ESRCH" && code !== "EPERM") throw error;
-  }
-}
-
 function readAll(
   reader: Socket,
   onOutput: (chunk: Buffer) => Promise<void> | undefined,
@@ -114,7 +104,7 @@ function readAll(
  * A connected pair of Unix sockets. One end becomes both the child's stdout
  * and stderr, so the kernel keeps their writes in order; Node has no pipe(2).
  */
-async function mergedChannel(): Promise<{ reader: Socket; writer: Socket }> {
+export async function mergedChannel(): Promise<{ reader: Socket; writer: Socket }> {
   const dir = await mkdtemp(join(tmpdir(), "stamina-out-"));
   const server = createServer();
   try {

@@ -1,12 +1,11 @@
 // The command runner every agent and setup command goes through: bubblewrap
 // where the host allows it, a bare process group otherwise, with the same
 // limits either way (exact environment, timeout, abort, bounded output).
-import { accessSync, constants } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { isAbsolute, join } from "node:path";
+import { isAbsolute } from "node:path";
 import { performance } from "node:perf_hooks";
 import { bubblewrapArgs, bubblewrapUsable, hostSystemArgs } from "./bubblewrap.ts";
-import { SYSTEM_PATH } from "./env.ts";
+import { findExecutable } from "./env.ts";
 import { OutputCollector } from "./output.ts";
 import { runInProcessGroup } from "./process-group.ts";
 
@@ -40,9 +39,23 @@ export interface CommandResult {
   fullOutputPath: string | null;
 }
 
+/** What it takes to start a command in the sandbox, for a process the caller keeps (a shell). */
+export type LaunchRequest = Omit<CommandRequest, "timeoutMs" | "signal">;
+
+/** The program, arguments and environment that start a LaunchRequest's command sandboxed. */
+export interface LaunchSpec {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
 export interface Sandbox {
   readonly kind: "bubblewrap" | "process";
   run(req: CommandRequest): Promise<CommandResult>;
+  /** Spawn it in its own process group (detached), with no stdio inherited. */
+  launch(req: LaunchRequest): Promise<LaunchSpec>;
+  /** A collector for one command's output, with this sandbox's limits and a file name of its own. */
+  collectOutput(outputDir: string): OutputCollector;
 }
 
 export interface SandboxOptions {
@@ -70,40 +83,46 @@ export function createSandbox(opts: SandboxOptions = {}): Sandbox {
   const maxSavedBytes = opts.maxSavedBytes ?? 64 * 1024 * 1024;
   let count = 0;
 
+  const launch = async (req: LaunchRequest): Promise<LaunchSpec> => {
+    await mkdir(req.outputDir, { recursive: true });
+    if (kind === "process") return { file: bash, args: ["-c", req.command], env: req.env };
+    // Bind sources must exist, and these are the run's own folders.
+    for (const dir of [req.env.HOME, req.env.TMPDIR]) {
+      if (dir !== undefined && isAbsolute(dir)) await mkdir(dir, { recursive: true });
+    }
+    const args = bubblewrapArgs(system, bash, {
+      command: req.command,
+      cwd: req.cwd,
+      env: req.env,
+      network: req.network,
+      writablePaths: opts.writablePaths ?? [],
+      readOnlyPaths: [req.outputDir],
+    });
+    // bwrap sets the command's environment itself (--clearenv, --setenv).
+    return { file: bwrap, args, env: {} };
+  };
+
+  const collectOutput = (outputDir: string) => {
+    count += 1;
+    return new OutputCollector({
+      maxOutputChars,
+      maxSavedBytes,
+      outputDir,
+      stem: `${new Date().toISOString().replace(/[:.]/g, "-")}-${count}`,
+    });
+  };
+
   return {
     kind,
+    launch,
+    collectOutput,
     async run(req) {
       const started = performance.now();
-      await mkdir(req.outputDir, { recursive: true });
-      count += 1;
-      const collector = new OutputCollector({
-        maxOutputChars,
-        maxSavedBytes,
-        outputDir: req.outputDir,
-        stem: `${new Date().toISOString().replace(/[:.]/g, "-")}-${count}`,
-      });
-      let file = bash;
-      let args = ["-c", req.command];
-      if (kind === "bubblewrap") {
-        // Bind sources must exist, and these are the run's own folders.
-        for (const dir of [req.env.HOME, req.env.TMPDIR]) {
-          if (dir !== undefined && isAbsolute(dir)) await mkdir(dir, { recursive: true });
-        }
-        file = bwrap;
-        args = bubblewrapArgs(system, bash, {
-          command: req.command,
-          cwd: req.cwd,
-          env: req.env,
-          network: req.network,
-          writablePaths: opts.writablePaths ?? [],
-          readOnlyPaths: [req.outputDir],
-        });
-      }
+      const spec = await launch(req);
+      const collector = collectOutput(req.outputDir);
       const exit = await runInProcessGroup({
-        file,
-        args,
+        ...spec,
         cwd: req.cwd,
-        env: kind === "bubblewrap" ? {} : req.env,
         timeoutMs: req.timeoutMs,
         signal: req.signal,
         onOutput: (chunk) => collector.push(chunk),
@@ -119,18 +138,4 @@ export function createSandbox(opts: SandboxOptions = {}): Sandbox {
       };
     },
   };
-}
-
-/** Looked up in the system PATH, so the same bash runs inside and outside the sandbox. */
-function findExecutable(name: string): string | null {
-  for (const dir of SYSTEM_PATH.split(":")) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      continue;
-    }
-  }
-  return null;
 }

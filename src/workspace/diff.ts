@@ -1,0 +1,45 @@
+// The run's change as one diff: from a base commit to the working tree,
+// untracked files included (ignored ones not). Staged through a throwaway
+// index, so the worktree's own index, and what the agent staged, stay as
+// they are. The self-review shows it to the model; the test check reads it.
+import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { assertSafeRepoConfig } from "./git-config-guard.ts";
+import { runGit } from "./git-run.ts";
+
+export interface WorkingDiffOptions {
+  /** `--binary`: a diff that `git apply` can restore binary files from. */
+  binary?: boolean;
+  /** `--stat` instead of the patch: what changed, in one line per file. */
+  stat?: boolean;
+  signal?: AbortSignal;
+}
+
+export async function workingDiff(
+  cwd: string,
+  base: string,
+  opts: WorkingDiffOptions = {},
+): Promise<string> {
+  // `git add` would run a clean filter the repository config names.
+  await assertSafeRepoConfig(cwd, opts.signal);
+  const { stdout: gitDir } = await runGit(["rev-parse", "--absolute-git-dir"], { cwd });
+  const scratch = await mkdtemp(join(tmpdir(), "stamina-diff-"));
+  try {
+    const index = join(scratch, "index");
+    // Starting from the real index keeps git's stat cache: only changed files are hashed again.
+    await copyFile(join(gitDir.trim(), "index"), index).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "ENOENT") throw error;
+    });
+    const env = { GIT_INDEX_FILE: index };
+    await runGit(["add", "--all", "--", "."], { cwd, env, signal: opts.signal });
+    const args = ["diff", "--cached", "--no-color", "--no-ext-diff", "--no-textconv"];
+    if (opts.binary) args.push("--binary");
+    if (opts.stat) args.push("--stat=200");
+    args.push(base, "--");
+    const { stdout } = await runGit(args, { cwd, env, signal: opts.signal });
+    return stdout;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,339 @@
+// One persistent bash per run, inside the sandbox: the working directory,
+// variables, functions and background jobs of one command are there for the
+// next, as in a terminal. A command that runs past its time has its own
+// processes killed (job control gives each one its own process group) and the
+// shell lives on; only when that is not enough (a busy shell builtin) is the
+// whole shell replaced, and the result says so.
+import { spawn, type ChildProcess } from "node:child_process";
+import type { Socket } from "node:net";
+import { performance } from "node:perf_hooks";
+import type { CollectedOutput, OutputCollector } from "./output.ts";
+import { mergedChannel } from "./process-group.ts";
+import { allProcesses, descendantsOf, innermostPid, killQuietly } from "./process-tree.ts";
+import type { Sandbox } from "./sandbox.ts";
+import { frameCommand, SHELL_PRELUDE, type MarkerScanner } from "./shell-protocol.ts";
+
+export interface ShellOptions {
+  sandbox: Sandbox;
+  cwd: string;
+  env: Record<string, string>;
+  /** Where the full output of a truncated command is saved; readable inside the sandbox. */
+  outputDir: string;
+  /** How long a timed-out command has, once its processes are killed, before the shell is replaced. */
+  graceMs?: number;
+}
+
+export interface ShellResult extends CollectedOutput {
+  /** null when the command did not finish (killed with the shell, or cancelled). */
+  exitCode: number | null;
+  timedOut: boolean;
+  aborted: boolean;
+  /** The shell ended with this command: the next one starts a fresh shell. */
+  shellEnded: boolean;
+  /** Why the shell ended, in words for the model. */
+  note: string | null;
+  durationMs: number;
+}
+
+/** Output that arrives between commands (a background job) is kept up to this size for the next one. */
+const BETWEEN_MAX = 64 * 1024;
+
+const NOT_RUN: Omit<ShellResult, keyof CollectedOutput> = {
+  exitCode: null,
+  timedOut: false,
+  aborted: false,
+  shellEnded: false,
+  note: null,
+  durationMs: 0,
+};
+
+interface Running {
+  scanner: MarkerScanner;
+  collector: OutputCollector;
+  done: (status: number | null, note: string | null) => void;
+}
+
+interface Live {
+  child: ChildProcess;
+  /** The process spawned: bwrap, or the shell itself without bubblewrap. */
+  pid: number;
+  /** The shell's own pid on the host, which a timeout interrupts; null if it could not be found. */
+  shellPid: number | null;
+  reader: Socket;
+  running: Running | null;
+  between: Buffer[];
+  ended: boolean;
+  /** Process groups and sessions seen below the shell: background jobs lead groups of their own. */
+  groups: Set<number>;
+  sessions: Set<number>;
+  /** Why the harness killed the shell, for the command that was running. */
+  killedBecause: string | null;
+}
+
+export class PersistentShell {
+  private live: Live | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private started = 0;
+
+  constructor(private readonly options: ShellOptions) {}
+
+  /** Shells started so far; a caller can tell that a command got a fresh one. */
+  get generation(): number {
+    return this.started;
+  }
+
+  /** Runs one command; commands queue, one at a time. */
+  run(command: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<ShellResult> {
+    const next = this.queue.then(() => this.runNow(command, opts));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Replaces the shell with a fresh one in the worktree, with the starting environment. */
+  async restart(): Promise<void> {
+    await this.close();
+    await this.start();
+  }
+
+  /** Ends the shell and everything it started; a later command starts a new one. */
+  async close(): Promise<void> {
+    await this.queue;
+    await this.kill("closed");
+  }
+
+  private async runNow(
+    command: string,
+    opts: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<ShellResult> {
+    if (opts.signal?.aborted) {
+      const collected = await this.options.sandbox.collectOutput(this.options.outputDir).finish();
+      return { ...NOT_RUN, ...collected, aborted: true };
+    }
+    const live = this.live && !this.live.ended ? this.live : await this.start();
+    return this.execute(live, command, opts);
+  }
+
+  private async execute(
+    live: Live,
+    command: string,
+    opts: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<ShellResult> {
+    const begun = performance.now();
+    const collector = this.options.sandbox.collectOutput(this.options.outputDir);
+    // Processes alive before the command (the shell, earlier background jobs) are not its own.
+    const before = descendantsOf(live.pid);
+    const ownPids = new Set(before.map((p) => p.pid));
+    const ownGroups = new Set([live.pid, ...before.map((p) => p.pgid)]);
+    for (const p of before) {
+      live.groups.add(p.pgid);
+      live.sessions.add(p.sid);
+    }
+    const { script, scanner } = frameCommand(command);
+
+    let timedOut = false;
+    let aborted = false;
+    const outcome = new Promise<{ status: number | null; note: string | null }>((resolve) => {
+      live.running = { scanner, collector, done: (status, note) => resolve({ status, note }) };
+    });
+    for (const piece of live.between.splice(0)) this.deliver(live, piece);
+    live.child.stdin?.write(script);
+
+    let grace: NodeJS.Timeout | undefined;
+    let repeat: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      // As Ctrl-C in a terminal: SIGINT to the command's processes and the shell, whose trap
+      // then skips the rest of the command (bash acts on it once its job died of SIGINT).
+      interrupt(live, ownPids, ownGroups, "SIGINT");
+      // Then, until the shell reports back, SIGKILL for what ignored it.
+      repeat = setInterval(() => interrupt(live, ownPids, ownGroups, "SIGKILL"), 100);
+      // A shell that does not report back is stuck itself: it is replaced.
+      grace = setTimeout(
+        () =>
+          void this.kill(
+            "The command did not stop when it was interrupted, so the shell was replaced",
+          ),
+        this.options.graceMs ?? 2_000,
+      );
+    }, opts.timeoutMs);
+    const onAbort = () => {
+      aborted = true;
+      void this.kill("The command was cancelled with the run");
+    };
+    opts.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const { status, note } = await outcome;
+      const collected = await collector.finish();
+      return {
+        ...NOT_RUN,
+        ...collected,
+        exitCode: status,
+        timedOut,
+        aborted,
+        shellEnded: live.ended,
+        note,
+        durationMs: Math.round(performance.now() - begun),
+      };
+    } finally {
+      clearTimeout(timer);
+      clearTimeout(grace);
+      clearInterval(repeat);
+      opts.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  private async start(): Promise<Live> {
+    const spec = await this.options.sandbox.launch({
+      command: "exec bash --noprofile --norc",
+      cwd: this.options.cwd,
+      env: this.options.env,
+      network: false,
+      outputDir: this.options.outputDir,
+    });
+    const { reader, writer } = await mergedChannel();
+    let child: ChildProcess;
+    try {
+      // detached: the shell (or bwrap) leads a process group of its own.
+      child = spawn(spec.file, spec.args, {
+        cwd: this.options.cwd,
+        env: spec.env,
+        detached: true,
+        stdio: ["pipe", writer, writer],
+      });
+    } finally {
+      writer.destroy();
+    }
+    if (child.pid === undefined) {
+      reader.destroy();
+      const error = await new Promise<Error>((resolve) => child.once("error", resolve));
+      throw new Error(`The shell could not start: ${error.message}`);
+    }
+    const live: Live = {
+      child,
+      pid: child.pid,
+      shellPid: null,
+      reader,
+      running: null,
+      between: [],
+      ended: false,
+      groups: new Set([child.pid]),
+      sessions: new Set([child.pid]),
+      killedBecause: null,
+    };
+    this.live = live;
+    this.started += 1;
+    // A shell that died takes its pipe with it; the exit handler below reports that.
+    child.stdin?.on("error", () => undefined);
+    child.stdin?.write(SHELL_PRELUDE);
+    reader.on("data", (chunk: Buffer) => this.deliver(live, chunk));
+    reader.on("error", () => reader.destroy());
+    const closed = new Promise<void>((resolve) => reader.once("close", () => resolve()));
+    child.once("exit", (code, signal) => {
+      live.ended = true;
+      killTree(live);
+      // Let the output drain (the last lines before the exit), then end the command.
+      const drained = setTimeout(() => reader.destroy(), 2_000);
+      void closed.then(() => {
+        clearTimeout(drained);
+        const running = live.running;
+        live.running = null;
+        if (running === null) return;
+        const tail = running.scanner.flush();
+        if (tail.length > 0) void running.collector.push(tail);
+        const how =
+          live.killedBecause ??
+          (signal !== null
+            ? `The shell was killed (${signal})`
+            : `The shell exited with code ${code}`);
+        running.done(
+          null,
+          `${how}; the next command starts a new shell in the worktree, with the starting environment.`,
+        );
+      });
+    });
+    // Inside bubblewrap's pid namespace `$$` is not the host's pid: look the shell up by it.
+    const hello = await this.execute(live, 'builtin printf %d "$$"', { timeoutMs: 30_000 });
+    const inner = Number(hello.output);
+    live.shellPid =
+      [live.pid, ...descendantsOf(live.pid).map((p) => p.pid)].find(
+        (pid) => innermostPid(pid) === inner,
+      ) ?? null;
+    return live;
+  }
+
+  private deliver(live: Live, chunk: Buffer): void {
+    const running = live.running;
+    if (running === null) {
+      live.between.push(chunk);
+      let size = live.between.reduce((n, b) => n + b.length, 0);
+      while (size > BETWEEN_MAX && live.between.length > 1) size -= live.between.shift()!.length;
+      return;
+    }
+    const scanned = running.scanner.push(chunk);
+    const wait = scanned.output.length > 0 ? running.collector.push(scanned.output) : undefined;
+    if (wait !== undefined) {
+      live.reader.pause();
+      void wait.then(() => live.reader.resume());
+    }
+    if (scanned.status !== undefined) {
+      live.running = null;
+      if (scanned.rest && scanned.rest.length > 0) live.between.push(scanned.rest);
+      const finish = () => running.done(scanned.status ?? null, null);
+      // Written output first: the collector must hold it before the result is read.
+      if (wait !== undefined) void wait.then(finish);
+      else finish();
+    }
+  }
+
+  private async kill(reason: string): Promise<void> {
+    const live = this.live;
+    if (live === null) return;
+    if (!live.ended) {
+      live.killedBecause = reason;
+      const exited = new Promise<void>((resolve) => live.child.once("exit", () => resolve()));
+      killTree(live);
+      await exited;
+    }
+    if (this.live === live) this.live = null;
+  }
+}
+
+/**
+ * Signals the processes a command started (those not alive before it) with their process
+ * groups, then the shell, so its trap ends the command.
+ */
+function interrupt(
+  live: Live,
+  ownPids: Set<number>,
+  ownGroups: Set<number>,
+  signal: "SIGINT" | "SIGKILL",
+): void {
+  // A few passes: a process may fork while we look.
+  for (let pass = 0; pass < 3; pass++) {
+    const fresh = descendantsOf(live.pid).filter((p) => !ownPids.has(p.pid));
+    if (fresh.length === 0) break;
+    for (const p of fresh) {
+      if (!ownGroups.has(p.pgid)) killQuietly(-p.pgid, signal);
+      killQuietly(p.pid, signal);
+    }
+    if (signal === "SIGINT") break;
+  }
+  if (live.shellPid !== null) killQuietly(live.shellPid, "SIGINT");
+}
+
+/**
+ * The shell, its background jobs (in groups of their own) and everything below them. Without
+ * bubblewrap's pid namespace an orphaned job has left the tree: it is found by the group and
+ * session it kept, which are ours while they have members (their ids cannot be reused before).
+ */
+function killTree(live: Live): void {
+  const processes = allProcesses();
+  const below = new Set(descendantsOf(live.pid, processes).map((p) => p.pid));
+  for (const p of processes) {
+    const ours = below.has(p.pid) || (live.sessions.has(p.sid) && live.groups.has(p.pgid));
+    if (!ours) continue;
+    killQuietly(-p.pgid);
+    killQuietly(p.pid);
+  }
+  killQuietly(-live.pid);
+}
