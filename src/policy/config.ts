@@ -17,6 +17,17 @@ const commandList = z
   .union([command, z.array(command)], { error: "must be a command or a list of commands" })
   .transform((v) => (Array.isArray(v) ? v : [v]));
 
+/** What a run may spend unless the repository says otherwise. */
+export const DEFAULT_BUDGET = { steps: 50, tokens: 5_000_000, dollars: 10, minutes: 120 };
+
+function wholeNumber(min: number, max: number) {
+  return z.coerce
+    .number({ error: "must be a whole number" })
+    .int({ error: "must be a whole number" })
+    .min(min, { error: `must be at least ${min.toLocaleString("en-US")}` })
+    .max(max, { error: `must be at most ${max.toLocaleString("en-US")}` });
+}
+
 const envName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "is not a valid environment variable name" });
@@ -40,20 +51,25 @@ export const repoConfigSchema = z
         })
         .default(DEFAULT_MODEL),
       setup: commandList.default([]),
+      // The checks, in the order they run; the harness runs them itself to verify the work.
+      build: command.nullable().default(null),
       test: command.nullable().default(null),
+      lint: command.nullable().default(null),
       budget: z
         .strictObject(
           {
-            steps: z.coerce
-              .number({ error: "must be a whole number" })
-              .int({ error: "must be a whole number" })
-              .min(1, { error: "must be at least 1" })
+            steps: wholeNumber(1, 10_000).default(DEFAULT_BUDGET.steps),
+            tokens: wholeNumber(1_000, 1_000_000_000).default(DEFAULT_BUDGET.tokens),
+            dollars: z.coerce
+              .number({ error: "must be an amount in US dollars, such as 10 or 2.50" })
+              .positive({ error: "must be more than 0" })
               .max(10_000, { error: "must be at most 10,000" })
-              .default(50),
+              .default(DEFAULT_BUDGET.dollars),
+            minutes: wholeNumber(1, 7 * 24 * 60).default(DEFAULT_BUDGET.minutes),
           },
           { error: "must be a mapping such as `steps: 50`" },
         )
-        .default({ steps: 50 }),
+        .default(() => ({ ...DEFAULT_BUDGET })),
       env: z
         .record(envName, z.string({ error: "must be text" }), {
           error: "must be a mapping of NAME: value",

@@ -18,8 +18,10 @@ describe("repository config", () => {
       label: "stamina",
       model: DEFAULT_MODEL,
       setup: [],
+      build: null,
       test: null,
-      budget: { steps: 50 },
+      lint: null,
+      budget: { steps: 50, tokens: 5_000_000, dollars: 10, minutes: 120 },
       env: {},
     });
     expect(DEFAULT_MODEL).not.toMatch(/sonnet-4-5/);
@@ -28,8 +30,38 @@ describe("repository config", () => {
   it("accepts one setup command or a list, and numbers written as text", () => {
     expect(parseRepoConfig({ setup: "npm ci", budget: { steps: "20" } })).toMatchObject({
       setup: ["npm ci"],
-      budget: { steps: 20 },
+      budget: { steps: 20, tokens: 5_000_000, dollars: 10, minutes: 120 },
     });
+  });
+
+  it("takes the build, test and lint commands and every budget", () => {
+    const config = parseRepoConfig({
+      build: "npm run build",
+      test: "npm test",
+      lint: "npm run lint",
+      budget: { tokens: "2000000", dollars: "2.5", minutes: 30 },
+    });
+    expect(config).toMatchObject({
+      build: "npm run build",
+      test: "npm test",
+      lint: "npm run lint",
+      budget: { steps: 50, tokens: 2_000_000, dollars: 2.5, minutes: 30 },
+    });
+  });
+
+  it("names the budget key that is wrong", () => {
+    expect(problems({ budget: { tokens: 10 } })).toEqual([
+      "`budget.tokens` must be at least 1,000",
+    ]);
+    expect(problems({ budget: { dollars: "lots" } })).toEqual([
+      "`budget.dollars` must be an amount in US dollars, such as 10 or 2.50",
+    ]);
+    expect(problems({ budget: { dollars: 0 } })).toEqual(["`budget.dollars` must be more than 0"]);
+    expect(problems({ budget: { minutes: 1.5 } })).toEqual([
+      "`budget.minutes` must be a whole number",
+    ]);
+    expect(problems({ budget: { hours: 2 } })).toEqual(["unknown key `hours` in `budget`"]);
+    expect(problems({ lint: "" })).toEqual(["`lint` must not be empty"]);
   });
 
   it("names the key and the problem", () => {
