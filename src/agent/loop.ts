@@ -1,38 +1,84 @@
-// The agent loop: ask the model, run the tools it calls, repeat until it ends
-// its turn or a limit stops it. Every model turn and tool call is an audit
-// event. Verification is not the model's word: the harness runs it afterwards.
+// The agent loop: ask the model, run the tools it calls, and when it ends its
+// turn let the harness verify and move the phase on, until the work is done,
+// a budget runs out or the model stops. After every step the harness gets the
+// messages the step added and the loop's state, and a resumed loop carries on
+// from them as if it had never stopped. The loop reaches the world only
+// through its ports, so a webhook run, `stamina run` and a test share it.
 import type Anthropic from "@anthropic-ai/sdk";
+import { addUsage, exhaustedBudget, tokensOf, type Budget, type BudgetStop } from "./budget.ts";
+import { wholeTranscript, type RequestView, type StepHook } from "./hooks.ts";
+import type { Phase } from "./phase.ts";
+import { afterTurnEnded } from "./phases.ts";
 import type {
   AgentResume,
+  AgentSnapshot,
   AgentUsage,
   AuditSink,
+  ChecksPort,
+  Clock,
+  MilestonePort,
   ModelPort,
+  PlanItem,
+  ProgressPort,
+  Spent,
   StepCheckpoint,
   Tool,
+  VerificationRecord,
+  WorkspacePort,
 } from "./ports.ts";
+import { renderPrompt } from "./prompts.ts";
+import { initialSnapshot, restoreSnapshot } from "./snapshot.ts";
+import { runStepHooks } from "./step-hooks.ts";
+import type { TestWeakening } from "./test-integrity.ts";
+import { createCheckpointTool } from "./tools/checkpoint.ts";
+import { createRunChecksTool } from "./tools/run-checks.ts";
+import { createUpdatePlanTool } from "./tools/update-plan.ts";
+import { askModel, lastAssistantText, runTools, textOf, toolCalls } from "./turn.ts";
+import { verifyWork, type Verified } from "./verification.ts";
 
+export { clip } from "./turn.ts";
 export type { AgentUsage } from "./ports.ts";
 
 export type AgentStop =
-  "end_turn" | "step_limit" | "refusal" | "aborted" | "context_window_exceeded";
+  "completed" | "out_of_budget" | "context_window_exceeded" | "refusal" | "aborted";
 
 export interface AgentResult {
   stop: AgentStop;
+  /** Why the loop stopped, in words for the pull request or the terminal. */
+  message: string;
+  /** The budget that ran out, when stop is out_of_budget. */
+  budgetStop: BudgetStop | null;
   steps: number;
   /** The model's last text: the summary it wrote for the pull request. */
   summary: string;
   usage: AgentUsage;
+  spent: Spent;
+  phase: Phase;
+  plan: PlanItem[];
+  /** The harness's verification of the work as it was left; null when the run was cancelled or refused. */
+  verification: VerificationRecord | null;
+  /** Tests the change deletes or weakens, read from the final diff. */
+  testWeakening: TestWeakening[];
 }
 
 export interface AgentOptions {
   model: ModelPort;
+  /** The tools on the worktree (bash, the editor, search); the loop adds its own harness tools. */
   tools: Tool[];
   audit: AuditSink;
   system: string;
   task: string;
-  maxSteps: number;
+  budget: Budget;
   maxTokens: number;
   signal: AbortSignal;
+  checks: ChecksPort;
+  workspace: WorkspacePort;
+  milestones: MilestonePort;
+  progress?: ProgressPort;
+  clock?: Clock;
+  /** What the model is sent, built from the whole transcript (context management). */
+  view?: RequestView;
+  hooks?: StepHook[];
   /**
    * Called after each step with what the step added; the next step starts only once it has
    * settled. The harness persists the checkpoint here; if that fails the run cannot go on, so
@@ -43,171 +89,178 @@ export interface AgentOptions {
   resume?: AgentResume;
 }
 
-/** How much of a tool's output the audit event keeps (the model saw more). */
-const AUDIT_OUTPUT_CHARS = 4_000;
+const STOP_MESSAGES: Record<Exclude<AgentStop, "out_of_budget">, string> = {
+  completed: "Stamina finished the work.",
+  context_window_exceeded:
+    "The conversation outgrew the model's context window before the work was finished; this is the work so far.",
+  refusal: "The model declined to work on this task.",
+  aborted: "The run was cancelled.",
+};
 
 export async function runAgent(options: AgentOptions): Promise<AgentResult> {
   const { model, audit, signal } = options;
-  const tools = new Map(options.tools.map((t) => [t.definition.name, t]));
+  const clock = options.clock ?? Date.now;
+  const view = options.view ?? wholeTranscript;
   const resume = options.resume;
-  const messages: Anthropic.MessageParam[] = resume
+  const transcript: Anthropic.MessageParam[] = resume
     ? [...resume.messages]
     : [{ role: "user", content: options.task }];
-  const usage: AgentUsage = resume
-    ? { ...resume.state.usage }
-    : { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
-  let summary = resume ? lastAssistantText(messages) : "";
+  const state: AgentSnapshot = resume ? restoreSnapshot(resume.state) : initialSnapshot();
+  // Wall time counts only while the loop runs: a stopped run's downtime is not spent.
+  const startedAt = clock();
+  const elapsedBefore = state.spent.elapsedMs;
+  const elapsed = () => elapsedBefore + Math.max(0, clock() - startedAt);
+  let summary = lastAssistantText(transcript);
   // Messages not yet handed to onStep: the task itself goes out with the first step.
-  let pending = resume ? messages.length : 0;
-  const checkpoint = async (step: number) => {
-    const added = messages.slice(pending);
-    pending = messages.length;
-    await options.onStep?.({ step, added, state: { usage: { ...usage } } });
+  let pending = resume ? transcript.length : 0;
+  let step = resume?.step ?? 0;
+
+  const setPhase = async (phase: Phase) => {
+    if (state.phase === phase) return;
+    await audit.record("agent.phase", { step, from: state.phase, to: phase });
+    state.phase = phase;
+    await options.progress?.phase(phase);
+  };
+  const tools = new Map<string, Tool>();
+  for (const tool of [
+    ...options.tools,
+    createRunChecksTool(options.checks),
+    createCheckpointTool(options.milestones),
+    createUpdatePlanTool(async (plan) => {
+      state.plan = plan;
+      await options.progress?.plan(plan);
+    }),
+  ]) {
+    tools.set(tool.definition.name, tool);
+  }
+  const turn = {
+    model,
+    audit,
+    system: options.system,
+    tools: [...tools.values()].map((t) => t.definition),
+    maxTokens: options.maxTokens,
+    signal,
+  };
+  const verifyContext = {
+    checks: options.checks,
+    workspace: options.workspace,
+    milestones: options.milestones,
+    audit,
+    signal,
   };
 
-  const finish = (stop: AgentStop, steps: number): AgentResult => ({ stop, steps, summary, usage });
+  const finish = async (
+    stop: AgentStop,
+    budgetStop: BudgetStop | null = null,
+    done: Verified | null = null,
+  ) => {
+    let verification: VerificationRecord | null = null;
+    let testWeakening: TestWeakening[] = [];
+    if (stop !== "aborted" && stop !== "refusal") {
+      // What is handed over is verified as it is, however the loop stopped.
+      const verified = done ?? (await verifyWork(verifyContext, state, state.phase));
+      verification = verified.record;
+      testWeakening = verified.testWeakening;
+    }
+    state.spent.elapsedMs = elapsed();
+    const result: AgentResult = {
+      stop,
+      message: budgetStop?.message ?? STOP_MESSAGES[stop as Exclude<AgentStop, "out_of_budget">],
+      budgetStop,
+      steps: step,
+      summary,
+      usage: { ...state.usage },
+      spent: { ...state.spent },
+      phase: state.phase,
+      plan: state.plan,
+      verification: verification?.aborted ? null : verification,
+      testWeakening,
+    };
+    if (verification?.aborted) result.stop = "aborted";
+    return result;
+  };
 
-  for (let step = (resume?.step ?? 0) + 1; step <= options.maxSteps; step++) {
-    if (signal.aborted) return finish("aborted", step - 1);
-    await audit.record("model.request", { step, model: model.model, messages: messages.length });
-    const message = await model.complete(
-      {
-        system: options.system,
-        messages,
-        tools: options.tools.map((t) => t.definition),
-        maxTokens: options.maxTokens,
-      },
-      signal,
-    );
-    addUsage(usage, message.usage);
+  for (;;) {
+    if (signal.aborted) return finish("aborted");
+    const over = exhaustedBudget(options.budget, step, { ...state.spent, elapsedMs: elapsed() });
+    if (over) {
+      await audit.record("budget.exhausted", { step, ...over });
+      return finish("out_of_budget", over);
+    }
+    step += 1;
+    const added: Anthropic.MessageParam[] = [];
+    const append = (message: Anthropic.MessageParam) => {
+      transcript.push(message);
+      added.push(message);
+    };
+
+    let message: Anthropic.Message;
+    try {
+      message = await askModel(turn, step, view(transcript, state), {
+        phase: state.phase,
+        elapsedMs: elapsed(),
+      });
+    } catch (error) {
+      if (signal.aborted) return finish("aborted");
+      throw error;
+    }
+    addUsage(state.usage, message.usage);
+    state.spent.tokens += tokensOf(message.usage);
+    state.spent.dollars += model.cost(message.usage);
     const text = textOf(message.content);
     if (text.length > 0) summary = text;
-    const calls = message.content.filter((b): b is Anthropic.ToolUseBlock => b.type === "tool_use");
-    await audit.record("model.response", {
-      step,
-      stopReason: message.stop_reason,
-      usage: message.usage,
-      text: clip(text, AUDIT_OUTPUT_CHARS),
-      toolCalls: calls.map((c) => ({ id: c.id, name: c.name })),
-    });
-    messages.push({ role: "assistant", content: message.content });
+    append({ role: "assistant", content: message.content });
+    if (signal.aborted) return finish("aborted");
 
-    switch (message.stop_reason) {
-      case "end_turn":
-      case "stop_sequence":
-        await checkpoint(step);
-        return finish("end_turn", step);
-      case "refusal":
-        await checkpoint(step);
-        return finish("refusal", step);
-      case "model_context_window_exceeded":
-        await checkpoint(step);
-        return finish("context_window_exceeded", step);
-      case "pause_turn":
-        // The server paused a long turn; sending the conversation back lets it continue.
-        break;
-      case "tool_use":
-      case "max_tokens":
-      case null: {
-        const cutOff = message.stop_reason === "max_tokens";
-        const results = await runTools(calls, tools, audit, signal, step, cutOff);
-        if (results.length > 0) {
-          messages.push({ role: "user", content: results });
-        } else if (cutOff) {
-          messages.push({
-            role: "user",
-            content: "Your reply was cut off at the token limit. Please continue.",
-          });
-        }
-        break;
-      }
+    // What the step answers with: tool results first, then any text for the next turn.
+    const reply: Anthropic.ContentBlockParam[] = [];
+    const say = (prompt: string) => reply.push({ type: "text", text: prompt });
+    let touched = false;
+    let next: "go" | "done" | AgentStop = "go";
+    let done: Verified | null = null;
+    const calls = toolCalls(message);
+    const stopReason = message.stop_reason;
+    if (stopReason === "refusal") next = "refusal";
+    else if (stopReason === "model_context_window_exceeded") next = "context_window_exceeded";
+    else if (calls.length > 0) {
+      // tool_use; max_tokens with a call that may be cut off; a pause_turn that still called.
+      const run = await runTools(calls, tools, audit, signal, step, stopReason === "max_tokens");
+      if (signal.aborted) return finish("aborted");
+      reply.push(...run.results);
+      touched = run.touched;
+      const planned = run.ran.some((r) => r.name === "update_plan" && !r.isError);
+      const edited = run.ran.some((r) => r.name === "str_replace_based_edit_tool" && !r.readOnly);
+      if (state.phase === "orient" && (planned || edited)) await setPhase("implement");
+    } else if (stopReason === "max_tokens") {
+      say(renderPrompt("continue", {}).text);
+    } else if (stopReason === "pause_turn") {
+      // The server paused a long turn: sending the conversation back as it is lets it go on.
+    } else {
+      // end_turn, stop_sequence: the model says it is done. The harness checks.
+      const move = await afterTurnEnded(verifyContext, state, setPhase);
+      touched = true;
+      if (move.kind === "aborted") return finish("aborted");
+      if (move.kind === "done") {
+        next = "done";
+        done = move.verified;
+      } else say(move.prompt);
     }
-    await checkpoint(step);
-  }
-  return finish("step_limit", options.maxSteps);
-}
 
-async function runTools(
-  calls: Anthropic.ToolUseBlock[],
-  tools: Map<string, Tool>,
-  audit: AuditSink,
-  signal: AbortSignal,
-  step: number,
-  cutOff: boolean,
-): Promise<Anthropic.ToolResultBlockParam[]> {
-  const results: Anthropic.ToolResultBlockParam[] = [];
-  for (const [index, call] of calls.entries()) {
-    await audit.record("tool.call", { step, id: call.id, name: call.name, input: call.input });
-    const isLast = index === calls.length - 1;
-    const outcome =
-      cutOff && isLast
-        ? {
-            output:
-              "This tool call was cut off at the token limit, so it was not run. Send it again in smaller pieces.",
-            isError: true,
-          }
-        : await executeTool(tools.get(call.name), call, signal);
-    await audit.record("tool.result", {
+    const notes = await runStepHooks(options.hooks ?? [], audit, {
       step,
-      id: call.id,
-      name: call.name,
-      isError: outcome.isError,
-      output: clip(outcome.output, AUDIT_OUTPUT_CHARS),
-      ...("details" in outcome ? outcome.details : {}),
+      phase: state.phase,
+      transcript,
+      added,
+      state,
     });
-    results.push({
-      type: "tool_result",
-      tool_use_id: call.id,
-      content: outcome.output,
-      is_error: outcome.isError,
-    });
+    if (next === "go") for (const note of notes) say(note);
+    if (reply.length > 0) append({ role: "user", content: reply });
+
+    state.spent.elapsedMs = elapsed();
+    const handed = transcript.slice(pending);
+    pending = transcript.length;
+    await options.onStep?.({ step, added: handed, state: structuredClone(state), touched });
+    if (next === "done") return finish("completed", null, done);
+    if (next !== "go") return finish(next);
   }
-  return results;
-}
-
-async function executeTool(
-  tool: Tool | undefined,
-  call: Anthropic.ToolUseBlock,
-  signal: AbortSignal,
-) {
-  if (!tool) {
-    return { output: `There is no tool named ${call.name}.`, isError: true };
-  }
-  try {
-    return await tool.execute(call.input, signal);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return { output: `The ${call.name} tool failed: ${reason}`, isError: true };
-  }
-}
-
-function textOf(content: Anthropic.ContentBlock[]): string {
-  return content
-    .filter((b): b is Anthropic.TextBlock => b.type === "text")
-    .map((b) => b.text)
-    .join("\n")
-    .trim();
-}
-
-function lastAssistantText(messages: Anthropic.MessageParam[]): string {
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i];
-    if (m?.role !== "assistant" || typeof m.content === "string") continue;
-    const text = textOf(m.content as Anthropic.ContentBlock[]);
-    if (text.length > 0) return text;
-  }
-  return "";
-}
-
-function addUsage(total: AgentUsage, u: Anthropic.Usage): void {
-  total.inputTokens += u.input_tokens;
-  total.outputTokens += u.output_tokens;
-  total.cacheReadTokens += u.cache_read_input_tokens ?? 0;
-  total.cacheWriteTokens += u.cache_creation_input_tokens ?? 0;
-}
-
-export function clip(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const half = Math.floor((max - 40) / 2);
-  return `${text.slice(0, half)}\n… [${text.length - 2 * half} characters cut] …\n${text.slice(-half)}`;
 }

@@ -2,6 +2,7 @@
 // nothing of GitHub, git or processes: a webhook run, a local run and a test
 // each plug their own implementations in here.
 import type Anthropic from "@anthropic-ai/sdk";
+import type { Phase } from "./phase.ts";
 
 export interface ModelRequest {
   /** Plain text, or blocks when a cache breakpoint (`cache_control`) sits on the system prompt. */
@@ -70,27 +71,136 @@ export interface ToolOutcome {
   isError: boolean;
   /** Extra facts for the audit event (exit code, duration, saved output path). */
   details?: Record<string, unknown>;
+  /** This call left the worktree as it was (a view, a search), so the step's diff is unchanged. */
+  readOnly?: boolean;
 }
 
 /** The tool kinds the loop offers: Anthropic-defined ones and our own with JSON schemas. */
 export type ToolDefinition =
   Anthropic.ToolBash20250124 | Anthropic.ToolTextEditor20250728 | Anthropic.Tool;
 
-/**
- * The loop's own state besides the transcript (usage so far; later the phase, the plan, the
- * budgets spent, the watchdog's window). Plain JSON: the harness persists it verbatim after
- * every step and hands it back on resume, without looking inside.
- */
-export interface AgentSnapshot {
-  usage: AgentUsage;
-  [key: string]: unknown;
+export interface Tool {
+  readonly definition: ToolDefinition;
+  /** Must not throw for bad input: it answers with an error outcome the model can act on. */
+  execute(input: unknown, signal: AbortSignal): Promise<ToolOutcome>;
+  /** Releases what the tool holds (the persistent shell) when the run ends. */
+  close?(): Promise<void>;
 }
+
+// --- The checks: the repository's build, test and lint commands ----------------------------
+
+export type CheckName = "build" | "test" | "lint";
+
+export interface CheckResult {
+  name: CheckName;
+  command: string;
+  /** Exit code 0 within the time limit. */
+  passed: boolean;
+  /** Why it did not run (the build failed first), when it did not. */
+  skipped: string | null;
+  exitCode: number | null;
+  timedOut: boolean;
+  durationMs: number;
+  /** The output when it failed (head and tail), empty when it passed. */
+  output: string;
+  /** The whole output, when it was too long to show. */
+  fullOutputPath: string | null;
+}
+
+export interface ChecksReport {
+  /** False when the repository configures no build, test or lint command. */
+  configured: boolean;
+  /** Every configured check passed. False when none is configured: nothing was verified. */
+  passed: boolean;
+  /** The run was cancelled while the checks ran. */
+  aborted: boolean;
+  checks: CheckResult[];
+}
+
+/** Runs the configured checks. `purpose` says who asked: the agent's tool or the harness. */
+export interface ChecksPort {
+  run(purpose: "agent" | "harness", signal: AbortSignal): Promise<ChecksReport>;
+}
+
+// --- Milestones, the plan, the worktree ----------------------------------------------------
+
+export interface Milestone {
+  /** The new commit, or null when there was nothing to commit. */
+  sha: string | null;
+  /** Pushed to the run's branch (under GitHub), or only committed (a local run). */
+  pushed: boolean;
+}
+
+/** Commits the work so far (and, under GitHub, pushes it). */
+export interface MilestonePort {
+  checkpoint(
+    input: { message: string; reason: "tool" | "verified" | "final" },
+    signal: AbortSignal,
+  ): Promise<Milestone>;
+}
+
+export type PlanStatus = "pending" | "in_progress" | "done";
+
+export interface PlanItem {
+  step: string;
+  status: PlanStatus;
+}
+
+/** What people watching the run see: the plan as a checklist, the phase it is in. */
+export interface ProgressPort {
+  plan(items: PlanItem[]): Promise<void>;
+  phase(phase: Phase): Promise<void>;
+}
+
+/** What the loop itself reads of the worktree. */
+export interface WorkspacePort {
+  /** The whole change so far against the run's base commit, untracked files included. */
+  diff(signal: AbortSignal): Promise<string>;
+}
+
+/** Milliseconds on some fixed scale; only differences are used. Injected so tests drive time. */
+export type Clock = () => number;
+
+// --- The loop's own state, persisted after every step ---------------------------------------
 
 export interface AgentUsage {
   inputTokens: number;
   outputTokens: number;
   cacheReadTokens: number;
   cacheWriteTokens: number;
+}
+
+/** What a run has spent so far, for the budgets. */
+export interface Spent {
+  /** Every token the model read or wrote: input, cache writes and reads, output. */
+  tokens: number;
+  dollars: number;
+  /** Wall time while the loop ran; time spent stopped (a restart, a pause) does not count. */
+  elapsedMs: number;
+}
+
+/** The harness's verification, with the diff it verified (so an unchanged tree is not run twice). */
+export interface VerificationRecord extends ChecksReport {
+  phase: Phase;
+  diffHash: string;
+}
+
+/**
+ * The loop's own state besides the transcript. Plain JSON: the harness persists it verbatim
+ * after every step and hands it back on resume, without looking inside.
+ */
+export interface AgentSnapshot {
+  version: 1;
+  usage: AgentUsage;
+  spent: Spent;
+  phase: Phase;
+  plan: PlanItem[];
+  /** The harness's last verification, null before the first. */
+  verification: VerificationRecord | null;
+  /** Harness verifications run so far. */
+  verifications: number;
+  /** State of the per-step hooks (the watchdog's window), by hook name. */
+  hooks: Record<string, unknown>;
 }
 
 /**
@@ -101,6 +211,11 @@ export interface StepCheckpoint {
   step: number;
   added: Anthropic.MessageParam[];
   state: AgentSnapshot;
+  /**
+   * The step may have changed the worktree (a command, an edit, a check). False when every
+   * tool it ran only read: the working diff is the previous step's.
+   */
+  touched: boolean;
 }
 
 /** Where a resumed run picks up: every message of the checkpoints so far, and the last state. */
@@ -108,11 +223,6 @@ export interface AgentResume {
   /** Steps already done; the loop continues at `step + 1`. */
   step: number;
   messages: Anthropic.MessageParam[];
-  state: AgentSnapshot;
-}
-
-export interface Tool {
-  readonly definition: ToolDefinition;
-  /** Must not throw for bad input: it answers with an error outcome the model can act on. */
-  execute(input: unknown, signal: AbortSignal): Promise<ToolOutcome>;
+  /** The last checkpoint's state; older shapes are filled in with defaults. */
+  state: AgentSnapshot | Record<string, unknown>;
 }

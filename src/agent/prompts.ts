@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 
-export type PromptName = "system" | "task";
+export type PromptName = "system" | "task" | "task-local" | "verify-failed" | "review" | "continue";
 
 export interface RenderedPrompt {
   text: string;

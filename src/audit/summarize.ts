@@ -16,7 +16,13 @@ const SUMMARIES: Record<string, (d: Data) => string> = {
   "run.finished": (d) => join([str(d.state), str(d.outcome)], ": "),
   "agent.start": (d) =>
     join([str(d.model), d.maxSteps !== undefined && `up to ${num(d.maxSteps)} steps`]),
-  "agent.stop": (d) => join([str(d.stop), d.steps !== undefined && `after ${num(d.steps)} steps`]),
+  "agent.stop": (d) =>
+    join([
+      join([str(d.stop), d.steps !== undefined && `after ${num(d.steps)} steps`]),
+      str(d.budget),
+    ]),
+  "agent.phase": (d) => join([step(d), `${str(d.from)} → ${str(d.to)}`]),
+  "budget.exhausted": (d) => str(d.message),
   "model.request": (d) =>
     join([step(d), d.messages !== undefined && `${num(d.messages)} messages`, str(d.model)]),
   "model.response": (d) => {
@@ -43,16 +49,44 @@ const SUMMARIES: Record<string, (d: Data) => string> = {
   },
   command: (d) =>
     join([
-      join([str(d.purpose), str(d.command)], ": "),
+      join(
+        [join([str(d.purpose), d.check !== undefined && `(${str(d.check)})`]), str(d.command)],
+        ": ",
+      ),
       `→ ${d.timedOut === true ? "timed out" : exit(d.exitCode)}`,
       typeof d.durationMs === "number" && `in ${(d.durationMs / 1000).toFixed(1)} s`,
     ]),
-  "verify.result": (d) =>
-    join([str(d.command), d.passed === true ? "passed" : "failed", `(${exit(d.exitCode)})`]),
+  "verify.result": (d) => {
+    // One command and its exit code (older logs), or the checks by name.
+    if (!Array.isArray(d.checks)) {
+      return join([
+        str(d.command),
+        d.passed === true ? "passed" : "failed",
+        `(${exit(d.exitCode)})`,
+      ]);
+    }
+    const checks = d.checks.map((c) => {
+      const r = record(c);
+      return `${str(r.name)} ${r.passed === true ? "ok" : r.skipped !== undefined ? "skipped" : exit(r.exitCode)}`;
+    });
+    return join([
+      str(d.phase),
+      d.configured === false ? "no checks configured" : d.passed === true ? "passed" : "failed",
+      checks.length > 0 && `(${checks.join(", ")})`,
+    ]);
+  },
+  "verify.reused": (d) =>
+    join([
+      str(d.phase),
+      "unchanged since",
+      str(d.verifiedIn),
+      d.passed === true ? "(passed)" : "(failed)",
+    ]),
   "verify.skipped": (d) => str(d.reason),
   "git.clone": (d) => join([str(d.url), str(d.branch), d.sha !== undefined && `at ${sha(d.sha)}`]),
   "git.branch": (d) => join([str(d.branch), d.base !== undefined && `from ${sha(d.base)}`]),
-  "git.commit": (d) => `commit ${sha(d.sha)}`,
+  "git.commit": (d) =>
+    join([`commit ${sha(d.sha)}`, d.reason !== undefined && `(${str(d.reason)})`]),
   "git.push": (d) => join([str(d.branch), d.sha !== undefined && `at ${sha(d.sha)}`]),
   "github.write": (d) =>
     join([
@@ -62,6 +96,8 @@ const SUMMARIES: Record<string, (d: Data) => string> = {
       d.draft === true && "(draft)",
     ]),
   "step.retried": (d) => join([step(d), str(d.reason)]),
+  "hook.note": (d) => join([step(d), str(d.hook), str(d.note)]),
+  "hook.failed": (d) => join([step(d), str(d.hook), str(d.error)]),
 };
 
 /** A one-line, Markdown-safe summary of `e` (at most SUMMARY_MAX characters). */

@@ -1,11 +1,21 @@
-// The agent's part of a run: the model, the prompts and the tools wired to
-// the run's worktree, and the loop driven to its stop. Each step reaches the
-// harness through onStep; GitHub stays on the other side of the ports.
-import { runAgent, type AgentResult } from "../agent/loop.ts";
-import type { AgentResume, AuditSink, ModelPort, StepCheckpoint } from "../agent/ports.ts";
+// The agent's part of a run on GitHub: the issue's prompts, the tools and
+// the ports wired to the run's worktree, and the loop driven to its stop.
+// Each step reaches the harness through onStep; GitHub stays on the other
+// side of the ports (milestones push, progress edits the tracking comment).
+import type { AgentResult } from "../agent/loop.ts";
+import type {
+  AgentResume,
+  AuditSink,
+  ChecksPort,
+  Clock,
+  MilestonePort,
+  ModelPort,
+  ProgressPort,
+  StepCheckpoint,
+} from "../agent/ports.ts";
 import { renderPrompt } from "../agent/prompts.ts";
-import { createBashTool } from "../agent/tools/bash.ts";
-import { createEditorTool } from "../agent/tools/editor.ts";
+import { runSession, systemPrompt } from "../agent/session.ts";
+import { workingDiff } from "../workspace/diff.ts";
 import type { Sandbox } from "../workspace/sandbox.ts";
 import type { RunDirectories } from "./run-directories.ts";
 import type { Run } from "./types.ts";
@@ -20,52 +30,36 @@ export interface AgentSessionOptions {
   commandTimeoutMs: number;
   maxTokens: number;
   signal: AbortSignal;
+  checks: ChecksPort;
+  milestones: MilestonePort;
+  progress: ProgressPort;
+  /** The commit the run's branch started from: the diff for review is taken against it. */
+  baseSha: string;
   onStep: (checkpoint: StepCheckpoint) => Promise<void>;
   resume?: AgentResume;
+  clock?: Clock;
 }
 
-export async function runAgentSession(options: AgentSessionOptions): Promise<AgentResult> {
-  const { run, model, audit, dirs } = options;
+export function runAgentSession(options: AgentSessionOptions): Promise<AgentResult> {
+  const { run, dirs } = options;
   const repository = `${run.owner}/${run.repo}`;
-  const system = renderPrompt("system", {
-    repository,
-    workspace: dirs.worktree,
-    test_command: run.config.test ? `\`${run.config.test}\`` : "the project's usual test command",
-  });
-  const task = renderPrompt("task", {
-    repository,
-    issue_number: String(run.issueNumber),
-    issue_title: run.issueTitle,
-    issue_body: run.issueBody,
-  });
-  await audit.record("agent.start", {
-    model: model.model,
-    maxSteps: run.config.budget.steps,
-    prompts: { system: system.templateHash, task: task.templateHash },
+  return runSession({
+    ...options,
+    worktree: dirs.worktree,
+    outputDir: dirs.outputs,
+    budget: run.config.budget,
     config: run.config,
-    ...(options.resume ? { resumedAfterStep: options.resume.step } : {}),
+    workspace: { diff: (signal) => workingDiff(dirs.worktree, options.baseSha, { signal }) },
+    system: systemPrompt({
+      project: repository,
+      workspace: dirs.worktree,
+      checks: { build: run.config.build, test: run.config.test, lint: run.config.lint },
+    }),
+    task: renderPrompt("task", {
+      repository,
+      issue_number: String(run.issueNumber),
+      issue_title: run.issueTitle,
+      issue_body: run.issueBody,
+    }),
   });
-  const result = await runAgent({
-    model,
-    audit,
-    signal: options.signal,
-    system: system.text,
-    task: task.text,
-    maxSteps: run.config.budget.steps,
-    maxTokens: options.maxTokens,
-    tools: [
-      createBashTool({
-        sandbox: options.sandbox,
-        worktree: dirs.worktree,
-        env: options.env,
-        outputDir: dirs.outputs,
-        timeoutMs: options.commandTimeoutMs,
-      }),
-      createEditorTool(dirs.worktree),
-    ],
-    onStep: options.onStep,
-    resume: options.resume,
-  });
-  await audit.record("agent.stop", { stop: result.stop, steps: result.steps, usage: result.usage });
-  return result;
 }

@@ -4,19 +4,17 @@
 import type { AuditSink, ModelPort } from "../agent/ports.ts";
 import { UnpricedModelError } from "../model/anthropic.ts";
 import type { Logger } from "../observability/logger.ts";
-import {
-  branchSlug,
-  cloneRepository,
-  commitAll,
-  createBranch,
-  currentHead,
-  push,
-} from "../workspace/git.ts";
+import { describeSpend } from "../agent/budget.ts";
+import type { Phase } from "../agent/phase.ts";
+import type { PlanItem } from "../agent/ports.ts";
+import { branchSlug, cloneRepository, createBranch, currentHead } from "../workspace/git.ts";
 import { commandEnvironment, type Sandbox } from "../workspace/sandbox.ts";
 import { STAMINA_VERSION } from "../version.ts";
 import { runAgentSession } from "./agent-session.ts";
 import { asFailure, RunFailure } from "./failure.ts";
-import { runHarnessCommand, verify, type HarnessCommandContext } from "./harness-commands.ts";
+import { createChecksRunner } from "./checks.ts";
+import { runHarnessCommand, type HarnessCommandContext } from "./harness-commands.ts";
+import { createMilestones, pushToBranch } from "./milestone.ts";
 import { LeaseLost, ShutdownRequested } from "./interruptions.ts";
 import type { GitHubPort, RepoRef } from "./ports.ts";
 import { pullRequestBody, trackingComment, type Stage } from "./report.ts";
@@ -115,6 +113,22 @@ export async function executeRun(
     }
 
     phase = "working with the model";
+    const milestones = createMilestones({
+      worktree: dirs.worktree,
+      author: BOT,
+      audit,
+      auditHead: () => store.auditHead(run.id),
+      publish: pushToBranch({
+        store,
+        runId: run.id,
+        worktree: dirs.worktree,
+        audit,
+        url,
+        branch,
+        token,
+      }),
+    });
+    const shown: { plan: PlanItem[]; phase: Phase } = { plan: [], phase: "orient" };
     const agent = await runAgentSession({
       run,
       model,
@@ -125,6 +139,24 @@ export async function executeRun(
       commandTimeoutMs: deps.commandTimeoutMs,
       maxTokens: deps.maxTokens,
       signal,
+      baseSha,
+      checks: createChecksRunner({
+        ...harness,
+        worktree: dirs.worktree,
+        outputDir: dirs.outputs,
+        commands: { build: run.config.build, test: run.config.test, lint: run.config.lint },
+      }),
+      milestones,
+      progress: {
+        plan: (plan) => {
+          shown.plan = plan;
+          return say({ kind: "working", ...shown });
+        },
+        phase: (agentPhase) => {
+          shown.phase = agentPhase;
+          return say({ kind: "working", ...shown });
+        },
+      },
       onStep: async ({ step }) => {
         await store.updateRun(run.id, { stepsUsed: step });
       },
@@ -132,31 +164,20 @@ export async function executeRun(
     run = await store.updateRun(run.id, { stepsUsed: agent.steps });
     if (agent.stop === "aborted") throw new RunFailure("the run was cancelled.", "cancelled");
     if (agent.stop === "refusal") throw new RunFailure("the model declined to work on this issue.");
-    if (agent.stop === "context_window_exceeded") {
-      throw new RunFailure("the conversation outgrew the model's context window.");
-    }
 
     run = await store.updateRun(run.id, { state: "finishing" });
-    phase = "verifying the change";
-    const verification = await verify(harness, run.config.test);
-    const headHash = await store.auditHead(run.id);
+    // Whatever stopped the loop, the work so far is committed, pushed and described.
     phase = "committing the change";
-    const sha = await commitAll(dirs.worktree, {
-      message: commitMessage(run, headHash ?? ""),
-      author: BOT,
-    });
-    if (sha === null) throw new RunFailure("the agent finished without changing any file.");
-    await audit.record("git.commit", { sha, auditHead: headHash });
-    phase = "pushing the branch";
-    await push(dirs.worktree, { url, branch, token, signal });
-    run = await store.updateRun(run.id, { headSha: sha });
-    await audit.record("git.push", { branch, sha });
+    await milestones.checkpoint({ message: commitMessage(run), reason: "final" }, signal);
+    if ((await currentHead(dirs.worktree)) === baseSha) {
+      throw new RunFailure("the agent finished without changing any file.");
+    }
+    run = await store.mustGetRun(run.id);
 
-    const stopNote =
-      agent.stop === "step_limit"
-        ? `Stamina used its whole step budget (${run.config.budget.steps} steps) before it finished; this is the work so far.`
-        : null;
-    const draft = !verification.passed || stopNote !== null;
+    const finished = agent.stop === "completed";
+    const stopNote = finished ? null : agent.message;
+    const draft =
+      !finished || agent.verification?.passed !== true || agent.testWeakening.length > 0;
     phase = "opening the pull request";
     const pr = await github.openPullRequest(ref, {
       title: run.issueTitle,
@@ -166,8 +187,10 @@ export async function executeRun(
       body: pullRequestBody({
         run,
         summary: agent.summary,
-        verification,
+        verification: agent.verification,
         stopNote,
+        testWeakening: agent.testWeakening,
+        spend: describeSpend(run.config.budget, agent.steps, agent.spent),
         events: await store.auditEvents(run.id),
       }),
     });
@@ -179,7 +202,7 @@ export async function executeRun(
     });
     await say({ kind: "opened", pullUrl: pr.url, verified: !draft });
 
-    const state: RunState = agent.stop === "step_limit" ? "out_of_budget" : "succeeded";
+    const state: RunState = finished ? "succeeded" : "out_of_budget";
     const outcome = draft
       ? "pull request opened as a draft"
       : "pull request opened, verification passed";
@@ -219,13 +242,11 @@ function modelFor(deps: RunDependencies, id: string): ModelPort {
   }
 }
 
-function commitMessage(run: Run, auditHead: string): string {
+function commitMessage(run: Run): string {
   const title = run.issueTitle.replace(/\s+/g, " ").trim().slice(0, 60);
   return [
     `${title} (#${run.issueNumber})`,
     "",
     `Stamina's change for issue #${run.issueNumber}, asked for by @${run.requestedBy}.`,
-    "",
-    `Stamina-Audit: ${auditHead}`,
   ].join("\n");
 }

@@ -1,14 +1,10 @@
-// Commands the harness runs itself, not the agent: the setup commands and the
-// verification whose result decides the pull request, each an audit event.
-import { clip } from "../agent/loop.ts";
+// Commands the harness runs itself, not the agent: the setup commands, each an
+// audit event. (The checks that verify the work are in checks.ts.)
+import { clip } from "../agent/turn.ts";
 import type { AuditSink } from "../agent/ports.ts";
 import type { Sandbox } from "../workspace/sandbox.ts";
 import { RunFailure } from "./failure.ts";
-import type { Verification } from "./report.ts";
 import type { RunDirectories } from "./run-directories.ts";
-
-/** How much of a failing verification's output the pull request shows. */
-const OUTPUT_TAIL = 3_000;
 
 export interface HarnessCommandContext {
   sandbox: Sandbox;
@@ -22,14 +18,14 @@ export interface HarnessCommandContext {
 export async function runHarnessCommand(
   ctx: HarnessCommandContext,
   command: string,
-  purpose: "setup" | "verify",
+  purpose: "setup",
 ) {
   const result = await ctx.sandbox.run({
     command,
     cwd: ctx.dirs.worktree,
     env: ctx.env,
-    // Setup installs dependencies; verification runs offline like the agent's own commands.
-    network: purpose === "setup",
+    // Setup installs dependencies, so it has the network; the agent's commands and the checks do not.
+    network: true,
     timeoutMs: ctx.timeoutMs,
     outputDir: ctx.dirs.outputs,
     signal: ctx.signal,
@@ -44,28 +40,4 @@ export async function runHarnessCommand(
   });
   if (result.aborted) throw new RunFailure("the run was cancelled.", "cancelled");
   return result;
-}
-
-/** Runs the configured test command; its exit code, not the model's word, decides. */
-export async function verify(
-  ctx: HarnessCommandContext,
-  command: string | null,
-): Promise<Verification> {
-  if (command === null) {
-    await ctx.audit.record("verify.skipped", { reason: "no test command configured" });
-    return { command: null, passed: false, exitCode: null, output: "" };
-  }
-  const result = await runHarnessCommand(ctx, command, "verify");
-  const verification: Verification = {
-    command,
-    passed: result.exitCode === 0 && !result.timedOut,
-    exitCode: result.exitCode,
-    output: result.output.slice(-OUTPUT_TAIL),
-  };
-  await ctx.audit.record("verify.result", {
-    command,
-    passed: verification.passed,
-    exitCode: result.exitCode,
-  });
-  return verification;
 }

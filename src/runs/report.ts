@@ -1,25 +1,22 @@
 // What a run says on GitHub: the tracking comment at each stage and the pull
 // request body. Plain words for the people reading; never a stack trace.
+import { describePhase, type Phase } from "../agent/phase.ts";
+import type { ChecksReport, PlanItem } from "../agent/ports.ts";
+import { describeTestWeakening, type TestWeakening } from "../agent/test-integrity.ts";
 import { renderDigest, renderTimeline } from "../audit/render.ts";
 import type { AuditEvent } from "../audit/types.ts";
 import type { Run } from "./types.ts";
 
 /** GitHub's body limit is 65,536 characters; the timeline gets what the rest leaves. */
 const PR_BODY_LIMIT = 60_000;
+/** How much of a failing check's output the pull request shows. */
+const OUTPUT_TAIL = 3_000;
 
 export type Stage =
   | { kind: "queued" }
-  | { kind: "working" }
+  | { kind: "working"; plan?: PlanItem[]; phase?: Phase }
   | { kind: "opened"; pullUrl: string; verified: boolean }
   | { kind: "failed"; reason: string };
-
-export interface Verification {
-  command: string | null;
-  passed: boolean;
-  exitCode: number | null;
-  /** The tail of the output, for a failing run. */
-  output: string;
-}
 
 const MARKER = "<!-- stamina:tracking -->";
 
@@ -33,16 +30,17 @@ export function trackingComment(run: Run, stage: Stage): string {
         "",
         "- [ ] Prepare a workspace",
         "- [ ] Make the change",
-        `- [ ] Verify${run.config.test ? ` (\`${run.config.test}\`)` : ""}`,
+        `- [ ] Verify${checksNamed(run)}`,
         "- [ ] Open a pull request",
       );
       break;
     case "working":
       lines.push(
-        `🛠️ Stamina is working on this issue on branch \`${run.branch ?? "…"}\`.`,
+        `🛠️ Stamina is working on this issue on branch \`${run.branch ?? "…"}\`${stage.phase ? `: ${describePhase(stage.phase)}` : ""}.`,
         "",
         "- [x] Prepare a workspace",
         `- [ ] Make the change (${steps})`,
+        ...(stage.plan ?? []).map((p) => `  - [${p.status === "done" ? "x" : " "}] ${planText(p)}`),
         "- [ ] Verify",
         "- [ ] Open a pull request",
       );
@@ -70,11 +68,16 @@ export function trackingComment(run: Run, stage: Stage): string {
 export function pullRequestBody(input: {
   run: Run;
   summary: string;
-  verification: Verification;
+  verification: ChecksReport | null;
+  /** Why the run stopped before it finished (a budget), when it did. */
   stopNote: string | null;
+  testWeakening: TestWeakening[];
+  /** What the run spent against its budget, in words. */
+  spend: string;
   events: AuditEvent[];
 }): string {
   const { run, verification } = input;
+  const weakened = describeTestWeakening(input.testWeakening);
   const head = [
     `Fixes #${run.issueNumber}`,
     "",
@@ -85,7 +88,17 @@ export function pullRequestBody(input: {
     "## Verification",
     "",
     verificationText(verification),
+    ...(weakened.length > 0
+      ? [
+          "",
+          "⚠️ **This change deletes or weakens tests**; check that it should:",
+          "",
+          ...weakened.map((line) => `- ${line}`),
+        ]
+      : []),
     ...(input.stopNote ? ["", `> ${input.stopNote}`] : []),
+    "",
+    `**Budget:** ${input.spend}.`,
     "",
     "## Audit",
     "",
@@ -99,13 +112,54 @@ export function pullRequestBody(input: {
   return head + renderTimeline(input.events, Math.max(room, 1_000)) + tail;
 }
 
-function verificationText(v: Verification): string {
-  if (v.command === null) {
-    return "No test command is configured in `.github/stamina.yml`, so nothing was verified.";
+/** Each check the harness ran, as it ran; failures with the end of their output. */
+function verificationText(v: ChecksReport | null): string {
+  if (v === null) return "Stamina could not verify the change.";
+  if (!v.configured) {
+    return "No build, test or lint command is configured in `.github/stamina.yml`, so nothing was verified.";
   }
-  if (v.passed) return `✅ \`${v.command}\` passed.`;
-  const code = v.exitCode === null ? "did not finish" : `exited with code ${v.exitCode}`;
-  return [`❌ \`${v.command}\` ${code}.`, "", "```", v.output.replace(/```/g, "ˋˋˋ"), "```"].join(
-    "\n",
+  const lines = [
+    v.passed
+      ? "Stamina ran the checks itself on the final change:"
+      : "Stamina ran the checks itself on the final change, and they did not all pass:",
+    "",
+  ];
+  for (const c of v.checks) {
+    const how =
+      c.skipped !== null
+        ? `⏭️ \`${c.command}\` did not run: ${c.skipped}`
+        : c.passed
+          ? `✅ \`${c.command}\` passed`
+          : c.timedOut
+            ? `❌ \`${c.command}\` did not finish in time`
+            : `❌ \`${c.command}\` exited with code ${String(c.exitCode)}`;
+    lines.push(`- ${how} (${c.name})`);
+  }
+  for (const c of v.checks) {
+    if (c.passed || c.skipped !== null || c.output === "") continue;
+    lines.push(
+      "",
+      `<details><summary>Output of ${c.name}</summary>`,
+      "",
+      "```",
+      c.output.slice(-OUTPUT_TAIL).replace(/```/g, "ˋˋˋ"),
+      "```",
+      "",
+      "</details>",
+    );
+  }
+  return lines.join("\n");
+}
+
+function checksNamed(run: Run): string {
+  const commands = [run.config.build, run.config.test, run.config.lint].filter(
+    (c): c is string => c !== null,
   );
+  return commands.length > 0 ? ` (${commands.map((c) => `\`${c}\``).join(", ")})` : "";
+}
+
+/** A plan step on one line, so a step's text cannot add items of its own. */
+function planText(item: PlanItem): string {
+  const text = item.step.replace(/\s+/g, " ").trim().slice(0, 200);
+  return item.status === "in_progress" ? `${text} _(in progress)_` : text;
 }

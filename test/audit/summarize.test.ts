@@ -83,6 +83,41 @@ describe("summarizeEvent", () => {
       "npm test failed (exit 1)",
     ],
     [
+      {
+        type: "verify.result",
+        data: {
+          phase: "final_verify",
+          configured: true,
+          passed: false,
+          checks: [
+            { name: "build", passed: true, exitCode: 0 },
+            { name: "test", passed: false, exitCode: 1 },
+            { name: "lint", passed: false, skipped: "the build failed", exitCode: null },
+          ],
+        },
+      },
+      "final_verify failed (build ok, test exit 1, lint skipped)",
+    ],
+    [
+      { type: "verify.result", data: { phase: "verify", configured: false, checks: [] } },
+      "verify no checks configured",
+    ],
+    [
+      { type: "agent.phase", data: { step: 3, from: "implement", to: "verify" } },
+      "step 3 implement → verify",
+    ],
+    [
+      {
+        type: "command",
+        data: { purpose: "verify", check: "test", command: "npm test", exitCode: 0 },
+      },
+      "verify (test): npm test → exit 0",
+    ],
+    [
+      { type: "git.commit", data: { sha: "0123456789abcdef", reason: "verified" } },
+      "commit 0123456789ab (verified)",
+    ],
+    [
       { type: "run.finished", data: { state: "succeeded", outcome: "pull request opened" } },
       "succeeded: pull request opened",
     ],

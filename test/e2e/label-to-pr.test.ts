@@ -77,6 +77,8 @@ describe("a labelled issue becomes a pull request", () => {
           }),
         ),
         reply(toolUse("bash", { command: "node test.js" })),
+        reply(text("Done: the greeting has its punctuation.")),
+        // The self-review, after the harness saw the tests pass.
         reply(text("Added the comma and the exclamation mark the issue asks for.")),
       ],
       { apiKey: ANTHROPIC_KEY },
@@ -151,7 +153,7 @@ describe("a labelled issue becomes a pull request", () => {
     expect(pull.draft).toBe(false);
     expect(pull.body).toContain("Fixes #1");
     expect(pull.body).toContain("Added the comma");
-    expect(pull.body).toContain("✅ `node test.js` passed");
+    expect(pull.body).toContain("✅ `node test.js` passed (test)");
     expect(pull.body).toMatch(/Timeline/);
     expect(pull.body).toMatch(/tool\.call/);
 

@@ -1,5 +1,6 @@
 // One run end to end, in process, against the fake GitHub and the scripted
 // model: the ways a run ends other than a green pull request.
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,12 +35,13 @@ let dir: string;
 let github: FakeGitHub;
 let model: ModelServer | undefined;
 let store: Store;
+let bare: string;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "stamina-run-"));
   github = await startFakeGitHub({ appId: 1, appPublicKeyPem: keys.publicKey });
   github.addInstallation(1, "octo");
-  await github.createRepository({
+  ({ barePath: bare } = await github.createRepository({
     owner: "octo",
     name: "demo",
     installationId: 1,
@@ -47,7 +49,7 @@ beforeEach(async () => {
       "a.txt": "one\n",
       "check.sh": 'grep -q two a.txt || { echo "a.txt lacks two"; exit 3; }\n',
     },
-  });
+  }));
   store = await openStore({ sqlitePath: ":memory:", redactor: createRedactor() });
 });
 
@@ -128,17 +130,46 @@ describe("a run", () => {
     expect(github.pulls("octo", "demo")).toHaveLength(0);
   });
 
-  it("opens a draft that shows the failing output when verification fails", async () => {
+  it("opens a draft that shows the failing output when the budget ends with the checks failing", async () => {
     const { finished, comment } = await run(
       [reply(toolUse("bash", { command: "echo three > a.txt" })), reply(text("Changed it."))],
-      { test: "sh check.sh" },
+      { test: "sh check.sh", budget: { steps: 2 } },
     );
-    expect(finished.state).toBe("succeeded");
+    expect(finished.state).toBe("out_of_budget");
     const [pull] = github.pulls("octo", "demo");
     expect(pull?.draft).toBe(true);
     expect(pull?.body).toContain("❌ `sh check.sh` exited with code 3");
     expect(pull?.body).toContain("a.txt lacks two");
+    expect(pull?.body).toContain("used its whole step budget (2 steps)");
     expect(comment()).toContain("as a draft");
+  });
+
+  it("opens a ready pull request only once the harness saw the reviewed change pass", async () => {
+    const { finished, comment } = await run(
+      [
+        reply(toolUse("update_plan", { plan: ["Make a.txt say two"] })),
+        makeItTwo,
+        reply(text("Changed a.txt.")),
+        reply(text("a.txt says two now, as the issue asks.")),
+      ],
+      { test: "sh check.sh" },
+    );
+    expect(finished).toMatchObject({ state: "succeeded", stepsUsed: 4 });
+    const [pull] = github.pulls("octo", "demo");
+    expect(pull?.draft).toBe(false);
+    expect(pull?.body).toContain("a.txt says two now");
+    expect(pull?.body).toContain("✅ `sh check.sh` passed (test)");
+    expect(pull?.body).toMatch(
+      /\*\*Budget:\*\* 4 of 50 steps, [\d,]+ of 5,000,000 tokens, \$0\.\d\d of \$10\.00/,
+    );
+    // The green verification was a milestone: committed and pushed before the end.
+    const types = (await store.auditEvents(finished.id)).map((e) => e.type);
+    expect(types.filter((t) => t === "git.push").length).toBeGreaterThanOrEqual(1);
+    const pushed = execFileSync("git", ["--git-dir", bare, "rev-parse", pull!.head], {
+      encoding: "utf8",
+    });
+    expect(finished.headSha).toBe(pushed.trim());
+    expect(comment()).toContain("verification passed");
   });
 
   it("opens a draft that says so when the step budget runs out", async () => {

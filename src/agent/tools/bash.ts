@@ -1,14 +1,19 @@
-// The Anthropic-defined `bash` tool, run through the sandbox: the worktree as
-// its directory, the allowlisted environment, no network, a timeout.
+// The Anthropic-defined `bash` tool: one persistent shell per run, inside the
+// sandbox (the worktree, the allowlisted environment, no network), a time
+// limit per command, and long output cut head-and-tail with the whole of it
+// saved in the run's folder, where the model can read it.
 import { z } from "zod";
 import type { Sandbox } from "../../workspace/sandbox.ts";
+import { PersistentShell } from "../../workspace/shell.ts";
 import type { Tool, ToolOutcome } from "../ports.ts";
+import { flag, parseToolInput } from "./input.ts";
 
 const bashInput = z.object({
-  command: z.string().optional(),
-  restart: z
-    .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")])
+  command: z
+    .string()
+    .refine((c) => !c.includes("\0"), "the command must not contain a NUL character")
     .optional(),
+  restart: flag.optional(),
 });
 
 export interface BashToolOptions {
@@ -17,42 +22,57 @@ export interface BashToolOptions {
   env: Record<string, string>;
   outputDir: string;
   timeoutMs: number;
+  /** The run was resumed: the first shell is not the one earlier commands ran in. */
+  resumed?: boolean;
+  /** How long a timed-out command has to die before its shell is replaced. */
+  graceMs?: number;
 }
 
 export function createBashTool(options: BashToolOptions): Tool {
+  const shell = new PersistentShell({
+    sandbox: options.sandbox,
+    cwd: options.worktree,
+    env: options.env,
+    outputDir: options.outputDir,
+    graceMs: options.graceMs,
+  });
+  let announcedResume = !options.resumed;
   return {
     definition: { type: "bash_20250124", name: "bash" },
+    close: () => shell.close(),
     async execute(rawInput, signal): Promise<ToolOutcome> {
-      const parsed = bashInput.safeParse(rawInput);
-      if (!parsed.success) {
+      const parsed = parseToolInput("bash", bashInput, rawInput);
+      if (!parsed.ok) return parsed.outcome;
+      const { command, restart } = parsed.data;
+      if (restart) {
+        await shell.restart();
+        announcedResume = true;
         return {
-          output: `Invalid input for bash: ${z.prettifyError(parsed.error)}`,
-          isError: true,
+          output: `The shell was restarted: a new bash in ${options.worktree}, with the starting environment.`,
+          isError: false,
         };
       }
-      const { command, restart } = parsed.data;
-      // Every command starts a fresh shell in the worktree, so a restart has nothing to reset.
-      if (restart) return { output: "The shell was restarted.", isError: false };
       if (!command?.trim()) {
         return { output: "Invalid input for bash: `command` is required.", isError: true };
       }
-      const result = await options.sandbox.run({
-        command,
-        cwd: options.worktree,
-        env: options.env,
-        network: false,
-        timeoutMs: options.timeoutMs,
-        outputDir: options.outputDir,
-        signal,
-      });
+      const result = await shell.run(command, { timeoutMs: options.timeoutMs, signal });
       const notes: string[] = [];
-      if (result.timedOut) {
-        notes.push(`[the command was stopped after ${Math.round(options.timeoutMs / 1000)} s]`);
+      if (!announcedResume) {
+        announcedResume = true;
+        notes.push(
+          "[This is a new shell: the run was resumed, so a working directory or variables set before are gone.]",
+        );
       }
-      if (result.aborted) notes.push("[the command was cancelled]");
+      if (result.timedOut) {
+        notes.push(
+          `[The command was stopped after ${Math.round(options.timeoutMs / 1000)} s, the time limit of one command.]`,
+        );
+      }
+      if (result.aborted) notes.push("[The command was cancelled.]");
       if (result.exitCode !== null && result.exitCode !== 0) {
         notes.push(`[exit code ${result.exitCode}]`);
       }
+      if (result.note !== null) notes.push(`[${result.note}]`);
       const output = [result.output, ...notes].filter((s) => s.length > 0).join("\n");
       return {
         output: output.length > 0 ? output : "(no output)",
@@ -63,6 +83,7 @@ export function createBashTool(options: BashToolOptions): Tool {
           durationMs: result.durationMs,
           totalBytes: result.totalBytes,
           fullOutputPath: result.fullOutputPath,
+          ...(result.shellEnded ? { shellEnded: true } : {}),
         },
       };
     },

@@ -1,0 +1,40 @@
+// A checks report in words, for the model (the run_checks tool, a failed
+// verification) and for the CLI: one line per check, then the output of each
+// one that failed.
+import type { CheckResult, ChecksReport } from "./ports.ts";
+
+export function checksHeadline(report: ChecksReport): string {
+  if (!report.configured) {
+    return "No checks are configured: the repository config names no build, test or lint command.";
+  }
+  if (report.aborted) return "The checks were cancelled.";
+  const failed = report.checks.filter((c) => !c.passed && c.skipped === null).map((c) => c.name);
+  return report.passed
+    ? `All checks passed (${report.checks.map((c) => c.name).join(", ")}).`
+    : `Checks failed: ${failed.join(", ") || "none ran"}.`;
+}
+
+export function checkLine(c: CheckResult): string {
+  const mark = c.skipped !== null ? "-" : c.passed ? "✓" : "✗";
+  const how =
+    c.skipped !== null
+      ? `skipped: ${c.skipped}`
+      : c.passed
+        ? "passed"
+        : c.timedOut
+          ? "timed out"
+          : `failed with exit code ${String(c.exitCode)}`;
+  const time = c.skipped === null ? ` (${(c.durationMs / 1000).toFixed(1)} s)` : "";
+  return `${mark} ${c.name}: \`${c.command}\` ${how}${time}`;
+}
+
+/** The headline, a line per check, and the output of the failed ones. */
+export function checksText(report: ChecksReport): string {
+  const parts = [checksHeadline(report), ...report.checks.map(checkLine)];
+  for (const c of report.checks) {
+    if (c.passed || c.skipped !== null || c.output.length === 0) continue;
+    const where = c.fullOutputPath ? ` (the whole output is in ${c.fullOutputPath})` : "";
+    parts.push("", `--- output of ${c.name}${where} ---`, c.output.trimEnd());
+  }
+  return parts.join("\n");
+}

@@ -1,0 +1,95 @@
+// One agent session on a worktree, as every caller wires it: the tools on the
+// worktree (the persistent shell, the editor, search), the prompts, the loop,
+// and the session's start and stop in the audit log. A run on GitHub, a local
+// `stamina run` and `stamina replay` differ only in the ports they pass.
+import type { Sandbox } from "../workspace/sandbox.ts";
+import { createSearcher } from "../workspace/search.ts";
+import { describeSpend } from "./budget.ts";
+import { runAgent, type AgentOptions, type AgentResult } from "./loop.ts";
+import type { CheckName } from "./ports.ts";
+import { renderPrompt, type RenderedPrompt } from "./prompts.ts";
+import { createBashTool } from "./tools/bash.ts";
+import { createEditorTool } from "./tools/editor.ts";
+import { createSearchTool } from "./tools/search.ts";
+
+export interface SessionOptions extends Omit<AgentOptions, "tools" | "system" | "task"> {
+  sandbox: Sandbox;
+  worktree: string;
+  /** The run's folder for the full output of long commands (outside the worktree). */
+  outputDir: string;
+  env: Record<string, string>;
+  commandTimeoutMs: number;
+  system: RenderedPrompt;
+  task: RenderedPrompt;
+  /** Recorded with the session's start: the resolved repository config. */
+  config: unknown;
+}
+
+export async function runSession(options: SessionOptions): Promise<AgentResult> {
+  const { audit, model, budget } = options;
+  const tools = [
+    createBashTool({
+      sandbox: options.sandbox,
+      worktree: options.worktree,
+      env: options.env,
+      outputDir: options.outputDir,
+      timeoutMs: options.commandTimeoutMs,
+      resumed: options.resume !== undefined,
+    }),
+    createEditorTool(options.worktree),
+    createSearchTool(createSearcher({ worktree: options.worktree })),
+  ];
+  // Everything replay needs to run the session again: the prompts as sent, the config, the budget.
+  await audit.record("agent.start", {
+    model: model.model,
+    maxSteps: budget.steps,
+    budget,
+    maxTokens: options.maxTokens,
+    prompts: { system: options.system.templateHash, task: options.task.templateHash },
+    system: options.system.text,
+    task: options.task.text,
+    config: options.config,
+    ...(options.resume ? { resumedAfterStep: options.resume.step } : {}),
+  });
+  let result: AgentResult;
+  try {
+    result = await runAgent({
+      ...options,
+      tools,
+      system: options.system.text,
+      task: options.task.text,
+    });
+  } finally {
+    await Promise.all(tools.map((t) => t.close?.() ?? Promise.resolve()));
+  }
+  await audit.record("agent.stop", {
+    stop: result.stop,
+    message: result.message,
+    steps: result.steps,
+    phase: result.phase,
+    verified: result.verification?.passed ?? false,
+    usage: result.usage,
+    spent: result.spent,
+    budget: describeSpend(budget, result.steps, result.spent),
+  });
+  return result;
+}
+
+/** The system prompt for a worktree, naming the checks the repository configures. */
+export function systemPrompt(vars: {
+  project: string;
+  workspace: string;
+  checks: Record<CheckName, string | null>;
+}): RenderedPrompt {
+  const named = (Object.entries(vars.checks) as [CheckName, string | null][])
+    .filter(([, command]) => command !== null)
+    .map(([name, command]) => `${name} \`${command}\``);
+  return renderPrompt("system", {
+    project: vars.project,
+    workspace: vars.workspace,
+    checks:
+      named.length > 0
+        ? named.join(", ")
+        : "none are configured for this repository, so run the project's own tests with bash",
+  });
+}

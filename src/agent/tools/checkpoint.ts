@@ -1,0 +1,51 @@
+// The `checkpoint` tool: commit the work so far with a message. Under GitHub
+// the harness also pushes it, so a crash or a stop loses nothing committed.
+import { z } from "zod";
+import type { MilestonePort, Tool, ToolOutcome } from "../ports.ts";
+import { parseToolInput } from "./input.ts";
+
+const checkpointInput = z.object({
+  message: z
+    .string()
+    .trim()
+    .min(1, "message must say what the commit holds")
+    .max(5_000, "message must be at most 5,000 characters"),
+});
+
+export function createCheckpointTool(milestones: MilestonePort): Tool {
+  return {
+    definition: {
+      name: "checkpoint",
+      description:
+        "Commit the work so far to the run's branch with a commit message (first line: a short summary). Use it at milestones: a part of the plan done and working. The harness commits; do not run git commit yourself.",
+      input_schema: {
+        type: "object",
+        properties: {
+          message: { type: "string", description: "The commit message." },
+        },
+        required: ["message"],
+      },
+    },
+    async execute(rawInput, signal): Promise<ToolOutcome> {
+      const parsed = parseToolInput("checkpoint", checkpointInput, rawInput);
+      if (!parsed.ok) return parsed.outcome;
+      const milestone = await milestones.checkpoint(
+        { message: parsed.data.message, reason: "tool" },
+        signal,
+      );
+      if (milestone.sha === null) {
+        return {
+          output: "Nothing to commit: the worktree has no change since the last commit.",
+          isError: false,
+          readOnly: true,
+        };
+      }
+      const where = milestone.pushed ? "committed and pushed" : "committed";
+      return {
+        output: `Checkpoint ${where}: ${milestone.sha.slice(0, 12)}.`,
+        isError: false,
+        details: { sha: milestone.sha, pushed: milestone.pushed },
+      };
+    },
+  };
+}

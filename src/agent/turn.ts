@@ -1,0 +1,149 @@
+// One model turn and the tool calls it makes, each an audit event. The
+// response event keeps the whole content (redacted by the sink), which is
+// what `stamina replay` feeds back; the text and tool names are for people.
+import type Anthropic from "@anthropic-ai/sdk";
+import type { AuditSink, ModelPort, Tool, ToolDefinition, ToolOutcome } from "./ports.ts";
+
+/** How much of a text or a tool's output the audit event shows (the model saw more). */
+const AUDIT_OUTPUT_CHARS = 4_000;
+
+export interface TurnRequest {
+  model: ModelPort;
+  audit: AuditSink;
+  system: string;
+  tools: ToolDefinition[];
+  maxTokens: number;
+  signal: AbortSignal;
+}
+
+export async function askModel(
+  req: TurnRequest,
+  step: number,
+  messages: Anthropic.MessageParam[],
+  facts: Record<string, unknown>,
+): Promise<Anthropic.Message> {
+  await req.audit.record("model.request", {
+    step,
+    model: req.model.model,
+    messages: messages.length,
+    ...facts,
+  });
+  const message = await req.model.complete(
+    { system: req.system, messages, tools: req.tools, maxTokens: req.maxTokens },
+    req.signal,
+  );
+  const calls = toolCalls(message);
+  await req.audit.record("model.response", {
+    step,
+    id: message.id,
+    stopReason: message.stop_reason,
+    usage: message.usage,
+    cost: req.model.cost(message.usage),
+    text: clip(textOf(message.content), AUDIT_OUTPUT_CHARS),
+    toolCalls: calls.map((c) => ({ id: c.id, name: c.name })),
+    content: message.content,
+  });
+  return message;
+}
+
+export function toolCalls(message: Anthropic.Message): Anthropic.ToolUseBlock[] {
+  return message.content.filter((b): b is Anthropic.ToolUseBlock => b.type === "tool_use");
+}
+
+export interface ToolRun {
+  results: Anthropic.ToolResultBlockParam[];
+  /** Some call may have changed the worktree. */
+  touched: boolean;
+  /** The calls by name, with whether each only read. */
+  ran: { name: string; readOnly: boolean; isError: boolean }[];
+}
+
+/**
+ * Runs the calls in order. With `cutOff` (the reply hit max_tokens), the last call's input may
+ * be incomplete: it is answered with an error instead of being run.
+ */
+export async function runTools(
+  calls: Anthropic.ToolUseBlock[],
+  tools: Map<string, Tool>,
+  audit: AuditSink,
+  signal: AbortSignal,
+  step: number,
+  cutOff: boolean,
+): Promise<ToolRun> {
+  const run: ToolRun = { results: [], touched: false, ran: [] };
+  for (const [index, call] of calls.entries()) {
+    await audit.record("tool.call", { step, id: call.id, name: call.name, input: call.input });
+    const isLast = index === calls.length - 1;
+    const outcome: ToolOutcome =
+      cutOff && isLast
+        ? {
+            output:
+              "This tool call was cut off at the output token limit, so it was not run. Send it again in smaller pieces.",
+            isError: true,
+            readOnly: true,
+          }
+        : await executeTool(tools.get(call.name), call, signal);
+    await audit.record("tool.result", {
+      step,
+      id: call.id,
+      name: call.name,
+      isError: outcome.isError,
+      output: clip(outcome.output, AUDIT_OUTPUT_CHARS),
+      ...outcome.details,
+    });
+    if (outcome.readOnly !== true) run.touched = true;
+    run.ran.push({
+      name: call.name,
+      readOnly: outcome.readOnly === true,
+      isError: outcome.isError,
+    });
+    run.results.push({
+      type: "tool_result",
+      tool_use_id: call.id,
+      content: outcome.output,
+      is_error: outcome.isError,
+    });
+  }
+  return run;
+}
+
+async function executeTool(
+  tool: Tool | undefined,
+  call: Anthropic.ToolUseBlock,
+  signal: AbortSignal,
+): Promise<ToolOutcome> {
+  if (!tool) {
+    return { output: `There is no tool named ${call.name}.`, isError: true, readOnly: true };
+  }
+  try {
+    return await tool.execute(call.input, signal);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { output: `The ${call.name} tool failed: ${reason}`, isError: true };
+  }
+}
+
+export function textOf(content: readonly Anthropic.ContentBlockParam[] | string): string {
+  if (typeof content === "string") return content.trim();
+  return content
+    .filter((b): b is Anthropic.TextBlockParam => b.type === "text")
+    .map((b) => b.text)
+    .join("\n")
+    .trim();
+}
+
+export function lastAssistantText(messages: readonly Anthropic.MessageParam[]): string {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (m?.role !== "assistant") continue;
+    const text = textOf(m.content);
+    if (text.length > 0) return text;
+  }
+  return "";
+}
+
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const half = Math.floor((max - 40) / 2);
+  return `${text.slice(0, half)}\n… [${text.length - 2 * half} characters cut] …\n${text.slice(-half)}`;
+}

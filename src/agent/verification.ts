@@ -1,0 +1,73 @@
+// The harness's verification: the configured checks, run by the harness on
+// the worktree as it is, recorded in the audit log, and remembered with a
+// hash of the diff it saw, so an unchanged change is not run twice. A green
+// verification is a milestone: the work is committed (and pushed).
+import { createHash } from "node:crypto";
+import type {
+  AgentSnapshot,
+  AuditSink,
+  ChecksPort,
+  MilestonePort,
+  VerificationRecord,
+  WorkspacePort,
+} from "./ports.ts";
+import type { Phase } from "./phase.ts";
+import { findTestWeakening, type TestWeakening } from "./test-integrity.ts";
+
+export interface VerifyContext {
+  checks: ChecksPort;
+  workspace: WorkspacePort;
+  milestones: MilestonePort;
+  audit: AuditSink;
+  signal: AbortSignal;
+}
+
+export interface Verified {
+  record: VerificationRecord;
+  /** The change it verified, against the run's base commit. */
+  diff: string;
+  testWeakening: TestWeakening[];
+}
+
+export async function verifyWork(
+  ctx: VerifyContext,
+  state: AgentSnapshot,
+  phase: Phase,
+): Promise<Verified> {
+  const diff = await ctx.workspace.diff(ctx.signal);
+  const diffHash = createHash("sha256").update(diff).digest("hex");
+  const testWeakening = findTestWeakening(diff);
+  const last = state.verification;
+  if (last !== null && last.diffHash === diffHash && !last.aborted) {
+    await ctx.audit.record("verify.reused", { phase, passed: last.passed, verifiedIn: last.phase });
+    return { record: last, diff, testWeakening };
+  }
+  const report = await ctx.checks.run("harness", ctx.signal);
+  const record: VerificationRecord = { ...report, phase, diffHash };
+  state.verification = record;
+  state.verifications += 1;
+  await ctx.audit.record("verify.result", {
+    phase,
+    configured: report.configured,
+    passed: report.passed,
+    checks: report.checks.map((c) => ({
+      name: c.name,
+      command: c.command,
+      passed: c.passed,
+      exitCode: c.exitCode,
+      timedOut: c.timedOut,
+      ...(c.skipped !== null ? { skipped: c.skipped } : {}),
+    })),
+    ...(testWeakening.length > 0 ? { testWeakening } : {}),
+  });
+  if (report.passed) {
+    await ctx.milestones.checkpoint(
+      {
+        message: `Checks pass: ${report.checks.map((c) => c.name).join(", ")}`,
+        reason: "verified",
+      },
+      ctx.signal,
+    );
+  }
+  return { record, diff, testWeakening };
+}

@@ -1,0 +1,93 @@
+// The repository's checks (build, then test and lint) as the checks port:
+// each in a fresh sandboxed command (never the agent's shell, whose aliases
+// and PATH the model controls), offline, with a structured result. The agent's
+// run_checks tool and the harness's verification both come here.
+import type { CheckName, CheckResult, ChecksPort, ChecksReport } from "../agent/ports.ts";
+import type { AuditSink } from "../agent/ports.ts";
+import { clip } from "../agent/turn.ts";
+import type { Sandbox } from "../workspace/sandbox.ts";
+
+/** How much of a failing check's output the model and the pull request get; the rest is in a file. */
+const FAILED_OUTPUT_CHARS = 10_000;
+
+export interface ChecksRunnerOptions {
+  sandbox: Sandbox;
+  audit: AuditSink;
+  worktree: string;
+  outputDir: string;
+  env: Record<string, string>;
+  timeoutMs: number;
+  commands: Record<CheckName, string | null>;
+}
+
+const ORDER: CheckName[] = ["build", "test", "lint"];
+
+export function createChecksRunner(options: ChecksRunnerOptions): ChecksPort {
+  return {
+    async run(purpose, signal): Promise<ChecksReport> {
+      const configured = ORDER.filter((name) => options.commands[name] !== null);
+      const report: ChecksReport = {
+        configured: configured.length > 0,
+        passed: false,
+        aborted: false,
+        checks: [],
+      };
+      let buildFailed = false;
+      for (const name of configured) {
+        const command = options.commands[name] ?? "";
+        if (buildFailed) {
+          report.checks.push(skipped(name, command, "the build failed"));
+          continue;
+        }
+        const result = await options.sandbox.run({
+          command,
+          cwd: options.worktree,
+          env: options.env,
+          network: false,
+          timeoutMs: options.timeoutMs,
+          outputDir: options.outputDir,
+          signal,
+        });
+        const passed = result.exitCode === 0 && !result.timedOut && !result.aborted;
+        await options.audit.record("command", {
+          purpose: purpose === "harness" ? "verify" : "check",
+          check: name,
+          command,
+          exitCode: result.exitCode,
+          timedOut: result.timedOut,
+          durationMs: result.durationMs,
+          output: clip(result.output, 4_000),
+        });
+        if (result.aborted) return { ...report, aborted: true };
+        report.checks.push({
+          name,
+          command,
+          passed,
+          skipped: null,
+          exitCode: result.exitCode,
+          timedOut: result.timedOut,
+          durationMs: result.durationMs,
+          output: passed ? "" : clip(result.output, FAILED_OUTPUT_CHARS),
+          fullOutputPath: passed ? null : result.fullOutputPath,
+        });
+        if (name === "build" && !passed) buildFailed = true;
+      }
+      report.passed = report.configured && report.checks.every((c) => c.passed);
+      return report;
+    },
+  };
+}
+
+function skipped(name: CheckName, command: string, reason: string): CheckResult {
+  return {
+    name,
+    command,
+    passed: false,
+    skipped: reason,
+    exitCode: null,
+    timedOut: false,
+    durationMs: 0,
+    output: "",
+    fullOutputPath: null,
+  };
+}
