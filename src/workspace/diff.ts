@@ -2,7 +2,7 @@
 // untracked files included (ignored ones not). Staged through a throwaway
 // index, so the worktree's own index, and what the agent staged, stay as
 // they are. The self-review shows it to the model; the test check reads it.
-import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { copyFile, mkdtemp, rm, stat, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { assertSafeRepoConfig } from "./git-config-guard.ts";
@@ -27,10 +27,7 @@ export async function workingDiff(
   const scratch = await mkdtemp(join(tmpdir(), "stamina-diff-"));
   try {
     const index = join(scratch, "index");
-    // Starting from the real index keeps git's stat cache: only changed files are hashed again.
-    await copyFile(join(gitDir.trim(), "index"), index).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== "ENOENT") throw error;
-    });
+    await copyIndex(join(gitDir.trim(), "index"), index);
     const env = { GIT_INDEX_FILE: index };
     await runGit(["add", "--all", "--", "."], { cwd, env, signal: opts.signal });
     const args = ["diff", "--cached", "--no-color", "--no-ext-diff", "--no-textconv"];
@@ -42,4 +39,24 @@ export async function workingDiff(
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * Starting from a copy of the real index keeps git's stat cache, so only changed files are
+ * hashed again. The copy keeps the index's own time, a second earlier: git trusts a cached
+ * stat only for files older than the index, and compares times in whole seconds, so a copy
+ * dated now would let an edit of the same size, in the same second as the checkout, pass
+ * for unchanged ("racy git").
+ */
+async function copyIndex(from: string, to: string): Promise<void> {
+  let written: Date;
+  try {
+    written = (await stat(from)).mtime;
+    await copyFile(from, to);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  const earlier = new Date(written.getTime() - 1_000);
+  await utimes(to, earlier, earlier);
 }
