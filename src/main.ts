@@ -1,7 +1,6 @@
-// Process entry and CLI: `stamina serve | worker | all | audit verify FILE |
-// audit export RUN_ID`. Reads the settings, wires the layers, handles signals.
+// Process entry and CLI: `stamina serve | worker | all | run | replay | audit`.
+// Reads the settings, wires the layers, handles signals.
 import { existsSync } from "node:fs";
-import { writeFile, readFile } from "node:fs/promises";
 import { Probot, ProbotOctokit, run as runProbotSetup } from "probot";
 import { createRedactor } from "./observability/redact.ts";
 import { createLogger, type Logger } from "./observability/logger.ts";
@@ -17,15 +16,20 @@ import { createModel } from "./model/factory.ts";
 import type { ProviderOptions } from "./model/providers.ts";
 import { modelSecrets } from "./model-settings.ts";
 import { createSandbox } from "./workspace/sandbox.ts";
-import { parseJsonl, toJsonl, verifyChain } from "./audit/verify.ts";
 import type { Store } from "./runs/store.ts";
+import { auditCommand } from "./cli/audit.ts";
+import { replayCommand } from "./cli/replay/command.ts";
+import { runCommand } from "./cli/run.ts";
 
 const USAGE = `usage: stamina <command>
 
   all                 webhooks and a worker in one process (what \`npm start\` runs)
   serve               the webhook server only
   worker              a worker only (shares the database with \`serve\`)
-  audit verify FILE   check an exported audit log's hash chain
+  run --repo PATH --task TEXT | --task-file FILE [--audit-log FILE]
+                      the agent on a local checkout, without GitHub
+  replay LOG [--repo PATH]   re-run a recorded session with its recorded model turns
+  audit verify FILE [--head HASH]   check an audit log's hash chain (exported, or from \`run\`)
   audit export RUN_ID [FILE]   write a run's audit log as JSONL (stdout without FILE)
 `;
 
@@ -37,7 +41,10 @@ async function main(argv: string[]): Promise<number> {
     case "worker":
       return start(command);
     case "audit":
-      return audit(args);
+      return auditCommand(args, { out: process.stdout, err: process.stderr, env: process.env });
+    case "run":
+    case "replay":
+      return local(command, args);
     case "help":
     case "--help":
       process.stdout.write(USAGE);
@@ -170,35 +177,18 @@ function startWorker(
   return worker;
 }
 
-async function audit(args: string[]): Promise<number> {
-  const [sub, target, out] = args;
-  if (sub === "verify" && target) {
-    const result = verifyChain(parseJsonl(await readFile(target, "utf8")));
-    if (result.ok) {
-      process.stdout.write(`ok: ${result.count} events, head ${result.head}\n`);
-      return 0;
-    }
-    process.stderr.write(`invalid: ${result.reason}\n`);
-    return 1;
-  }
-  if (sub === "export" && target) {
-    const settings = readSettings();
-    const store = await openStore({ sqlitePath: settings.sqlitePath, redactor: createRedactor() });
-    try {
-      const events = await store.auditEvents(target);
-      if (events.length === 0) {
-        process.stderr.write(`no audit events for run ${target} in ${settings.sqlitePath}\n`);
-        return 1;
-      }
-      if (out) await writeFile(out, toJsonl(events));
-      else process.stdout.write(toJsonl(events));
-      return 0;
-    } finally {
-      await store.close();
-    }
-  }
-  process.stderr.write(USAGE);
-  return 2;
+/** `run` and `replay`: one local session in the foreground; Ctrl-C stops it and says so. */
+async function local(command: "run" | "replay", args: string[]): Promise<number> {
+  if (existsSync(".env")) process.loadEnvFile(".env");
+  const controller = new AbortController();
+  process.once("SIGINT", () => controller.abort());
+  const io = {
+    out: process.stdout,
+    err: process.stderr,
+    env: process.env,
+    signal: controller.signal,
+  };
+  return command === "run" ? runCommand(args, io) : replayCommand(args, io);
 }
 
 main(process.argv.slice(2)).then(

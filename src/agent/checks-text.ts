@@ -24,8 +24,8 @@ export function checkLine(c: CheckResult): string {
         : c.timedOut
           ? "timed out"
           : `failed with exit code ${String(c.exitCode)}`;
-  const time = c.skipped === null ? ` (${(c.durationMs / 1000).toFixed(1)} s)` : "";
-  return `${mark} ${c.name}: \`${c.command}\` ${how}${time}`;
+  // No duration: the text is what the model sees, and a replay compares it.
+  return `${mark} ${c.name}: \`${c.command}\` ${how}`;
 }
 
 /** The headline, a line per check, and the output of the failed ones. */

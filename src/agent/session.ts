@@ -49,6 +49,9 @@ export async function runSession(options: SessionOptions): Promise<AgentResult> 
     system: options.system.text,
     task: options.task.text,
     config: options.config,
+    // Where this session's paths point, so a replay elsewhere can tell them apart from changes.
+    worktree: options.worktree,
+    outputDir: options.outputDir,
     ...(options.resume ? { resumedAfterStep: options.resume.step } : {}),
   });
   let result: AgentResult;

@@ -7,6 +7,11 @@ export function branchSlug(issueNumber: number, title: string): string {
   if (!Number.isSafeInteger(issueNumber) || issueNumber <= 0) {
     throw new RangeError(`An issue number is a positive integer, not ${issueNumber}.`);
   }
+  return `stamina/${issueNumber}-${slugOf(title) || "issue"}`;
+}
+
+/** A few words of `title` as lowercase ASCII joined by dashes; empty when none are left. */
+export function slugOf(title: string): string {
   const words = title
     .normalize("NFKD")
     // Accents become their base letters; everything else outside [a-z0-9] separates words.
@@ -24,5 +29,5 @@ export function branchSlug(issueNumber: number, title: string): string {
     }
     slug = next;
   }
-  return `stamina/${issueNumber}-${slug === "" ? "issue" : slug}`;
+  return slug;
 }

@@ -1,0 +1,61 @@
+// How a local run ends on the terminal: why it stopped, what the harness's
+// checks said, tests the change weakens, the budget spent, the commits on the
+// branch, the summary, and where the audit log is. Returns the exit code.
+import { describeSpend, type Budget } from "../agent/budget.ts";
+import { checksText } from "../agent/checks-text.ts";
+import type { AgentResult } from "../agent/loop.ts";
+import { describeTestWeakening } from "../agent/test-integrity.ts";
+import { runGit } from "../workspace/git.ts";
+import type { Out } from "./console.ts";
+
+export interface Outcome {
+  result: AgentResult;
+  budget: Budget;
+  worktree: string;
+  branch: string;
+  baseSha: string;
+  auditPath: string;
+  auditHead: string | undefined;
+  auditCount: number;
+}
+
+/** 0 when the work finished and the harness found nothing wrong with it; 1 otherwise. */
+export async function printOutcome(out: Out, o: Outcome): Promise<number> {
+  const { result } = o;
+  const lines = ["", `Stopped: ${result.message}`, ""];
+  lines.push(result.verification ? checksText(result.verification) : "Nothing was verified.");
+  const weakened = describeTestWeakening(result.testWeakening);
+  if (weakened.length > 0) {
+    lines.push(
+      "",
+      "Warning: this change deletes or weakens tests:",
+      ...weakened.map((w) => `  - ${w}`),
+    );
+  }
+  lines.push("", `Budget: ${describeSpend(o.budget, result.steps, result.spent)}.`);
+  const { stdout: log } = await runGit(["log", "--oneline", `${o.baseSha}..HEAD`], {
+    cwd: o.worktree,
+  });
+  const commits = log.trim() === "" ? [] : log.trim().split("\n");
+  lines.push(
+    "",
+    commits.length === 0
+      ? `Branch ${o.branch}: no commits (nothing changed).`
+      : `Branch ${o.branch}: ${commits.length} commit${commits.length === 1 ? "" : "s"} on ${o.baseSha.slice(0, 12)}:`,
+    ...commits.map((c) => `  ${c}`),
+  );
+  if (result.summary !== "")
+    lines.push("", "Summary:", ...result.summary.split("\n").map((l) => `  ${l}`));
+  lines.push(
+    "",
+    `Audit log: ${o.auditPath} (${o.auditCount} events, head ${o.auditHead ?? "none"}).`,
+    `Check it with: stamina audit verify ${o.auditPath}`,
+    "",
+  );
+  out.write(lines.join("\n"));
+  const clean =
+    result.stop === "completed" &&
+    (result.verification?.passed === true || result.verification?.configured === false) &&
+    weakened.length === 0;
+  return clean ? 0 : 1;
+}
