@@ -26,6 +26,7 @@ import type {
   VerificationRecord,
   WorkspacePort,
 } from "./ports.ts";
+import { cutOffToolUse } from "../model/stop-reasons.ts";
 import { renderPrompt } from "./prompts.ts";
 import { initialSnapshot, restoreSnapshot } from "./snapshot.ts";
 import { runStepHooks } from "./step-hooks.ts";
@@ -220,11 +221,18 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
     let done: Verified | null = null;
     const calls = toolCalls(message);
     const stopReason = message.stop_reason;
-    if (stopReason === "refusal") next = "refusal";
-    else if (stopReason === "model_context_window_exceeded") next = "context_window_exceeded";
-    else if (calls.length > 0) {
-      // tool_use; max_tokens with a call that may be cut off; a pause_turn that still called.
-      const run = await runTools(calls, tools, audit, signal, step, stopReason === "max_tokens");
+    if (stopReason === "refusal" || stopReason === "model_context_window_exceeded") {
+      next = stopReason === "refusal" ? "refusal" : "context_window_exceeded";
+      // Calls of a turn that ends the run are answered, not run: the transcript stays valid.
+      const run = await runTools(calls, tools, audit, signal, step, {
+        notRun: "This tool call was not run: the run stopped.",
+      });
+      reply.push(...run.results);
+    } else if (calls.length > 0) {
+      // tool_use; max_tokens, perhaps with a call cut off; a pause_turn that still called.
+      const run = await runTools(calls, tools, audit, signal, step, {
+        cutOff: cutOffToolUse(message),
+      });
       if (signal.aborted) return finish("aborted");
       reply.push(...run.results);
       touched = run.touched;

@@ -31,6 +31,8 @@ export async function askModel(
   const message = await req.model.complete(
     { system: req.system, messages, tools: req.tools, maxTokens: req.maxTokens },
     req.signal,
+    // An overloaded or unreachable model is retried by the port; each wait is on the record.
+    { onRetry: (retry) => req.audit.record("model.retry", { step, ...retry }) },
   );
   const calls = toolCalls(message);
   await req.audit.record("model.response", {
@@ -59,8 +61,9 @@ export interface ToolRun {
 }
 
 /**
- * Runs the calls in order. With `cutOff` (the reply hit max_tokens), the last call's input may
- * be incomplete: it is answered with an error instead of being run.
+ * Runs the calls in order. A call the reply was cut off in the middle of (`cutOff`, at the
+ * token limit) has an incomplete input: it is answered with an error instead of being run.
+ * With `notRun`, no call runs: each gets that reason, so the transcript stays well-formed.
  */
 export async function runTools(
   calls: Anthropic.ToolUseBlock[],
@@ -68,20 +71,19 @@ export async function runTools(
   audit: AuditSink,
   signal: AbortSignal,
   step: number,
-  cutOff: boolean,
+  skip: { cutOff?: Anthropic.ToolUseBlock; notRun?: string } = {},
 ): Promise<ToolRun> {
   const run: ToolRun = { results: [], touched: false, ran: [] };
-  for (const [index, call] of calls.entries()) {
+  for (const call of calls) {
     await audit.record("tool.call", { step, id: call.id, name: call.name, input: call.input });
-    const isLast = index === calls.length - 1;
+    const reason =
+      skip.notRun ??
+      (call.id === skip.cutOff?.id
+        ? "This tool call was cut off at the output token limit, so it was not run. Send it again in smaller pieces."
+        : undefined);
     const outcome: ToolOutcome =
-      cutOff && isLast
-        ? {
-            output:
-              "This tool call was cut off at the output token limit, so it was not run. Send it again in smaller pieces.",
-            isError: true,
-            readOnly: true,
-          }
+      reason !== undefined
+        ? { output: reason, isError: true, readOnly: true }
         : await executeTool(tools.get(call.name), call, signal);
     await audit.record("tool.result", {
       step,

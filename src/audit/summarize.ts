@@ -37,6 +37,13 @@ const SUMMARIES: Record<string, (d: Data) => string> = {
     ]);
     return join([facts, str(d.text)], ": ");
   },
+  "model.retry": (d) =>
+    join([
+      step(d),
+      `retry ${num(d.attempt)}`,
+      join([str(d.status), str(d.errorType)]) || "no answer",
+      typeof d.waitMs === "number" && `waiting ${(d.waitMs / 1000).toFixed(1)} s`,
+    ]),
   "tool.call": (d) => join([str(d.name), inputSummary(d.input)], ": "),
   "tool.result": (d) => {
     const facts = join([

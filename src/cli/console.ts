@@ -12,6 +12,7 @@ export interface Out {
 
 const SHOWN: Record<string, string> = {
   "model.response": "model",
+  "model.retry": "model",
   "tool.call": "  tool",
   "verify.result": "checks",
   "verify.reused": "checks",

@@ -10,7 +10,9 @@ import { parse as parseYaml } from "yaml";
 import { renderPrompt } from "../agent/prompts.ts";
 import { systemPrompt } from "../agent/session.ts";
 import { AuditFile } from "../audit/file-log.ts";
-import { createAnthropicModel } from "../model/anthropic.ts";
+import { ModelUnavailableError } from "../model/errors.ts";
+import { createModel } from "../model/factory.ts";
+import { modelSecrets, providerOptions } from "../model-settings.ts";
 import { createRedactor } from "../observability/redact.ts";
 import { CONFIG_PATH, ConfigError, parseRepoConfig, type RepoConfig } from "../policy/config.ts";
 import { readSettings } from "../settings.ts";
@@ -26,7 +28,8 @@ export const RUN_USAGE = `usage: stamina run --repo PATH (--task TEXT | --task-f
 
   Runs the agent on a local git checkout, on a new branch stamina/local-<task>:
   it reads .github/stamina.yml there (setup, build, test, lint, budget), needs a
-  clean working tree, and ANTHROPIC_API_KEY in the environment or .env.
+  clean working tree, and the model provider's settings (ANTHROPIC_API_KEY, or
+  those of STAMINA_MODEL_PROVIDER) in the environment or .env.
 `;
 
 export interface CliIo {
@@ -50,8 +53,14 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   const settings = readSettings(io.env);
-  if (settings.anthropicApiKey === undefined) {
-    io.err.write("stamina run: set ANTHROPIC_API_KEY (in the environment or .env) first.\n");
+  const provider = providerOptions(settings.model, {
+    apiKey: settings.anthropicApiKey,
+    baseURL: settings.anthropicBaseUrl,
+  });
+  if ("missing" in provider) {
+    io.err.write(
+      `stamina run: set ${provider.missing.join(", ")} (in the environment or .env) first.\n`,
+    );
     return 2;
   }
   let checkout: { top: string; config: RepoConfig };
@@ -63,11 +72,19 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   const { top, config } = checkout;
-  const model = createAnthropicModel({
-    apiKey: settings.anthropicApiKey,
-    baseURL: settings.anthropicBaseUrl,
-    model: config.model,
-  });
+  let model;
+  try {
+    model = createModel({
+      model: config.model,
+      provider,
+      modelIds: settings.model.modelIds,
+      retry: { windowMs: settings.model.retryWindowMs },
+    });
+  } catch (error) {
+    if (!(error instanceof ModelUnavailableError)) throw error;
+    io.err.write(`stamina run: ${error.message}\n`);
+    return 2;
+  }
 
   const runId = `local-${new Date().toISOString().replace(/[-:]|\.\d+/g, "")}-${randomBytes(3).toString("hex")}`;
   const runDir = join(settings.dataDir, "local", runId);
@@ -77,7 +94,10 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   const audit = await AuditFile.create({
     path: auditPath,
     runId,
-    redactor: createRedactor([settings.anthropicApiKey]),
+    redactor: createRedactor([
+      ...(settings.anthropicApiKey === undefined ? [] : [settings.anthropicApiKey]),
+      ...modelSecrets(settings.model),
+    ]),
     onEvent: reporter.onEvent,
   });
   try {

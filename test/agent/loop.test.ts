@@ -109,12 +109,18 @@ describe("each stop reason", () => {
         ],
         stop_reason: "max_tokens",
       },
+      // A call followed by text was written whole before the limit: it runs.
+      {
+        content: [toolUse("bash", { command: "echo whole" }), text("And then I")],
+        stop_reason: "max_tokens",
+      },
       reply(text("Done.")),
     ]);
     expect(result.stop).toBe("completed");
     const results = toolResultsOf(fx.server(), 1);
     expect(results.map((r) => r.is_error)).toEqual([false, true]);
     expect(results[1]!.content).toContain("cut off");
+    expect(toolResultsOf(fx.server(), 2)).toMatchObject([{ content: "whole\n", is_error: false }]);
     expect(fx.git("status", "--porcelain")).toBe("");
   });
 
@@ -129,25 +135,68 @@ describe("each stop reason", () => {
     expect(second.at(-1)).toMatchObject({ role: "assistant" });
   });
 
-  it("refusal stops the run without verifying anything", async () => {
+  it("refusal stops the run without verifying or running anything", async () => {
     fx = agentFixture({}, { checks: { test: "true" } });
     const result = await fx.run([
-      { content: [text("I can't help with that.")], stop_reason: "refusal" },
+      {
+        content: [text("I can't help with that."), toolUse("bash", { command: "touch x" })],
+        stop_reason: "refusal",
+      },
     ]);
+    expect(fx.git("status", "--porcelain")).toBe("");
     expect(result).toMatchObject({ stop: "refusal", verification: null });
     expect(result.message).toBe("The model declined to work on this task.");
     expect(fx.types()).not.toContain("verify.result");
   });
 
-  it("model_context_window_exceeded stops and verifies the work so far", async () => {
+  it("model_context_window_exceeded stops, answers its unfinished call, and verifies the work so far", async () => {
     fx = agentFixture({}, { checks: { test: "true" } });
-    const result = await fx.run([
-      bash("echo work > w.txt"),
-      { content: [text("…")], stop_reason: "model_context_window_exceeded" },
-    ]);
+    const checkpoints: StepCheckpoint[] = [];
+    const result = await fx.run(
+      [
+        bash("echo work > w.txt"),
+        {
+          content: [text("Now"), toolUse("bash", { command: "rm -rf" }, "toolu_cut_ctx")],
+          stop_reason: "model_context_window_exceeded",
+        },
+      ],
+      { onStep: (c) => void checkpoints.push(structuredClone(c)) },
+    );
     expect(result.stop).toBe("context_window_exceeded");
     expect(result.message).toMatch(/outgrew the model's context window/);
     expect(result.verification).toMatchObject({ configured: true, passed: true });
+    // The transcript stays one the API accepts: the unfinished call is answered, not run.
+    expect(checkpoints.at(-1)!.added.at(-1)).toEqual({
+      role: "user",
+      content: [
+        {
+          type: "tool_result",
+          tool_use_id: "toolu_cut_ctx",
+          content: "This tool call was not run: the run stopped.",
+          is_error: true,
+        },
+      ],
+    });
+  });
+
+  it("a retried call (529) is on the record, and the step goes on", async () => {
+    fx = agentFixture({});
+    const result = await fx.run([
+      {
+        status: 529,
+        errorType: "overloaded_error",
+        message: "Overloaded",
+        headers: { "retry-after-ms": "1" },
+      },
+      reply(text("Back.")),
+    ]);
+    expect(result).toMatchObject({ stop: "completed", summary: "Back." });
+    expect(fx.events.find((e) => e.type === "model.retry")?.data).toMatchObject({
+      step: 1,
+      attempt: 1,
+      status: 529,
+      errorType: "overloaded_error",
+    });
   });
 });
 

@@ -103,6 +103,13 @@ describe("summarizeEvent", () => {
       "verify no checks configured",
     ],
     [
+      {
+        type: "model.retry",
+        data: { step: 2, attempt: 1, status: 529, errorType: "overloaded_error", waitMs: 2500 },
+      },
+      "step 2 retry 1 529 overloaded_error waiting 2.5 s",
+    ],
+    [
       { type: "agent.phase", data: { step: 3, from: "implement", to: "verify" } },
       "step 3 implement → verify",
     ],
