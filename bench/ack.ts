@@ -10,6 +10,7 @@ import { createInterface } from "node:readline";
 import { sign } from "@octokit/webhooks-methods";
 import { WEBHOOK_PATH } from "../src/app/app.ts";
 import { examplePayload } from "../test/support/webhooks.ts";
+import { median, percentile } from "./_stats.ts";
 import type { Figure } from "./run.ts";
 
 const CONNECTIONS = 20;
@@ -108,13 +109,4 @@ function post(agent: Agent, target: Target): Promise<number> {
 async function firstLine<T>(stream: NodeJS.ReadableStream): Promise<T> {
   for await (const line of createInterface({ input: stream })) return JSON.parse(line) as T;
   throw new Error("the benchmark servers exited before printing their ports");
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0;
-}
-
-function median(values: number[]): number {
-  return percentile(values, 0.5);
 }

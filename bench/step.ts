@@ -13,8 +13,7 @@
 // taken again only after a step that may have changed the worktree
 // (StepCheckpoint.touched); a step that only read keeps the last one. Taking
 // it after every step costs four git processes a step (about 5x here).
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
@@ -38,6 +37,8 @@ import {
   toolUse,
   type ScriptedTurn,
 } from "../test/support/model-server/index.ts";
+import { fixtureGit } from "../test/workspace/helpers.ts";
+import { median } from "./_stats.ts";
 import type { Figure } from "./run.ts";
 
 const STEPS = 200;
@@ -111,7 +112,7 @@ async function fullHarness(dir: string, worktree: string, round: number): Promis
   const checkpoints = checkpointTable(dbPath);
   const runDir = join(dir, `run-${round}`);
   const runId = `bench-${round}`;
-  const baseSha = git(worktree, "rev-parse", "HEAD").trim();
+  const baseSha = fixtureGit(worktree, "rev-parse", "HEAD").trim();
   const audit = {
     record: async (type: string, data: Record<string, unknown>) =>
       void (await store.appendAudit(runId, [{ type, data }])),
@@ -202,34 +203,13 @@ function checkpointTable(path: string) {
 }
 
 function fixture(worktree: string): void {
-  execFileSync("mkdir", ["-p", join(worktree, "src")]);
+  mkdirSync(join(worktree, "src"), { recursive: true });
   const lines = Array.from(
     { length: 60 },
     (_, i) => `export const value${i} = ${i}; // a line of the file`,
   );
   writeFileSync(join(worktree, "src/data.ts"), `${lines.join("\n")}\n`);
-  git(worktree, "init", "--quiet", "--initial-branch=main");
-  git(worktree, "add", "--all");
-  git(worktree, "commit", "--quiet", "-m", "fixture");
-}
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: cwd,
-      GIT_CONFIG_NOSYSTEM: "1",
-      GIT_AUTHOR_NAME: "bench",
-      GIT_AUTHOR_EMAIL: "bench@example.com",
-      GIT_COMMITTER_NAME: "bench",
-      GIT_COMMITTER_EMAIL: "bench@example.com",
-    },
-  });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
+  fixtureGit(worktree, "init", "--quiet", "--initial-branch=main");
+  fixtureGit(worktree, "add", "--all");
+  fixtureGit(worktree, "commit", "--quiet", "-m", "fixture");
 }

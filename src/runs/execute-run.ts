@@ -176,8 +176,16 @@ export async function executeRun(
 
     const finished = agent.stop === "completed";
     const stopNote = finished ? null : agent.message;
-    const draft =
-      !finished || agent.verification?.passed !== true || agent.testWeakening.length > 0;
+    const draftBecause = !finished
+      ? "it stopped before it finished"
+      : agent.verification?.configured === false
+        ? "no checks are configured, so nothing was verified"
+        : agent.verification?.passed !== true
+          ? "verification did not pass"
+          : agent.testWeakening.length > 0
+            ? "the change deletes or weakens tests"
+            : undefined;
+    const draft = draftBecause !== undefined;
     phase = "opening the pull request";
     const pr = await github.openPullRequest(ref, {
       title: run.issueTitle,
@@ -200,7 +208,7 @@ export async function executeRun(
       number: pr.number,
       draft,
     });
-    await say({ kind: "opened", pullUrl: pr.url, verified: !draft });
+    await say({ kind: "opened", pullUrl: pr.url, verified: !draft, draftBecause });
 
     const state: RunState = finished ? "succeeded" : "out_of_budget";
     const outcome = draft

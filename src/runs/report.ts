@@ -15,7 +15,13 @@ const OUTPUT_TAIL = 3_000;
 export type Stage =
   | { kind: "queued" }
   | { kind: "working"; plan?: PlanItem[]; phase?: Phase }
-  | { kind: "opened"; pullUrl: string; verified: boolean }
+  | {
+      kind: "opened";
+      pullUrl: string;
+      verified: boolean;
+      /** Why it is a draft, in words, when it is one. */
+      draftBecause?: string;
+    }
   | { kind: "failed"; reason: string };
 
 const MARKER = "<!-- stamina:tracking -->";
@@ -49,7 +55,7 @@ export function trackingComment(run: Run, stage: Stage): string {
       lines.push(
         stage.verified
           ? `✅ Stamina opened ${stage.pullUrl} — verification passed.`
-          : `⚠️ Stamina opened ${stage.pullUrl} as a draft — verification did not pass; the pull request says why.`,
+          : `⚠️ Stamina opened ${stage.pullUrl} as a draft — ${stage.draftBecause ?? "verification did not pass"}; the pull request says more.`,
         "",
         "- [x] Prepare a workspace",
         `- [x] Make the change (${steps})`,

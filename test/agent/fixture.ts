@@ -1,7 +1,6 @@
 // A whole agent session for the tests, wired as a local run wires it: a real
 // git worktree, the real tools in the sandbox, the real checks runner and
 // milestones, and the real Anthropic SDK against the scripted model server.
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -21,6 +20,7 @@ import {
   type ModelServer,
   type ScriptedTurn,
 } from "../support/model-server/index.ts";
+import { fixtureGit } from "../workspace/helpers.ts";
 
 export const KEY = "sk-ant-agent-test-key";
 
@@ -64,20 +64,7 @@ export function agentFixture(
     mkdirSync(dirname(join(worktree, path)), { recursive: true });
     writeFileSync(join(worktree, path), text);
   }
-  const git = (...args: string[]) =>
-    execFileSync("git", args, {
-      cwd: worktree,
-      encoding: "utf8",
-      env: {
-        PATH: process.env.PATH ?? "/usr/bin:/bin",
-        HOME: dir,
-        GIT_CONFIG_NOSYSTEM: "1",
-        GIT_AUTHOR_NAME: "Fixture",
-        GIT_AUTHOR_EMAIL: "fixture@example.com",
-        GIT_COMMITTER_NAME: "Fixture",
-        GIT_COMMITTER_EMAIL: "fixture@example.com",
-      },
-    });
+  const git = (...args: string[]) => fixtureGit(worktree, ...args);
   git("init", "--quiet", "--initial-branch=main");
   git("add", "--all");
   git("commit", "--quiet", "--allow-empty", "-m", "initial");

@@ -2,7 +2,6 @@
 // runs them: the real CLI process on a fixture repository, the scripted model
 // server on loopback, real git and the sandbox.
 import { spawn } from "node:child_process";
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -11,6 +10,7 @@ import { parseJsonl, verifyChain } from "../../src/audit/verify.ts";
 import { auditCommand } from "../../src/cli/audit.ts";
 import { replayCommand } from "../../src/cli/replay/command.ts";
 import { runCommand } from "../../src/cli/run.ts";
+import { fixtureGit } from "../workspace/helpers.ts";
 import {
   reply,
   startModelServer,
@@ -37,30 +37,14 @@ afterEach(async () => {
   server = undefined;
 });
 
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: dir,
-      GIT_CONFIG_NOSYSTEM: "1",
-      GIT_AUTHOR_NAME: "Dev",
-      GIT_AUTHOR_EMAIL: "dev@example.com",
-      GIT_COMMITTER_NAME: "Dev",
-      GIT_COMMITTER_EMAIL: "dev@example.com",
-    },
-  });
-}
-
 function fixtureRepo(files: Record<string, string>): void {
   for (const [path, body] of Object.entries(files)) {
     mkdirSync(dirname(join(repo, path)), { recursive: true });
     writeFileSync(join(repo, path), body);
   }
-  git(repo, "init", "--quiet", "--initial-branch=main");
-  git(repo, "add", "--all");
-  git(repo, "commit", "--quiet", "-m", "initial");
+  fixtureGit(repo, "init", "--quiet", "--initial-branch=main");
+  fixtureGit(repo, "add", "--all");
+  fixtureGit(repo, "commit", "--quiet", "-m", "initial");
 }
 
 interface Ran {
@@ -160,14 +144,18 @@ describe("stamina run", () => {
     expect(ran.stdout).toContain("Changed a.txt from one to two, as asked.");
     expect(ran.stdout).toMatch(/Budget: 5 of 10 steps/);
 
-    expect(git(repo, "branch", "--show-current").trim()).toBe("stamina/local-make-a-txt-say-two");
-    expect(git(repo, "status", "--porcelain")).toBe("");
-    expect(git(repo, "show", "HEAD:a.txt")).toBe("two\n");
-    expect(git(repo, "log", "--format=%s", "main..HEAD").trim().split("\n")).toEqual([
+    expect(fixtureGit(repo, "branch", "--show-current").trim()).toBe(
+      "stamina/local-make-a-txt-say-two",
+    );
+    expect(fixtureGit(repo, "status", "--porcelain")).toBe("");
+    expect(fixtureGit(repo, "show", "HEAD:a.txt")).toBe("two\n");
+    expect(fixtureGit(repo, "log", "--format=%s", "main..HEAD").trim().split("\n")).toEqual([
       "Checks pass: test",
     ]);
     // The audit log verifies, and reaches the head the commit carries.
-    const head = /Stamina-Audit: ([0-9a-f]{64})/.exec(git(repo, "log", "-1", "--format=%B"))![1]!;
+    const head = /Stamina-Audit: ([0-9a-f]{64})/.exec(
+      fixtureGit(repo, "log", "-1", "--format=%B"),
+    )![1]!;
     const events = parseJsonl(readFileSync(log, "utf8"));
     expect(verifyChain(events, { expectedHead: head })).toMatchObject({ ok: true });
     expect(events.map((e) => e.type)).toEqual(
@@ -267,7 +255,9 @@ describe("stamina audit verify", () => {
     expect(cut.stderr).toMatch(/invalid: line \d+ of the audit log is not valid JSON/);
 
     // Cut between lines: only the head published in the commit shows it.
-    const head = /Stamina-Audit: ([0-9a-f]{64})/.exec(git(repo, "log", "-1", "--format=%B"))![1]!;
+    const head = /Stamina-Audit: ([0-9a-f]{64})/.exec(
+      fixtureGit(repo, "log", "-1", "--format=%B"),
+    )![1]!;
     const headLine = lines.findIndex((l) => l.includes(`"hash":"${head}"`));
     const shortened = lines.slice(0, headLine).join("\n");
     const t = await variant("truncated", shortened, "--head", head);
