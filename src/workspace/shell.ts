@@ -1,15 +1,16 @@
 // One persistent bash per run, inside the sandbox: the working directory,
 // variables, functions and background jobs of one command are there for the
-// next, as in a terminal. A command that runs past its time has its own
-// processes killed (job control gives each one its own process group) and the
-// shell lives on; only when that is not enough (a busy shell builtin) is the
-// whole shell replaced, and the result says so.
+// next, as in a terminal. A command that runs past its time is interrupted
+// (its own processes, in process groups of their own, and the shell's trap
+// that skips the rest of it) and the shell lives on; only a shell that does
+// not come back is replaced, and the result says so.
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { CollectedOutput, OutputCollector } from "./output.ts";
 import { mergedChannel } from "./process-group.ts";
-import { allProcesses, descendantsOf, innermostPid, killQuietly } from "./process-tree.ts";
+import { descendantsOf, innermostPid } from "./process-tree.ts";
+import { interrupt, killTree, type ShellProcesses } from "./shell-signals.ts";
 import type { Sandbox } from "./sandbox.ts";
 import { frameCommand, SHELL_PRELUDE, type MarkerScanner } from "./shell-protocol.ts";
 
@@ -53,19 +54,12 @@ interface Running {
   done: (status: number | null, note: string | null) => void;
 }
 
-interface Live {
+interface Live extends ShellProcesses {
   child: ChildProcess;
-  /** The process spawned: bwrap, or the shell itself without bubblewrap. */
-  pid: number;
-  /** The shell's own pid on the host, which a timeout interrupts; null if it could not be found. */
-  shellPid: number | null;
   reader: Socket;
   running: Running | null;
   between: Buffer[];
   ended: boolean;
-  /** Process groups and sessions seen below the shell: background jobs lead groups of their own. */
-  groups: Set<number>;
-  sessions: Set<number>;
   /** Why the harness killed the shell, for the command that was running. */
   killedBecause: string | null;
 }
@@ -296,44 +290,4 @@ export class PersistentShell {
     }
     if (this.live === live) this.live = null;
   }
-}
-
-/**
- * Signals the processes a command started (those not alive before it) with their process
- * groups, then the shell, so its trap ends the command.
- */
-function interrupt(
-  live: Live,
-  ownPids: Set<number>,
-  ownGroups: Set<number>,
-  signal: "SIGINT" | "SIGKILL",
-): void {
-  // A few passes: a process may fork while we look.
-  for (let pass = 0; pass < 3; pass++) {
-    const fresh = descendantsOf(live.pid).filter((p) => !ownPids.has(p.pid));
-    if (fresh.length === 0) break;
-    for (const p of fresh) {
-      if (!ownGroups.has(p.pgid)) killQuietly(-p.pgid, signal);
-      killQuietly(p.pid, signal);
-    }
-    if (signal === "SIGINT") break;
-  }
-  if (live.shellPid !== null) killQuietly(live.shellPid, "SIGINT");
-}
-
-/**
- * The shell, its background jobs (in groups of their own) and everything below them. Without
- * bubblewrap's pid namespace an orphaned job has left the tree: it is found by the group and
- * session it kept, which are ours while they have members (their ids cannot be reused before).
- */
-function killTree(live: Live): void {
-  const processes = allProcesses();
-  const below = new Set(descendantsOf(live.pid, processes).map((p) => p.pid));
-  for (const p of processes) {
-    const ours = below.has(p.pid) || (live.sessions.has(p.sid) && live.groups.has(p.pgid));
-    if (!ours) continue;
-    killQuietly(-p.pgid);
-    killQuietly(p.pid);
-  }
-  killQuietly(-live.pid);
 }
