@@ -1,6 +1,7 @@
 // Why a worker interrupts a run that is not finished: its process is shutting
-// down (the run goes back to the queue for any worker), or it lost the lease
-// (another worker owns the run now, so this one must touch nothing).
+// down (the run goes back to the queue for any worker), it lost the lease
+// (another worker owns the run now, so this one must touch nothing), or a
+// person asked it to stop.
 
 export class ShutdownRequested extends Error {
   constructor() {
@@ -13,5 +14,18 @@ export class LeaseLost extends Error {
   constructor() {
     super("the worker lost the run's lease");
     this.name = "LeaseLost";
+  }
+}
+
+/** Someone asked the run to stop: the work so far is pushed and the run ends, cancelled. */
+export class CancelRequested extends Error {
+  constructor(
+    /** Who asked, as the tracking comment names them ("@octocat"). */
+    readonly by: string,
+    /** What they did, in words ("removed the `stamina` label"). */
+    readonly reason: string,
+  ) {
+    super(`${by} stopped the run (${reason})`);
+    this.name = "CancelRequested";
   }
 }

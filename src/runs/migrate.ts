@@ -2,9 +2,11 @@
 // order (no directory scanning), so a bundled or compiled app finds them all.
 import { Migrator, type Kysely, type Migration } from "kysely";
 import { initial } from "./migrations/001-initial.ts";
+import { durableRuns } from "./migrations/002-durable-runs.ts";
 
 const migrations: Record<string, Migration> = {
   "001-initial": initial,
+  "002-durable-runs": durableRuns,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {

@@ -23,6 +23,14 @@ export const TERMINAL_STATES: readonly RunState[] = [
   "out_of_budget",
 ];
 
+/** States in which a worker holds the run under a lease. */
+export const HELD_STATES: readonly RunState[] = ["preparing", "running", "finishing"];
+
+/** States in which a run waits for a person and holds no worker. */
+export const AWAITING_STATES: readonly RunState[] = ["awaiting_approval", "awaiting_reply"];
+
+export type RunKind = "issue" | "follow_up";
+
 export interface DeliveriesTable {
   id: string;
   event: string;
@@ -62,6 +70,55 @@ export interface RunsTable {
   created_at: string;
   updated_at: string;
   finished_at: string | null;
+  kind: ColumnType<RunKind, RunKind | undefined, RunKind>;
+  pull_key: string | null;
+  pending_key: string | null;
+  not_before: string | null;
+  retries: ColumnType<number, number | undefined, number>;
+  cancel_requested_at: string | null;
+  cancel_requested_by: string | null;
+  cancel_reason: string | null;
+  agent_result: string | null;
+}
+
+export interface RunTranscriptTable {
+  run_id: string;
+  idx: number;
+  step: number;
+  message: string;
+}
+
+export interface RunCheckpointsTable {
+  run_id: string;
+  step: number;
+  state: string;
+  base_sha: string;
+  diff: string;
+  diff_bytes: number;
+  created_at: string;
+}
+
+export interface RunTriggersTable {
+  run_id: string;
+  delivery_id: string;
+  requested_by: string;
+  data: string;
+  created_at: string;
+}
+
+export interface InstallationsTable {
+  id: number;
+  account: string;
+  suspended_at: string | null;
+  suspended_by: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface InstallationRepositoriesTable {
+  installation_id: number;
+  full_name: string;
+  added_at: string;
 }
 
 export interface AuditEventsTable {
@@ -82,4 +139,9 @@ export interface Database {
   deliveries: DeliveriesTable;
   runs: RunsTable;
   audit_events: AuditEventsTable;
+  run_transcript: RunTranscriptTable;
+  run_checkpoints: RunCheckpointsTable;
+  run_triggers: RunTriggersTable;
+  installations: InstallationsTable;
+  installation_repositories: InstallationRepositoriesTable;
 }

@@ -1,17 +1,33 @@
-// The one store interface: deliveries, runs and their audit events, on Kysely.
-// Everything else talks to the database only through this module.
+// The one store interface: deliveries, runs, their checkpoints and audit
+// events, and installations, on Kysely over SQLite or PostgreSQL. Everything
+// else talks to the database only through this module.
 import { randomUUID } from "node:crypto";
-import type { Kysely, Selectable } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { appendEvent } from "../audit/chain.ts";
 import type { AuditEntry, AuditEvent } from "../audit/types.ts";
 import type { Redactor } from "../observability/redact.ts";
-import { parseRepoConfig } from "../policy/config.ts";
-import type { AuditEventsTable, Database, RunsTable, RunState } from "./schema.ts";
-import { TERMINAL_STATES } from "./schema.ts";
-import type { Delivery, NewRun, Run, RunPatch } from "./types.ts";
+import { readCheckpoint, writeCheckpoint } from "./checkpoint-store.ts";
+import { claimRun, NO_LIMITS, type ClaimLimits } from "./claim.ts";
+import { writeTransaction, type Engine, type OpenedDatabase } from "./database.ts";
+import { LeaseLost } from "./interruptions.ts";
+import { InstallationRecords } from "./installation-store.ts";
+import type { Database, RunKind, RunState } from "./schema.ts";
+import { AWAITING_STATES, TERMINAL_STATES } from "./schema.ts";
+import { threadKey, toEvent, toRow, toRun } from "./store-rows.ts";
+import type {
+  CheckpointInput,
+  Delivery,
+  NewRun,
+  Run,
+  RunPatch,
+  StoredCheckpoint,
+} from "./types.ts";
+
+export { threadKey } from "./store-rows.ts";
 
 export interface StoreOptions {
   db: Kysely<Database>;
+  engine?: Engine;
   /** Redacts every audit event before it is hashed and stored. */
   redactor: Redactor;
   clock?: () => Date;
@@ -20,21 +36,42 @@ export interface StoreOptions {
 
 export type CreateRunResult = { created: true; run: Run } | { created: false; active: Run };
 
+/** Where a trigger on a pull request went: it started, it waits behind the active run, or it joined the waiting one. */
+export type FollowUpResult =
+  | { status: "started"; run: Run }
+  | { status: "queued"; run: Run; behind: Run }
+  | { status: "batched"; run: Run; behind: Run };
+
+export type CancelResult =
+  | { outcome: "cancelled"; run: Run }
+  | { outcome: "requested"; run: Run }
+  | { outcome: "finished"; run: Run };
+
 export class Store {
   readonly db: Kysely<Database>;
+  readonly engine: Engine;
+  readonly installations: InstallationRecords;
+  private readonly opened: OpenedDatabase;
   private readonly redactor: Redactor;
   private readonly clock: () => Date;
   private readonly newId: () => string;
 
   constructor(options: StoreOptions) {
     this.db = options.db;
+    this.engine = options.engine ?? "sqlite";
+    this.opened = { db: this.db, engine: this.engine };
     this.redactor = options.redactor;
     this.clock = options.clock ?? (() => new Date());
     this.newId = options.newId ?? randomUUID;
+    this.installations = new InstallationRecords(this.opened, () => this.now());
   }
 
   private now(): string {
     return this.clock().toISOString();
+  }
+
+  private write<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return writeTransaction(this.opened, fn);
   }
 
   // --- deliveries -------------------------------------------------------
@@ -99,13 +136,86 @@ export class Store {
 
   /** Queues a run unless the issue already has an active one. */
   async createRun(input: NewRun): Promise<CreateRunResult> {
-    const activeKey = `${input.owner}/${input.repo}#${input.issueNumber}`.toLowerCase();
+    const activeKey = threadKey(input.owner, input.repo, input.issueNumber);
+    return this.write(async (trx) => {
+      const id = await this.insertRun(trx, input, "issue", { activeKey });
+      if (id !== undefined) return { created: true, run: await this.mustGetRun(id, trx) };
+      const active = await trx
+        .selectFrom("runs")
+        .selectAll()
+        .where("active_key", "=", activeKey)
+        .executeTakeFirstOrThrow();
+      return { created: false, active: toRun(active) };
+    });
+  }
+
+  /**
+   * A trigger on a pull request: it starts a run when none is active there, else it waits as
+   * the follow-up of the active one; later triggers join that follow-up rather than queue more.
+   */
+  async enqueueFollowUp(input: NewRun & { pullNumber: number }): Promise<FollowUpResult> {
+    const key = threadKey(input.owner, input.repo, input.pullNumber);
+    return this.write(async (trx) => {
+      if (this.engine === "postgres") {
+        await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(trx);
+      }
+      const active = await trx
+        .selectFrom("runs")
+        .selectAll()
+        .where((eb) => eb.or([eb("active_key", "=", key), eb("pull_key", "=", key)]))
+        .executeTakeFirst();
+      const subject = { ...input, issueNumber: input.pullNumber };
+      if (!active) {
+        const id = await this.insertRun(trx, subject, "follow_up", { activeKey: key });
+        if (id === undefined) throw new Error(`the pull request ${key} has an active run`);
+        return { status: "started", run: await this.mustGetRun(id, trx) };
+      }
+      const behind = toRun(active);
+      const waiting = await trx
+        .selectFrom("runs")
+        .selectAll()
+        .where("pending_key", "=", key)
+        .executeTakeFirst();
+      if (waiting) {
+        await this.addTrigger(trx, waiting.id, input);
+        return { status: "batched", run: toRun(waiting), behind };
+      }
+      const id = await this.insertRun(trx, subject, "follow_up", { pendingKey: key });
+      if (id === undefined) throw new Error(`the pull request ${key} already has a follow-up`);
+      return { status: "queued", run: await this.mustGetRun(id, trx), behind };
+    });
+  }
+
+  /** The triggers of a run, first to last: who asked, with what the handler kept. */
+  async runTriggers(
+    runId: string,
+  ): Promise<Array<{ deliveryId: string; requestedBy: string; data: unknown }>> {
+    const rows = await this.db
+      .selectFrom("run_triggers")
+      .selectAll()
+      .where("run_id", "=", runId)
+      .orderBy("created_at")
+      .execute();
+    return rows.map((r) => ({
+      deliveryId: r.delivery_id,
+      requestedBy: r.requested_by,
+      data: JSON.parse(r.data) as unknown,
+    }));
+  }
+
+  private async insertRun(
+    trx: Kysely<Database>,
+    input: NewRun,
+    kind: RunKind,
+    keys: { activeKey?: string; pendingKey?: string },
+  ): Promise<string | undefined> {
     const now = this.now();
     const id = this.newId();
-    const inserted = await this.db
+    const inserted = await trx
       .insertInto("runs")
       .values({
         id,
+        kind,
         installation_id: input.installationId,
         owner: input.owner,
         repo: input.repo,
@@ -115,7 +225,9 @@ export class Store {
         requested_by: input.requestedBy,
         delivery_id: input.deliveryId,
         state: "queued",
-        active_key: activeKey,
+        active_key: keys.activeKey ?? null,
+        pending_key: keys.pendingKey ?? null,
+        pull_key: null,
         config: JSON.stringify(input.config),
         branch: null,
         tracking_comment_id: null,
@@ -127,86 +239,93 @@ export class Store {
         outcome: null,
         lease_owner: null,
         lease_expires_at: null,
+        not_before: null,
+        cancel_requested_at: null,
+        cancel_requested_by: null,
+        cancel_reason: null,
+        agent_result: null,
         created_at: now,
         updated_at: now,
         finished_at: null,
       })
-      .onConflict((oc) => oc.column("active_key").doNothing())
+      .onConflict((oc) => oc.doNothing())
       .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) {
-      return { created: true, run: await this.mustGetRun(id) };
-    }
-    const active = await this.db
-      .selectFrom("runs")
-      .selectAll()
-      .where("active_key", "=", activeKey)
-      .executeTakeFirstOrThrow();
-    return { created: false, active: toRun(active) };
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) return undefined;
+    await this.addTrigger(trx, id, input);
+    return id;
   }
 
-  async getRun(id: string): Promise<Run | undefined> {
-    const row = await this.db
-      .selectFrom("runs")
-      .selectAll()
-      .where("id", "=", id)
-      .executeTakeFirst();
+  private async addTrigger(trx: Kysely<Database>, runId: string, input: NewRun): Promise<void> {
+    await trx
+      .insertInto("run_triggers")
+      .values({
+        run_id: runId,
+        delivery_id: input.deliveryId,
+        requested_by: input.requestedBy,
+        data: JSON.stringify({ title: input.issueTitle, body: input.issueBody }),
+        created_at: this.now(),
+      })
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  async getRun(id: string, db: Kysely<Database> = this.db): Promise<Run | undefined> {
+    const row = await db.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirst();
     return row ? toRun(row) : undefined;
   }
 
-  async mustGetRun(id: string): Promise<Run> {
-    const run = await this.getRun(id);
+  async mustGetRun(id: string, db: Kysely<Database> = this.db): Promise<Run> {
+    const run = await this.getRun(id, db);
     if (!run) throw new Error(`run ${id} does not exist`);
     return run;
   }
 
-  async listRuns(filter: { state?: RunState } = {}): Promise<Run[]> {
-    let query = this.db.selectFrom("runs").selectAll().orderBy("created_at");
+  async listRuns(filter: { state?: RunState; installationId?: number } = {}): Promise<Run[]> {
+    let query = this.db.selectFrom("runs").selectAll().orderBy("created_at").orderBy("id");
     if (filter.state) query = query.where("state", "=", filter.state);
+    if (filter.installationId !== undefined) {
+      query = query.where("installation_id", "=", filter.installationId);
+    }
     return (await query.execute()).map(toRun);
   }
 
-  /**
-   * Claims the oldest queued run, or one whose lease expired, for `workerId`.
-   * The conditional update makes the claim atomic: two workers never get the same run.
-   */
-  async claimNextRun(workerId: string, leaseMs: number): Promise<Run | undefined> {
-    const now = this.clock();
-    const nowIso = now.toISOString();
-    const candidate = await this.db
+  /** The active run on an issue or pull request (the run that opened it, or a follow-up on it). */
+  async activeRunOn(owner: string, repo: string, number: number): Promise<Run | undefined> {
+    const key = threadKey(owner, repo, number);
+    const row = await this.db
       .selectFrom("runs")
-      .select(["id", "state", "lease_expires_at"])
-      .where((eb) =>
-        eb.or([
-          eb("state", "=", "queued"),
-          eb.and([
-            eb("state", "in", ["preparing", "running", "finishing"]),
-            eb("lease_expires_at", "<", nowIso),
-          ]),
-        ]),
-      )
+      .selectAll()
+      .where((eb) => eb.or([eb("active_key", "=", key), eb("pull_key", "=", key)]))
+      .executeTakeFirst();
+    return row ? toRun(row) : undefined;
+  }
+
+  /** Runs not yet finished, of an installation (and of some of its repositories). */
+  async unfinishedRuns(installationId: number, fullNames?: string[]): Promise<Run[]> {
+    const runs = await this.db
+      .selectFrom("runs")
+      .selectAll()
+      .where("installation_id", "=", installationId)
+      .where("state", "not in", TERMINAL_STATES)
       .orderBy("created_at")
-      .limit(1)
-      .executeTakeFirst();
-    if (!candidate) return undefined;
-    const claimed = await this.db
-      .updateTable("runs")
-      .set({
-        state: candidate.state === "queued" ? "preparing" : candidate.state,
-        lease_owner: workerId,
-        lease_expires_at: new Date(now.getTime() + leaseMs).toISOString(),
-        attempts: (eb) => eb("attempts", "+", 1),
-        updated_at: nowIso,
-      })
-      .where("id", "=", candidate.id)
-      .where("state", "=", candidate.state)
-      .where((eb) =>
-        candidate.lease_expires_at === null
-          ? eb("lease_expires_at", "is", null)
-          : eb("lease_expires_at", "=", candidate.lease_expires_at),
-      )
-      .executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) !== 1) return undefined;
-    return this.getRun(candidate.id);
+      .execute();
+    const wanted = fullNames && new Set(fullNames.map((n) => n.toLowerCase()));
+    return runs
+      .map(toRun)
+      .filter((r) => !wanted || wanted.has(`${r.owner}/${r.repo}`.toLowerCase()));
+  }
+
+  /**
+   * Claims the oldest run a worker may start (queued and due, or abandoned by its worker) for
+   * `workerId`, within the caps. Two workers never get the same run.
+   */
+  async claimNextRun(
+    workerId: string,
+    leaseMs: number,
+    limits: ClaimLimits = NO_LIMITS,
+  ): Promise<Run | undefined> {
+    const id = await claimRun(this.opened, { workerId, leaseMs, now: this.clock(), limits });
+    return id === undefined ? undefined : this.getRun(id);
   }
 
   /** Extends the lease; false when the worker lost it (another worker took the run). */
@@ -222,35 +341,144 @@ export class Store {
   }
 
   async updateRun(runId: string, patch: RunPatch): Promise<Run> {
-    await this.db
-      .updateTable("runs")
-      .set({ ...toRow(patch), updated_at: this.now() })
-      .where("id", "=", runId)
-      .execute();
+    await this.write(async (trx) => {
+      const row = { ...toRow(patch), updated_at: this.now() };
+      if (patch.pullNumber !== undefined && patch.pullNumber !== null) {
+        // The run now also holds its pull request: a trigger there waits for it.
+        const run = await this.mustGetRun(runId, trx);
+        if (!TERMINAL_STATES.includes(run.state)) {
+          row.pull_key = threadKey(run.owner, run.repo, patch.pullNumber);
+        }
+      }
+      await trx.updateTable("runs").set(row).where("id", "=", runId).execute();
+    });
     return this.mustGetRun(runId);
   }
 
-  /** Puts a run this worker holds back in the queue, for any worker to start again. */
-  async releaseRun(runId: string, workerId: string): Promise<boolean> {
+  /** Puts a run this worker holds back in the queue (for any worker), at once or after `notBefore`. */
+  async releaseRun(
+    runId: string,
+    workerId: string,
+    options: { notBefore?: Date; retry?: boolean } = {},
+  ): Promise<boolean> {
     const result = await this.db
       .updateTable("runs")
-      .set({ state: "queued", lease_owner: null, lease_expires_at: null, updated_at: this.now() })
+      .set((eb) => ({
+        state: "queued",
+        lease_owner: null,
+        lease_expires_at: null,
+        not_before: options.notBefore?.toISOString() ?? null,
+        retries: options.retry ? eb("retries", "+", 1) : eb.ref("retries"),
+        updated_at: this.now(),
+      }))
       .where("id", "=", runId)
       .where("lease_owner", "=", workerId)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
 
-  /** Ends a run: its terminal state, the outcome in words, the lease and the active slot freed. */
+  /** The run waits for a person: no worker holds it, and no worker claims it until it is answered. */
+  async pauseRun(
+    runId: string,
+    workerId: string,
+    state: "awaiting_reply" | "awaiting_approval",
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable("runs")
+      .set({ state, lease_owner: null, lease_expires_at: null, updated_at: this.now() })
+      .where("id", "=", runId)
+      .where("lease_owner", "=", workerId)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** A paused run got its answer: back to the queue, to resume from its checkpoint. */
+  async answerRun(runId: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable("runs")
+      .set({ state: "queued", not_before: null, updated_at: this.now() })
+      .where("id", "=", runId)
+      .where("state", "in", AWAITING_STATES)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Asks a run to stop. A run no worker has started ends at once; one with work to keep (held
+   * by a worker, or resumable from a checkpoint) is flagged, and the worker that holds or next
+   * claims it pushes the work so far before it ends.
+   */
+  async requestCancel(runId: string, by: string, reason: string): Promise<CancelResult> {
+    return this.write(async (trx) => {
+      const run = await this.mustGetRun(runId, trx);
+      if (TERMINAL_STATES.includes(run.state)) return { outcome: "finished", run };
+      const now = this.now();
+      if (run.state === "queued" && run.attempts === 0) {
+        await this.finishRunIn(trx, runId, "cancelled", `stopped: ${reason}`);
+        await trx
+          .updateTable("runs")
+          .set({ cancel_requested_at: now, cancel_requested_by: by, cancel_reason: reason })
+          .where("id", "=", runId)
+          .execute();
+        return { outcome: "cancelled", run: await this.mustGetRun(runId, trx) };
+      }
+      const waiting = run.state === "queued" || AWAITING_STATES.includes(run.state);
+      await trx
+        .updateTable("runs")
+        .set({
+          cancel_requested_at: now,
+          cancel_requested_by: by,
+          cancel_reason: reason,
+          // A waiting run goes back to the queue now, so a worker pushes its work and ends it.
+          ...(waiting ? { state: "queued" as const, not_before: null } : {}),
+          updated_at: now,
+        })
+        .where("id", "=", runId)
+        .execute();
+      return { outcome: "requested", run: await this.mustGetRun(runId, trx) };
+    });
+  }
+
+  /** The runs this worker holds that someone asked to stop. */
+  async cancelRequests(workerId: string): Promise<Run[]> {
+    const rows = await this.db
+      .selectFrom("runs")
+      .selectAll()
+      .where("lease_owner", "=", workerId)
+      .where("cancel_requested_at", "is not", null)
+      .execute();
+    return rows.map(toRun);
+  }
+
+  /** Ends a run: its terminal state, the outcome in words, the lease and its keys freed. */
   async finishRun(runId: string, state: RunState, outcome: string): Promise<Run> {
+    return this.write(async (trx) => {
+      await this.finishRunIn(trx, runId, state, outcome);
+      return this.mustGetRun(runId, trx);
+    });
+  }
+
+  private async finishRunIn(
+    trx: Kysely<Database>,
+    runId: string,
+    state: RunState,
+    outcome: string,
+  ): Promise<void> {
     if (!TERMINAL_STATES.includes(state)) throw new Error(`${state} is not a terminal state`);
+    const run = await trx
+      .selectFrom("runs")
+      .select(["active_key", "pull_key", "pending_key"])
+      .where("id", "=", runId)
+      .executeTakeFirstOrThrow();
     const now = this.now();
-    await this.db
+    await trx
       .updateTable("runs")
       .set({
         state,
         outcome,
         active_key: null,
+        pull_key: null,
+        pending_key: null,
         lease_owner: null,
         lease_expires_at: null,
         updated_at: now,
@@ -258,14 +486,55 @@ export class Store {
       })
       .where("id", "=", runId)
       .execute();
-    return this.mustGetRun(runId);
+    // The follow-up waiting for this run becomes the active run of its pull request.
+    const freed = [run.active_key, run.pull_key].filter((k): k is string => k !== null);
+    if (freed.length > 0) {
+      await trx
+        .updateTable("runs")
+        .set((eb) => ({ active_key: eb.ref("pending_key"), pending_key: null, updated_at: now }))
+        .where("pending_key", "in", freed)
+        .execute();
+    }
+  }
+
+  // --- checkpoints --------------------------------------------------------
+
+  /** Persists one step's checkpoint; throws LeaseLost when `workerId` no longer holds the run. */
+  async saveCheckpoint(runId: string, workerId: string, input: CheckpointInput): Promise<void> {
+    await this.write(async (trx) => {
+      await this.assertHolder(trx, runId, workerId);
+      await writeCheckpoint(trx, runId, input, this.now());
+    });
+  }
+
+  async loadCheckpoint(runId: string): Promise<StoredCheckpoint | undefined> {
+    return readCheckpoint(this.db, runId);
+  }
+
+  private async assertHolder(
+    trx: Kysely<Database>,
+    runId: string,
+    workerId: string,
+  ): Promise<void> {
+    let query = trx.selectFrom("runs").select("lease_owner").where("id", "=", runId);
+    if (this.engine === "postgres") query = query.forUpdate();
+    const row = await query.executeTakeFirst();
+    if (row?.lease_owner !== workerId) throw new LeaseLost();
   }
 
   // --- audit ------------------------------------------------------------
 
-  /** Appends events to a run's chain in one transaction; returns them as stored. */
-  async appendAudit(runId: string, entries: AuditEntry[]): Promise<AuditEvent[]> {
-    return this.db.transaction().execute(async (trx) => {
+  /**
+   * Appends events to a run's chain in one transaction; returns them as stored. With `holder`,
+   * only while that worker holds the run: a worker that lost its lease adds nothing.
+   */
+  async appendAudit(runId: string, entries: AuditEntry[], holder?: string): Promise<AuditEvent[]> {
+    return this.write(async (trx) => {
+      if (holder !== undefined) await this.assertHolder(trx, runId, holder);
+      else if (this.engine === "postgres") {
+        // Appends to one chain take turns: each reads the last event and writes the next.
+        await trx.selectFrom("runs").select("id").where("id", "=", runId).forUpdate().execute();
+      }
       const last = await trx
         .selectFrom("audit_events")
         .selectAll()
@@ -321,60 +590,4 @@ export class Store {
   async close(): Promise<void> {
     await this.db.destroy();
   }
-}
-
-function toEvent(row: Selectable<AuditEventsTable>): AuditEvent {
-  return {
-    run: row.run_id,
-    seq: Number(row.seq),
-    ts: row.ts,
-    type: row.type,
-    data: JSON.parse(row.data) as Record<string, unknown>,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  };
-}
-
-function toRun(row: Selectable<RunsTable>): Run {
-  return {
-    id: row.id,
-    installationId: Number(row.installation_id),
-    owner: row.owner,
-    repo: row.repo,
-    issueNumber: Number(row.issue_number),
-    issueTitle: row.issue_title,
-    issueBody: row.issue_body,
-    requestedBy: row.requested_by,
-    deliveryId: row.delivery_id,
-    state: row.state,
-    config: parseRepoConfig(JSON.parse(row.config)),
-    branch: row.branch,
-    trackingCommentId: row.tracking_comment_id === null ? null : Number(row.tracking_comment_id),
-    pullNumber: row.pull_number === null ? null : Number(row.pull_number),
-    pullUrl: row.pull_url,
-    baseSha: row.base_sha,
-    headSha: row.head_sha,
-    stepsUsed: Number(row.steps_used),
-    outcome: row.outcome,
-    leaseOwner: row.lease_owner,
-    leaseExpiresAt: row.lease_expires_at,
-    attempts: Number(row.attempts),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    finishedAt: row.finished_at,
-  };
-}
-
-function toRow(patch: RunPatch): Partial<Selectable<RunsTable>> {
-  const row: Partial<Selectable<RunsTable>> = {};
-  if (patch.state !== undefined) row.state = patch.state;
-  if (patch.branch !== undefined) row.branch = patch.branch;
-  if (patch.trackingCommentId !== undefined) row.tracking_comment_id = patch.trackingCommentId;
-  if (patch.pullNumber !== undefined) row.pull_number = patch.pullNumber;
-  if (patch.pullUrl !== undefined) row.pull_url = patch.pullUrl;
-  if (patch.baseSha !== undefined) row.base_sha = patch.baseSha;
-  if (patch.headSha !== undefined) row.head_sha = patch.headSha;
-  if (patch.stepsUsed !== undefined) row.steps_used = patch.stepsUsed;
-  if (patch.outcome !== undefined) row.outcome = patch.outcome;
-  return row;
 }

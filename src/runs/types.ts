@@ -1,7 +1,10 @@
 // A run as the rest of the app sees it: parsed, camel-cased, typed. The store
 // converts rows to and from this shape at its edge.
+import type { AgentStop, AgentUsage } from "../agent/loop.ts";
+import type Anthropic from "@anthropic-ai/sdk";
+import type { AgentSnapshot } from "../agent/ports.ts";
 import type { RepoConfig } from "../policy/config.ts";
-import type { RunState } from "./schema.ts";
+import type { RunKind, RunState } from "./schema.ts";
 
 export interface NewRun {
   installationId: number;
@@ -15,8 +18,17 @@ export interface NewRun {
   config: RepoConfig;
 }
 
+/** How the agent's loop ended, kept once it has, so a resumed run goes straight to finishing. */
+export interface AgentOutcome {
+  stop: AgentStop;
+  steps: number;
+  summary: string;
+  usage: AgentUsage;
+}
+
 export interface Run extends NewRun {
   id: string;
+  kind: RunKind;
   state: RunState;
   branch: string | null;
   trackingCommentId: number | null;
@@ -29,6 +41,14 @@ export interface Run extends NewRun {
   leaseOwner: string | null;
   leaseExpiresAt: string | null;
   attempts: number;
+  /** Retries spent on failures that were not the agent's fault (GitHub 5xx, an overloaded model). */
+  retries: number;
+  /** A retried run waits until then. */
+  notBefore: string | null;
+  /** Who asked to stop the run, and why ("removed the label", "/stamina stop"); null if nobody. */
+  cancelRequestedBy: string | null;
+  cancelReason: string | null;
+  agentOutcome: AgentOutcome | null;
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
@@ -47,6 +67,7 @@ export type RunPatch = Partial<
     | "headSha"
     | "stepsUsed"
     | "outcome"
+    | "agentOutcome"
   >
 >;
 
@@ -56,4 +77,32 @@ export interface Delivery {
   action: string | null;
   installationId: number | null;
   payload: string;
+}
+
+/** What one agent step leaves for a resume, written in one transaction after the step. */
+export interface CheckpointInput {
+  step: number;
+  /** Only the messages this step appended to the transcript. */
+  added: Anthropic.MessageParam[];
+  state: AgentSnapshot;
+  /** The last commit pushed (the run's head, else the default-branch commit it started from). */
+  baseSha: string;
+  /** `git diff --binary` of the working tree against baseSha, untracked files included. */
+  diff: Buffer;
+}
+
+/** The latest checkpoint and the whole transcript up to it. */
+export interface StoredCheckpoint {
+  step: number;
+  messages: Anthropic.MessageParam[];
+  state: AgentSnapshot;
+  baseSha: string;
+  diff: Buffer;
+}
+
+export interface Installation {
+  id: number;
+  account: string;
+  suspendedAt: string | null;
+  suspendedBy: string | null;
 }

@@ -1,0 +1,375 @@
+// The store contract: what every engine behind the Store must do, run against
+// real SQLite (store.sqlite.test.ts) and the real PostgreSQL
+// (store.postgres.test.ts). One active run per issue and pull request, claims
+// that never hand a run out twice, leases, caps, retries, pauses, cancels,
+// checkpoints, an audit chain that stays gapless, and installations.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { verifyChain } from "../../src/audit/verify.ts";
+import { createRedactor } from "../../src/observability/redact.ts";
+import { parseRepoConfig } from "../../src/policy/config.ts";
+import { LeaseLost } from "../../src/runs/interruptions.ts";
+import type { Store } from "../../src/runs/store.ts";
+import type { CheckpointInput, NewRun } from "../../src/runs/types.ts";
+
+/** Opens a store on the engine's database; every call of one test reaches the same data. */
+export interface StoreFactory {
+  /** A fresh, empty database for one test. */
+  create(): Promise<void>;
+  open(options: { clock: () => Date; redactor: ReturnType<typeof createRedactor> }): Promise<Store>;
+  destroy(): Promise<void>;
+  /**
+   * Whether a second connection may run beside the first in this process. SQLite's lock wait
+   * blocks the thread, so two connections in one thread would wait on each other; its
+   * cross-process behaviour is held by the tests that run several processes.
+   */
+  concurrentConnections: boolean;
+}
+
+const LEASE = 60_000;
+
+export function storeContract(engine: string, factory: StoreFactory): void {
+  describe(`the store on ${engine}`, () => {
+    let now: Date;
+    let store: Store;
+    const opened: Store[] = [];
+    const open = async () => {
+      const s = await factory.open({
+        clock: () => now,
+        redactor: createRedactor(["super-secret-value"]),
+      });
+      opened.push(s);
+      return s;
+    };
+
+    beforeEach(async () => {
+      now = new Date("2026-11-21T10:00:00Z");
+      await factory.create();
+      store = await open();
+    });
+    afterEach(async () => {
+      for (const s of opened.splice(0)) await s.close();
+      await factory.destroy();
+    });
+
+    const tick = (ms: number) => {
+      now = new Date(now.getTime() + ms);
+    };
+
+    let deliveries = 0;
+    const newRun = (issueNumber = 1, installationId = 7): NewRun => ({
+      installationId,
+      owner: "octo",
+      repo: "demo",
+      issueNumber,
+      issueTitle: "Fix it",
+      issueBody: "Please",
+      requestedBy: "maintainer",
+      deliveryId: `d-${issueNumber}-${++deliveries}`,
+      config: parseRepoConfig({}),
+    });
+    const created = async (input: NewRun) => {
+      const result = await store.createRun(input);
+      if (!result.created) throw new Error("expected a new run");
+      tick(1); // runs are claimed oldest first
+      return result.run;
+    };
+
+    describe("runs", () => {
+      it("keeps one active run per issue, and frees the slot when the run ends", async () => {
+        const first = await created(newRun());
+        const second = await store.createRun(newRun());
+        expect(second).toMatchObject({ created: false, active: { id: first.id } });
+        expect((await store.createRun(newRun(2))).created).toBe(true);
+        await store.finishRun(first.id, "succeeded", "done");
+        expect((await store.createRun(newRun())).created).toBe(true);
+      });
+
+      it("gives a queued run to one worker only", async () => {
+        await created(newRun());
+        const a = await store.claimNextRun("worker-a", LEASE);
+        const b = await store.claimNextRun("worker-b", LEASE);
+        expect(a).toMatchObject({ leaseOwner: "worker-a", state: "preparing", attempts: 1 });
+        expect(b).toBeUndefined();
+      });
+
+      it("hands a run whose lease expired to another worker; the first loses its heartbeat", async () => {
+        const run = await created(newRun());
+        await store.claimNextRun("worker-a", LEASE);
+        await store.updateRun(run.id, { state: "running" });
+        tick(30_000);
+        expect(await store.claimNextRun("worker-b", LEASE)).toBeUndefined();
+        tick(31_000);
+        const b = await store.claimNextRun("worker-b", LEASE);
+        expect(b).toMatchObject({ id: run.id, attempts: 2, state: "running" });
+        expect(await store.heartbeat(run.id, "worker-a", LEASE)).toBe(false);
+        expect(await store.heartbeat(run.id, "worker-b", LEASE)).toBe(true);
+      });
+
+      it("never hands one run to two of many workers claiming at once", async () => {
+        for (let i = 1; i <= 12; i++) await created(newRun(i));
+        const stores = factory.concurrentConnections
+          ? [store, await open(), await open()]
+          : [store];
+        const claims = await Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            stores[i % stores.length]!.claimNextRun(`worker-${i}`, LEASE),
+          ),
+        );
+        const ids = claims.filter((c) => c !== undefined).map((c) => c.id);
+        expect(ids).toHaveLength(12);
+        expect(new Set(ids).size).toBe(12);
+      });
+
+      it("holds the global cap and the per-installation cap, counting only live leases", async () => {
+        for (let i = 1; i <= 4; i++) await created(newRun(i, 1));
+        for (let i = 11; i <= 12; i++) await created(newRun(i, 2));
+        const limits = { global: 3, perInstallation: 2 };
+        const a = await store.claimNextRun("w", LEASE, limits);
+        const b = await store.claimNextRun("w", LEASE, limits);
+        const c = await store.claimNextRun("w", LEASE, limits);
+        expect([a?.installationId, b?.installationId, c?.installationId]).toEqual([1, 1, 2]);
+        expect(await store.claimNextRun("w", LEASE, limits)).toBeUndefined();
+        await store.finishRun(c!.id, "succeeded", "done");
+        // Installation 1 is full; installation 2's next run starts.
+        expect((await store.claimNextRun("w", LEASE, limits))?.installationId).toBe(2);
+        // A dead worker's expired lease no longer takes a slot: its run is claimed again.
+        tick(LEASE + 1);
+        const again = await store.claimNextRun("w2", LEASE, limits);
+        expect(again?.id).toBe(a!.id);
+      });
+
+      it("holds a released run until its retry time, and counts the retry", async () => {
+        const run = await created(newRun());
+        await store.claimNextRun("w", LEASE);
+        const later = new Date(now.getTime() + 120_000);
+        expect(await store.releaseRun(run.id, "w", { notBefore: later, retry: true })).toBe(true);
+        expect(await store.releaseRun(run.id, "w")).toBe(false);
+        tick(119_000);
+        expect(await store.claimNextRun("w", LEASE)).toBeUndefined();
+        tick(1_000);
+        expect(await store.claimNextRun("w", LEASE)).toMatchObject({
+          id: run.id,
+          retries: 1,
+          attempts: 2,
+          notBefore: null,
+        });
+      });
+
+      it("leaves a paused run alone, across a restart, until it is answered", async () => {
+        const run = await created(newRun());
+        await store.claimNextRun("w", LEASE);
+        expect(await store.pauseRun(run.id, "w", "awaiting_reply")).toBe(true);
+        tick(10 * LEASE);
+        expect(await store.claimNextRun("w", LEASE)).toBeUndefined();
+        await store.close();
+        opened.splice(opened.indexOf(store), 1);
+        store = await open();
+        expect(await store.getRun(run.id)).toMatchObject({
+          state: "awaiting_reply",
+          leaseOwner: null,
+        });
+        expect(await store.claimNextRun("w", LEASE)).toBeUndefined();
+        expect(await store.answerRun(run.id)).toBe(true);
+        expect(await store.claimNextRun("w", LEASE)).toMatchObject({ id: run.id });
+      });
+
+      it("does not claim runs of a suspended installation until it is unsuspended", async () => {
+        const run = await created(newRun(1, 5));
+        await store.installations.setSuspended(5, "octo", "octo-admin");
+        expect(await store.claimNextRun("w", LEASE)).toBeUndefined();
+        expect(await store.installations.isSuspended(5)).toBe(true);
+        await store.installations.setSuspended(5, "octo", null);
+        expect(await store.claimNextRun("w", LEASE)).toMatchObject({ id: run.id });
+      });
+    });
+
+    describe("pull requests", () => {
+      it("queues a later trigger as the follow-up of the active run, batches the next, and starts it when the first ends", async () => {
+        const issueRun = await created(newRun(5));
+        await store.updateRun(issueRun.id, { pullNumber: 101 });
+        const followUp = { ...newRun(101), pullNumber: 101 };
+        const first = await store.enqueueFollowUp(followUp);
+        expect(first).toMatchObject({ status: "queued", behind: { id: issueRun.id } });
+        const second = await store.enqueueFollowUp({ ...newRun(101), pullNumber: 101 });
+        expect(second).toMatchObject({ status: "batched", run: { id: first.run.id } });
+        expect((await store.runTriggers(first.run.id)).map((t) => t.deliveryId)).toHaveLength(2);
+
+        // Waiting: not claimable, while the issue run is.
+        expect((await store.claimNextRun("w", LEASE))?.id).toBe(issueRun.id);
+        expect(await store.claimNextRun("w", LEASE)).toBeUndefined();
+        expect((await store.activeRunOn("octo", "demo", 101))?.id).toBe(issueRun.id);
+
+        await store.finishRun(issueRun.id, "succeeded", "done");
+        expect((await store.activeRunOn("octo", "demo", 101))?.id).toBe(first.run.id);
+        expect(await store.claimNextRun("w", LEASE)).toMatchObject({
+          id: first.run.id,
+          kind: "follow_up",
+          issueNumber: 101,
+        });
+        const third = await store.enqueueFollowUp({ ...newRun(101), pullNumber: 101 });
+        expect(third).toMatchObject({ status: "queued", behind: { id: first.run.id } });
+      });
+
+      it("starts a trigger on a pull request with no active run at once", async () => {
+        const result = await store.enqueueFollowUp({ ...newRun(101), pullNumber: 101 });
+        expect(result.status).toBe("started");
+        expect((await store.claimNextRun("w", LEASE))?.id).toBe(result.run.id);
+      });
+    });
+
+    describe("cancelling", () => {
+      it("ends a run no worker started at once, and flags a held one for its worker", async () => {
+        const queued = await created(newRun(1));
+        const held = await created(newRun(2));
+        await store.claimNextRun("w", LEASE); // claims issue 1 first
+        const r1 = await store.requestCancel(queued.id, "@a", "removed the label");
+        // Issue 1 was claimed: its worker has to push the work so far.
+        expect(r1.outcome).toBe("requested");
+        expect((await store.cancelRequests("w")).map((r) => r.id)).toEqual([queued.id]);
+        const r2 = await store.requestCancel(held.id, "@b", "/stamina stop");
+        expect(r2).toMatchObject({ outcome: "cancelled", run: { state: "cancelled" } });
+        expect((await store.createRun(newRun(2))).created).toBe(true);
+        const r3 = await store.requestCancel(held.id, "@b", "/stamina stop");
+        expect(r3.outcome).toBe("finished");
+      });
+
+      it("sends a paused run with work back to the queue for a worker to push and end", async () => {
+        const run = await created(newRun());
+        await store.claimNextRun("w", LEASE);
+        await store.pauseRun(run.id, "w", "awaiting_approval");
+        const result = await store.requestCancel(run.id, "@a", "/stamina stop");
+        expect(result).toMatchObject({
+          outcome: "requested",
+          run: { state: "queued", cancelRequestedBy: "@a", cancelReason: "/stamina stop" },
+        });
+        expect((await store.claimNextRun("w2", LEASE))?.id).toBe(run.id);
+      });
+    });
+
+    describe("checkpoints", () => {
+      const checkpoint = (step: number, text: string, diff: Buffer): CheckpointInput => ({
+        step,
+        added: [
+          { role: "assistant", content: [{ type: "text", text }] },
+          { role: "user", content: `result ${step}` },
+        ],
+        state: {
+          usage: { inputTokens: step, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
+        },
+        baseSha: "a".repeat(40),
+        diff,
+      });
+
+      it("appends each step's messages and keeps the latest state and diff, bytes intact", async () => {
+        const run = await created(newRun());
+        await store.claimNextRun("w", LEASE);
+        expect(await store.loadCheckpoint(run.id)).toBeUndefined();
+        await store.saveCheckpoint(run.id, "w", checkpoint(1, "one", Buffer.from("diff 1")));
+        const binary = Buffer.from([0, 255, 1, 254, 10, 13, 0x80]);
+        await store.saveCheckpoint(run.id, "w", checkpoint(2, "two", binary));
+        const loaded = await store.loadCheckpoint(run.id);
+        expect(loaded?.step).toBe(2);
+        expect(loaded?.messages).toHaveLength(4);
+        expect(loaded?.messages[2]).toEqual(checkpoint(2, "two", binary).added[0]);
+        expect(loaded?.state.usage.inputTokens).toBe(2);
+        expect(loaded?.diff.equals(binary)).toBe(true);
+        expect((await store.getRun(run.id))?.stepsUsed).toBe(2);
+      });
+
+      it("refuses a checkpoint from a worker that lost the lease", async () => {
+        const run = await created(newRun());
+        await store.claimNextRun("w", LEASE);
+        await store.updateRun(run.id, { state: "running" });
+        tick(LEASE + 1);
+        await store.claimNextRun("w2", LEASE);
+        await expect(
+          store.saveCheckpoint(run.id, "w", checkpoint(1, "late", Buffer.alloc(0))),
+        ).rejects.toBeInstanceOf(LeaseLost);
+        await expect(
+          store.appendAudit(run.id, [{ type: "late", data: {} }], "w"),
+        ).rejects.toBeInstanceOf(LeaseLost);
+        expect(await store.loadCheckpoint(run.id)).toBeUndefined();
+        expect(await store.auditEvents(run.id)).toHaveLength(0);
+      });
+    });
+
+    describe("deliveries", () => {
+      it("reports a redelivered id as a duplicate, however many arrive at once", async () => {
+        const d = {
+          id: "abc",
+          event: "issues",
+          action: "labeled",
+          installationId: 1,
+          payload: "{}",
+        };
+        const results = await Promise.all(
+          Array.from({ length: 10 }, () => store.recordDelivery(d)),
+        );
+        expect(results.filter((r) => r === "new")).toHaveLength(1);
+        expect(await store.unhandledDeliveries()).toHaveLength(1);
+        await store.markDeliveryHandled("abc", "ok");
+        expect(await store.unhandledDeliveries()).toHaveLength(0);
+        expect(await store.deliveryOutcome("abc")).toBe("ok");
+      });
+    });
+
+    describe("audit events", () => {
+      it("chain in order across appends, verify, and are redacted before hashing", async () => {
+        const run = await created(newRun());
+        await store.appendAudit(run.id, [{ type: "a", data: { n: 1 } }]);
+        await store.appendAudit(run.id, [
+          { type: "b", data: { output: "token super-secret-value here" } },
+          {
+            type: "c",
+            data: { auth: "Authorization: Bearer ghs_abcdefghijklmnopqrstuvwxyz0123456789" },
+          },
+        ]);
+        const events = await store.auditEvents(run.id);
+        expect(events.map((e) => e.seq)).toEqual([1, 2, 3]);
+        expect(verifyChain(events)).toMatchObject({ ok: true, count: 3, head: events[2]!.hash });
+        expect(await store.auditHead(run.id)).toBe(events[2]!.hash);
+        const text = JSON.stringify(events);
+        expect(text).not.toContain("super-secret-value");
+        expect(text).not.toContain("ghs_abcdefghijklmnopqrstuvwxyz0123456789");
+      });
+
+      it("stays gapless when two writers append to one run at once", async () => {
+        const run = await created(newRun());
+        const other = factory.concurrentConnections ? await open() : store;
+        await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            (i % 2 === 0 ? store : other).appendAudit(run.id, [{ type: `e${i}`, data: {} }]),
+          ),
+        );
+        const events = await store.auditEvents(run.id);
+        expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+        expect(verifyChain(events).ok).toBe(true);
+      });
+    });
+
+    describe("installations", () => {
+      it("records repositories and purges everything of a deleted installation", async () => {
+        await store.installations.record(9, "acme");
+        await store.installations.addRepositories(9, ["acme/a", "acme/b"]);
+        await store.installations.removeRepositories(9, ["acme/a"]);
+        expect(await store.installations.repositories(9)).toEqual(["acme/b"]);
+        const mine = await created(newRun(1, 9));
+        const theirs = await created(newRun(2, 10));
+        await store.appendAudit(mine.id, [{ type: "a", data: {} }]);
+        await store.recordDelivery({
+          id: "d9",
+          event: "issues",
+          action: "labeled",
+          installationId: 9,
+          payload: "{}",
+        });
+        expect(await store.installations.purge(9)).toEqual([mine.id]);
+        expect(await store.getRun(mine.id)).toBeUndefined();
+        expect(await store.auditEvents(mine.id)).toHaveLength(0);
+        expect(await store.deliveryOutcome("d9")).toBeUndefined();
+        expect(await store.installations.get(9)).toBeUndefined();
+        expect(await store.getRun(theirs.id)).toBeDefined();
+      });
+    });
+  });
+}
