@@ -122,7 +122,7 @@ export async function diffStat(cwd: string, base: string): Promise<DiffStat> {
   return stat;
 }
 
-async function validBranchName(cwd: string, branch: string): Promise<boolean> {
+export async function validBranchName(cwd: string, branch: string): Promise<boolean> {
   if (branch.startsWith("-")) return false;
   try {
     await runGit(["check-ref-format", `refs/heads/${branch}`], { cwd });
