@@ -6,6 +6,7 @@ import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
 import type { Logger } from "../observability/logger.ts";
+import { createTokenCache } from "./token-cache.ts";
 
 export const StaminaOctokit = Octokit.plugin(retry, throttling);
 export type InstallationOctokit = InstanceType<typeof StaminaOctokit>;
@@ -17,6 +18,8 @@ export interface GitHubClientOptions {
   log: Logger;
   /** Off in tests, where a retried request would hide what the fake answered. */
   retries?: boolean;
+  /** The clock that decides when an installation token is due for renewal. */
+  now?: () => number;
 }
 
 export interface GitHubClients {
@@ -27,13 +30,20 @@ export interface GitHubClients {
 export function createGitHubClients(options: GitHubClientOptions): GitHubClients {
   const cache = new Map<number, InstallationOctokit>();
   const retries = options.retries ?? true;
+  // One cache for every installation's client: tokens are renewed before they expire.
+  const tokenCache = createTokenCache(options.now);
   const forInstallation = (installationId: number): InstallationOctokit => {
     let octokit = cache.get(installationId);
     if (!octokit) {
       octokit = new StaminaOctokit({
         baseUrl: options.baseUrl,
         authStrategy: createAppAuth,
-        auth: { appId: options.appId, privateKey: options.privateKey, installationId },
+        auth: {
+          appId: options.appId,
+          privateKey: options.privateKey,
+          installationId,
+          cache: tokenCache,
+        },
         userAgent: "stamina",
         log: {
           debug: () => undefined,

@@ -1,6 +1,7 @@
 // The GitHub port of the run lifecycle, implemented over installation clients.
 import type { GitHubPort, PullRequestDraft, RepoRef } from "../runs/ports.ts";
 import type { GitHubClients } from "./client.ts";
+import { findBotComment } from "./comments.ts";
 
 export function createGitHubPort(clients: GitHubClients, gitBaseUrl: string): GitHubPort {
   const rest = (ref: RepoRef) => clients.forInstallation(ref.installationId).rest;
@@ -19,6 +20,13 @@ export function createGitHubPort(clients: GitHubClients, gitBaseUrl: string): Gi
         body,
       });
       return { id: data.id };
+    },
+    findComment(ref, issueNumber, needle) {
+      return findBotComment(
+        clients.forInstallation(ref.installationId),
+        { owner: ref.owner, repo: ref.repo, issue_number: issueNumber },
+        needle,
+      );
     },
     async updateComment(ref, commentId, body) {
       await rest(ref).issues.updateComment({

@@ -1,26 +1,34 @@
-// One run from claim to pull request: workspace, setup, agent, harness-run
-// verification, commit with the audit trailer, push, pull request, and the
-// tracking comment. Every step leaves an audit event.
+// One run from claim to pull request: workspace (fresh, or restored from the
+// last step checkpoint), setup, agent, harness-run verification, commit with
+// the audit trailer, push, pull request, and the tracking comment. Every step
+// leaves an audit event; how an interrupted attempt ends is in settle-run.ts.
 import type { AuditSink, ModelPort } from "../agent/ports.ts";
 import { UnpricedModelError } from "../model/anthropic.ts";
 import type { Logger } from "../observability/logger.ts";
 import { describeSpend } from "../agent/budget.ts";
 import type { Phase } from "../agent/phase.ts";
 import type { PlanItem } from "../agent/ports.ts";
-import { branchSlug, cloneRepository, createBranch, currentHead } from "../workspace/git.ts";
+import { currentHead } from "../workspace/git.ts";
 import { commandEnvironment, type Sandbox } from "../workspace/sandbox.ts";
 import { STAMINA_VERSION } from "../version.ts";
 import { runAgentSession } from "./agent-session.ts";
-import { asFailure, RunFailure } from "./failure.ts";
+import { RunFailure } from "./failure.ts";
 import { createChecksRunner } from "./checks.ts";
+import { BOT, commitMessage } from "./commits.ts";
 import { runHarnessCommand, type HarnessCommandContext } from "./harness-commands.ts";
+import { CancelRequested } from "./interruptions.ts";
 import { createMilestones, pushToBranch } from "./milestone.ts";
-import { LeaseLost, ShutdownRequested } from "./interruptions.ts";
 import type { GitHubPort, RepoRef } from "./ports.ts";
-import { pullRequestBody, trackingComment, type Stage } from "./report.ts";
-import { runDirectories } from "./run-directories.ts";
+import { prepareWorkspace, type Workspace } from "./prepare-workspace.ts";
+import { pullRequestBody } from "./report.ts";
+import { agentResume, recordRetriedStep } from "./resume.ts";
+import { RunControl } from "./run-control.ts";
 import type { RunState } from "./schema.ts";
+import { DEFAULT_RETRY, settleRun } from "./settle-run.ts";
+import { createStepCheckpointer } from "./step-checkpoint.ts";
 import type { Store } from "./store.ts";
+import { createTracker } from "./tracking.ts";
+import type { RetrySchedule } from "./transient.ts";
 import type { Run } from "./types.ts";
 
 export interface RunDependencies {
@@ -32,66 +40,67 @@ export interface RunDependencies {
   commandTimeoutMs: number;
   maxTokens: number;
   log: Logger;
+  /** Retries of failures that are not the agent's fault; DEFAULT_RETRY when unset. */
+  retry?: RetrySchedule;
+  clock?: () => Date;
 }
 
-const BOT = { name: "stamina[bot]", email: "stamina[bot]@users.noreply.github.com" };
-
+/**
+ * Runs (or resumes) a claimed run. `signal` stops it at once; `drain` asks it to stop at the
+ * next safe point (after the current step's checkpoint) and hand the run back to the queue.
+ */
 export async function executeRun(
   claimed: Run,
   deps: RunDependencies,
   signal: AbortSignal,
+  drain?: AbortSignal,
 ): Promise<Run> {
-  const { store, github, log } = deps;
+  const { store, github } = deps;
+  const control = new RunControl(signal, drain);
   const ref: RepoRef = {
     installationId: claimed.installationId,
     owner: claimed.owner,
     repo: claimed.repo,
   };
+  const workerId = claimed.leaseOwner;
   const audit: AuditSink = {
     record: async (type, data) => {
-      await store.appendAudit(claimed.id, [{ type, data }]);
+      // Fenced by the lease: a worker that lost the run adds nothing to its log.
+      await store.appendAudit(claimed.id, [{ type, data }], workerId ?? undefined);
     },
   };
+  const say = createTracker({ store, github, audit, runId: claimed.id });
   let run = claimed;
-  const say = async (stage: Stage) => {
-    run = await store.mustGetRun(run.id);
-    const body = trackingComment(run, stage);
-    if (run.trackingCommentId === null) {
-      // The trigger posts the tracking comment; a poll may claim the run a moment before
-      // its id is stored. Progress can wait for it; only an outcome must be posted anyway.
-      if (stage.kind === "working") return;
-      const { id } = await github.createComment(ref, run.issueNumber, body);
-      run = await store.updateRun(run.id, { trackingCommentId: id });
-      await audit.record("github.write", { op: "comment.create", commentId: id });
-    } else {
-      await github.updateComment(ref, run.trackingCommentId, body);
-      await audit.record("github.write", {
-        op: "comment.update",
-        commentId: run.trackingCommentId,
-      });
-    }
-  };
+  let workspace: Workspace | undefined;
 
   // Where the run was when an unexpected error stopped it, for the comment that says so.
   let phase = "preparing the workspace";
   try {
-    await audit.record("run.claimed", { attempt: run.attempts, version: STAMINA_VERSION });
+    await audit.record("run.claimed", {
+      attempt: run.attempts,
+      worker: workerId,
+      version: STAMINA_VERSION,
+    });
+    if (run.cancelRequestedBy !== null) {
+      throw new CancelRequested(run.cancelRequestedBy, run.cancelReason ?? "asked to stop");
+    }
     phase = "choosing the model";
     const model = modelFor(deps, run.config.model);
-    const dirs = await runDirectories(deps.dataDir, run.id, run.attempts);
-    const token = () => github.gitToken(run.installationId);
-    const url = github.cloneUrl(run.owner, run.repo);
-
-    const base = await github.defaultBranch(ref);
-    phase = "cloning the repository";
-    await cloneRepository({ url, dir: dirs.worktree, token, branch: base, signal });
-    const baseSha = await currentHead(dirs.worktree);
-    await audit.record("git.clone", { url, branch: base, sha: baseSha });
-    const branch = branchSlug(run.issueNumber, run.issueTitle);
-    await createBranch(dirs.worktree, branch);
-    run = await store.updateRun(run.id, { state: "running", branch, baseSha });
-    await audit.record("git.branch", { branch, base: baseSha });
-    await say({ kind: "working" });
+    phase = run.branch === null ? "cloning the repository" : "restoring the workspace";
+    const checkpoint = await store.loadCheckpoint(run.id);
+    ({ run, workspace } = await prepareWorkspace({
+      run,
+      store,
+      github,
+      audit,
+      dataDir: deps.dataDir,
+      signal: control.signal,
+      checkpoint,
+    }));
+    const { dirs, url, token, branch } = workspace;
+    const base = workspace.defaultBranch;
+    const baseSha = run.baseSha ?? (await currentHead(dirs.worktree));
+    run = await say({ kind: "working" });
 
     const env = commandEnvironment({ home: dirs.home, tmpdir: dirs.tmp, extra: run.config.env });
     const harness: HarnessCommandContext = {
@@ -100,7 +109,7 @@ export async function executeRun(
       dirs,
       env,
       timeoutMs: deps.commandTimeoutMs,
-      signal,
+      signal: control.signal,
     };
     phase = "running the setup commands";
     for (const command of run.config.setup) {
@@ -129,46 +138,63 @@ export async function executeRun(
       }),
     });
     const shown: { plan: PlanItem[]; phase: Phase } = { plan: [], phase: "orient" };
-    const agent = await runAgentSession({
-      run,
-      model,
-      sandbox: deps.sandbox,
-      audit,
-      dirs,
-      env,
-      commandTimeoutMs: deps.commandTimeoutMs,
-      maxTokens: deps.maxTokens,
-      signal,
-      baseSha,
-      checks: createChecksRunner({
-        ...harness,
-        worktree: dirs.worktree,
-        outputDir: dirs.outputs,
-        commands: { build: run.config.build, test: run.config.test, lint: run.config.lint },
-      }),
-      milestones,
-      progress: {
-        plan: (plan) => {
-          shown.plan = plan;
-          return say({ kind: "working", ...shown });
-        },
-        phase: (agentPhase) => {
-          shown.phase = agentPhase;
-          return say({ kind: "working", ...shown });
-        },
-      },
-      onStep: async ({ step }) => {
-        await store.updateRun(run.id, { stepsUsed: step });
-      },
-    });
-    run = await store.updateRun(run.id, { stepsUsed: agent.steps });
+    let agent = run.agentOutcome;
+    if (agent === null) {
+      const resume = agentResume(checkpoint);
+      control.enterAgent();
+      try {
+        const events = await store.auditEvents(run.id);
+        await recordRetriedStep(audit, events, resume?.step ?? 0, run.attempts);
+        agent = await runAgentSession({
+          run,
+          model,
+          sandbox: deps.sandbox,
+          audit,
+          dirs,
+          env,
+          commandTimeoutMs: deps.commandTimeoutMs,
+          maxTokens: deps.maxTokens,
+          signal: control.signal,
+          baseSha,
+          checks: createChecksRunner({
+            ...harness,
+            worktree: dirs.worktree,
+            outputDir: dirs.outputs,
+            commands: { build: run.config.build, test: run.config.test, lint: run.config.lint },
+          }),
+          milestones,
+          progress: {
+            plan: async (plan) => {
+              shown.plan = plan;
+              await say({ kind: "working", ...shown });
+            },
+            phase: async (agentPhase) => {
+              shown.phase = agentPhase;
+              await say({ kind: "working", ...shown });
+            },
+          },
+          onStep: createStepCheckpointer({
+            store,
+            runId: run.id,
+            workerId: workerId ?? "",
+            worktree: dirs.worktree,
+            control,
+          }),
+          resume,
+        });
+      } finally {
+        control.leaveAgent();
+      }
+    }
     if (agent.stop === "aborted") throw new RunFailure("the run was cancelled.", "cancelled");
+    // Kept, so a run resumed from here on goes straight to finishing.
+    run = await store.updateRun(run.id, { stepsUsed: agent.steps, agentOutcome: agent });
     if (agent.stop === "refusal") throw new RunFailure("the model declined to work on this issue.");
 
     run = await store.updateRun(run.id, { state: "finishing" });
     // Whatever stopped the loop, the work so far is committed, pushed and described.
     phase = "committing the change";
-    await milestones.checkpoint({ message: commitMessage(run), reason: "final" }, signal);
+    await milestones.checkpoint({ message: commitMessage(run), reason: "final" }, control.signal);
     if ((await currentHead(dirs.worktree)) === baseSha) {
       throw new RunFailure("the agent finished without changing any file.");
     }
@@ -217,27 +243,22 @@ export async function executeRun(
     await audit.record("run.finished", { state, outcome });
     return await store.finishRun(run.id, state, outcome);
   } catch (error) {
-    if (signal.reason instanceof LeaseLost) {
-      log.warn({ runId: run.id }, "lease lost: another worker owns the run now; leaving it alone");
-      return run;
-    }
-    if (signal.reason instanceof ShutdownRequested && claimed.leaseOwner !== null) {
-      await audit.record("run.released", { reason: "the worker shut down", phase });
-      await store.releaseRun(run.id, claimed.leaseOwner);
-      log.info({ runId: run.id }, "run handed back to the queue");
-      return store.mustGetRun(run.id);
-    }
-    const failure = asFailure(error, phase, run.id);
-    log.error({ err: error, runId: run.id }, "run failed");
-    await audit
-      .record("run.finished", { state: failure.state, outcome: failure.message })
-      .catch((e: unknown) => {
-        log.error({ err: e, runId: run.id }, "could not record the end of the run");
-      });
-    await say({ kind: "failed", reason: failure.message }).catch((e: unknown) => {
-      log.error({ err: e, runId: run.id }, "could not update the tracking comment");
+    return settleRun(error, {
+      runId: claimed.id,
+      lastKnown: run,
+      workerId,
+      store,
+      github,
+      audit,
+      say,
+      log: deps.log,
+      dataDir: deps.dataDir,
+      workspace,
+      phase,
+      signal: control.signal,
+      retry: deps.retry ?? DEFAULT_RETRY,
+      clock: deps.clock ?? (() => new Date()),
     });
-    return store.finishRun(run.id, failure.state, failure.message);
   }
 }
 
@@ -248,13 +269,4 @@ function modelFor(deps: RunDependencies, id: string): ModelPort {
     if (error instanceof UnpricedModelError) throw new RunFailure(error.message);
     throw error;
   }
-}
-
-function commitMessage(run: Run): string {
-  const title = run.issueTitle.replace(/\s+/g, " ").trim().slice(0, 60);
-  return [
-    `${title} (#${run.issueNumber})`,
-    "",
-    `Stamina's change for issue #${run.issueNumber}, asked for by @${run.requestedBy}.`,
-  ].join("\n");
 }

@@ -24,6 +24,8 @@ export interface GitHubPort {
   defaultBranch(ref: RepoRef): Promise<string>;
   createComment(ref: RepoRef, issueNumber: number, body: string): Promise<{ id: number }>;
   updateComment(ref: RepoRef, commentId: number, body: string): Promise<void>;
+  /** The app's own comment on the issue that contains `needle`, if it posted one. */
+  findComment(ref: RepoRef, issueNumber: number, needle: string): Promise<number | null>;
   /** Opens the pull request, or returns the open one that already has this head. */
   openPullRequest(
     ref: RepoRef,

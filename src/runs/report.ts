@@ -22,9 +22,23 @@ export type Stage =
       /** Why it is a draft, in words, when it is one. */
       draftBecause?: string;
     }
-  | { kind: "failed"; reason: string };
+  | { kind: "failed"; reason: string }
+  | { kind: "retrying"; cause: string; retry: number; limit: number; at: Date }
+  | {
+      kind: "stopped";
+      /** Who stopped it ("@octocat"), and how ("removed the `stamina` label"). */
+      by: string;
+      reason: string;
+      /** The commit with the work so far, when there was work to push. */
+      pushed: { branch: string; sha: string } | null;
+    };
 
 const MARKER = "<!-- stamina:tracking -->";
+
+/** Text that only this run's tracking comment contains, to find it again. */
+export function trackingNeedle(runId: string): string {
+  return `<sub>Run \`${runId}\`</sub>`;
+}
 
 export function trackingComment(run: Run, stage: Stage): string {
   const steps = `${run.stepsUsed} of ${run.config.budget.steps} steps`;
@@ -66,8 +80,22 @@ export function trackingComment(run: Run, stage: Stage): string {
     case "failed":
       lines.push(`❌ Stamina stopped without a pull request: ${stage.reason}`);
       break;
+    case "retrying":
+      lines.push(
+        `⏳ Stamina paused: ${stage.cause}. It will try again at ${stage.at.toISOString().slice(11, 16)} UTC (retry ${stage.retry} of ${stage.limit}), from where it stopped.`,
+      );
+      break;
+    case "stopped":
+      lines.push(
+        `🛑 Stamina stopped: ${stage.by} ${stage.reason}.`,
+        "",
+        stage.pushed
+          ? `The work so far is on branch \`${stage.pushed.branch}\` (commit ${stage.pushed.sha.slice(0, 7)}).`
+          : "It had not changed any file yet, so there is nothing to push.",
+      );
+      break;
   }
-  lines.push("", `<sub>Run \`${run.id}\`</sub>`);
+  lines.push("", trackingNeedle(run.id));
   return lines.join("\n");
 }
 

@@ -1,6 +1,6 @@
 // A run as the rest of the app sees it: parsed, camel-cased, typed. The store
 // converts rows to and from this shape at its edge.
-import type { AgentStop, AgentUsage } from "../agent/loop.ts";
+import type { AgentResult } from "../agent/loop.ts";
 import type Anthropic from "@anthropic-ai/sdk";
 import type { AgentSnapshot } from "../agent/ports.ts";
 import type { RepoConfig } from "../policy/config.ts";
@@ -18,13 +18,8 @@ export interface NewRun {
   config: RepoConfig;
 }
 
-/** How the agent's loop ended, kept once it has, so a resumed run goes straight to finishing. */
-export interface AgentOutcome {
-  stop: AgentStop;
-  steps: number;
-  summary: string;
-  usage: AgentUsage;
-}
+/** How the agent's loop ended (plain JSON), kept once it has, so a resumed run goes straight to finishing. */
+export type AgentOutcome = AgentResult;
 
 export interface Run extends NewRun {
   id: string;

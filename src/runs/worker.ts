@@ -1,7 +1,10 @@
-// The worker: claims queued runs with a lease, keeps the lease alive with a
-// heartbeat while it works, and runs up to `concurrency` of them at once.
+// The worker: claims runs with a lease (within the global and per-installation
+// caps), keeps each lease alive with a heartbeat, runs up to `concurrency` of
+// them at once, passes on stop requests, and on shutdown lets each run finish
+// its current step and checkpoint before handing it back to the queue.
 import type { Logger } from "../observability/logger.ts";
-import { LeaseLost, ShutdownRequested } from "./interruptions.ts";
+import type { ClaimLimits } from "./claim.ts";
+import { CancelRequested, LeaseLost, ShutdownRequested } from "./interruptions.ts";
 import type { Store } from "./store.ts";
 import type { Run } from "./types.ts";
 
@@ -9,14 +12,22 @@ export interface WorkerOptions {
   store: Store;
   workerId: string;
   concurrency: number;
+  limits?: ClaimLimits;
   leaseMs: number;
   pollMs: number;
   log: Logger;
-  execute: (run: Run, signal: AbortSignal) => Promise<unknown>;
+  /** `signal` stops the run at once; `drain` asks it to stop after its current step. */
+  execute: (run: Run, signal: AbortSignal, drain: AbortSignal) => Promise<unknown>;
+}
+
+interface ActiveRun {
+  controller: AbortController;
+  drain: AbortController;
+  done: Promise<void>;
 }
 
 export class Worker {
-  private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private readonly active = new Map<string, ActiveRun>();
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   private polling = false;
@@ -28,17 +39,38 @@ export class Worker {
     this.schedule(0);
   }
 
-  /** Looks for work now rather than at the next poll (a run was just queued). */
+  /** Looks for work (and stop requests) now rather than at the next poll. */
   wake(): void {
     if (!this.stopping) this.schedule(0);
   }
 
-  /** Stops claiming, hands what runs back to the queue, and waits for that to finish. */
-  async stop(): Promise<void> {
+  /** How many runs this worker holds now. */
+  get load(): number {
+    return this.active.size;
+  }
+
+  /**
+   * Stops claiming; each run finishes its current step, checkpoints and goes back to the queue.
+   * Runs still going after `graceMs` are aborted (their current step runs again on resume).
+   */
+  async stop(graceMs = 0): Promise<void> {
     this.stopping = true;
     clearTimeout(this.timer);
-    for (const { controller } of this.active.values()) controller.abort(new ShutdownRequested());
-    await Promise.all([...this.active.values()].map((a) => a.done));
+    for (const { drain } of this.active.values()) drain.abort(new ShutdownRequested());
+    const all = Promise.all([...this.active.values()].map((a) => a.done));
+    let grace: NodeJS.Timeout | undefined;
+    const expired = new Promise<"expired">((resolve) => {
+      grace = setTimeout(() => resolve("expired"), graceMs);
+    });
+    const first = await Promise.race([all.then(() => "done" as const), expired]);
+    clearTimeout(grace);
+    if (first === "expired") {
+      this.options.log.warn({ runs: this.active.size }, "shutdown grace over; stopping runs now");
+      for (const { controller } of this.active.values()) {
+        controller.abort(new ShutdownRequested());
+      }
+      await all;
+    }
   }
 
   private schedule(delayMs: number): void {
@@ -50,10 +82,12 @@ export class Worker {
     if (this.polling || this.stopping) return;
     this.polling = true;
     try {
+      await this.passOnStopRequests();
       while (!this.stopping && this.active.size < this.options.concurrency) {
         const run = await this.options.store.claimNextRun(
           this.options.workerId,
           this.options.leaseMs,
+          this.options.limits,
         );
         if (!run) break;
         this.launch(run);
@@ -66,9 +100,26 @@ export class Worker {
     }
   }
 
+  /** A run someone asked to stop (on any process) is aborted here, where it runs. */
+  private async passOnStopRequests(): Promise<void> {
+    if (this.active.size === 0) return;
+    for (const run of await this.options.store.cancelRequests(this.options.workerId)) {
+      const active = this.active.get(run.id);
+      if (!active || active.controller.signal.aborted) continue;
+      this.options.log.info({ runId: run.id, by: run.cancelRequestedBy }, "stopping a run");
+      active.controller.abort(
+        new CancelRequested(
+          run.cancelRequestedBy ?? "someone",
+          run.cancelReason ?? "asked to stop",
+        ),
+      );
+    }
+  }
+
   private launch(run: Run): void {
     const { store, workerId, leaseMs, log } = this.options;
     const controller = new AbortController();
+    const drain = new AbortController();
     const heartbeat = setInterval(
       () => {
         store.heartbeat(run.id, workerId, leaseMs).then(
@@ -78,14 +129,18 @@ export class Worker {
           (error: unknown) => log.warn({ err: error, runId: run.id }, "heartbeat failed"),
         );
       },
-      Math.max(1_000, Math.floor(leaseMs / 3)),
+      Math.max(500, Math.floor(leaseMs / 3)),
     );
     log.info(
-      { runId: run.id, issue: `${run.owner}/${run.repo}#${run.issueNumber}` },
+      {
+        runId: run.id,
+        issue: `${run.owner}/${run.repo}#${run.issueNumber}`,
+        attempt: run.attempts,
+      },
       "run claimed",
     );
     const done = this.options
-      .execute(run, controller.signal)
+      .execute(run, controller.signal, drain.signal)
       .catch((error: unknown) => log.error({ err: error, runId: run.id }, "run crashed"))
       .finally(() => {
         clearInterval(heartbeat);
@@ -93,6 +148,6 @@ export class Worker {
         this.wake();
       })
       .then(() => undefined);
-    this.active.set(run.id, { controller, done });
+    this.active.set(run.id, { controller, drain, done });
   }
 }

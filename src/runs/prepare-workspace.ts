@@ -1,0 +1,114 @@
+// The run's worktree on this machine: a fresh clone on a new branch for a new
+// run, or, for a run that has been here before (another worker, another
+// machine), the clone at the base commit of its last step checkpoint with the
+// checkpoint's diff applied. A worker that died after pushing commits the
+// checkpoint does not know leaves them on the branch; they are Stamina's own
+// (the audit log names them), so the branch is moved back to the base first.
+import type { AuditSink } from "../agent/ports.ts";
+import type { AuditEvent } from "../audit/types.ts";
+import {
+  branchSlug,
+  cloneRepository,
+  createBranch,
+  currentHead,
+  runGit,
+} from "../workspace/git.ts";
+import {
+  fetchFromRemote,
+  hasCommit,
+  moveRemoteBranch,
+  remoteBranchSha,
+} from "../workspace/git-remote.ts";
+import { applyDiff } from "../workspace/git-snapshot.ts";
+import { RunFailure } from "./failure.ts";
+import type { GitHubPort, RepoRef } from "./ports.ts";
+import { runDirectories, type RunDirectories } from "./run-directories.ts";
+import type { Store } from "./store.ts";
+import type { Run, StoredCheckpoint } from "./types.ts";
+
+export interface Workspace {
+  dirs: RunDirectories;
+  /** The remote, without credentials. */
+  url: string;
+  token: () => Promise<string>;
+  defaultBranch: string;
+  branch: string;
+}
+
+export interface PrepareOptions {
+  run: Run;
+  store: Store;
+  github: GitHubPort;
+  audit: AuditSink;
+  dataDir: string;
+  signal: AbortSignal;
+  /** The last step checkpoint, when there is one. */
+  checkpoint: StoredCheckpoint | undefined;
+}
+
+export async function prepareWorkspace(
+  options: PrepareOptions,
+): Promise<{ run: Run; workspace: Workspace }> {
+  const { store, github, audit, signal } = options;
+  let run = options.run;
+  const ref: RepoRef = { installationId: run.installationId, owner: run.owner, repo: run.repo };
+  const dirs = await runDirectories(options.dataDir, run.id, run.attempts);
+  const token = () => github.gitToken(run.installationId);
+  const url = github.cloneUrl(run.owner, run.repo);
+  const defaultBranch = await github.defaultBranch(ref);
+  await cloneRepository({ url, dir: dirs.worktree, token, branch: defaultBranch, signal });
+  const cwd = dirs.worktree;
+
+  if (run.branch === null || run.baseSha === null) {
+    const baseSha = await currentHead(cwd);
+    await audit.record("git.clone", { url, branch: defaultBranch, sha: baseSha });
+    const branch = branchSlug(run.issueNumber, run.issueTitle);
+    await createBranch(cwd, branch);
+    run = await store.updateRun(run.id, { state: "running", branch, baseSha });
+    await audit.record("git.branch", { branch, base: baseSha });
+    return { run, workspace: { dirs, url, token, defaultBranch, branch } };
+  }
+
+  const branch = run.branch;
+  const checkpoint = options.checkpoint;
+  const base = checkpoint?.baseSha ?? run.headSha ?? run.baseSha;
+  const remote = await remoteBranchSha(cwd, { url, branch, token, signal });
+  if (remote !== null)
+    await fetchFromRemote(cwd, { url, ref: `refs/heads/${branch}`, token, signal });
+  if (!(await hasCommit(cwd, base))) await fetchFromRemote(cwd, { url, ref: base, token, signal });
+  if (remote !== null && remote !== base) {
+    const ours = await store.auditEvents(run.id).then((events) => pushedByRun(events, remote));
+    if (!ours) {
+      throw new RunFailure(
+        `the branch \`${branch}\` has commits Stamina did not make since its last checkpoint, so it will not overwrite them. Move them to another branch, then start a new run.`,
+      );
+    }
+    await moveRemoteBranch(cwd, { url, branch, sha: base, expected: remote, token, signal });
+    await audit.record("git.rewind", {
+      branch,
+      from: remote,
+      to: base,
+      reason: "pushed by an attempt that stopped before its checkpoint; the step runs again",
+    });
+  }
+  await runGit(["switch", "--quiet", "--force-create", branch, base], { cwd });
+  if (checkpoint) await applyDiff(cwd, checkpoint.diff);
+  await audit.record("run.resumed", {
+    fromStep: checkpoint?.step ?? 0,
+    base,
+    diffBytes: checkpoint?.diff.length ?? 0,
+    attempt: run.attempts,
+  });
+  run = await store.updateRun(run.id, {
+    state: "running",
+    headSha: base === run.baseSha ? null : base,
+  });
+  return { run, workspace: { dirs, url, token, defaultBranch, branch } };
+}
+
+/** Whether this run's audit log records committing `sha` (only Stamina's commits are rewound). */
+function pushedByRun(events: AuditEvent[], sha: string): boolean {
+  return events.some(
+    (e) => (e.type === "git.commit" || e.type === "git.push") && e.data.sha === sha,
+  );
+}

@@ -1,0 +1,122 @@
+// How a run that did not reach its pull request ends this attempt: handed
+// back to the queue (its worker shuts down), left alone (another worker owns
+// it now), stopped with its work pushed (someone asked), retried later (a
+// failure that was not the agent's: GitHub, the model, the network), or
+// failed with a reason the maintainer can act on.
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { AuditSink } from "../agent/ports.ts";
+import type { Logger } from "../observability/logger.ts";
+import { asFailure, RunFailure } from "./failure.ts";
+import { CancelRequested, LeaseLost, ShutdownRequested } from "./interruptions.ts";
+import type { GitHubPort } from "./ports.ts";
+import type { Workspace } from "./prepare-workspace.ts";
+import { stopRun } from "./stop-run.ts";
+import type { Store } from "./store.ts";
+import type { Say } from "./tracking.ts";
+import { retryDelayMs, transientCause, type RetrySchedule } from "./transient.ts";
+import type { Run } from "./types.ts";
+
+export const DEFAULT_RETRY: RetrySchedule = { limit: 5, baseMs: 30_000, maxMs: 30 * 60_000 };
+
+export interface SettleContext {
+  runId: string;
+  /** The run as this attempt last saw it, for a run that no longer exists. */
+  lastKnown: Run;
+  workerId: string | null;
+  store: Store;
+  github: GitHubPort;
+  audit: AuditSink;
+  say: Say;
+  log: Logger;
+  dataDir: string;
+  workspace: Workspace | undefined;
+  /** Where the run was, for the failure message. */
+  phase: string;
+  /** The run's signal: its reason says why it was interrupted. */
+  signal: AbortSignal;
+  retry: RetrySchedule;
+  clock: () => Date;
+  random?: () => number;
+}
+
+type Interruption = LeaseLost | ShutdownRequested | CancelRequested;
+
+function interruption(error: unknown, signal: AbortSignal): Interruption | undefined {
+  const ours = (e: unknown): e is Interruption =>
+    e instanceof LeaseLost || e instanceof ShutdownRequested || e instanceof CancelRequested;
+  if (signal.aborted && ours(signal.reason)) return signal.reason;
+  return ours(error) ? error : undefined;
+}
+
+export async function settleRun(error: unknown, ctx: SettleContext): Promise<Run> {
+  const { store, log, runId } = ctx;
+  const why = interruption(error, ctx.signal);
+  if (why instanceof LeaseLost) return leaveAlone(ctx);
+  if (why instanceof ShutdownRequested && ctx.workerId !== null) {
+    try {
+      await ctx.audit.record("run.released", { reason: "the worker shut down", phase: ctx.phase });
+    } catch (e) {
+      if (e instanceof LeaseLost) return leaveAlone(ctx);
+      throw e;
+    }
+    await store.releaseRun(runId, ctx.workerId);
+    log.info({ runId }, "run handed back to the queue");
+    return store.mustGetRun(runId);
+  }
+  if (why instanceof CancelRequested) return stopRun(ctx, why);
+
+  const run = await store.mustGetRun(runId);
+  const cause = transientCause(error);
+  if (cause !== null && ctx.workerId !== null && run.retries < ctx.retry.limit) {
+    const retry = run.retries + 1;
+    const at = new Date(ctx.clock().getTime() + retryDelayMs(ctx.retry, retry, ctx.random));
+    log.warn({ err: error, runId, retry, at }, "transient failure; the run will be retried");
+    await ctx.audit.record("run.retry_scheduled", {
+      cause,
+      phase: ctx.phase,
+      retry,
+      limit: ctx.retry.limit,
+      at: at.toISOString(),
+    });
+    await ctx
+      .say({ kind: "retrying", cause, retry, limit: ctx.retry.limit, at })
+      .catch((e: unknown) => log.warn({ err: e, runId }, "could not update the tracking comment"));
+    await store.releaseRun(runId, ctx.workerId, { notBefore: at, retry: true });
+    return store.mustGetRun(runId);
+  }
+
+  const failure =
+    cause !== null
+      ? new RunFailure(
+          `${cause} while ${ctx.phase}, and it still failed after ${run.retries} retries. This was not a problem with the change; add the label again to start over.`,
+        )
+      : asFailure(error, ctx.phase, runId);
+  log.error({ err: error, runId }, "run failed");
+  await ctx.audit
+    .record("run.finished", { state: failure.state, outcome: failure.message })
+    .catch((e: unknown) => log.error({ err: e, runId }, "could not record the end of the run"));
+  await ctx
+    .say({ kind: "failed", reason: failure.message })
+    .catch((e: unknown) => log.error({ err: e, runId }, "could not update the tracking comment"));
+  return store.finishRun(runId, failure.state, failure.message);
+}
+
+/** Another worker owns the run now (or it was purged): this one touches nothing of it. */
+async function leaveAlone(ctx: SettleContext): Promise<Run> {
+  const run = await ctx.store.getRun(ctx.runId);
+  if (!run) {
+    // Purged (the installation was deleted): nothing of it may stay on this machine either.
+    await rm(join(ctx.dataDir, "runs", ctx.runId), { recursive: true, force: true });
+    ctx.log.warn(
+      { runId: ctx.runId },
+      "the run was deleted while it worked; its files are removed",
+    );
+    return ctx.lastKnown;
+  }
+  ctx.log.warn(
+    { runId: ctx.runId },
+    "lease lost: another worker owns the run now; leaving it alone",
+  );
+  return run;
+}

@@ -1,0 +1,177 @@
+// Runs in process against the fake GitHub and the scripted model, with the
+// clocks in the test's hands: the store's (leases, retry times) and the fake
+// GitHub's (token expiry), which the app's token cache reads too.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { createGitHubClients } from "../../src/github/client.ts";
+import { createGitHubPort } from "../../src/github/port.ts";
+import { createAnthropicModel } from "../../src/model/anthropic.ts";
+import { createRedactor } from "../../src/observability/redact.ts";
+import { parseRepoConfig } from "../../src/policy/config.ts";
+import { executeRun, type RunDependencies } from "../../src/runs/execute-run.ts";
+import { openStore } from "../../src/runs/open-store.ts";
+import type { GitHubPort } from "../../src/runs/ports.ts";
+import type { Store } from "../../src/runs/store.ts";
+import type { Run } from "../../src/runs/types.ts";
+import { createSandbox } from "../../src/workspace/sandbox.ts";
+import { appKeyPair } from "../support/app-keys.ts";
+import { startFakeGitHub, type FakeGitHub } from "../support/fake-github/index.ts";
+import {
+  startModelServer,
+  type ModelServer,
+  type RecordedModelRequest,
+  type ScriptedReply,
+  type ScriptedTurn,
+} from "../support/model-server/index.ts";
+
+const keys = appKeyPair();
+export const MODEL_KEY = "sk-ant-run-harness-key";
+export const OWNER = "octo";
+export const REPO = "demo";
+export const LEASE_MS = 60_000;
+
+export interface Harness {
+  github: FakeGitHub;
+  store: Store;
+  port: GitHubPort;
+  bare: string;
+  dir: string;
+  /** Milliseconds on the shared test clock. */
+  now(): number;
+  tick(ms: number): void;
+  model(script: ScriptedTurn[]): Promise<ModelServer>;
+  /** A queued run on issue 1 with its tracking comment, as the trigger leaves it. */
+  queue(config?: unknown, issueNumber?: number): Promise<Run>;
+  claim(workerId?: string): Promise<Run>;
+  execute(
+    run: Run,
+    control?: { signal?: AbortSignal; drain?: AbortSignal },
+    overrides?: Partial<RunDependencies>,
+  ): Promise<Run>;
+  /** A file on a branch of the bare repository. */
+  show(rev: string): string;
+  comment(issueNumber?: number): string;
+  close(): Promise<void>;
+}
+
+export async function startHarness(files: Record<string, string>): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), "stamina-harness-"));
+  let clock = Date.parse("2026-11-21T10:00:00Z");
+  const now = () => clock;
+  const github = await startFakeGitHub({ appId: 1, appPublicKeyPem: keys.publicKey, now });
+  github.addInstallation(1, OWNER);
+  const { barePath: bare } = await github.createRepository({
+    owner: OWNER,
+    name: REPO,
+    installationId: 1,
+    files,
+  });
+  const store = await openStore({
+    sqlitePath: ":memory:",
+    redactor: createRedactor(),
+    clock: () => new Date(clock),
+  });
+  const log = pino({ level: "silent" });
+  const clients = createGitHubClients({
+    appId: 1,
+    privateKey: keys.privateKey,
+    baseUrl: github.apiUrl,
+    log,
+    retries: false,
+    now,
+  });
+  const port = createGitHubPort(clients, github.url);
+  let server: ModelServer | undefined;
+  let deliveries = 0;
+
+  return {
+    github,
+    store,
+    port,
+    bare,
+    dir,
+    now,
+    tick: (ms) => {
+      clock += ms;
+    },
+    async model(script) {
+      await server?.close();
+      server = await startModelServer(script, { apiKey: MODEL_KEY });
+      return server;
+    },
+    async queue(config = {}, issueNumber = 1) {
+      const ref = { installationId: 1, owner: OWNER, repo: REPO };
+      const created = await store.createRun({
+        ...ref,
+        issueNumber,
+        issueTitle: "Make it two",
+        issueBody: "a.txt should say two",
+        requestedBy: "maintainer",
+        deliveryId: `d${++deliveries}`,
+        config: parseRepoConfig(config),
+      });
+      if (!created.created) throw new Error("the issue already has an active run");
+      const { id } = await port.createComment(ref, issueNumber, "tracking");
+      return store.updateRun(created.run.id, { trackingCommentId: id });
+    },
+    async claim(workerId = "worker-1") {
+      const run = await store.claimNextRun(workerId, LEASE_MS);
+      if (!run) throw new Error("no run to claim");
+      return run;
+    },
+    execute(run, control = {}, overrides = {}) {
+      if (!server) throw new Error("start the model first");
+      const url = server.url;
+      return executeRun(
+        run,
+        {
+          store,
+          github: port,
+          sandbox: createSandbox({ kind: "process" }),
+          createModel: (id) =>
+            createAnthropicModel({ apiKey: MODEL_KEY, baseURL: url, model: id, maxRetries: 0 }),
+          dataDir: join(dir, "data"),
+          commandTimeoutMs: 20_000,
+          maxTokens: 1_000,
+          log,
+          clock: () => new Date(clock),
+          ...overrides,
+        },
+        control.signal ?? new AbortController().signal,
+        control.drain,
+      );
+    },
+    show: (rev) => execFileSync("git", ["--git-dir", bare, "show", rev], { encoding: "utf8" }),
+    comment: (issueNumber = 1) => github.issueComments(OWNER, REPO, issueNumber)[0]?.body ?? "",
+    async close() {
+      await server?.close();
+      await store.close();
+      await github.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The step a request asks for: one more than the model's turns so far. */
+export function stepOf(request: RecordedModelRequest): number {
+  const messages = request.body.messages;
+  return messages.filter((m) => m.role === "assistant").length + 1;
+}
+
+/**
+ * A script that answers by step rather than by arrival, so a step asked for again (a resumed
+ * run, a retried step) gets the same answer. `steps[i]` answers step i + 1.
+ */
+export function byStep(
+  steps: Array<ScriptedReply | ((request: RecordedModelRequest) => ScriptedReply)>,
+  requests = 40,
+): ScriptedTurn[] {
+  return Array.from({ length: requests }, () => (request: RecordedModelRequest) => {
+    const answer = steps[stepOf(request) - 1];
+    if (answer === undefined) throw new Error(`no scripted answer for step ${stepOf(request)}`);
+    return typeof answer === "function" ? answer(request) : answer;
+  });
+}
