@@ -72,7 +72,11 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
     ...modelSecrets(settings.model),
   ]);
   const log = createLogger({ level: settings.logLevel, redactor });
-  const store = await openStore({ sqlitePath: settings.sqlitePath, redactor });
+  const store = await openStore({
+    database: settings.database,
+    redactor,
+    onIdleError: (err) => log.warn({ err }, "a database connection failed while idle"),
+  });
   const clients = createGitHubClients({
     appId: secrets.appId,
     privateKey: secrets.privateKey,
@@ -84,7 +88,7 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
 
   if (mode !== "serve") {
     worker = startWorker(settings, secrets.modelProvider, store, clients, redactor, log);
-    stops.push(() => worker!.stop());
+    stops.push(() => worker!.stop(settings.shutdownGraceMs));
   }
   if (mode !== "worker") {
     const probot = new Probot({
@@ -101,11 +105,19 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
       log,
       webhookSecret: secrets.webhookSecret,
       onRunQueued: () => worker?.wake(),
+      onCancelRequested: () => worker?.wake(),
     });
     await replayUnhandled(probot, { store, log });
     const port = await listen(server, settings.port, settings.host);
     log.info({ port, mode }, `Stamina is listening on http://${settings.host}:${port}`);
-    stops.unshift(() => new Promise((resolve) => server.close(() => resolve())));
+    stops.unshift(
+      () =>
+        new Promise((resolve) => {
+          server.close(() => resolve());
+          // Keep-alive connections would hold close() open; a request under way still finishes.
+          server.closeIdleConnections();
+        }),
+    );
   }
 
   return new Promise<number>((resolve) => {
@@ -148,10 +160,11 @@ function startWorker(
     store,
     workerId: settings.workerId,
     concurrency: settings.workerConcurrency,
+    limits: { global: settings.maxActiveRuns, perInstallation: settings.installationMaxRuns },
     leaseMs: settings.leaseMs,
     pollMs: settings.pollMs,
     log,
-    execute: (run, signal) =>
+    execute: (run, signal, drain) =>
       executeRun(
         run,
         {
@@ -162,6 +175,7 @@ function startWorker(
           dataDir: settings.dataDir,
           commandTimeoutMs: settings.commandTimeoutMs,
           maxTokens: settings.maxTokens,
+          retry: { limit: settings.runRetries, baseMs: settings.retryBaseMs, maxMs: 30 * 60_000 },
           createModel: (model) =>
             createModel({
               model,
@@ -171,6 +185,7 @@ function startWorker(
             }),
         },
         signal,
+        drain,
       ),
   });
   worker.start();

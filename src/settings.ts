@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { ProviderOptions } from "./model/providers.ts";
 import { modelEnv, providerOptions, readModelSettings } from "./model-settings.ts";
 import type { ModelSettings } from "./model-settings.ts";
+import type { DatabaseTarget } from "./runs/database.ts";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -32,6 +33,11 @@ const envSchema = z.object({
   STAMINA_SANDBOX: z.enum(["auto", "bubblewrap", "process"]).default("auto"),
   STAMINA_MAX_TOKENS: positiveInt(16_000),
   ...modelEnv,
+  STAMINA_MAX_ACTIVE_RUNS: positiveInt(10),
+  STAMINA_INSTALLATION_MAX_RUNS: positiveInt(3),
+  STAMINA_RUN_RETRIES: z.coerce.number().int().min(0).default(5),
+  STAMINA_RETRY_SECONDS: positiveInt(30),
+  STAMINA_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).default(30),
 });
 
 export interface Settings {
@@ -48,9 +54,18 @@ export interface Settings {
   anthropicApiKey: string | undefined;
   anthropicBaseUrl: string | undefined;
   dataDir: string;
-  sqlitePath: string;
+  /** SQLite under the data directory unless DATABASE_URL says otherwise. */
+  database: DatabaseTarget;
   workerId: string;
   workerConcurrency: number;
+  /** Runs all workers on this database hold at once, and runs of one installation. */
+  maxActiveRuns: number;
+  installationMaxRuns: number;
+  /** Retries of failures that are not the agent's fault, the first after retryBaseMs. */
+  runRetries: number;
+  retryBaseMs: number;
+  /** How long a stopping worker lets its runs finish their current step. */
+  shutdownGraceMs: number;
   leaseMs: number;
   pollMs: number;
   commandTimeoutMs: number;
@@ -75,12 +90,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     throw new SettingsError(`Invalid environment: ${problems.join("; ")}`);
   }
   const e = parsed.data;
-  if (e.DATABASE_URL && !e.DATABASE_URL.startsWith("sqlite:")) {
-    throw new SettingsError(
-      "DATABASE_URL: only SQLite is supported in this version (sqlite:PATH); unset it to use " +
-        `${e.STAMINA_DATA_DIR}/stamina.db`,
-    );
-  }
   const dataDir = resolve(e.STAMINA_DATA_DIR);
   const webBase = e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}` : "https://github.com";
   return {
@@ -95,11 +104,14 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     anthropicApiKey: e.ANTHROPIC_API_KEY,
     anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
     dataDir,
-    sqlitePath: e.DATABASE_URL
-      ? resolve(e.DATABASE_URL.slice("sqlite:".length))
-      : resolve(dataDir, "stamina.db"),
+    database: databaseTarget(e.DATABASE_URL, dataDir),
     workerId: e.STAMINA_WORKER_ID ?? `${hostname()}-${process.pid}`,
     workerConcurrency: e.STAMINA_WORKER_CONCURRENCY,
+    maxActiveRuns: e.STAMINA_MAX_ACTIVE_RUNS,
+    installationMaxRuns: e.STAMINA_INSTALLATION_MAX_RUNS,
+    runRetries: e.STAMINA_RUN_RETRIES,
+    retryBaseMs: e.STAMINA_RETRY_SECONDS * 1000,
+    shutdownGraceMs: e.STAMINA_SHUTDOWN_GRACE_SECONDS * 1000,
     leaseMs: e.STAMINA_LEASE_SECONDS * 1000,
     pollMs: e.STAMINA_POLL_MS,
     commandTimeoutMs: e.STAMINA_COMMAND_TIMEOUT_SECONDS * 1000,
@@ -107,6 +119,16 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     maxTokens: e.STAMINA_MAX_TOKENS,
     model: readModelSettings(e),
   };
+}
+
+function databaseTarget(url: string | undefined, dataDir: string): DatabaseTarget {
+  if (url === undefined) return { engine: "sqlite", path: resolve(dataDir, "stamina.db") };
+  if (url.startsWith("sqlite:")) return { engine: "sqlite", path: resolve(url.slice(7)) };
+  if (/^postgres(ql)?:\/\//.test(url)) return { engine: "postgres", url };
+  throw new SettingsError(
+    "DATABASE_URL: use postgres://USER@HOST:PORT/DATABASE for PostgreSQL or sqlite:PATH for SQLite; " +
+      `unset it to use ${dataDir}/stamina.db`,
+  );
 }
 
 /** Settings a running app needs; start-up fails with this message when one is missing. */

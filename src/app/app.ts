@@ -2,7 +2,10 @@
 // replay of deliveries that were acknowledged but never handled.
 import type { ApplicationFunction, Probot } from "probot";
 import type { Logger } from "../observability/logger.ts";
+import { onInstallation, onInstallationRepositories } from "./handlers/installation.ts";
+import { onIssueComment } from "./handlers/issue-comment.ts";
 import { onIssueLabeled, type HandlerDependencies } from "./handlers/issue-labeled.ts";
+import { onIssueUnlabeled } from "./handlers/issue-unlabeled.ts";
 import { createWebhookIngress } from "./ingress.ts";
 
 export const WEBHOOK_PATH = "/api/github/webhooks";
@@ -11,7 +14,17 @@ export const WEBHOOK_PATH = "/api/github/webhooks";
  * The events Stamina acts on; the ingress stores and dispatches only these. Keep in step with
  * the `app.on` calls below (a handler missing here never runs, and its tests say so).
  */
-const HANDLED_EVENTS = new Set(["issues.labeled"]);
+const HANDLED_EVENTS = new Set([
+  "issues.labeled",
+  "issues.unlabeled",
+  "issue_comment.created",
+  "installation.created",
+  "installation.deleted",
+  "installation.suspend",
+  "installation.unsuspend",
+  "installation_repositories.added",
+  "installation_repositories.removed",
+]);
 
 export interface AppOptions extends HandlerDependencies {
   webhookSecret: string;
@@ -20,6 +33,21 @@ export interface AppOptions extends HandlerDependencies {
 export function staminaApp(options: AppOptions): ApplicationFunction {
   return (app, { addHandler }) => {
     app.on("issues.labeled", onIssueLabeled(options));
+    app.on("issues.unlabeled", onIssueUnlabeled(options));
+    app.on("issue_comment.created", onIssueComment(options));
+    app.on(
+      [
+        "installation.created",
+        "installation.deleted",
+        "installation.suspend",
+        "installation.unsuspend",
+      ],
+      onInstallation(options),
+    );
+    app.on(
+      ["installation_repositories.added", "installation_repositories.removed"],
+      onInstallationRepositories(options),
+    );
     app.onError((error) => {
       options.log.error({ err: error }, "a webhook handler failed");
     });

@@ -42,11 +42,12 @@ export async function auditCommand(
   }
   if (sub === "export" && target) {
     const settings = readSettings(io.env);
-    const store = await openStore({ sqlitePath: settings.sqlitePath, redactor: createRedactor() });
+    const store = await openStore({ database: settings.database, redactor: createRedactor() });
     try {
       const events = await store.auditEvents(target);
       if (events.length === 0) {
-        io.err.write(`no audit events for run ${target} in ${settings.sqlitePath}\n`);
+        const where = settings.database.engine === "sqlite" ? settings.database.path : "PostgreSQL";
+        io.err.write(`no audit events for run ${target} in ${where}\n`);
         return 1;
       }
       if (out) await writeFile(out, toJsonl(events));

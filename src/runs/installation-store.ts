@@ -96,8 +96,11 @@ export class InstallationRecords {
     return rows.map((r) => r.full_name);
   }
 
-  /** Deletes everything the store holds for an uninstalled installation; the run ids it held. */
-  async purge(id: number): Promise<string[]> {
+  /**
+   * Deletes everything the store holds for an uninstalled installation (but the delivery that
+   * says so, `keepDelivery`, which dedupes its redelivery); the ids of the runs it held.
+   */
+  async purge(id: number, keepDelivery?: string): Promise<string[]> {
     return writeTransaction(this.opened, async (trx) => {
       const runs = await trx
         .selectFrom("runs")
@@ -114,7 +117,9 @@ export class InstallationRecords {
         await trx.deleteFrom("run_triggers").where("run_id", "in", chunk).execute();
       }
       await trx.deleteFrom("runs").where("installation_id", "=", id).execute();
-      await trx.deleteFrom("deliveries").where("installation_id", "=", id).execute();
+      let deliveries = trx.deleteFrom("deliveries").where("installation_id", "=", id);
+      if (keepDelivery !== undefined) deliveries = deliveries.where("id", "!=", keepDelivery);
+      await deliveries.execute();
       await trx.deleteFrom("installation_repositories").where("installation_id", "=", id).execute();
       await trx.deleteFrom("installations").where("id", "=", id).execute();
       return ids;

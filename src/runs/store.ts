@@ -12,7 +12,7 @@ import { writeTransaction, type Engine, type OpenedDatabase } from "./database.t
 import { LeaseLost } from "./interruptions.ts";
 import { InstallationRecords } from "./installation-store.ts";
 import type { Database, RunKind, RunState } from "./schema.ts";
-import { AWAITING_STATES, TERMINAL_STATES } from "./schema.ts";
+import { AWAITING_STATES, HELD_STATES, TERMINAL_STATES } from "./schema.ts";
 import { threadKey, toEvent, toRow, toRun } from "./store-rows.ts";
 import type {
   CheckpointInput,
@@ -408,12 +408,20 @@ export class Store {
    * by a worker, or resumable from a checkpoint) is flagged, and the worker that holds or next
    * claims it pushes the work so far before it ends.
    */
-  async requestCancel(runId: string, by: string, reason: string): Promise<CancelResult> {
+  async requestCancel(
+    runId: string,
+    by: string,
+    reason: string,
+    /** End it now unless a worker holds it (its work cannot be pushed anyway: a suspension). */
+    options: { unlessHeld?: boolean } = {},
+  ): Promise<CancelResult> {
     return this.write(async (trx) => {
       const run = await this.mustGetRun(runId, trx);
       if (TERMINAL_STATES.includes(run.state)) return { outcome: "finished", run };
       const now = this.now();
-      if (run.state === "queued" && run.attempts === 0) {
+      const held =
+        HELD_STATES.includes(run.state) && run.leaseExpiresAt !== null && run.leaseExpiresAt >= now;
+      if ((run.state === "queued" && run.attempts === 0) || (options.unlessHeld && !held)) {
         await this.finishRunIn(trx, runId, "cancelled", `stopped: ${reason}`);
         await trx
           .updateTable("runs")

@@ -1,23 +1,17 @@
 // The trigger, through the real ingress and Probot: GitHub's example payloads
 // signed and posted over HTTP, GitHub's API answered by nock.
-import type { Server } from "node:http";
-import { Writable } from "node:stream";
 import nock from "nock";
-import pino from "pino";
-import { Probot, ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { replayUnhandled, WEBHOOK_PATH } from "../../src/app/app.ts";
-import { createStaminaServer, listen } from "../../src/app/server.ts";
-import { createGitHubClients } from "../../src/github/client.ts";
-import { createRedactor } from "../../src/observability/redact.ts";
-import { openStore } from "../../src/runs/open-store.ts";
-import type { Store } from "../../src/runs/store.ts";
-import { examplePayload, postWebhook, waitFor } from "../support/webhooks.ts";
-import { appKeyPair } from "../support/app-keys.ts";
+import { replayUnhandled } from "../../src/app/app.ts";
+import { examplePayload, postWebhook } from "../support/webhooks.ts";
+import {
+  API,
+  permission as permissionOn,
+  SECRET,
+  startApp,
+  type AppUnderTest,
+} from "./app-harness.ts";
 
-const { privateKey } = appKeyPair();
-const SECRET = "webhook-secret-for-tests";
-const API = "https://api.github.com";
 const REPO = "/repos/Codertocat/Hello-World";
 const CONFIG = `${REPO}/contents/.github%2Fstamina.yml`;
 
@@ -26,51 +20,19 @@ interface IssuesLabeled {
   sender: { login: string };
 }
 
-let store: Store;
-let server: Server;
+let app: AppUnderTest;
+let store: AppUnderTest["store"];
 let url: string;
-let logLines: Array<Record<string, unknown>>;
-let probot: Probot;
-let log: pino.Logger;
+let logLines: AppUnderTest["logLines"];
+let probot: AppUnderTest["probot"];
+let log: AppUnderTest["log"];
 
 beforeEach(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect("127.0.0.1");
-  logLines = [];
-  log = pino(
-    { level: "debug" },
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        logLines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-        done();
-      },
-    }),
-  );
-  store = await openStore({ sqlitePath: ":memory:", redactor: createRedactor() });
-  probot = new Probot({
-    appId: 1,
-    privateKey,
-    secret: SECRET,
-    log,
-    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
-  });
-  const clients = createGitHubClients({ appId: 1, privateKey, baseUrl: API, log, retries: false });
-  server = await createStaminaServer(probot, { store, clients, log, webhookSecret: SECRET });
-  const port = await listen(server, 0, "127.0.0.1");
-  url = `http://127.0.0.1:${port}${WEBHOOK_PATH}`;
-  // Installation tokens, for Probot's client and Stamina's: not what these tests are about.
-  nock(API)
-    .persist()
-    .post("/app/installations/1/access_tokens")
-    .reply(201, { token: "ghs_testtoken", expires_at: "2099-01-01T00:00:00Z", permissions: {} });
+  app = await startApp();
+  ({ store, url, logLines, probot, log } = app);
 });
 
-afterEach(async () => {
-  await new Promise((resolve) => server.close(resolve));
-  await store.close();
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+afterEach(() => app.close());
 
 function labeled(label: string, sender = "Codertocat") {
   const payload = examplePayload<IssuesLabeled>("issues", "labeled");
@@ -97,20 +59,11 @@ function withConfig(yaml: string | null) {
 }
 
 function permission(login: string, role: string) {
-  return nock(API)
-    .get(`${REPO}/collaborators/${login}/permission`)
-    .reply(200, {
-      permission: role === "maintain" ? "write" : role,
-      role_name: role,
-      user: { login },
-    });
+  return permissionOn(REPO, login, role);
 }
 
-async function handled(deliveryId: string): Promise<string> {
-  return waitFor(
-    async () => (await store.deliveryOutcome(deliveryId)) ?? undefined,
-    "the delivery to be handled",
-  );
+function handled(deliveryId: string): Promise<string> {
+  return app.handled(deliveryId);
 }
 
 describe("issues.labeled", () => {

@@ -233,6 +233,21 @@ export function storeContract(engine: string, factory: StoreFactory): void {
         expect(r3.outcome).toBe("finished");
       });
 
+      it("ends at once, when asked to, any run no live worker holds", async () => {
+        const paused = await created(newRun(1));
+        const held = await created(newRun(2));
+        await store.claimNextRun("w", LEASE);
+        await store.pauseRun(paused.id, "w", "awaiting_reply");
+        await store.claimNextRun("w", LEASE);
+        const stop = { unlessHeld: true };
+        expect((await store.requestCancel(paused.id, "@a", "suspended", stop)).outcome).toBe(
+          "cancelled",
+        );
+        expect((await store.requestCancel(held.id, "@a", "suspended", stop)).outcome).toBe(
+          "requested",
+        );
+      });
+
       it("sends a paused run with work back to the queue for a worker to push and end", async () => {
         const run = await created(newRun());
         await store.claimNextRun("w", LEASE);

@@ -6,11 +6,13 @@ import { isWriter } from "../../github/permissions.ts";
 import type { Logger } from "../../observability/logger.ts";
 import { CONFIG_PATH, ConfigError, parseRepoConfig, type RepoConfig } from "../../policy/config.ts";
 import { MAX_ISSUE_BODY_CHARS, sanitizeUntrusted } from "../../policy/sanitize.ts";
-import { trackingComment } from "../../runs/report.ts";
+import { trackingComment, trackingNeedle } from "../../runs/report.ts";
 import type { Store } from "../../runs/store.ts";
 import type { Run } from "../../runs/types.ts";
+import type { CancelDependencies } from "../cancel.ts";
+import { findBotComment } from "../../github/comments.ts";
 
-export interface HandlerDependencies {
+export interface HandlerDependencies extends CancelDependencies {
   store: Store;
   clients: GitHubClients;
   log: Logger;
@@ -31,6 +33,10 @@ export function onIssueLabeled(deps: HandlerDependencies) {
       return;
     }
     if (payload.issue.pull_request) return;
+    if (await deps.store.installations.isSuspended(installationId)) {
+      log.info("the installation is suspended; ignored");
+      return;
+    }
 
     const loaded = await loadConfig(context);
     const label = loaded.ok ? loaded.config.label : loaded.label;
@@ -67,30 +73,44 @@ export function onIssueLabeled(deps: HandlerDependencies) {
       config: loaded.config,
     });
     if (!result.created) {
-      log.info(
-        { activeRun: result.active.id },
-        "the issue already has an active run; no second run",
-      );
-      return;
+      // The same delivery again, after a crash half-way through it: finish what it began.
+      const unfinished =
+        result.active.deliveryId === context.id && result.active.trackingCommentId === null;
+      if (!unfinished) {
+        log.info(
+          { activeRun: result.active.id },
+          "the issue already has an active run; no second run",
+        );
+        return;
+      }
+    } else {
+      await deps.store.appendAudit(result.run.id, [
+        {
+          type: "run.queued",
+          data: { deliveryId: context.id, requestedBy: result.run.requestedBy, role, label },
+        },
+      ]);
     }
-    const run = result.run;
+    const run = result.created ? result.run : result.active;
     const audit = (type: string, data: Record<string, unknown>) =>
       deps.store.appendAudit(run.id, [{ type, data }]);
-    await audit("run.queued", {
-      deliveryId: context.id,
-      requestedBy: run.requestedBy,
-      role,
-      label,
-    });
 
     await octokit.rest.reactions.createForIssue({ ...issue, content: "eyes" });
     await audit("github.write", { op: "reaction.create", content: "eyes" });
-    const { data: comment } = await octokit.rest.issues.createComment({
-      ...issue,
-      body: trackingComment(run, { kind: "queued" }),
-    });
-    await deps.store.updateRun(run.id, { trackingCommentId: comment.id });
-    await audit("github.write", { op: "comment.create", commentId: comment.id });
+    // A new run's comment cannot exist yet; a resumed delivery's may (posted, id not stored).
+    const found = result.created
+      ? null
+      : await findBotComment(octokit, issue, trackingNeedle(run.id));
+    const commentId =
+      found ??
+      (
+        await octokit.rest.issues.createComment({
+          ...issue,
+          body: trackingComment(run, { kind: "queued" }),
+        })
+      ).data.id;
+    await deps.store.updateRun(run.id, { trackingCommentId: commentId });
+    if (found === null) await audit("github.write", { op: "comment.create", commentId });
     log.info({ runId: run.id }, "run queued");
     deps.onRunQueued?.(run);
   };

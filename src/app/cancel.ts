@@ -1,0 +1,55 @@
+// Stopping a run from a handler (the label removed, `/stamina stop`, the
+// installation suspended or a repository removed). A run no worker started
+// ends here, and its tracking comment says who stopped it; a run with work
+// to keep is flagged, and the worker that holds it pushes the work and ends it.
+import type { InstallationOctokit } from "../github/client.ts";
+import type { Logger } from "../observability/logger.ts";
+import { trackingComment } from "../runs/report.ts";
+import type { Store } from "../runs/store.ts";
+import type { Run } from "../runs/types.ts";
+
+export interface CancelDependencies {
+  store: Store;
+  log: Logger;
+  /** Told when a worker must stop a run it holds, so one in this process hears it at once. */
+  onCancelRequested?: (run: Run) => void;
+}
+
+export async function cancelRun(
+  deps: CancelDependencies,
+  run: Run,
+  stop: { by: string; reason: string },
+  /** Edits the tracking comment when the run ends here; absent when GitHub cannot be reached. */
+  octokit?: InstallationOctokit,
+  options: { unlessHeld?: boolean } = {},
+): Promise<"cancelled" | "requested" | "finished"> {
+  const result = await deps.store.requestCancel(run.id, stop.by, stop.reason, options);
+  const log = deps.log.child({ runId: run.id, by: stop.by });
+  if (result.outcome === "requested") {
+    log.info("asked the worker to stop the run");
+    deps.onCancelRequested?.(result.run);
+    return result.outcome;
+  }
+  if (result.outcome === "finished") return result.outcome;
+  await deps.store.appendAudit(run.id, [
+    { type: "run.stopped", data: { by: stop.by, reason: stop.reason, pushed: null } },
+    { type: "run.finished", data: { state: "cancelled", outcome: result.run.outcome } },
+  ]);
+  log.info("stopped a run before it started");
+  if (octokit && result.run.trackingCommentId !== null) {
+    const body = trackingComment(result.run, { kind: "stopped", ...stop, pushed: null });
+    await octokit.rest.issues.updateComment({
+      owner: run.owner,
+      repo: run.repo,
+      comment_id: result.run.trackingCommentId,
+      body,
+    });
+    await deps.store.appendAudit(run.id, [
+      {
+        type: "github.write",
+        data: { op: "comment.update", commentId: result.run.trackingCommentId },
+      },
+    ]);
+  }
+  return result.outcome;
+}

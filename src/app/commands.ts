@@ -1,0 +1,39 @@
+// `/stamina <command>` in issue and pull request comments: the commands
+// Stamina knows, read from the lines that start with one. A command quoted
+// (`> /stamina stop`), in a code block, or hidden in an HTML comment is not
+// one. New commands are one entry in COMMANDS and a case in the handler.
+import { sanitizeUntrusted } from "../policy/sanitize.ts";
+
+export const COMMANDS = {
+  stop: "stop the active run on this issue or pull request; the work so far is pushed",
+} as const;
+
+export type CommandName = keyof typeof COMMANDS;
+
+export type Command =
+  { name: CommandName; args: string } | { name: "unknown"; word: string; args: string };
+
+const LINE = /^\/stamina(?=\s|$)(?:\s+(\S+))?[ \t]*(.*)$/i;
+
+/** The commands in a comment, in order of appearance. */
+export function parseCommands(body: string | null | undefined): Command[] {
+  const commands: Command[] = [];
+  let fenced = false;
+  // Hidden content goes first: a command no reader can see is not a command.
+  for (const raw of sanitizeUntrusted(body, 65_536).split("\n")) {
+    const line = raw.trim();
+    if (/^(```|~~~)/.test(line)) fenced = !fenced;
+    if (fenced) continue;
+    const match = LINE.exec(line);
+    if (!match) continue;
+    const word = (match[1] ?? "").toLowerCase();
+    const args = (match[2] ?? "").trim();
+    if (isCommand(word)) commands.push({ name: word, args });
+    else commands.push({ name: "unknown", word, args });
+  }
+  return commands;
+}
+
+function isCommand(word: string): word is CommandName {
+  return Object.hasOwn(COMMANDS, word);
+}

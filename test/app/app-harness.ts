@@ -1,0 +1,106 @@
+// The app's webhook server in process, as the handler tests drive it: the
+// real ingress and Probot, a SQLite store, log lines captured, and GitHub's
+// API answered by nock (installation tokens answered already).
+import type { Server } from "node:http";
+import { Writable } from "node:stream";
+import nock from "nock";
+import pino from "pino";
+import { Probot, ProbotOctokit } from "probot";
+import { WEBHOOK_PATH } from "../../src/app/app.ts";
+import { createStaminaServer, listen } from "../../src/app/server.ts";
+import { createGitHubClients } from "../../src/github/client.ts";
+import { createRedactor } from "../../src/observability/redact.ts";
+import { openStore } from "../../src/runs/open-store.ts";
+import type { Store } from "../../src/runs/store.ts";
+import type { Run } from "../../src/runs/types.ts";
+import { appKeyPair } from "../support/app-keys.ts";
+import { postWebhook, waitFor } from "../support/webhooks.ts";
+
+const { privateKey } = appKeyPair();
+export const SECRET = "webhook-secret-for-tests";
+export const API = "https://api.github.com";
+
+export interface AppUnderTest {
+  store: Store;
+  probot: Probot;
+  log: pino.Logger;
+  logLines: Array<Record<string, unknown>>;
+  url: string;
+  /** Runs whose worker was told to stop them (the in-process worker's hook). */
+  cancelRequested: Run[];
+  deliver(event: string, payload: unknown, deliveryId?: string): ReturnType<typeof postWebhook>;
+  /** The outcome once the delivery was handled. */
+  handled(deliveryId: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startApp(): Promise<AppUnderTest> {
+  nock.disableNetConnect();
+  nock.enableNetConnect("127.0.0.1");
+  const logLines: Array<Record<string, unknown>> = [];
+  const log = pino(
+    { level: "debug" },
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        logLines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    }),
+  );
+  const store = await openStore({ sqlitePath: ":memory:", redactor: createRedactor() });
+  const probot = new Probot({
+    appId: 1,
+    privateKey,
+    secret: SECRET,
+    log,
+    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+  });
+  const clients = createGitHubClients({ appId: 1, privateKey, baseUrl: API, log, retries: false });
+  const cancelRequested: Run[] = [];
+  const server: Server = await createStaminaServer(probot, {
+    store,
+    clients,
+    log,
+    webhookSecret: SECRET,
+    onCancelRequested: (run) => cancelRequested.push(run),
+  });
+  const port = await listen(server, 0, "127.0.0.1");
+  const url = `http://127.0.0.1:${port}${WEBHOOK_PATH}`;
+  // Installation tokens, for Probot's client and Stamina's: not what these tests are about.
+  nock(API)
+    .persist()
+    .post(/\/app\/installations\/\d+\/access_tokens/)
+    .reply(201, { token: "ghs_testtoken", expires_at: "2099-01-01T00:00:00Z", permissions: {} });
+  return {
+    store,
+    probot,
+    log,
+    logLines,
+    url,
+    cancelRequested,
+    deliver: (event, payload, deliveryId) =>
+      postWebhook({ url, secret: SECRET, event, payload, deliveryId }),
+    handled: (deliveryId) =>
+      waitFor(
+        async () => (await store.deliveryOutcome(deliveryId)) ?? undefined,
+        "the delivery to be handled",
+      ),
+    async close() {
+      await new Promise((resolve) => server.close(resolve));
+      await store.close();
+      nock.cleanAll();
+      nock.enableNetConnect();
+    },
+  };
+}
+
+/** GitHub's answer to a permission check: `role` for `login` on the repository. */
+export function permission(repoPath: string, login: string, role: string) {
+  return nock(API)
+    .get(`${repoPath}/collaborators/${login}/permission`)
+    .reply(200, {
+      permission: role === "maintain" ? "write" : role,
+      role_name: role,
+      user: { login },
+    });
+}
