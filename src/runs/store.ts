@@ -134,11 +134,20 @@ export class Store {
 
   // --- runs -------------------------------------------------------------
 
-  /** Queues a run unless the issue already has an active one. */
-  async createRun(input: NewRun): Promise<CreateRunResult> {
+  /**
+   * Queues a run unless the issue already has an active one. `holdMs` keeps workers off it for
+   * that long or until its tracking comment is stored (setTrackingComment), whichever is first.
+   */
+  async createRun(input: NewRun, options: { holdMs?: number } = {}): Promise<CreateRunResult> {
     const activeKey = threadKey(input.owner, input.repo, input.issueNumber);
     return this.write(async (trx) => {
-      const id = await this.insertRun(trx, input, "issue", { activeKey });
+      const id = await this.insertRun(trx, input, "issue", {
+        activeKey,
+        notBefore:
+          options.holdMs === undefined
+            ? undefined
+            : new Date(this.clock().getTime() + options.holdMs).toISOString(),
+      });
       if (id !== undefined) return { created: true, run: await this.mustGetRun(id, trx) };
       const active = await trx
         .selectFrom("runs")
@@ -207,7 +216,7 @@ export class Store {
     trx: Kysely<Database>,
     input: NewRun,
     kind: RunKind,
-    keys: { activeKey?: string; pendingKey?: string },
+    keys: { activeKey?: string; pendingKey?: string; notBefore?: string },
   ): Promise<string | undefined> {
     const now = this.now();
     const id = this.newId();
@@ -239,7 +248,7 @@ export class Store {
         outcome: null,
         lease_owner: null,
         lease_expires_at: null,
-        not_before: null,
+        not_before: keys.notBefore ?? null,
         cancel_requested_at: null,
         cancel_requested_by: null,
         cancel_reason: null,
@@ -353,6 +362,20 @@ export class Store {
       await trx.updateTable("runs").set(row).where("id", "=", runId).execute();
     });
     return this.mustGetRun(runId);
+  }
+
+  /**
+   * Stores the run's tracking comment unless one is stored already (false then), and releases
+   * the hold createRun put on it: workers may start it now.
+   */
+  async setTrackingComment(runId: string, commentId: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable("runs")
+      .set({ tracking_comment_id: commentId, not_before: null, updated_at: this.now() })
+      .where("id", "=", runId)
+      .where("tracking_comment_id", "is", null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   /** Puts a run this worker holds back in the queue (for any worker), at once or after `notBefore`. */

@@ -22,10 +22,10 @@ import { startFakeGitHub, type FakeGitHub } from "../support/fake-github/index.t
 import {
   startModelServer,
   type ModelServer,
-  type RecordedModelRequest,
-  type ScriptedReply,
   type ScriptedTurn,
 } from "../support/model-server/index.ts";
+
+export { byStep, stepOf } from "../support/by-step.ts";
 
 const keys = appKeyPair();
 export const MODEL_KEY = "sk-ant-run-harness-key";
@@ -153,25 +153,4 @@ export async function startHarness(files: Record<string, string>): Promise<Harne
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** The step a request asks for: one more than the model's turns so far. */
-export function stepOf(request: RecordedModelRequest): number {
-  const messages = request.body.messages;
-  return messages.filter((m) => m.role === "assistant").length + 1;
-}
-
-/**
- * A script that answers by step rather than by arrival, so a step asked for again (a resumed
- * run, a retried step) gets the same answer. `steps[i]` answers step i + 1.
- */
-export function byStep(
-  steps: Array<ScriptedReply | ((request: RecordedModelRequest) => ScriptedReply)>,
-  requests = 40,
-): ScriptedTurn[] {
-  return Array.from({ length: requests }, () => (request: RecordedModelRequest) => {
-    const answer = steps[stepOf(request) - 1];
-    if (answer === undefined) throw new Error(`no scripted answer for step ${stepOf(request)}`);
-    return typeof answer === "function" ? answer(request) : answer;
-  });
 }

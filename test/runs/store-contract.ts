@@ -138,6 +138,22 @@ export function storeContract(engine: string, factory: StoreFactory): void {
         expect(again?.id).toBe(a!.id);
       });
 
+      it("holds a new run until its tracking comment is stored, or the hold ends", async () => {
+        const a = await store.createRun(newRun(1), { holdMs: 60_000 });
+        const b = await store.createRun(newRun(2), { holdMs: 60_000 });
+        if (!a.created || !b.created) throw new Error("unreachable");
+        expect(await store.claimNextRun("w", LEASE)).toBeUndefined();
+        expect(await store.setTrackingComment(a.run.id, 11)).toBe(true);
+        expect(await store.setTrackingComment(a.run.id, 12)).toBe(false);
+        expect(await store.claimNextRun("w", LEASE)).toMatchObject({
+          id: a.run.id,
+          trackingCommentId: 11,
+        });
+        expect(await store.claimNextRun("w", LEASE)).toBeUndefined();
+        tick(60_000);
+        expect((await store.claimNextRun("w", LEASE))?.id).toBe(b.run.id);
+      });
+
       it("holds a released run until its retry time, and counts the retry", async () => {
         const run = await created(newRun());
         await store.claimNextRun("w", LEASE);

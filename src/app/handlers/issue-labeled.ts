@@ -22,6 +22,13 @@ export interface HandlerDependencies extends CancelDependencies {
 
 const DEFAULT_LABEL = "stamina";
 
+/**
+ * A new run waits for its tracking comment before a worker may start it (so the worker edits
+ * that comment rather than posting its own); if this handler dies first, at most this long.
+ * Comment creation is throttled (GitHub's secondary limits), so a burst of triggers takes time.
+ */
+const COMMENT_HOLD_MS = 10 * 60_000;
+
 export function onIssueLabeled(deps: HandlerDependencies) {
   return async (context: Context<"issues.labeled">): Promise<void> => {
     const { payload } = context;
@@ -61,17 +68,20 @@ export function onIssueLabeled(deps: HandlerDependencies) {
       return;
     }
 
-    const result = await deps.store.createRun({
-      installationId,
-      owner: where.owner,
-      repo: where.repo,
-      issueNumber: payload.issue.number,
-      issueTitle: sanitizeUntrusted(payload.issue.title, 256),
-      issueBody: sanitizeUntrusted(payload.issue.body, MAX_ISSUE_BODY_CHARS),
-      requestedBy: payload.sender.login,
-      deliveryId: context.id,
-      config: loaded.config,
-    });
+    const result = await deps.store.createRun(
+      {
+        installationId,
+        owner: where.owner,
+        repo: where.repo,
+        issueNumber: payload.issue.number,
+        issueTitle: sanitizeUntrusted(payload.issue.title, 256),
+        issueBody: sanitizeUntrusted(payload.issue.body, MAX_ISSUE_BODY_CHARS),
+        requestedBy: payload.sender.login,
+        deliveryId: context.id,
+        config: loaded.config,
+      },
+      { holdMs: COMMENT_HOLD_MS },
+    );
     if (!result.created) {
       // The same delivery again, after a crash half-way through it: finish what it began.
       const unfinished =
@@ -109,7 +119,9 @@ export function onIssueLabeled(deps: HandlerDependencies) {
           body: trackingComment(run, { kind: "queued" }),
         })
       ).data.id;
-    await deps.store.updateRun(run.id, { trackingCommentId: commentId });
+    if (!(await deps.store.setTrackingComment(run.id, commentId))) {
+      log.warn({ runId: run.id, commentId }, "the run already had a tracking comment");
+    }
     if (found === null) await audit("github.write", { op: "comment.create", commentId });
     log.info({ runId: run.id }, "run queued");
     deps.onRunQueued?.(run);

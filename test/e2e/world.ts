@@ -1,0 +1,234 @@
+// The world of the process tests: the fake GitHub with one repository, the
+// scripted model answering by step (the same answer for a step asked again),
+// Stamina processes started against both, and reads of what they left: the
+// pull requests, the branch trees, the runs and their audit logs.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import pg from "pg";
+import type { AuditEvent } from "../../src/audit/types.ts";
+import { appKeyPair } from "../support/app-keys.ts";
+import { startAppProcess, type AppProcess } from "../support/app-process.ts";
+import { byStep, issueOf, stepOf } from "../support/by-step.ts";
+import { startFakeGitHub, type FakeGitHub, type PullView } from "../support/fake-github/index.ts";
+import {
+  reply,
+  startModelServer,
+  text,
+  toolUse,
+  type ModelServer,
+  type RecordedModelRequest,
+} from "../support/model-server/index.ts";
+import { examplePayload, postWebhook, waitFor } from "../support/webhooks.ts";
+
+export const OWNER = "octo-org";
+export const REPO = "greeter";
+const WEBHOOK_SECRET = "world-webhook-secret-0123456789";
+const MODEL_KEY = "sk-ant-world-key-0123456789abcdef";
+const TERMINAL = ["succeeded", "failed", "cancelled", "out_of_budget"];
+
+export interface World {
+  github: FakeGitHub;
+  model: ModelServer;
+  dir: string;
+  bare: string;
+  /** Called with each model request's issue and step before it is answered. */
+  onRequest: (issue: number, step: number) => void;
+  start(mode: "all" | "serve" | "worker", env?: Record<string, string>): AppProcess;
+  label(url: string, issue: number): ReturnType<typeof postWebhook>;
+  /** Opens the gate that step 3's command of `issue` waits for. */
+  openGate(issue: number): void;
+  /** Resolves once step 3's command of `issue` runs. */
+  stepThreeRunning(issue: number): Promise<void>;
+  pullFor(issue: number): Promise<PullView>;
+  tree(branch: string): string;
+  /** The run's state once it is terminal. */
+  finished(issue: number): Promise<string>;
+  audit(issue: number): Promise<AuditEvent[]>;
+  runRow(issue: number): Promise<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Every issue's run: step 1 edits greet.js, step 2 writes NOTES.md, step 3 runs a command that
+ * waits for the test to open its gate, step 4 ends; or, `short`, step 1 edits and step 2 ends.
+ * `database` is a PostgreSQL URL, else the processes share SQLite.
+ */
+export async function startWorld(
+  options: { database?: string; short?: boolean } = {},
+): Promise<World> {
+  const keys = appKeyPair();
+  const dir = mkdtempSync(join(tmpdir(), "stamina-world-"));
+  const github = await startFakeGitHub({ appId: 1, appPublicKeyPem: keys.publicKey });
+  github.addInstallation(1, OWNER);
+  const { barePath: bare } = await github.createRepository({
+    owner: OWNER,
+    name: REPO,
+    installationId: 1,
+    files: {
+      "greet.js": "export const greet = (name) => `Hello ${name}`;\n",
+      ".github/stamina.yml": "test: grep -q 'Hello, ' greet.js\n",
+    },
+  });
+  github.setPermission(OWNER, REPO, "maintainer", "write");
+  const gate = (issue: number) => join(dir, `gate-${issue}`);
+  const started = (issue: number) => join(dir, `started-${issue}`);
+  const edit = reply(
+    toolUse("str_replace_based_edit_tool", {
+      command: "str_replace",
+      path: "greet.js",
+      old_str: "`Hello ${name}`",
+      new_str: "`Hello, ${name}!`",
+    }),
+  );
+  const done = reply(text("Greets with a comma and an exclamation mark now."));
+  const gated = [
+    edit,
+    reply(toolUse("bash", { command: "printf 'greets politely\\n' > NOTES.md" })),
+    (request: RecordedModelRequest) => {
+      const issue = issueOf(request).number;
+      const command = `touch ${started(issue)}; while [ ! -f ${gate(issue)} ]; do sleep 0.05; done; cat NOTES.md`;
+      return reply(toolUse("bash", { command }));
+    },
+    done,
+  ];
+  const steps = options.short ? [edit, done] : gated;
+  const world: Partial<World> = {};
+  const model = await startModelServer(
+    byStep(
+      steps.map((answer) => (request: RecordedModelRequest) => {
+        world.onRequest?.(issueOf(request).number, stepOf(request));
+        return typeof answer === "function" ? answer(request) : answer;
+      }),
+      2_000,
+    ),
+    { apiKey: MODEL_KEY },
+  );
+  const processes: AppProcess[] = [];
+  const sqlite = join(dir, "data", "stamina.db");
+  const query = async <T>(sql: string, params: unknown[]): Promise<T[]> => {
+    if (options.database) {
+      const client = new pg.Client({ connectionString: options.database });
+      await client.connect();
+      try {
+        let n = 0;
+        const numbered = sql.replace(/\?/g, () => `$${++n}`);
+        return (await client.query(numbered, params)).rows as T[];
+      } finally {
+        await client.end();
+      }
+    }
+    const db = new Database(sqlite, { readonly: true });
+    try {
+      return db.prepare(sql).all(...params) as T[];
+    } finally {
+      db.close();
+    }
+  };
+
+  return Object.assign(world, {
+    github,
+    model,
+    dir,
+    bare,
+    onRequest: () => undefined,
+    start(mode: "all" | "serve" | "worker", env: Record<string, string> = {}) {
+      const app = startAppProcess(mode, {
+        HOME: dir,
+        APP_ID: "1",
+        PRIVATE_KEY: keys.privateKey,
+        WEBHOOK_SECRET,
+        GHE_HOST: github.host,
+        GHE_PROTOCOL: "http",
+        ANTHROPIC_API_KEY: MODEL_KEY,
+        ANTHROPIC_BASE_URL: model.url,
+        STAMINA_DATA_DIR: join(dir, "data"),
+        DATABASE_URL: options.database,
+        STAMINA_SANDBOX: "process",
+        STAMINA_POLL_MS: "100",
+        STAMINA_LEASE_SECONDS: "2",
+        ...env,
+      });
+      processes.push(app);
+      return app;
+    },
+    label(url: string, issue: number) {
+      const payload = examplePayload<{
+        issue: { number: number; title: string; body: string };
+        label: { name: string };
+        sender: { login: string };
+        repository: { name: string; full_name: string; owner: { login: string } };
+      }>("issues", "labeled");
+      payload.repository.owner.login = OWNER;
+      payload.repository.name = REPO;
+      payload.repository.full_name = `${OWNER}/${REPO}`;
+      payload.issue.number = issue;
+      payload.issue.title = `Greeting lacks punctuation (${issue})`;
+      payload.issue.body = "greet() should say `Hello, NAME!`";
+      payload.label.name = "stamina";
+      payload.sender.login = "maintainer";
+      return postWebhook({ url, secret: WEBHOOK_SECRET, event: "issues", payload });
+    },
+    openGate: (issue: number) => writeFileSync(gate(issue), ""),
+    stepThreeRunning: (issue: number) =>
+      waitFor(
+        () => (existsSync(started(issue)) ? true : undefined),
+        `step 3 of issue #${issue}`,
+        60_000,
+      ).then(() => undefined),
+    pullFor: (issue: number) =>
+      waitFor(
+        () => github.pulls(OWNER, REPO).find((p) => p.head.startsWith(`stamina/${issue}-`)),
+        `the pull request for issue #${issue}`,
+        60_000,
+      ),
+    tree: (branch: string) =>
+      execFileSync("git", ["--git-dir", bare, "rev-parse", `${branch}^{tree}`], {
+        encoding: "utf8",
+      }).trim(),
+    finished: (issue: number) =>
+      waitFor(
+        async () => {
+          const [run] = await query<{ state: string }>(
+            "select state from runs where issue_number = ?",
+            [issue],
+          );
+          return run && TERMINAL.includes(run.state) ? run.state : undefined;
+        },
+        `the run on issue #${issue} to finish`,
+        60_000,
+      ),
+    async runRow(issue: number) {
+      const [run] = await query<Record<string, unknown>>(
+        "select * from runs where issue_number = ?",
+        [issue],
+      );
+      if (!run) throw new Error(`no run on issue #${issue}`);
+      return run;
+    },
+    async audit(issue: number) {
+      const rows = await query<Record<string, string | number>>(
+        "select e.* from audit_events e join runs r on r.id = e.run_id where r.issue_number = ? order by e.seq",
+        [issue],
+      );
+      return rows.map((r) => ({
+        run: String(r.run_id),
+        seq: Number(r.seq),
+        ts: String(r.ts),
+        type: String(r.type),
+        data: JSON.parse(String(r.data)) as Record<string, unknown>,
+        prevHash: String(r.prev_hash),
+        hash: String(r.hash),
+      }));
+    },
+    async close() {
+      for (const p of processes) p.child.kill("SIGKILL");
+      await Promise.all(processes.map((p) => p.exited));
+      await model.close();
+      await github.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
+}

@@ -1,0 +1,58 @@
+// Stamina as its own process, started the way `npm start` starts it
+// (`stamina all`, `serve` or `worker`), against the fake GitHub and the
+// scripted model: its logs collected, its exit awaited, signals sent to it.
+import { spawn, type ChildProcess } from "node:child_process";
+import { waitFor } from "./webhooks.ts";
+
+export interface AppProcess {
+  child: ChildProcess;
+  logs(): string;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+  /** The webhook URL, once a `serve` or `all` process listens. */
+  webhookUrl(): Promise<string>;
+  /** Waits for a log line matching `pattern`. */
+  waitForLog(pattern: RegExp, what: string, timeoutMs?: number): Promise<RegExpExecArray>;
+  /** SIGTERM, and wait for the process to end. */
+  stop(): Promise<number | null>;
+}
+
+export function startAppProcess(
+  mode: "all" | "serve" | "worker",
+  env: Record<string, string | undefined>,
+): AppProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", mode], {
+    cwd: process.cwd(),
+    env: { PATH: process.env.PATH, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "debug", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let logs = "";
+  child.stdout.on("data", (chunk: Buffer) => (logs += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (logs += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const waitForLog = (pattern: RegExp, what: string, timeoutMs = 30_000) =>
+    waitFor(
+      () => {
+        if (child.exitCode !== null) {
+          throw new Error(`stamina ${mode} exited (${child.exitCode}) before ${what}:\n${logs}`);
+        }
+        return pattern.exec(logs) ?? undefined;
+      },
+      what,
+      timeoutMs,
+    );
+  return {
+    child,
+    logs: () => logs,
+    exited,
+    webhookUrl: async () => {
+      const match = await waitForLog(/"port":(\d+)[^\n]*listening/, "the app to listen");
+      return `http://127.0.0.1:${match[1]}/api/github/webhooks`;
+    },
+    waitForLog,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      return exited;
+    },
+  };
+}
