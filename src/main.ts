@@ -82,6 +82,7 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
     privateKey: secrets.privateKey,
     baseUrl: settings.githubApiUrl,
     log,
+    throttle: settings.githubThrottle,
   });
   const stops: Array<() => Promise<void>> = [];
   let worker: Worker | undefined;

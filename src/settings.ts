@@ -38,6 +38,7 @@ const envSchema = z.object({
   STAMINA_RUN_RETRIES: z.coerce.number().int().min(0).default(5),
   STAMINA_RETRY_SECONDS: positiveInt(30),
   STAMINA_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).default(30),
+  STAMINA_GITHUB_THROTTLE: z.enum(["on", "off"]).default("on"),
 });
 
 export interface Settings {
@@ -66,6 +67,8 @@ export interface Settings {
   retryBaseMs: number;
   /** How long a stopping worker lets its runs finish their current step. */
   shutdownGraceMs: number;
+  /** Octokit's pacing of writes to GitHub (off only where GitHub has no rate limits). */
+  githubThrottle: boolean;
   leaseMs: number;
   pollMs: number;
   commandTimeoutMs: number;
@@ -112,6 +115,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     runRetries: e.STAMINA_RUN_RETRIES,
     retryBaseMs: e.STAMINA_RETRY_SECONDS * 1000,
     shutdownGraceMs: e.STAMINA_SHUTDOWN_GRACE_SECONDS * 1000,
+    githubThrottle: e.STAMINA_GITHUB_THROTTLE === "on",
     leaseMs: e.STAMINA_LEASE_SECONDS * 1000,
     pollMs: e.STAMINA_POLL_MS,
     commandTimeoutMs: e.STAMINA_COMMAND_TIMEOUT_SECONDS * 1000,

@@ -18,6 +18,11 @@ export interface GitHubClientOptions {
   log: Logger;
   /** Off in tests, where a retried request would hide what the fake answered. */
   retries?: boolean;
+  /**
+   * Octokit's pacing of writes (GitHub's secondary rate limits); on unless retries are off. A
+   * GitHub Enterprise Server without rate limits may turn it off.
+   */
+  throttle?: boolean;
   /** The clock that decides when an installation token is due for renewal. */
   now?: () => number;
 }
@@ -53,7 +58,7 @@ export function createGitHubClients(options: GitHubClientOptions): GitHubClients
         },
         retry: { enabled: retries },
         throttle: {
-          enabled: retries,
+          enabled: options.throttle ?? retries,
           onRateLimit: (retryAfter, req, _octokit, retryCount) => {
             options.log.warn({ retryAfter, url: req.url }, "GitHub rate limit hit");
             return retryCount < 3;
