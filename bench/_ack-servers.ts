@@ -1,7 +1,10 @@
-// The two servers of the ack benchmark, in their own process so the load
+// The two servers of the webhook benchmarks, in their own process so the load
 // generator does not share their event loop: the app's webhook server (real
-// ingress, real SQLite, real Probot dispatch) and a bare node:http server that
+// ingress, real store, real Probot dispatch) and a bare node:http server that
 // only checks the signature and answers 202. Prints their ports as JSON.
+//   _ack-servers.ts SECRET [GITHUB_API_URL] [DATABASE_URL]
+// Without a GitHub, the handlers after each 202 fail at once (nothing answers);
+// without a database URL, the store is SQLite in a temporary folder.
 import { createServer } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,7 +18,8 @@ import { createRedactor } from "../src/observability/redact.ts";
 import { openStore } from "../src/runs/open-store.ts";
 import { appKeyPair } from "../test/support/app-keys.ts";
 
-const secret = process.argv[2] ?? "bench-secret";
+const [secret = "bench-secret", githubUrl = "http://127.0.0.1:9", databaseUrl] =
+  process.argv.slice(2);
 
 const base = createServer((req, res) => {
   const chunks: Buffer[] = [];
@@ -31,23 +35,27 @@ const base = createServer((req, res) => {
 const dir = mkdtempSync(join(tmpdir(), "stamina-bench-"));
 const log = pino({ level: "silent" });
 const store = await openStore({
-  sqlitePath: join(dir, "bench.db"),
+  database: databaseUrl
+    ? { engine: "postgres", url: databaseUrl }
+    : { engine: "sqlite", path: join(dir, "bench.db") },
   redactor: createRedactor([secret]),
 });
-const { privateKey } = appKeyPair();
-// No GitHub answers here: retries off, so the handlers after each 202 fail at once.
+// The fake GitHub has no rate limits, and a refusal should show, not be retried.
+const { privateKey } = process.env.BENCH_APP_KEY
+  ? { privateKey: process.env.BENCH_APP_KEY }
+  : appKeyPair();
 const probot = new Probot({
   appId: 1,
   privateKey,
   secret,
   log,
-  baseUrl: "http://127.0.0.1:9",
+  baseUrl: githubUrl,
   Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
 });
 const clients = createGitHubClients({
   appId: 1,
   privateKey,
-  baseUrl: "http://127.0.0.1:9",
+  baseUrl: githubUrl,
   log,
   retries: false,
 });
@@ -56,6 +64,7 @@ const app = await createStaminaServer(probot, { store, clients, log, webhookSecr
 const ports = {
   base: await listen(base, 0, "127.0.0.1"),
   app: await listen(app, 0, "127.0.0.1"),
+  sqlite: databaseUrl ? null : join(dir, "bench.db"),
 };
 process.stdout.write(`${JSON.stringify(ports)}\n`);
 

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { verify } from "@octokit/webhooks-methods";
 import type { Logger } from "../observability/logger.ts";
 import type { Store } from "../runs/store.ts";
+import { DispatchQueue } from "./dispatch-queue.ts";
 
 /** GitHub caps webhook payloads at 25 MB. */
 export const MAX_PAYLOAD_BYTES = 25 * 1024 * 1024;
@@ -18,12 +19,17 @@ export interface IngressOptions {
   handles: (event: string, action: string | null) => boolean;
   /** Runs the handlers for a persisted delivery; called after the response is sent. */
   dispatch: (delivery: { id: string; name: string; payload: unknown }) => Promise<void>;
+  /** Deliveries handled at once; more wait their turn (they are stored already). Default 4. */
+  dispatchConcurrency?: number;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
 export function createWebhookIngress(options: IngressOptions): Handler {
   const { store, log } = options;
+  const queue = new DispatchQueue(options.dispatchConcurrency ?? 4, (error) =>
+    log.error({ err: error }, "a delivery could not be dispatched"),
+  );
   return async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname !== options.path) return false;
@@ -73,7 +79,7 @@ export function createWebhookIngress(options: IngressOptions): Handler {
       return true;
     }
     answer(res, 202, "Accepted.");
-    setImmediate(() => void options.dispatch({ id, name, payload }));
+    queue.push(() => options.dispatch({ id, name, payload }));
     return true;
   };
 }

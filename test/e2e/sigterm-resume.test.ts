@@ -3,7 +3,7 @@
 // started again, it resumes the run at the next step, and no step runs twice.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyChain } from "../../src/audit/verify.ts";
-import { startWorld, type World } from "./world.ts";
+import { startWorld, type World } from "../support/world.ts";
 
 let world: World;
 beforeAll(async () => {

@@ -6,7 +6,7 @@ import { createRedactor } from "../../src/observability/redact.ts";
 import { parseRepoConfig } from "../../src/policy/config.ts";
 import { openStore } from "../../src/runs/open-store.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
-import { OWNER, REPO, startWorld, type World } from "./world.ts";
+import { OWNER, REPO, startWorld, type World } from "../support/world.ts";
 
 const RUNS = 30;
 let database: TestDatabase;

@@ -9,10 +9,10 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
 import type { AuditEvent } from "../../src/audit/types.ts";
-import { appKeyPair } from "../support/app-keys.ts";
-import { startAppProcess, type AppProcess } from "../support/app-process.ts";
-import { byStep, issueOf, stepOf } from "../support/by-step.ts";
-import { startFakeGitHub, type FakeGitHub, type PullView } from "../support/fake-github/index.ts";
+import { appKeyPair } from "./app-keys.ts";
+import { startAppProcess, type AppProcess } from "./app-process.ts";
+import { byStep, issueOf, stepOf } from "./by-step.ts";
+import { startFakeGitHub, type FakeGitHub, type PullView } from "./fake-github/index.ts";
 import {
   reply,
   startModelServer,
@@ -20,8 +20,8 @@ import {
   toolUse,
   type ModelServer,
   type RecordedModelRequest,
-} from "../support/model-server/index.ts";
-import { examplePayload, postWebhook, waitFor } from "../support/webhooks.ts";
+} from "./model-server/index.ts";
+import { examplePayload, postWebhook, waitFor } from "./webhooks.ts";
 
 export const OWNER = "octo-org";
 export const REPO = "greeter";

@@ -1,0 +1,181 @@
+// intake: 1,000 signed issues.labeled deliveries (10 % of them redeliveries of
+// earlier ones) at 50 concurrent connections, against the app (real ingress,
+// store and handlers, which after each 202 talk to a fake GitHub in its own
+// process) and, in the same run, the bare server of `ack`. Then, once every
+// delivery is handled: how many were lost (acknowledged but no run) and how
+// many runs a redelivery made. On SQLite and on PostgreSQL.
+import { sign } from "@octokit/webhooks-methods";
+import Database from "better-sqlite3";
+import pg from "pg";
+import { WEBHOOK_PATH } from "../src/app/app.ts";
+import { appKeyPair } from "../test/support/app-keys.ts";
+import { createTestDatabase } from "../test/support/postgres.ts";
+import { examplePayload, waitFor } from "../test/support/webhooks.ts";
+import { load, startHelper, type Delivery } from "./_load.ts";
+import { median, percentile } from "./_stats.ts";
+import type { Figure } from "./run.ts";
+
+const CONNECTIONS = 50;
+const DELIVERIES = 1_000;
+const DUPLICATES = 100;
+const BASE_ROUNDS = 3;
+const SECRET = "bench-secret";
+/** Warm-up deliveries label issues from here on, outside the counted range. */
+const WARMUP_ISSUES = 100_000;
+
+export async function run(): Promise<Figure[]> {
+  const keys = appKeyPair();
+  const github = await startHelper<{ apiUrl: string }>("_fake-github.ts", [], {
+    BENCH_APP_PUBLIC_KEY: keys.publicKey,
+  });
+  try {
+    const figures: Figure[] = [];
+    figures.push(...(await engine("sqlite", github.ready.apiUrl, keys.privateKey)));
+    const database = await createTestDatabase("bench_intake");
+    try {
+      figures.push(
+        ...(await engine("postgres", github.ready.apiUrl, keys.privateKey, database.url)),
+      );
+    } finally {
+      await database.drop();
+    }
+    return figures;
+  } finally {
+    github.child.kill("SIGTERM");
+  }
+}
+
+async function engine(
+  name: "sqlite" | "postgres",
+  apiUrl: string,
+  privateKey: string,
+  databaseUrl?: string,
+): Promise<Figure[]> {
+  const { child, ready } = await startHelper<{ base: number; app: number; sqlite: string | null }>(
+    "_ack-servers.ts",
+    [SECRET, apiUrl, ...(databaseUrl ? [databaseUrl] : [])],
+    { BENCH_APP_KEY: privateKey },
+  );
+  try {
+    const base = { port: ready.base, path: "/" };
+    const app = { port: ready.app, path: WEBHOOK_PATH };
+    const count = countRuns(ready.sqlite, databaseUrl);
+    // Warm both servers (and the app's path to GitHub) on issues outside the measured range.
+    const warmup = await deliveries(100, 0, WARMUP_ISSUES);
+    await load(base, warmup, CONNECTIONS);
+    await load(app, warmup, CONNECTIONS);
+    await waitFor(
+      async () => ((await count()).handled === 100 ? true : undefined),
+      "warm-up",
+      60_000,
+    );
+
+    const measured = await deliveries(DELIVERIES - DUPLICATES, DUPLICATES, 1);
+    const baseP99s: number[] = [];
+    for (let i = 0; i < BASE_ROUNDS; i++)
+      baseP99s.push(percentile(await load(base, measured, CONNECTIONS), 0.99));
+    const started = performance.now();
+    const latencies = await load(app, measured, CONNECTIONS);
+    const seconds = (performance.now() - started) / 1000;
+    const unique = DELIVERIES - DUPLICATES;
+    const settled = await waitFor(
+      async () => {
+        const c = await count();
+        return c.handled === unique + 100 ? c : undefined;
+      },
+      "every delivery to be handled",
+      300_000,
+    );
+    const appP99 = percentile(latencies, 0.99);
+    const baseP99 = median(baseP99s);
+    return [
+      { name: `intake.${name}.p99_ms`, value: appP99, unit: "ms" },
+      { name: `intake.${name}.base_p99_ms`, value: baseP99, unit: "ms" },
+      { name: `intake.${name}.p99_ratio`, value: appP99 / baseP99, unit: "x" },
+      { name: `intake.${name}.per_s`, value: DELIVERIES / seconds, unit: "deliveries/s" },
+      { name: `intake.${name}.lost`, value: unique - settled.issuesWithRun, unit: "deliveries" },
+      {
+        name: `intake.${name}.duplicate_runs`,
+        value: settled.runs - settled.issuesWithRun,
+        unit: "runs",
+      },
+    ];
+  } finally {
+    child.kill("SIGTERM");
+  }
+}
+
+/**
+ * `unique` deliveries on issues from `firstIssue`, each a labeled issue of its own, and
+ * `duplicates` redeliveries of earlier ones (same id, same body) spread among them.
+ */
+async function deliveries(
+  unique: number,
+  duplicates: number,
+  firstIssue: number,
+): Promise<Delivery[]> {
+  const list: Delivery[] = [];
+  for (let i = 0; i < unique; i++) {
+    const payload = examplePayload<{ issue: { number: number }; label: { name: string } }>(
+      "issues",
+      "labeled",
+    );
+    payload.issue.number = firstIssue + i;
+    payload.label.name = "stamina";
+    const body = JSON.stringify(payload);
+    list.push({
+      body,
+      signature: await sign(SECRET, body),
+      event: "issues",
+      id: `d-${firstIssue + i}`,
+    });
+  }
+  // Each redelivery goes a few places after its original: sometimes both are in flight at once.
+  for (let d = 0; d < duplicates; d++) {
+    const original = Math.floor((d * unique) / duplicates);
+    list.splice(Math.min(list.length, original + 1 + (d % 60)), 0, { ...list[original]! });
+  }
+  return list;
+}
+
+interface Counts {
+  /** Deliveries handled (their handlers finished). */
+  handled: number;
+  runs: number;
+  /** Distinct issues that got a run. */
+  issuesWithRun: number;
+}
+
+function countRuns(
+  sqlitePath: string | null,
+  databaseUrl: string | undefined,
+): () => Promise<Counts> {
+  const sqlQuery =
+    "select (select count(*) from deliveries where handled_at is not null) as handled, " +
+    `(select count(*) from runs where issue_number < ${WARMUP_ISSUES}) as runs, ` +
+    `(select count(distinct issue_number) from runs where issue_number < ${WARMUP_ISSUES}) as issues`;
+  return async () => {
+    let row: { handled: number | string; runs: number | string; issues: number | string };
+    if (databaseUrl) {
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      try {
+        row = (await client.query(sqlQuery)).rows[0] as typeof row;
+      } finally {
+        await client.end();
+      }
+    } else {
+      const db = new Database(sqlitePath!, { readonly: true });
+      try {
+        row = db.prepare(sqlQuery).get() as typeof row;
+      } finally {
+        db.close();
+      }
+    }
+    return {
+      handled: Number(row.handled),
+      runs: Number(row.runs),
+      issuesWithRun: Number(row.issues),
+    };
+  };
+}
