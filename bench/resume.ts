@@ -1,0 +1,90 @@
+// resume: how soon a replacement worker gets a crashed run going again. A
+// `stamina all` process is killed (SIGKILL) in the middle of a run's step 3;
+// once its lease is expired (written into the database, so the figure is not
+// the lease time), a new `stamina all` starts. Measured from that process's
+// start: the time to the resumed run's next step (its request to the model)
+// over the time to serving its first request (/healthz). Median of 3 rounds.
+import { createServer } from "node:net";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { startWorld } from "../test/support/world.ts";
+import { waitFor } from "../test/support/webhooks.ts";
+import { median } from "./_load.ts";
+import type { Figure } from "./run.ts";
+
+const ROUNDS = 3;
+
+export async function run(): Promise<Figure[]> {
+  const world = await startWorld();
+  try {
+    const rounds: Array<{ resumeMs: number; serveMs: number }> = [];
+    for (let issue = 1; issue <= ROUNDS; issue++) {
+      const crashed = world.start("all");
+      await world.label(await crashed.webhookUrl(), issue);
+      await world.stepThreeRunning(issue);
+      crashed.child.kill("SIGKILL");
+      await crashed.exited;
+      world.openGate(issue);
+      expireLease(join(world.dir, "data", "stamina.db"), issue);
+
+      let resumedAt = 0;
+      world.onRequest = (i, step) => {
+        if (i === issue && step === 3 && resumedAt === 0) resumedAt = performance.now();
+      };
+      const port = await freePort();
+      const started = performance.now();
+      const replacement = world.start("all", { PORT: String(port) });
+      const servedAt = await firstAnswer(`http://127.0.0.1:${port}/healthz`);
+      await waitFor(() => (resumedAt > 0 ? true : undefined), "the resumed step", 60_000);
+      if ((await world.finished(issue)) !== "succeeded") throw new Error("the run did not finish");
+      await replacement.stop();
+      rounds.push({ resumeMs: resumedAt - started, serveMs: servedAt - started });
+    }
+    const resumeMs = median(rounds.map((r) => r.resumeMs));
+    return [
+      { name: "resume.ms", value: resumeMs, unit: "ms" },
+      { name: "resume.serve_ms", value: median(rounds.map((r) => r.serveMs)), unit: "ms" },
+      { name: "resume.ratio", value: median(rounds.map((r) => r.resumeMs / r.serveMs)), unit: "x" },
+    ];
+  } finally {
+    await world.close();
+  }
+}
+
+/** As if the lease had run out: the killed worker's heartbeat stopped long ago. */
+function expireLease(path: string, issue: number): void {
+  const db = new Database(path);
+  try {
+    db.prepare("update runs set lease_expires_at = ? where issue_number = ?").run(
+      new Date(0).toISOString(),
+      issue,
+    );
+  } finally {
+    db.close();
+  }
+}
+
+/** When `url` first answers 200, polling every 2 ms. */
+async function firstAnswer(url: string): Promise<number> {
+  for (;;) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) return performance.now();
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
