@@ -2,7 +2,7 @@
 // resume applies. The diff is taken through a scratch index, so the run's own
 // index, branch and commits are never touched; untracked files are included
 // (ignored ones are not, as a clone would not have them either).
-import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { assertSafeRepoConfig } from "./git-config-guard.ts";
@@ -15,10 +15,17 @@ export async function workingDiff(cwd: string, base: string): Promise<Buffer> {
   try {
     const index = join(scratch, "index");
     // Starting from a copy of the real index keeps its stat data: only changed files are hashed.
+    // The copy keeps the index's mtime too: git trusts an entry's stat data only when the file
+    // is older than the index (a same-size edit in the same second as the checkout is "racy"
+    // and gets its content compared); a copy dated now would hide such an edit.
     const gitIndex = await gitPath(cwd, "index");
-    await copyFile(gitIndex, index).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== "ENOENT") throw error;
-    });
+    try {
+      const { atime, mtime } = await stat(gitIndex);
+      await copyFile(gitIndex, index);
+      await utimes(index, atime, mtime);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
     const env = { GIT_INDEX_FILE: index };
     await runGit(["add", "--all", "--", "."], { cwd, env });
     const out = join(scratch, "diff");
