@@ -5,32 +5,18 @@
 // failed with a reason the maintainer can act on.
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { AuditSink } from "../agent/ports.ts";
-import type { Logger } from "../observability/logger.ts";
 import { asFailure, RunFailure } from "./failure.ts";
 import { CancelRequested, LeaseLost, ShutdownRequested } from "./interruptions.ts";
-import type { GitHubPort } from "./ports.ts";
-import type { Workspace } from "./prepare-workspace.ts";
-import { stopRun } from "./stop-run.ts";
-import type { Store } from "./store.ts";
-import type { Say } from "./tracking.ts";
+import { stopRun, type StopContext } from "./stop-run.ts";
 import { retryDelayMs, transientCause, type RetrySchedule } from "./transient.ts";
 import type { Run } from "./types.ts";
 
 export const DEFAULT_RETRY: RetrySchedule = { limit: 5, baseMs: 30_000, maxMs: 30 * 60_000 };
 
-export interface SettleContext {
-  runId: string;
+export interface SettleContext extends StopContext {
   /** The run as this attempt last saw it, for a run that no longer exists. */
   lastKnown: Run;
   workerId: string | null;
-  store: Store;
-  github: GitHubPort;
-  audit: AuditSink;
-  say: Say;
-  log: Logger;
-  dataDir: string;
-  workspace: Workspace | undefined;
   /** Where the run was, for the failure message. */
   phase: string;
   /** The run's signal: its reason says why it was interrupted. */

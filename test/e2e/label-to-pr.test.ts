@@ -1,7 +1,7 @@
 // End to end, on real processes: the app started as `npm start` starts it,
 // the fake GitHub (REST, git over HTTP, expiring tokens) and the scripted model
 // on loopback; a signed issues.labeled webhook in, a pull request out.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +18,7 @@ import {
 } from "../support/model-server/index.ts";
 import { examplePayload, postWebhook, waitFor } from "../support/webhooks.ts";
 import { appKeyPair } from "../support/app-keys.ts";
+import { startAppProcess, type AppProcess } from "../support/app-process.ts";
 
 const keys = appKeyPair();
 const WEBHOOK_SECRET = "e2e-webhook-secret-0123456789";
@@ -48,9 +49,8 @@ interface LabeledPayload {
 describe("a labelled issue becomes a pull request", () => {
   let github: FakeGitHub;
   let model: ModelServer;
-  let app: ChildProcess;
+  let app: AppProcess;
   let dir: string;
-  let logs = "";
   let webhookUrl = "";
   let bare = "";
 
@@ -83,41 +83,23 @@ describe("a labelled issue becomes a pull request", () => {
       ],
       { apiKey: ANTHROPIC_KEY },
     );
-    app = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "all"], {
-      cwd: process.cwd(),
-      env: {
-        PATH: process.env.PATH,
-        HOME: dir,
-        APP_ID: "1",
-        PRIVATE_KEY: keys.privateKey,
-        WEBHOOK_SECRET,
-        GHE_HOST: github.host,
-        GHE_PROTOCOL: "http",
-        ANTHROPIC_API_KEY: ANTHROPIC_KEY,
-        ANTHROPIC_BASE_URL: model.url,
-        STAMINA_DATA_DIR: join(dir, "data"),
-        HOST: "127.0.0.1",
-        PORT: "0",
-        LOG_LEVEL: "debug",
-        STAMINA_POLL_MS: "200",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+    app = startAppProcess("all", {
+      HOME: dir,
+      APP_ID: "1",
+      PRIVATE_KEY: keys.privateKey,
+      WEBHOOK_SECRET,
+      GHE_HOST: github.host,
+      GHE_PROTOCOL: "http",
+      ANTHROPIC_API_KEY: ANTHROPIC_KEY,
+      ANTHROPIC_BASE_URL: model.url,
+      STAMINA_DATA_DIR: join(dir, "data"),
+      STAMINA_POLL_MS: "200",
     });
-    app.stdout!.on("data", (chunk: Buffer) => (logs += chunk.toString()));
-    app.stderr!.on("data", (chunk: Buffer) => (logs += chunk.toString()));
-    const port = await waitFor(
-      () => /"port":(\d+)[^\n]*listening/.exec(logs)?.[1],
-      "the app to listen",
-      30_000,
-    );
-    webhookUrl = `http://127.0.0.1:${port}/api/github/webhooks`;
+    webhookUrl = await app.webhookUrl();
   }, 60_000);
 
   afterAll(async () => {
-    if (app && app.exitCode === null) {
-      app.kill("SIGTERM");
-      await new Promise((resolve) => app.once("exit", resolve));
-    }
+    await app?.stop();
     await model?.close();
     await github?.close();
     rmSync(dir, { recursive: true, force: true });
@@ -192,12 +174,11 @@ describe("a labelled issue becomes a pull request", () => {
     expect(github.issuedTokens().length).toBeGreaterThan(0);
     for (const secret of secrets) {
       expect(envResult).not.toContain(secret);
-      expect(logs).not.toContain(secret);
+      expect(app.logs()).not.toContain(secret);
     }
 
     // Nowhere on disk in the worktree's git config, nor in the audit log.
-    app.kill("SIGTERM");
-    await new Promise((resolve) => app.once("exit", resolve));
+    await app.stop();
     const runsDir = join(dir, "data", "runs");
     const [runId] = readdirSync(runsDir);
     const [attempt] = readdirSync(join(runsDir, runId!));

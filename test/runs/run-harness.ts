@@ -57,7 +57,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(files: Record<string, string>): Promise<Harness> {
+export async function startHarness(
+  files: Record<string, string>,
+  options: { sandbox?: "auto" | "process" } = {},
+): Promise<Harness> {
+  const sandbox = createSandbox({ kind: options.sandbox ?? "process" });
   const dir = mkdtempSync(join(tmpdir(), "stamina-harness-"));
   let clock = Date.parse("2026-11-21T10:00:00Z");
   const now = () => clock;
@@ -130,7 +134,7 @@ export async function startHarness(files: Record<string, string>): Promise<Harne
         {
           store,
           github: port,
-          sandbox: createSandbox({ kind: "process" }),
+          sandbox,
           createModel: (id) =>
             createAnthropicModel({ apiKey: MODEL_KEY, baseURL: url, model: id, maxRetries: 0 }),
           dataDir: join(dir, "data"),
