@@ -3,7 +3,8 @@
 // store and handlers, which after each 202 talk to a fake GitHub in its own
 // process) and, in the same run, the bare server of `ack`. Then, once every
 // delivery is handled: how many were lost (acknowledged but no run) and how
-// many runs a redelivery made. On SQLite and on PostgreSQL.
+// many runs a redelivery made. On SQLite (`intake.*`, the default engine) and
+// on PostgreSQL (`intake.postgres.*`).
 import { sign } from "@octokit/webhooks-methods";
 import Database from "better-sqlite3";
 import pg from "pg";
@@ -88,14 +89,15 @@ async function engine(
     );
     const appP99 = percentile(latencies, 0.99);
     const baseP99 = median(baseP99s);
+    const prefix = name === "sqlite" ? "intake" : `intake.${name}`;
     return [
-      { name: `intake.${name}.p99_ms`, value: appP99, unit: "ms" },
-      { name: `intake.${name}.base_p99_ms`, value: baseP99, unit: "ms" },
-      { name: `intake.${name}.p99_ratio`, value: appP99 / baseP99, unit: "x" },
-      { name: `intake.${name}.per_s`, value: DELIVERIES / seconds, unit: "deliveries/s" },
-      { name: `intake.${name}.lost`, value: unique - settled.issuesWithRun, unit: "deliveries" },
+      { name: `${prefix}.p99_ms`, value: appP99, unit: "ms" },
+      { name: `${prefix}.base_p99_ms`, value: baseP99, unit: "ms" },
+      { name: `${prefix}.p99_ratio`, value: appP99 / baseP99, unit: "x" },
+      { name: `${prefix}.per_s`, value: DELIVERIES / seconds, unit: "deliveries/s" },
+      { name: `${prefix}.lost`, value: unique - settled.issuesWithRun, unit: "deliveries" },
       {
-        name: `intake.${name}.duplicate_runs`,
+        name: `${prefix}.duplicate_runs`,
         value: settled.runs - settled.issuesWithRun,
         unit: "runs",
       },
