@@ -9,7 +9,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { startWorld } from "../test/support/world.ts";
 import { waitFor } from "../test/support/webhooks.ts";
-import { median } from "./_load.ts";
+import { median } from "./_stats.ts";
 import type { Figure } from "./run.ts";
 
 const ROUNDS = 3;

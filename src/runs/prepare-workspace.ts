@@ -19,7 +19,7 @@ import {
   moveRemoteBranch,
   remoteBranchSha,
 } from "../workspace/git-remote.ts";
-import { applyDiff } from "../workspace/git-snapshot.ts";
+import { applyDiff } from "../workspace/diff.ts";
 import { RunFailure } from "./failure.ts";
 import type { GitHubPort, RepoRef } from "./ports.ts";
 import { runDirectories, type RunDirectories } from "./run-directories.ts";

@@ -3,7 +3,7 @@
 // state, the base commit (the last one pushed) and the working diff against
 // it. A draining worker stops right after it (see RunControl).
 import type { StepCheckpoint } from "../agent/ports.ts";
-import { workingDiff } from "../workspace/git-snapshot.ts";
+import { workingDiffBytes } from "../workspace/diff.ts";
 import { RunFailure } from "./failure.ts";
 import type { RunControl } from "./run-control.ts";
 import type { Store } from "./store.ts";
@@ -22,7 +22,7 @@ export function createStepCheckpointer(deps: {
     const run = await deps.store.mustGetRun(deps.runId);
     const baseSha = run.headSha ?? run.baseSha;
     if (baseSha === null) throw new Error(`run ${run.id} has no base commit to checkpoint against`);
-    const diff = await workingDiff(deps.worktree, baseSha);
+    const diff = await workingDiffBytes(deps.worktree, baseSha);
     if (diff.length > MAX_CHECKPOINT_DIFF_BYTES) {
       throw new RunFailure(
         `the changes in the working tree grew past ${MAX_CHECKPOINT_DIFF_BYTES / 1024 / 1024} MB (untracked build output?), too large to checkpoint. Add such files to \`.gitignore\`.`,

@@ -1,8 +1,10 @@
 // The run's change as one diff: from a base commit to the working tree,
 // untracked files included (ignored ones not). Staged through a throwaway
 // index, so the worktree's own index, and what the agent staged, stay as
-// they are. The self-review shows it to the model; the test check reads it.
-import { copyFile, mkdtemp, rm, stat, utimes } from "node:fs/promises";
+// they are. The self-review shows it to the model; the test check reads it;
+// the step checkpoint stores it as bytes (workingDiffBytes) and a resume on
+// another machine applies it back (applyDiff).
+import { copyFile, mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { assertSafeRepoConfig } from "./git-config-guard.ts";
@@ -16,26 +18,74 @@ export interface WorkingDiffOptions {
   signal?: AbortSignal;
 }
 
+const DIFF = ["diff", "--cached", "--no-color", "--no-ext-diff", "--no-textconv"];
+
 export async function workingDiff(
   cwd: string,
   base: string,
   opts: WorkingDiffOptions = {},
 ): Promise<string> {
+  return withWorkingTreeStaged(cwd, opts.signal, async ({ env }) => {
+    const args = [...DIFF];
+    if (opts.binary) args.push("--binary");
+    if (opts.stat) args.push("--stat=200");
+    args.push(base, "--");
+    const { stdout } = await runGit(args, { cwd, env, signal: opts.signal });
+    return stdout;
+  });
+}
+
+/**
+ * `git diff --binary` from `base` to the working tree as bytes, exactly as git wrote them (a
+ * file that is not UTF-8 stays intact): what the step checkpoint stores.
+ */
+export async function workingDiffBytes(
+  cwd: string,
+  base: string,
+  signal?: AbortSignal,
+): Promise<Buffer> {
+  return withWorkingTreeStaged(cwd, signal, async ({ env, scratch }) => {
+    const out = join(scratch, "diff");
+    // Renames as a deletion and an addition: nothing for `git apply` to guess.
+    const args = [...DIFF, "--binary", "--no-renames", `--output=${out}`, base, "--"];
+    await runGit(args, { cwd, env, signal });
+    return readFile(out);
+  });
+}
+
+/**
+ * Applies a diff from workingDiffBytes to the working tree (not the index): tracked edits come
+ * back unstaged and new files untracked, as they were.
+ */
+export async function applyDiff(cwd: string, diff: Buffer): Promise<void> {
+  if (diff.length === 0) return;
+  await assertSafeRepoConfig(cwd);
+  const scratch = await mkdtemp(join(tmpdir(), "stamina-diff-"));
+  try {
+    const patch = join(scratch, "patch");
+    await writeFile(patch, diff);
+    await runGit(["apply", "--binary", "--whitespace=nowarn", patch], { cwd });
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Runs `fn` with a scratch index (GIT_INDEX_FILE in `env`) that holds the whole working tree. */
+async function withWorkingTreeStaged<T>(
+  cwd: string,
+  signal: AbortSignal | undefined,
+  fn: (staged: { env: Record<string, string>; scratch: string }) => Promise<T>,
+): Promise<T> {
   // `git add` would run a clean filter the repository config names.
-  await assertSafeRepoConfig(cwd, opts.signal);
+  await assertSafeRepoConfig(cwd, signal);
   const { stdout: gitDir } = await runGit(["rev-parse", "--absolute-git-dir"], { cwd });
   const scratch = await mkdtemp(join(tmpdir(), "stamina-diff-"));
   try {
     const index = join(scratch, "index");
     await copyIndex(join(gitDir.trim(), "index"), index);
     const env = { GIT_INDEX_FILE: index };
-    await runGit(["add", "--all", "--", "."], { cwd, env, signal: opts.signal });
-    const args = ["diff", "--cached", "--no-color", "--no-ext-diff", "--no-textconv"];
-    if (opts.binary) args.push("--binary");
-    if (opts.stat) args.push("--stat=200");
-    args.push(base, "--");
-    const { stdout } = await runGit(args, { cwd, env, signal: opts.signal });
-    return stdout;
+    await runGit(["add", "--all", "--", "."], { cwd, env, signal });
+    return await fn({ env, scratch });
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

@@ -66,6 +66,7 @@ beforeEach(async () => {
       [
         reply(toolUse("bash", { command: "sleep 0.3; printf 'two\\n' > a.txt" })),
         reply(text("Done.")),
+        reply(text("a.txt says two.")),
       ],
       200,
     ),

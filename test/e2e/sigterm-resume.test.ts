@@ -35,7 +35,7 @@ describe("SIGTERM during a run", () => {
     const pull = await world.pullFor(1);
     expect(pull.body).toContain("✅");
     expect(await world.finished(1)).toBe("succeeded");
-    expect(steps).toEqual([1, 2, 3, 4]);
+    expect(steps).toEqual([1, 2, 3, 4, 5]);
 
     const events = await world.audit(1);
     expect(verifyChain(events)).toMatchObject({ ok: true });

@@ -60,7 +60,9 @@ describe("three workers on PostgreSQL", () => {
     const pulls = world.github.pulls(OWNER, REPO);
     expect(pulls).toHaveLength(RUNS);
     expect(new Set(pulls.map((p) => p.head)).size).toBe(RUNS);
-    expect(requests.sort()).toEqual(issues.flatMap((i) => [`${i}:1`, `${i}:2`]).sort());
+    expect(requests.sort()).toEqual(
+      issues.flatMap((i) => [1, 2, 3].map((s) => `${i}:${s}`)).sort(),
+    );
     const workers = new Set<unknown>();
     for (const issue of issues) {
       const claims = (await world.audit(issue)).filter((e) => e.type === "run.claimed");

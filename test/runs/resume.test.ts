@@ -39,6 +39,8 @@ const STEPS: ScriptedReply[] = [
   reply(toolUse("bash", { command: "printf 'notes\\n' > notes.txt" })),
   reply(toolUse("bash", { command: "cat a.txt notes.txt" })),
   reply(text("Made it two and left a note.")),
+  // The harness verified the change and asks for a review; the summary ends the session.
+  reply(text("a.txt says two, and notes.txt says why.")),
 ];
 
 let h: Harness;
@@ -91,7 +93,7 @@ describe("a run handed back after a step", () => {
     expect(tree(resumed)).toBe(expected);
     // Step 3 was asked with the whole transcript, step 2's tool result included; no step twice.
     const steps = server.requests.map(stepOf);
-    expect(steps).toEqual([1, 2, 3, 4]);
+    expect(steps).toEqual([1, 2, 3, 4, 5]);
     expect(JSON.stringify(server.requests[2]!.body.messages)).toContain("tool_result");
     const types = (await auditOf(resumed)).map((e) => e.type);
     expect(types).toContain("run.released");
@@ -117,7 +119,7 @@ describe("a run whose worker died in the middle of a step", () => {
     const resumed = await h.execute(await h.claim("worker-2"));
     expect(resumed).toMatchObject({ state: "succeeded", attempts: 2 });
     expect(tree(resumed)).toBe(expected);
-    expect(server.requests.map(stepOf)).toEqual([1, 2, 3, 3, 4]);
+    expect(server.requests.map(stepOf)).toEqual([1, 2, 3, 3, 4, 5]);
     const events = await auditOf(resumed);
     const retried = events.filter((e) => e.type === "step.retried");
     expect(retried).toHaveLength(1);

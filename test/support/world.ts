@@ -53,7 +53,8 @@ export interface World {
 
 /**
  * Every issue's run: step 1 edits greet.js, step 2 writes NOTES.md, step 3 runs a command that
- * waits for the test to open its gate, step 4 ends; or, `short`, step 1 edits and step 2 ends.
+ * waits for the test to open its gate, step 4 ends the work, step 5 answers the review; or,
+ * `short`, step 1 edits, step 2 ends the work and step 3 answers the review.
  * `database` is a PostgreSQL URL, else the processes share SQLite.
  */
 export async function startWorld(
@@ -84,6 +85,8 @@ export async function startWorld(
     }),
   );
   const done = reply(text("Greets with a comma and an exclamation mark now."));
+  // The harness verified the change and asks for a review; the summary ends the session.
+  const reviewed = reply(text("greet() says `Hello, NAME!` now, as the issue asks."));
   const gated = [
     edit,
     reply(toolUse("bash", { command: "printf 'greets politely\\n' > NOTES.md" })),
@@ -93,8 +96,9 @@ export async function startWorld(
       return reply(toolUse("bash", { command }));
     },
     done,
+    reviewed,
   ];
-  const steps = options.short ? [edit, done] : gated;
+  const steps = options.short ? [edit, done, reviewed] : gated;
   const world: Partial<World> = {};
   const model = await startModelServer(
     byStep(
