@@ -18,7 +18,7 @@ import {
 } from "../support/model-server/index.ts";
 import { examplePayload, postWebhook, waitFor } from "../support/webhooks.ts";
 import { appKeyPair } from "../support/app-keys.ts";
-import { startAppProcess, type AppProcess } from "../support/app-process.ts";
+import { appEnv, startAppProcess, type AppProcess } from "../support/app-process.ts";
 
 const keys = appKeyPair();
 const WEBHOOK_SECRET = "e2e-webhook-secret-0123456789";
@@ -84,15 +84,14 @@ describe("a labelled issue becomes a pull request", () => {
       { apiKey: ANTHROPIC_KEY },
     );
     app = startAppProcess("all", {
-      HOME: dir,
-      APP_ID: "1",
-      PRIVATE_KEY: keys.privateKey,
-      WEBHOOK_SECRET,
-      GHE_HOST: github.host,
-      GHE_PROTOCOL: "http",
-      ANTHROPIC_API_KEY: ANTHROPIC_KEY,
-      ANTHROPIC_BASE_URL: model.url,
-      STAMINA_DATA_DIR: join(dir, "data"),
+      ...appEnv({
+        dir,
+        privateKey: keys.privateKey,
+        webhookSecret: WEBHOOK_SECRET,
+        githubHost: github.host,
+        modelKey: ANTHROPIC_KEY,
+        modelUrl: model.url,
+      }),
       STAMINA_POLL_MS: "200",
     });
     webhookUrl = await app.webhookUrl();

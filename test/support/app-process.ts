@@ -2,6 +2,7 @@
 // (`stamina all`, `serve` or `worker`), against the fake GitHub and the
 // scripted model: its logs collected, its exit awaited, signals sent to it.
 import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
 import { waitFor } from "./webhooks.ts";
 
 export interface AppProcess {
@@ -15,6 +16,28 @@ export interface AppProcess {
   waitForLog(pattern: RegExp, what: string, timeoutMs?: number): Promise<RegExpExecArray>;
   /** SIGTERM, and wait for the process to end. */
   stop(): Promise<number | null>;
+}
+
+/** The environment of a Stamina process against the fake GitHub and the scripted model. */
+export function appEnv(world: {
+  dir: string;
+  privateKey: string;
+  webhookSecret: string;
+  githubHost: string;
+  modelKey: string;
+  modelUrl: string;
+}): Record<string, string> {
+  return {
+    HOME: world.dir,
+    APP_ID: "1",
+    PRIVATE_KEY: world.privateKey,
+    WEBHOOK_SECRET: world.webhookSecret,
+    GHE_HOST: world.githubHost,
+    GHE_PROTOCOL: "http",
+    ANTHROPIC_API_KEY: world.modelKey,
+    ANTHROPIC_BASE_URL: world.modelUrl,
+    STAMINA_DATA_DIR: join(world.dir, "data"),
+  };
 }
 
 export function startAppProcess(

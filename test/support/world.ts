@@ -10,7 +10,7 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import type { AuditEvent } from "../../src/audit/types.ts";
 import { appKeyPair } from "./app-keys.ts";
-import { startAppProcess, type AppProcess } from "./app-process.ts";
+import { appEnv, startAppProcess, type AppProcess } from "./app-process.ts";
 import { byStep, issueOf, stepOf } from "./by-step.ts";
 import { startFakeGitHub, type FakeGitHub, type PullView } from "./fake-github/index.ts";
 import {
@@ -140,15 +140,14 @@ export async function startWorld(
     onRequest: () => undefined,
     start(mode: "all" | "serve" | "worker", env: Record<string, string> = {}) {
       const app = startAppProcess(mode, {
-        HOME: dir,
-        APP_ID: "1",
-        PRIVATE_KEY: keys.privateKey,
-        WEBHOOK_SECRET,
-        GHE_HOST: github.host,
-        GHE_PROTOCOL: "http",
-        ANTHROPIC_API_KEY: MODEL_KEY,
-        ANTHROPIC_BASE_URL: model.url,
-        STAMINA_DATA_DIR: join(dir, "data"),
+        ...appEnv({
+          dir,
+          privateKey: keys.privateKey,
+          webhookSecret: WEBHOOK_SECRET,
+          githubHost: github.host,
+          modelKey: MODEL_KEY,
+          modelUrl: model.url,
+        }),
         DATABASE_URL: options.database,
         STAMINA_SANDBOX: "process",
         STAMINA_POLL_MS: "100",
