@@ -3,7 +3,7 @@
 // the audit trailer, push, pull request, and the tracking comment. Every step
 // leaves an audit event; how an interrupted attempt ends is in settle-run.ts.
 import type { AuditSink, ModelPort } from "../agent/ports.ts";
-import { UnpricedModelError } from "../model/anthropic.ts";
+import { ModelUnavailableError } from "../model/errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import { describeSpend } from "../agent/budget.ts";
 import type { Phase } from "../agent/phase.ts";
@@ -266,7 +266,7 @@ function modelFor(deps: RunDependencies, id: string): ModelPort {
   try {
     return deps.createModel(id);
   } catch (error) {
-    if (error instanceof UnpricedModelError) throw new RunFailure(error.message);
+    if (error instanceof ModelUnavailableError) throw new RunFailure(error.message);
     throw error;
   }
 }

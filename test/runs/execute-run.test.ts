@@ -2,6 +2,7 @@
 // model: the ways a run ends other than a green pull request.
 import { execFileSync } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createModel } from "../../src/model/factory.ts";
 import { ShutdownRequested } from "../../src/runs/interruptions.ts";
 import { reply, text, toolUse, type ScriptedTurn } from "../support/model-server/index.ts";
 import { OWNER, REPO, startHarness, type Harness } from "./run-harness.ts";
@@ -92,6 +93,26 @@ describe("a run", () => {
     });
     expect(finished.headSha).toBe(pushed.trim());
     expect(comment()).toContain("verification passed");
+  });
+
+  it("fails before any work, in words, on a model its provider has no id for", async () => {
+    await h.model([]);
+    await h.queue({ model: "claude-sonnet-5" });
+    const finished = await h.execute(
+      await h.claim(),
+      {},
+      {
+        createModel: (model) =>
+          createModel({
+            model,
+            provider: { provider: "bedrock", region: "us-east-1", bearerToken: "bedrock-key" },
+          }),
+      },
+    );
+    expect(finished.state).toBe("failed");
+    expect(finished.outcome).toContain("Stamina does not know what Amazon Bedrock calls the model");
+    expect(h.comment()).toContain("STAMINA_MODEL_IDS");
+    expect(h.github.pulls(OWNER, REPO)).toHaveLength(0);
   });
 
   it("opens a draft that says so when the step budget runs out", async () => {
