@@ -13,6 +13,9 @@ import { invalidRequest, isRefusal } from "./refusal.ts";
 import { isScriptedError } from "./script.ts";
 import type { RecordedModelRequest, ScriptedReply, ScriptedTurn, StreamBreak } from "./script.ts";
 import { validateRequest } from "./validate.ts";
+import { checkEdits, managePrompt } from "./context-editing.ts";
+import { familyOf } from "./families.ts";
+import { PromptCache } from "./prompt-cache.ts";
 
 export interface ModelServer {
   /** What the SDK's `baseURL` gets for this provider. */
@@ -85,11 +88,18 @@ function parseObject(raw: Buffer): Record<string, unknown> | undefined {
   }
 }
 
+export interface ScriptedServerOptions {
+  /** The context window of every model, instead of its family's (to overflow in a test). */
+  contextWindow?: number;
+}
+
 export async function startScriptedServer(
   dialect: Dialect,
   script: ScriptedTurn[],
+  options: ScriptedServerOptions = {},
 ): Promise<ModelServer> {
   const turns = [...script];
+  const cache = new PromptCache();
   const requests: RecordedModelRequest[] = [];
   let served = 0;
 
@@ -130,6 +140,16 @@ export async function startScriptedServer(
     record.body = unwrapped.params as unknown as Anthropic.MessageCreateParams;
     const checked = validateRequest(unwrapped.params, unwrapped.betas);
     if (!checked.ok) return refuse(checked.refusal);
+    const family = familyOf(checked.params.model);
+    if (options.contextWindow !== undefined) family.contextWindow = options.contextWindow;
+    const editRefusal = checkEdits(checked.params, unwrapped.betas, family);
+    if (editRefusal !== undefined) return refuse(editRefusal);
+    const managed = managePrompt(checked.params, family);
+    if (isRefusal(managed)) return refuse(managed);
+    const usage = cache.account(checked.params.model, managed.blocks);
+    record.usage = usage;
+    record.appliedEdits = managed.applied;
+    record.compacted = managed.compaction !== undefined;
 
     const turn = turns.shift();
     if (turn === undefined) {
@@ -160,6 +180,7 @@ export async function startScriptedServer(
       id: `msg_${id}`,
       params: checked.params,
       requestChars: call.raw.length,
+      prompt: { usage, applied: managed.applied, compaction: managed.compaction },
     });
     dialect.message(res, message, {
       stream: route.stream ?? checked.params.stream === true,

@@ -1,10 +1,12 @@
 // Turns a scripted reply into the Message the API would answer, usage included.
 import type Anthropic from "@anthropic-ai/sdk";
+import type { AppliedEdit } from "./context-editing.ts";
+import type { CacheUsage } from "./prompt-cache.ts";
 import type { ScriptedBlock, ScriptedMessage } from "./script.ts";
 
 /** What the beta endpoint adds to a message when the request asked for context management. */
 export type AnsweredMessage = Anthropic.Message & {
-  context_management?: { applied_edits: [] };
+  context_management?: { applied_edits: AppliedEdit[] };
 };
 
 /** Roughly four characters a token, as a stand-in for the tokenizer; never below one. */
@@ -32,15 +34,24 @@ export interface MessageContext {
   params: Anthropic.MessageCreateParams;
   /** Length of the request body as sent, from which input tokens are estimated. */
   requestChars: number;
+  /** The prompt as the model read it: its tokens as the cache split them, the edits applied. */
+  prompt?: { usage: CacheUsage; applied: AppliedEdit[]; compaction?: string | undefined };
 }
 
 export function buildMessage(scripted: ScriptedMessage, context: MessageContext): AnsweredMessage {
   const content = scripted.content.map(answeredBlock);
+  const compaction = context.prompt?.compaction;
+  if (compaction !== undefined) {
+    // The summary opens the answer; the client sends it back in place of what it replaced.
+    const block = { type: "compaction", content: compaction, encrypted_content: null };
+    content.unshift(block as unknown as Anthropic.ContentBlock);
+  }
+  const prompt = context.prompt?.usage;
   const usage: Anthropic.Usage = {
-    input_tokens: estimateTokens(context.requestChars),
+    input_tokens: prompt?.input_tokens ?? estimateTokens(context.requestChars),
     output_tokens: estimateTokens(JSON.stringify(content).length),
-    cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
+    cache_creation_input_tokens: prompt?.cache_creation_input_tokens ?? 0,
+    cache_read_input_tokens: prompt?.cache_read_input_tokens ?? 0,
     cache_creation: null,
     inference_geo: null,
     output_tokens_details: null,
@@ -62,6 +73,8 @@ export function buildMessage(scripted: ScriptedMessage, context: MessageContext)
     diagnostics: null,
     usage,
   };
-  if ("context_management" in context.params) message.context_management = { applied_edits: [] };
+  if ("context_management" in context.params) {
+    message.context_management = { applied_edits: context.prompt?.applied ?? [] };
+  }
   return message;
 }

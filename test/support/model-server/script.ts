@@ -64,6 +64,16 @@ export interface RecordedModelRequest {
   status: number;
   /** Why the server refused the request (4xx), as the API would have said it. */
   refusal?: string;
+  /** The prompt's tokens as the cache split them, once the request was accepted. */
+  usage?: {
+    input_tokens: number;
+    cache_read_input_tokens: number;
+    cache_creation_input_tokens: number;
+  };
+  /** Server-side context edits applied to the prompt (`clear_tool_uses_20250919`). */
+  appliedEdits?: Array<{ type: string; cleared_tool_uses?: number; cleared_input_tokens: number }>;
+  /** The prompt was compacted (`compact_20260112`): the answer opens with a compaction block. */
+  compacted?: boolean;
 }
 
 export function isScriptedError(reply: ScriptedReply): reply is ScriptedError {

@@ -14,6 +14,8 @@ export { NO_TURN_LEFT } from "./engine.ts";
 export interface ModelServerOptions {
   /** When set, requests must present exactly this key. */
   apiKey?: string;
+  /** Every model's context window, instead of its family's: a test that overflows it. */
+  contextWindow?: number;
 }
 
 function anthropicDialect(opts: ModelServerOptions): Dialect {
@@ -42,5 +44,5 @@ export function startModelServer(
   script: ScriptedTurn[],
   opts: ModelServerOptions = {},
 ): Promise<ModelServer> {
-  return startScriptedServer(anthropicDialect(opts), script);
+  return startScriptedServer(anthropicDialect(opts), script, { contextWindow: opts.contextWindow });
 }

@@ -47,6 +47,22 @@ function blockEvents(
       { type: "content_block_stop", index },
     ];
   }
+  if ((block.type as string) === "compaction") {
+    const { content } = block as unknown as { content: string };
+    return [
+      {
+        type: "content_block_start",
+        index,
+        content_block: { type: "compaction", content: null, encrypted_content: null },
+      } as unknown as StreamEvent,
+      {
+        type: "content_block_delta",
+        index,
+        delta: { type: "compaction_delta", content, encrypted_content: null },
+      } as unknown as StreamEvent,
+      { type: "content_block_stop", index },
+    ];
+  }
   throw new Error(`scripted model server: cannot stream a ${block.type} block`);
 }
 
@@ -85,7 +101,9 @@ export function streamEvents(
         output_tokens_details: usage.output_tokens_details,
         server_tool_use: usage.server_tool_use,
       },
-    },
+      // The beta stream reads the edits the server applied from here.
+      ...(message.context_management ? { context_management: message.context_management } : {}),
+    } as StreamEvent,
     { type: "message_stop" },
   ];
 }
