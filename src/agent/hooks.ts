@@ -3,7 +3,7 @@
 // step. The transcript itself is append-only; neither may rewrite it.
 import type Anthropic from "@anthropic-ai/sdk";
 import type { Phase } from "./phase.ts";
-import type { AgentSnapshot } from "./ports.ts";
+import type { AgentSnapshot, AuditSink, ModelPort, ToolDefinition } from "./ports.ts";
 
 /**
  * What the model is sent for the next turn, built from the whole transcript. The default is
@@ -13,7 +13,58 @@ import type { AgentSnapshot } from "./ports.ts";
 export type RequestView = (
   transcript: readonly Anthropic.MessageParam[],
   state: Readonly<AgentSnapshot>,
-) => Anthropic.MessageParam[];
+  request?: ViewRequest,
+) => Anthropic.MessageParam[] | ContextView | Promise<Anthropic.MessageParam[] | ContextView>;
+
+/** What a view may use besides the transcript: the turn's own request, to ask for a summary. */
+export interface ViewRequest {
+  step: number;
+  model: ModelPort;
+  system: string;
+  tools: ToolDefinition[];
+  maxTokens: number;
+  signal: AbortSignal;
+  audit: AuditSink;
+}
+
+/** Facts about the request a view built, for the step's `context.health` event. */
+export interface ContextStats {
+  /** The request's size in bytes of JSON (messages, system and tools), as sent. */
+  requestBytes: number;
+  /** The same, estimated in tokens (bytes / 4): what the thresholds are counted in. */
+  estimatedTokens: number;
+  messages: number;
+  /** Totals so far for the run. */
+  compactions: number;
+  clearings: number;
+  [more: string]: unknown;
+}
+
+/**
+ * A view with more than messages: the system prompt and tools with cache breakpoints, the betas
+ * and server-side context management, and what the loop tells it back.
+ */
+export interface ContextView {
+  messages: Anthropic.MessageParam[];
+  system?: string | Anthropic.TextBlockParam[];
+  tools?: ToolDefinition[];
+  betas?: string[];
+  contextManagement?: Anthropic.Beta.BetaContextManagementConfig;
+  stats?: ContextStats;
+  /** Usage of model calls the view made itself (a written summary), counted in the budgets. */
+  spent?: Anthropic.Usage[];
+  /** The model's answer to this request (server-side edits and compaction are reported on it). */
+  onResponse?(message: Anthropic.Message): void;
+  /**
+   * The context overflowed (`model_context_window_exceeded`, or a 400 saying the prompt is too
+   * long). True when the next view will be smaller without a model call, so the loop goes on.
+   */
+  onOverflow?(reason: "stop_reason" | "too_long"): boolean;
+}
+
+export function isContextView(view: Anthropic.MessageParam[] | ContextView): view is ContextView {
+  return !Array.isArray(view);
+}
 
 export const wholeTranscript: RequestView = (transcript) => [...transcript];
 

@@ -6,7 +6,15 @@
 // through its ports, so a webhook run, `stamina run` and a test share it.
 import type Anthropic from "@anthropic-ai/sdk";
 import { addUsage, exhaustedBudget, tokensOf, type Budget, type BudgetStop } from "./budget.ts";
-import { wholeTranscript, type RequestView, type StepHook } from "./hooks.ts";
+import { recordHealth } from "./context/health.ts";
+import { isPromptTooLong } from "./context/overflow.ts";
+import {
+  isContextView,
+  wholeTranscript,
+  type ContextView,
+  type RequestView,
+  type StepHook,
+} from "./hooks.ts";
 import type { Phase } from "./phase.ts";
 import { afterTurnEnded } from "./phases.ts";
 import type {
@@ -195,19 +203,34 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
       added.push(message);
     };
 
-    let message: Anthropic.Message;
-    try {
-      message = await askModel(turn, step, view(transcript, state), {
-        phase: state.phase,
-        elapsedMs: elapsed(),
-      });
-    } catch (error) {
-      if (signal.aborted) return finish("aborted");
-      throw error;
+    const spend = (usage: Anthropic.Usage) => {
+      addUsage(state.usage, usage);
+      state.spent.tokens += tokensOf(usage);
+      state.spent.dollars += model.cost(usage);
+    };
+    let message: Anthropic.Message | undefined;
+    let built: ContextView = { messages: [] };
+    // A prompt the API finds too long is made smaller, without a model call, and asked once more.
+    for (let attempt = 0; message === undefined; attempt++) {
+      try {
+        const shaped = await view(transcript, state, { ...turn, step, audit });
+        built = isContextView(shaped) ? shaped : { messages: shaped };
+        for (const usage of built.spent ?? []) spend(usage);
+        message = await askModel(turn, step, built, {
+          phase: state.phase,
+          elapsedMs: elapsed(),
+        });
+      } catch (error) {
+        if (signal.aborted) return finish("aborted");
+        if (attempt === 0 && isPromptTooLong(error) && built.onOverflow?.("too_long") === true) {
+          await audit.record("context.overflow", { step, reason: "too_long" });
+          continue;
+        }
+        throw error;
+      }
     }
-    addUsage(state.usage, message.usage);
-    state.spent.tokens += tokensOf(message.usage);
-    state.spent.dollars += model.cost(message.usage);
+    built.onResponse?.(message);
+    spend(message.usage);
     const text = textOf(message.content);
     if (text.length > 0) summary = text;
     append({ role: "assistant", content: message.content });
@@ -221,7 +244,18 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
     let done: Verified | null = null;
     const calls = toolCalls(message);
     const stopReason = message.stop_reason;
-    if (stopReason === "refusal" || stopReason === "model_context_window_exceeded") {
+    const recovers =
+      stopReason === "model_context_window_exceeded" && built.onOverflow?.("stop_reason") === true;
+    if (recovers) {
+      // The context is made smaller for the next turn; the cut-off turn's calls are not run.
+      await audit.record("context.overflow", { step, reason: "stop_reason" });
+      const run = await runTools(calls, tools, audit, signal, step, {
+        notRun:
+          "This tool call was not run: the conversation outgrew the context window and was compacted. Call it again if it is still needed.",
+      });
+      reply.push(...run.results);
+      if (run.results.length === 0) say(renderPrompt("continue", {}).text);
+    } else if (stopReason === "refusal" || stopReason === "model_context_window_exceeded") {
       next = stopReason === "refusal" ? "refusal" : "context_window_exceeded";
       // Calls of a turn that ends the run are answered, not run: the transcript stays valid.
       const run = await runTools(calls, tools, audit, signal, step, {
@@ -263,6 +297,16 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
     });
     if (next === "go") for (const note of notes) say(note);
     if (reply.length > 0) append({ role: "user", content: reply });
+    const results = reply.filter((b) => b.type === "tool_result");
+    await recordHealth(audit, {
+      step,
+      usage: message.usage,
+      stats: built.stats,
+      sent: { messages: built.messages, system: built.system ?? turn.system, tools: turn.tools },
+      toolCalls: results.length,
+      toolErrors: results.filter((b) => b.is_error === true).length,
+      state,
+    });
 
     state.spent.elapsedMs = elapsed();
     const handed = transcript.slice(pending);

@@ -2,7 +2,14 @@
 // response event keeps the whole content (redacted by the sink), which is
 // what `stamina replay` feeds back; the text and tool names are for people.
 import type Anthropic from "@anthropic-ai/sdk";
-import type { AuditSink, ModelPort, Tool, ToolDefinition, ToolOutcome } from "./ports.ts";
+import type {
+  AuditSink,
+  ModelPort,
+  ModelRequest,
+  Tool,
+  ToolDefinition,
+  ToolOutcome,
+} from "./ports.ts";
 
 /** How much of a text or a tool's output the audit event shows (the model saw more). */
 const AUDIT_OUTPUT_CHARS = 4_000;
@@ -16,12 +23,18 @@ export interface TurnRequest {
   signal: AbortSignal;
 }
 
+/** A request as a context view shaped it: the messages, and what it sets besides. */
+export type RequestParts = Pick<ModelRequest, "messages"> &
+  Partial<Pick<ModelRequest, "system" | "tools" | "betas" | "contextManagement">>;
+
 export async function askModel(
   req: TurnRequest,
   step: number,
-  messages: Anthropic.MessageParam[],
+  parts: Anthropic.MessageParam[] | RequestParts,
   facts: Record<string, unknown>,
 ): Promise<Anthropic.Message> {
+  const shaped = Array.isArray(parts) ? { messages: parts } : parts;
+  const { messages } = shaped;
   await req.audit.record("model.request", {
     step,
     model: req.model.model,
@@ -29,7 +42,14 @@ export async function askModel(
     ...facts,
   });
   const message = await req.model.complete(
-    { system: req.system, messages, tools: req.tools, maxTokens: req.maxTokens },
+    {
+      system: shaped.system ?? req.system,
+      messages,
+      tools: shaped.tools ?? req.tools,
+      maxTokens: req.maxTokens,
+      ...(shaped.betas ? { betas: shaped.betas } : {}),
+      ...(shaped.contextManagement ? { contextManagement: shaped.contextManagement } : {}),
+    },
     req.signal,
     // An overloaded or unreachable model is retried by the port; each wait is on the record.
     { onRetry: (retry) => req.audit.record("model.retry", { step, ...retry }) },

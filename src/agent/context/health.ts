@@ -1,0 +1,70 @@
+// The step's health, one `context.health` audit event per step, so a run's drift and error
+// accumulation can be plotted later: what was sent (size in bytes of JSON and in estimated
+// tokens, bytes / 4), what the model counted (tokens in and out, cache reads and writes), the
+// tool errors, the compactions and clearings so far, and any signals other hooks publish.
+import type Anthropic from "@anthropic-ai/sdk";
+import type { ContextStats } from "../hooks.ts";
+import type { AgentSnapshot, AuditSink } from "../ports.ts";
+
+/**
+ * Where another step hook (the watchdog) publishes its signals for the health event: a plain
+ * JSON object under `health` in its own state (`HookResult.state`). The event copies each one
+ * under the hook's name; a hook without it adds nothing. Hooks run before the event is recorded.
+ */
+export const HEALTH_FIELD = "health";
+
+export function hookSignals(hooks: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const signals: Record<string, unknown> = {};
+  for (const [name, state] of Object.entries(hooks)) {
+    if (typeof state !== "object" || state === null || !(HEALTH_FIELD in state)) continue;
+    const health = (state as Record<string, unknown>)[HEALTH_FIELD];
+    if (health !== undefined && health !== null) signals[name] = health;
+  }
+  return signals;
+}
+
+export interface StepHealth {
+  step: number;
+  usage: Anthropic.Usage;
+  /** What the view reported of the request it built; measured here when it said nothing. */
+  stats: ContextStats | undefined;
+  /** The request as sent, measured when the view gave no stats. */
+  sent: { messages: readonly Anthropic.MessageParam[]; system: unknown; tools: unknown };
+  toolCalls: number;
+  toolErrors: number;
+  state: Readonly<AgentSnapshot>;
+}
+
+export function requestBytes(parts: {
+  messages: unknown;
+  system: unknown;
+  tools: unknown;
+}): number {
+  return Buffer.byteLength(JSON.stringify([parts.system, parts.tools, parts.messages]));
+}
+
+export async function recordHealth(audit: AuditSink, health: StepHealth): Promise<void> {
+  const { usage, state } = health;
+  const bytes = health.stats?.requestBytes ?? requestBytes(health.sent);
+  const signals = hookSignals(state.hooks);
+  await audit.record("context.health", {
+    step: health.step,
+    sent: {
+      unit: "bytes of JSON; tokens estimated as bytes / 4",
+      bytes,
+      estimatedTokens: health.stats?.estimatedTokens ?? Math.ceil(bytes / 4),
+      messages: health.stats?.messages ?? health.sent.messages.length,
+    },
+    tokens: {
+      input: usage.input_tokens,
+      output: usage.output_tokens,
+      cacheRead: usage.cache_read_input_tokens ?? 0,
+      cacheWrite: usage.cache_creation_input_tokens ?? 0,
+    },
+    tools: { calls: health.toolCalls, errors: health.toolErrors },
+    compactions: health.stats?.compactions ?? 0,
+    clearings: health.stats?.clearings ?? 0,
+    ...(health.stats ? { context: health.stats } : {}),
+    ...(Object.keys(signals).length > 0 ? { signals } : {}),
+  });
+}
