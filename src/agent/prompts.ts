@@ -4,7 +4,15 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 
-export type PromptName = "system" | "task" | "task-local" | "verify-failed" | "review" | "continue";
+export type PromptName =
+  | "system"
+  | "task"
+  | "task-local"
+  | "verify-failed"
+  | "review"
+  | "continue"
+  | "compact"
+  | "compact-server";
 
 export interface RenderedPrompt {
   text: string;

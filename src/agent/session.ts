@@ -5,6 +5,8 @@
 import type { Sandbox } from "../workspace/sandbox.ts";
 import { createSearcher } from "../workspace/search.ts";
 import { describeSpend } from "./budget.ts";
+import { createContextManager } from "./context/manager.ts";
+import type { ContextSettings } from "./context/settings.ts";
 import { runAgent, type AgentOptions, type AgentResult } from "./loop.ts";
 import type { CheckName } from "./ports.ts";
 import { renderPrompt, type RenderedPrompt } from "./prompts.ts";
@@ -23,6 +25,13 @@ export interface SessionOptions extends Omit<AgentOptions, "tools" | "system" | 
   task: RenderedPrompt;
   /** Recorded with the session's start: the resolved repository config. */
   config: unknown;
+  /**
+   * The context manager's thresholds (`context` in the repository config); false sends the whole
+   * transcript every turn. Ignored when a `view` is given.
+   */
+  context?: Partial<ContextSettings> | false;
+  /** The run's progress file, in the run's folder: written at milestones, read on resume. */
+  progressFile?: string;
 }
 
 export async function runSession(options: SessionOptions): Promise<AgentResult> {
@@ -39,6 +48,15 @@ export async function runSession(options: SessionOptions): Promise<AgentResult> 
     createEditorTool(options.worktree),
     createSearchTool(createSearcher({ worktree: options.worktree })),
   ];
+  const manager =
+    options.view === undefined && options.context !== false
+      ? createContextManager({
+          modelId: model.model,
+          settings: options.context === undefined ? undefined : options.context,
+          progressFile: options.progressFile,
+          resumed: options.resume !== undefined,
+        })
+      : undefined;
   // Everything replay needs to run the session again: the prompts as sent, the config, the budget.
   await audit.record("agent.start", {
     model: model.model,
@@ -52,6 +70,7 @@ export async function runSession(options: SessionOptions): Promise<AgentResult> 
     // Where this session's paths point, so a replay elsewhere can tell them apart from changes.
     worktree: options.worktree,
     outputDir: options.outputDir,
+    ...(manager ? { contextCapabilities: manager.capabilities } : {}),
     ...(options.resume ? { resumedAfterStep: options.resume.step } : {}),
   });
   let result: AgentResult;
@@ -61,6 +80,8 @@ export async function runSession(options: SessionOptions): Promise<AgentResult> 
       tools,
       system: options.system.text,
       task: options.task.text,
+      // The context hook runs last, so the state it keeps follows every other hook's.
+      ...(manager ? { view: manager.view, hooks: [...(options.hooks ?? []), manager.hook] } : {}),
     });
   } finally {
     await Promise.all(tools.map((t) => t.close?.() ?? Promise.resolve()));

@@ -8,7 +8,7 @@ import type { AgentResult } from "../agent/loop.ts";
 import type { AuditSink, Clock, ModelPort, ProgressPort } from "../agent/ports.ts";
 import type { RenderedPrompt } from "../agent/prompts.ts";
 import { runSession } from "../agent/session.ts";
-import type { RepoConfig } from "../policy/config.ts";
+import { contextSettingsOf, type RepoConfig } from "../policy/config.ts";
 import { createChecksRunner } from "../runs/checks.ts";
 import { runHarnessCommand } from "../runs/harness-commands.ts";
 import { createMilestones } from "../runs/milestone.ts";
@@ -51,6 +51,7 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Age
     home: join(options.runDir, "home"),
     tmp: join(options.runDir, "tmp"),
     outputs: join(options.runDir, "outputs"),
+    progress: join(options.runDir, "progress.md"),
   };
   await Promise.all([dirs.home, dirs.tmp, dirs.outputs].map((d) => mkdir(d, { recursive: true })));
   const env = commandEnvironment({ home: dirs.home, tmpdir: dirs.tmp, extra: config.env });
@@ -87,6 +88,8 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Age
     maxTokens: options.maxTokens,
     budget: config.budget,
     config,
+    context: contextSettingsOf(config.context),
+    progressFile: dirs.progress,
     system: options.system,
     task: options.task,
     signal,

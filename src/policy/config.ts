@@ -28,6 +28,16 @@ function wholeNumber(min: number, max: number) {
     .max(max, { error: `must be at most ${max.toLocaleString("en-US")}` });
 }
 
+/** The context manager's defaults: clear past 20,000 tokens, compact past 80,000, keep 6 results. */
+export const DEFAULT_CONTEXT_CONFIG = {
+  server_side: true,
+  keep_tool_results: 6,
+  clear_batch: 8,
+  server_clear_at: 20_000,
+  server_compact_at: 60_000,
+  compact_at: 80_000,
+};
+
 const envName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "is not a valid environment variable name" });
@@ -75,6 +85,28 @@ export const repoConfigSchema = z
           error: "must be a mapping of NAME: value",
         })
         .default({}),
+      // The context manager's thresholds, in tokens (see CONTRIBUTING, "Context in layers").
+      context: z
+        .strictObject(
+          {
+            server_side: z
+              .boolean({ error: "must be true or false" })
+              .default(DEFAULT_CONTEXT_CONFIG.server_side),
+            keep_tool_results: wholeNumber(1, 100).default(
+              DEFAULT_CONTEXT_CONFIG.keep_tool_results,
+            ),
+            clear_batch: wholeNumber(1, 100).default(DEFAULT_CONTEXT_CONFIG.clear_batch),
+            server_clear_at: wholeNumber(5_000, 1_000_000).default(
+              DEFAULT_CONTEXT_CONFIG.server_clear_at,
+            ),
+            server_compact_at: wholeNumber(50_000, 1_000_000).default(
+              DEFAULT_CONTEXT_CONFIG.server_compact_at,
+            ),
+            compact_at: wholeNumber(5_000, 1_000_000).default(DEFAULT_CONTEXT_CONFIG.compact_at),
+          },
+          { error: "must be a mapping such as `compact_at: 80000`" },
+        )
+        .default(() => ({ ...DEFAULT_CONTEXT_CONFIG })),
       // Consumed by Probot's config loader (org defaults); kept here so it is not "unknown".
       _extends: z.string().optional(),
     },
@@ -83,6 +115,18 @@ export const repoConfigSchema = z
   .transform(({ _extends: _ignored, ...config }) => config);
 
 export type RepoConfig = z.output<typeof repoConfigSchema>;
+
+/** The `context` settings as the agent's context manager takes them. */
+export function contextSettingsOf(context: RepoConfig["context"]) {
+  return {
+    serverSide: context.server_side,
+    keepToolResults: context.keep_tool_results,
+    clearBatch: context.clear_batch,
+    serverClearAt: context.server_clear_at,
+    serverCompactAt: context.server_compact_at,
+    compactAt: context.compact_at,
+  };
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -14,6 +14,7 @@ import type {
   StepCheckpoint,
 } from "../agent/ports.ts";
 import { renderPrompt } from "../agent/prompts.ts";
+import { contextSettingsOf } from "../policy/config.ts";
 import { runSession, systemPrompt } from "../agent/session.ts";
 import { workingDiff } from "../workspace/diff.ts";
 import type { Sandbox } from "../workspace/sandbox.ts";
@@ -49,6 +50,8 @@ export function runAgentSession(options: AgentSessionOptions): Promise<AgentResu
     outputDir: dirs.outputs,
     budget: run.config.budget,
     config: run.config,
+    context: contextSettingsOf(run.config.context),
+    progressFile: dirs.progress,
     workspace: { diff: (signal) => workingDiff(dirs.worktree, options.baseSha, { signal }) },
     system: systemPrompt({
       project: repository,

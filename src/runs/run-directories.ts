@@ -8,6 +8,8 @@ export interface RunDirectories {
   home: string;
   tmp: string;
   outputs: string;
+  /** The progress file the context manager keeps (read first by a resumed run). */
+  progress: string;
 }
 
 export async function runDirectories(
@@ -21,6 +23,7 @@ export async function runDirectories(
     home: join(root, "home"),
     tmp: join(root, "tmp"),
     outputs: join(root, "outputs"),
+    progress: join(root, "progress.md"),
   };
   await Promise.all([dirs.home, dirs.tmp, dirs.outputs].map((d) => mkdir(d, { recursive: true })));
   return dirs;

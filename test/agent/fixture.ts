@@ -18,6 +18,7 @@ import { commandEnvironment, createSandbox, type Sandbox } from "../../src/works
 import {
   startModelServer,
   type ModelServer,
+  type ModelServerOptions,
   type ScriptedTurn,
 } from "../support/model-server/index.ts";
 import { fixtureGit } from "../workspace/helpers.ts";
@@ -33,6 +34,10 @@ export interface SessionSetup {
   checks?: Partial<Record<CheckName, string>>;
   budget?: Partial<Budget>;
   commandTimeoutMs?: number;
+  /** The model the session asks (default claude-sonnet-5-5). */
+  model?: string;
+  /** Options of the scripted model server (a small context window). */
+  server?: Omit<ModelServerOptions, "apiKey">;
 }
 
 export interface AgentFixture {
@@ -99,13 +104,13 @@ export function agentFixture(
     types: () => events.map((e) => e.type),
     async run(script, overrides = {}) {
       await server?.close();
-      server = await startModelServer(script, { apiKey: KEY });
+      server = await startModelServer(script, { ...setup.server, apiKey: KEY });
       const timeoutMs = setup.commandTimeoutMs ?? 20_000;
       return runSession({
         model: createAnthropicModel({
           apiKey: KEY,
           baseURL: server.url,
-          model: "claude-sonnet-5-5",
+          model: setup.model ?? "claude-sonnet-5-5",
           maxRetries: 2,
         }),
         audit,
@@ -136,6 +141,8 @@ export function agentFixture(
           audit,
           auditHead: () => Promise.resolve("0".repeat(64)),
         }),
+        // The loop's own tests see the whole transcript; the context manager's tests turn it on.
+        context: false,
         ...overrides,
       });
     },

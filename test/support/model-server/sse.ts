@@ -103,7 +103,7 @@ export function streamEvents(
       },
       // The beta stream reads the edits the server applied from here.
       ...(message.context_management ? { context_management: message.context_management } : {}),
-    } as StreamEvent,
+    },
     { type: "message_stop" },
   ];
 }

@@ -1,0 +1,25 @@
+// The context manager's thresholds. Sizes are tokens as estimated from the request's bytes of
+// JSON (four bytes a token), except `serverClearAt` and `serverCompactAt`, which the API counts.
+export interface ContextSettings {
+  /** Use the model's server-side clearing and compaction where it has them. */
+  serverSide: boolean;
+  /** The last tool results every request carries whole (K). */
+  keepToolResults: number;
+  /** Client-side clearing waits until this many more results than K are due, then clears them at once. */
+  clearBatch: number;
+  /** Server-side clearing starts past this many input tokens. */
+  serverClearAt: number;
+  /** Server-side compaction starts past this many input tokens (the API's minimum is 50,000). */
+  serverCompactAt: number;
+  /** The view is compacted (a summary written by the model) past this many estimated tokens. */
+  compactAt: number;
+}
+
+export const DEFAULT_CONTEXT: ContextSettings = {
+  serverSide: true,
+  keepToolResults: 6,
+  clearBatch: 8,
+  serverClearAt: 20_000,
+  serverCompactAt: 60_000,
+  compactAt: 80_000,
+};
