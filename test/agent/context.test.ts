@@ -7,7 +7,7 @@
 import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { AgentSnapshot, StepCheckpoint } from "../../src/agent/ports.ts";
+import type { StepCheckpoint } from "../../src/agent/ports.ts";
 import type { RecordedModelRequest } from "../support/model-server/index.ts";
 import { agentFixture, type AgentFixture } from "./fixture.ts";
 import { isSummaryRequest, longSession, PLAN_STEP, readableFiles } from "./context-session.ts";
