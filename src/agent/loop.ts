@@ -222,7 +222,8 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
         });
       } catch (error) {
         if (signal.aborted) return finish("aborted");
-        if (attempt === 0 && isPromptTooLong(error) && built.onOverflow?.("too_long") === true) {
+        // The view says how often it can still shrink; the attempts are a backstop.
+        if (attempt < 3 && isPromptTooLong(error) && built.onOverflow?.("too_long") === true) {
           await audit.record("context.overflow", { step, reason: "too_long" });
           continue;
         }

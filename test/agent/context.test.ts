@@ -7,8 +7,9 @@
 import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { StepHook } from "../../src/agent/hooks.ts";
 import type { StepCheckpoint } from "../../src/agent/ports.ts";
-import type { RecordedModelRequest } from "../support/model-server/index.ts";
+import { reply, toolUse, type RecordedModelRequest } from "../support/model-server/index.ts";
 import { agentFixture, type AgentFixture } from "./fixture.ts";
 import { isSummaryRequest, longSession, PLAN_STEP, readableFiles } from "./context-session.ts";
 
@@ -234,5 +235,44 @@ describe("the progress file", () => {
     expect(firstResumed).toContain("<progress_file>");
     expect(firstResumed).toContain("A note only the file has.");
     expect(firstResumed).toContain(TASK);
+  });
+});
+
+describe("health every step", () => {
+  it("records the size sent, the tokens, the tool errors, and the signals other hooks publish", async () => {
+    fx = agentFixture(readableFiles(3, 500));
+    const watchdog: StepHook = {
+      name: "watchdog",
+      afterStep: (context) =>
+        Promise.resolve({ state: { health: { repeatedCalls: context.step } } }),
+    };
+    const result = await fx.run(
+      longSession({
+        calls: 4,
+        files: 3,
+        override: (n) =>
+          n === 2 ? reply(toolUse("str_replace_based_edit_tool", { command: "view" })) : undefined,
+      }),
+      { context: {}, hooks: [watchdog] },
+    );
+    const health = fx.events.filter((e) => e.type === "context.health");
+    expect(health).toHaveLength(result.steps);
+    const third = health[2]!.data;
+    expect(third).toMatchObject({
+      step: 3,
+      tools: { calls: 1, errors: 1 },
+      signals: { watchdog: { repeatedCalls: 3 } },
+    });
+    const sent = third.sent as { bytes: number; estimatedTokens: number };
+    expect(sent.estimatedTokens).toBe(Math.ceil(sent.bytes / 4));
+    const tokens = third.tokens as Record<string, number>;
+    const request = fx.server().requests[2]!.usage!;
+    expect(tokens).toMatchObject({
+      input: request.input_tokens,
+      cacheRead: request.cache_read_input_tokens,
+      cacheWrite: request.cache_creation_input_tokens,
+    });
+    expect(tokens.output).toBeGreaterThan(0);
+    expect(tokens.cacheRead).toBeGreaterThan(0);
   });
 });
