@@ -23,6 +23,14 @@ describe("repository config", () => {
       lint: null,
       budget: { steps: 50, tokens: 5_000_000, dollars: 10, minutes: 120 },
       env: {},
+      context: {
+        server_side: true,
+        keep_tool_results: 6,
+        clear_batch: 8,
+        server_clear_at: 20_000,
+        server_compact_at: 60_000,
+        compact_at: 80_000,
+      },
     });
     expect(DEFAULT_MODEL).not.toMatch(/sonnet-4-5/);
   });
@@ -85,6 +93,20 @@ describe("repository config", () => {
     expect(problem).toContain(DEFAULT_MODEL);
     expect(parseRepoConfig({ model: "claude-haiku-4-5-20251001" }).model).toBe(
       "claude-haiku-4-5-20251001",
+    );
+  });
+});
+
+describe("the context key", () => {
+  it("takes the context manager's thresholds and names a wrong one", () => {
+    expect(parseRepoConfig({ context: { compact_at: "40000", server_side: false } })).toMatchObject(
+      { context: { compact_at: 40_000, server_side: false, keep_tool_results: 6 } },
+    );
+    expect(() => parseRepoConfig({ context: { server_compact_at: 10_000 } })).toThrow(
+      "`context.server_compact_at` must be at least 50,000",
+    );
+    expect(() => parseRepoConfig({ context: { compact: 1 } })).toThrow(
+      "unknown key `compact` in `context`",
     );
   });
 });

@@ -184,6 +184,11 @@ export function createContextManager(options: ContextManagerOptions): ContextMan
     const at = tailStart(transcript, base, keep);
     if (kind === "deterministic") state.clipTail = true;
     if (at === undefined) return;
+    // A summary is worth a model call only for a batch of turns: at least K of them to drop.
+    if (kind === "summary" && at - Math.max(base, 1) < 2 * keep) {
+      state.clipTail = true;
+      return;
+    }
     const dropped = transcript.slice(Math.max(base, 1), at);
     const written = kind === "summary" ? await modelSummary(built, request, spent) : null;
     const summary =
@@ -233,6 +238,11 @@ export function createContextManager(options: ContextManagerOptions): ContextMan
     } else if (request && built.estimatedTokens > settings.compactAt) {
       await compact("summary", transcript, snapshot, state, built, request, spent);
       built = build(transcript, snapshot, state, system, tools);
+      if (built.estimatedTokens > settings.compactAt && !state.clipTail) {
+        // The kept turns alone are over the threshold: their results are cut from here on.
+        state.clipTail = true;
+        built = build(transcript, snapshot, state, system, tools);
+      }
     }
     const stats: ContextStats = {
       requestBytes: built.bytes,
