@@ -3,7 +3,8 @@
 // the same harness against the same scripted model server, which bills the prompt cache by
 // prefix and runs the server-side edits as the API does: once through the context manager with
 // the repository defaults, once as a naive loop sending the whole history every turn, and once
-// more through the manager with the server-side edits off (clearing in batches on our side).
+// more through the manager with the server-side edits off (clearing in batches on our side,
+// compaction at 20,000 tokens), printed under tokens.client_side.*.
 //   tokens.ratio            ours / naive, prompt tokens in total (input + cache reads + writes)
 //   tokens.peak_request     our largest prompt, in tokens as the server counted it
 //   tokens.peak_ceiling     the fixed ceiling it must stay under: compact_at plus one step
@@ -20,6 +21,8 @@ const CALLS = 300;
 const FILES = 40;
 const FILE_BYTES = 1_600;
 const MODEL = "claude-sonnet-5-5";
+/** The client-side variant compacts here: as small a context as the server-side default keeps. */
+const CLIENT_COMPACT_AT = 20_000;
 /** A step's growth at most: one call and its result, with room to spare. */
 const STEP_TOKENS = 2_000;
 
@@ -81,8 +84,9 @@ export async function run(): Promise<Figure[]> {
   const defaults = contextSettingsOf(DEFAULT_CONTEXT_CONFIG);
   const ours = await session(defaults);
   const naive = await session(false);
-  // The same manager with the server-side edits off: clearing here, in batches.
-  const client = await session({ ...defaults, serverSide: false });
+  // The same manager with the server-side edits off (clearing here, in batches) and compaction at
+  // a size that meets the same token target: what the cache makes of either way of clearing.
+  const client = await session({ ...defaults, serverSide: false, compactAt: CLIENT_COMPACT_AT });
   for (const [name, t] of Object.entries({ ours, naive, client })) {
     if (t.stop !== "completed") throw new Error(`the ${name} session stopped: ${t.stop}`);
   }
