@@ -23,7 +23,8 @@ export async function runDirectories(
     home: join(root, "home"),
     tmp: join(root, "tmp"),
     outputs: join(root, "outputs"),
-    progress: join(root, "progress.md"),
+    // One per run, not per attempt: the next attempt on this machine reads what the last one wrote.
+    progress: join(dataDir, "runs", runId, "progress.md"),
   };
   await Promise.all([dirs.home, dirs.tmp, dirs.outputs].map((d) => mkdir(d, { recursive: true })));
   return dirs;
