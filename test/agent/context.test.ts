@@ -86,6 +86,18 @@ describe("a long session through the context manager", () => {
     expect(result.stop).toBe("completed");
     expect(result.spent.elapsedMs).toBeGreaterThan(8 * 3_600_000);
     expect(fx.server().requests.every((r) => r.status === 200)).toBe(true);
+    // The defaults keep it bounded too: what the server read never passed its clearing trigger
+    // by more than a few steps, and the bytes sent stayed under the compaction threshold.
+    const read = fx
+      .server()
+      .requests.map(
+        (r) =>
+          r.usage!.input_tokens +
+          r.usage!.cache_read_input_tokens +
+          r.usage!.cache_creation_input_tokens,
+      );
+    expect(Math.max(...read)).toBeLessThan(20_000 + 5_000);
+    expect(Math.max(...fx.server().requests.map(bytesOf))).toBeLessThan(80_000 * 4 + 20_000);
   }, 120_000);
 });
 
@@ -129,6 +141,11 @@ describe("server-side context management", () => {
       "compaction",
     );
     expect(bytesOf(after)).toBeLessThan(bytesOf(requests[compacted]!) / 2);
+    // From there on every request carries the issue and the plan (in the progress file).
+    for (const r of requests.slice(compacted + 1)) {
+      expect(JSON.stringify(r.body.messages[0])).toContain(TASK);
+      expect(JSON.stringify(r.body.messages[0])).toContain(`[~] ${PLAN_STEP}`);
+    }
     expect(fx.events.filter((e) => e.type === "context.health").at(-1)!.data.compactions).toBe(1);
   }, 60_000);
 
