@@ -40,8 +40,9 @@ export function withBreakpoints(messages: readonly Message[], batch: number): Me
   const out = [...messages];
   const tail = out.length - 1;
   if (tail < 0) return out;
-  const anchor = Math.floor(tail / batch) * batch;
-  if (anchor < tail) out[anchor] = marked(out[anchor]!);
+  // Strictly before the tail, so there are always two when there are two messages.
+  const anchor = Math.floor((tail - 1) / batch) * batch;
+  if (anchor >= 0 && anchor < tail) out[anchor] = marked(out[anchor]!);
   out[tail] = marked(out[tail]!);
   return out;
 }
