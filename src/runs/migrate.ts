@@ -3,10 +3,12 @@
 import { Migrator, type Kysely, type Migration } from "kysely";
 import { initial } from "./migrations/001-initial.ts";
 import { durableRuns } from "./migrations/002-durable-runs.ts";
+import { githubSurface } from "./migrations/004-github-surface.ts";
 
 const migrations: Record<string, Migration> = {
   "001-initial": initial,
   "002-durable-runs": durableRuns,
+  "004-github-surface": githubSurface,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {

@@ -79,6 +79,9 @@ export interface RunsTable {
   cancel_requested_by: string | null;
   cancel_reason: string | null;
   agent_result: string | null;
+  check_run_id: number | null;
+  check_run_sha: string | null;
+  audit_check_runs: string | null;
 }
 
 export interface RunTranscriptTable {

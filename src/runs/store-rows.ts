@@ -4,7 +4,7 @@ import type { Selectable, Updateable } from "kysely";
 import type { AuditEvent } from "../audit/types.ts";
 import { parseRepoConfig } from "../policy/config.ts";
 import type { AuditEventsTable, RunsTable } from "./schema.ts";
-import type { AgentOutcome, Run, RunPatch } from "./types.ts";
+import type { AgentOutcome, AuditCheckRuns, Run, RunPatch } from "./types.ts";
 
 /** The key of an issue or pull request (they share one numbering per repository). */
 export function threadKey(owner: string, repo: string, number: number): string {
@@ -53,6 +53,14 @@ export function toRun(row: Selectable<RunsTable>): Run {
     cancelRequestedBy: row.cancel_requested_by,
     cancelReason: row.cancel_reason,
     agentOutcome: row.agent_result === null ? null : (JSON.parse(row.agent_result) as AgentOutcome),
+    checkRun:
+      row.check_run_id === null || row.check_run_sha === null
+        ? null
+        : { id: Number(row.check_run_id), sha: row.check_run_sha },
+    auditCheckRuns:
+      row.audit_check_runs === null
+        ? null
+        : (JSON.parse(row.audit_check_runs) as AuditCheckRuns),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     finishedAt: row.finished_at,
@@ -72,6 +80,14 @@ export function toRow(patch: RunPatch): Updateable<RunsTable> {
   if (patch.outcome !== undefined) row.outcome = patch.outcome;
   if (patch.agentOutcome !== undefined) {
     row.agent_result = patch.agentOutcome === null ? null : JSON.stringify(patch.agentOutcome);
+  }
+  if (patch.checkRun !== undefined) {
+    row.check_run_id = patch.checkRun?.id ?? null;
+    row.check_run_sha = patch.checkRun?.sha ?? null;
+  }
+  if (patch.auditCheckRuns !== undefined) {
+    row.audit_check_runs =
+      patch.auditCheckRuns === null ? null : JSON.stringify(patch.auditCheckRuns);
   }
   return row;
 }

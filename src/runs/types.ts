@@ -44,9 +44,23 @@ export interface Run extends NewRun {
   cancelRequestedBy: string | null;
   cancelReason: string | null;
   agentOutcome: AgentOutcome | null;
+  /** The "Stamina" check run and the commit it is on, once the run pushed one. */
+  checkRun: CheckRunRef | null;
+  /** The "Stamina audit log" check runs, in part order, and the commit they are on. */
+  auditCheckRuns: AuditCheckRuns | null;
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
+}
+
+export interface CheckRunRef {
+  id: number;
+  sha: string;
+}
+
+export interface AuditCheckRuns {
+  sha: string;
+  ids: number[];
 }
 
 /** Fields a worker may change while it holds the run. */
@@ -63,6 +77,8 @@ export type RunPatch = Partial<
     | "stepsUsed"
     | "outcome"
     | "agentOutcome"
+    | "checkRun"
+    | "auditCheckRuns"
   >
 >;
 

@@ -226,6 +226,24 @@ export function storeContract(engine: string, factory: StoreFactory): void {
         expect(third).toMatchObject({ status: "queued", behind: { id: first.run.id } });
       });
 
+      it("keeps the ids of the run's check runs on GitHub, so a resumed run edits them", async () => {
+        const run = await created(newRun());
+        expect(run).toMatchObject({ checkRun: null, auditCheckRuns: null });
+        // Check run ids on GitHub pass 2^31: the column must hold them.
+        const big = 30_000_000_123;
+        await store.updateRun(run.id, {
+          checkRun: { id: big, sha: "b".repeat(40) },
+          auditCheckRuns: { sha: "c".repeat(40), ids: [big + 1, big + 2] },
+        });
+        const reopened = await open();
+        expect(await reopened.mustGetRun(run.id)).toMatchObject({
+          checkRun: { id: big, sha: "b".repeat(40) },
+          auditCheckRuns: { sha: "c".repeat(40), ids: [big + 1, big + 2] },
+        });
+        await store.updateRun(run.id, { checkRun: null });
+        expect((await store.mustGetRun(run.id)).checkRun).toBeNull();
+      });
+
       it("starts a trigger on a pull request with no active run at once", async () => {
         const result = await store.enqueueFollowUp({ ...newRun(101), pullNumber: 101 });
         expect(result.status).toBe("started");
