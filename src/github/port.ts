@@ -1,10 +1,20 @@
-// The GitHub port of the run lifecycle, implemented over installation clients.
+// The GitHub port of the run lifecycle, implemented over installation clients:
+// comments here, pull requests, check runs and labels in modules of their own.
 import type { GitHubPort, PullRequestDraft, RepoRef } from "../runs/ports.ts";
 import type { GitHubClients } from "./client.ts";
+import { createCheckRun, findCheckRuns, updateCheckRun } from "./checks.ts";
 import { findBotComment } from "./comments.ts";
+import { addLabel, ensureLabel, issueLabels, removeLabel } from "./labels.ts";
+import { openPullRequest, pullRequest, setDraft, updatePullRequest } from "./pulls.ts";
 
-export function createGitHubPort(clients: GitHubClients, gitBaseUrl: string): GitHubPort {
-  const rest = (ref: RepoRef) => clients.forInstallation(ref.installationId).rest;
+export function createGitHubPort(
+  clients: GitHubClients,
+  gitBaseUrl: string,
+  /** The clock of check runs' start and completion times. */
+  now: () => Date = () => new Date(),
+): GitHubPort {
+  const octo = (ref: RepoRef) => clients.forInstallation(ref.installationId);
+  const rest = (ref: RepoRef) => octo(ref).rest;
   return {
     gitToken: (installationId) => clients.installationToken(installationId),
     cloneUrl: (owner, repo) => `${gitBaseUrl}/${owner}/${repo}.git`,
@@ -36,26 +46,16 @@ export function createGitHubPort(clients: GitHubClients, gitBaseUrl: string): Gi
         body,
       });
     },
-    async openPullRequest(ref: RepoRef, pr: PullRequestDraft) {
-      const api = rest(ref);
-      const { data: existing } = await api.pulls.list({
-        owner: ref.owner,
-        repo: ref.repo,
-        head: `${ref.owner}:${pr.head}`,
-        state: "open",
-      });
-      const open = existing[0];
-      if (open) return { number: open.number, url: open.html_url, created: false };
-      const { data } = await api.pulls.create({
-        owner: ref.owner,
-        repo: ref.repo,
-        title: pr.title,
-        head: pr.head,
-        base: pr.base,
-        body: pr.body,
-        draft: pr.draft,
-      });
-      return { number: data.number, url: data.html_url, created: true };
-    },
+    openPullRequest: (ref: RepoRef, pr: PullRequestDraft) => openPullRequest(octo(ref), ref, pr),
+    pullRequest: (ref, number) => pullRequest(octo(ref), ref, number),
+    updatePullRequest: (ref, number, patch) => updatePullRequest(octo(ref), ref, number, patch),
+    setDraft: (ref, pull, draft) => setDraft(octo(ref), pull, draft),
+    createCheckRun: (ref, sha, check) => createCheckRun(octo(ref), ref, sha, check, now()),
+    updateCheckRun: (ref, id, check) => updateCheckRun(octo(ref), ref, id, check, now()),
+    findCheckRuns: (ref, sha, name) => findCheckRuns(octo(ref), ref, sha, name),
+    issueLabels: (ref, issue) => issueLabels(octo(ref), ref, issue),
+    ensureLabel: (ref, label) => ensureLabel(octo(ref), ref, label),
+    addLabel: (ref, issue, name) => addLabel(octo(ref), ref, issue, name),
+    removeLabel: (ref, issue, name) => removeLabel(octo(ref), ref, issue, name),
   };
 }

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { AppJwtVerifier } from "./auth.ts";
 import { createBareRepo, createGit } from "./git.ts";
 import { GraphQLEndpoint } from "./graphql.ts";
+import { registerPullMutations } from "./graphql-pulls.ts";
 import { attachHandler, listenFakeServer } from "./server.ts";
 import { FakeState } from "./state.ts";
 import type { FakeGitHub, FakeGitHubOptions, RecordedRequest } from "./types.ts";
@@ -38,6 +39,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
   const state = new FakeState(url, now);
   const git = createGit(home);
   const graphql = new GraphQLEndpoint();
+  registerPullMutations(graphql, state);
   const requests: RecordedRequest[] = [];
   const refusals: RecordedRequest[] = [];
   attachHandler(server, {
@@ -112,6 +114,44 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
           draft,
           state: s,
         }));
+    },
+
+    checkRuns(owner, repoName) {
+      const repo = repoOf(owner, repoName);
+      return state.checkRuns
+        .filter((c) => c.repoId === repo?.id)
+        .map(
+          ({
+            id,
+            name,
+            headSha,
+            externalId,
+            status,
+            conclusion,
+            title,
+            summary,
+            text,
+            updatedCount,
+          }) => ({
+            id,
+            name,
+            headSha,
+            externalId,
+            status,
+            conclusion,
+            title,
+            summary,
+            text,
+            updatedCount,
+          }),
+        );
+    },
+
+    labels(owner, repoName, issueNumber) {
+      const repo = repoOf(owner, repoName);
+      if (!repo) return [];
+      if (issueNumber === undefined) return state.repoLabels(repo.id).map((l) => l.name);
+      return [...state.issueLabels(repo.id, issueNumber)];
     },
 
     issuedTokens() {

@@ -12,7 +12,9 @@ import {
 } from "./http-io.ts";
 import { loadOpenApi, matchRoute, validateBody } from "./openapi.ts";
 import { appRoutes } from "./rest-app.ts";
+import { checkRoutes } from "./rest-checks.ts";
 import { issueRoutes } from "./rest-issues.ts";
+import { labelRoutes } from "./rest-labels.ts";
 import { pullRoutes } from "./rest-pulls.ts";
 import { repoRoutes } from "./rest-repos.ts";
 import type { Reply, RouteDef, World } from "./route.ts";
@@ -24,6 +26,8 @@ const ROUTES: Record<string, RouteDef> = {
   ...repoRoutes,
   ...issueRoutes,
   ...pullRoutes,
+  ...checkRoutes,
+  ...labelRoutes,
 };
 
 /** The route keys the fake answers, for a test that checks each one exists in the description. */

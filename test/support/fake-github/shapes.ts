@@ -1,6 +1,14 @@
 // JSON shapes of GitHub objects (users, repositories, comments, reactions, pull requests), with the
 // fields Octokit and Probot read, and GitHub's page/per_page pagination with a Link header.
-import type { CommentRecord, FakeState, PullRecord, ReactionRecord, RepoRecord } from "./state.ts";
+import type {
+  CheckRunRecord,
+  CommentRecord,
+  FakeState,
+  LabelRecord,
+  PullRecord,
+  ReactionRecord,
+  RepoRecord,
+} from "./state.ts";
 
 export const BOT_LOGIN = "stamina[bot]";
 
@@ -106,6 +114,58 @@ export function pullJson(
     closed_at: null,
     merged_at: null,
   };
+}
+
+export function checkRunJson(
+  state: FakeState,
+  repo: RepoRecord,
+  run: CheckRunRecord,
+): Record<string, unknown> {
+  const fullName = `${repo.owner}/${repo.name}`;
+  return {
+    id: run.id,
+    node_id: nodeId("CR", run.id),
+    head_sha: run.headSha,
+    external_id: run.externalId,
+    url: `${state.url}/api/v3/repos/${fullName}/check-runs/${run.id}`,
+    html_url: `${state.url}/${fullName}/runs/${run.id}`,
+    details_url: `${state.url}/${fullName}/runs/${run.id}`,
+    status: run.status,
+    conclusion: run.conclusion,
+    started_at: state.iso(run.startedAt),
+    completed_at: run.completedAt === null ? null : state.iso(run.completedAt),
+    output: {
+      title: run.title,
+      summary: run.summary,
+      text: run.text,
+      annotations_count: 0,
+      annotations_url: `${state.url}/api/v3/repos/${fullName}/check-runs/${run.id}/annotations`,
+    },
+    name: run.name,
+    check_suite: { id: run.id },
+    app: { id: 1, slug: "stamina", name: "Stamina" },
+    pull_requests: [],
+  };
+}
+
+export function labelJson(
+  state: FakeState,
+  repo: RepoRecord,
+  label: LabelRecord,
+): Record<string, unknown> {
+  return {
+    id: label.id,
+    node_id: nodeId("LA", label.id),
+    url: `${state.url}/api/v3/repos/${repo.owner}/${repo.name}/labels/${encodeURIComponent(label.name)}`,
+    name: label.name,
+    color: label.color,
+    description: label.description,
+    default: false,
+  };
+}
+
+export function nodeIdOf(prefix: string, id: number): string {
+  return nodeId(prefix, id);
 }
 
 function nodeId(prefix: string, id: number): string {

@@ -50,6 +50,29 @@ export interface PullRecord {
   updatedAt: number;
 }
 
+export interface CheckRunRecord {
+  id: number;
+  repoId: number;
+  name: string;
+  headSha: string;
+  externalId: string;
+  status: "queued" | "in_progress" | "completed";
+  conclusion: string | null;
+  title: string | null;
+  summary: string | null;
+  text: string | null;
+  startedAt: number;
+  completedAt: number | null;
+  updatedCount: number;
+}
+
+export interface LabelRecord {
+  id: number;
+  name: string;
+  color: string;
+  description: string | null;
+}
+
 /** Pull numbers start here so they do not collide with the issue numbers of example payloads. */
 const FIRST_PULL_NUMBER = 101;
 
@@ -62,6 +85,9 @@ export class FakeState {
   readonly comments: CommentRecord[] = [];
   readonly reactions: ReactionRecord[] = [];
   readonly pulls: PullRecord[] = [];
+  readonly checkRuns: CheckRunRecord[] = [];
+  private readonly labels = new Map<number, LabelRecord[]>();
+  private readonly labelsOn = new Map<string, string[]>();
   private readonly repos = new Map<string, RepoRecord>();
   private readonly permissions = new Map<string, Permission>();
   private readonly userIds = new Map<string, number>();
@@ -97,6 +123,10 @@ export class FakeState {
     this.repos.set(key(repo.owner, repo.name), repo);
   }
 
+  reposList(): Iterable<RepoRecord> {
+    return this.repos.values();
+  }
+
   /** Owner and name are case-insensitive on GitHub. */
   repo(owner: string, name: string): RepoRecord | undefined {
     return this.repos.get(key(owner, name));
@@ -114,6 +144,32 @@ export class FakeState {
   liveToken(token: string): TokenRecord | undefined {
     const record = this.tokens.get(token);
     return record && record.expiresAt > this.now() ? record : undefined;
+  }
+
+  /** Label names are case-insensitive on GitHub. */
+  label(repoId: number, name: string): LabelRecord | undefined {
+    return this.labels.get(repoId)?.find((l) => l.name.toLowerCase() === name.toLowerCase());
+  }
+
+  addLabel(repoId: number, label: Omit<LabelRecord, "id">): LabelRecord {
+    const record = { id: this.nextId(), ...label };
+    this.labels.set(repoId, [...(this.labels.get(repoId) ?? []), record]);
+    return record;
+  }
+
+  repoLabels(repoId: number): LabelRecord[] {
+    return this.labels.get(repoId) ?? [];
+  }
+
+  /** The names of the labels on an issue or pull request, live (callers may change it). */
+  issueLabels(repoId: number, issueNumber: number): string[] {
+    const k = `${repoId}#${issueNumber}`;
+    let on = this.labelsOn.get(k);
+    if (!on) {
+      on = [];
+      this.labelsOn.set(k, on);
+    }
+    return on;
   }
 
   iso(ms: number): string {

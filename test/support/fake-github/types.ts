@@ -54,6 +54,19 @@ export interface PullView {
   state: "open" | "closed";
 }
 
+export interface CheckRunView {
+  id: number;
+  name: string;
+  headSha: string;
+  externalId: string;
+  status: "queued" | "in_progress" | "completed";
+  conclusion: string | null;
+  title: string | null;
+  summary: string | null;
+  text: string | null;
+  updatedCount: number;
+}
+
 export interface FakeGitHub {
   /** http://127.0.0.1:PORT */
   url: string;
@@ -83,6 +96,10 @@ export interface FakeGitHub {
     issueNumber: number,
   ): Array<{ id: number; content: string }>;
   pulls(owner: string, repo: string): PullView[];
+  /** Check runs of the repository, oldest first. */
+  checkRuns(owner: string, repo: string): CheckRunView[];
+  /** The labels on an issue or pull request, or, without a number, the repository's labels. */
+  labels(owner: string, repo: string, issueNumber?: number): string[];
   /** Every installation token handed out, so tests can search logs for them. */
   issuedTokens(): string[];
   close(): Promise<void>;
