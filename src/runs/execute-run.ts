@@ -6,8 +6,6 @@ import type { AuditSink, ModelPort } from "../agent/ports.ts";
 import { ModelUnavailableError } from "../model/errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import { describeSpend } from "../agent/budget.ts";
-import type { Phase } from "../agent/phase.ts";
-import type { PlanItem } from "../agent/ports.ts";
 import { currentHead } from "../workspace/git.ts";
 import { commandEnvironment, type Sandbox } from "../workspace/sandbox.ts";
 import { STAMINA_VERSION } from "../version.ts";
@@ -20,14 +18,17 @@ import { CancelRequested } from "./interruptions.ts";
 import { createMilestones, pushToBranch } from "./milestone.ts";
 import type { GitHubPort, RepoRef } from "./ports.ts";
 import { prepareWorkspace, type Workspace } from "./prepare-workspace.ts";
-import { pullRequestBody } from "./report.ts";
 import { agentResume, recordRetriedStep } from "./resume.ts";
 import { RunControl } from "./run-control.ts";
-import type { RunState } from "./schema.ts";
+import { TERMINAL_STATES, type RunState } from "./schema.ts";
 import { DEFAULT_RETRY, settleRun } from "./settle-run.ts";
 import { createStepCheckpointer } from "./step-checkpoint.ts";
 import type { Store } from "./store.ts";
-import { createTracker } from "./tracking.ts";
+import { finishPullRequest, openDraft } from "./pull-request.ts";
+import { redactWrites } from "./redacted-github.ts";
+import { createSurface } from "./surface.ts";
+import type { Timers } from "./throttle.ts";
+import { createRedactor, type Redactor } from "../observability/redact.ts";
 import type { RetrySchedule } from "./transient.ts";
 import type { Run } from "./types.ts";
 
@@ -43,6 +44,11 @@ export interface RunDependencies {
   /** Retries of failures that are not the agent's fault; DEFAULT_RETRY when unset. */
   retry?: RetrySchedule;
   clock?: () => Date;
+  /** Every text the run writes on GitHub passes through it; a fresh one when unset. */
+  redactor?: Redactor;
+  /** Progress edits on GitHub at most this often (DEFAULT_PROGRESS_INTERVAL_MS when unset). */
+  progressIntervalMs?: number;
+  timers?: Timers;
 }
 
 /**
@@ -55,7 +61,9 @@ export async function executeRun(
   signal: AbortSignal,
   drain?: AbortSignal,
 ): Promise<Run> {
-  const { store, github } = deps;
+  const { store } = deps;
+  const redactor = deps.redactor ?? createRedactor();
+  const github = redactWrites(deps.github, (text) => redactor.redact(text));
   const control = new RunControl(signal, drain);
   const ref: RepoRef = {
     installationId: claimed.installationId,
@@ -69,7 +77,16 @@ export async function executeRun(
       await store.appendAudit(claimed.id, [{ type, data }], workerId ?? undefined);
     },
   };
-  const say = createTracker({ store, github, audit, runId: claimed.id });
+  const gh = { store, github, audit, runId: claimed.id, ref };
+  const surface = createSurface({
+    ...gh,
+    issueNumber: claimed.issueNumber,
+    log: deps.log,
+    intervalMs: deps.progressIntervalMs,
+    timers: deps.timers,
+    openDraft: (target) => openDraft(gh, target),
+  });
+  const say = surface.say;
   let run = claimed;
   let workspace: Workspace | undefined;
 
@@ -127,17 +144,20 @@ export async function executeRun(
       author: BOT,
       audit,
       auditHead: () => store.auditHead(run.id),
-      publish: pushToBranch({
-        store,
-        runId: run.id,
-        worktree: dirs.worktree,
-        audit,
-        url,
-        branch,
-        token,
-      }),
+      publish: async (sha, signal) => {
+        await pushToBranch({
+          store,
+          runId: run.id,
+          worktree: dirs.worktree,
+          audit,
+          url,
+          branch,
+          token,
+        })(sha, signal);
+        // The draft pull request opens at the first push; the check follows the head.
+        await surface.pushed({ sha, branch, base });
+      },
     });
-    const shown: { plan: PlanItem[]; phase: Phase } = { plan: [], phase: "orient" };
     let agent = run.agentOutcome;
     if (agent === null) {
       const resume = agentResume(checkpoint);
@@ -163,23 +183,17 @@ export async function executeRun(
             commands: { build: run.config.build, test: run.config.test, lint: run.config.lint },
           }),
           milestones,
-          progress: {
-            plan: async (plan) => {
-              shown.plan = plan;
-              await say({ kind: "working", ...shown });
-            },
-            phase: async (agentPhase) => {
-              shown.phase = agentPhase;
-              await say({ kind: "working", ...shown });
-            },
-          },
-          onStep: createStepCheckpointer({
-            store,
-            runId: run.id,
-            workerId: workerId ?? "",
-            worktree: dirs.worktree,
-            control,
-          }),
+          progress: surface.progress,
+          onStep: afterEach(
+            createStepCheckpointer({
+              store,
+              runId: run.id,
+              workerId: workerId ?? "",
+              worktree: dirs.worktree,
+              control,
+            }),
+            (c) => surface.step(c.step, c.state),
+          ),
           resume,
         });
       } finally {
@@ -212,27 +226,18 @@ export async function executeRun(
             ? "the change deletes or weakens tests"
             : undefined;
     const draft = draftBecause !== undefined;
-    phase = "opening the pull request";
-    const pr = await github.openPullRequest(ref, {
-      title: run.issueTitle,
-      head: branch,
+    phase = "finishing the pull request";
+    surface.verified(agent.verification);
+    const pr = await finishPullRequest(gh, {
+      branch,
       base,
-      draft,
-      body: pullRequestBody({
-        run,
-        summary: agent.summary,
-        verification: agent.verification,
-        stopNote,
-        testWeakening: agent.testWeakening,
-        spend: describeSpend(run.config.budget, agent.steps, agent.spent),
-        events: await store.auditEvents(run.id),
-      }),
-    });
-    run = await store.updateRun(run.id, { pullNumber: pr.number, pullUrl: pr.url });
-    await audit.record("github.write", {
-      op: pr.created ? "pull.create" : "pull.found",
-      number: pr.number,
-      draft,
+      worktree: dirs.worktree,
+      summary: agent.summary,
+      verification: agent.verification,
+      stopNote,
+      draftBecause,
+      testWeakening: agent.testWeakening,
+      spend: describeSpend(run.config.budget, agent.steps, agent.spent),
     });
     await say({ kind: "opened", pullUrl: pr.url, verified: !draft, draftBecause });
 
@@ -241,9 +246,11 @@ export async function executeRun(
       ? "pull request opened as a draft"
       : "pull request opened, verification passed";
     await audit.record("run.finished", { state, outcome });
-    return await store.finishRun(run.id, state, outcome);
+    const ended = await store.finishRun(run.id, state, outcome);
+    await surface.publishAudit();
+    return ended;
   } catch (error) {
-    return settleRun(error, {
+    const settled = await settleRun(error, {
       runId: claimed.id,
       lastKnown: run,
       workerId,
@@ -259,7 +266,22 @@ export async function executeRun(
       retry: deps.retry ?? DEFAULT_RETRY,
       clock: deps.clock ?? (() => new Date()),
     });
+    if (TERMINAL_STATES.includes(settled.state)) await surface.publishAudit();
+    return settled;
+  } finally {
+    surface.close();
   }
+}
+
+/** `first`, then `then`, on each step. */
+function afterEach<T>(
+  first: (value: T) => Promise<void>,
+  then: (value: T) => Promise<void>,
+): (value: T) => Promise<void> {
+  return async (value) => {
+    await first(value);
+    await then(value);
+  };
 }
 
 function modelFor(deps: RunDependencies, id: string): ModelPort {

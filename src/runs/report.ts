@@ -1,20 +1,25 @@
-// What a run says on GitHub: the tracking comment at each stage and the pull
-// request body. Plain words for the people reading; never a stack trace.
+// What a run says on its issue: the tracking comment at each stage (the pull
+// request's body is in pull-body.ts). Plain words for the people reading;
+// never a stack trace.
 import { describePhase, type Phase } from "../agent/phase.ts";
 import type { ChecksReport, PlanItem } from "../agent/ports.ts";
-import { describeTestWeakening, type TestWeakening } from "../agent/test-integrity.ts";
-import { renderDigest, renderTimeline } from "../audit/render.ts";
-import type { AuditEvent } from "../audit/types.ts";
 import type { Run } from "./types.ts";
-
-/** GitHub's body limit is 65,536 characters; the timeline gets what the rest leaves. */
-const PR_BODY_LIMIT = 60_000;
-/** How much of a failing check's output the pull request shows. */
-const OUTPUT_TAIL = 3_000;
 
 export type Stage =
   | { kind: "queued" }
-  | { kind: "working"; plan?: PlanItem[]; phase?: Phase }
+  | {
+      kind: "working";
+      plan?: PlanItem[];
+      phase?: Phase;
+      /** Steps so far, when the agent is running (the run's stored count otherwise). */
+      steps?: number;
+      /** What the run spent against its budget, in words. */
+      spend?: string;
+      /** The harness's last verification, when there was one. */
+      verification?: ChecksReport | null;
+      /** The draft pull request, once the first push opened it. */
+      pullUrl?: string | null;
+    }
   | {
       kind: "opened";
       pullUrl: string;
@@ -55,15 +60,7 @@ export function trackingComment(run: Run, stage: Stage): string {
       );
       break;
     case "working":
-      lines.push(
-        `🛠️ Stamina is working on this issue on branch \`${run.branch ?? "…"}\`${stage.phase ? `: ${describePhase(stage.phase)}` : ""}.`,
-        "",
-        "- [x] Prepare a workspace",
-        `- [ ] Make the change (${steps})`,
-        ...(stage.plan ?? []).map((p) => `  - [${p.status === "done" ? "x" : " "}] ${planText(p)}`),
-        "- [ ] Verify",
-        "- [ ] Open a pull request",
-      );
+      lines.push(...workingLines(run, stage));
       break;
     case "opened":
       lines.push(
@@ -78,7 +75,11 @@ export function trackingComment(run: Run, stage: Stage): string {
       );
       break;
     case "failed":
-      lines.push(`❌ Stamina stopped without a pull request: ${stage.reason}`);
+      lines.push(
+        run.pullUrl
+          ? `❌ Stamina stopped: ${stage.reason} The work so far is in the draft ${run.pullUrl}.`
+          : `❌ Stamina stopped without a pull request: ${stage.reason}`,
+      );
       break;
     case "retrying":
       lines.push(
@@ -99,90 +100,34 @@ export function trackingComment(run: Run, stage: Stage): string {
   return lines.join("\n");
 }
 
-export function pullRequestBody(input: {
-  run: Run;
-  summary: string;
-  verification: ChecksReport | null;
-  /** Why the run stopped before it finished (a budget), when it did. */
-  stopNote: string | null;
-  testWeakening: TestWeakening[];
-  /** What the run spent against its budget, in words. */
-  spend: string;
-  events: AuditEvent[];
-}): string {
-  const { run, verification } = input;
-  const weakened = describeTestWeakening(input.testWeakening);
-  const head = [
-    `Fixes #${run.issueNumber}`,
+/** The live checklist: plan items, phase, steps and spend, the last verification, the draft. */
+export function workingLines(run: Run, stage: Extract<Stage, { kind: "working" }>): string[] {
+  const steps = `${stage.steps ?? run.stepsUsed} of ${run.config.budget.steps} steps`;
+  return [
+    `🛠️ Stamina is working on this issue on branch \`${run.branch ?? "…"}\`${stage.phase ? `: ${describePhase(stage.phase)}` : ""}.`,
     "",
-    "## Summary",
-    "",
-    input.summary.trim() || "_The agent left no summary._",
-    "",
-    "## Verification",
-    "",
-    verificationText(verification),
-    ...(weakened.length > 0
-      ? [
-          "",
-          "⚠️ **This change deletes or weakens tests**; check that it should:",
-          "",
-          ...weakened.map((line) => `- ${line}`),
-        ]
-      : []),
-    ...(input.stopNote ? ["", `> ${input.stopNote}`] : []),
-    "",
-    `**Budget:** ${input.spend}.`,
-    "",
-    "## Audit",
-    "",
-    renderDigest(input.events),
-    "",
-    "<details><summary>Timeline</summary>",
-    "",
-  ].join("\n");
-  const tail = "\n\n</details>\n";
-  const room = PR_BODY_LIMIT - head.length - tail.length;
-  return head + renderTimeline(input.events, Math.max(room, 1_000)) + tail;
+    "- [x] Prepare a workspace",
+    `- [ ] Make the change (${steps})`,
+    ...(stage.plan ?? []).map((p) => `  - [${p.status === "done" ? "x" : " "}] ${planText(p)}`),
+    `- [ ] Verify${lastVerification(stage.verification ?? null)}`,
+    stage.pullUrl
+      ? `- [x] Open a draft pull request: ${stage.pullUrl}`
+      : "- [ ] Open a pull request",
+    ...(stage.spend ? ["", `**Spent so far:** ${stage.spend}.`] : []),
+  ];
 }
 
-/** Each check the harness ran, as it ran; failures with the end of their output. */
-function verificationText(v: ChecksReport | null): string {
-  if (v === null) return "Stamina could not verify the change.";
-  if (!v.configured) {
-    return "No build, test or lint command is configured in `.github/stamina.yml`, so nothing was verified.";
-  }
-  const lines = [
-    v.passed
-      ? "Stamina ran the checks itself on the final change:"
-      : "Stamina ran the checks itself on the final change, and they did not all pass:",
-    "",
-  ];
-  for (const c of v.checks) {
-    const how =
-      c.skipped !== null
-        ? `⏭️ \`${c.command}\` did not run: ${c.skipped}`
-        : c.passed
-          ? `✅ \`${c.command}\` passed`
-          : c.timedOut
-            ? `❌ \`${c.command}\` did not finish in time`
-            : `❌ \`${c.command}\` exited with code ${String(c.exitCode)}`;
-    lines.push(`- ${how} (${c.name})`);
-  }
-  for (const c of v.checks) {
-    if (c.passed || c.skipped !== null || c.output === "") continue;
-    lines.push(
-      "",
-      `<details><summary>Output of ${c.name}</summary>`,
-      "",
-      "```",
-      c.output.slice(-OUTPUT_TAIL).replace(/```/g, "ˋˋˋ"),
-      "```",
-      "",
-      "</details>",
-    );
-  }
-  return lines.join("\n");
+function lastVerification(v: ChecksReport | null): string {
+  if (v === null) return "";
+  if (!v.configured) return " (no checks are configured)";
+  if (v.passed)
+    return ` (last run: ✅ ${v.checks.map((c) => `\`${c.command}\``).join(", ")} passed)`;
+  const failed = v.checks.find((c) => !c.passed && c.skipped === null);
+  if (!failed) return " (last run: ❌ did not pass)";
+  const how = failed.timedOut
+    ? "did not finish in time"
+    : `exited with code ${String(failed.exitCode)}`;
+  return ` (last run: ❌ \`${failed.command}\` ${how})`;
 }
 
 function checksNamed(run: Run): string {

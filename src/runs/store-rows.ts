@@ -58,9 +58,7 @@ export function toRun(row: Selectable<RunsTable>): Run {
         ? null
         : { id: Number(row.check_run_id), sha: row.check_run_sha },
     auditCheckRuns:
-      row.audit_check_runs === null
-        ? null
-        : (JSON.parse(row.audit_check_runs) as AuditCheckRuns),
+      row.audit_check_runs === null ? null : (JSON.parse(row.audit_check_runs) as AuditCheckRuns),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     finishedAt: row.finished_at,
