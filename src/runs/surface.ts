@@ -152,8 +152,9 @@ function ending(
   switch (stage.kind) {
     case "opened":
       if (stage.verified) return ["done", "success", "Ready for review: verification passed"];
+      // A draft of finished work with nothing to verify is done; one that ran out or failed is not.
       return [
-        "done",
+        verification?.configured === false ? "done" : "failed",
         verification?.configured && !verification.passed ? "failure" : "neutral",
         `Draft: ${stage.draftBecause ?? "verification did not pass"}`,
       ];

@@ -2,7 +2,7 @@
 // clocks in the test's hands: the store's (leases, retry times) and the fake
 // GitHub's (token expiry), which the app's token cache reads too.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
@@ -59,7 +59,11 @@ export interface Harness {
 
 export async function startHarness(
   files: Record<string, string>,
-  options: { sandbox?: "auto" | "process" } = {},
+  options: {
+    sandbox?: "auto" | "process";
+    /** The store in `<dir>/data/stamina.db`, where the CLI finds it, instead of in memory. */
+    fileStore?: boolean;
+  } = {},
 ): Promise<Harness> {
   const sandbox = createSandbox({ kind: options.sandbox ?? "process" });
   const dir = mkdtempSync(join(tmpdir(), "stamina-harness-"));
@@ -73,8 +77,9 @@ export async function startHarness(
     installationId: 1,
     files,
   });
+  if (options.fileStore) mkdirSync(join(dir, "data"), { recursive: true });
   const store = await openStore({
-    sqlitePath: ":memory:",
+    sqlitePath: options.fileStore ? join(dir, "data", "stamina.db") : ":memory:",
     redactor: createRedactor(),
     clock: () => new Date(clock),
   });

@@ -1,0 +1,248 @@
+// What maintainers see of a run on GitHub, end to end against the fake GitHub
+// and the scripted model: the draft pull request opened at the first push,
+// one tracking comment edited as the run goes, the "Stamina" check run and
+// the state labels, ready for review or a draft that says why, the
+// repository's template, and the whole audit log in check runs.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { reassembleJsonl } from "../../src/audit/parts.ts";
+import { parseJsonl, toJsonl, verifyChain } from "../../src/audit/verify.ts";
+import { auditCommand } from "../../src/cli/audit.ts";
+import type { FakeGitHub } from "../support/fake-github/index.ts";
+import { reply, text, toolUse, type ScriptedTurn } from "../support/model-server/index.ts";
+import { OWNER, REPO, startHarness, type Harness } from "./run-harness.ts";
+
+const FILES = {
+  "a.txt": "one\n",
+  "check.sh": 'grep -q two a.txt || { echo "a.txt lacks two"; exit 3; }\n',
+};
+
+let h: Harness;
+afterEach(() => h.close());
+
+const edit = (to: string) =>
+  reply(
+    toolUse("str_replace_based_edit_tool", {
+      command: "str_replace",
+      path: "a.txt",
+      old_str: "one",
+      new_str: to,
+    }),
+  );
+
+async function run(script: ScriptedTurn[], config: unknown = { test: "sh check.sh" }) {
+  await h.model(script);
+  await h.queue(config);
+  return h.execute(await h.claim(), {}, { progressIntervalMs: 0 });
+}
+
+const checks = (gh: FakeGitHub, name: string) =>
+  gh.checkRuns(OWNER, REPO).filter((c) => c.name === name);
+
+const auditChecks = (gh: FakeGitHub) =>
+  gh
+    .checkRuns(OWNER, REPO)
+    .filter((c) => c.name.startsWith("Stamina audit log"))
+    .sort((a, b) => part(a.name) - part(b.name));
+
+/** What the fake refused, but the first token request (the app corrects its clock from it). */
+function refused(gh: FakeGitHub): string[] {
+  return gh.refusals
+    .filter((r) => !r.path.endsWith("/access_tokens"))
+    .map((r) => `${r.method} ${r.path} ${r.status}`);
+}
+
+function part(name: string): number {
+  return Number(/\((\d+)\)$/.exec(name)?.[1] ?? 1);
+}
+
+describe("a run on GitHub", () => {
+  it("opens a draft at the first push, shows its progress in one comment and a check, and ends ready for review", async () => {
+    h = await startHarness(FILES);
+    const seen: { pulls: number; draft?: boolean; comment?: string; check?: string } = {
+      pulls: 0,
+    };
+    const finished = await run([
+      reply(toolUse("update_plan", { plan: ["Make a.txt say two", "Check it"] })),
+      edit("two"),
+      reply(toolUse("checkpoint", { message: "Make a.txt say two\n\nThe issue asks for it." })),
+      () => {
+        // The run is still going: its draft is open, its check in progress.
+        const pulls = h.github.pulls(OWNER, REPO);
+        seen.pulls = pulls.length;
+        seen.draft = pulls[0]?.draft;
+        seen.comment = h.comment();
+        seen.check = checks(h.github, "Stamina")[0]?.status;
+        return reply(text("Changed a.txt."));
+      },
+      reply(text("a.txt says two now, as the issue asks.")),
+    ]);
+    expect(finished.state).toBe("succeeded");
+    expect(seen).toMatchObject({ pulls: 1, draft: true, check: "in_progress" });
+    expect(seen.comment).toContain("Make a.txt say two");
+    expect(seen.comment).toMatch(/Open a draft pull request: .*\/pull\/101/);
+
+    const pulls = h.github.pulls(OWNER, REPO);
+    expect(pulls).toHaveLength(1);
+    expect(pulls[0]).toMatchObject({ number: 101, draft: false });
+    const body = pulls[0]!.body;
+    for (const part of [
+      "Fixes #1",
+      "## Summary",
+      "a.txt says two now",
+      "## What changed",
+      "Make a.txt say two",
+      "`a.txt`",
+      "✅ `sh check.sh` passed (test)",
+      "**Budget:**",
+      "**Chain head**",
+      "<summary>Timeline</summary>",
+    ]) {
+      expect(body).toContain(part);
+    }
+    // Ready for review through GraphQL, as GitHub allows no other way.
+    expect(
+      h.github.requests.some(
+        (r) =>
+          r.path === "/api/graphql" &&
+          JSON.stringify(r.body).includes("markPullRequestReadyForReview"),
+      ),
+    ).toBe(true);
+
+    // One tracking comment, edited as the run went.
+    const comments = h.github.issueComments(OWNER, REPO, 1);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]!.updatedCount).toBeGreaterThanOrEqual(4);
+    expect(comments[0]!.body).toContain("verification passed");
+
+    // The Stamina check: on the head, completed green; older heads' checks superseded.
+    const head = execFileSync("git", ["--git-dir", h.bare, "rev-parse", "stamina/1-make-it-two"], {
+      encoding: "utf8",
+    }).trim();
+    const stamina = checks(h.github, "Stamina");
+    const onHead = stamina.filter((c) => c.headSha === head);
+    expect(onHead).toHaveLength(1);
+    expect(onHead[0]).toMatchObject({ status: "completed", conclusion: "success" });
+    expect(onHead[0]!.updatedCount).toBeGreaterThanOrEqual(1);
+    for (const c of stamina) expect(c.status).toBe("completed");
+
+    // The state labels, created in the repository, and the outcome's on the issue.
+    expect(h.github.labels(OWNER, REPO, 1)).toEqual(["stamina:done"]);
+    expect(h.github.labels(OWNER, REPO)).toEqual(
+      expect.arrayContaining(["stamina:working", "stamina:done"]),
+    );
+
+    // The audit log attached to the head, every event of it.
+    const parts = auditChecks(h.github);
+    expect(parts.length).toBeGreaterThanOrEqual(1);
+    for (const p of parts) expect(p).toMatchObject({ headSha: head, conclusion: "neutral" });
+    const events = await h.store.auditEvents(finished.id);
+    expect(reassembleJsonl(parts.map((p) => p.text ?? ""))).toBe(toJsonl(events));
+    expect(refused(h.github)).toEqual([]);
+  });
+
+  it("leaves a draft that says why when verification fails, with a failing check and the failed label", async () => {
+    h = await startHarness(FILES);
+    const finished = await run(
+      [edit("three"), reply(text("Changed it.")), reply(text("Still three."))],
+      { test: "sh check.sh", budget: { steps: 2 } },
+    );
+    expect(finished.state).toBe("out_of_budget");
+    const [pull] = h.github.pulls(OWNER, REPO);
+    expect(pull?.draft).toBe(true);
+    expect(pull?.body).toContain("**This pull request is a draft** because");
+    expect(pull?.body).toContain("❌ `sh check.sh` exited with code 3");
+    const [stamina] = checks(h.github, "Stamina").filter(
+      (c) => c.status !== "completed" || c.conclusion !== "neutral" || c.title !== "Superseded",
+    );
+    expect(stamina).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(h.github.labels(OWNER, REPO, 1)).toEqual(["stamina:failed"]);
+    expect(h.comment()).toContain("as a draft");
+  });
+
+  it("fills the repository's pull request template, keeping its sections", async () => {
+    h = await startHarness({
+      ...FILES,
+      ".github/PULL_REQUEST_TEMPLATE.md": [
+        "## Description",
+        "<!-- What does this change? -->",
+        "",
+        "## How was it tested?",
+        "",
+        "## Checklist",
+        "- [ ] I read CONTRIBUTING.md",
+        "",
+      ].join("\n"),
+    });
+    await run([edit("two"), reply(text("Done.")), reply(text("a.txt says two."))]);
+    const body = h.github.pulls(OWNER, REPO)[0]!.body;
+    const at = (s: string) => body.indexOf(s);
+    expect(at("Fixes #1")).toBe(0);
+    expect(at("## Description")).toBeLessThan(at("a.txt says two."));
+    expect(at("a.txt says two.")).toBeLessThan(at("## How was it tested?"));
+    expect(at("## How was it tested?")).toBeLessThan(at("✅ `sh check.sh` passed"));
+    expect(at("✅ `sh check.sh` passed")).toBeLessThan(at("## Checklist"));
+    expect(body).toContain("- [ ] I read CONTRIBUTING.md");
+    expect(body).toContain("## What changed");
+    expect(body).not.toContain("## Summary");
+  });
+
+  it("spreads an audit log of over 500 KB over check runs, every event there, verifying with the commit's trailer", async () => {
+    h = await startHarness(FILES, { fileStore: true });
+    const chatter = (i: number) =>
+      reply(
+        text(`Step ${i}: ${"thinking about a.txt and what the issue asks. ".repeat(450)}`),
+        toolUse("bash", { command: `echo step ${i}` }),
+      );
+    const finished = await run(
+      [
+        ...Array.from({ length: 28 }, (_, i) => chatter(i + 1)),
+        edit("two"),
+        reply(text("Done.")),
+        reply(text("a.txt says two.")),
+      ],
+      { test: "sh check.sh", budget: { steps: 40, tokens: 50_000_000 } },
+    );
+    expect(finished.state).toBe("succeeded");
+    const events = await h.store.auditEvents(finished.id);
+    const jsonl = toJsonl(events);
+    expect(jsonl.length).toBeGreaterThan(500_000);
+
+    const parts = auditChecks(h.github);
+    expect(parts.length).toBeGreaterThan(8);
+    expect(parts.map((p) => p.name).slice(0, 2)).toEqual([
+      "Stamina audit log",
+      "Stamina audit log (2)",
+    ]);
+    for (const p of parts) {
+      expect([...(p.summary ?? "")].length).toBeLessThanOrEqual(65_535);
+      expect([...(p.text ?? "")].length).toBeLessThanOrEqual(65_535);
+    }
+    const back = parseJsonl(reassembleJsonl(parts.map((p) => p.text ?? "")));
+    expect(back.map((e) => e.hash)).toEqual(events.map((e) => e.hash));
+    expect(back.at(-1)?.type).toBe("run.finished");
+    expect(verifyChain(back)).toMatchObject({ ok: true });
+
+    // `stamina audit export` writes the same log; `verify` accepts it and reaches the trailer.
+    const file = join(h.dir, "audit.jsonl");
+    const io = () => {
+      const chunks: string[] = [];
+      return { write: (s: string) => void chunks.push(s), text: () => chunks.join("") };
+    };
+    const [out, err] = [io(), io()];
+    const env = { STAMINA_DATA_DIR: join(h.dir, "data") };
+    expect(await auditCommand(["export", finished.id, file], { out, err, env })).toBe(0);
+    expect(readFileSync(file, "utf8")).toBe(reassembleJsonl(parts.map((p) => p.text ?? "")));
+    const message = execFileSync(
+      "git",
+      ["--git-dir", h.bare, "log", "-1", "--format=%B", "stamina/1-make-it-two"],
+      { encoding: "utf8" },
+    );
+    const trailer = /Stamina-Audit: ([0-9a-f]{64})/.exec(message)![1]!;
+    expect(await auditCommand(["verify", file, "--head", trailer], { out, err, env })).toBe(0);
+    expect(out.text()).toMatch(/^ok: \d+ events/);
+    expect(refused(h.github)).toEqual([]);
+  }, 120_000);
+});
