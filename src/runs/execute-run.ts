@@ -145,6 +145,7 @@ export async function executeRun(
       audit,
       auditHead: () => store.auditHead(run.id),
       publish: async (sha, signal) => {
+        const before = (await store.mustGetRun(run.id)).headSha;
         await pushToBranch({
           store,
           runId: run.id,
@@ -155,7 +156,7 @@ export async function executeRun(
           token,
         })(sha, signal);
         // The draft pull request opens at the first push; the check follows the head.
-        await surface.pushed({ sha, branch, base });
+        await surface.pushed({ sha, before, branch, base });
       },
     });
     let agent = run.agentOutcome;

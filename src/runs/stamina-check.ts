@@ -6,6 +6,7 @@
 import type { AuditSink } from "../agent/ports.ts";
 import type { CheckConclusion, GitHubPort, RepoRef } from "./ports.ts";
 import type { Store } from "./store.ts";
+import type { CheckRunRef } from "./types.ts";
 
 export const STAMINA_CHECK = "Stamina";
 
@@ -15,8 +16,11 @@ export interface CheckContent {
 }
 
 export interface StaminaCheck {
-  /** The check on `sha`, in progress, with `content`. */
-  moveTo(sha: string, content: CheckContent): Promise<void>;
+  /**
+   * The check on `sha`, in progress, with `content`; the one on the head before (`before`, or
+   * the stored one) is completed as superseded.
+   */
+  moveTo(sha: string, content: CheckContent, before?: string | null): Promise<void>;
   /** Updates the current check (none before the first push). */
   update(content: CheckContent): Promise<void>;
   complete(conclusion: CheckConclusion, content: CheckContent): Promise<void>;
@@ -37,16 +41,31 @@ export function createStaminaCheck(deps: {
     ...(conclusion ? { conclusion } : {}),
     ...content,
   });
+  const ours = async (on: string) =>
+    (await github.findCheckRuns(ref, on, STAMINA_CHECK)).find((c) => c.externalId === runId);
+  let searched: string | null = null;
+  /** The stored check, else (once per head) ours found on the run's head and stored. */
+  const adopted = async (): Promise<CheckRunRef | null> => {
+    const run = await store.mustGetRun(runId);
+    if (run.checkRun || run.headSha === null || searched === run.headSha) return run.checkRun;
+    searched = run.headSha;
+    const found = await ours(run.headSha);
+    if (!found) return null;
+    const checkRun = { id: found.id, sha: run.headSha };
+    await store.updateRun(runId, { checkRun });
+    return checkRun;
+  };
   return {
-    async moveTo(sha, content) {
-      const current = (await store.mustGetRun(runId)).checkRun;
+    async moveTo(sha, content, before) {
+      const stored = (await store.mustGetRun(runId)).checkRun;
+      // Not stored (the attempt that made it died first): found on the head it was made for.
+      const lost = !stored && before && before !== sha ? await ours(before) : undefined;
+      const current = stored ?? (lost && before ? { id: lost.id, sha: before } : null);
       if (current?.sha === sha) {
         await github.updateCheckRun(ref, current.id, write(content));
         return;
       }
-      const found = (await github.findCheckRuns(ref, sha, STAMINA_CHECK)).find(
-        (c) => c.externalId === runId,
-      );
+      const found = await ours(sha);
       let id: number;
       if (found) {
         id = found.id;
@@ -72,11 +91,11 @@ export function createStaminaCheck(deps: {
       }
     },
     async update(content) {
-      const current = (await store.mustGetRun(runId)).checkRun;
+      const current = await adopted();
       if (current) await github.updateCheckRun(ref, current.id, write(content));
     },
     async complete(conclusion, content) {
-      const current = (await store.mustGetRun(runId)).checkRun;
+      const current = await adopted();
       if (!current) return;
       await github.updateCheckRun(ref, current.id, write(content, conclusion));
       await audit.record("github.write", {

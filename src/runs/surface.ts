@@ -37,7 +37,13 @@ export interface Surface {
   /** After each agent step: steps, spend, plan, phase and the last verification. */
   step(step: number, state: AgentSnapshot): Promise<void>;
   /** After a push: the draft pull request the first time, and the check on the new head. */
-  pushed(target: { sha: string; branch: string; base: string }): Promise<void>;
+  pushed(target: {
+    sha: string;
+    /** The run's head before this push, if it had pushed before. */
+    before: string | null;
+    branch: string;
+    base: string;
+  }): Promise<void>;
   /** The harness's final verification, for the check's conclusion and summary. */
   verified(report: ChecksReport | null): void;
   /** Attaches the whole audit log (the run has ended). Never throws: it is logged. */
@@ -122,11 +128,11 @@ export function createSurface(deps: {
         spend: describeSpend(run.config.budget, step, state.spent),
       });
     },
-    async pushed({ sha, branch, base }) {
+    async pushed({ sha, before, branch, base }) {
       const { url } = await deps.openDraft({ branch, base });
       live.pullUrl = url;
       const run = await store.mustGetRun(runId);
-      await check.moveTo(sha, workingContent(run, working()));
+      await check.moveTo(sha, workingContent(run, working()), before);
       await throttle.push(working());
     },
     verified(report) {
