@@ -6,6 +6,7 @@ import { onInstallation, onInstallationRepositories } from "./handlers/installat
 import { onIssueComment } from "./handlers/issue-comment.ts";
 import { onIssueLabeled, type HandlerDependencies } from "./handlers/issue-labeled.ts";
 import { onIssueUnlabeled } from "./handlers/issue-unlabeled.ts";
+import { onPullRequestLabeled } from "./handlers/pull-request-labeled.ts";
 import { createWebhookIngress } from "./ingress.ts";
 
 export const WEBHOOK_PATH = "/api/github/webhooks";
@@ -18,6 +19,7 @@ const HANDLED_EVENTS = new Set([
   "issues.labeled",
   "issues.unlabeled",
   "issue_comment.created",
+  "pull_request.labeled",
   "installation.created",
   "installation.deleted",
   "installation.suspend",
@@ -35,6 +37,7 @@ export function staminaApp(options: AppOptions): ApplicationFunction {
     app.on("issues.labeled", onIssueLabeled(options));
     app.on("issues.unlabeled", onIssueUnlabeled(options));
     app.on("issue_comment.created", onIssueComment(options));
+    app.on("pull_request.labeled", onPullRequestLabeled(options));
     app.on(
       [
         "installation.created",

@@ -130,7 +130,10 @@ export function onIssueLabeled(deps: HandlerDependencies) {
 
 type Loaded = { ok: true; config: RepoConfig } | { ok: false; label: string; problems: string[] };
 
-async function loadConfig(context: Context<"issues.labeled">): Promise<Loaded> {
+/** The repository config from the default branch, or what is wrong with it. */
+export async function loadConfig(
+  context: Context<"issues.labeled"> | Context<"pull_request.labeled">,
+): Promise<Loaded> {
   let raw: unknown;
   try {
     raw = await context.config("stamina.yml");

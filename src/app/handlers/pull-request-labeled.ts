@@ -1,0 +1,69 @@
+// pull_request.labeled: the Stamina label on a pull request. A pull request
+// whose branch lives in a fork is one Stamina cannot push to (the app is
+// installed here, not there), so it says so, once, and starts nothing. Work on
+// pull requests of this repository comes from review comments and commands,
+// not from this label.
+import type { Context } from "probot";
+import { findBotComment } from "../../github/comments.ts";
+import { isWriter } from "../../github/permissions.ts";
+import { inlineText } from "../../audit/markdown.ts";
+import { loadConfig, type HandlerDependencies } from "./issue-labeled.ts";
+
+const FORK_MARKER = "<!-- stamina:fork -->";
+
+interface PullSides {
+  head: { ref: string; repo: { full_name: string } | null };
+  base: { repo: { full_name: string } };
+}
+
+/** The fork that holds the pull request's branch, or null when the branch is in this repository. */
+export function forkOf(pull: PullSides): string | null {
+  const head = pull.head.repo?.full_name;
+  if (head === undefined) return "a fork that was deleted";
+  return head.toLowerCase() === pull.base.repo.full_name.toLowerCase() ? null : head;
+}
+
+export function forkComment(pull: PullSides, fork: string): string {
+  const where = pull.head.repo ? `the fork \`${inlineText(fork, 100)}\`` : fork;
+  return [
+    FORK_MARKER,
+    `⚠️ Stamina can't work on this pull request: its branch \`${inlineText(pull.head.ref, 100)}\` is in ${where}, and Stamina pushes only to branches it creates in this repository. Nothing was started.`,
+    "",
+    "To have Stamina do this work, label the issue the pull request is about instead: Stamina opens its own pull request from a branch here.",
+  ].join("\n");
+}
+
+export function onPullRequestLabeled(deps: HandlerDependencies) {
+  return async (context: Context<"pull_request.labeled">): Promise<void> => {
+    const { payload } = context;
+    const installationId = payload.installation?.id;
+    if (installationId === undefined) return;
+    const where = { owner: payload.repository.owner.login, repo: payload.repository.name };
+    const log = deps.log.child({ deliveryId: context.id, ...where, pull: payload.number });
+    if (await deps.store.installations.isSuspended(installationId)) return;
+    const loaded = await loadConfig(context);
+    const label = loaded.ok ? loaded.config.label : loaded.label;
+    if (payload.label?.name !== label) return;
+    const fork = forkOf(payload.pull_request);
+    if (fork === null) {
+      log.info("the label on a pull request of this repository starts nothing; label the issue");
+      return;
+    }
+    const octokit = deps.clients.forInstallation(installationId);
+    const { writer, role } = await isWriter(octokit, where, payload.sender);
+    if (!writer) {
+      log.info({ sender: payload.sender.login, role }, "label added by a sender who cannot write");
+      return;
+    }
+    const pull = { ...where, issue_number: payload.number };
+    if ((await findBotComment(octokit, pull, FORK_MARKER)) !== null) {
+      log.info({ fork }, "pull request from a fork; said so before");
+      return;
+    }
+    await octokit.rest.issues.createComment({
+      ...pull,
+      body: forkComment(payload.pull_request, fork),
+    });
+    log.info({ fork }, "pull request from a fork: Stamina can't push there; no run");
+  };
+}
