@@ -177,6 +177,8 @@ function startWorker(
           commandTimeoutMs: settings.commandTimeoutMs,
           maxTokens: settings.maxTokens,
           retry: { limit: settings.runRetries, baseMs: settings.retryBaseMs, maxMs: 30 * 60_000 },
+          redactor,
+          progressIntervalMs: settings.progressIntervalMs,
           createModel: (model) =>
             createModel({
               model,

@@ -39,6 +39,7 @@ const envSchema = z.object({
   STAMINA_RETRY_SECONDS: positiveInt(30),
   STAMINA_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).default(30),
   STAMINA_GITHUB_THROTTLE: z.enum(["on", "off"]).default("on"),
+  STAMINA_PROGRESS_SECONDS: z.coerce.number().min(0).default(5),
 });
 
 export interface Settings {
@@ -69,6 +70,8 @@ export interface Settings {
   shutdownGraceMs: number;
   /** Octokit's pacing of writes to GitHub (off only where GitHub has no rate limits). */
   githubThrottle: boolean;
+  /** A run's progress on GitHub (comment, check run) is edited at most this often. */
+  progressIntervalMs: number;
   leaseMs: number;
   pollMs: number;
   commandTimeoutMs: number;
@@ -116,6 +119,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     retryBaseMs: e.STAMINA_RETRY_SECONDS * 1000,
     shutdownGraceMs: e.STAMINA_SHUTDOWN_GRACE_SECONDS * 1000,
     githubThrottle: e.STAMINA_GITHUB_THROTTLE === "on",
+    progressIntervalMs: e.STAMINA_PROGRESS_SECONDS * 1000,
     leaseMs: e.STAMINA_LEASE_SECONDS * 1000,
     pollMs: e.STAMINA_POLL_MS,
     commandTimeoutMs: e.STAMINA_COMMAND_TIMEOUT_SECONDS * 1000,

@@ -37,7 +37,7 @@ describe("a throttle", () => {
     const written: number[] = [];
     const t = createThrottle<number>({
       intervalMs: 5_000,
-      write: async (v) => void written.push(v),
+      write: (v) => Promise.resolve(void written.push(v)),
       onError: (e) => {
         throw e;
       },
@@ -63,7 +63,7 @@ describe("a throttle", () => {
     const written: string[] = [];
     const t = createThrottle<string>({
       intervalMs: 5_000,
-      write: async (v) => void written.push(v),
+      write: (v) => Promise.resolve(void written.push(v)),
       onError: () => undefined,
       timers: clock.timers,
     });
@@ -81,9 +81,10 @@ describe("a throttle", () => {
     const written: number[] = [];
     const t = createThrottle<number>({
       intervalMs: 0,
-      write: async (v) => {
-        if (v === 1) throw new Error("GitHub said 502");
+      write: (v) => {
+        if (v === 1) return Promise.reject(new Error("GitHub said 502"));
         written.push(v);
+        return Promise.resolve();
       },
       onError: (e) => errors.push(e),
       timers: clock.timers,

@@ -29,8 +29,8 @@ function pullOf(
   variables: Record<string, unknown>,
   context: GraphQLContext,
 ): PullRecord {
-  const candidates = Object.values(variables).flatMap((v) =>
-    typeof v === "object" && v !== null ? Object.values(v) : [v],
+  const candidates = Object.values(variables).flatMap((v): unknown[] =>
+    typeof v === "object" && v !== null ? Object.values(v as Record<string, unknown>) : [v],
   );
   for (const value of candidates) {
     if (typeof value !== "string") continue;
