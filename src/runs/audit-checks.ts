@@ -1,5 +1,5 @@
 // The whole audit log attached to the pull request's head commit, once the
-// run has ended: check runs "Stamina audit log", "Stamina audit log (2)" and
+// run has recorded its last event (before it lets go of the run): check runs "Stamina audit log", "Stamina audit log (2)" and
 // on (check runs notify nobody), completed as neutral. Written after the
 // log's last event, so they hold every event; their ids are stored part by
 // part, so publishing again (a resumed or later run) edits them.

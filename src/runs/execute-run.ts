@@ -20,7 +20,7 @@ import type { GitHubPort, RepoRef } from "./ports.ts";
 import { prepareWorkspace, type Workspace } from "./prepare-workspace.ts";
 import { agentResume, recordRetriedStep } from "./resume.ts";
 import { RunControl } from "./run-control.ts";
-import { TERMINAL_STATES, type RunState } from "./schema.ts";
+import type { RunState } from "./schema.ts";
 import { DEFAULT_RETRY, settleRun } from "./settle-run.ts";
 import { createStepCheckpointer } from "./step-checkpoint.ts";
 import type { Store } from "./store.ts";
@@ -247,11 +247,10 @@ export async function executeRun(
       ? "pull request opened as a draft"
       : "pull request opened, verification passed";
     await audit.record("run.finished", { state, outcome });
-    const ended = await store.finishRun(run.id, state, outcome);
     await surface.publishAudit();
-    return ended;
+    return await store.finishRun(run.id, state, outcome);
   } catch (error) {
-    const settled = await settleRun(error, {
+    return await settleRun(error, {
       runId: claimed.id,
       lastKnown: run,
       workerId,
@@ -266,9 +265,8 @@ export async function executeRun(
       signal: control.signal,
       retry: deps.retry ?? DEFAULT_RETRY,
       clock: deps.clock ?? (() => new Date()),
+      beforeFinish: () => surface.publishAudit(),
     });
-    if (TERMINAL_STATES.includes(settled.state)) await surface.publishAudit();
-    return settled;
   } finally {
     surface.close();
   }

@@ -85,6 +85,7 @@ export async function settleRun(error: unknown, ctx: SettleContext): Promise<Run
   await ctx
     .say({ kind: "failed", reason: failure.message })
     .catch((e: unknown) => log.error({ err: e, runId }, "could not update the tracking comment"));
+  await ctx.beforeFinish?.();
   return store.finishRun(runId, failure.state, failure.message);
 }
 

@@ -24,6 +24,8 @@ export interface StopContext {
   dataDir: string;
   /** The worktree, when the run got that far. */
   workspace: Workspace | undefined;
+  /** Runs after the run's last event, while the worker still holds it (the audit log's check runs). */
+  beforeFinish?: () => Promise<void>;
 }
 
 export async function stopRun(ctx: StopContext, cancel: CancelRequested): Promise<Run> {
@@ -49,6 +51,7 @@ export async function stopRun(ctx: StopContext, cancel: CancelRequested): Promis
     );
   const outcome = `stopped by ${cancel.by} (${cancel.reason})`;
   await audit.record("run.finished", { state: "cancelled", outcome });
+  await ctx.beforeFinish?.();
   return store.finishRun(ctx.runId, "cancelled", outcome);
 }
 

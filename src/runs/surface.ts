@@ -46,7 +46,7 @@ export interface Surface {
   }): Promise<void>;
   /** The harness's final verification, for the check's conclusion and summary. */
   verified(report: ChecksReport | null): void;
-  /** Attaches the whole audit log (the run has ended). Never throws: it is logged. */
+  /** Attaches the whole audit log (after the run's last event). Never throws: it is logged. */
   publishAudit(): Promise<void>;
   /** Drops a pending progress write. */
   close(): void;

@@ -122,7 +122,12 @@ describe("a labelled issue becomes a pull request", () => {
     });
     expect(posted.status).toBe(202);
 
-    const pull = await waitFor(() => github.pulls(OWNER, REPO)[0], "the pull request", 60_000);
+    // The draft opens at the first push; the run ends by marking it ready for review.
+    const pull = await waitFor(
+      () => github.pulls(OWNER, REPO).find((p) => !p.draft),
+      "the pull request ready for review",
+      60_000,
+    );
     const comments = await waitFor(() => {
       const c = github.issueComments(OWNER, REPO, 1);
       return c.some((x) => x.body.includes("/pull/")) ? c : undefined;
