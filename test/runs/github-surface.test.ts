@@ -14,6 +14,9 @@ import type { FakeGitHub } from "../support/fake-github/index.ts";
 import { reply, text, toolUse, type ScriptedTurn } from "../support/model-server/index.ts";
 import { OWNER, REPO, startHarness, type Harness } from "./run-harness.ts";
 
+/** Credential-shaped text the model writes into its plan and its summary. */
+const LEAK = [`sk-ant-api03-${"k".repeat(40)}`, `ghs_${"T".repeat(36)}`];
+
 const FILES = {
   "a.txt": "one\n",
   "check.sh": 'grep -q two a.txt || { echo "a.txt lacks two"; exit 3; }\n',
@@ -61,11 +64,15 @@ function part(name: string): number {
 describe("a run on GitHub", () => {
   it("opens a draft at the first push, shows its progress in one comment and a check, and ends ready for review", async () => {
     h = await startHarness(FILES);
-    const seen: { pulls: number; draft?: boolean; comment?: string; check?: string } = {
-      pulls: 0,
-    };
+    const seen: {
+      pulls: number;
+      draft?: boolean;
+      comment?: string;
+      check?: string;
+      labels?: string[];
+    } = { pulls: 0 };
     const finished = await run([
-      reply(toolUse("update_plan", { plan: ["Make a.txt say two", "Check it"] })),
+      reply(toolUse("update_plan", { plan: ["Make a.txt say two", `Check it ${LEAK[0]}`] })),
       edit("two"),
       reply(toolUse("checkpoint", { message: "Make a.txt say two\n\nThe issue asks for it." })),
       () => {
@@ -75,12 +82,18 @@ describe("a run on GitHub", () => {
         seen.draft = pulls[0]?.draft;
         seen.comment = h.comment();
         seen.check = checks(h.github, "Stamina")[0]?.status;
+        seen.labels = h.github.labels(OWNER, REPO, 1);
         return reply(text("Changed a.txt."));
       },
-      reply(text("a.txt says two now, as the issue asks.")),
+      reply(text(`a.txt says two now, as the issue asks. ${LEAK[1]}`)),
     ]);
     expect(finished.state).toBe("succeeded");
-    expect(seen).toMatchObject({ pulls: 1, draft: true, check: "in_progress" });
+    expect(seen).toMatchObject({
+      pulls: 1,
+      draft: true,
+      check: "in_progress",
+      labels: ["stamina:working"],
+    });
     expect(seen.comment).toContain("Make a.txt say two");
     expect(seen.comment).toMatch(/Open a draft pull request: .*\/pull\/101/);
 
@@ -141,6 +154,16 @@ describe("a run on GitHub", () => {
     const events = await h.store.auditEvents(finished.id);
     expect(reassembleJsonl(parts.map((p) => p.text ?? ""))).toBe(toJsonl(events));
     expect(refused(h.github)).toEqual([]);
+
+    // What the model wrote reached GitHub with its secrets redacted, everywhere.
+    const shown = [
+      body,
+      comments[0]!.body,
+      ...h.github.checkRuns(OWNER, REPO).flatMap((c) => [c.summary, c.text, c.title]),
+      JSON.stringify(h.github.requests.map((r) => r.body)),
+    ].join("\n");
+    expect(shown).toContain("[REDACTED]");
+    for (const secret of LEAK) expect(shown).not.toContain(secret);
   });
 
   it("leaves a draft that says why when verification fails, with a failing check and the failed label", async () => {
@@ -193,17 +216,17 @@ describe("a run on GitHub", () => {
     h = await startHarness(FILES, { fileStore: true });
     const chatter = (i: number) =>
       reply(
-        text(`Step ${i}: ${"thinking about a.txt and what the issue asks. ".repeat(450)}`),
+        text(`Step ${i}: ${"thinking about a.txt and what the issue asks. ".repeat(75)}`),
         toolUse("bash", { command: `echo step ${i}` }),
       );
     const finished = await run(
       [
-        ...Array.from({ length: 28 }, (_, i) => chatter(i + 1)),
+        ...Array.from({ length: 150 }, (_, i) => chatter(i + 1)),
         edit("two"),
         reply(text("Done.")),
         reply(text("a.txt says two.")),
       ],
-      { test: "sh check.sh", budget: { steps: 40, tokens: 50_000_000 } },
+      { test: "sh check.sh", budget: { steps: 160, tokens: 100_000_000, dollars: 1_000 } },
     );
     expect(finished.state).toBe("succeeded");
     const events = await h.store.auditEvents(finished.id);
@@ -223,6 +246,12 @@ describe("a run on GitHub", () => {
     const back = parseJsonl(reassembleJsonl(parts.map((p) => p.text ?? "")));
     expect(back.map((e) => e.hash)).toEqual(events.map((e) => e.hash));
     expect(back.at(-1)?.type).toBe("run.finished");
+    // The pull request holds the timeline cut to fit, and says what was cut.
+    const body = h.github.pulls(OWNER, REPO)[0]!.body;
+    expect(body.length).toBeLessThanOrEqual(60_000);
+    expect(body).toMatch(
+      /… \d+ events cut \(seq \d+–\d+\); the full log is in the "Stamina audit log" check runs/,
+    );
     expect(verifyChain(back)).toMatchObject({ ok: true });
 
     // `stamina audit export` writes the same log; `verify` accepts it and reaches the trailer.
