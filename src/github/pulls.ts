@@ -53,6 +53,9 @@ export async function pullRequest(
     url: data.html_url,
     draft: data.draft === true,
     nodeId: data.node_id,
+    headRef: data.head.ref,
+    headRepo: data.head.repo?.full_name ?? null,
+    baseRepo: data.base.repo.full_name,
   };
 }
 

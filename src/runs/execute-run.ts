@@ -24,6 +24,7 @@ import type { RunState } from "./schema.ts";
 import { DEFAULT_RETRY, settleRun } from "./settle-run.ts";
 import { createStepCheckpointer } from "./step-checkpoint.ts";
 import type { Store } from "./store.ts";
+import { refuseForkPullRequest } from "./fork-guard.ts";
 import { finishPullRequest, openDraft } from "./pull-request.ts";
 import { redactWrites } from "./redacted-github.ts";
 import { createSurface } from "./surface.ts";
@@ -103,6 +104,7 @@ export async function executeRun(
     }
     phase = "choosing the model";
     const model = modelFor(deps, run.config.model);
+    await refuseForkPullRequest(run, github);
     phase = run.branch === null ? "cloning the repository" : "restoring the workspace";
     const checkpoint = await store.loadCheckpoint(run.id);
     ({ run, workspace } = await prepareWorkspace({

@@ -23,6 +23,10 @@ export interface PullRequestInfo {
   draft: boolean;
   /** GraphQL's id, for the mutations REST lacks (ready for review, back to draft). */
   nodeId: string;
+  headRef: string;
+  /** `owner/name` of the repository holding the branch; null when that fork was deleted. */
+  headRepo: string | null;
+  baseRepo: string;
 }
 
 export type CheckConclusion = "success" | "failure" | "neutral" | "cancelled";

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { reassembleJsonl } from "../../src/audit/parts.ts";
 import { parseJsonl, toJsonl, verifyChain } from "../../src/audit/verify.ts";
 import { auditCommand } from "../../src/cli/audit.ts";
+import { parseRepoConfig } from "../../src/policy/config.ts";
 import type { FakeGitHub } from "../support/fake-github/index.ts";
 import { reply, text, toolUse, type ScriptedTurn } from "../support/model-server/index.ts";
 import { OWNER, REPO, startHarness, type Harness } from "./run-harness.ts";
@@ -210,6 +211,37 @@ describe("a run on GitHub", () => {
     expect(body).toContain("- [ ] I read CONTRIBUTING.md");
     expect(body).toContain("## What changed");
     expect(body).not.toContain("## Summary");
+  });
+
+  it("refuses a run on a pull request from a fork before cloning anything, and says why", async () => {
+    h = await startHarness(FILES);
+    await h.model([]);
+    const pullNumber = h.github.openForkPull(OWNER, REPO, {
+      fork: "someone/demo",
+      branch: "patch-1",
+      title: "A change from a fork",
+    });
+    const queued = await h.store.enqueueFollowUp({
+      installationId: 1,
+      owner: OWNER,
+      repo: REPO,
+      issueNumber: pullNumber,
+      pullNumber,
+      issueTitle: "A change from a fork",
+      issueBody: "",
+      requestedBy: "maintainer",
+      deliveryId: "review-1",
+      config: parseRepoConfig({}),
+    });
+    expect(queued.status).toBe("started");
+    const finished = await h.execute(await h.claim());
+    expect(finished.state).toBe("failed");
+    expect(finished.outcome).toContain("the fork `someone/demo`");
+    const types = (await h.store.auditEvents(finished.id)).map((e) => e.type);
+    expect(types).not.toContain("git.clone");
+    const [comment] = h.github.issueComments(OWNER, REPO, pullNumber);
+    expect(comment?.body).toContain("Stamina can't work on this pull request");
+    expect(h.github.labels(OWNER, REPO, pullNumber)).toEqual(["stamina:failed"]);
   });
 
   it("spreads an audit log of over 500 KB over check runs, every event there, verifying with the commit's trailer", async () => {

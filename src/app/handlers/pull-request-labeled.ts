@@ -5,29 +5,22 @@
 // not from this label.
 import type { Context } from "probot";
 import { findBotComment } from "../../github/comments.ts";
+import { cannotPushToFork, forkOf, type PullSides } from "../../github/fork.ts";
 import { isWriter } from "../../github/permissions.ts";
 import { inlineText } from "../../audit/markdown.ts";
 import { loadConfig, type HandlerDependencies } from "./issue-labeled.ts";
 
 const FORK_MARKER = "<!-- stamina:fork -->";
 
-interface PullSides {
-  head: { ref: string; repo: { full_name: string } | null };
-  base: { repo: { full_name: string } };
-}
-
-/** The fork that holds the pull request's branch, or null when the branch is in this repository. */
-export function forkOf(pull: PullSides): string | null {
-  const head = pull.head.repo?.full_name;
-  if (head === undefined) return "a fork that was deleted";
-  return head.toLowerCase() === pull.base.repo.full_name.toLowerCase() ? null : head;
-}
-
 export function forkComment(pull: PullSides, fork: string): string {
-  const where = pull.head.repo ? `the fork \`${inlineText(fork, 100)}\`` : fork;
+  const why = cannotPushToFork(
+    inlineText(pull.head.ref, 100),
+    inlineText(fork, 100),
+    pull.head.repo === null,
+  );
   return [
     FORK_MARKER,
-    `⚠️ Stamina can't work on this pull request: its branch \`${inlineText(pull.head.ref, 100)}\` is in ${where}, and Stamina pushes only to branches it creates in this repository. Nothing was started.`,
+    `⚠️ Stamina can't work on this pull request: ${why}. Nothing was started.`,
     "",
     "To have Stamina do this work, label the issue the pull request is about instead: Stamina opens its own pull request from a branch here.",
   ].join("\n");

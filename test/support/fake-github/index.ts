@@ -116,6 +116,28 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
         }));
     },
 
+    openForkPull(owner, repoName, pr) {
+      const repo = repoOf(owner, repoName);
+      if (!repo) throw new Error(`no repository ${owner}/${repoName}`);
+      const now = state.now();
+      const number = state.nextPullNumber(repo.id);
+      state.pulls.push({
+        id: state.nextId(),
+        repoId: repo.id,
+        number,
+        title: pr.title,
+        body: "",
+        head: pr.branch,
+        base: repo.defaultBranch,
+        draft: false,
+        state: "open",
+        fork: pr.fork,
+        createdAt: now,
+        updatedAt: now,
+      });
+      return number;
+    },
+
     checkRuns(owner, repoName) {
       const repo = repoOf(owner, repoName);
       return state.checkRuns

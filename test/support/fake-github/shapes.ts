@@ -91,6 +91,23 @@ export function pullJson(
     user: userJson(state, repo.owner),
     repo: repoJson(state, repo),
   });
+  const [forkOwner = "", forkName = ""] = pull.fork?.split("/") ?? [];
+  const head = pull.fork
+    ? {
+        label: `${forkOwner}:${pull.head}`,
+        ref: pull.head,
+        sha: "0".repeat(40),
+        user: userJson(state, forkOwner),
+        repo: {
+          ...repoJson(state, repo),
+          id: state.userId(pull.fork),
+          name: forkName,
+          full_name: pull.fork,
+          owner: userJson(state, forkOwner),
+          fork: true,
+        },
+      }
+    : branch(pull.head, shas.head);
   return {
     id: pull.id,
     node_id: nodeId("PR", pull.id),
@@ -104,7 +121,7 @@ export function pullJson(
     body: pull.body,
     draft: pull.draft,
     user: userJson(state, BOT_LOGIN),
-    head: branch(pull.head, shas.head),
+    head,
     base: branch(pull.base, shas.base),
     merged: false,
     mergeable: null,

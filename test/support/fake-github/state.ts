@@ -46,6 +46,8 @@ export interface PullRecord {
   base: string;
   draft: boolean;
   state: "open" | "closed";
+  /** The fork holding the head branch (`owner/name`), for a pull request opened from one. */
+  fork?: string;
   createdAt: number;
   updatedAt: number;
 }

@@ -96,6 +96,12 @@ export interface FakeGitHub {
     issueNumber: number,
   ): Array<{ id: number; content: string }>;
   pulls(owner: string, repo: string): PullView[];
+  /** A pull request into `owner/repo` from a branch of the fork `fork` (`owner/name`). */
+  openForkPull(
+    owner: string,
+    repo: string,
+    pr: { fork: string; branch: string; title: string },
+  ): number;
   /** Check runs of the repository, oldest first. */
   checkRuns(owner: string, repo: string): CheckRunView[];
   /** The labels on an issue or pull request, or, without a number, the repository's labels. */
