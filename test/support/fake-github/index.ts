@@ -8,7 +8,8 @@ import { AppJwtVerifier } from "./auth.ts";
 import { createBareRepo, createGit } from "./git.ts";
 import { GraphQLEndpoint } from "./graphql.ts";
 import { registerPullMutations } from "./graphql-pulls.ts";
-import { attachHandler, listenFakeServer } from "./server.ts";
+import { HttpError } from "./http-io.ts";
+import { attachHandler, listenFakeServer, type Fault } from "./server.ts";
 import { FakeState } from "./state.ts";
 import type { FakeGitHub, FakeGitHubOptions, RecordedRequest } from "./types.ts";
 
@@ -42,7 +43,9 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
   registerPullMutations(graphql, state);
   const requests: RecordedRequest[] = [];
   const refusals: RecordedRequest[] = [];
+  const faults: Fault[] = [];
   attachHandler(server, {
+    faults,
     rest: {
       world: { state, git, appId: opts.appId, tokenTtlMs: opts.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS },
       verifier: new AppJwtVerifier(opts.appId, opts.appPublicKeyPem, now),
@@ -114,6 +117,15 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
           draft,
           state: s,
         }));
+    },
+
+    failNext(method, path, answer, times = 1) {
+      faults.push({
+        method,
+        path,
+        remaining: times,
+        error: new HttpError(answer.status, answer.body ?? {}, answer.headers ?? {}),
+      });
     },
 
     openForkPull(owner, repoName, pr) {

@@ -8,7 +8,16 @@ import { Exchange, HttpError, badCredentials, notFound, queryRecord, readBody } 
 import { API_PREFIX, type RestDeps, serveRest } from "./rest.ts";
 import type { RecordedRequest } from "./types.ts";
 
+/** An answer the server gives in place of the real one, the next `remaining` times. */
+export interface Fault {
+  method: string;
+  path: RegExp;
+  remaining: number;
+  error: HttpError;
+}
+
 export interface ServerDeps {
+  faults: Fault[];
   rest: RestDeps;
   git: GitHttpDeps;
   graphql: GraphQLEndpoint;
@@ -56,6 +65,14 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   deps.requests.push(record);
   const exchange = new Exchange(record, deps.refusals, res, deps.rest.world.state.now);
   try {
+    const fault = deps.faults.find(
+      (f) => f.remaining > 0 && f.method === record.method && f.path.test(url.pathname),
+    );
+    if (fault) {
+      fault.remaining -= 1;
+      await readBody(req);
+      throw fault.error;
+    }
     if (url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`)) {
       await serveRest(deps.rest, req, url, credentials, exchange);
     } else if (url.pathname === "/api/graphql" && req.method === "POST") {

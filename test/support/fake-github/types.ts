@@ -96,6 +96,16 @@ export interface FakeGitHub {
     issueNumber: number,
   ): Array<{ id: number; content: string }>;
   pulls(owner: string, repo: string): PullView[];
+  /**
+   * The next `times` requests of `method` on a path matching `path` get this answer instead (a
+   * rate limit, a 502), as GitHub gives them when it is busy.
+   */
+  failNext(
+    method: string,
+    path: RegExp,
+    answer: { status: number; body?: Record<string, unknown>; headers?: Record<string, string> },
+    times?: number,
+  ): void;
   /** A pull request into `owner/repo` from a branch of the fork `fork` (`owner/name`). */
   openForkPull(
     owner: string,
