@@ -11,6 +11,7 @@ import { reassembleJsonl } from "../../src/audit/parts.ts";
 import { parseJsonl, toJsonl, verifyChain } from "../../src/audit/verify.ts";
 import { auditCommand } from "../../src/cli/audit.ts";
 import { parseRepoConfig } from "../../src/policy/config.ts";
+import type { Timers } from "../../src/runs/throttle.ts";
 import type { FakeGitHub } from "../support/fake-github/index.ts";
 import { reply, text, toolUse, type ScriptedTurn } from "../support/model-server/index.ts";
 import { OWNER, REPO, startHarness, type Harness } from "./run-harness.ts";
@@ -165,6 +166,54 @@ describe("a run on GitHub", () => {
     ].join("\n");
     expect(shown).toContain("[REDACTED]");
     for (const secret of LEAK) expect(shown).not.toContain(secret);
+  });
+
+  it("edits the comment at most once per interval on an injected clock, and always writes the last state", async () => {
+    h = await startHarness(FILES);
+    let now = 0;
+    const due = new Map<number, { at: number; fn: () => void }>();
+    const timers: Timers = {
+      now: () => now,
+      setTimeout: (fn, ms) => {
+        const id = due.size + 1;
+        due.set(id, { at: now + ms, fn });
+        return id;
+      },
+      clearTimeout: (id) => void due.delete(id as number),
+    };
+    const edits = () => h.github.issueComments(OWNER, REPO, 1)[0]!.updatedCount;
+    const seen: number[] = [];
+    let shown = "";
+    await h.model([
+      reply(toolUse("update_plan", { plan: ["Make a.txt say two"] })),
+      reply(toolUse("bash", { command: "true" })),
+      () => {
+        seen.push(edits()); // the first progress only: the rest waits for the interval
+        now += 5_000;
+        for (const [id, d] of due) {
+          if (d.at > now) continue;
+          due.delete(id);
+          d.fn();
+        }
+        return reply(toolUse("bash", { command: "true" }));
+      },
+      () => {
+        seen.push(edits());
+        shown = h.comment();
+        return edit("two");
+      },
+      reply(text("Done.")),
+      reply(text("a.txt says two.")),
+    ]);
+    await h.queue({ test: "sh check.sh" });
+    const finished = await h.execute(await h.claim(), {}, { timers });
+    expect(finished.state).toBe("succeeded");
+    expect(seen).toEqual([1, 2]);
+    expect(shown).toContain("Make a.txt say two");
+    expect(shown).toContain("(2 of 50 steps)"); // the latest state when the interval was up
+    // The outcome, written at once whatever was pending: one more edit.
+    expect(edits()).toBe(3);
+    expect(h.comment()).toContain("verification passed");
   });
 
   it("leaves a draft that says why when verification fails, with a failing check and the failed label", async () => {
