@@ -172,10 +172,11 @@ describe("a run on GitHub", () => {
     h = await startHarness(FILES);
     let now = 0;
     const due = new Map<number, { at: number; fn: () => void }>();
+    let ids = 0;
     const timers: Timers = {
       now: () => now,
       setTimeout: (fn, ms) => {
-        const id = due.size + 1;
+        const id = ++ids;
         due.set(id, { at: now + ms, fn });
         return id;
       },
