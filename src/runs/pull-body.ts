@@ -28,6 +28,15 @@ export function workingBody(run: Run): string {
   ].join("\n");
 }
 
+/** The body of the draft of a run that stopped before it finished (failed, or stopped by someone). */
+export function stoppedBody(run: Run, why: string): string {
+  return [
+    `Fixes #${run.issueNumber}`,
+    "",
+    `${why} The work so far is on this branch; this pull request stays a draft. The comment on #${run.issueNumber} says more, and the **Stamina audit log** check runs hold the whole log.`,
+  ].join("\n");
+}
+
 export function pullRequestBody(input: {
   run: Run;
   summary: string;

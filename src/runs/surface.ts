@@ -17,7 +17,7 @@ import type { Logger } from "../observability/logger.ts";
 import { publishAuditLog } from "./audit-checks.ts";
 import type { CheckConclusion, GitHubPort, RepoRef } from "./ports.ts";
 import { trackingComment, type Stage } from "./report.ts";
-import { verificationText } from "./pull-body.ts";
+import { stoppedBody, verificationText } from "./pull-body.ts";
 import { createStaminaCheck, type CheckContent } from "./stamina-check.ts";
 import { createStateLabels, type LabelState } from "./state-labels.ts";
 import type { Store } from "./store.ts";
@@ -101,7 +101,20 @@ export function createSurface(deps: {
     ].join("\n");
     if (conclusion === null) await check.update({ title, summary });
     else await check.complete(conclusion, { title, summary });
+    await describeStop(run, stage);
     return run;
+  };
+
+  /** The early draft of a run that ends without finishing says so, not that it is still working. */
+  const describeStop = async (run: Run, stage: Exclude<Stage, Working>) => {
+    if (run.pullNumber === null) return;
+    if (stage.kind !== "failed" && stage.kind !== "stopped") return;
+    const why =
+      stage.kind === "failed"
+        ? `❌ Stamina stopped without finishing: ${stage.reason}`
+        : `🛑 Stamina was stopped: ${stage.by} ${stage.reason}.`;
+    await deps.github.updatePullRequest(deps.ref, run.pullNumber, { body: stoppedBody(run, why) });
+    await deps.audit.record("github.write", { op: "pull.update", number: run.pullNumber });
   };
 
   const say: Say = async (stage) => {

@@ -236,6 +236,28 @@ describe("a run on GitHub", () => {
     expect(h.comment()).toContain("as a draft");
   });
 
+  it("leaves the early draft saying the run failed, with the failed label and a failing check", async () => {
+    h = await startHarness(FILES);
+    const finished = await run([
+      edit("two"),
+      reply(toolUse("checkpoint", { message: "Make a.txt say two" })),
+      { ...reply(text("I will not go on.")), stop_reason: "refusal" },
+    ]);
+    expect(finished.state).toBe("failed");
+    const [pull] = h.github.pulls(OWNER, REPO);
+    expect(pull?.draft).toBe(true);
+    expect(pull?.body).toContain("❌ Stamina stopped without finishing: the model declined");
+    expect(pull?.body).not.toContain("still working");
+    const [stamina] = checks(h.github, "Stamina");
+    expect(stamina).toMatchObject({ status: "completed", conclusion: "failure" });
+    expect(h.github.labels(OWNER, REPO, 1)).toEqual(["stamina:failed"]);
+    expect(h.comment()).toContain(`The work so far is in the draft`);
+    // The audit log is attached to a failed run's head too, ending with its last event.
+    const back = parseJsonl(reassembleJsonl(auditChecks(h.github).map((p) => p.text ?? "")));
+    const events = await h.store.auditEvents(finished.id);
+    expect(back.map((e) => e.hash)).toEqual(events.map((e) => e.hash));
+  });
+
   it("fills the repository's pull request template, keeping its sections", async () => {
     h = await startHarness({
       ...FILES,
