@@ -42,6 +42,7 @@ export interface World {
   openGate(issue: number): void;
   /** Resolves once step 3's command of `issue` runs. */
   stepThreeRunning(issue: number): Promise<void>;
+  /** The pull request of the issue's run once the run finished it (not the early draft). */
   pullFor(issue: number): Promise<PullView>;
   tree(branch: string): string;
   /** The run's state once it is terminal. */
@@ -183,7 +184,15 @@ export async function startWorld(
       ).then(() => undefined),
     pullFor: (issue: number) =>
       waitFor(
-        () => github.pulls(OWNER, REPO).find((p) => p.head.startsWith(`stamina/${issue}-`)),
+        () =>
+          // The draft opened at the first push says the run is still working until it ends.
+          github
+            .pulls(OWNER, REPO)
+            .find(
+              (p) =>
+                p.head.startsWith(`stamina/${issue}-`) &&
+                !p.body.includes("Stamina is still working"),
+            ),
         `the pull request for issue #${issue}`,
         60_000,
       ),
