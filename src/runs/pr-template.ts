@@ -23,8 +23,8 @@ export type OurSections = Array<{
 const ASKS: Array<[SectionKind, RegExp]> = [
   ["issue", /\b(issues?|tickets?|fix(es)?|closes|related)\b/i],
   ["verification", /\b(test(s|ing|ed)?|verif\w*|qa|validation|checks?)\b/i],
-  ["changes", /\b(changes?|changed|implementation|what)\b/i],
-  ["summary", /\b(summary|description|describe|overview|motivation|context|why|about)\b/i],
+  ["changes", /\b(changes?|changed|implementation|how)\b/i],
+  ["summary", /\b(summary|description|describe|overview|motivation|context|why|about|what)\b/i],
 ];
 
 export async function findTemplate(cwd: string, commit: string): Promise<string | null> {
