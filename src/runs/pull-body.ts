@@ -5,7 +5,7 @@
 // template, when it has one, keeps its sections (pr-template.ts).
 import type { ChecksReport } from "../agent/ports.ts";
 import { describeTestWeakening, type TestWeakening } from "../agent/test-integrity.ts";
-import { inlineText } from "../audit/markdown.ts";
+import { cap, inlineText } from "../audit/markdown.ts";
 import { renderDigest, renderTimeline } from "../audit/render.ts";
 import type { AuditEvent } from "../audit/types.ts";
 import type { Area } from "./changes.ts";
@@ -17,6 +17,9 @@ export const PR_BODY_LIMIT = 60_000;
 /** How much of a failing check's output the pull request shows. */
 const OUTPUT_TAIL = 3_000;
 const FILES_PER_AREA = 15;
+const AREAS_SHOWN = 30;
+/** The model's summary, at most: the body's limit is GitHub's, whatever the model wrote. */
+const SUMMARY_MAX = 20_000;
 const TIMELINE_MARK = "\u0000timeline\u0000";
 
 /** The body of the draft opened at the first push, until the run ends. */
@@ -59,7 +62,7 @@ export function pullRequestBody(input: {
     ...(input.draftBecause
       ? [`> ⚠️ **This pull request is a draft** because ${input.draftBecause}.`, ""]
       : []),
-    input.summary.trim() || "_The agent left no summary._",
+    cap(input.summary.trim(), SUMMARY_MAX) || "_The agent left no summary._",
     ...(weakened.length > 0
       ? [
           "",
@@ -99,7 +102,7 @@ export function pullRequestBody(input: {
 function areasText(areas: Area[]): string {
   if (areas.length === 0) return "_No file changed._";
   const lines: string[] = [];
-  for (const area of areas) {
+  for (const area of areas.slice(0, AREAS_SHOWN)) {
     const added = sum(area.files.map((f) => f.added));
     const removed = sum(area.files.map((f) => f.removed));
     const files = area.files.length === 1 ? "1 file" : `${area.files.length} files`;
@@ -109,6 +112,8 @@ function areasText(areas: Area[]): string {
     const more = area.files.length - shown.length;
     lines.push(`  - Files: ${shown.join(", ")}${more > 0 ? ` and ${more} more` : ""}`);
   }
+  const hidden = areas.length - AREAS_SHOWN;
+  if (hidden > 0) lines.push(`- … and ${hidden} more folders; the diff has them all.`);
   return lines.join("\n");
 }
 

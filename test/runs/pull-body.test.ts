@@ -1,10 +1,14 @@
-// The repository's pull request template: found where GitHub looks (and in
-// its order), read from the commit the run started from, and merged with
-// Stamina's sections without losing any of the template's.
+// The pull request's body: the repository's template found where GitHub looks
+// (and in its order), read from the commit the run started from, and merged
+// with Stamina's sections without losing any of the template's; the whole
+// body within its limit whatever went into it.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { parseRepoConfig } from "../../src/policy/config.ts";
 import { findTemplate, mergeTemplate, type OurSections } from "../../src/runs/pr-template.ts";
+import { pullRequestBody } from "../../src/runs/pull-body.ts";
+import { chain, sampleEntry } from "../audit/fixture.ts";
 import { fixtureGit, removeTempDirs, tempDir } from "../workspace/helpers.ts";
 
 afterEach(removeTempDirs);
@@ -85,5 +89,36 @@ describe("the pull request template", () => {
     expect(mergeTemplate(null, OURS)).toBe(
       "Fixes #3\n\n## Summary\n\nIt works now.\n\n## What changed\n\n- `src/`\n\n## Verification\n\n✅ tests\n\n## Audit\n\ndigest",
     );
+  });
+});
+
+describe("the pull request body", () => {
+  it("stays within 60,000 characters whatever the model wrote and however many folders changed", () => {
+    const events = chain(Array.from({ length: 2_000 }, (_, i) => sampleEntry(i)));
+    const run = {
+      issueNumber: 3,
+      config: parseRepoConfig({}),
+    } as Parameters<typeof pullRequestBody>[0]["run"];
+    const body = pullRequestBody({
+      run,
+      summary: "word ".repeat(40_000),
+      verification: null,
+      stopNote: null,
+      testWeakening: [],
+      spend: "1 of 50 steps",
+      events,
+      areas: Array.from({ length: 500 }, (_, i) => ({
+        name: `dir${i}/`,
+        files: Array.from({ length: 40 }, (_, j) => ({
+          path: `dir${i}/f${j}.ts`,
+          added: 1,
+          removed: 0,
+        })),
+        why: ["Change it"],
+      })),
+    });
+    expect(body.length).toBeLessThanOrEqual(60_000);
+    expect(body).toContain("and 470 more folders");
+    expect(body).toMatch(/events cut/);
   });
 });
