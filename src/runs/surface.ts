@@ -70,7 +70,7 @@ export function createSurface(deps: {
   const labels = createStateLabels(deps);
   const check = createStaminaCheck(deps);
   const live: Omit<Working, "kind"> = {};
-  let verification: ChecksReport | null = null;
+  let final: ChecksReport | null = null;
 
   const working = (): Working => ({ kind: "working", ...live });
   const workingContent = (run: Run, stage: Working): CheckContent => ({
@@ -93,6 +93,8 @@ export function createSurface(deps: {
     throttle.cancel();
     await throttle.flush(); // a write under way ends first, so it cannot land after this one
     const run = await comment(stage);
+    // The final verification, else the last one the run got to.
+    const verification = final ?? live.verification ?? null;
     const [state, conclusion, title] = ending(stage, verification);
     await labels(state);
     const summary = [
@@ -149,7 +151,7 @@ export function createSurface(deps: {
       await throttle.push(working());
     },
     verified(report) {
-      verification = report;
+      final = report;
     },
     async publishAudit() {
       try {
