@@ -77,7 +77,10 @@ export interface ToolOutcome {
 
 /** The tool kinds the loop offers: Anthropic-defined ones and our own with JSON schemas. */
 export type ToolDefinition =
-  Anthropic.ToolBash20250124 | Anthropic.ToolTextEditor20250728 | Anthropic.Tool;
+  | Anthropic.ToolBash20250124
+  | Anthropic.ToolTextEditor20250728
+  | Anthropic.MemoryTool20250818
+  | Anthropic.Tool;
 
 export interface Tool {
   readonly definition: ToolDefinition;
@@ -156,6 +159,57 @@ export interface ProgressPort {
 export interface WorkspacePort {
   /** The whole change so far against the run's base commit, untracked files included. */
   diff(signal: AbortSignal): Promise<string>;
+}
+
+// --- Memory across runs: one per repository, kept by the store -----------------------------
+
+/** One file of a repository's memory: a path under `/memories` and its text. */
+export interface MemoryFile {
+  path: string;
+  content: string;
+}
+
+/** What one edit of the memory writes: files put (created or replaced) and paths removed. */
+export interface MemoryChange {
+  put: MemoryFile[];
+  remove: string[];
+}
+
+/**
+ * A repository's memory, shared by its runs. Reads see whole files; every edit reads the
+ * current files and writes its change as one serialised step, so two runs of one repository
+ * editing at once never lose each other's change.
+ */
+export interface MemoryPort {
+  /** Every file, sorted by path. */
+  read(): Promise<MemoryFile[]>;
+  /**
+   * Runs `edit` on the files as they are now and stores the change it returns (none when it
+   * returns no change), with no other edit of the same memory in between.
+   */
+  edit<T>(edit: (files: readonly MemoryFile[]) => { result: T; change?: MemoryChange }): Promise<T>;
+}
+
+// --- A person in the loop: pausing for an answer -------------------------------------------
+
+/** Why the run stops to wait for a person, said for the person who will answer. */
+export interface PauseRequest {
+  /** Who asked for the pause: the watchdog now, the model's `ask_human` later. */
+  source: "watchdog" | "ask_human";
+  /** What went wrong (or what is asked), in plain words. */
+  reason: string;
+  /** Facts for the audit log and the run page (the watchdog's rule, the step). */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Where a pause goes. The loop has already checkpointed the step when it calls `pause`, and
+ * stops right after with stop `paused`: a GitHub run maps that to `awaiting_reply` and
+ * releases its worker (the comment saying what went wrong and how to answer is posted here);
+ * `stamina run` prints the reason and exits.
+ */
+export interface HumanPort {
+  pause(request: PauseRequest, signal: AbortSignal): Promise<void>;
 }
 
 /** Milliseconds on some fixed scale; only differences are used. Injected so tests drive time. */

@@ -12,7 +12,8 @@ export type PromptName =
   | "review"
   | "continue"
   | "compact"
-  | "compact-server";
+  | "compact-server"
+  | "memory";
 
 export interface RenderedPrompt {
   text: string;

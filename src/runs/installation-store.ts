@@ -1,6 +1,7 @@
 // Installations as the store keeps them: created, suspended and unsuspended,
 // their repositories added and removed, and everything of a deleted one
-// purged: runs, transcripts, checkpoints, audit events and deliveries.
+// purged: runs, transcripts, checkpoints, audit events, deliveries and the
+// memory of its repositories.
 import type { Kysely } from "kysely";
 import { writeTransaction, type OpenedDatabase } from "./database.ts";
 import type { Database } from "./schema.ts";
@@ -121,6 +122,24 @@ export class InstallationRecords {
       if (keepDelivery !== undefined) deliveries = deliveries.where("id", "!=", keepDelivery);
       await deliveries.execute();
       await trx.deleteFrom("installation_repositories").where("installation_id", "=", id).execute();
+      // The memory of the account's repositories goes with it.
+      const account = await trx
+        .selectFrom("installations")
+        .select("account")
+        .where("id", "=", id)
+        .executeTakeFirst();
+      if (account) {
+        const prefix = `${account.account.toLowerCase()}/`;
+        const remembered = await trx
+          .selectFrom("repository_memory")
+          .select("repository")
+          .distinct()
+          .execute();
+        const gone = remembered.map((r) => r.repository).filter((r) => r.startsWith(prefix));
+        if (gone.length > 0) {
+          await trx.deleteFrom("repository_memory").where("repository", "in", gone).execute();
+        }
+      }
       await trx.deleteFrom("installations").where("id", "=", id).execute();
       return ids;
     });

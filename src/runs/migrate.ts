@@ -3,11 +3,13 @@
 import { Migrator, type Kysely, type Migration } from "kysely";
 import { initial } from "./migrations/001-initial.ts";
 import { durableRuns } from "./migrations/002-durable-runs.ts";
+import { memory } from "./migrations/003-memory.ts";
 import { githubSurface } from "./migrations/004-github-surface.ts";
 
 const migrations: Record<string, Migration> = {
   "001-initial": initial,
   "002-durable-runs": durableRuns,
+  "003-memory": memory,
   "004-github-surface": githubSurface,
 };
 
@@ -15,6 +17,8 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: () => Promise.resolve(migrations) },
+    // Numbers are reserved by work landing in parallel: a database already at 004 still gets 003.
+    allowUnorderedMigrations: true,
   });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === "Error");

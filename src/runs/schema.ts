@@ -134,6 +134,14 @@ export interface AuditEventsTable {
   hash: string;
 }
 
+export interface RepositoryMemoryTable {
+  repository: string;
+  path: string;
+  content: string;
+  updated_at: string;
+  updated_by: string | null;
+}
+
 export interface MigrationsLedger {
   id: Generated<number>;
 }
@@ -147,4 +155,5 @@ export interface Database {
   run_triggers: RunTriggersTable;
   installations: InstallationsTable;
   installation_repositories: InstallationRepositoriesTable;
+  repository_memory: RepositoryMemoryTable;
 }

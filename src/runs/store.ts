@@ -11,6 +11,7 @@ import { claimRun, NO_LIMITS, type ClaimLimits } from "./claim.ts";
 import { writeTransaction, type Engine, type OpenedDatabase } from "./database.ts";
 import { LeaseLost } from "./interruptions.ts";
 import { InstallationRecords } from "./installation-store.ts";
+import { MemoryRecords } from "./memory-store.ts";
 import type { Database, RunKind, RunState } from "./schema.ts";
 import { AWAITING_STATES, HELD_STATES, TERMINAL_STATES } from "./schema.ts";
 import { threadKey, toEvent, toRow, toRun } from "./store-rows.ts";
@@ -51,6 +52,8 @@ export class Store {
   readonly db: Kysely<Database>;
   readonly engine: Engine;
   readonly installations: InstallationRecords;
+  /** Each repository's memory, shared by its runs. */
+  readonly memory: MemoryRecords;
   private readonly opened: OpenedDatabase;
   private readonly redactor: Redactor;
   private readonly clock: () => Date;
@@ -64,6 +67,7 @@ export class Store {
     this.clock = options.clock ?? (() => new Date());
     this.newId = options.newId ?? randomUUID;
     this.installations = new InstallationRecords(this.opened, () => this.now());
+    this.memory = new MemoryRecords(this.opened, () => this.now());
   }
 
   private now(): string {

@@ -2,7 +2,8 @@
 // real SQLite (store.sqlite.test.ts) and the real PostgreSQL
 // (store.postgres.test.ts). One active run per issue and pull request, claims
 // that never hand a run out twice, leases, caps, retries, pauses, cancels,
-// checkpoints, an audit chain that stays gapless, and installations.
+// checkpoints, an audit chain that stays gapless, installations, and each
+// repository's memory, whose concurrent edits lose nothing.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { verifyChain } from "../../src/audit/verify.ts";
 import { createRedactor } from "../../src/observability/redact.ts";
@@ -403,7 +404,78 @@ export function storeContract(engine: string, factory: StoreFactory): void {
       });
     });
 
+    describe("memory", () => {
+      const put = (path: string, content: string) => () => ({
+        result: "ok",
+        change: { put: [{ path, content }], remove: [] },
+      });
+      /** An edit that appends a line to a file, as the memory tool's insert does. */
+      const appendLine =
+        (line: string) => (files: readonly { path: string; content: string }[]) => {
+          const log = files.find((f) => f.path === "/memories/log.md");
+          const content = log ? `${log.content}\n${line}` : line;
+          return {
+            result: line,
+            change: { put: [{ path: "/memories/log.md", content }], remove: [] },
+          };
+        };
+
+      it("keeps one memory per repository, whatever the case of its name, until cleared", async () => {
+        await store.memory.edit("Octo/Demo", put("/memories/b.md", "build with make"), "run-1");
+        await store.memory.edit("octo/demo", put("/memories/a.md", "tests in t/"), "run-2");
+        await store.memory.edit("octo/other", put("/memories/a.md", "other notes"));
+        expect(await store.memory.files("OCTO/demo")).toEqual([
+          { path: "/memories/a.md", content: "tests in t/" },
+          { path: "/memories/b.md", content: "build with make" },
+        ]);
+        const described = await store.memory.described("octo/demo");
+        expect(described.map((f) => f.updatedBy)).toEqual(["run-2", "run-1"]);
+        await store.memory.edit("octo/demo", () => ({
+          result: null,
+          change: {
+            put: [{ path: "/memories/b.md", content: "build with make -j" }],
+            remove: ["/memories/a.md"],
+          },
+        }));
+        expect(await store.memory.files("octo/demo")).toEqual([
+          { path: "/memories/b.md", content: "build with make -j" },
+        ]);
+        expect(await store.memory.clear("octo/demo")).toBe(1);
+        expect(await store.memory.files("octo/demo")).toEqual([]);
+        expect(await store.memory.files("octo/other")).toHaveLength(1);
+      });
+
+      it("writes nothing of an edit that throws", async () => {
+        await store.memory.edit("octo/demo", put("/memories/a.md", "kept"));
+        await expect(
+          store.memory.edit("octo/demo", () => {
+            throw new Error("refused");
+          }),
+        ).rejects.toThrow("refused");
+        expect(await store.memory.files("octo/demo")).toEqual([
+          { path: "/memories/a.md", content: "kept" },
+        ]);
+      });
+
+      it("loses no write when two writers edit one repository's memory at once", async () => {
+        const other = factory.concurrentConnections ? await open() : store;
+        const lines = Array.from({ length: 24 }, (_, i) => `note ${i}`);
+        await Promise.all(
+          lines.map((line, i) =>
+            (i % 2 === 0 ? store : other).memory.edit("octo/demo", appendLine(line)),
+          ),
+        );
+        const [log] = await store.memory.files("octo/demo");
+        expect(log?.content.split("\n").sort()).toEqual([...lines].sort());
+      });
+    });
+
     describe("installations", () => {
+      const put = (path: string, content: string) => () => ({
+        result: "ok",
+        change: { put: [{ path, content }], remove: [] },
+      });
+
       it("records repositories and purges everything of a deleted installation", async () => {
         await store.installations.record(9, "acme");
         await store.installations.addRepositories(9, ["acme/a", "acme/b"]);
@@ -419,7 +491,11 @@ export function storeContract(engine: string, factory: StoreFactory): void {
           installationId: 9,
           payload: "{}",
         });
+        await store.memory.edit("Acme/b", put("/memories/a.md", "acme's notes"));
+        await store.memory.edit("octo/demo", put("/memories/a.md", "octo's notes"));
         expect(await store.installations.purge(9)).toEqual([mine.id]);
+        expect(await store.memory.files("acme/b")).toEqual([]);
+        expect(await store.memory.files("octo/demo")).toHaveLength(1);
         expect(await store.getRun(mine.id)).toBeUndefined();
         expect(await store.auditEvents(mine.id)).toHaveLength(0);
         expect(await store.deliveryOutcome("d9")).toBeUndefined();
