@@ -1,4 +1,4 @@
-// Process entry and CLI: `stamina serve | worker | all | run | replay | audit`.
+// Process entry and CLI: `stamina serve | worker | all | run | replay | audit | memory`.
 // Reads the settings, wires the layers, handles signals.
 import { existsSync } from "node:fs";
 import { Probot, ProbotOctokit, run as runProbotSetup } from "probot";
@@ -18,6 +18,7 @@ import { modelSecrets } from "./model-settings.ts";
 import { createSandbox } from "./workspace/sandbox.ts";
 import type { Store } from "./runs/store.ts";
 import { auditCommand } from "./cli/audit.ts";
+import { memoryCommand } from "./cli/memory.ts";
 import { replayCommand } from "./cli/replay/command.ts";
 import { runCommand } from "./cli/run.ts";
 
@@ -31,6 +32,8 @@ const USAGE = `usage: stamina <command>
   replay LOG [--repo PATH]   re-run a recorded session with its recorded model turns
   audit verify FILE [--head HASH]   check an audit log's hash chain (exported, or from \`run\`)
   audit export RUN_ID [FILE]   write a run's audit log as JSONL (stdout without FILE)
+  memory show|clear --repo OWNER/NAME | --checkout PATH
+                      read or wipe what a repository's runs remember across runs
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -42,6 +45,9 @@ async function main(argv: string[]): Promise<number> {
       return start(command);
     case "audit":
       return auditCommand(args, { out: process.stdout, err: process.stderr, env: process.env });
+    case "memory":
+      if (existsSync(".env")) process.loadEnvFile(".env");
+      return memoryCommand(args, { out: process.stdout, err: process.stderr, env: process.env });
     case "run":
     case "replay":
       return local(command, args);

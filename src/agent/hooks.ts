@@ -3,7 +3,8 @@
 // step. The transcript itself is append-only; neither may rewrite it.
 import type Anthropic from "@anthropic-ai/sdk";
 import type { Phase } from "./phase.ts";
-import type { AgentSnapshot, AuditSink, ModelPort, ToolDefinition } from "./ports.ts";
+import type { AgentSnapshot, AuditSink, ModelPort, PauseRequest, ToolDefinition } from "./ports.ts";
+import type { ToolCallRecord } from "./turn.ts";
 
 /**
  * What the model is sent for the next turn, built from the whole transcript. The default is
@@ -75,6 +76,10 @@ export interface StepContext {
   /** What this step appended to the transcript so far. */
   added: readonly Anthropic.MessageParam[];
   state: Readonly<AgentSnapshot>;
+  /** The tool calls this step ran, in order, with their outcomes. */
+  calls: readonly ToolCallRecord[];
+  /** Some call of this step may have changed the worktree. */
+  touched: boolean;
 }
 
 export interface HookResult {
@@ -82,6 +87,8 @@ export interface HookResult {
   note?: string;
   /** The hook's own state, kept in the snapshot under its name. Plain JSON. */
   state?: unknown;
+  /** Stop the run after this step's checkpoint, for a person to answer (the watchdog's pause). */
+  pause?: PauseRequest;
 }
 
 export interface StepHook {

@@ -24,8 +24,10 @@ import type {
   AuditSink,
   ChecksPort,
   Clock,
+  HumanPort,
   MilestonePort,
   ModelPort,
+  PauseRequest,
   PlanItem,
   ProgressPort,
   Spent,
@@ -35,6 +37,7 @@ import type {
   WorkspacePort,
 } from "./ports.ts";
 import { cutOffToolUse } from "../model/stop-reasons.ts";
+import { sanitizeUntrusted } from "../policy/sanitize.ts";
 import { renderPrompt } from "./prompts.ts";
 import { initialSnapshot, restoreSnapshot } from "./snapshot.ts";
 import { runStepHooks } from "./step-hooks.ts";
@@ -42,14 +45,20 @@ import type { TestWeakening } from "./test-integrity.ts";
 import { createCheckpointTool } from "./tools/checkpoint.ts";
 import { createRunChecksTool } from "./tools/run-checks.ts";
 import { createUpdatePlanTool } from "./tools/update-plan.ts";
-import { askModel, lastAssistantText, runTools, textOf, toolCalls } from "./turn.ts";
+import { askModel, lastAssistantText, runTools, textOf, toolCalls, type ToolRun } from "./turn.ts";
 import { verifyWork, type Verified } from "./verification.ts";
 
 export { clip } from "./turn.ts";
 export type { AgentUsage } from "./ports.ts";
 
 export type AgentStop =
-  "completed" | "out_of_budget" | "context_window_exceeded" | "refusal" | "aborted";
+  | "completed"
+  | "out_of_budget"
+  | "context_window_exceeded"
+  | "refusal"
+  | "aborted"
+  /** Waiting for a person (a watchdog pause): the run resumes from its last checkpoint. */
+  | "paused";
 
 export interface AgentResult {
   stop: AgentStop;
@@ -68,6 +77,8 @@ export interface AgentResult {
   verification: VerificationRecord | null;
   /** Tests the change deletes or weakens, read from the final diff. */
   testWeakening: TestWeakening[];
+  /** Why the run waits for a person, when stop is paused. */
+  pause?: PauseRequest;
 }
 
 export interface AgentOptions {
@@ -88,6 +99,8 @@ export interface AgentOptions {
   /** What the model is sent, built from the whole transcript (context management). */
   view?: RequestView;
   hooks?: StepHook[];
+  /** Told when a hook pauses the run for a person, after that step's checkpoint. */
+  human?: HumanPort;
   /**
    * Called after each step with what the step added; the next step starts only once it has
    * settled. The harness persists the checkpoint here; if that fails the run cannot go on, so
@@ -98,13 +111,16 @@ export interface AgentOptions {
   resume?: AgentResume;
 }
 
-const STOP_MESSAGES: Record<Exclude<AgentStop, "out_of_budget">, string> = {
+const STOP_MESSAGES: Record<Exclude<AgentStop, "out_of_budget" | "paused">, string> = {
   completed: "Stamina finished the work.",
   context_window_exceeded:
     "The conversation outgrew the model's context window before the work was finished; this is the work so far.",
   refusal: "The model declined to work on this task.",
   aborted: "The run was cancelled.",
 };
+
+/** How much of a person's answer to a pause the model reads. */
+const MAX_ANSWER_CHARS = 20_000;
 
 export async function runAgent(options: AgentOptions): Promise<AgentResult> {
   const { model, audit, signal } = options;
@@ -122,6 +138,15 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
   let summary = lastAssistantText(transcript);
   // Messages not yet handed to onStep: the task itself goes out with the first step.
   let pending = resume ? transcript.length : 0;
+  if (resume?.answer) {
+    // Appended like any step's message, so the next checkpoint keeps it and a retry has it.
+    const answer = sanitizeUntrusted(resume.answer.text, MAX_ANSWER_CHARS);
+    transcript.push({
+      role: "user",
+      content: renderPrompt("answer", { by: resume.answer.by, answer }).text,
+    });
+    await audit.record("agent.answered", { step: resume.step, by: resume.answer.by, answer });
+  }
   let step = resume?.step ?? 0;
 
   const setPhase = async (phase: Phase) => {
@@ -162,10 +187,12 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
     stop: AgentStop,
     budgetStop: BudgetStop | null = null,
     done: Verified | null = null,
+    pause: PauseRequest | null = null,
   ) => {
     let verification: VerificationRecord | null = null;
     let testWeakening: TestWeakening[] = [];
-    if (stop !== "aborted" && stop !== "refusal") {
+    // A paused run is not handed over: it goes on after the answer, so nothing is verified yet.
+    if (stop !== "aborted" && stop !== "refusal" && stop !== "paused") {
       // What is handed over is verified as it is, however the loop stopped.
       const verified = done ?? (await verifyWork(verifyContext, state, state.phase));
       verification = verified.record;
@@ -174,7 +201,10 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
     state.spent.elapsedMs = elapsed();
     const result: AgentResult = {
       stop,
-      message: budgetStop?.message ?? STOP_MESSAGES[stop as Exclude<AgentStop, "out_of_budget">],
+      message:
+        pause?.reason ??
+        budgetStop?.message ??
+        STOP_MESSAGES[stop as Exclude<AgentStop, "out_of_budget" | "paused">],
       budgetStop,
       steps: step,
       summary,
@@ -184,10 +214,18 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
       plan: state.plan,
       verification: verification?.aborted ? null : verification,
       testWeakening,
+      ...(pause ? { pause } : {}),
     };
     if (verification?.aborted) result.stop = "aborted";
     return result;
   };
+
+  if (state.pause && !resume?.answer) {
+    // Stopped at a pause nobody has answered (its comment may never have been posted): say it again.
+    await options.human?.pause(state.pause, signal);
+    return finish("paused", null, null, state.pause);
+  }
+  state.pause = null;
 
   for (;;) {
     if (signal.aborted) return finish("aborted");
@@ -243,6 +281,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
     let touched = false;
     let next: "go" | "done" | AgentStop = "go";
     let done: Verified | null = null;
+    let ran: ToolRun["ran"] = [];
     const calls = toolCalls(message);
     const stopReason = message.stop_reason;
     const recovers =
@@ -271,6 +310,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
       if (signal.aborted) return finish("aborted");
       reply.push(...run.results);
       touched = run.touched;
+      ran = run.ran;
       const planned = run.ran.some((r) => r.name === "update_plan" && !r.isError);
       const edited = run.ran.some((r) => r.name === "str_replace_based_edit_tool" && !r.readOnly);
       if (state.phase === "orient" && (planned || edited)) await setPhase("implement");
@@ -289,12 +329,14 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
       } else say(move.prompt);
     }
 
-    const notes = await runStepHooks(options.hooks ?? [], audit, {
+    const { notes, pause } = await runStepHooks(options.hooks ?? [], audit, {
       step,
       phase: state.phase,
       transcript,
       added,
       state,
+      calls: ran,
+      touched,
     });
     if (next === "go") for (const note of notes) say(note);
     if (reply.length > 0) append({ role: "user", content: reply });
@@ -309,11 +351,17 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
       state,
     });
 
+    if (next === "go" && pause) state.pause = pause;
     state.spent.elapsedMs = elapsed();
     const handed = transcript.slice(pending);
     pending = transcript.length;
     await options.onStep?.({ step, added: handed, state: structuredClone(state), touched });
     if (next === "done") return finish("completed", null, done);
     if (next !== "go") return finish(next);
+    if (state.pause) {
+      // The step is checkpointed with the pause: the run picks up from here once answered.
+      await options.human?.pause(state.pause, signal);
+      return finish("paused", null, null, state.pause);
+    }
   }
 }

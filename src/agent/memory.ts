@@ -4,7 +4,7 @@
 // change, so the store can run them inside one serialised write. Paths are
 // confined to `/memories`; files and the whole memory have size caps.
 import { sanitizeUntrusted } from "../policy/sanitize.ts";
-import type { MemoryChange, MemoryFile } from "./ports.ts";
+import type { MemoryChange, MemoryFile, MemoryPort } from "./ports.ts";
 
 export const MEMORY_ROOT = "/memories";
 
@@ -244,6 +244,28 @@ export function runMemoryCommand(
   })();
   if (outcome.change) checkLimits(files, outcome.change, limits);
   return outcome;
+}
+
+/**
+ * A memory held in this process only, from the files given: what `stamina replay` gives a
+ * recorded session, so its memory calls answer as they did without touching any store.
+ */
+export function scratchMemory(files: readonly MemoryFile[]): MemoryPort {
+  let current = [...files];
+  return {
+    read: () => Promise.resolve([...current]),
+    edit: (edit) => {
+      // Synchronous from read to write: nothing else in this process runs in between.
+      const { result, change } = edit(current);
+      if (change) {
+        const gone = new Set([...change.remove, ...change.put.map((f) => f.path)]);
+        current = [...current.filter((f) => !gone.has(f.path)), ...change.put].sort((a, b) =>
+          a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
+        );
+      }
+      return Promise.resolve(result);
+    },
+  };
 }
 
 /** What a note may hold: hidden content (HTML comments, invisible characters) never is. */

@@ -255,6 +255,8 @@ export interface AgentSnapshot {
   verifications: number;
   /** State of the per-step hooks (the watchdog's window), by hook name. */
   hooks: Record<string, unknown>;
+  /** The pause the run stopped at, until a person answers it; a resume without the answer pauses again. */
+  pause?: PauseRequest | null;
 }
 
 /**
@@ -279,4 +281,6 @@ export interface AgentResume {
   messages: Anthropic.MessageParam[];
   /** The last checkpoint's state; older shapes are filled in with defaults. */
   state: AgentSnapshot | Record<string, unknown>;
+  /** A person's answer to the pause the run stopped at: the next turn reads it first. */
+  answer?: { by: string; text: string };
 }

@@ -13,7 +13,8 @@ export type PromptName =
   | "continue"
   | "compact"
   | "compact-server"
-  | "memory";
+  | "memory"
+  | "answer";
 
 export interface RenderedPrompt {
   text: string;

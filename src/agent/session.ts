@@ -8,11 +8,14 @@ import { describeSpend } from "./budget.ts";
 import { createContextManager } from "./context/manager.ts";
 import type { ContextSettings } from "./context/settings.ts";
 import { runAgent, type AgentOptions, type AgentResult } from "./loop.ts";
-import type { CheckName } from "./ports.ts";
+import type { WatchdogSettings } from "./watchdog-rules.ts";
+import type { CheckName, MemoryPort } from "./ports.ts";
 import { renderPrompt, type RenderedPrompt } from "./prompts.ts";
 import { createBashTool } from "./tools/bash.ts";
 import { createEditorTool } from "./tools/editor.ts";
+import { createMemoryTool, memoryNotes } from "./tools/memory.ts";
 import { createSearchTool } from "./tools/search.ts";
+import { createWatchdog } from "./watchdog.ts";
 
 export interface SessionOptions extends Omit<AgentOptions, "tools" | "system" | "task"> {
   sandbox: Sandbox;
@@ -32,6 +35,12 @@ export interface SessionOptions extends Omit<AgentOptions, "tools" | "system" | 
   context?: Partial<ContextSettings> | false;
   /** The run's progress file, in the run's folder: written at milestones, read on resume. */
   progressFile?: string;
+  /** The repository's memory across runs: the `memory` tool, and the notes the task starts with. */
+  memory?: MemoryPort;
+  /** False when the task already carries the notes (a replay's recorded task). */
+  memoryInTask?: boolean;
+  /** The watchdog's thresholds; none, or not enabled, runs no watchdog. */
+  watchdog?: WatchdogSettings;
 }
 
 export async function runSession(options: SessionOptions): Promise<AgentResult> {
@@ -47,6 +56,7 @@ export async function runSession(options: SessionOptions): Promise<AgentResult> 
     }),
     createEditorTool(options.worktree),
     createSearchTool(createSearcher({ worktree: options.worktree })),
+    ...(options.memory ? [createMemoryTool(options.memory)] : []),
   ];
   const manager =
     options.view === undefined && options.context !== false
@@ -57,16 +67,39 @@ export async function runSession(options: SessionOptions): Promise<AgentResult> 
           resumed: options.resume !== undefined,
         })
       : undefined;
+  // The memory as it is when the run starts, as notes after the task; a resumed run has them.
+  const remembered =
+    options.memory && options.resume === undefined ? await options.memory.read() : undefined;
+  const notes = remembered && options.memoryInTask !== false ? memoryNotes(remembered) : undefined;
+  const task = notes ? `${options.task.text}\n\n${notes.text}` : options.task.text;
+  const hooks = [...(options.hooks ?? [])];
+  if (options.watchdog?.enabled) {
+    hooks.push(
+      createWatchdog({
+        settings: options.watchdog,
+        scope: options.task.text,
+        workspace: options.workspace,
+        audit,
+        signal: options.signal,
+      }),
+    );
+  }
   // Everything replay needs to run the session again: the prompts as sent, the config, the budget.
   await audit.record("agent.start", {
     model: model.model,
     maxSteps: budget.steps,
     budget,
     maxTokens: options.maxTokens,
-    prompts: { system: options.system.templateHash, task: options.task.templateHash },
+    prompts: {
+      system: options.system.templateHash,
+      task: options.task.templateHash,
+      ...(notes ? { memory: notes.templateHash } : {}),
+    },
     system: options.system.text,
-    task: options.task.text,
+    task,
     config: options.config,
+    // What the memory held at the start, so a replay's memory answers as this one's did.
+    ...(remembered ? { memory: remembered } : {}),
     // Where this session's paths point, so a replay elsewhere can tell them apart from changes.
     worktree: options.worktree,
     outputDir: options.outputDir,
@@ -78,10 +111,11 @@ export async function runSession(options: SessionOptions): Promise<AgentResult> 
     result = await runAgent({
       ...options,
       tools,
+      hooks,
       system: options.system.text,
-      task: options.task.text,
+      task,
       // The context hook runs last, so the state it keeps follows every other hook's.
-      ...(manager ? { view: manager.view, hooks: [...(options.hooks ?? []), manager.hook] } : {}),
+      ...(manager ? { view: manager.view, hooks: [...hooks, manager.hook] } : {}),
     });
   } finally {
     await Promise.all(tools.map((t) => t.close?.() ?? Promise.resolve()));

@@ -49,6 +49,14 @@ const snapshotSchema = z.object({
     .catch(null),
   verifications: count,
   hooks: z.record(z.string(), z.unknown()).catch(() => ({})),
+  pause: z
+    .object({
+      source: z.enum(["watchdog", "ask_human"]),
+      reason: z.string(),
+      details: z.record(z.string(), z.unknown()).optional(),
+    })
+    .nullable()
+    .catch(null),
 });
 
 export function initialSnapshot(): AgentSnapshot {

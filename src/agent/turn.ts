@@ -77,7 +77,7 @@ export interface ToolRun {
   /** Some call may have changed the worktree. */
   touched: boolean;
   /** The calls by name, with whether each only read. */
-  ran: { name: string; readOnly: boolean; isError: boolean }[];
+  ran: ToolCallRecord[];
 }
 
 /**
@@ -85,6 +85,16 @@ export interface ToolRun {
  * token limit) has an incomplete input: it is answered with an error instead of being run.
  * With `notRun`, no call runs: each gets that reason, so the transcript stays well-formed.
  */
+/** One call of a step as the loop ran it, for the per-step hooks (the watchdog). */
+export interface ToolCallRecord {
+  name: string;
+  input: unknown;
+  readOnly: boolean;
+  isError: boolean;
+  /** The outcome's facts (a command's exit code, the checks' pass). */
+  details?: Record<string, unknown>;
+}
+
 export async function runTools(
   calls: Anthropic.ToolUseBlock[],
   tools: Map<string, Tool>,
@@ -116,8 +126,10 @@ export async function runTools(
     if (outcome.readOnly !== true) run.touched = true;
     run.ran.push({
       name: call.name,
+      input: call.input,
       readOnly: outcome.readOnly === true,
       isError: outcome.isError,
+      ...(outcome.details ? { details: outcome.details } : {}),
     });
     run.results.push({
       type: "tool_result",

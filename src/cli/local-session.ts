@@ -5,10 +5,17 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { AgentResult } from "../agent/loop.ts";
-import type { AuditSink, Clock, ModelPort, ProgressPort } from "../agent/ports.ts";
+import type {
+  AuditSink,
+  Clock,
+  HumanPort,
+  MemoryPort,
+  ModelPort,
+  ProgressPort,
+} from "../agent/ports.ts";
 import type { RenderedPrompt } from "../agent/prompts.ts";
 import { runSession } from "../agent/session.ts";
-import { contextSettingsOf, type RepoConfig } from "../policy/config.ts";
+import { contextSettingsOf, watchdogSettingsOf, type RepoConfig } from "../policy/config.ts";
 import { createChecksRunner } from "../runs/checks.ts";
 import { runHarnessCommand } from "../runs/harness-commands.ts";
 import { createMilestones } from "../runs/milestone.ts";
@@ -37,6 +44,12 @@ export interface LocalSessionOptions {
   signal: AbortSignal;
   progress?: ProgressPort;
   clock?: Clock;
+  /** The checkout's memory across runs. */
+  memory?: MemoryPort;
+  /** False when the task already carries the memory's notes (a replay). */
+  memoryInTask?: boolean;
+  /** Told when the watchdog pauses the session. */
+  human?: HumanPort;
 }
 
 /** A setup command failed: the session did not start. */
@@ -90,6 +103,10 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Age
     config,
     context: contextSettingsOf(config.context),
     progressFile: dirs.progress,
+    watchdog: watchdogSettingsOf(config.watchdog),
+    memory: options.memory,
+    memoryInTask: options.memoryInTask,
+    human: options.human,
     system: options.system,
     task: options.task,
     signal,

@@ -19,10 +19,21 @@ export interface Outcome {
   auditCount: number;
 }
 
-/** 0 when the work finished and the harness found nothing wrong with it; 1 otherwise. */
+/** A session the watchdog paused: it needs a person before it is worth going on. */
+export const PAUSED_EXIT_CODE = 3;
+
+/** 0 when the work finished and the harness found nothing wrong with it; 3 when paused; 1 otherwise. */
 export async function printOutcome(out: Out, o: Outcome): Promise<number> {
   const { result } = o;
-  const lines = ["", `Stopped: ${result.message}`, ""];
+  const lines =
+    result.stop === "paused"
+      ? [
+          "",
+          `Paused, waiting for a person: ${result.message}`,
+          "The work so far is committed on the branch below. Read what it did, then run again with a task that says how to go on (or narrows it); raise the thresholds under `watchdog` in .github/stamina.yml if this was no loop.",
+          "",
+        ]
+      : ["", `Stopped: ${result.message}`, ""];
   lines.push(result.verification ? checksText(result.verification) : "Nothing was verified.");
   const weakened = describeTestWeakening(result.testWeakening);
   if (weakened.length > 0) {
@@ -53,6 +64,7 @@ export async function printOutcome(out: Out, o: Outcome): Promise<number> {
     "",
   );
   out.write(lines.join("\n"));
+  if (result.stop === "paused") return PAUSED_EXIT_CODE;
   const clean =
     result.stop === "completed" &&
     (result.verification?.passed === true || result.verification?.configured === false) &&

@@ -14,6 +14,7 @@ import { ModelUnavailableError } from "../model/errors.ts";
 import { createModel } from "../model/factory.ts";
 import { modelSecrets, providerOptions } from "../model-settings.ts";
 import { createRedactor } from "../observability/redact.ts";
+import { openStore } from "../runs/open-store.ts";
 import { CONFIG_PATH, ConfigError, parseRepoConfig, type RepoConfig } from "../policy/config.ts";
 import { readSettings } from "../settings.ts";
 import { STAMINA_VERSION } from "../version.ts";
@@ -22,6 +23,7 @@ import { slugOf } from "../workspace/branch-slug.ts";
 import { createSandbox } from "../workspace/sandbox.ts";
 import { createReporter, type Out } from "./console.ts";
 import { runLocalSession, SetupFailed } from "./local-session.ts";
+import { localMemoryDatabase, localMemoryKey } from "./memory.ts";
 import { printOutcome } from "./outcome.ts";
 
 export const RUN_USAGE = `usage: stamina run --repo PATH (--task TEXT | --task-file FILE) [--audit-log FILE]
@@ -100,6 +102,11 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     ]),
     onEvent: reporter.onEvent,
   });
+  // The checkout's memory across local runs: SQLite beside them, never the app's database.
+  const memoryStore = await openStore({
+    sqlitePath: localMemoryDatabase(settings),
+    redactor: createRedactor(),
+  });
   try {
     const title = request.task.split("\n")[0]!.replace(/\s+/g, " ").trim().slice(0, 60);
     const branch = await freeBranchName(top, `stamina/local-${slugOf(title) || "task"}`);
@@ -138,6 +145,15 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       finalMessage: `${title}\n\nStamina's work on the task given to \`stamina run\`.`,
       signal: io.signal,
       progress: reporter.progress,
+      memory: memoryStore.memory.port(localMemoryKey(top), runId),
+      human: {
+        pause: (request) => {
+          io.out.write(
+            `\nPaused by the ${request.source === "watchdog" ? "watchdog" : "agent"}: ${request.reason}\n`,
+          );
+          return Promise.resolve();
+        },
+      },
     });
     await audit.record("run.finished", { state: result.stop, outcome: result.message });
     await audit.close();
@@ -162,6 +178,8 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
         : `stamina run: the run stopped: ${reason}\nAny work since the last commit is left uncommitted in ${top}.\nAudit log: ${auditPath}\n`,
     );
     return 1;
+  } finally {
+    await memoryStore.close();
   }
 }
 

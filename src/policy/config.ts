@@ -1,6 +1,7 @@
 // The repository config, `.github/stamina.yml`: one zod schema with defaults,
 // and an error that names the key and the problem in words a maintainer can act on.
 import { z } from "zod";
+import type { WatchdogSettings } from "../agent/watchdog-rules.ts";
 import { knownModels, priceOf } from "../model/prices.ts";
 
 export const CONFIG_PATH = ".github/stamina.yml";
@@ -36,6 +37,26 @@ export const DEFAULT_CONTEXT_CONFIG = {
   server_clear_at: 20_000,
   server_compact_at: 60_000,
   compact_at: 80_000,
+};
+
+/** When the watchdog nudges the model, then pauses the run (see src/agent/watchdog.ts). */
+export const DEFAULT_WATCHDOG_CONFIG = {
+  enabled: true,
+  /** The same tool call with the same input, on an unchanged worktree, this many times… */
+  repeated_calls: 3,
+  /** …within this many steps. */
+  repeat_window: 10,
+  /** The same command failing this many times in a row. */
+  failing_command: 3,
+  /** Changed files that neither the issue, the plan nor the files changed before point to, past this count. */
+  out_of_scope_files: 3,
+  /** More than `error_share` of the last `error_window` tool calls failing. */
+  error_window: 10,
+  error_share: 0.5,
+  /** No change to the diff or the plan over this many steps. */
+  stall_steps: 15,
+  /** A signal again within this many steps of its nudge pauses the run; later, it nudges again. */
+  pause_within: 30,
 };
 
 const envName = z
@@ -80,6 +101,30 @@ export const repoConfigSchema = z
           { error: "must be a mapping such as `steps: 50`" },
         )
         .default(() => ({ ...DEFAULT_BUDGET })),
+      watchdog: z
+        .strictObject(
+          {
+            enabled: z
+              .boolean({ error: "must be true or false" })
+              .default(DEFAULT_WATCHDOG_CONFIG.enabled),
+            repeated_calls: wholeNumber(2, 100).default(DEFAULT_WATCHDOG_CONFIG.repeated_calls),
+            repeat_window: wholeNumber(2, 1_000).default(DEFAULT_WATCHDOG_CONFIG.repeat_window),
+            failing_command: wholeNumber(2, 100).default(DEFAULT_WATCHDOG_CONFIG.failing_command),
+            out_of_scope_files: wholeNumber(0, 10_000).default(
+              DEFAULT_WATCHDOG_CONFIG.out_of_scope_files,
+            ),
+            error_window: wholeNumber(2, 1_000).default(DEFAULT_WATCHDOG_CONFIG.error_window),
+            error_share: z.coerce
+              .number({ error: "must be a share between 0 and 1, such as 0.5" })
+              .min(0, { error: "must be at least 0" })
+              .max(0.99, { error: "must be less than 1" })
+              .default(DEFAULT_WATCHDOG_CONFIG.error_share),
+            stall_steps: wholeNumber(2, 10_000).default(DEFAULT_WATCHDOG_CONFIG.stall_steps),
+            pause_within: wholeNumber(1, 10_000).default(DEFAULT_WATCHDOG_CONFIG.pause_within),
+          },
+          { error: "must be a mapping such as `stall_steps: 15`" },
+        )
+        .default(() => ({ ...DEFAULT_WATCHDOG_CONFIG })),
       env: z
         .record(envName, z.string({ error: "must be text" }), {
           error: "must be a mapping of NAME: value",
@@ -115,6 +160,21 @@ export const repoConfigSchema = z
   .transform(({ _extends: _ignored, ...config }) => config);
 
 export type RepoConfig = z.output<typeof repoConfigSchema>;
+
+/** The `watchdog` settings as the agent's watchdog takes them. */
+export function watchdogSettingsOf(watchdog: RepoConfig["watchdog"]): WatchdogSettings {
+  return {
+    enabled: watchdog.enabled,
+    repeatedCalls: watchdog.repeated_calls,
+    repeatWindow: watchdog.repeat_window,
+    failingCommand: watchdog.failing_command,
+    outOfScopeFiles: watchdog.out_of_scope_files,
+    errorWindow: watchdog.error_window,
+    errorShare: watchdog.error_share,
+    stallSteps: watchdog.stall_steps,
+    pauseWithin: watchdog.pause_within,
+  };
+}
 
 /** The `context` settings as the agent's context manager takes them. */
 export function contextSettingsOf(context: RepoConfig["context"]) {

@@ -8,13 +8,15 @@ import type {
   AuditSink,
   ChecksPort,
   Clock,
+  HumanPort,
+  MemoryPort,
   MilestonePort,
   ModelPort,
   ProgressPort,
   StepCheckpoint,
 } from "../agent/ports.ts";
 import { renderPrompt } from "../agent/prompts.ts";
-import { contextSettingsOf } from "../policy/config.ts";
+import { contextSettingsOf, watchdogSettingsOf } from "../policy/config.ts";
 import { runSession, systemPrompt } from "../agent/session.ts";
 import { workingDiff } from "../workspace/diff.ts";
 import type { Sandbox } from "../workspace/sandbox.ts";
@@ -37,6 +39,10 @@ export interface AgentSessionOptions {
   /** The commit the run's branch started from: the diff for review is taken against it. */
   baseSha: string;
   onStep: (checkpoint: StepCheckpoint) => Promise<void>;
+  /** The repository's memory, shared with its other runs. */
+  memory?: MemoryPort;
+  /** Where a pause goes: the comment on the issue. */
+  human?: HumanPort;
   resume?: AgentResume;
   clock?: Clock;
 }
@@ -52,6 +58,7 @@ export function runAgentSession(options: AgentSessionOptions): Promise<AgentResu
     config: run.config,
     context: contextSettingsOf(run.config.context),
     progressFile: dirs.progress,
+    watchdog: watchdogSettingsOf(run.config.watchdog),
     workspace: { diff: (signal) => workingDiff(dirs.worktree, options.baseSha, { signal }) },
     system: systemPrompt({
       project: repository,

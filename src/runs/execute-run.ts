@@ -16,6 +16,7 @@ import { BOT, commitMessage } from "./commits.ts";
 import { runHarnessCommand, type HarnessCommandContext } from "./harness-commands.ts";
 import { CancelRequested } from "./interruptions.ts";
 import { createMilestones, pushToBranch } from "./milestone.ts";
+import { createHumanPort, parkRun } from "./pause.ts";
 import type { GitHubPort, RepoRef } from "./ports.ts";
 import { prepareWorkspace, type Workspace } from "./prepare-workspace.ts";
 import { agentResume, recordRetriedStep } from "./resume.ts";
@@ -163,7 +164,10 @@ export async function executeRun(
     });
     let agent = run.agentOutcome;
     if (agent === null) {
-      const resume = agentResume(checkpoint);
+      const resume = agentResume(
+        checkpoint,
+        checkpoint && (await store.pendingAnswer(run.id, checkpoint.step)),
+      );
       control.enterAgent();
       try {
         const events = await store.auditEvents(run.id);
@@ -186,6 +190,8 @@ export async function executeRun(
             commands: { build: run.config.build, test: run.config.test, lint: run.config.lint },
           }),
           milestones,
+          memory: store.memory.port(`${run.owner}/${run.repo}`, run.id, workerId ?? undefined),
+          human: createHumanPort({ github, audit, run }),
           progress: surface.progress,
           onStep: afterEach(
             createStepCheckpointer({
@@ -204,6 +210,12 @@ export async function executeRun(
       }
     }
     if (agent.stop === "aborted") throw new RunFailure("the run was cancelled.", "cancelled");
+    if (agent.stop === "paused" && agent.pause) {
+      // Not kept as the outcome: the answered run resumes the loop from its last checkpoint.
+      run = await store.updateRun(run.id, { stepsUsed: agent.steps });
+      await say({ kind: "waiting", reason: agent.pause.reason });
+      return await parkRun(store, audit, run, workerId, agent.pause);
+    }
     // Kept, so a run resumed from here on goes straight to finishing.
     run = await store.updateRun(run.id, { stepsUsed: agent.steps, agentOutcome: agent });
     if (agent.stop === "refusal") throw new RunFailure("the model declined to work on this issue.");

@@ -5,6 +5,7 @@
 import { sql, type Kysely } from "kysely";
 import type { MemoryChange, MemoryFile, MemoryPort } from "../agent/ports.ts";
 import { writeTransaction, type OpenedDatabase } from "./database.ts";
+import { LeaseLost } from "./interruptions.ts";
 import type { Database } from "./schema.ts";
 
 /** The key of a repository's memory: `owner/name`, lower-cased as GitHub compares them. */
@@ -60,9 +61,16 @@ export class MemoryRecords {
     repository: string,
     edit: (files: readonly MemoryFile[]) => MemoryEdit<T>,
     by: string | null = null,
+    /** The worker that must still hold run `by`: a worker that lost its lease writes nothing. */
+    holder?: string,
   ): Promise<T> {
     const key = memoryKey(repository);
     return writeTransaction(this.opened, async (trx) => {
+      if (holder !== undefined && by !== null) {
+        let query = trx.selectFrom("runs").select("lease_owner").where("id", "=", by);
+        if (this.opened.engine === "postgres") query = query.forUpdate();
+        if ((await query.executeTakeFirst())?.lease_owner !== holder) throw new LeaseLost();
+      }
       if (this.opened.engine === "postgres") {
         // Rows that do not exist yet cannot be locked: the lock is on the repository's name.
         await sql`select pg_advisory_xact_lock(hashtext(${`memory:${key}`}))`.execute(trx);
@@ -119,11 +127,14 @@ export class MemoryRecords {
     });
   }
 
-  /** The port one run uses: this repository's memory, its edits signed with the run's id. */
-  port(repository: string, runId: string | null): MemoryPort {
+  /**
+   * The port one run uses: this repository's memory, its edits signed with the run's id and,
+   * given the worker's id, fenced by its lease.
+   */
+  port(repository: string, runId: string | null, holder?: string): MemoryPort {
     return {
       read: () => this.files(repository),
-      edit: (edit) => this.edit(repository, edit, runId),
+      edit: (edit) => this.edit(repository, edit, runId, holder),
     };
   }
 }

@@ -28,6 +28,8 @@ export type Stage =
       draftBecause?: string;
     }
   | { kind: "failed"; reason: string }
+  /** Paused for a person (the watchdog, a question): the comment after this one says how to answer. */
+  | { kind: "waiting"; reason: string }
   | { kind: "retrying"; cause: string; retry: number; limit: number; at: Date }
   | {
       kind: "stopped";
@@ -79,6 +81,13 @@ export function trackingComment(run: Run, stage: Stage): string {
         run.pullUrl
           ? `❌ Stamina stopped: ${stage.reason} The work so far is in the draft ${run.pullUrl}.`
           : `❌ Stamina stopped without a pull request: ${stage.reason}`,
+      );
+      break;
+    case "waiting":
+      lines.push(
+        `⏸️ Stamina is waiting for an answer on branch \`${run.branch ?? "…"}\` (${steps} used): ${stage.reason}`,
+        "",
+        "The comment that asks is below; the run goes on from where it stopped once it is answered.",
       );
       break;
     case "retrying":

@@ -8,9 +8,18 @@ import type { StoredCheckpoint } from "./types.ts";
 /** Events that belong to one step of the agent's loop carry its number in `data.step`. */
 const STEP_EVENTS = new Set(["model.request", "model.response", "tool.call", "tool.result"]);
 
-export function agentResume(checkpoint: StoredCheckpoint | undefined): AgentResume | undefined {
+export function agentResume(
+  checkpoint: StoredCheckpoint | undefined,
+  /** A person's answer to the pause at the checkpoint's step, for the next turn to read. */
+  answer?: AgentResume["answer"],
+): AgentResume | undefined {
   if (!checkpoint) return undefined;
-  return { step: checkpoint.step, messages: checkpoint.messages, state: checkpoint.state };
+  return {
+    step: checkpoint.step,
+    messages: checkpoint.messages,
+    state: checkpoint.state,
+    ...(answer ? { answer } : {}),
+  };
 }
 
 /**

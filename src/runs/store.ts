@@ -43,6 +43,13 @@ export type FollowUpResult =
   | { status: "queued"; run: Run; behind: Run }
   | { status: "batched"; run: Run; behind: Run };
 
+/** A person's answer to a paused run: who, in which delivery, and the text. */
+export interface RunAnswer {
+  deliveryId: string;
+  by: string;
+  text: string;
+}
+
 export type CancelResult =
   | { outcome: "cancelled"; run: Run }
   | { outcome: "requested"; run: Run }
@@ -422,15 +429,55 @@ export class Store {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  /** A paused run got its answer: back to the queue, to resume from its checkpoint. */
-  async answerRun(runId: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable("runs")
-      .set({ state: "queued", not_before: null, updated_at: this.now() })
-      .where("id", "=", runId)
-      .where("state", "in", AWAITING_STATES)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+  /**
+   * A paused run got its answer: back to the queue, to resume from its checkpoint. The answer,
+   * when given, is kept with the step it answers, for the resumed loop to read (`pendingAnswer`).
+   * False when the run was not waiting (someone answered first).
+   */
+  async answerRun(runId: string, answer?: RunAnswer): Promise<boolean> {
+    return this.write(async (trx) => {
+      const result = await trx
+        .updateTable("runs")
+        .set({ state: "queued", not_before: null, updated_at: this.now() })
+        .where("id", "=", runId)
+        .where("state", "in", AWAITING_STATES)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) return false;
+      if (answer) {
+        const checkpoint = await trx
+          .selectFrom("run_checkpoints")
+          .select("step")
+          .where("run_id", "=", runId)
+          .executeTakeFirst();
+        await trx
+          .insertInto("run_triggers")
+          .values({
+            run_id: runId,
+            delivery_id: answer.deliveryId,
+            requested_by: answer.by,
+            data: JSON.stringify({ answer: answer.text, step: checkpoint?.step ?? 0 }),
+            created_at: this.now(),
+          })
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
+      return true;
+    });
+  }
+
+  /** The answer to the pause after `step`, while no later step has been checkpointed. */
+  async pendingAnswer(
+    runId: string,
+    step: number,
+  ): Promise<Omit<RunAnswer, "deliveryId"> | undefined> {
+    const triggers = await this.runTriggers(runId);
+    for (const trigger of triggers.reverse()) {
+      const data = trigger.data as { answer?: unknown; step?: unknown };
+      if (typeof data.answer === "string" && data.step === step) {
+        return { by: trigger.requestedBy, text: data.answer };
+      }
+    }
+    return undefined;
   }
 
   /**

@@ -185,6 +185,8 @@ function ending(
       return [null, "cancelled", `Stopped by ${stage.by}`];
     case "retrying":
       return ["waiting", null, `Waiting to retry (${stage.retry} of ${stage.limit})`];
+    case "waiting":
+      return ["waiting", null, "Waiting for an answer"];
     case "queued":
       return ["waiting", null, "Queued"];
   }

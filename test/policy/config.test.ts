@@ -1,6 +1,12 @@
 // The repository config schema: defaults, and errors that name the key.
 import { describe, expect, it } from "vitest";
-import { ConfigError, DEFAULT_MODEL, parseRepoConfig } from "../../src/policy/config.ts";
+import { DEFAULT_WATCHDOG } from "../../src/agent/watchdog-rules.ts";
+import {
+  ConfigError,
+  DEFAULT_MODEL,
+  parseRepoConfig,
+  watchdogSettingsOf,
+} from "../../src/policy/config.ts";
 
 function problems(raw: unknown): string[] {
   try {
@@ -22,6 +28,17 @@ describe("repository config", () => {
       test: null,
       lint: null,
       budget: { steps: 50, tokens: 5_000_000, dollars: 10, minutes: 120 },
+      watchdog: {
+        enabled: true,
+        repeated_calls: 3,
+        repeat_window: 10,
+        failing_command: 3,
+        out_of_scope_files: 3,
+        error_window: 10,
+        error_share: 0.5,
+        stall_steps: 15,
+        pause_within: 30,
+      },
       env: {},
       context: {
         server_side: true,
@@ -33,6 +50,20 @@ describe("repository config", () => {
       },
     });
     expect(DEFAULT_MODEL).not.toMatch(/sonnet-4-5/);
+  });
+
+  it("takes the watchdog's thresholds, and says which one is wrong", () => {
+    const config = parseRepoConfig({ watchdog: { stall_steps: "40", enabled: false } });
+    // The agent takes them in its own names, every default filled in.
+    expect(watchdogSettingsOf(config.watchdog)).toEqual({
+      ...DEFAULT_WATCHDOG,
+      enabled: false,
+      stallSteps: 40,
+    });
+    expect(watchdogSettingsOf(parseRepoConfig({}).watchdog)).toEqual(DEFAULT_WATCHDOG);
+    expect(() => parseRepoConfig({ watchdog: { error_share: 2, stall: 3 } })).toThrow(
+      /unknown key `stall` in `watchdog`.*`watchdog.error_share` must be less than 1|`watchdog.error_share` must be less than 1.*unknown key `stall` in `watchdog`/,
+    );
   });
 
   it("accepts one setup command or a list, and numbers written as text", () => {

@@ -190,6 +190,23 @@ export function storeContract(engine: string, factory: StoreFactory): void {
         expect(await store.claimNextRun("w", LEASE)).toMatchObject({ id: run.id });
       });
 
+      it("keeps the answer to a pause with the step it answers, and takes one answer only", async () => {
+        const run = await created(newRun());
+        await store.claimNextRun("w", LEASE);
+        await store.pauseRun(run.id, "w", "awaiting_reply");
+        const answer = { deliveryId: "reply-1", by: "maintainer", text: "Leave the docs alone." };
+        expect(await store.answerRun(run.id, answer)).toBe(true);
+        expect(
+          await store.answerRun(run.id, { ...answer, deliveryId: "reply-2", text: "Late." }),
+        ).toBe(false);
+        expect(await store.pendingAnswer(run.id, 0)).toEqual({
+          by: "maintainer",
+          text: "Leave the docs alone.",
+        });
+        // Once a later step is checkpointed, the answer is in the transcript: nothing is pending.
+        expect(await store.pendingAnswer(run.id, 1)).toBeUndefined();
+      });
+
       it("does not claim runs of a suspended installation until it is unsuspended", async () => {
         const run = await created(newRun(1, 5));
         await store.installations.setSuspended(5, "octo", "octo-admin");
@@ -443,6 +460,20 @@ export function storeContract(engine: string, factory: StoreFactory): void {
         expect(await store.memory.clear("octo/demo")).toBe(1);
         expect(await store.memory.files("octo/demo")).toEqual([]);
         expect(await store.memory.files("octo/other")).toHaveLength(1);
+      });
+
+      it("takes no edit from a worker that lost the run's lease", async () => {
+        const run = await created(newRun());
+        await store.claimNextRun("w1", LEASE);
+        await store.memory.port("octo/demo", run.id, "w1").edit(put("/memories/a.md", "mine"));
+        tick(LEASE + 1);
+        await store.claimNextRun("w2", LEASE);
+        await expect(
+          store.memory.port("octo/demo", run.id, "w1").edit(put("/memories/a.md", "stale")),
+        ).rejects.toBeInstanceOf(LeaseLost);
+        expect(await store.memory.files("octo/demo")).toEqual([
+          { path: "/memories/a.md", content: "mine" },
+        ]);
       });
 
       it("writes nothing of an edit that throws", async () => {

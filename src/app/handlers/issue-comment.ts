@@ -1,10 +1,12 @@
 // issue_comment.created: `/stamina` commands on an issue or pull request,
-// accepted from writers only (bots never). Each accepted command is
+// accepted from writers only (bots never); any other comment from a writer on
+// an issue whose run waits for a reply is the answer (answer.ts). Each accepted command is
 // acknowledged with a reaction on the comment: 👍 done, 😕 nothing to do.
 import type { Context } from "probot";
 import { isWriter } from "../../github/permissions.ts";
 import { cancelRun } from "../cancel.ts";
 import { parseCommands, type Command } from "../commands.ts";
+import { takeAnswer } from "./answer.ts";
 import type { HandlerDependencies } from "./issue-labeled.ts";
 
 export function onIssueComment(deps: HandlerDependencies) {
@@ -13,7 +15,10 @@ export function onIssueComment(deps: HandlerDependencies) {
     const installationId = payload.installation?.id;
     if (installationId === undefined) return;
     const commands = parseCommands(payload.comment.body);
-    if (commands.length === 0) return;
+    if (commands.length === 0) {
+      await takeAnswer(deps, context);
+      return;
+    }
     const where = { owner: payload.repository.owner.login, repo: payload.repository.name };
     const log = deps.log.child({ deliveryId: context.id, ...where, issue: payload.issue.number });
     if (await deps.store.installations.isSuspended(installationId)) return;

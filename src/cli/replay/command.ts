@@ -14,6 +14,7 @@ import { STAMINA_VERSION } from "../../version.ts";
 import { GitError, runGit } from "../../workspace/git.ts";
 import { createSandbox } from "../../workspace/sandbox.ts";
 import { createReporter } from "../console.ts";
+import { scratchMemory } from "../../agent/memory.ts";
 import { runLocalSession, SetupFailed } from "../local-session.ts";
 import type { CliIo } from "../run.ts";
 import { findDivergences, type Divergence } from "./divergence.ts";
@@ -133,6 +134,8 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
       maxTokens: recording.maxTokens,
       system: recording.system,
       task: recording.task,
+      // The memory as the session found it, held here: a replay writes to no store.
+      ...(recording.memory ? { memory: scratchMemory(recording.memory), memoryInTask: false } : {}),
       finalMessage: "Stamina's replayed work",
       signal: io.signal,
       progress: reporter.progress,

@@ -5,6 +5,7 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import { z } from "zod";
 import type { Budget } from "../../agent/budget.ts";
+import type { MemoryFile } from "../../agent/ports.ts";
 import type { AuditEvent } from "../../audit/types.ts";
 import { parseRepoConfig, type RepoConfig } from "../../policy/config.ts";
 
@@ -24,6 +25,8 @@ export interface Recording {
   worktree: string;
   outputDir: string;
   responses: Anthropic.Message[];
+  /** The repository's memory when the session started, when it had the memory tool. */
+  memory: MemoryFile[] | null;
   /** Wall time the loop had used when it asked for each response, then when it stopped. */
   elapsed: number[];
 }
@@ -43,6 +46,7 @@ const agentStart = z.object({
   config: z.unknown(),
   worktree: z.string(),
   outputDir: z.string(),
+  memory: z.array(z.object({ path: z.string(), content: z.string() })).optional(),
 });
 
 const modelResponse = z.object({
@@ -111,6 +115,7 @@ export function readRecording(events: readonly AuditEvent[]): Recording {
     worktree: start.data.worktree,
     outputDir: start.data.outputDir,
     responses,
+    memory: start.data.memory ?? null,
     elapsed,
   };
 }

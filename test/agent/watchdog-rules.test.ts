@@ -1,0 +1,214 @@
+// The watchdog's rules on scripted sequences of steps: each fires within its
+// window and not outside it, and a healthy session fires none.
+import { describe, expect, it } from "vitest";
+import {
+  DEFAULT_WATCHDOG,
+  diffFiles,
+  hash,
+  initialWatchdogState,
+  observeCall,
+  observeStep,
+  pointsTo,
+  type WatchdogSignal,
+  type WatchdogState,
+} from "../../src/agent/watchdog-rules.ts";
+
+interface ScriptedStep {
+  calls?: Array<{ name: string; input: unknown; isError?: boolean; exitCode?: number }>;
+  /** The working diff after the step; undefined: the step changed nothing. */
+  diff?: string;
+  plan?: string;
+}
+
+/** Feeds the steps to the rules; every signal with the step it fired at. */
+function play(
+  steps: ScriptedStep[],
+  options: { scope?: string; settings?: Partial<typeof DEFAULT_WATCHDOG> } = {},
+): { signals: WatchdogSignal[]; state: WatchdogState } {
+  let state = initialWatchdogState();
+  const signals: WatchdogSignal[] = [];
+  let plan = "";
+  steps.forEach((s, i) => {
+    plan = s.plan ?? plan;
+    const result = observeStep(
+      state,
+      {
+        step: i + 1,
+        calls: (s.calls ?? []).map((c) =>
+          observeCall({
+            name: c.name,
+            input: c.input,
+            isError: c.isError ?? false,
+            details: c.exitCode === undefined ? undefined : { exitCode: c.exitCode },
+          }),
+        ),
+        diff: s.diff === undefined ? null : { hash: hash(s.diff), files: diffFiles(s.diff) },
+        plan,
+        scope: options.scope ?? "Make a.txt say two.",
+      },
+      { ...DEFAULT_WATCHDOG, ...options.settings },
+    );
+    state = result.state;
+    signals.push(...result.signals);
+  });
+  return { signals, state };
+}
+
+const bash = (command: string, exitCode = 0) => ({ name: "bash", input: { command }, exitCode });
+const view = (path: string) => ({
+  name: "str_replace_based_edit_tool",
+  input: { command: "view", path },
+});
+const fileDiff = (...paths: string[]) =>
+  paths
+    .map(
+      (p, i) =>
+        `diff --git a/${p} b/${p}\n--- a/${p}\n+++ b/${p}\n@@ -1 +1 @@\n-old\n+new ${i} ${p}\n`,
+    )
+    .join("");
+const rules = (signals: WatchdogSignal[]) => signals.map((s) => `${s.step}:${s.rule}`);
+
+describe("the watchdog's rules", () => {
+  it("fire on the same call with the same input the third time within 10 steps", () => {
+    const { signals } = play([
+      { calls: [view("a.txt")], plan: "pending Make a.txt say two" },
+      { calls: [bash("ls")] },
+      { calls: [view("a.txt")] },
+      { calls: [bash("pwd")] },
+      { calls: [view("a.txt")] },
+    ]);
+    expect(rules(signals)).toEqual(["5:repeated_call"]);
+    expect(signals[0]!.message).toContain('str_replace_based_edit_tool {"command":"view"');
+  });
+
+  it("do not count repeats spread wider than the window, or made on a changed worktree", () => {
+    const spread = play([
+      { calls: [view("a.txt")], plan: "p" },
+      ...Array.from({ length: 5 }, (_, i) => ({ calls: [bash(`echo ${i}`)], plan: `p${i}` })),
+      { calls: [view("a.txt")] },
+      ...Array.from({ length: 5 }, (_, i) => ({ calls: [bash(`echo x${i}`)], plan: `q${i}` })),
+      { calls: [view("a.txt")] },
+    ]);
+    expect(rules(spread.signals)).toEqual([]);
+    // Tests run again after each edit are work, not a loop.
+    const tdd = play([
+      { calls: [bash("npm test")], diff: fileDiff("a.txt") + "+1\n" },
+      { calls: [bash("npm test")], diff: fileDiff("a.txt") + "+2\n" },
+      { calls: [bash("npm test")], diff: fileDiff("a.txt") + "+3\n" },
+    ]);
+    expect(rules(tdd.signals)).toEqual([]);
+  });
+
+  it("fire when the same command fails 3 times in a row, and not when it passes in between", () => {
+    const failing = play([
+      { calls: [bash("npm test", 1)], diff: fileDiff("a.txt") + "+1" },
+      { calls: [bash("cat a.txt"), bash("npm test", 1)], diff: fileDiff("a.txt") + "+2" },
+      { calls: [bash("npm test", 1)], diff: fileDiff("a.txt") + "+3" },
+    ]);
+    expect(rules(failing.signals)).toEqual(["3:failing_command"]);
+    expect(failing.signals[0]!.message).toBe("the command `npm test` failed 3 times in a row.");
+    const recovering = play([
+      { calls: [bash("npm test", 1)], diff: fileDiff("a.txt") + "+1" },
+      { calls: [bash("npm test", 1)], diff: fileDiff("a.txt") + "+2" },
+      { calls: [bash("npm test", 0)], diff: fileDiff("a.txt") + "+3" },
+      { calls: [bash("npm test", 1)], diff: fileDiff("a.txt") + "+4" },
+    ]);
+    expect(rules(recovering.signals)).toEqual([]);
+  });
+
+  it("fire once more files than allowed are changed that nothing points to", () => {
+    const { signals, state } = play(
+      [
+        { diff: fileDiff("a.txt") },
+        { diff: fileDiff("a.txt", "src/util.ts"), plan: "pending update src/util.ts" },
+        { diff: fileDiff("a.txt", "src/util.ts", "x1.txt", "x2.txt", "x3.txt") },
+        { diff: fileDiff("a.txt", "src/util.ts", "x1.txt", "x2.txt", "x3.txt", "x4.txt") },
+      ],
+      { scope: "a.txt should say two" },
+    );
+    expect(rules(signals)).toEqual(["4:out_of_scope"]);
+    expect(signals[0]!.message).toContain("x1.txt, x2.txt, x3.txt, x4.txt");
+    expect(state.scoped).toEqual(["a.txt", "src/util.ts"]);
+  });
+
+  it("take in scope what the issue, the plan and the files already changed point to", () => {
+    const importing = `diff --git a/src/main.ts b/src/main.ts\n+import { parse } from "./parser.ts";\n`;
+    const { signals, state } = play(
+      [
+        { diff: importing },
+        {
+          diff: `${importing}${fileDiff("src/parser.ts", "test/parser.test.ts", "docs/README.md")}`,
+        },
+      ],
+      { scope: "main.ts crashes on empty input", settings: { outOfScopeFiles: 0 } },
+    );
+    expect(state.scoped).toEqual(["src/main.ts", "src/parser.ts", "test/parser.test.ts"]);
+    expect(state.strays).toEqual(["docs/README.md"]);
+    expect(rules(signals)).toEqual(["2:out_of_scope"]);
+  });
+
+  it("fire when more than half of the last 10 calls failed", () => {
+    const calls = [true, false, true, true, false, true, false, true, true];
+    const { signals } = play(
+      calls.map((failed, i) => ({
+        calls: [{ name: "search", input: { pattern: `p${i}` }, isError: failed }],
+        plan: `p${i}`,
+      })),
+    );
+    // The 6th failure among the last 10 calls is the 9th call.
+    expect(rules(signals)).toEqual(["9:error_rate"]);
+    expect(signals[0]!.message).toBe("6 of the last 9 tool calls failed (more than 50% of 10).");
+  });
+
+  it("fire when neither the diff nor the plan moved for 15 steps", () => {
+    const steps: ScriptedStep[] = [{ diff: fileDiff("a.txt"), plan: "pending a" }];
+    for (let i = 0; i < 15; i++)
+      steps.push({ calls: [bash(`cat f${i}`)], diff: fileDiff("a.txt") });
+    const { signals } = play(steps);
+    expect(rules(signals)).toEqual(["16:stall"]);
+    const moving = play([...steps.slice(0, 10), { plan: "done a" }, ...steps.slice(10)]);
+    expect(rules(moving.signals)).toEqual([]);
+  });
+
+  it("fire nothing on a healthy session: orient, plan, edit, test, fix, test", () => {
+    const { signals } = play([
+      { calls: [bash("ls"), view("a.txt"), view("test/a.test.ts")] },
+      {
+        calls: [{ name: "update_plan", input: { plan: ["Make a.txt say two"] } }],
+        plan: "pending Make a.txt say two",
+      },
+      {
+        calls: [
+          { name: "str_replace_based_edit_tool", input: { command: "str_replace", path: "a.txt" } },
+        ],
+        diff: fileDiff("a.txt"),
+      },
+      { calls: [bash("npm test", 1)], diff: fileDiff("a.txt") },
+      { calls: [view("a.txt")] },
+      { calls: [bash("sed -i s/x/y/ a.txt")], diff: `${fileDiff("a.txt")}+y\n` },
+      { calls: [bash("npm test", 0)], diff: `${fileDiff("a.txt")}+y\n` },
+      {
+        calls: [
+          {
+            name: "update_plan",
+            input: { plan: [{ step: "Make a.txt say two", status: "done" }] },
+          },
+        ],
+        plan: "done Make a.txt say two",
+      },
+      { calls: [bash("git status")], diff: `${fileDiff("a.txt")}+y\n` },
+    ]);
+    expect(signals).toEqual([]);
+  });
+
+  it("read the files of a diff and what their lines point to", () => {
+    expect(diffFiles(fileDiff("a b.txt", "src/x.ts")).map((f) => f.path)).toEqual([
+      "a b.txt",
+      "src/x.ts",
+    ]);
+    expect(pointsTo("see Parser.ts for details", "src/parser.ts")).toBe(true);
+    expect(pointsTo("the parsers module", "src/parser.ts")).toBe(false);
+    expect(pointsTo("fix the parser", "test/parser.test.ts")).toBe(true);
+    expect(pointsTo("an io error", "io.ts")).toBe(false);
+  });
+});
