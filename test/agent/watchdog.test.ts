@@ -76,6 +76,14 @@ describe("the watchdog in a session", () => {
     const hook = last.state.hooks.watchdog as { signals: Array<{ action: string }> };
     expect(hook.signals.map((s) => s.action)).toEqual(["nudge", "pause"]);
     expect(fx.server().requests).toHaveLength(6);
+    // Each step's health event carries the watchdog's signals of that step, for plotting.
+    const health = fx.events.filter((e) => e.type === "context.health");
+    expect(health.map((e) => e.data.signals)).toContainEqual({
+      watchdog: { signals: [{ rule: "repeated_call", action: "nudge" }], nudges: 1, pauses: 0 },
+    });
+    expect(health.at(-1)?.data.signals).toEqual({
+      watchdog: { signals: [{ rule: "repeated_call", action: "pause" }], nudges: 1, pauses: 1 },
+    });
   });
 
   it("keeps its window and record in the snapshot, so a resumed run goes on from them", async () => {
