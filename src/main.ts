@@ -180,6 +180,7 @@ function startWorker(
           sandbox,
           log,
           dataDir: settings.dataDir,
+          workspaceMaxBytes: settings.workspaceMaxBytes,
           commandTimeoutMs: settings.commandTimeoutMs,
           maxTokens: settings.maxTokens,
           retry: { limit: settings.runRetries, baseMs: settings.retryBaseMs, maxMs: 30 * 60_000 },

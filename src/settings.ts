@@ -40,6 +40,7 @@ const envSchema = z.object({
   STAMINA_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).default(30),
   STAMINA_GITHUB_THROTTLE: z.enum(["on", "off"]).default("on"),
   STAMINA_PROGRESS_SECONDS: z.coerce.number().min(0).default(5),
+  STAMINA_WORKSPACE_MAX_GB: z.coerce.number().positive().default(20),
 });
 
 export interface Settings {
@@ -72,6 +73,8 @@ export interface Settings {
   githubThrottle: boolean;
   /** A run's progress on GitHub (comment, check run) is edited at most this often. */
   progressIntervalMs: number;
+  /** The repository mirror cache's disk cap; idle mirrors are evicted past it, least recently used first. */
+  workspaceMaxBytes: number;
   leaseMs: number;
   pollMs: number;
   commandTimeoutMs: number;
@@ -120,6 +123,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     shutdownGraceMs: e.STAMINA_SHUTDOWN_GRACE_SECONDS * 1000,
     githubThrottle: e.STAMINA_GITHUB_THROTTLE === "on",
     progressIntervalMs: e.STAMINA_PROGRESS_SECONDS * 1000,
+    workspaceMaxBytes: Math.round(e.STAMINA_WORKSPACE_MAX_GB * 1024 ** 3),
     leaseMs: e.STAMINA_LEASE_SECONDS * 1000,
     pollMs: e.STAMINA_POLL_MS,
     commandTimeoutMs: e.STAMINA_COMMAND_TIMEOUT_SECONDS * 1000,

@@ -12,13 +12,14 @@ import { STAMINA_VERSION } from "../version.ts";
 import { runAgentSession } from "./agent-session.ts";
 import { RunFailure } from "./failure.ts";
 import { createChecksRunner } from "./checks.ts";
-import { BOT, commitMessage } from "./commits.ts";
+import { BOT, coAuthorOf, commitMessage } from "./commits.ts";
 import { runHarnessCommand, type HarnessCommandContext } from "./harness-commands.ts";
 import { CancelRequested } from "./interruptions.ts";
 import { createMilestones, pushToBranch } from "./milestone.ts";
 import { createHumanPort, parkRun } from "./pause.ts";
 import type { GitHubPort, RepoRef } from "./ports.ts";
 import { prepareWorkspace, type Workspace } from "./prepare-workspace.ts";
+import { releaseWorkspace } from "./release-workspace.ts";
 import { agentResume, recordRetriedStep } from "./resume.ts";
 import { RunControl } from "./run-control.ts";
 import type { RunState } from "./schema.ts";
@@ -40,6 +41,8 @@ export interface RunDependencies {
   sandbox: Sandbox;
   createModel: (modelId: string) => ModelPort;
   dataDir: string;
+  /** The repository mirror cache's disk cap (STAMINA_WORKSPACE_MAX_GB); no eviction when unset. */
+  workspaceMaxBytes?: number;
   commandTimeoutMs: number;
   maxTokens: number;
   log: Logger;
@@ -117,7 +120,7 @@ export async function executeRun(
       signal: control.signal,
       checkpoint,
     }));
-    const { dirs, url, token, branch } = workspace;
+    const { dirs, url, token, branch, lease } = workspace;
     const base = workspace.defaultBranch;
     const baseSha = run.baseSha ?? (await currentHead(dirs.worktree));
     run = await say({ kind: "working" });
@@ -145,6 +148,7 @@ export async function executeRun(
     const milestones = createMilestones({
       worktree: dirs.worktree,
       author: BOT,
+      coAuthor: coAuthorOf(run),
       audit,
       auditHead: () => store.auditHead(run.id),
       publish: async (sha, signal) => {
@@ -155,7 +159,7 @@ export async function executeRun(
           worktree: dirs.worktree,
           audit,
           url,
-          branch,
+          lease,
           token,
         })(sha, signal);
         // The draft pull request opens at the first push; the check follows the head.
@@ -283,6 +287,13 @@ export async function executeRun(
     });
   } finally {
     surface.close();
+    // Settled, one way or another: a later attempt rebuilds its worktree from the checkpoint.
+    await releaseWorkspace({
+      dataDir: deps.dataDir,
+      run: claimed,
+      maxBytes: deps.workspaceMaxBytes,
+      log: deps.log,
+    });
   }
 }
 

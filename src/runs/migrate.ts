@@ -5,12 +5,14 @@ import { initial } from "./migrations/001-initial.ts";
 import { durableRuns } from "./migrations/002-durable-runs.ts";
 import { memory } from "./migrations/003-memory.ts";
 import { githubSurface } from "./migrations/004-github-surface.ts";
+import { requesterId } from "./migrations/005-requester-id.ts";
 
 const migrations: Record<string, Migration> = {
   "001-initial": initial,
   "002-durable-runs": durableRuns,
   "003-memory": memory,
   "004-github-surface": githubSurface,
+  "005-requester-id": requesterId,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {

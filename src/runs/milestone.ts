@@ -2,7 +2,11 @@
 // chain's head as a trailer) and, for a run on GitHub, pushed to its branch.
 // The `checkpoint` tool, a green verification and the end of a run come here.
 import type { AuditSink, Milestone, MilestonePort } from "../agent/ports.ts";
+import { describeFindings, scanDiff } from "../policy/secret-scan.ts";
+import { committedDiff } from "../workspace/diff.ts";
 import { commitAll, push, type Identity } from "../workspace/git.ts";
+import { PushRefused, type BranchLease } from "../workspace/push-guard.ts";
+import { RunFailure } from "./failure.ts";
 import type { Store } from "./store.ts";
 
 export interface MilestoneOptions {
@@ -11,6 +15,8 @@ export interface MilestoneOptions {
   audit: AuditSink;
   /** The audit chain's head right now, for the `Stamina-Audit` trailer. */
   auditHead: () => Promise<string | null | undefined>;
+  /** Who asked for the work, credited on every commit (`Co-authored-by`); none for a local run. */
+  coAuthor?: Identity;
   /** Publishes a new commit (a push under GitHub); absent for a local run. */
   publish?: (sha: string, signal: AbortSignal) => Promise<void>;
 }
@@ -22,8 +28,14 @@ export function createMilestones(options: MilestoneOptions): MilestonePort {
   return {
     async checkpoint({ message, reason }, signal): Promise<Milestone> {
       const head = (await options.auditHead()) ?? "";
+      const trailers = [
+        ...(options.coAuthor
+          ? [`Co-authored-by: ${options.coAuthor.name} <${options.coAuthor.email}>`]
+          : []),
+        `Stamina-Audit: ${head}`,
+      ];
       const sha = await commitAll(options.worktree, {
-        message: `${commitText(message)}\n\nStamina-Audit: ${head}`,
+        message: `${commitText(message)}\n\n${trailers.join("\n")}`,
         author: options.author,
       });
       if (sha === null) return { sha: null, pushed: false };
@@ -38,13 +50,13 @@ export function createMilestones(options: MilestoneOptions): MilestonePort {
 /**
  * A commit message as git readers expect it: a short subject, a blank line, a body. The
  * model's text is trusted for neither length nor trailers: a `Stamina-Audit` line of its own
- * would contradict the harness's.
+ * would contradict the harness's, and who is credited is the harness's to say.
  */
 export function commitText(message: string): string {
   const lines = message
     .replace(/\r\n?/g, "\n")
     .split("\n")
-    .filter((line) => !/^\s*Stamina-Audit:/i.test(line));
+    .filter((line) => !/^\s*(?:Stamina-Audit|Co-authored-by):/i.test(line));
   const [first = "", ...rest] = lines;
   let subject = first.replace(/\s+/g, " ").trim() || "Work in progress";
   const body = rest.join("\n").trim();
@@ -58,30 +70,57 @@ export function commitText(message: string): string {
 }
 
 export interface PushTarget {
-  store: Pick<Store, "updateRun">;
+  store: Pick<Store, "updateRun" | "mustGetRun">;
   runId: string;
   worktree: string;
   audit: AuditSink;
   url: string;
-  branch: string;
+  /** The run's branch and where it stands on GitHub; moved on by each push. */
+  lease: BranchLease;
   token: () => Promise<string>;
 }
 
 /**
  * Pushes a milestone to the run's branch and records it as the run's head: the durable
- * checkpoints take the last pushed commit as their base.
+ * checkpoints take the last pushed commit as their base. The commits go out only after a
+ * secret scan of what they add, and only under the push guard (see push-guard.ts).
  */
 export function pushToBranch(
   target: PushTarget,
 ): (sha: string, signal: AbortSignal) => Promise<void> {
   return async (sha, signal) => {
-    await push(target.worktree, {
-      url: target.url,
-      branch: target.branch,
-      token: target.token,
-      signal,
-    });
+    const { lease } = target;
+    const since = lease.sha ?? (await target.store.mustGetRun(target.runId)).baseSha;
+    if (since === null) throw new Error(`run ${target.runId} has no base commit to push from`);
+    await scanBeforePush(target, since, signal);
+    try {
+      await push(target.worktree, { url: target.url, lease, token: target.token, signal });
+    } catch (error) {
+      if (!(error instanceof PushRefused)) throw error;
+      await target.audit.record("git.push_refused", {
+        branch: lease.branch,
+        reason: error.message,
+      });
+      throw new RunFailure(error.message);
+    }
+    lease.sha = sha;
     await target.store.updateRun(target.runId, { headSha: sha });
-    await target.audit.record("git.push", { branch: target.branch, sha });
+    await target.audit.record("git.push", { branch: lease.branch, sha });
   };
+}
+
+/** Blocks the push when the commits add something that looks like a secret. */
+async function scanBeforePush(target: PushTarget, since: string, signal: AbortSignal) {
+  const diff = await committedDiff(target.worktree, since, "HEAD", signal);
+  const findings = scanDiff(diff);
+  await target.audit.record("git.secret_scan", {
+    since,
+    result: findings.length === 0 ? "clean" : "blocked",
+    findings,
+  });
+  if (findings.length > 0) {
+    throw new RunFailure(
+      `the change adds what looks like a secret (${describeFindings(findings)}), so Stamina did not push it. Remove it from the code (use the repository's secret store or an environment variable), then start a new run.`,
+    );
+  }
 }

@@ -1,24 +1,24 @@
-// The run's worktree on this machine: a fresh clone on a new branch for a new
-// run, or, for a run that has been here before (another worker, another
-// machine), the clone at the base commit of its last step checkpoint with the
-// checkpoint's diff applied. A worker that died after pushing commits the
+// The run's worktree on this machine, from the repository's mirror cache
+// (src/workspace/mirror.ts): on a new branch for a new run (`-2`, `-3`… when
+// the name is taken on GitHub), or, for a run that has been here before
+// (another worker, another machine), at the base commit of its last step
+// checkpoint with the checkpoint's diff applied. A worker that died after pushing commits the
 // checkpoint does not know leaves them on the branch; they are Stamina's own
 // (the audit log names them), so the branch is moved back to the base first.
 import type { AuditSink } from "../agent/ports.ts";
 import type { AuditEvent } from "../audit/types.ts";
-import {
-  branchSlug,
-  cloneRepository,
-  createBranch,
-  currentHead,
-  runGit,
-} from "../workspace/git.ts";
+import { join } from "node:path";
+import { freeBranchName } from "../workspace/branch-slug.ts";
+import { branchSlug, currentHead, runGit } from "../workspace/git.ts";
 import {
   fetchFromRemote,
   hasCommit,
   moveRemoteBranch,
+  remoteBranchNames,
   remoteBranchSha,
 } from "../workspace/git-remote.ts";
+import { checkoutFromMirror } from "../workspace/mirror.ts";
+import type { BranchLease } from "../workspace/push-guard.ts";
 import { applyDiff } from "../workspace/diff.ts";
 import { RunFailure } from "./failure.ts";
 import type { GitHubPort, RepoRef } from "./ports.ts";
@@ -33,6 +33,8 @@ export interface Workspace {
   token: () => Promise<string>;
   defaultBranch: string;
   branch: string;
+  /** Where every push of this attempt goes, and where the branch stands on GitHub. */
+  lease: BranchLease;
 }
 
 export interface PrepareOptions {
@@ -56,17 +58,36 @@ export async function prepareWorkspace(
   const token = () => github.gitToken(run.installationId);
   const url = github.cloneUrl(run.owner, run.repo);
   const defaultBranch = await github.defaultBranch(ref);
-  await cloneRepository({ url, dir: dirs.worktree, token, branch: defaultBranch, signal });
+  const cache = await checkoutFromMirror({
+    dataDir: options.dataDir,
+    owner: run.owner,
+    repo: run.repo,
+    url,
+    token,
+    branch: defaultBranch,
+    worktree: dirs.worktree,
+    replaces: join(options.dataDir, "runs", run.id),
+    signal,
+  });
   const cwd = dirs.worktree;
+  const mirror = cache.created ? "created" : "reused";
 
   if (run.branch === null || run.baseSha === null) {
     const baseSha = await currentHead(cwd);
-    await audit.record("git.clone", { url, branch: defaultBranch, sha: baseSha });
-    const branch = branchSlug(run.issueNumber, run.issueTitle);
-    await createBranch(cwd, branch);
+    await audit.record("git.clone", { url, branch: defaultBranch, sha: baseSha, mirror });
+    // A name already on GitHub is someone else's branch (or an earlier run's): never reused.
+    const wanted = branchSlug(run.issueNumber, run.issueTitle);
+    const taken = await remoteBranchNames(cwd, { url, token, signal, prefix: wanted });
+    const branch = freeBranchName(wanted, taken);
+    await runGit(["switch", "--quiet", "--force-create", branch], { cwd });
     run = await store.updateRun(run.id, { state: "running", branch, baseSha });
-    await audit.record("git.branch", { branch, base: baseSha });
-    return { run, workspace: { dirs, url, token, defaultBranch, branch } };
+    await audit.record("git.branch", {
+      branch,
+      base: baseSha,
+      ...(branch !== wanted ? { taken: wanted } : {}),
+    });
+    const lease = { branch, defaultBranch, sha: null };
+    return { run, workspace: { dirs, url, token, defaultBranch, branch, lease } };
   }
 
   const branch = run.branch;
@@ -91,7 +112,8 @@ export async function prepareWorkspace(
       reason: "pushed by an attempt that stopped before its checkpoint; the step runs again",
     });
   }
-  await runGit(["switch", "--quiet", "--force-create", branch, base], { cwd });
+  await audit.record("git.clone", { url, branch: defaultBranch, mirror });
+  await runGit(["switch", "--quiet", "--force-create", branch, base], { cwd, token, signal });
   if (checkpoint) await applyDiff(cwd, checkpoint.diff);
   await audit.record("run.resumed", {
     fromStep: checkpoint?.step ?? 0,
@@ -103,7 +125,9 @@ export async function prepareWorkspace(
     state: "running",
     headSha: base === run.baseSha ? null : base,
   });
-  return { run, workspace: { dirs, url, token, defaultBranch, branch } };
+  // The branch on GitHub is at `base` now (rewound), at `remote` (= base), or absent.
+  const lease = { branch, defaultBranch, sha: remote === null ? null : base };
+  return { run, workspace: { dirs, url, token, defaultBranch, branch, lease } };
 }
 
 /** Whether this run's audit log records committing `sha` (only Stamina's commits are rewound). */

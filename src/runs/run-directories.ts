@@ -17,7 +17,7 @@ export async function runDirectories(
   runId: string,
   attempt: number,
 ): Promise<RunDirectories> {
-  const root = join(dataDir, "runs", runId, `attempt-${attempt}`);
+  const root = attemptRoot(dataDir, runId, attempt);
   const dirs = {
     worktree: join(root, "worktree"),
     home: join(root, "home"),
@@ -28,4 +28,9 @@ export async function runDirectories(
   };
   await Promise.all([dirs.home, dirs.tmp, dirs.outputs].map((d) => mkdir(d, { recursive: true })));
   return dirs;
+}
+
+/** The folder of one attempt of a run: its worktree, HOME, TMPDIR and saved outputs. */
+export function attemptRoot(dataDir: string, runId: string, attempt: number): string {
+  return join(dataDir, "runs", runId, `attempt-${attempt}`);
 }

@@ -51,6 +51,7 @@ export interface RunsTable {
   issue_title: string;
   issue_body: string;
   requested_by: string;
+  requested_by_id: ColumnType<number | string | null, number | null | undefined, number | null>;
   delivery_id: string;
   state: RunState;
   /** Non-null while the run is active: the partial unique index keeps one active run per issue. */

@@ -5,7 +5,7 @@
 import type { AuditSink } from "../agent/ports.ts";
 import type { Logger } from "../observability/logger.ts";
 import { NETWORK_TIMEOUT_MS } from "../workspace/git.ts";
-import { BOT, commitMessage } from "./commits.ts";
+import { BOT, coAuthorOf, commitMessage } from "./commits.ts";
 import type { CancelRequested } from "./interruptions.ts";
 import { createMilestones, pushToBranch } from "./milestone.ts";
 import type { GitHubPort } from "./ports.ts";
@@ -79,14 +79,15 @@ async function pushWorkSoFar(
       checkpoint,
     }));
   }
-  const { dirs, url, branch, token } = workspace;
+  const { dirs, url, branch, token, lease } = workspace;
   const worktree = dirs.worktree;
   const milestones = createMilestones({
     worktree,
     author: BOT,
+    coAuthor: coAuthorOf(run),
     audit,
     auditHead: () => store.auditHead(ctx.runId),
-    publish: pushToBranch({ store, runId: ctx.runId, worktree, audit, url, branch, token }),
+    publish: pushToBranch({ store, runId: ctx.runId, worktree, audit, url, lease, token }),
   });
   const note = `Stopped by ${cancel.by} (${cancel.reason}): the work so far.`;
   const { sha } = await milestones.checkpoint(

@@ -34,6 +34,7 @@ export function toRun(row: Selectable<RunsTable>): Run {
     issueTitle: row.issue_title,
     issueBody: row.issue_body,
     requestedBy: row.requested_by,
+    requestedById: row.requested_by_id === null ? null : Number(row.requested_by_id),
     deliveryId: row.delivery_id,
     state: row.state,
     config: parseRepoConfig(JSON.parse(row.config)),

@@ -243,6 +243,7 @@ export class Store {
         issue_title: input.issueTitle,
         issue_body: input.issueBody,
         requested_by: input.requestedBy,
+        requested_by_id: input.requestedById ?? null,
         delivery_id: input.deliveryId,
         state: "queued",
         active_key: keys.activeKey ?? null,

@@ -14,6 +14,8 @@ export interface NewRun {
   issueTitle: string;
   issueBody: string;
   requestedBy: string;
+  /** Their GitHub account id, when the trigger said (the co-author trailer uses it). */
+  requestedById?: number | null;
   deliveryId: string;
   config: RepoConfig;
 }
@@ -23,6 +25,7 @@ export type AgentOutcome = AgentResult;
 
 export interface Run extends NewRun {
   id: string;
+  requestedById: number | null;
   kind: RunKind;
   state: RunState;
   branch: string | null;

@@ -10,6 +10,18 @@ export function branchSlug(issueNumber: number, title: string): string {
   return `stamina/${issueNumber}-${slugOf(title) || "issue"}`;
 }
 
+/**
+ * `wanted`, or the first of `wanted-2`, `wanted-3`… that is not taken: a branch that exists
+ * on GitHub was not made by this run, so the run never takes it over.
+ */
+export function freeBranchName(wanted: string, taken: ReadonlySet<string>): string {
+  if (!taken.has(wanted)) return wanted;
+  for (let n = 2; ; n++) {
+    const candidate = `${wanted}-${n}`;
+    if (!taken.has(candidate)) return candidate;
+  }
+}
+
 /** A few words of `title` as lowercase ASCII joined by dashes; empty when none are left. */
 export function slugOf(title: string): string {
   const words = title

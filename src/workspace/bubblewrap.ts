@@ -2,9 +2,17 @@
 // /proc and /dev, the worktree and the run's own folders writable, and nothing
 // else of the host, so the app's key, data and environment stay out of reach.
 import { execFileSync } from "node:child_process";
-import { existsSync, lstatSync, mkdtempSync, readlinkSync, realpathSync, rmSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { isAbsolute, join, relative } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 
 export interface BubblewrapRequest {
   command: string;
@@ -55,6 +63,9 @@ export function bubblewrapArgs(system: string[], bash: string, req: BubblewrapRe
   // its config or hooks. Commits are the harness's job.
   const gitDir = join(req.cwd, ".git");
   if (existsSync(gitDir)) args.push("--ro-bind", gitDir, gitDir);
+  // A worktree of the mirror cache: its repository lives there, read-only here too.
+  const shared = sharedRepository(gitDir);
+  if (shared !== undefined) args.push("--ro-bind", shared, shared);
   // Last, once every mount point exists: the sandbox's own root stays read-only too.
   args.push("--remount-ro", "/");
   args.push("--clearenv");
@@ -83,6 +94,17 @@ export function bubblewrapUsable(bwrap: string, bash: string): boolean {
   } finally {
     rmSync(cwd, { recursive: true, force: true });
   }
+}
+
+/** For a linked worktree (`.git` is a file naming its git dir), the repository it belongs to. */
+function sharedRepository(dotGit: string): string | undefined {
+  if (!lstatSync(dotGit, { throwIfNoEntry: false })?.isFile()) return undefined;
+  const pointer = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, "utf8"))?.[1]?.trim();
+  if (pointer === undefined) return undefined;
+  const gitDir = resolve(dirname(dotGit), pointer);
+  const common = join(gitDir, "commondir");
+  const root = existsSync(common) ? resolve(gitDir, readFileSync(common, "utf8").trim()) : gitDir;
+  return existsSync(root) ? root : undefined;
 }
 
 function parentsFirst(paths: (string | undefined)[]): string[] {

@@ -53,6 +53,19 @@ export async function workingDiffBytes(
   });
 }
 
+/** The committed change from `from` to `to`, added lines without context: what a push adds. */
+export async function committedDiff(
+  cwd: string,
+  from: string,
+  to: string,
+  signal?: AbortSignal,
+): Promise<string> {
+  await assertSafeRepoConfig(cwd, signal);
+  const args = [...DIFF.filter((a) => a !== "--cached"), "-U0", "--no-renames", from, to, "--"];
+  const { stdout } = await runGit(args, { cwd, signal });
+  return stdout;
+}
+
 /**
  * Applies a diff from workingDiffBytes to the working tree (not the index): tracked edits come
  * back unstaged and new files untracked, as they were.

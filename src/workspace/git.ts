@@ -5,6 +5,13 @@ import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { assertSafeRepoConfig } from "./git-config-guard.ts";
 import { GitError, runGit } from "./git-run.ts";
+import {
+  assertPushAllowed,
+  leaseArgument,
+  leaseRefusal,
+  PushRefused,
+  type BranchLease,
+} from "./push-guard.ts";
 
 export { branchSlug } from "./branch-slug.ts";
 export { GitError, runGit, type GitOptions } from "./git-run.ts";
@@ -84,22 +91,37 @@ export async function commitAll(
   return currentHead(cwd);
 }
 
-/** Pushes HEAD to `refs/heads/<branch>` at `url`. Never forced: a diverged branch fails. */
+/**
+ * Pushes HEAD to `refs/heads/<branch>` at `url`, under the push guard: never to the default
+ * branch or a branch Stamina did not create, and only while the remote branch is where the
+ * lease expects it (absent before the first push). A branch that moved fails with PushRefused.
+ */
 export async function push(
   cwd: string,
-  opts: { url: string; branch: string; token: () => Promise<string>; signal?: AbortSignal },
+  opts: { url: string; lease: BranchLease; token: () => Promise<string>; signal?: AbortSignal },
 ): Promise<void> {
   assertNoCredentials("push", opts.url);
-  if (!(await validBranchName(cwd, opts.branch))) {
-    throw new GitError("push", `invalid branch name ${JSON.stringify(opts.branch)}`, null, "");
+  const { branch } = opts.lease;
+  assertPushAllowed(opts.lease);
+  if (!(await validBranchName(cwd, branch))) {
+    throw new GitError("push", `invalid branch name ${JSON.stringify(branch)}`, null, "");
   }
   await assertSafeRepoConfig(cwd, opts.signal);
-  await runGit(["push", "--no-verify", "--", opts.url, `HEAD:refs/heads/${opts.branch}`], {
-    cwd,
-    token: opts.token,
-    signal: opts.signal,
-    timeoutMs: NETWORK_TIMEOUT_MS,
-  });
+  const args = ["push", "--no-verify", leaseArgument(opts.lease)];
+  try {
+    await runGit([...args, "--", opts.url, `HEAD:refs/heads/${branch}`], {
+      cwd,
+      token: opts.token,
+      signal: opts.signal,
+      timeoutMs: NETWORK_TIMEOUT_MS,
+    });
+  } catch (error) {
+    // git says "stale info" when the lease did not hold (and "fetch first" for a plain race).
+    if (error instanceof GitError && /stale info|fetch first|non-fast-forward/.test(error.stderr)) {
+      throw new PushRefused(leaseRefusal(opts.lease));
+    }
+    throw error;
+  }
 }
 
 /** Changes from `base` to the working tree, tracked files only. */

@@ -32,6 +32,8 @@ export const MODEL_KEY = "sk-ant-run-harness-key";
 export const OWNER = "octo";
 export const REPO = "demo";
 export const LEASE_MS = 60_000;
+/** The GitHub account id of "maintainer", who asks for every run of the harness. */
+export const REQUESTER_ID = 4242;
 
 export interface Harness {
   github: FakeGitHub;
@@ -119,6 +121,7 @@ export async function startHarness(
         issueTitle: "Make it two",
         issueBody: "a.txt should say two",
         requestedBy: "maintainer",
+        requestedById: REQUESTER_ID,
         deliveryId: `d${++deliveries}`,
         config: parseRepoConfig(config),
       });

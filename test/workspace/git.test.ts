@@ -17,6 +17,7 @@ import {
   runGit,
 } from "../../src/workspace/git.ts";
 import { scrub } from "../../src/workspace/git-run.ts";
+import { PushRefused } from "../../src/workspace/push-guard.ts";
 import { bareRepository, fixtureGit, removeTempDirs, tempDir } from "./helpers.ts";
 
 const TOKEN = "ghs_TestTokenValue1234567890abcdef";
@@ -185,36 +186,58 @@ describe("push", () => {
     await createBranch(dir, "stamina/1-fix");
     writeFileSync(join(dir, "a.txt"), "a\n");
     const sha = await commitAll(dir, { message: "one", author: BOT });
-    await push(dir, { url, branch: "stamina/1-fix", token });
+    const lease = { branch: "stamina/1-fix", defaultBranch: "main", sha: null as string | null };
+    await push(dir, { url, lease, token });
     expect(calls.count).toBe(2);
     expect(fixtureGit(bare, "rev-parse", "refs/heads/stamina/1-fix").trim()).toBe(sha);
     writeFileSync(join(dir, "b.txt"), "b\n");
     await commitAll(dir, { message: "two", author: BOT });
-    await push(dir, { url, branch: "stamina/1-fix", token });
+    lease.sha = sha;
+    await push(dir, { url, lease, token });
     expect(calls.count).toBe(3);
     expect(allText(join(dir, ".git"))).not.toContain(TOKEN);
   });
 
-  it("never forces: a diverged branch is refused", async () => {
-    const { url, dir, token } = await clonedWorktree();
-    const theirs = join(tempDir(), "theirs");
-    await cloneRepository({ url, dir: theirs, token });
-    writeFileSync(join(theirs, "b.txt"), "b\n");
-    await commitAll(theirs, { message: "theirs", author: BOT });
-    await push(theirs, { url, branch: "main", token });
-    // Our HEAD does not contain their commit: only a forced push could replace it.
+  it("refuses the default branch and branches Stamina did not create, before asking for a token", async () => {
+    const { dir, url } = await clonedWorktree();
+    const { calls, token } = countingToken();
+    for (const branch of ["main", "feature/x"]) {
+      const lease = { branch, defaultBranch: "main", sha: null };
+      await expect(push(dir, { url, lease, token })).rejects.toBeInstanceOf(PushRefused);
+    }
+    const onDefault = { branch: "stamina/1-x", defaultBranch: "stamina/1-x", sha: null };
+    await expect(push(dir, { url, lease: onDefault, token })).rejects.toThrow(/default branch/);
+    expect(calls.count).toBe(0);
+  });
+
+  it("pushes only where the branch stands as the run left it: a branch someone else made or moved is refused", async () => {
+    const { bare, url, dir, token } = await clonedWorktree();
+    // Someone else's branch of the same name, made from the same base (a fast-forward for us).
+    fixtureGit(bare, "update-ref", "refs/heads/stamina/5-x", "refs/heads/main");
     writeFileSync(join(dir, "a.txt"), "a\n");
-    await commitAll(dir, { message: "mine", author: BOT });
-    const error = await push(dir, { url, branch: "main", token }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(GitError);
-    expect((error as GitError).message).toMatch(/git push failed.*rejected/s);
+    const mine = await commitAll(dir, { message: "mine", author: BOT });
+    const fresh = { branch: "stamina/5-x", defaultBranch: "main", sha: null };
+    const error = await push(dir, { url, lease: fresh, token }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PushRefused);
+    expect((error as Error).message).toMatch(/appeared on GitHub before Stamina's first push/);
+    expect(fixtureGit(bare, "rev-parse", "refs/heads/stamina/5-x")).toBe(
+      fixtureGit(bare, "rev-parse", "refs/heads/main"),
+    );
+    // Our own branch, then moved by someone else: the next push is refused too.
+    const lease = { branch: "stamina/6-x", defaultBranch: "main", sha: null as string | null };
+    await push(dir, { url, lease, token });
+    lease.sha = mine;
+    fixtureGit(bare, "update-ref", "refs/heads/stamina/6-x", "refs/heads/main");
+    writeFileSync(join(dir, "b.txt"), "b\n");
+    await commitAll(dir, { message: "mine again", author: BOT });
+    await expect(push(dir, { url, lease, token })).rejects.toThrow(/moved on GitHub/);
   });
 
   it("fails without the token in the error when the remote is unreachable", async () => {
     const { dir, token } = await clonedWorktree();
     const error = await push(dir, {
       url: "http://127.0.0.1:9/x.git",
-      branch: "stamina/2-x",
+      lease: { branch: "stamina/2-x", defaultBranch: "main", sha: null },
       token,
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GitError);
@@ -250,7 +273,7 @@ describe("push", () => {
       for (let i = 0; i < 2; i++) {
         const error = await push(dir, {
           url: `http://127.0.0.1:${port}/o/r.git`,
-          branch: "stamina/3-y",
+          lease: { branch: "stamina/3-y", defaultBranch: "main", sha: null },
           token,
         }).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(GitError);
@@ -275,7 +298,8 @@ describe("push", () => {
     fixtureGit(dir, "config", "http.proxy", "http://attacker.example:8080");
     fixtureGit(dir, "config", `url.http://attacker.example/.insteadOf`, url);
     const { calls, token } = countingToken();
-    const error = await push(dir, { url, branch: "stamina/4-z", token }).catch((e: unknown) => e);
+    const lease = { branch: "stamina/4-z", defaultBranch: "main", sha: null };
+    const error = await push(dir, { url, lease, token }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GitError);
     expect((error as GitError).message).toMatch(/http\.proxy/);
     expect((error as GitError).message).toMatch(/insteadof/);
@@ -284,10 +308,10 @@ describe("push", () => {
 
   it("refuses an invalid branch name", async () => {
     const { dir, url, token } = await clonedWorktree();
-    await expect(push(dir, { url, branch: "bad..name", token })).rejects.toThrow(
+    const lease = (branch: string) => ({ branch, defaultBranch: "main", sha: null });
+    await expect(push(dir, { url, lease: lease("stamina/bad..name"), token })).rejects.toThrow(
       /invalid branch name/,
     );
-    await expect(push(dir, { url, branch: "-main", token })).rejects.toThrow(/invalid branch name/);
   });
 });
 

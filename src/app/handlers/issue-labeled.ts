@@ -77,6 +77,7 @@ export function onIssueLabeled(deps: HandlerDependencies) {
         issueTitle: sanitizeUntrusted(payload.issue.title, 256),
         issueBody: sanitizeUntrusted(payload.issue.body, MAX_ISSUE_BODY_CHARS),
         requestedBy: payload.sender.login,
+        requestedById: payload.sender.id,
         deliveryId: context.id,
         config: loaded.config,
       },

@@ -8,6 +8,8 @@ import type { Credentials } from "./auth.ts";
 import type { Git } from "./git.ts";
 import { type Exchange, HttpError, readBody } from "./http-io.ts";
 import type { FakeState } from "./state.ts";
+import type { RecordedRequest } from "./types.ts";
+import { parseUploadPack, type UploadPackRequest } from "./upload-pack.ts";
 
 const HTTP_BACKEND = "/usr/lib/git-core/git-http-backend";
 const gunzipAsync = promisify(gunzip);
@@ -40,6 +42,7 @@ export async function serveGit(
   url: URL,
   credentials: Credentials,
   exchange: Exchange,
+  record: RecordedRequest,
 ): Promise<void> {
   const [, owner = "", name = "", action = ""] = GIT_PATH.exec(url.pathname) ?? [];
   const service = action === "info/refs" ? url.searchParams.get("service") : action;
@@ -56,6 +59,7 @@ export async function serveGit(
 
   let body = await readBody(req);
   if (/gzip/i.test(req.headers["content-encoding"] ?? "")) body = await gunzipAsync(body);
+  if (action === "git-upload-pack") record.uploadPack = parseUploadPack(body);
 
   const relative = repo.barePath.slice(deps.projectRoot.length);
   const env: Record<string, string> = {
@@ -73,11 +77,16 @@ export async function serveGit(
   };
   const protocol = req.headers["git-protocol"];
   if (typeof protocol === "string") env.HTTP_GIT_PROTOCOL = protocol;
-  await runCgi(env, body, exchange);
+  await runCgi(env, body, exchange, record.uploadPack);
 }
 
 /** Runs the backend and relays its CGI answer (`Status:` and headers, then the body). */
-function runCgi(env: Record<string, string>, body: Buffer, exchange: Exchange): Promise<void> {
+function runCgi(
+  env: Record<string, string>,
+  body: Buffer,
+  exchange: Exchange,
+  counted: UploadPackRequest | undefined,
+): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(HTTP_BACKEND, [], { env, stdio: ["pipe", "pipe", "pipe"] });
     let pending: Buffer = Buffer.alloc(0);
@@ -85,6 +94,7 @@ function runCgi(env: Record<string, string>, body: Buffer, exchange: Exchange): 
     const stderr: Buffer[] = [];
 
     child.stdout.on("data", (chunk: Buffer) => {
+      if (counted) counted.bytesOut += chunk.length;
       if (response) {
         response.write(chunk);
         return;

@@ -86,7 +86,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
       const answer = await deps.graphql.answer(body, { installationId: token.installationId });
       exchange.json(200, answer.body, answer.refused);
     } else if (isGitPath(url.pathname)) {
-      await serveGit(deps.git, req, url, credentials, exchange);
+      await serveGit(deps.git, req, url, credentials, exchange, record);
     } else {
       throw notFound();
     }

@@ -1,4 +1,7 @@
 // The public shape of the fake GitHub server: its options, its recorded requests and its handle.
+import type { UploadPackRequest } from "./upload-pack.ts";
+
+export type { UploadPackRequest } from "./upload-pack.ts";
 
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
 
@@ -24,6 +27,8 @@ export interface RecordedRequest {
   status: number;
   /** Only the kind of credential, never its value. */
   authorization?: AuthorizationKind;
+  /** For git-upload-pack: what the client asked for (wants, haves, filter) and the bytes sent. */
+  uploadPack?: UploadPackRequest;
 }
 
 export interface GraphQLContext {
