@@ -1,6 +1,7 @@
 // Branch names for runs stay readable, short and valid whatever the title.
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import { freeBranchName } from "../../src/workspace/branch-slug.ts";
 import { branchSlug } from "../../src/workspace/git.ts";
 
 function validRef(name: string): boolean {
@@ -44,5 +45,16 @@ describe("branchSlug", () => {
   it("refuses an issue number that is not a positive integer", () => {
     expect(() => branchSlug(0, "x")).toThrow(RangeError);
     expect(() => branchSlug(1.5, "x")).toThrow(RangeError);
+  });
+});
+
+describe("freeBranchName", () => {
+  it("keeps the wanted name when it is free, else takes the first free -N", () => {
+    const wanted = "stamina/5-fix";
+    expect(freeBranchName(wanted, new Set())).toBe(wanted);
+    expect(freeBranchName(wanted, new Set([wanted]))).toBe(`${wanted}-2`);
+    expect(freeBranchName(wanted, new Set([wanted, `${wanted}-2`, `${wanted}-4`]))).toBe(
+      `${wanted}-3`,
+    );
   });
 });
