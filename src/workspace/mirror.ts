@@ -2,13 +2,17 @@
 // promisor of GitHub) under the data directory, refreshed with a fetch, from
 // which each run gets a worktree of its own (`git worktree add`). Blobs come
 // down only when a checkout needs them, and land in the mirror, so the next
-// run of the same repository downloads only what changed. Fetches and
-// worktree changes happen under a lock: runs of one repository in several
-// processes take turns. GitHub's branches live under refs/remotes/origin/;
-// refs/heads/ holds only the runs' own branches.
+// run of the same repository downloads only what changed. A settled run's
+// worktree is kept as the mirror's one spare: the next run takes it and
+// resets it (`checkout --force`, `clean -ffdx`), which rewrites only the files
+// that differ instead of all of them. Fetches and worktree changes happen
+// under a lock: runs of one repository in several processes take turns.
+// GitHub's branches live under refs/remotes/origin/; refs/heads/ holds only
+// the runs' own branches.
 import { mkdir, rename, rm, utimes, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve, sep } from "node:path";
+import { assertSafeRepoConfig } from "./git-config-guard.ts";
 import { NETWORK_TIMEOUT_MS } from "./git.ts";
 import { GitError, runGit } from "./git-run.ts";
 import { withRepoLock } from "./repo-lock.ts";
@@ -21,6 +25,8 @@ export interface MirrorLocation {
 
 const NAME = /^(?!\.\.?$)[A-Za-z0-9._-]+$/;
 const USED_MARK = "stamina-last-used";
+/** The parked worktree of a settled run, inside the mirror (so the cache's cap counts it). */
+const SPARE = "stamina-spare";
 
 export function mirrorLocation(dataDir: string, owner: string, repo: string): MirrorLocation {
   if (!NAME.test(owner) || !NAME.test(repo)) {
@@ -62,20 +68,21 @@ export async function checkoutFromMirror(req: WorktreeRequest): Promise<MirrorCh
     await markUsed(where.dir);
     if (req.replaces !== undefined) await removeWorktreesUnder(where.dir, req.replaces);
     await mkdir(dirname(req.worktree), { recursive: true });
-    // The checkout fetches the blobs it lacks in one batch, into the mirror; the token
-    // reaches that fetch as the command's own -c configuration.
-    await runGit(
-      [
-        "worktree",
-        "add",
-        "--quiet",
-        "--detach",
-        "--",
-        resolve(req.worktree),
-        `refs/remotes/origin/${req.branch}`,
-      ],
-      { cwd: where.dir, token: req.token, signal: req.signal, timeoutMs: NETWORK_TIMEOUT_MS },
-    );
+    const target = resolve(req.worktree);
+    const ref = `refs/remotes/origin/${req.branch}`;
+    // Checkouts fetch the blobs they lack in one batch, into the mirror; the token reaches that
+    // fetch as the command's own -c configuration.
+    const git = (args: string[], cwd: string) =>
+      runGit(args, { cwd, token: req.token, signal: req.signal, timeoutMs: NETWORK_TIMEOUT_MS });
+    if (await takeSpare(where.dir, target)) {
+      // Pristine again: git compares every tracked file's stat data, ctime included, which
+      // no command can set back, so a file the last run changed is always rewritten.
+      await assertSafeRepoConfig(target, req.signal);
+      await git(["checkout", "--quiet", "--force", "--detach", ref], target);
+      await git(["clean", "-ffdxq"], target);
+    } else {
+      await git(["worktree", "add", "--quiet", "--detach", "--", target, ref], where.dir);
+    }
     return { mirror: where.dir, created };
   });
 }
@@ -93,6 +100,7 @@ export async function releaseWorktree(
     return;
   }
   await withRepoLock(where.lock, { timeoutMs: NETWORK_TIMEOUT_MS }, async () => {
+    if (await park(where.dir, worktree)) return;
     await removeWorktreesUnder(where.dir, worktree);
   });
   // One that never got registered (its checkout failed) is removed all the same.
@@ -145,14 +153,63 @@ export function lastUsedMark(dir: string): string {
   return join(dir, USED_MARK);
 }
 
-/** The worktrees the mirror knows of, by path. */
+/** The runs' worktrees the mirror knows of, by path (the mirror itself and its spare left out). */
 export async function listWorktrees(mirror: string): Promise<string[]> {
+  const spare = join(resolve(mirror), SPARE);
+  return (await worktreePaths(mirror)).filter((path) => path !== resolve(mirror) && path !== spare);
+}
+
+async function worktreePaths(mirror: string): Promise<string[]> {
   const { stdout } = await runGit(["worktree", "list", "--porcelain", "-z"], { cwd: mirror });
   return stdout
     .split("\0")
     .filter((field) => field.startsWith("worktree "))
-    .map((field) => field.slice("worktree ".length))
-    .filter((path) => resolve(path) !== resolve(mirror));
+    .map((field) => resolve(field.slice("worktree ".length)));
+}
+
+/** Moves the spare (when there is a sound one) to `target`; false when there is none. */
+async function takeSpare(mirror: string, target: string): Promise<boolean> {
+  const spare = join(resolve(mirror), SPARE);
+  if (!existsSync(spare)) return false;
+  if ((await worktreePaths(mirror)).includes(spare)) {
+    try {
+      await runGit(["worktree", "move", "--", spare, target], { cwd: mirror });
+      return true;
+    } catch (error) {
+      if (!(error instanceof GitError)) throw error;
+    }
+  }
+  // Left half-made by a crash: not worth trusting.
+  await rm(spare, { recursive: true, force: true });
+  await runGit(["worktree", "prune"], { cwd: mirror });
+  return false;
+}
+
+/**
+ * Keeps a settled run's worktree as the spare when there is none yet: detached, its local
+ * branch deleted, untracked and ignored files removed. False when it was not kept.
+ */
+async function park(mirror: string, worktree: string): Promise<boolean> {
+  const path = resolve(worktree);
+  const spare = join(resolve(mirror), SPARE);
+  if (existsSync(spare) || !(await worktreePaths(mirror)).includes(path)) return false;
+  try {
+    await assertSafeRepoConfig(path);
+    const head = await runGit(["symbolic-ref", "--quiet", "HEAD"], { cwd: path }).then(
+      ({ stdout }) => stdout.trim(),
+      () => "",
+    );
+    await runGit(["checkout", "--quiet", "--detach"], { cwd: path });
+    if (head.startsWith("refs/heads/")) {
+      await deleteLocalBranch(mirror, head.slice("refs/heads/".length));
+    }
+    await runGit(["clean", "-ffdxq"], { cwd: path });
+    await runGit(["worktree", "move", "--", path, spare], { cwd: mirror });
+    return true;
+  } catch (error) {
+    if (error instanceof GitError) return false;
+    throw error;
+  }
 }
 
 /** Removes every worktree at or under `folder`, with the local branch each had checked out. */

@@ -3,7 +3,7 @@
 // behind, and the disk cap evicts idle mirrors least recently used first,
 // never one a run works in.
 import { execFileSync } from "node:child_process";
-import { existsSync, utimesSync } from "node:fs";
+import { existsSync, readFileSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { enforceCacheCap, listMirrors } from "../../src/workspace/cache-cap.ts";
@@ -63,6 +63,37 @@ describe("the mirror cache", () => {
     expect(clones()).toBe(1);
     expect(await listWorktrees(results[0]!.mirror)).toHaveLength(3);
     for (const n of [1, 2, 3]) expect(existsSync(join(data, "runs", `r${n}`, "a.txt"))).toBe(true);
+  });
+
+  it("keeps a settled run's worktree for the next run, reset to a pristine checkout", async () => {
+    const first = join(data, "runs", "first");
+    await checkout("demo", "first");
+    const sh = (command: string, cwd: string) => execFileSync("bash", ["-c", command], { cwd });
+    sh("git switch --quiet -c stamina/1-x", first);
+    // The run changed a file without changing its size or times, and left files behind.
+    sh(
+      "touch -r a.txt /tmp/stamina-ref-$$ && printf 'ONE\\n' > a.txt && touch -r /tmp/stamina-ref-$$ a.txt && rm /tmp/stamina-ref-$$ && mkdir -p build && echo x > build/out && echo y > notes.txt",
+      first,
+    );
+    expect(readFileSync(join(first, "a.txt"), "utf8")).toBe("ONE\n");
+    await releaseWorktree(data, OWNER, "demo", first);
+    expect(existsSync(first)).toBe(false);
+
+    const before = h.github.requests.length;
+    const second = join(data, "runs", "second");
+    const result = await checkout("demo", "second");
+    expect(result.created).toBe(false);
+    expect(readFileSync(join(second, "a.txt"), "utf8")).toBe("one\n");
+    expect(existsSync(join(second, "notes.txt"))).toBe(false);
+    expect(existsSync(join(second, "build"))).toBe(false);
+    expect(sh("git status --porcelain", second).toString()).toBe("");
+    expect(sh("git branch --list 'stamina/*'", second).toString()).toBe("");
+    expect(await listWorktrees(result.mirror)).toEqual([second]);
+    // Nothing was downloaded again but the refs.
+    const fetched = h.github.requests
+      .slice(before)
+      .filter((r) => r.uploadPack?.command === "fetch");
+    expect(fetched).toEqual([]);
   });
 
   it("forgets a released worktree, and evicts idle mirrors past the cap, oldest first", async () => {
