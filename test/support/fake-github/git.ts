@@ -96,6 +96,20 @@ export async function createBareRepo(
   }
 }
 
+/** A served copy of an existing bare repository (`git clone --bare --local`: objects hard-linked). */
+export async function copyBareRepo(
+  git: Git,
+  scratchRoot: string,
+  repo: { barePath: string; source: string },
+): Promise<void> {
+  await mkdir(dirname(repo.barePath), { recursive: true });
+  await git.run(
+    ["clone", "--quiet", "--bare", "--local", "--", repo.source, repo.barePath],
+    scratchRoot,
+  );
+  for (const [name, value] of SERVED_CONFIG) await git.run(["config", name, value], repo.barePath);
+}
+
 /** The commit a branch points at, or undefined when the branch does not exist. */
 export async function branchSha(
   git: Git,

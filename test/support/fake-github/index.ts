@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AppJwtVerifier } from "./auth.ts";
-import { createBareRepo, createGit } from "./git.ts";
+import { copyBareRepo, createBareRepo, createGit } from "./git.ts";
 import { GraphQLEndpoint } from "./graphql.ts";
 import { registerPullMutations } from "./graphql-pulls.ts";
 import { HttpError } from "./http-io.ts";
@@ -69,7 +69,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
       state.installations.set(id, account);
     },
 
-    async createRepository({ owner, name, files, defaultBranch = "main", installationId }) {
+    async createRepository({ owner, name, files, source, defaultBranch = "main", installationId }) {
       if (!NAME.test(owner) || !NAME.test(name))
         throw new Error(`invalid repository name ${owner}/${name}`);
       if (!state.installations.has(installationId)) {
@@ -77,7 +77,9 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
       }
       if (state.repo(owner, name)) throw new Error(`repository ${owner}/${name} already exists`);
       const barePath = join(projectRoot, owner, `${name}.git`);
-      await createBareRepo(git, scratch, { barePath, defaultBranch, files });
+      if (source === undefined)
+        await createBareRepo(git, scratch, { barePath, defaultBranch, files });
+      else await copyBareRepo(git, scratch, { barePath, source });
       state.addRepo({ id: state.nextId(), owner, name, defaultBranch, installationId, barePath });
       return { barePath };
     },

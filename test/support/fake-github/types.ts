@@ -88,6 +88,11 @@ export interface FakeGitHub {
     owner: string;
     name: string;
     files: Record<string, string>;
+    /**
+     * A bare repository to serve a copy of instead of `files` (objects hard-linked, so a large
+     * generated history costs nothing to copy); its `defaultBranch` must exist.
+     */
+    source?: string;
     defaultBranch?: string;
     installationId: number;
   }): Promise<{ barePath: string }>;

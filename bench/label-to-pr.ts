@@ -1,0 +1,204 @@
+// label-to-pr: how long from a signed `issues.labeled` delivery to the pull
+// request, on a repository of 10,000 files and ~50 MB of packed history
+// served by the fake GitHub, with the scripted model answering at once (an
+// edit, the end of the work, the review's summary). One `stamina all` process
+// (process sandbox, writes unthrottled, polling every 20 ms). The first run
+// makes the repository's mirror (cold); the next three find it cached (warm,
+// median). Baseline, in the same run and from the same server: a plain
+// `git clone --depth 1` (median of 3). The figure stops when the fake GitHub
+// holds the pull request: today that is created once the run has finished
+// its work, committed, scanned and pushed (the draft opened at the first
+// push comes with the progress work of the same issue).
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import Database from "better-sqlite3";
+import pino from "pino";
+import { createGitHubClients } from "../src/github/client.ts";
+import { createGitHubPort } from "../src/github/port.ts";
+import { appKeyPair } from "../test/support/app-keys.ts";
+import { appEnv, startAppProcess } from "../test/support/app-process.ts";
+import { byStep } from "../test/support/by-step.ts";
+import { startFakeGitHub, type FakeGitHub } from "../test/support/fake-github/index.ts";
+import { reply, startModelServer, text, toolUse } from "../test/support/model-server/index.ts";
+import { examplePayload, postWebhook } from "../test/support/webhooks.ts";
+import { bigRepository } from "./_big-repo.ts";
+import { median } from "./_stats.ts";
+import type { Figure } from "./run.ts";
+
+const execFileAsync = promisify(execFile);
+const OWNER = "octo-org";
+const REPO = "large";
+const SECRET = "bench-webhook-secret-0123456789";
+const MODEL_KEY = "sk-ant-bench-key-0123456789abcdef";
+const WARM_ROUNDS = 3;
+const CLONE_ROUNDS = 3;
+const TERMINAL = new Set(["succeeded", "failed", "cancelled", "out_of_budget"]);
+
+export async function run(): Promise<Figure[]> {
+  const source = await bigRepository();
+  const keys = appKeyPair();
+  const dir = mkdtempSync(join(tmpdir(), "stamina-bench-label-to-pr-"));
+  const github = await startFakeGitHub({ appId: 1, appPublicKeyPem: keys.publicKey });
+  const model = await startModelServer(
+    byStep(
+      [
+        reply(
+          toolUse("str_replace_based_edit_tool", {
+            command: "str_replace",
+            path: "README.md",
+            old_str: "For the label-to-pr benchmark.",
+            new_str: "For the label-to-pr benchmark, edited by Stamina.",
+          }),
+        ),
+        reply(text("Edited the README.")),
+        reply(text("The README says who edited it.")),
+      ],
+      60,
+    ),
+    { apiKey: MODEL_KEY },
+  );
+  const app = startAppProcess("all", {
+    ...appEnv({
+      dir,
+      privateKey: keys.privateKey,
+      webhookSecret: SECRET,
+      githubHost: github.host,
+      modelKey: MODEL_KEY,
+      modelUrl: model.url,
+    }),
+    LOG_LEVEL: "info",
+    STAMINA_SANDBOX: "process",
+    STAMINA_POLL_MS: "20",
+    STAMINA_GITHUB_THROTTLE: "off",
+  });
+  try {
+    github.addInstallation(1, OWNER);
+    await github.createRepository({
+      owner: OWNER,
+      name: REPO,
+      installationId: 1,
+      files: {},
+      source,
+    });
+    github.setPermission(OWNER, REPO, "maintainer", "write");
+    const url = await app.webhookUrl();
+    const database = join(dir, "data", "stamina.db");
+
+    const cold = await labelToPull(github, url, database, 1);
+    const warm: number[] = [];
+    for (let issue = 2; issue <= WARM_ROUNDS + 1; issue++) {
+      warm.push(await labelToPull(github, url, database, issue));
+    }
+    const clone = await shallowClones(github, keys.privateKey, dir);
+    const warmMs = median(warm);
+    return [
+      { name: "label_to_pr.cold_ms", value: cold, unit: "ms" },
+      { name: "label_to_pr.warm_ms", value: warmMs, unit: "ms" },
+      { name: "label_to_pr.clone_ms", value: clone, unit: "ms" },
+      { name: "label_to_pr.warm_ratio", value: warmMs / clone, unit: "x" },
+    ];
+  } finally {
+    await app.stop();
+    await model.close();
+    await github.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** From the signed delivery to the pull request on the fake GitHub; waits for the run to end. */
+async function labelToPull(
+  github: FakeGitHub,
+  url: string,
+  database: string,
+  issue: number,
+): Promise<number> {
+  const payload = examplePayload<{
+    issue: { number: number; title: string; body: string };
+    label: { name: string };
+    sender: { login: string };
+    repository: { name: string; full_name: string; owner: { login: string } };
+  }>("issues", "labeled");
+  payload.repository.owner.login = OWNER;
+  payload.repository.name = REPO;
+  payload.repository.full_name = `${OWNER}/${REPO}`;
+  payload.issue.number = issue;
+  payload.issue.title = `Say who edits the README (${issue})`;
+  payload.issue.body = "The README should say Stamina edited it.";
+  payload.label.name = "stamina";
+  payload.sender.login = "maintainer";
+  const started = performance.now();
+  const posted = await postWebhook({ url, secret: SECRET, event: "issues", payload });
+  if (posted.status !== 202) throw new Error(`the webhook was answered ${posted.status}`);
+  const head = `stamina/${issue}-`;
+  const opened = await poll(
+    () => github.pulls(OWNER, REPO).some((p) => p.head.startsWith(head)) || undefined,
+    `the pull request of issue #${issue}`,
+  );
+  const elapsed = opened - started;
+  const state = await poll(() => runState(database, issue), `the end of the run on #${issue}`);
+  if (state === 0) throw new Error(`the run on issue #${issue} did not succeed`);
+  return elapsed;
+}
+
+/** 1 when the run succeeded, 0 when it ended otherwise; undefined while it runs. */
+function runState(database: string, issue: number): 1 | 0 | undefined {
+  const db = new Database(database, { readonly: true, fileMustExist: true });
+  try {
+    const row = db.prepare("select state from runs where issue_number = ?").get(issue) as
+      { state: string } | undefined;
+    if (!row || !TERMINAL.has(row.state)) return undefined;
+    return row.state === "succeeded" ? 1 : 0;
+  } finally {
+    db.close();
+  }
+}
+
+/** The time `check` first answers, polling every 2 ms (a minute at most). */
+async function poll<T>(check: () => T | undefined, what: string): Promise<number> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (check() !== undefined) return performance.now();
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+/** `git clone --depth 1` from the fake GitHub, with an installation token as GitHub takes it. */
+async function shallowClones(github: FakeGitHub, privateKey: string, dir: string) {
+  const clients = createGitHubClients({
+    appId: 1,
+    privateKey,
+    baseUrl: github.apiUrl,
+    log: pino({ level: "silent" }),
+    retries: false,
+  });
+  const port = createGitHubPort(clients, github.url);
+  const times: number[] = [];
+  for (let n = 0; n < CLONE_ROUNDS; n++) {
+    const token = await port.gitToken(1);
+    const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
+    const target = join(dir, `clone-${n}`);
+    const started = performance.now();
+    await execFileAsync(
+      "git",
+      [
+        "-c",
+        `http.extraHeader=Authorization: Basic ${basic}`,
+        "clone",
+        "--quiet",
+        "--depth",
+        "1",
+        "--",
+        port.cloneUrl(OWNER, REPO),
+        target,
+      ],
+      { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, GIT_CONFIG_NOSYSTEM: "1" } },
+    );
+    times.push(performance.now() - started);
+    rmSync(target, { recursive: true, force: true });
+  }
+  return median(times);
+}
