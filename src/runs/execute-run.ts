@@ -94,6 +94,15 @@ export async function executeRun(
   const say = surface.say;
   let run = claimed;
   let workspace: Workspace | undefined;
+  // Once, before the run is settled in the store (and in `finally`, whatever happened).
+  let released: Promise<void> | undefined;
+  const releaseAttempt = () =>
+    (released ??= releaseWorkspace({
+      dataDir: deps.dataDir,
+      run: claimed,
+      maxBytes: deps.workspaceMaxBytes,
+      log: deps.log,
+    }));
 
   // Where the run was when an unexpected error stopped it, for the comment that says so.
   let phase = "preparing the workspace";
@@ -266,8 +275,10 @@ export async function executeRun(
       : "pull request opened, verification passed";
     await audit.record("run.finished", { state, outcome });
     await surface.publishAudit();
+    await releaseAttempt();
     return await store.finishRun(run.id, state, outcome);
   } catch (error) {
+    // Awaited here, or the finally below would remove the worktree while a stop still pushes.
     return await settleRun(error, {
       runId: claimed.id,
       lastKnown: run,
@@ -279,6 +290,7 @@ export async function executeRun(
       log: deps.log,
       dataDir: deps.dataDir,
       workspace,
+      releaseWorkspace: releaseAttempt,
       phase,
       signal: control.signal,
       retry: deps.retry ?? DEFAULT_RETRY,
@@ -288,12 +300,7 @@ export async function executeRun(
   } finally {
     surface.close();
     // Settled, one way or another: a later attempt rebuilds its worktree from the checkpoint.
-    await releaseWorkspace({
-      dataDir: deps.dataDir,
-      run: claimed,
-      maxBytes: deps.workspaceMaxBytes,
-      log: deps.log,
-    });
+    await releaseAttempt();
   }
 }
 

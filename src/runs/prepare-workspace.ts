@@ -18,7 +18,7 @@ import {
   remoteBranchSha,
 } from "../workspace/git-remote.ts";
 import { checkoutFromMirror } from "../workspace/mirror.ts";
-import type { BranchLease } from "../workspace/push-guard.ts";
+import { assertPushAllowed, PushRefused, type BranchLease } from "../workspace/push-guard.ts";
 import { applyDiff } from "../workspace/diff.ts";
 import { RunFailure } from "./failure.ts";
 import type { GitHubPort, RepoRef } from "./ports.ts";
@@ -103,6 +103,13 @@ export async function prepareWorkspace(
       throw new RunFailure(
         `the branch \`${branch}\` has commits Stamina did not make since its last checkpoint, so it will not overwrite them. Move them to another branch, then start a new run.`,
       );
+    }
+    // The same guard as every push: a branch Stamina made, never the default branch.
+    try {
+      assertPushAllowed({ branch, defaultBranch, sha: remote });
+    } catch (error) {
+      if (error instanceof PushRefused) throw new RunFailure(error.message);
+      throw error;
     }
     await moveRemoteBranch(cwd, { url, branch, sha: base, expected: remote, token, signal });
     await audit.record("git.rewind", {

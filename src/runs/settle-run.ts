@@ -46,6 +46,7 @@ export async function settleRun(error: unknown, ctx: SettleContext): Promise<Run
       if (e instanceof LeaseLost) return leaveAlone(ctx);
       throw e;
     }
+    await ctx.releaseWorkspace?.();
     await store.releaseRun(runId, ctx.workerId);
     log.info({ runId }, "run handed back to the queue");
     return store.mustGetRun(runId);
@@ -68,6 +69,7 @@ export async function settleRun(error: unknown, ctx: SettleContext): Promise<Run
     await ctx
       .say({ kind: "retrying", cause, retry, limit: ctx.retry.limit, at })
       .catch((e: unknown) => log.warn({ err: e, runId }, "could not update the tracking comment"));
+    await ctx.releaseWorkspace?.();
     await store.releaseRun(runId, ctx.workerId, { notBefore: at, retry: true });
     return store.mustGetRun(runId);
   }
@@ -86,6 +88,7 @@ export async function settleRun(error: unknown, ctx: SettleContext): Promise<Run
     .say({ kind: "failed", reason: failure.message })
     .catch((e: unknown) => log.error({ err: e, runId }, "could not update the tracking comment"));
   await ctx.beforeFinish?.();
+  await ctx.releaseWorkspace?.();
   return store.finishRun(runId, failure.state, failure.message);
 }
 

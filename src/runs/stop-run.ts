@@ -26,6 +26,11 @@ export interface StopContext {
   workspace: Workspace | undefined;
   /** Runs after the run's last event, while the worker still holds it (the audit log's check runs). */
   beforeFinish?: () => Promise<void>;
+  /**
+   * Gives the worktree back to the repository's cache: called before the run is settled in the
+   * store, so a run counts against the caps until its disk is free.
+   */
+  releaseWorkspace?: () => Promise<void>;
 }
 
 export async function stopRun(ctx: StopContext, cancel: CancelRequested): Promise<Run> {
@@ -52,6 +57,7 @@ export async function stopRun(ctx: StopContext, cancel: CancelRequested): Promis
   const outcome = `stopped by ${cancel.by} (${cancel.reason})`;
   await audit.record("run.finished", { state: "cancelled", outcome });
   await ctx.beforeFinish?.();
+  await ctx.releaseWorkspace?.();
   return store.finishRun(ctx.runId, "cancelled", outcome);
 }
 

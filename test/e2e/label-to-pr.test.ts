@@ -181,13 +181,12 @@ describe("a labelled issue becomes a pull request", () => {
       expect(app.logs()).not.toContain(secret);
     }
 
-    // Nowhere on disk in the worktree's git config, nor in the audit log.
+    // Nowhere on disk in the git config the run's worktree used (the repository mirror's), nor
+    // in the audit log.
     await app.stop();
-    const runsDir = join(dir, "data", "runs");
-    const [runId] = readdirSync(runsDir);
-    const [attempt] = readdirSync(join(runsDir, runId!));
+    const [runId] = readdirSync(join(dir, "data", "runs"));
     const gitConfig = readFileSync(
-      join(runsDir, runId!, attempt!, "worktree", ".git", "config"),
+      join(dir, "data", "mirrors", OWNER, `${REPO}.git`, "config"),
       "utf8",
     );
     const db = new Database(join(dir, "data", "stamina.db"), { readonly: true });

@@ -166,6 +166,20 @@ describe("the workspace", () => {
     }
   });
 
+  it("never pushes to the default branch, even when the run was told to work on it", async () => {
+    const main = git(h.bare, "rev-parse", "refs/heads/main");
+    await h.model(TWO);
+    const queued = await h.queue({});
+    await h.store.updateRun(queued.id, { branch: "main", baseSha: main });
+    const finished = await h.execute(await h.claim());
+    expect(finished.state).toBe("failed");
+    expect(finished.outcome).toContain("never pushes to the default branch");
+    expect(git(h.bare, "rev-parse", "refs/heads/main")).toBe(main);
+    const events = await h.store.auditEvents(finished.id);
+    expect(events.find((e) => e.type === "git.push_refused")?.data.branch).toBe("main");
+    expect(events.some((e) => e.type === "git.push")).toBe(false);
+  });
+
   it("stops the push of a change that adds a secret, and says where without saying what", async () => {
     const secret = `ghp_${"A1b2C3d4E5".repeat(4)}`;
     await h.model(
