@@ -66,6 +66,13 @@ export async function checkoutFromMirror(req: WorktreeRequest): Promise<MirrorCh
     if (created) await createMirror(where.dir, req);
     else await fetchMirror(where.dir, req);
     await markUsed(where.dir);
+    // What a parked spare is reset to: the default branch as last fetched.
+    await runGit(
+      ["symbolic-ref", "refs/remotes/origin/HEAD", `refs/remotes/origin/${req.branch}`],
+      {
+        cwd: where.dir,
+      },
+    );
     if (req.replaces !== undefined) await removeWorktreesUnder(where.dir, req.replaces);
     await mkdir(dirname(req.worktree), { recursive: true });
     const target = resolve(req.worktree);
@@ -186,8 +193,9 @@ async function takeSpare(mirror: string, target: string): Promise<boolean> {
 }
 
 /**
- * Keeps a settled run's worktree as the spare when there is none yet: detached, its local
- * branch deleted, untracked and ignored files removed. False when it was not kept.
+ * Keeps a settled run's worktree as the spare when there is none yet: back on the default
+ * branch (none of the run's changes left in its files), its local branch deleted, untracked
+ * and ignored files removed. False when it was not kept.
  */
 async function park(mirror: string, worktree: string): Promise<boolean> {
   const path = resolve(worktree);
@@ -199,7 +207,9 @@ async function park(mirror: string, worktree: string): Promise<boolean> {
       ({ stdout }) => stdout.trim(),
       () => "",
     );
-    await runGit(["checkout", "--quiet", "--detach"], { cwd: path });
+    await runGit(["checkout", "--quiet", "--force", "--detach", "refs/remotes/origin/HEAD"], {
+      cwd: path,
+    });
     if (head.startsWith("refs/heads/")) {
       await deleteLocalBranch(mirror, head.slice("refs/heads/".length));
     }

@@ -5,7 +5,7 @@
 // push that a secret in the change stops.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -133,6 +133,9 @@ describe("the workspace", () => {
     expect(git(mirror(), "worktree", "list", "--porcelain")).not.toContain("attempt-");
     expect(git(mirror(), "branch", "--list", "stamina/*")).toBe("");
     expect(existsSync(join(h.dir, "data", "runs", first.id, "attempt-1", "worktree"))).toBe(false);
+    // The last one is kept for the next run, back on the default branch: none of the run's work.
+    expect(readFileSync(join(mirror(), "stamina-spare", "a.txt"), "utf8")).toBe("one\n");
+    expect(git(join(mirror(), "stamina-spare"), "status", "--porcelain")).toBe("");
     expect(h.github.pulls(OWNER, REPO).map((p) => p.head)).toEqual([
       "stamina/1-make-it-two",
       "stamina/2-make-it-two",
