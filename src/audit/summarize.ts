@@ -95,6 +95,14 @@ const SUMMARIES: Record<string, (d: Data) => string> = {
   "git.commit": (d) =>
     join([`commit ${sha(d.sha)}`, d.reason !== undefined && `(${str(d.reason)})`]),
   "git.push": (d) => join([str(d.branch), d.sha !== undefined && `at ${sha(d.sha)}`]),
+  "git.secret_scan": (d) => {
+    const findings = Array.isArray(d.findings) ? (d.findings as Record<string, unknown>[]) : [];
+    const where = findings
+      .slice(0, 3)
+      .map((f) => `${str(f.kind)} in ${str(f.path)}:${num(f.line)}`);
+    return join([str(d.result), where.length > 0 && `(${where.join(", ")})`]);
+  },
+  "git.push_refused": (d) => join([str(d.branch), str(d.reason)]),
   "github.write": (d) =>
     join([
       str(d.op),

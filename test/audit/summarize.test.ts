@@ -75,6 +75,17 @@ describe("summarizeEvent", () => {
       "stamina/7-fix at 0123456789ab",
     ],
     [
+      {
+        type: "git.secret_scan",
+        data: {
+          since: "0123456789abcdef",
+          result: "blocked",
+          findings: [{ path: "config.js", line: 2, kind: "GitHub token" }],
+        },
+      },
+      "blocked (GitHub token in config.js:2)",
+    ],
+    [
       { type: "github.write", data: { op: "pull.create", number: 8, draft: true } },
       "pull.create #\u200D8 (draft)",
     ],
