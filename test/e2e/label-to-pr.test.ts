@@ -42,7 +42,7 @@ const FILES = {
 interface LabeledPayload {
   issue: { number: number; title: string; body: string };
   label: { name: string };
-  sender: { login: string };
+  sender: { login: string; id: number };
   repository: { name: string; full_name: string; owner: { login: string } };
 }
 
@@ -161,6 +161,10 @@ describe("a labelled issue becomes a pull request", () => {
       },
     );
     expect(message).toMatch(/Stamina-Audit: [0-9a-f]{64}/);
+    // The person who asked is credited, by the account id the delivery gave.
+    expect(message).toContain(
+      `Co-authored-by: maintainer <${payload.sender.id}+maintainer@users.noreply.github.com>`,
+    );
 
     // The agent's own test run passed inside the sandbox too.
     const testResult = JSON.stringify(model.requests[3]?.body.messages.at(-1));
