@@ -3,8 +3,8 @@
 // The `checkpoint` tool, a green verification and the end of a run come here.
 import type { AuditSink, Milestone, MilestonePort } from "../agent/ports.ts";
 import { describeFindings, scanDiff } from "../policy/secret-scan.ts";
-import { committedDiff } from "../workspace/diff.ts";
-import { commitAll, push, type Identity } from "../workspace/git.ts";
+import { commitPatches } from "../workspace/diff.ts";
+import { commitAll, push, runGit, type Identity } from "../workspace/git.ts";
 import { PushRefused, type BranchLease } from "../workspace/push-guard.ts";
 import { RunFailure } from "./failure.ts";
 import type { Store } from "./store.ts";
@@ -109,18 +109,21 @@ export function pushToBranch(
   };
 }
 
-/** Blocks the push when the commits add something that looks like a secret. */
+/**
+ * Blocks the push when a commit adds something that looks like a secret, and undoes the
+ * commits (their changes stay in the working tree), so the next milestone can push without it.
+ */
 async function scanBeforePush(target: PushTarget, since: string, signal: AbortSignal) {
-  const diff = await committedDiff(target.worktree, since, "HEAD", signal);
-  const findings = scanDiff(diff);
+  const findings = scanDiff(await commitPatches(target.worktree, since, "HEAD", signal));
   await target.audit.record("git.secret_scan", {
     since,
     result: findings.length === 0 ? "clean" : "blocked",
     findings,
   });
   if (findings.length > 0) {
+    await runGit(["reset", "--quiet", "--soft", since], { cwd: target.worktree });
     throw new RunFailure(
-      `the change adds what looks like a secret (${describeFindings(findings)}), so Stamina did not push it. Remove it from the code (use the repository's secret store or an environment variable), then start a new run.`,
+      `the change adds what looks like a secret (${describeFindings(findings)}), so Stamina did not push it. Secrets belong in the repository's secret store or an environment variable, not in the code.`,
     );
   }
 }

@@ -53,15 +53,19 @@ export async function workingDiffBytes(
   });
 }
 
-/** The committed change from `from` to `to`, added lines without context: what a push adds. */
-export async function committedDiff(
+/**
+ * Every commit from `from` (excluded) to `to`, each as its patch without context: what a push
+ * adds. Commit by commit, since a secret added and then removed is still in the history pushed.
+ */
+export async function commitPatches(
   cwd: string,
   from: string,
   to: string,
   signal?: AbortSignal,
 ): Promise<string> {
   await assertSafeRepoConfig(cwd, signal);
-  const args = [...DIFF.filter((a) => a !== "--cached"), "-U0", "--no-renames", from, to, "--"];
+  const args = ["log", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "-p"];
+  args.push("-U0", "--format=commit %H", `${from}..${to}`, "--");
   const { stdout } = await runGit(args, { cwd, signal });
   return stdout;
 }

@@ -216,4 +216,28 @@ describe("the workspace", () => {
     expect(JSON.stringify(events)).not.toContain(secret);
     expect(h.comment()).not.toContain(secret);
   });
+
+  it("undoes a milestone whose commit holds a secret, so the history it pushes later never has it", async () => {
+    const secret = `sk-ant-api03-${"Zq9Xw8Vu7T".repeat(3)}`;
+    await h.model(
+      byStep([
+        reply(toolUse("bash", { command: `printf 'const key = "${secret}";\\n' > config.js` })),
+        reply(toolUse("checkpoint", { message: "Add the key" })),
+        reply(toolUse("bash", { command: "printf 'const key = process.env.KEY;\\n' > config.js" })),
+        reply(text("The key comes from the environment.")),
+        reply(text("config.js reads the key from the environment.")),
+      ]),
+    );
+    await h.queue({});
+    const finished = await h.execute(await h.claim());
+    expect(finished.state).toBe("succeeded");
+    const events = await h.store.auditEvents(finished.id);
+    const scans = events.filter((e) => e.type === "git.secret_scan").map((e) => e.data.result);
+    expect(scans).toEqual(["blocked", "clean"]);
+    const told = events.find((e) => e.type === "tool.result" && e.data.name === "checkpoint");
+    expect(JSON.stringify(told?.data)).toContain("so Stamina did not push it");
+    const pushed = git(h.bare, "log", "-p", `main..${finished.branch ?? ""}`);
+    expect(pushed).toContain("process.env.KEY");
+    expect(pushed).not.toContain("sk-ant-");
+  });
 });
