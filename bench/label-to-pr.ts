@@ -6,9 +6,10 @@
 // makes the repository's mirror (cold); the next three find it cached (warm,
 // median). Baseline, in the same run and from the same server: a plain
 // `git clone --depth 1` (median of 3). The figure stops when the fake GitHub
-// holds the pull request: today that is created once the run has finished
-// its work, committed, scanned and pushed (the draft opened at the first
-// push comes with the progress work of the same issue).
+// holds the pull request: the draft opened at the run's first push. The
+// repository configures no checks, so there is no green-verification
+// milestone and that first push is the final commit's, after the whole
+// scripted session (secret scan included).
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
