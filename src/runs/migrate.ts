@@ -7,7 +7,8 @@ import { memory } from "./migrations/003-memory.ts";
 import { githubSurface } from "./migrations/004-github-surface.ts";
 import { requesterId } from "./migrations/005-requester-id.ts";
 
-const migrations: Record<string, Migration> = {
+/** Every migration by name; the names sort in the order they were written. */
+export const migrations: Record<string, Migration> = {
   "001-initial": initial,
   "002-durable-runs": durableRuns,
   "003-memory": memory,
