@@ -3,6 +3,7 @@
 import { z } from "zod";
 import type { WatchdogSettings } from "../agent/watchdog-rules.ts";
 import { knownModels, priceOf } from "../model/prices.ts";
+import { approvalsSchema } from "./approvals-config.ts";
 
 export const CONFIG_PATH = ".github/stamina.yml";
 /** The newest Sonnet the installed SDK lists; a repository may choose another. */
@@ -17,6 +18,9 @@ const command = z
 const commandList = z
   .union([command, z.array(command)], { error: "must be a command or a list of commands" })
   .transform((v) => (Array.isArray(v) ? v : [v]));
+
+/** Maintainers' own text for the agent plus, once a run is queued, the instruction files joined to it. */
+export const MAX_INSTRUCTIONS_CHARS = 64_000;
 
 /** What a run may spend unless the repository says otherwise. */
 export const DEFAULT_BUDGET = { steps: 50, tokens: 5_000_000, dollars: 10, minutes: 120 };
@@ -71,7 +75,8 @@ export const repoConfigSchema = z
         .trim()
         .min(1, { error: "must not be empty" })
         .max(50, { error: "is longer than GitHub's 50-character label limit" })
-        .default("stamina"),
+        .default("stamina")
+        .describe("The label that starts a run when a writer adds it to an issue."),
       model: z
         .string({ error: "must be a model id such as claude-sonnet-5-5" })
         .trim()
@@ -80,80 +85,160 @@ export const repoConfigSchema = z
           error: (issue) =>
             `names a model Stamina has no price for (${String(issue.input)}), so it cannot keep the run within its budget; choose one of ${knownModels().join(", ")}`,
         })
-        .default(DEFAULT_MODEL),
-      setup: commandList.default([]),
+        .default(DEFAULT_MODEL)
+        .describe(
+          "The Claude model, named as the Claude API names it; it must have an entry in Stamina's price table.",
+        ),
+      setup: commandList
+        .default([])
+        .describe(
+          "Commands run once in the run's worktree before the agent starts (with network), such as `npm ci`: one command or a list.",
+        ),
       // The checks, in the order they run; the harness runs them itself to verify the work.
-      build: command.nullable().default(null),
-      test: command.nullable().default(null),
-      lint: command.nullable().default(null),
+      build: command
+        .nullable()
+        .default(null)
+        .describe(
+          "The build command. Stamina runs build, test and lint itself, in that order, to verify the work; the agent can run them too (`run_checks`).",
+        ),
+      test: command.nullable().default(null).describe("The test command; see `build`."),
+      lint: command.nullable().default(null).describe("The lint command; see `build`."),
       budget: z
         .strictObject(
           {
-            steps: wholeNumber(1, 10_000).default(DEFAULT_BUDGET.steps),
-            tokens: wholeNumber(1_000, 1_000_000_000).default(DEFAULT_BUDGET.tokens),
+            steps: wholeNumber(1, 10_000).default(DEFAULT_BUDGET.steps).describe("Model turns."),
+            tokens: wholeNumber(1_000, 1_000_000_000)
+              .default(DEFAULT_BUDGET.tokens)
+              .describe("Tokens read and written, prompt cache included."),
             dollars: z.coerce
               .number({ error: "must be an amount in US dollars, such as 10 or 2.50" })
               .positive({ error: "must be more than 0" })
               .max(10_000, { error: "must be at most 10,000" })
-              .default(DEFAULT_BUDGET.dollars),
-            minutes: wholeNumber(1, 7 * 24 * 60).default(DEFAULT_BUDGET.minutes),
+              .default(DEFAULT_BUDGET.dollars)
+              .describe("Spend at the model's list price, in US dollars."),
+            minutes: wholeNumber(1, 7 * 24 * 60)
+              .default(DEFAULT_BUDGET.minutes)
+              .describe("Wall time while the run works (time waiting for a human does not count)."),
           },
           { error: "must be a mapping such as `steps: 50`" },
         )
-        .default(() => ({ ...DEFAULT_BUDGET })),
+        .default(() => ({ ...DEFAULT_BUDGET }))
+        .describe("What a run may spend; it stops at the first budget used up, and says which."),
       watchdog: z
         .strictObject(
           {
             enabled: z
               .boolean({ error: "must be true or false" })
-              .default(DEFAULT_WATCHDOG_CONFIG.enabled),
-            repeated_calls: wholeNumber(2, 100).default(DEFAULT_WATCHDOG_CONFIG.repeated_calls),
-            repeat_window: wholeNumber(2, 1_000).default(DEFAULT_WATCHDOG_CONFIG.repeat_window),
-            failing_command: wholeNumber(2, 100).default(DEFAULT_WATCHDOG_CONFIG.failing_command),
-            out_of_scope_files: wholeNumber(0, 10_000).default(
-              DEFAULT_WATCHDOG_CONFIG.out_of_scope_files,
-            ),
-            error_window: wholeNumber(2, 1_000).default(DEFAULT_WATCHDOG_CONFIG.error_window),
+              .default(DEFAULT_WATCHDOG_CONFIG.enabled)
+              .describe("false: no watchdog; the run goes on until its work or a budget ends."),
+            repeated_calls: wholeNumber(2, 100)
+              .default(DEFAULT_WATCHDOG_CONFIG.repeated_calls)
+              .describe(
+                "The same tool call with the same input, on an unchanged worktree, this many times within `repeat_window` steps is a signal.",
+              ),
+            repeat_window: wholeNumber(2, 1_000)
+              .default(DEFAULT_WATCHDOG_CONFIG.repeat_window)
+              .describe("The steps `repeated_calls` counts within."),
+            failing_command: wholeNumber(2, 100)
+              .default(DEFAULT_WATCHDOG_CONFIG.failing_command)
+              .describe("The same command failing this many times in a row is a signal."),
+            out_of_scope_files: wholeNumber(0, 10_000)
+              .default(DEFAULT_WATCHDOG_CONFIG.out_of_scope_files)
+              .describe(
+                "More than this many changed files that neither the issue, the plan nor the files changed before point to is a signal.",
+              ),
+            error_window: wholeNumber(2, 1_000)
+              .default(DEFAULT_WATCHDOG_CONFIG.error_window)
+              .describe("The last tool calls `error_share` looks at."),
             error_share: z.coerce
               .number({ error: "must be a share between 0 and 1, such as 0.5" })
               .min(0, { error: "must be at least 0" })
               .max(0.99, { error: "must be less than 1" })
-              .default(DEFAULT_WATCHDOG_CONFIG.error_share),
-            stall_steps: wholeNumber(2, 10_000).default(DEFAULT_WATCHDOG_CONFIG.stall_steps),
-            pause_within: wholeNumber(1, 10_000).default(DEFAULT_WATCHDOG_CONFIG.pause_within),
+              .default(DEFAULT_WATCHDOG_CONFIG.error_share)
+              .describe(
+                "More than this share of the last `error_window` tool calls failing is a signal.",
+              ),
+            stall_steps: wholeNumber(2, 10_000)
+              .default(DEFAULT_WATCHDOG_CONFIG.stall_steps)
+              .describe("No change to the diff or the plan over this many steps is a signal."),
+            pause_within: wholeNumber(1, 10_000)
+              .default(DEFAULT_WATCHDOG_CONFIG.pause_within)
+              .describe(
+                "A signal first nudges the model; the same signal again within this many steps pauses the run for a human (later, it nudges again).",
+              ),
           },
           { error: "must be a mapping such as `stall_steps: 15`" },
         )
-        .default(() => ({ ...DEFAULT_WATCHDOG_CONFIG })),
+        .default(() => ({ ...DEFAULT_WATCHDOG_CONFIG }))
+        .describe(
+          "When the run seems stuck or off track: first a nudge to the model, then a pause with a comment, answered by a writer's next comment.",
+        ),
       env: z
         .record(envName, z.string({ error: "must be text" }), {
           error: "must be a mapping of NAME: value",
         })
-        .default({}),
+        .default({})
+        .describe(
+          "Extra environment for every command the agent and setup run, as `NAME: value` (never secrets: commands get nothing else of the app's environment but PATH, HOME, TMPDIR, LANG and CI).",
+        ),
+      approvals: approvalsSchema,
+      dry_run: z
+        .boolean({ error: "must be true or false" })
+        .default(false)
+        .describe(
+          "true: the label runs as `/stamina plan` does: the plan and the diff are posted as one comment and nothing is pushed.",
+        ),
+      instructions: z
+        .string({ error: "must be text (a YAML block such as `instructions: |`)" })
+        .trim()
+        .max(MAX_INSTRUCTIONS_CHARS, {
+          error: `is longer than ${MAX_INSTRUCTIONS_CHARS.toLocaleString("en-US")} characters`,
+        })
+        .default("")
+        .describe(
+          "Text for the agent from the maintainers (conventions, where things live, what not to touch). It joins AGENTS.md, CLAUDE.md and .github/copilot-instructions.md, read from the default branch when the run is queued.",
+        ),
       // The context manager's thresholds, in tokens (see CONTRIBUTING, "Context in layers").
       context: z
         .strictObject(
           {
             server_side: z
               .boolean({ error: "must be true or false" })
-              .default(DEFAULT_CONTEXT_CONFIG.server_side),
-            keep_tool_results: wholeNumber(1, 100).default(
-              DEFAULT_CONTEXT_CONFIG.keep_tool_results,
-            ),
-            clear_batch: wholeNumber(1, 100).default(DEFAULT_CONTEXT_CONFIG.clear_batch),
-            server_clear_at: wholeNumber(5_000, 1_000_000).default(
-              DEFAULT_CONTEXT_CONFIG.server_clear_at,
-            ),
-            server_compact_at: wholeNumber(50_000, 1_000_000).default(
-              DEFAULT_CONTEXT_CONFIG.server_compact_at,
-            ),
-            compact_at: wholeNumber(5_000, 1_000_000).default(DEFAULT_CONTEXT_CONFIG.compact_at),
+              .default(DEFAULT_CONTEXT_CONFIG.server_side)
+              .describe(
+                "Let the API clear old tool results and compact the conversation, where the model can.",
+              ),
+            keep_tool_results: wholeNumber(1, 100)
+              .default(DEFAULT_CONTEXT_CONFIG.keep_tool_results)
+              .describe("The last tool results every request carries whole."),
+            clear_batch: wholeNumber(1, 100)
+              .default(DEFAULT_CONTEXT_CONFIG.clear_batch)
+              .describe(
+                "Without server-side clearing: how many more tool results to clear at once.",
+              ),
+            server_clear_at: wholeNumber(5_000, 1_000_000)
+              .default(DEFAULT_CONTEXT_CONFIG.server_clear_at)
+              .describe("The API clears old tool results past this many input tokens."),
+            server_compact_at: wholeNumber(50_000, 1_000_000)
+              .default(DEFAULT_CONTEXT_CONFIG.server_compact_at)
+              .describe("The API compacts the conversation past this many input tokens."),
+            compact_at: wholeNumber(5_000, 1_000_000)
+              .default(DEFAULT_CONTEXT_CONFIG.compact_at)
+              .describe(
+                "Without server-side compaction: the model summarises the conversation past this many input tokens.",
+              ),
           },
           { error: "must be a mapping such as `compact_at: 80000`" },
         )
-        .default(() => ({ ...DEFAULT_CONTEXT_CONFIG })),
+        .default(() => ({ ...DEFAULT_CONTEXT_CONFIG }))
+        .describe("How the conversation is kept small on long runs, in tokens."),
       // Consumed by Probot's config loader (org defaults); kept here so it is not "unknown".
-      _extends: z.string().optional(),
+      _extends: z
+        .string()
+        .optional()
+        .describe(
+          'Another repository\'s `.github/stamina.yml` to take defaults from: `repo` (same owner), `owner/repo` or `owner/repo:path.yml`. See "Org defaults" above.',
+        ),
     },
     { error: "must be a YAML mapping of settings" },
   )
@@ -199,17 +284,64 @@ export class ConfigError extends Error {
 export function parseRepoConfig(raw: unknown): RepoConfig {
   const result = repoConfigSchema.safeParse(raw ?? {});
   if (result.success) return result.data;
-  throw new ConfigError(result.error.issues.map(describeIssue));
+  throw new ConfigError(result.error.issues.flatMap(describeIssue));
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+/** One problem per key: an unknown key each on its own, with the known key it is closest to. */
+function describeIssue(issue: z.core.$ZodIssue): string[] {
   if (issue.code === "unrecognized_keys") {
     const where = issue.path.length > 0 ? ` in \`${issue.path.join(".")}\`` : "";
-    const keys = issue.keys.map((k) => `\`${k}\``).join(", ");
-    return `unknown key${issue.keys.length > 1 ? "s" : ""} ${keys}${where}`;
+    const known = knownKeysAt(issue.path);
+    return issue.keys.map((k) => {
+      const near = closest(k, known);
+      return `unknown key \`${k}\`${where}${near === undefined ? "" : ` (did you mean \`${near}\`?)`}`;
+    });
   }
+  return [describeKeyIssue(issue)];
+}
+
+function describeKeyIssue(issue: z.core.$ZodIssue): string {
   if (issue.path.length === 0) return `the file ${issue.message}`;
   const key = `\`${issue.path.join(".")}\``;
   if (issue.code === "invalid_key") return `${key} is not a valid environment variable name`;
   return `${key} ${issue.message}`;
+}
+
+/** The keys the schema knows at a path of nested mappings, for "did you mean". */
+function knownKeysAt(path: PropertyKey[]): string[] {
+  let schema: z.core.$ZodType | undefined = repoConfigSchema;
+  const unwrap = (t: z.core.$ZodType | undefined): z.core.$ZodType | undefined => {
+    const def = t?._zod.def as { type?: string; innerType?: z.core.$ZodType; in?: z.core.$ZodType };
+    if (def?.type === "default" || def?.type === "optional") return unwrap(def.innerType);
+    if (def?.type === "pipe") return unwrap(def.in);
+    return t;
+  };
+  const shapeOf = (t: z.core.$ZodType | undefined) =>
+    (unwrap(t)?._zod.def as { shape?: Record<string, z.core.$ZodType> } | undefined)?.shape ?? {};
+  for (const part of path) schema = shapeOf(schema)[String(part)];
+  return Object.keys(shapeOf(schema));
+}
+
+/** The known key within two edits of `key`, if one is. */
+function closest(key: string, known: string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = editDistance(key.toLowerCase(), name);
+    if (distance <= 2 && (best === undefined || distance < best.distance))
+      best = { name, distance };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const swap = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + swap);
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }

@@ -8,12 +8,16 @@ const HTML_COMMENT = /<!--[\s\S]*?(?:-->|$)/g;
 
 export const MAX_ISSUE_BODY_CHARS = 30_000;
 
-export function sanitizeUntrusted(text: string | null | undefined, maxChars: number): string {
+export function sanitizeUntrusted(
+  text: string | null | undefined,
+  maxChars: number,
+  what = "the issue",
+): string {
   const clean = (text ?? "")
     .replace(HTML_COMMENT, "")
     .replace(INVISIBLE, "")
     .replace(/\r\n?/g, "\n");
   if (clean.length <= maxChars) return clean;
   const cut = clean.length - maxChars;
-  return `${clean.slice(0, maxChars)}\n\n[… ${cut} more characters of the issue were cut …]`;
+  return `${clean.slice(0, maxChars)}\n\n[… ${cut} more characters of ${what} were cut …]`;
 }

@@ -70,6 +70,13 @@ export function runAgentSession(options: AgentSessionOptions): Promise<AgentResu
       issue_number: String(run.issueNumber),
       issue_title: run.issueTitle,
       issue_body: run.issueBody,
+      instructions: repositoryInstructions(run.config.instructions),
     }),
   });
+}
+
+/** The maintainers' instructions (config and instruction files, joined when the run was queued). */
+function repositoryInstructions(text: string): string {
+  if (text === "") return "";
+  return `\n\nThe maintainers' instructions for work in this repository:\n\n<repository_instructions>\n${text}\n</repository_instructions>`;
 }

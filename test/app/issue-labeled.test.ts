@@ -30,6 +30,13 @@ let log: AppUnderTest["log"];
 beforeEach(async () => {
   app = await startApp();
   ({ store, url, logLines, probot, log } = app);
+  // The instruction files a queued run reads (none here; test/app/repo-config.test.ts reads some).
+  nock(API)
+    .persist()
+    .get(
+      /^\/repos\/Codertocat\/Hello-World\/contents\/(AGENTS\.md|CLAUDE\.md|\.github%2Fcopilot-instructions\.md)$/,
+    )
+    .reply(404, { message: "Not Found" });
 });
 
 afterEach(() => app.close());
@@ -215,17 +222,52 @@ describe("issues.labeled", () => {
     expect(await store.listRuns()).toHaveLength(0);
   });
 
-  it("answers YAML that does not parse with a comment, and no run", async () => {
-    withConfig("label: [unclosed\n");
+  it("answers YAML that does not parse with the line and column, and no run", async () => {
+    withConfig("label: stamina\nbudget:\n  steps: 5\n   tokens: 9000\n");
     permission("Codertocat", "write");
+    let comment = "";
     const scope = nock(API)
-      .post(`${REPO}/issues/1/comments`, (body: { body: string }) =>
-        body.body.includes("not valid YAML"),
-      )
+      .post(`${REPO}/issues/1/comments`, (body: { body: string }) => {
+        comment = body.body;
+        return true;
+      })
       .reply(201, { id: 3 });
     const posted = await deliver(labeled("stamina"));
     expect(await handled(posted.deliveryId)).toBe("ok");
     expect(scope.isDone()).toBe(true);
+    expect(comment).toContain(
+      "- `.github/stamina.yml` is not valid YAML: line 3, column 10: Nested mappings are not allowed in compact mappings\n",
+    );
+    expect(await store.listRuns()).toHaveLength(0);
+  });
+
+  it("lists every problem of a config with three errors in one comment", async () => {
+    withConfig(
+      ["budget:", "  steps: ten", "lable: ai", "approvals:", "  max_deleted_files: -1", ""].join(
+        "\n",
+      ),
+    );
+    permission("Codertocat", "write");
+    const comments: string[] = [];
+    const scope = nock(API)
+      .post(`${REPO}/issues/1/comments`, (body: { body: string }) => {
+        comments.push(body.body);
+        return true;
+      })
+      .reply(201, { id: 3 });
+    const posted = await deliver(labeled("stamina"));
+    expect(await handled(posted.deliveryId)).toBe("ok");
+    expect(scope.isDone()).toBe(true);
+    expect(comments).toHaveLength(1);
+    const bullets = comments[0]!.split("\n").filter((line) => line.startsWith("- "));
+    expect(bullets.sort()).toEqual(
+      [
+        "- `approvals.max_deleted_files` must be at least 0",
+        "- `budget.steps` must be a whole number",
+        "- unknown key `lable` (did you mean `label`?)",
+      ].sort(),
+    );
+    expect(comments[0]).toContain("(3 problems)");
     expect(await store.listRuns()).toHaveLength(0);
   });
 

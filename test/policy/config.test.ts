@@ -7,6 +7,7 @@ import {
   parseRepoConfig,
   watchdogSettingsOf,
 } from "../../src/policy/config.ts";
+import { referenceRows } from "../../src/policy/config-reference.ts";
 
 function problems(raw: unknown): string[] {
   try {
@@ -40,6 +41,15 @@ describe("repository config", () => {
         pause_within: 30,
       },
       env: {},
+      approvals: {
+        protected_paths: [".github/workflows/**"],
+        max_deleted_files: 20,
+        max_deleted_lines: 1_000,
+        dependency_manifests: false,
+        budget_extension: 0.5,
+      },
+      dry_run: false,
+      instructions: "",
       context: {
         server_side: true,
         keep_tool_results: 6,
@@ -108,7 +118,7 @@ describe("repository config", () => {
       "`budget.steps` must be a whole number",
     ]);
     expect(problems({ budget: { steps: 0 } })).toEqual(["`budget.steps` must be at least 1"]);
-    expect(problems({ lable: "x" })).toEqual(["unknown key `lable`"]);
+    expect(problems({ lable: "x" })).toEqual(["unknown key `lable` (did you mean `label`?)"]);
     expect(problems({ setup: [1] })).toEqual(["`setup` must be a command or a list of commands"]);
     expect(problems({ env: { "1BAD": "x" } })).toEqual([
       "`env.1BAD` is not a valid environment variable name",
@@ -139,5 +149,67 @@ describe("the context key", () => {
     expect(() => parseRepoConfig({ context: { compact: 1 } })).toThrow(
       "unknown key `compact` in `context`",
     );
+  });
+});
+
+describe("approvals, dry run and instructions", () => {
+  it("takes the approval policy, and keeps workflow files protected whatever the list says", () => {
+    const config = parseRepoConfig({
+      approvals: {
+        protected_paths: ["deploy/**", "infra/*.tf"],
+        max_deleted_files: "5",
+        dependency_manifests: true,
+      },
+      dry_run: true,
+      instructions: "  Keep the API stable.\n",
+    });
+    expect(config.approvals).toEqual({
+      protected_paths: [".github/workflows/**", "deploy/**", "infra/*.tf"],
+      max_deleted_files: 5,
+      max_deleted_lines: 1_000,
+      dependency_manifests: true,
+      budget_extension: 0.5,
+    });
+    expect(config.dry_run).toBe(true);
+    expect(config.instructions).toBe("Keep the API stable.");
+    expect(
+      parseRepoConfig({ approvals: { protected_paths: [] } }).approvals.protected_paths,
+    ).toEqual([".github/workflows/**"]);
+    // What the store keeps parses again to the same config (a run is read back through the schema).
+    expect(parseRepoConfig(JSON.parse(JSON.stringify(config)))).toEqual(config);
+  });
+
+  it("names each wrong approval key", () => {
+    expect(
+      problems({
+        approvals: {
+          protected_paths: "deploy/**",
+          max_deleted_lines: 1.5,
+          dependency_manifests: "yes",
+          budget_extension: 0,
+          max_deleted: 3,
+        },
+        dry_run: "no",
+        instructions: 42,
+      }).sort(),
+    ).toEqual(
+      [
+        "`approvals.protected_paths` must be a list of path patterns",
+        "`approvals.max_deleted_lines` must be a whole number",
+        "`approvals.dependency_manifests` must be true or false",
+        "`approvals.budget_extension` must be more than 0",
+        "unknown key `max_deleted` in `approvals`",
+        "`dry_run` must be true or false",
+        "`instructions` must be text (a YAML block such as `instructions: |`)",
+      ].sort(),
+    );
+    expect(problems({ approvals: { max_deleted_fils: 3 } })).toEqual([
+      "unknown key `max_deleted_fils` in `approvals` (did you mean `max_deleted_files`?)",
+    ]);
+  });
+
+  it("gives every key a description", () => {
+    const undescribed = referenceRows().filter((row) => row.description.trim() === "");
+    expect(undescribed.map((row) => row.key)).toEqual([]);
   });
 });

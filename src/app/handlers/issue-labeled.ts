@@ -4,13 +4,15 @@ import type { Context } from "probot";
 import type { GitHubClients } from "../../github/client.ts";
 import { isWriter } from "../../github/permissions.ts";
 import type { Logger } from "../../observability/logger.ts";
-import { CONFIG_PATH, ConfigError, parseRepoConfig, type RepoConfig } from "../../policy/config.ts";
+import { readInstructionFiles } from "../../github/instructions.ts";
+import { joinInstructions } from "../../policy/instructions.ts";
 import { MAX_ISSUE_BODY_CHARS, sanitizeUntrusted } from "../../policy/sanitize.ts";
 import { trackingComment, trackingNeedle } from "../../runs/report.ts";
 import type { Store } from "../../runs/store.ts";
 import type { Run } from "../../runs/types.ts";
 import type { CancelDependencies } from "../cancel.ts";
 import { findBotComment } from "../../github/comments.ts";
+import { configErrorComment, loadRepoConfig } from "../repo-config.ts";
 
 export interface HandlerDependencies extends CancelDependencies {
   store: Store;
@@ -19,8 +21,6 @@ export interface HandlerDependencies extends CancelDependencies {
   /** Told when a run was queued, so an in-process worker can claim it at once. */
   onRunQueued?: (run: Run) => void;
 }
-
-const DEFAULT_LABEL = "stamina";
 
 /**
  * A new run waits for its tracking comment before a worker may start it (so the worker edits
@@ -45,7 +45,7 @@ export function onIssueLabeled(deps: HandlerDependencies) {
       return;
     }
 
-    const loaded = await loadConfig(context);
+    const loaded = await loadRepoConfig(context);
     const label = loaded.ok ? loaded.config.label : loaded.label;
     if (payload.label?.name !== label) return;
 
@@ -68,6 +68,11 @@ export function onIssueLabeled(deps: HandlerDependencies) {
       return;
     }
 
+    // Frozen with the run, like the issue text: a later edit does not reach a queued run.
+    const instructions = joinInstructions(
+      loaded.config.instructions,
+      await readInstructionFiles(octokit, where),
+    );
     const result = await deps.store.createRun(
       {
         installationId,
@@ -79,7 +84,7 @@ export function onIssueLabeled(deps: HandlerDependencies) {
         requestedBy: payload.sender.login,
         requestedById: payload.sender.id,
         deliveryId: context.id,
-        config: loaded.config,
+        config: { ...loaded.config, instructions },
       },
       { holdMs: COMMENT_HOLD_MS },
     );
@@ -127,40 +132,4 @@ export function onIssueLabeled(deps: HandlerDependencies) {
     log.info({ runId: run.id }, "run queued");
     deps.onRunQueued?.(run);
   };
-}
-
-type Loaded = { ok: true; config: RepoConfig } | { ok: false; label: string; problems: string[] };
-
-/** The repository config from the default branch, or what is wrong with it. */
-export async function loadConfig(
-  context: Context<"issues.labeled"> | Context<"pull_request.labeled">,
-): Promise<Loaded> {
-  let raw: unknown;
-  try {
-    raw = await context.config("stamina.yml");
-  } catch (error) {
-    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    return { ok: false, label: DEFAULT_LABEL, problems: [`the file is not valid YAML: ${reason}`] };
-  }
-  try {
-    return { ok: true, config: parseRepoConfig(raw) };
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    const label = isRecord(raw) && typeof raw.label === "string" ? raw.label.trim() : DEFAULT_LABEL;
-    return { ok: false, label, problems: error.problems };
-  }
-}
-
-function configErrorComment(problems: string[]): string {
-  return [
-    `⚠️ Stamina did not start: \`${CONFIG_PATH}\` on the default branch is not valid.`,
-    "",
-    ...problems.map((p) => `- ${p}`),
-    "",
-    "Fix the file on the default branch, then add the label again.",
-  ].join("\n");
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

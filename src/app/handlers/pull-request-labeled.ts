@@ -8,7 +8,8 @@ import { findBotComment } from "../../github/comments.ts";
 import { cannotPushToFork, forkOf, type PullSides } from "../../github/fork.ts";
 import { isWriter } from "../../github/permissions.ts";
 import { inlineText } from "../../audit/markdown.ts";
-import { loadConfig, type HandlerDependencies } from "./issue-labeled.ts";
+import { loadRepoConfig } from "../repo-config.ts";
+import type { HandlerDependencies } from "./issue-labeled.ts";
 
 const FORK_MARKER = "<!-- stamina:fork -->";
 
@@ -34,7 +35,7 @@ export function onPullRequestLabeled(deps: HandlerDependencies) {
     const where = { owner: payload.repository.owner.login, repo: payload.repository.name };
     const log = deps.log.child({ deliveryId: context.id, ...where, pull: payload.number });
     if (await deps.store.installations.isSuspended(installationId)) return;
-    const loaded = await loadConfig(context);
+    const loaded = await loadRepoConfig(context);
     const label = loaded.ok ? loaded.config.label : loaded.label;
     if (payload.label?.name !== label) return;
     const fork = forkOf(payload.pull_request);
