@@ -122,5 +122,6 @@ function defaultOf(defaults: Record<string, unknown>, path: string[]): string {
     return Object.keys(value).length === 0 ? "`{}`" : "see below";
   }
   if (Array.isArray(value)) return value.length === 0 ? "`[]`" : `\`${JSON.stringify(value)}\``;
-  return `\`${String(value as string | number | boolean)}\``;
+  // Text, a number or true/false: written as in YAML.
+  return `\`${JSON.stringify(value).replace(/^"|"$/g, "")}\``;
 }
