@@ -16,7 +16,10 @@ import type { Run } from "../../src/runs/types.ts";
 import { appKeyPair } from "../support/app-keys.ts";
 import { postWebhook, waitFor } from "../support/webhooks.ts";
 
-const { privateKey } = appKeyPair();
+const keys = appKeyPair();
+const { privateKey } = keys;
+/** The public half, for a fake GitHub (test/support/fake-github) that checks the app's JWTs. */
+export const APP_PUBLIC_KEY = keys.publicKey;
 export const SECRET = "webhook-secret-for-tests";
 export const API = "https://api.github.com";
 
@@ -34,7 +37,9 @@ export interface AppUnderTest {
   close(): Promise<void>;
 }
 
-export async function startApp(): Promise<AppUnderTest> {
+/** `apiUrl`: GitHub is the fake GitHub at that URL (app 1, APP_PUBLIC_KEY), not nock. */
+export async function startApp(options: { apiUrl?: string } = {}): Promise<AppUnderTest> {
+  const baseUrl = options.apiUrl ?? API;
   nock.disableNetConnect();
   nock.enableNetConnect("127.0.0.1");
   const logLines: Array<Record<string, unknown>> = [];
@@ -53,9 +58,10 @@ export async function startApp(): Promise<AppUnderTest> {
     privateKey,
     secret: SECRET,
     log,
+    baseUrl,
     Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
   });
-  const clients = createGitHubClients({ appId: 1, privateKey, baseUrl: API, log, retries: false });
+  const clients = createGitHubClients({ appId: 1, privateKey, baseUrl, log, retries: false });
   const cancelRequested: Run[] = [];
   const server: Server = await createStaminaServer(probot, {
     store,
@@ -67,10 +73,12 @@ export async function startApp(): Promise<AppUnderTest> {
   const port = await listen(server, 0, "127.0.0.1");
   const url = `http://127.0.0.1:${port}${WEBHOOK_PATH}`;
   // Installation tokens, for Probot's client and Stamina's: not what these tests are about.
-  nock(API)
-    .persist()
-    .post(/\/app\/installations\/\d+\/access_tokens/)
-    .reply(201, { token: "ghs_testtoken", expires_at: "2099-01-01T00:00:00Z", permissions: {} });
+  if (options.apiUrl === undefined) {
+    nock(API)
+      .persist()
+      .post(/\/app\/installations\/\d+\/access_tokens/)
+      .reply(201, { token: "ghs_testtoken", expires_at: "2099-01-01T00:00:00Z", permissions: {} });
+  }
   return {
     store,
     probot,
