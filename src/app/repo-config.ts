@@ -8,20 +8,32 @@ export type LoadedConfig =
   { ok: true; config: RepoConfig } | { ok: false; label: string; problems: string[] };
 
 const DEFAULT_LABEL = "stamina";
+
+interface ConfigFile {
+  owner: string;
+  repo: string;
+  path: string;
+  config: Record<string, unknown> | null;
+}
 const PLUGIN_PREFIX = "[@probot/octokit-plugin-config] ";
 
-/**
- * Mappings merge key by key at every depth (deepmerge, as Probot does); lists replace, so a
- * repository's `setup` is its own and not the org's with more appended.
- */
-const MERGE = { arrayMerge: (_base: unknown[], override: unknown[]) => override };
-
 export async function loadRepoConfig(
-  context: Pick<Context, "config" | "payload">,
+  context: Pick<Context, "octokit" | "payload" | "repo">,
 ): Promise<LoadedConfig> {
   let raw: unknown;
   try {
-    raw = await context.config("stamina.yml", undefined, MERGE);
+    // Probot's loader (what `context.config` calls): the repository's file, else its owner's
+    // `.github` repository's, then each `_extends`, all from default branches.
+    const { config, files } = await context.octokit.config.get({
+      ...context.repo(),
+      path: CONFIG_PATH,
+      defaults: (configs) => mergeConfigs(configs),
+    });
+    const missing = missingExtends(files);
+    if (missing.length > 0) {
+      return { ok: false, label: labelOf(config), problems: missing.map(describeMissing) };
+    }
+    raw = config;
   } catch (error) {
     const problem = describeLoadError(error, context.payload);
     if (problem === undefined) throw error;
@@ -31,9 +43,43 @@ export async function loadRepoConfig(
     return { ok: true, config: parseRepoConfig(raw) };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    const label = isRecord(raw) && typeof raw.label === "string" ? raw.label.trim() : DEFAULT_LABEL;
-    return { ok: false, label, problems: error.problems };
+    return { ok: false, label: labelOf(raw), problems: error.problems };
   }
+}
+
+/**
+ * Base first, the repository's own last. Mappings merge key by key at every depth (as Probot's
+ * deep merge does); anything else, lists included, replaces: a repository's `setup` is its own,
+ * not the org's with more appended.
+ */
+export function mergeConfigs(configs: Array<Record<string, unknown>>): Record<string, unknown> {
+  const merge = (base: unknown, over: unknown): unknown => {
+    if (!isRecord(base) || !isRecord(over)) return over;
+    const keys = [...new Set([...Object.keys(base), ...Object.keys(over)])];
+    // fromEntries defines own properties, so a key `__proto__` stays a key (and an unknown one).
+    return Object.fromEntries(
+      keys.map((k) => [k, Object.hasOwn(over, k) ? merge(base[k], over[k]) : base[k]]),
+    );
+  };
+  return configs.reduce<Record<string, unknown>>(
+    (merged, config) => merge(merged, config) as Record<string, unknown>,
+    {},
+  );
+}
+
+/** Files an `_extends` named that could not be read (the first file and the org fallback may be absent). */
+function missingExtends(files: ConfigFile[]): ConfigFile[] {
+  const [own, ...rest] = files;
+  const fallback = own?.config === null && rest[0]?.repo === ".github" ? 1 : 0;
+  return rest.slice(fallback).filter((f) => f.config === null);
+}
+
+function describeMissing(file: ConfigFile): string {
+  return `\`_extends\` names \`${file.path}\` of ${file.owner}/${file.repo}, which Stamina cannot read: the repository or the file does not exist, or the app is not installed on it`;
+}
+
+function labelOf(raw: unknown): string {
+  return isRecord(raw) && typeof raw.label === "string" ? raw.label.trim() : DEFAULT_LABEL;
 }
 
 export function configErrorComment(problems: string[]): string {

@@ -162,6 +162,15 @@ describe("org defaults", () => {
     expect(loop).not.toContain("/api/v3/");
   });
 
+  it("names an _extends it cannot read, rather than running without the defaults", async () => {
+    await repository("greeter", { ".github/stamina.yml": "_extends: policies\ntest: npm test\n" });
+    const [comment] = await label("greeter");
+    expect(comment).toContain(
+      "- `_extends` names `.github/stamina.yml` of octo-org/policies, which Stamina cannot read",
+    );
+    expect(await app.store.listRuns()).toHaveLength(0);
+  });
+
   it("names the org's file and the line of a YAML error in it", async () => {
     await repository(".github", { ".github/stamina.yml": "label: ai\n  budget: 3\n" });
     await repository("greeter", { ".github/stamina.yml": "_extends: .github\n" });
