@@ -15,6 +15,7 @@ interface ConfigFile {
   path: string;
   config: Record<string, unknown> | null;
 }
+
 const PLUGIN_PREFIX = "[@probot/octokit-plugin-config] ";
 
 export async function loadRepoConfig(
