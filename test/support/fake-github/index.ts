@@ -156,31 +156,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
       const repo = repoOf(owner, repoName);
       return state.checkRuns
         .filter((c) => c.repoId === repo?.id)
-        .map(
-          ({
-            id,
-            name,
-            headSha,
-            externalId,
-            status,
-            conclusion,
-            title,
-            summary,
-            text,
-            updatedCount,
-          }) => ({
-            id,
-            name,
-            headSha,
-            externalId,
-            status,
-            conclusion,
-            title,
-            summary,
-            text,
-            updatedCount,
-          }),
-        );
+        .map(({ repoId: _repo, startedAt: _started, completedAt: _completed, ...view }) => view);
     },
 
     labels(owner, repoName, issueNumber) {

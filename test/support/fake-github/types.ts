@@ -1,4 +1,5 @@
 // The public shape of the fake GitHub server: its options, its recorded requests and its handle.
+import type { CheckRunRecord } from "./state.ts";
 import type { UploadPackRequest } from "./upload-pack.ts";
 
 export type { UploadPackRequest } from "./upload-pack.ts";
@@ -59,18 +60,8 @@ export interface PullView {
   state: "open" | "closed";
 }
 
-export interface CheckRunView {
-  id: number;
-  name: string;
-  headSha: string;
-  externalId: string;
-  status: "queued" | "in_progress" | "completed";
-  conclusion: string | null;
-  title: string | null;
-  summary: string | null;
-  text: string | null;
-  updatedCount: number;
-}
+/** A check run as a test reads it: the record without its repository and times. */
+export type CheckRunView = Omit<CheckRunRecord, "repoId" | "startedAt" | "completedAt">;
 
 export interface FakeGitHub {
   /** http://127.0.0.1:PORT */
