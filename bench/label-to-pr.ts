@@ -24,7 +24,7 @@ import { appEnv, startAppProcess } from "../test/support/app-process.ts";
 import { byStep } from "../test/support/by-step.ts";
 import { startFakeGitHub, type FakeGitHub } from "../test/support/fake-github/index.ts";
 import { reply, startModelServer, text, toolUse } from "../test/support/model-server/index.ts";
-import { examplePayload, postWebhook } from "../test/support/webhooks.ts";
+import { labeledIssuePayload, postWebhook } from "../test/support/webhooks.ts";
 import { bigRepository } from "./_big-repo.ts";
 import { median } from "./_stats.ts";
 import type { Figure } from "./run.ts";
@@ -116,20 +116,13 @@ async function labelToPull(
   database: string,
   issue: number,
 ): Promise<number> {
-  const payload = examplePayload<{
-    issue: { number: number; title: string; body: string };
-    label: { name: string };
-    sender: { login: string };
-    repository: { name: string; full_name: string; owner: { login: string } };
-  }>("issues", "labeled");
-  payload.repository.owner.login = OWNER;
-  payload.repository.name = REPO;
-  payload.repository.full_name = `${OWNER}/${REPO}`;
-  payload.issue.number = issue;
-  payload.issue.title = `Say who edits the README (${issue})`;
-  payload.issue.body = "The README should say Stamina edited it.";
-  payload.label.name = "stamina";
-  payload.sender.login = "maintainer";
+  const payload = labeledIssuePayload({
+    owner: OWNER,
+    repo: REPO,
+    issue,
+    title: `Say who edits the README (${issue})`,
+    body: "The README should say Stamina edited it.",
+  });
   const started = performance.now();
   const posted = await postWebhook({ url, secret: SECRET, event: "issues", payload });
   if (posted.status !== 202) throw new Error(`the webhook was answered ${posted.status}`);

@@ -26,6 +26,37 @@ export function examplePayload<T = Record<string, unknown>>(
   return payload as T;
 }
 
+/** The fields of `issues.labeled` that the tests and benchmarks set. */
+export interface LabeledIssuePayload {
+  issue: { number: number; title: string; body: string };
+  label: { name: string };
+  sender: { login: string; id: number };
+  repository: { name: string; full_name: string; owner: { login: string } };
+}
+
+/** GitHub's example `issues.labeled`, moved to `owner/repo` and issue `issue`, labelled `stamina` by `maintainer`. */
+export function labeledIssuePayload(options: {
+  owner: string;
+  repo: string;
+  issue: number;
+  title: string;
+  body?: string;
+  installationId?: number;
+}): LabeledIssuePayload {
+  const payload = examplePayload<LabeledIssuePayload>("issues", "labeled", {
+    installationId: options.installationId,
+  });
+  payload.repository.owner.login = options.owner;
+  payload.repository.name = options.repo;
+  payload.repository.full_name = `${options.owner}/${options.repo}`;
+  payload.issue.number = options.issue;
+  payload.issue.title = options.title;
+  if (options.body !== undefined) payload.issue.body = options.body;
+  payload.label.name = "stamina";
+  payload.sender.login = "maintainer";
+  return payload;
+}
+
 export interface PostedWebhook {
   status: number;
   body: string;

@@ -21,7 +21,7 @@ import {
   type ModelServer,
   type RecordedModelRequest,
 } from "./model-server/index.ts";
-import { examplePayload, postWebhook, waitFor } from "./webhooks.ts";
+import { labeledIssuePayload, postWebhook, waitFor } from "./webhooks.ts";
 
 export const OWNER = "octo-org";
 export const REPO = "greeter";
@@ -159,20 +159,13 @@ export async function startWorld(
       return app;
     },
     label(url: string, issue: number) {
-      const payload = examplePayload<{
-        issue: { number: number; title: string; body: string };
-        label: { name: string };
-        sender: { login: string };
-        repository: { name: string; full_name: string; owner: { login: string } };
-      }>("issues", "labeled");
-      payload.repository.owner.login = OWNER;
-      payload.repository.name = REPO;
-      payload.repository.full_name = `${OWNER}/${REPO}`;
-      payload.issue.number = issue;
-      payload.issue.title = `Greeting lacks punctuation (${issue})`;
-      payload.issue.body = "greet() should say `Hello, NAME!`";
-      payload.label.name = "stamina";
-      payload.sender.login = "maintainer";
+      const payload = labeledIssuePayload({
+        owner: OWNER,
+        repo: REPO,
+        issue,
+        title: `Greeting lacks punctuation (${issue})`,
+        body: "greet() should say `Hello, NAME!`",
+      });
       return postWebhook({ url, secret: WEBHOOK_SECRET, event: "issues", payload });
     },
     openGate: (issue: number) => writeFileSync(gate(issue), ""),
