@@ -1,7 +1,8 @@
 // `/stamina <command>` in issue and pull request comments: the commands
 // Stamina knows, read from the lines that start with one. A command quoted
 // (`> /stamina stop`), in a code block, or hidden in an HTML comment is not
-// one. New commands are one entry in COMMANDS and a case in the handler.
+// one. A new command is one entry in COMMANDS (its help line) and one in
+// HANDLERS (src/app/commands/handlers.ts), its handler in a module of its own.
 import { sanitizeUntrusted } from "../policy/sanitize.ts";
 
 export const COMMANDS = {

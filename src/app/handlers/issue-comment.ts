@@ -1,11 +1,13 @@
 // issue_comment.created: `/stamina` commands on an issue or pull request,
-// accepted from writers only (bots never); any other comment from a writer on
-// an issue whose run waits for a reply is the answer (answer.ts). Each accepted command is
+// accepted from writers only (bots, Stamina itself included, never); any other
+// comment from a writer on an issue whose run waits for a reply is the answer
+// (answer.ts). Each command is done by its handler (src/app/commands/) and
 // acknowledged with a reaction on the comment: 👍 done, 😕 nothing to do.
 import type { Context } from "probot";
 import { isWriter } from "../../github/permissions.ts";
-import { cancelRun } from "../cancel.ts";
-import { parseCommands, type Command } from "../commands.ts";
+import { parseCommands } from "../commands.ts";
+import type { CommandContext } from "../commands/context.ts";
+import { HANDLERS } from "../commands/handlers.ts";
 import { takeAnswer } from "./answer.ts";
 import type { HandlerDependencies } from "./issue-labeled.ts";
 
@@ -31,38 +33,28 @@ export function onIssueComment(deps: HandlerDependencies) {
       );
       return;
     }
-    const react = async (content: "+1" | "confused") => {
+    const base: Omit<CommandContext, "args"> = {
+      deps,
+      context,
+      octokit,
+      where,
+      number: payload.issue.number,
+      onPullRequest: payload.issue.pull_request !== undefined,
+      by: `@${payload.sender.login}`,
+      log,
+    };
+    for (const command of commands) {
+      let done = false;
+      if (command.name === "unknown") {
+        log.info({ word: command.word }, "unknown /stamina command");
+      } else {
+        done = (await HANDLERS[command.name]({ ...base, args: command.args })) === "done";
+      }
       await octokit.rest.reactions.createForIssueComment({
         ...where,
         comment_id: payload.comment.id,
-        content,
+        content: done ? "+1" : "confused",
       });
-    };
-    for (const command of commands) {
-      const done = await run(command);
-      await react(done ? "+1" : "confused");
-    }
-
-    async function run(command: Command): Promise<boolean> {
-      switch (command.name) {
-        case "stop": {
-          const active = await deps.store.activeRunOn(
-            where.owner,
-            where.repo,
-            payload.issue.number,
-          );
-          if (!active) {
-            log.info("/stamina stop with no active run");
-            return false;
-          }
-          const by = `@${payload.sender.login}`;
-          await cancelRun(deps, active, { by, reason: "asked with `/stamina stop`" }, octokit);
-          return true;
-        }
-        case "unknown":
-          log.info({ word: command.word }, "unknown /stamina command");
-          return false;
-      }
     }
   };
 }

@@ -1,0 +1,9 @@
+// The handler of each `/stamina` command, by name. The type makes a command
+// in COMMANDS without a handler (or the reverse) a compile error.
+import type { CommandName } from "../commands.ts";
+import type { CommandHandler } from "./context.ts";
+import { stop } from "./stop.ts";
+
+export const HANDLERS: Record<CommandName, CommandHandler> = {
+  stop,
+};
