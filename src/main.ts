@@ -10,6 +10,7 @@ import { createGitHubClients } from "./github/client.ts";
 import { createGitHubPort } from "./github/port.ts";
 import { createStaminaServer, listen } from "./app/server.ts";
 import { replayUnhandled } from "./app/app.ts";
+import { startExpirySweep } from "./runs/expire-waiting.ts";
 import { Worker } from "./runs/worker.ts";
 import { executeRun } from "./runs/execute-run.ts";
 import { createModel } from "./model/factory.ts";
@@ -94,8 +95,12 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
   let worker: Worker | undefined;
 
   if (mode !== "serve") {
-    worker = startWorker(settings, secrets.modelProvider, store, clients, redactor, log);
-    stops.push(() => worker!.stop(settings.shutdownGraceMs));
+    const started = startWorker(settings, secrets.modelProvider, store, clients, redactor, log);
+    worker = started.worker;
+    stops.push(async () => {
+      started.stopSweep();
+      await started.worker.stop(settings.shutdownGraceMs);
+    });
   }
   if (mode !== "worker") {
     const probot = new Probot({
@@ -148,7 +153,7 @@ function startWorker(
   clients: ReturnType<typeof createGitHubClients>,
   redactor: ReturnType<typeof createRedactor>,
   log: Logger,
-): Worker {
+): { worker: Worker; stopSweep: () => void } {
   const sandbox = createSandbox({ kind: settings.sandbox });
   if (sandbox.kind !== "bubblewrap") {
     log.warn("bubblewrap is not available: commands run without a filesystem or network sandbox");
@@ -199,7 +204,14 @@ function startWorker(
       ),
   });
   worker.start();
-  return worker;
+  const stopSweep = startExpirySweep({
+    store,
+    github,
+    log,
+    timeoutMs: settings.replyTimeoutMs,
+    onCancelRequested: () => worker.wake(),
+  });
+  return { worker, stopSweep };
 }
 
 /** `run` and `replay`: one local session in the foreground; Ctrl-C stops it and says so. */

@@ -41,6 +41,7 @@ const envSchema = z.object({
   STAMINA_GITHUB_THROTTLE: z.enum(["on", "off"]).default("on"),
   STAMINA_PROGRESS_SECONDS: z.coerce.number().min(0).default(5),
   STAMINA_WORKSPACE_MAX_GB: z.coerce.number().positive().default(20),
+  STAMINA_REPLY_TIMEOUT_HOURS: z.coerce.number().positive().default(7 * 24),
 });
 
 export interface Settings {
@@ -73,6 +74,8 @@ export interface Settings {
   githubThrottle: boolean;
   /** A run's progress on GitHub (comment, check run) is edited at most this often. */
   progressIntervalMs: number;
+  /** A run waiting for a person this long unanswered is stopped (STAMINA_REPLY_TIMEOUT_HOURS). */
+  replyTimeoutMs: number;
   /** The repository mirror cache's disk cap; idle mirrors are evicted past it, least recently used first. */
   workspaceMaxBytes: number;
   leaseMs: number;
@@ -123,6 +126,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     shutdownGraceMs: e.STAMINA_SHUTDOWN_GRACE_SECONDS * 1000,
     githubThrottle: e.STAMINA_GITHUB_THROTTLE === "on",
     progressIntervalMs: e.STAMINA_PROGRESS_SECONDS * 1000,
+    replyTimeoutMs: Math.round(e.STAMINA_REPLY_TIMEOUT_HOURS * 3_600_000),
     workspaceMaxBytes: Math.round(e.STAMINA_WORKSPACE_MAX_GB * 1024 ** 3),
     leaseMs: e.STAMINA_LEASE_SECONDS * 1000,
     pollMs: e.STAMINA_POLL_MS,

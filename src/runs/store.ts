@@ -430,6 +430,18 @@ export class Store {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  /** Runs that have waited for a person since before `cutoff` (their last change, the pause). */
+  async waitingSince(cutoff: Date): Promise<Run[]> {
+    const rows = await this.db
+      .selectFrom("runs")
+      .selectAll()
+      .where("state", "in", AWAITING_STATES)
+      .where("updated_at", "<", cutoff.toISOString())
+      .orderBy("updated_at")
+      .execute();
+    return rows.map(toRun);
+  }
+
   /**
    * A paused run got its answer: back to the queue, to resume from its checkpoint. The answer,
    * when given, is kept with the step it answers, for the resumed loop to read (`pendingAnswer`).

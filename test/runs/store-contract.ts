@@ -207,6 +207,25 @@ export function storeContract(engine: string, factory: StoreFactory): void {
         expect(await store.pendingAnswer(run.id, 1)).toBeUndefined();
       });
 
+      it("lists the runs that have waited for a person since before a time, oldest first", async () => {
+        const question = await created(newRun(1));
+        const approval = await created(newRun(2));
+        const working = await created(newRun(3));
+        for (const id of [question.id, approval.id, working.id]) {
+          expect((await store.claimNextRun("w", LEASE))?.id).toBe(id);
+        }
+        await store.pauseRun(question.id, "w", "awaiting_reply");
+        tick(60_000);
+        await store.pauseRun(approval.id, "w", "awaiting_approval");
+        tick(60_000);
+        const ids = async (cutoff: Date) => (await store.waitingSince(cutoff)).map((r) => r.id);
+        expect(await ids(new Date(now.getTime() - 90_000))).toEqual([question.id]);
+        expect(await ids(now)).toEqual([question.id, approval.id]);
+        // Answered, it waits no more.
+        await store.answerRun(question.id);
+        expect(await ids(now)).toEqual([approval.id]);
+      });
+
       it("does not claim runs of a suspended installation until it is unsuspended", async () => {
         const run = await created(newRun(1, 5));
         await store.installations.setSuspended(5, "octo", "octo-admin");
