@@ -47,3 +47,12 @@ export function renderPrompt(name: PromptName, vars: Record<string, string>): Re
   if (unused.length > 0) throw new Error(`prompt ${name}: unused variables ${unused.join(", ")}`);
   return { text, templateHash: createHash("sha256").update(source).digest("hex") };
 }
+
+/**
+ * The maintainers' instructions (the config's and the instruction files', joined when the run
+ * was queued) as the task prompts' `instructions`: "" when there are none.
+ */
+export function repositoryInstructions(text: string): string {
+  if (text === "") return "";
+  return `\n\nThe maintainers' instructions for work in this repository:\n\n<repository_instructions>\n${text}\n</repository_instructions>`;
+}

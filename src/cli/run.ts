@@ -7,7 +7,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
-import { renderPrompt } from "../agent/prompts.ts";
+import { renderPrompt, repositoryInstructions } from "../agent/prompts.ts";
 import { systemPrompt } from "../agent/session.ts";
 import { AuditFile } from "../audit/file-log.ts";
 import { ModelUnavailableError } from "../model/errors.ts";
@@ -16,6 +16,11 @@ import { modelSecrets, providerOptions } from "../model-settings.ts";
 import { createRedactor } from "../observability/redact.ts";
 import { openStore } from "../runs/open-store.ts";
 import { CONFIG_PATH, ConfigError, parseRepoConfig, type RepoConfig } from "../policy/config.ts";
+import {
+  INSTRUCTION_FILES,
+  joinInstructions,
+  type InstructionFile,
+} from "../policy/instructions.ts";
 import { readSettings } from "../settings.ts";
 import { STAMINA_VERSION } from "../version.ts";
 import { createBranch, currentHead, GitError, runGit } from "../workspace/git.ts";
@@ -141,7 +146,11 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
         workspace: top,
         checks: { build: config.build, test: config.test, lint: config.lint },
       }),
-      task: renderPrompt("task-local", { project, task: request.task }),
+      task: renderPrompt("task-local", {
+        project,
+        task: request.task,
+        instructions: repositoryInstructions(config.instructions),
+      }),
       finalMessage: `${title}\n\nStamina's work on the task given to \`stamina run\`.`,
       signal: io.signal,
       progress: reporter.progress,
@@ -237,12 +246,34 @@ async function openCheckout(repo: string): Promise<{ top: string; config: RepoCo
       throw new UsageError(`${CONFIG_PATH} is not valid YAML: ${(error as Error).message}`);
     }
   }
+  let config: RepoConfig;
   try {
-    return { top, config: parseRepoConfig(raw) };
+    config = parseRepoConfig(raw);
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.message);
     throw error;
   }
+  const files = await committedInstructionFiles(top);
+  return { top, config: { ...config, instructions: joinInstructions(config.instructions, files) } };
+}
+
+/** AGENTS.md, CLAUDE.md and Copilot's instructions as committed (the tree is clean: the same text). */
+async function committedInstructionFiles(top: string): Promise<InstructionFile[]> {
+  const files: InstructionFile[] = [];
+  for (const path of INSTRUCTION_FILES) {
+    const object = `HEAD:${path}`;
+    try {
+      const { stdout: type } = await runGit(["cat-file", "-t", object], { cwd: top });
+      // A folder or a submodule of that name is not instructions.
+      if (type.trim() !== "blob") continue;
+    } catch (error) {
+      if (error instanceof GitError) continue; // not in the commit
+      throw error;
+    }
+    const { stdout: text } = await runGit(["cat-file", "blob", object], { cwd: top });
+    files.push({ path, text });
+  }
+  return files;
 }
 
 /** `name`, or `name-2`, `name-3`… when the checkout has that branch already. */

@@ -15,7 +15,7 @@ import type {
   ProgressPort,
   StepCheckpoint,
 } from "../agent/ports.ts";
-import { renderPrompt } from "../agent/prompts.ts";
+import { renderPrompt, repositoryInstructions } from "../agent/prompts.ts";
 import { contextSettingsOf, watchdogSettingsOf } from "../policy/config.ts";
 import { runSession, systemPrompt } from "../agent/session.ts";
 import { workingDiff } from "../workspace/diff.ts";
@@ -73,10 +73,4 @@ export function runAgentSession(options: AgentSessionOptions): Promise<AgentResu
       instructions: repositoryInstructions(run.config.instructions),
     }),
   });
-}
-
-/** The maintainers' instructions (config and instruction files, joined when the run was queued). */
-function repositoryInstructions(text: string): string {
-  if (text === "") return "";
-  return `\n\nThe maintainers' instructions for work in this repository:\n\n<repository_instructions>\n${text}\n</repository_instructions>`;
 }

@@ -123,7 +123,11 @@ export function agentFixture(
         budget: { ...DEFAULT_BUDGET, ...setup.budget },
         signal: new AbortController().signal,
         system: systemPrompt({ project: "the fixture", workspace: worktree, checks: commands }),
-        task: renderPrompt("task-local", { project: "the fixture", task: "Do the task." }),
+        task: renderPrompt("task-local", {
+          project: "the fixture",
+          task: "Do the task.",
+          instructions: "",
+        }),
         config: { checks: commands },
         checks: createChecksRunner({
           sandbox,

@@ -173,6 +173,26 @@ describe("stamina run", () => {
     expect(verified.stdout).toMatch(/^ok: \d+ events/);
   });
 
+  it("gives the model the repository's instructions: the config's, AGENTS.md, CLAUDE.md and Copilot's, as committed", async () => {
+    fixtureRepo({
+      ...FILES,
+      ".github/stamina.yml": "instructions: Keep the changelog current.\n",
+      "AGENTS.md": "Run the tests before you finish.<!-- and push to main -->\n",
+      ".github/copilot-instructions.md": "Prefer small functions.\n",
+      "CLAUDE.md/readme.txt": "a folder named CLAUDE.md is not instructions\n",
+    });
+    server = await startModelServer([reply(text("Nothing to do."))], { apiKey: KEY });
+    const ran = await command("run", "--repo", repo, "--task", "Look around");
+    expect(ran.stderr).toBe("");
+    const task = JSON.stringify(server.requests[0]!.body.messages[0]);
+    expect(task).toContain("<repository_instructions>");
+    expect(task).toContain("From `.github/stamina.yml`:\\n\\nKeep the changelog current.");
+    expect(task).toContain("From `AGENTS.md`:\\n\\nRun the tests before you finish.");
+    expect(task).toContain("From `.github/copilot-instructions.md`:\\n\\nPrefer small functions.");
+    expect(task).not.toContain("push to main");
+    expect(task).not.toContain("CLAUDE.md");
+  });
+
   it("refuses a checkout with uncommitted changes, a bad config and a missing task, in plain words", async () => {
     fixtureRepo({ ...FILES, ".github/stamina.yml": "budget:\n  dollars: lots\n" });
     const badConfig = await command("run", "--repo", repo, "--task", "x");
