@@ -41,7 +41,10 @@ const envSchema = z.object({
   STAMINA_GITHUB_THROTTLE: z.enum(["on", "off"]).default("on"),
   STAMINA_PROGRESS_SECONDS: z.coerce.number().min(0).default(5),
   STAMINA_WORKSPACE_MAX_GB: z.coerce.number().positive().default(20),
-  STAMINA_REPLY_TIMEOUT_HOURS: z.coerce.number().positive().default(7 * 24),
+  STAMINA_REPLY_TIMEOUT_HOURS: z.coerce
+    .number()
+    .positive()
+    .default(7 * 24),
 });
 
 export interface Settings {
