@@ -7,6 +7,9 @@ import { sanitizeUntrusted } from "../policy/sanitize.ts";
 
 export const COMMANDS = {
   stop: "stop the active run on this issue or pull request; the work so far is pushed",
+  rollback:
+    "roll the branch back to a checkpoint with a new commit, never a force-push: `/stamina rollback 2` (the numbers `/stamina status` lists) or a commit; alone, the last checkpoint whose verification passed",
+  status: "the run's state, phase, budget spent, link and checkpoints, in one comment",
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

@@ -21,6 +21,7 @@ import type { GitHubPort, RepoRef } from "./ports.ts";
 import { prepareWorkspace, type Workspace } from "./prepare-workspace.ts";
 import { releaseWorkspace } from "./release-workspace.ts";
 import { agentResume, recordRetriedStep } from "./resume.ts";
+import { executeRollback } from "./rollback-run.ts";
 import { RunControl } from "./run-control.ts";
 import type { RunState } from "./schema.ts";
 import { DEFAULT_RETRY, settleRun } from "./settle-run.ts";
@@ -66,6 +67,8 @@ export async function executeRun(
   signal: AbortSignal,
   drain?: AbortSignal,
 ): Promise<Run> {
+  // A `/stamina rollback` request is a run of its own kind, carried out by its own module.
+  if (claimed.kind === "rollback") return executeRollback(claimed, deps, signal);
   const { store } = deps;
   const redactor = deps.redactor ?? createRedactor();
   const github = redactWrites(deps.github, (text) => redactor.redact(text));

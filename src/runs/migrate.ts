@@ -6,6 +6,7 @@ import { durableRuns } from "./migrations/002-durable-runs.ts";
 import { memory } from "./migrations/003-memory.ts";
 import { githubSurface } from "./migrations/004-github-surface.ts";
 import { requesterId } from "./migrations/005-requester-id.ts";
+import { rollbacks } from "./migrations/008-rollbacks.ts";
 
 /** Every migration by name; the names sort in the order they were written. */
 export const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ export const migrations: Record<string, Migration> = {
   "003-memory": memory,
   "004-github-surface": githubSurface,
   "005-requester-id": requesterId,
+  "008-rollbacks": rollbacks,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {

@@ -40,7 +40,8 @@ export type Stage =
       pushed: { branch: string; sha: string } | null;
     };
 
-const MARKER = "<!-- stamina:tracking -->";
+/** The first line of every tracking comment. */
+export const TRACKING_MARKER = "<!-- stamina:tracking -->";
 
 /** Text that only this run's tracking comment contains, to find it again. */
 export function trackingNeedle(runId: string): string {
@@ -49,7 +50,7 @@ export function trackingNeedle(runId: string): string {
 
 export function trackingComment(run: Run, stage: Stage): string {
   const steps = `${run.stepsUsed} of ${run.config.budget.steps} steps`;
-  const lines = [MARKER];
+  const lines = [TRACKING_MARKER];
   switch (stage.kind) {
     case "queued":
       lines.push(

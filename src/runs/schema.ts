@@ -29,7 +29,8 @@ export const HELD_STATES: readonly RunState[] = ["preparing", "running", "finish
 /** States in which a run waits for a person and holds no worker. */
 export const AWAITING_STATES: readonly RunState[] = ["awaiting_approval", "awaiting_reply"];
 
-export type RunKind = "issue" | "follow_up";
+/** "rollback": a `/stamina rollback` request, done by a worker (rollback-run.ts). */
+export type RunKind = "issue" | "follow_up" | "rollback";
 
 export interface DeliveriesTable {
   id: string;
@@ -143,6 +144,22 @@ export interface RepositoryMemoryTable {
   updated_by: string | null;
 }
 
+export interface RunRollbacksTable {
+  /** The rollback's own run (kind "rollback"). */
+  run_id: string;
+  /** The run whose branch is rolled back. */
+  target_run_id: string;
+  branch: string;
+  /** The checkpoint's commit, whose tree the new commit gets. */
+  to_sha: string;
+  /** The checkpoint's number, as `/stamina status` lists them. */
+  checkpoint: number;
+  /** The issue or pull request the command was on, where the answer goes. */
+  asked_on: number;
+  requested_by: string;
+  created_at: string;
+}
+
 export interface MigrationsLedger {
   id: Generated<number>;
 }
@@ -157,4 +174,5 @@ export interface Database {
   installations: InstallationsTable;
   installation_repositories: InstallationRepositoriesTable;
   repository_memory: RepositoryMemoryTable;
+  run_rollbacks: RunRollbacksTable;
 }

@@ -12,6 +12,7 @@ import { writeTransaction, type Engine, type OpenedDatabase } from "./database.t
 import { LeaseLost } from "./interruptions.ts";
 import { InstallationRecords } from "./installation-store.ts";
 import { MemoryRecords } from "./memory-store.ts";
+import { RollbackRecords } from "./rollback-store.ts";
 import type { Database, RunKind, RunState } from "./schema.ts";
 import { AWAITING_STATES, HELD_STATES, TERMINAL_STATES } from "./schema.ts";
 import { threadKey, toEvent, toRow, toRun } from "./store-rows.ts";
@@ -33,6 +34,14 @@ export interface StoreOptions {
   redactor: Redactor;
   clock?: () => Date;
   newId?: () => string;
+}
+
+export interface CreateRunOptions {
+  /** Keeps workers off the run for this long, or until its tracking comment is stored. */
+  holdMs?: number;
+  kind?: RunKind;
+  /** Writes what belongs with the new run, in the same transaction (a rollback's request). */
+  within?: (trx: Kysely<Database>, runId: string) => Promise<void>;
 }
 
 export type CreateRunResult = { created: true; run: Run } | { created: false; active: Run };
@@ -61,6 +70,8 @@ export class Store {
   readonly installations: InstallationRecords;
   /** Each repository's memory, shared by its runs. */
   readonly memory: MemoryRecords;
+  /** `/stamina rollback` requests, and the runs of an issue or a branch they look back on. */
+  readonly rollbacks: RollbackRecords;
   private readonly opened: OpenedDatabase;
   private readonly redactor: Redactor;
   private readonly clock: () => Date;
@@ -75,6 +86,11 @@ export class Store {
     this.newId = options.newId ?? randomUUID;
     this.installations = new InstallationRecords(this.opened, () => this.now());
     this.memory = new MemoryRecords(this.opened, () => this.now());
+    this.rollbacks = new RollbackRecords(
+      this.opened,
+      () => this.now(),
+      (input, within) => this.createRun(input, { kind: "rollback", within }),
+    );
   }
 
   private now(): string {
@@ -149,17 +165,20 @@ export class Store {
    * Queues a run unless the issue already has an active one. `holdMs` keeps workers off it for
    * that long or until its tracking comment is stored (setTrackingComment), whichever is first.
    */
-  async createRun(input: NewRun, options: { holdMs?: number } = {}): Promise<CreateRunResult> {
+  async createRun(input: NewRun, options: CreateRunOptions = {}): Promise<CreateRunResult> {
     const activeKey = threadKey(input.owner, input.repo, input.issueNumber);
     return this.write(async (trx) => {
-      const id = await this.insertRun(trx, input, "issue", {
+      const id = await this.insertRun(trx, input, options.kind ?? "issue", {
         activeKey,
         notBefore:
           options.holdMs === undefined
             ? undefined
             : new Date(this.clock().getTime() + options.holdMs).toISOString(),
       });
-      if (id !== undefined) return { created: true, run: await this.mustGetRun(id, trx) };
+      if (id !== undefined) {
+        await options.within?.(trx, id);
+        return { created: true, run: await this.mustGetRun(id, trx) };
+      }
       const active = await trx
         .selectFrom("runs")
         .selectAll()

@@ -2,8 +2,12 @@
 // in COMMANDS without a handler (or the reverse) a compile error.
 import type { CommandName } from "../commands.ts";
 import type { CommandHandler } from "./context.ts";
+import { rollback } from "./rollback.ts";
+import { status } from "./status.ts";
 import { stop } from "./stop.ts";
 
 export const HANDLERS: Record<CommandName, CommandHandler> = {
   stop,
+  rollback,
+  status,
 };
