@@ -17,7 +17,6 @@ import { appKeyPair } from "../support/app-keys.ts";
 import { postWebhook, waitFor } from "../support/webhooks.ts";
 
 const keys = appKeyPair();
-const { privateKey } = keys;
 /** The public half, for a fake GitHub (test/support/fake-github) that checks the app's JWTs. */
 export const APP_PUBLIC_KEY = keys.publicKey;
 export const SECRET = "webhook-secret-for-tests";
@@ -37,9 +36,17 @@ export interface AppUnderTest {
   close(): Promise<void>;
 }
 
-/** `apiUrl`: GitHub is the fake GitHub at that URL (app 1, APP_PUBLIC_KEY), not nock. */
-export async function startApp(options: { apiUrl?: string } = {}): Promise<AppUnderTest> {
+/**
+ * `apiUrl`: GitHub is the fake GitHub at that URL (app 1, APP_PUBLIC_KEY), not nock. `store`:
+ * the app shares a store the test also runs runs on (closed by its owner, not here). `now`: the
+ * clock Stamina's GitHub clients sign with, when the fake GitHub keeps a clock of the test's.
+ * `privateKey`: the app's key, when the fake GitHub knows it by another than APP_PUBLIC_KEY.
+ */
+export async function startApp(
+  options: { apiUrl?: string; store?: Store; now?: () => number; privateKey?: string } = {},
+): Promise<AppUnderTest> {
   const baseUrl = options.apiUrl ?? API;
+  const privateKey = options.privateKey ?? keys.privateKey;
   nock.disableNetConnect();
   nock.enableNetConnect("127.0.0.1");
   const logLines: Array<Record<string, unknown>> = [];
@@ -52,7 +59,8 @@ export async function startApp(options: { apiUrl?: string } = {}): Promise<AppUn
       },
     }),
   );
-  const store = await openStore({ sqlitePath: ":memory:", redactor: createRedactor() });
+  const store =
+    options.store ?? (await openStore({ sqlitePath: ":memory:", redactor: createRedactor() }));
   const probot = new Probot({
     appId: 1,
     privateKey,
@@ -61,7 +69,14 @@ export async function startApp(options: { apiUrl?: string } = {}): Promise<AppUn
     baseUrl,
     Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
   });
-  const clients = createGitHubClients({ appId: 1, privateKey, baseUrl, log, retries: false });
+  const clients = createGitHubClients({
+    appId: 1,
+    privateKey,
+    baseUrl,
+    log,
+    retries: false,
+    ...(options.now ? { now: options.now } : {}),
+  });
   const cancelRequested: Run[] = [];
   const server: Server = await createStaminaServer(probot, {
     store,
@@ -95,7 +110,7 @@ export async function startApp(options: { apiUrl?: string } = {}): Promise<AppUn
       ),
     async close() {
       await new Promise((resolve) => server.close(resolve));
-      await store.close();
+      if (options.store === undefined) await store.close();
       nock.cleanAll();
       nock.enableNetConnect();
     },

@@ -102,8 +102,36 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     reactions(owner, repoName, issueNumber) {
       const repo = repoOf(owner, repoName);
       return state.reactions
-        .filter((r) => r.repoId === repo?.id && r.issueNumber === issueNumber)
+        .filter(
+          (r) =>
+            r.repoId === repo?.id && r.issueNumber === issueNumber && r.commentId === undefined,
+        )
         .map(({ id, content }) => ({ id, content }));
+    },
+
+    addComment(owner, repoName, issueNumber, { user, body }) {
+      const repo = repoOf(owner, repoName);
+      if (!repo) throw new Error(`no repository ${owner}/${repoName}`);
+      const now = state.now();
+      const id = state.nextId();
+      state.comments.push({
+        id,
+        repoId: repo.id,
+        issueNumber,
+        body,
+        user,
+        createdAt: now,
+        updatedAt: now,
+        updatedCount: 0,
+      });
+      return { id };
+    },
+
+    commentReactions(owner, repoName, commentId) {
+      const repo = repoOf(owner, repoName);
+      return state.reactions
+        .filter((r) => r.repoId === repo?.id && r.commentId === commentId)
+        .map((r) => r.content);
     },
 
     pulls(owner, repoName) {

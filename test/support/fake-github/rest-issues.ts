@@ -1,5 +1,5 @@
-// REST routes on issues: comments (create, edit, read, list) and reactions, all written by the
-// app's bot user.
+// REST routes on issues: comments (create, edit, read, list) and reactions on issues and on
+// comments, all written by the app's bot user.
 import { notFound } from "./http-io.ts";
 import { type RepoContext, type RouteTable, intParam } from "./route.ts";
 import { BOT_LOGIN, commentJson, paginate, reactionJson } from "./shapes.ts";
@@ -60,6 +60,35 @@ export const issueRoutes: RouteTable = {
     },
   },
 
+  "POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions": {
+    auth: "token",
+    handle: (ctx) => {
+      const { world, repo, body } = ctx;
+      const comment = findComment(ctx);
+      if (!comment) throw notFound();
+      const content = String(body.content);
+      const existing = world.state.reactions.find(
+        (r) =>
+          r.repoId === repo.id &&
+          r.commentId === comment.id &&
+          r.content === content &&
+          r.user === BOT_LOGIN,
+      );
+      if (existing) return { status: 200, body: reactionJson(world.state, existing) };
+      const reaction = {
+        id: world.state.nextId(),
+        repoId: repo.id,
+        issueNumber: comment.issueNumber,
+        commentId: comment.id,
+        content,
+        user: BOT_LOGIN,
+        createdAt: world.state.now(),
+      };
+      world.state.reactions.push(reaction);
+      return { status: 201, body: reactionJson(world.state, reaction) };
+    },
+  },
+
   "POST /repos/{owner}/{repo}/issues/{issue_number}/reactions": {
     auth: "token",
     handle: ({ world, repo, params, body }) => {
@@ -69,6 +98,7 @@ export const issueRoutes: RouteTable = {
         (r) =>
           r.repoId === repo.id &&
           r.issueNumber === issueNumber &&
+          r.commentId === undefined &&
           r.content === content &&
           r.user === BOT_LOGIN,
       );

@@ -31,6 +31,8 @@ export interface ReactionRecord {
   id: number;
   repoId: number;
   issueNumber: number;
+  /** Set for a reaction on a comment (of that issue), absent for one on the issue itself. */
+  commentId?: number;
   content: string;
   user: string;
   createdAt: number;

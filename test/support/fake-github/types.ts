@@ -113,6 +113,15 @@ export interface FakeGitHub {
     repo: string,
     pr: { fork: string; branch: string; title: string },
   ): number;
+  /** A comment by a person (not the app), as a webhook's `comment` would name it. */
+  addComment(
+    owner: string,
+    repo: string,
+    issueNumber: number,
+    comment: { user: string; body: string },
+  ): { id: number };
+  /** The reactions on one comment, oldest first. */
+  commentReactions(owner: string, repo: string, commentId: number): string[];
   /** Check runs of the repository, oldest first. */
   checkRuns(owner: string, repo: string): CheckRunView[];
   /** The labels on an issue or pull request, or, without a number, the repository's labels. */
