@@ -116,6 +116,7 @@ export class InstallationRecords {
         await trx.deleteFrom("run_transcript").where("run_id", "in", chunk).execute();
         await trx.deleteFrom("run_checkpoints").where("run_id", "in", chunk).execute();
         await trx.deleteFrom("run_triggers").where("run_id", "in", chunk).execute();
+        await trx.deleteFrom("run_rollbacks").where("run_id", "in", chunk).execute();
       }
       await trx.deleteFrom("runs").where("installation_id", "=", id).execute();
       let deliveries = trx.deleteFrom("deliveries").where("installation_id", "=", id);

@@ -14,13 +14,7 @@ import { verifyChain } from "../../src/audit/verify.ts";
 import type { Run } from "../../src/runs/types.ts";
 import { reply, text, toolUse } from "../support/model-server/index.ts";
 import { examplePayload } from "../support/webhooks.ts";
-import {
-  HARNESS_APP_KEY,
-  OWNER,
-  REPO,
-  startHarness,
-  type Harness,
-} from "../runs/run-harness.ts";
+import { HARNESS_APP_KEY, OWNER, REPO, startHarness, type Harness } from "../runs/run-harness.ts";
 import { startApp, type AppUnderTest } from "./app-harness.ts";
 
 const FILES = {

@@ -4,7 +4,8 @@ import pg from "pg";
 import { afterAll } from "vitest";
 import { openStore } from "../../src/runs/open-store.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
-import { storeContract } from "./store-contract.ts";
+import { rollbackContract } from "./rollback-store-contract.ts";
+import { storeContract, type StoreFactory } from "./store-contract.ts";
 
 let database: TestDatabase | undefined;
 let migrated = false;
@@ -13,7 +14,7 @@ afterAll(async () => {
   await database?.drop();
 });
 
-storeContract("PostgreSQL", {
+const factory: StoreFactory = {
   concurrentConnections: true,
   create: async () => {
     database ??= await createTestDatabase("store");
@@ -29,14 +30,16 @@ storeContract("PostgreSQL", {
     return store;
   },
   destroy: () => Promise.resolve(),
-});
+};
+storeContract("PostgreSQL", factory);
+rollbackContract("PostgreSQL", factory);
 
 async function truncateAll(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     await client.query(
-      "TRUNCATE runs, deliveries, audit_events, run_transcript, run_checkpoints, run_triggers, installations, installation_repositories, repository_memory",
+      "TRUNCATE runs, deliveries, audit_events, run_transcript, run_checkpoints, run_triggers, installations, installation_repositories, repository_memory, run_rollbacks",
     );
   } finally {
     await client.end();

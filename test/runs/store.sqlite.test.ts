@@ -4,10 +4,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../../src/runs/open-store.ts";
-import { storeContract } from "./store-contract.ts";
+import { rollbackContract } from "./rollback-store-contract.ts";
+import { storeContract, type StoreFactory } from "./store-contract.ts";
 
 let dir = "";
-storeContract("SQLite", {
+const factory: StoreFactory = {
   concurrentConnections: false,
   create: () => {
     dir = mkdtempSync(join(tmpdir(), "stamina-store-"));
@@ -19,4 +20,6 @@ storeContract("SQLite", {
     rmSync(dir, { recursive: true, force: true });
     return Promise.resolve();
   },
-});
+};
+storeContract("SQLite", factory);
+rollbackContract("SQLite", factory);
