@@ -21,7 +21,7 @@ import { publishAuditLog } from "./audit-checks.ts";
 import { loadCheckpoints } from "./branch-checkpoints.ts";
 import { BOT, coAuthorOf } from "./commits.ts";
 import type { RunDependencies } from "./execute-run.ts";
-import { ShutdownRequested, LeaseLost } from "./interruptions.ts";
+import { CancelRequested, LeaseLost, ShutdownRequested } from "./interruptions.ts";
 import type { RepoRef } from "./ports.ts";
 import {
   rollbackCommitMessage,
@@ -55,16 +55,21 @@ export async function executeRollback(job: Run, deps: Deps, signal: AbortSignal)
     // Handed back: the lease runs out and a worker claims the request again.
     if (error instanceof ShutdownRequested || error instanceof LeaseLost) return job;
     if (signal.aborted && signal.reason instanceof ShutdownRequested) return job;
+    const cancel = cancelOf(error, signal);
     const reason =
       error instanceof RollbackRefused
         ? error.message
-        : "something unexpected went wrong; the app's log has the details. Nothing was pushed.";
-    log.error({ err: error, runId: job.id }, "rollback failed");
+        : cancel
+          ? `${cancel.by} stopped it (${cancel.reason}).`
+          : "something unexpected went wrong; the app's log has the details.";
+    if (cancel) log.info({ runId: job.id, by: cancel.by }, "rollback stopped");
+    else log.error({ err: error, runId: job.id }, "rollback failed");
     try {
       await github.createComment(ref, request.askedOn, rollbackFailed(request, reason));
     } catch (commentError) {
       log.warn({ err: commentError, runId: job.id }, "could not say that the rollback failed");
     }
+    if (cancel) return await store.finishRun(job.id, "cancelled", `stopped: ${cancel.reason}`);
     return await store.finishRun(job.id, "failed", `rollback failed: ${reason}`);
   } finally {
     try {
@@ -213,4 +218,11 @@ async function surfaceRollback(args: {
   } catch (err) {
     deps.log.warn({ err, runId: target.id }, "could not show the rollback on GitHub");
   }
+}
+
+/** The stop request that interrupted the rollback, if one did. */
+function cancelOf(error: unknown, signal: AbortSignal): CancelRequested | undefined {
+  if (error instanceof CancelRequested) return error;
+  if (signal.aborted && signal.reason instanceof CancelRequested) return signal.reason;
+  return undefined;
 }

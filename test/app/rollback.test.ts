@@ -85,20 +85,28 @@ const tree = (rev: string) => git("rev-parse", `${rev}^{tree}`);
 
 interface CommentPayload {
   comment: { id: number; body: string };
-  issue: { number: number };
+  issue: { number: number; pull_request?: { url: string } };
   sender: { login: string; type: string };
   repository: { name: string; full_name: string; html_url: string; owner: { login: string } };
 }
 
-/** A comment on issue 1, on the fake GitHub and as a signed webhook; its id. */
-async function comment(body: string, sender = "maintainer", type = "User"): Promise<number> {
-  const { id } = h.github.addComment(OWNER, REPO, 1, { user: sender, body });
+/** A comment on issue 1 (or pull request `on`), on the fake GitHub and as a signed webhook; its id. */
+async function comment(
+  body: string,
+  sender = "maintainer",
+  type = "User",
+  on = 1,
+): Promise<number> {
+  const { id } = h.github.addComment(OWNER, REPO, on, { user: sender, body });
   const payload = examplePayload<CommentPayload>("issue_comment", "created");
   payload.repository.owner.login = OWNER;
   payload.repository.name = REPO;
   payload.repository.full_name = `${OWNER}/${REPO}`;
   payload.repository.html_url = `${h.github.url}/${OWNER}/${REPO}`;
-  payload.issue.number = 1;
+  payload.issue.number = on;
+  if (on !== 1) {
+    payload.issue.pull_request = { url: `${h.github.apiUrl}/repos/${OWNER}/${REPO}/pulls/${on}` };
+  }
   payload.comment.id = id;
   payload.comment.body = body;
   payload.sender.login = sender;
@@ -108,10 +116,10 @@ async function comment(body: string, sender = "maintainer", type = "User"): Prom
   return id;
 }
 
-/** Stamina's comments on issue 1 but the tracking comment. */
-const answers = () =>
+/** Stamina's comments on issue 1 (or pull request `on`) but the tracking comment. */
+const answers = (on = 1) =>
   h.github
-    .issueComments(OWNER, REPO, 1)
+    .issueComments(OWNER, REPO, on)
     .filter((c) => c.user === "stamina[bot]")
     .map((c) => c.body)
     .filter((body) => body !== "tracking" && !body.startsWith("<!-- stamina:tracking -->"));
@@ -224,6 +232,21 @@ describe("/stamina rollback", () => {
     await comment("/stamina rollback 1");
     expect(await carryOut()).toMatchObject({ state: "succeeded" });
     expect(tree(git("rev-parse", run.branch!))).toBe(tree(shas[0]!));
+  }, 60_000);
+
+  it("on the run's pull request rolls its branch back and answers there", async () => {
+    const { run, shas } = await runWithCheckpoints();
+    expect(run.pullNumber).toBe(101);
+    const asked = await comment("/stamina rollback 1", "maintainer", "User", 101);
+    expect(reactions(asked)).toEqual(["+1"]);
+    expect(await carryOut()).toMatchObject({ state: "succeeded" });
+    expect(tree(git("rev-parse", run.branch!))).toBe(tree(shas[0]!));
+    expect(answers(101).at(-1)).toContain("back to checkpoint 1");
+    const status = await comment("/stamina status", "maintainer", "User", 101);
+    expect(reactions(status)).toEqual(["+1"]);
+    const said = answers(101).at(-1) ?? "";
+    expect(said).toContain("Stamina's status on issue #1");
+    expect(said).toContain(`4. \`${git("rev-parse", run.branch!).slice(0, 7)}\` rollback`);
   }, 60_000);
 
   it("is refused in words: no branch yet, an unknown checkpoint (listing the known ones), an active run", async () => {
