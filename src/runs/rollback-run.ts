@@ -1,26 +1,25 @@
 // A `/stamina rollback` request carried out by a worker: the run's branch
 // fetched through the repository's mirror, a new commit on top of it whose
 // tree is the checkpoint's (with the `Stamina-Audit` trailer of the run's
-// chain), pushed under the push guard with a lease on the branch as it was
-// fetched; the run's audit log records it, its audit check runs move to the
-// new head, its tracking comment says so, and the person who asked is answered
-// where they asked. Never a reset, never a force-push over commits.
+// chain), pushed as every run pushes (pushToBranch: the secret scan, then the
+// push guard with a lease on the branch as it was fetched); the run's audit
+// log records it, its audit check runs move to the new head, its tracking
+// comment says so, and the person who asked is answered where they asked.
+// Never a reset, never a force-push over commits.
 import { join } from "node:path";
 import type { AuditSink } from "../agent/ports.ts";
 import { commitsSince, commitTreeOnTop, treeOf } from "../workspace/git-rollback.ts";
-import {
-  fetchFromRemote,
-  hasCommit,
-  moveRemoteBranch,
-  remoteBranchSha,
-} from "../workspace/git-remote.ts";
-import { GitError } from "../workspace/git-run.ts";
+import { fetchFromRemote, hasCommit, remoteBranchSha } from "../workspace/git-remote.ts";
+import { GitError, runGit } from "../workspace/git-run.ts";
+import { NETWORK_TIMEOUT_MS } from "../workspace/git.ts";
 import { checkoutFromMirror, releaseWorktree } from "../workspace/mirror.ts";
 import { assertPushAllowed, PushRefused } from "../workspace/push-guard.ts";
 import { publishAuditLog } from "./audit-checks.ts";
 import { loadCheckpoints } from "./branch-checkpoints.ts";
+import { pushToBranch } from "./milestone.ts";
 import { BOT, coAuthorOf } from "./commits.ts";
 import type { RunDependencies } from "./execute-run.ts";
+import { RunFailure } from "./failure.ts";
 import { CancelRequested, LeaseLost, ShutdownRequested } from "./interruptions.ts";
 import type { RepoRef } from "./ports.ts";
 import {
@@ -163,19 +162,26 @@ async function rollBack(args: {
     committer: BOT,
   });
   await audit.record("git.commit", { sha, auditHead: head, reason: "rollback" });
+  // Both trees' files in the worktree (a partial clone fetches them with the token), so the
+  // push's secret scan can read what the commit changes; then the push every run makes.
+  for (const rev of [tip, sha]) {
+    await runGit(["checkout", "--quiet", "--force", "--detach", rev], {
+      cwd,
+      token,
+      signal,
+      timeoutMs: NETWORK_TIMEOUT_MS,
+    });
+  }
   try {
-    await moveRemoteBranch(cwd, { url, branch, sha, expected: tip, token, signal });
+    await pushToBranch({ store, runId: target.id, worktree: cwd, audit, url, lease, token })(
+      sha,
+      signal,
+    );
   } catch (error) {
-    if (error instanceof GitError && /stale info|fetch first|non-fast-forward/.test(error.stderr)) {
-      await audit.record("git.push_refused", { branch, reason: "the branch moved meanwhile" });
-      throw new RollbackRefused(
-        "the branch moved on GitHub while Stamina was rolling it back; nothing was pushed. Ask again.",
-      );
-    }
+    if (error instanceof RunFailure)
+      throw new RollbackRefused(`${error.message} Nothing was pushed.`);
     throw error;
   }
-  await store.updateRun(target.id, { headSha: sha });
-  await audit.record("git.push", { branch, sha });
   await audit.record("rollback.committed", {
     from: tip,
     to: request.toSha,

@@ -106,16 +106,25 @@ export class RollbackRecords {
 
   /**
    * The last run (rollbacks aside) on an issue or pull request: the issue's own, or one whose
-   * pull request this is (the run that opened it, or a follow-up on it).
+   * pull request this is (the run that opened it, or a follow-up on it). `pushed`: the last
+   * that pushed to its branch.
    */
-  async lastRunOn(owner: string, repo: string, number: number): Promise<Run | undefined> {
-    const row = await this.opened.db
+  async lastRunOn(
+    owner: string,
+    repo: string,
+    number: number,
+    options: { pushed?: boolean } = {},
+  ): Promise<Run | undefined> {
+    let query = this.opened.db
       .selectFrom("runs")
       .selectAll()
       .where("owner", "=", owner)
       .where("repo", "=", repo)
       .where("kind", "!=", "rollback")
-      .where((eb) => eb.or([eb("issue_number", "=", number), eb("pull_number", "=", number)]))
+      .where((eb) => eb.or([eb("issue_number", "=", number), eb("pull_number", "=", number)]));
+    // Only a run that pushed its branch: the one a rollback goes back on.
+    if (options.pushed === true) query = query.where("head_sha", "is not", null);
+    const row = await query
       .orderBy("created_at", "desc")
       .orderBy("id", "desc")
       .limit(1)

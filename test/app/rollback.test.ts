@@ -32,7 +32,7 @@ beforeEach(async () => {
   app = await startApp({
     apiUrl: h.github.apiUrl,
     store: h.store,
-    now: h.now,
+    now: () => h.now(),
     privateKey: HARNESS_APP_KEY,
   });
 });

@@ -105,6 +105,13 @@ export function rollbackContract(engine: string, factory: StoreFactory): void {
       expect((await store.rollbacks.lastRunOn("octo", "demo", 102))?.id).toBe(other.id);
       expect(await store.rollbacks.lastRunOn("octo", "demo", 3)).toBeUndefined();
       expect(await store.rollbacks.lastRunOn("octo", "elsewhere", 1)).toBeUndefined();
+      // A later run that pushed nothing yet is the last run, not the last that pushed.
+      await store.finishRun(rollback.run.id, "succeeded", "rolled back");
+      const fresh = await store.createRun(newRun(1));
+      if (!fresh.created) throw new Error("expected a new run");
+      expect((await store.rollbacks.lastRunOn("octo", "demo", 1))?.id).toBe(fresh.run.id);
+      const pushed = await store.rollbacks.lastRunOn("octo", "demo", 1, { pushed: true });
+      expect(pushed?.id).toBe(second.id);
       const onBranch = await store.rollbacks.runsOnBranch("octo", "demo", "stamina/1-fix-it");
       expect(onBranch.map((r) => r.id)).toEqual([first.id, second.id]);
     });

@@ -10,21 +10,23 @@ import type { CommandContext, CommandHandler } from "./context.ts";
 
 export const rollback: CommandHandler = async (command) => {
   const { deps, context, where, number, by, args, log } = command;
-  const run = await deps.store.rollbacks.lastRunOn(where.owner, where.repo, number);
-  if (!run?.branch || run.headSha === null) {
-    const what = command.onPullRequest ? "pull request" : "issue";
-    await answer(
-      command,
-      `${by} there is nothing to roll back: Stamina has not pushed a branch for this ${what} yet.`,
-    );
-    return "nothing";
-  }
+  const run = await deps.store.rollbacks.lastRunOn(where.owner, where.repo, number, {
+    pushed: true,
+  });
   const active = await activeRun(command, run);
   if (active) {
     const what = active.kind === "rollback" ? "A rollback" : "A Stamina run";
     await answer(
       command,
-      `${by} ${what} is still active on branch \`${run.branch}\` (${active.state.replace(/_/g, " ")}). Stop it first with \`/stamina stop\`, then ask for the rollback again.`,
+      `${by} ${what} is still active on this issue (${active.state.replace(/_/g, " ")}). Stop it first with \`/stamina stop\`, then ask for the rollback again.`,
+    );
+    return "nothing";
+  }
+  if (!run?.branch || run.headSha === null) {
+    const what = command.onPullRequest ? "pull request" : "issue";
+    await answer(
+      command,
+      `${by} there is nothing to roll back: Stamina has not pushed a branch for this ${what} yet.`,
     );
     return "nothing";
   }
@@ -57,9 +59,11 @@ export const rollback: CommandHandler = async (command) => {
 };
 
 /** The active run on the issue, on its pull request, or where the command was asked. */
-async function activeRun(command: CommandContext, run: Run): Promise<Run | undefined> {
+async function activeRun(command: CommandContext, run: Run | undefined): Promise<Run | undefined> {
   const { deps, where, number } = command;
-  const numbers = new Set([number, run.issueNumber, ...(run.pullNumber ? [run.pullNumber] : [])]);
+  const numbers = new Set([number]);
+  if (run) numbers.add(run.issueNumber);
+  if (run?.pullNumber) numbers.add(run.pullNumber);
   for (const n of numbers) {
     const active = await deps.store.activeRunOn(where.owner, where.repo, n);
     if (active) return active;
