@@ -6,10 +6,15 @@
 import { sanitizeUntrusted } from "../policy/sanitize.ts";
 
 export const COMMANDS = {
+  run: "start a run on this issue, as the label does",
+  plan: "a dry run: the plan and the diff posted as one comment, nothing pushed",
+  retry:
+    "a new run from the last checkpoint of the last run, if it failed, was stopped or ran out of budget",
   stop: "stop the active run on this issue or pull request; the work so far is pushed",
   rollback:
     "roll the branch back to a checkpoint with a new commit, never a force-push: `/stamina rollback 2` (the numbers `/stamina status` lists) or a commit; alone, the last checkpoint whose verification passed",
   status: "the run's state, phase, budget spent, link and checkpoints, in one comment",
+  help: "this list",
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

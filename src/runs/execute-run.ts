@@ -19,6 +19,7 @@ import { createMilestones, pushToBranch } from "./milestone.ts";
 import { createHumanPort, parkRun } from "./pause.ts";
 import type { GitHubPort, RepoRef } from "./ports.ts";
 import { prepareWorkspace, type Workspace } from "./prepare-workspace.ts";
+import { finishDryRun } from "./dry-run.ts";
 import { releaseWorkspace } from "./release-workspace.ts";
 import { agentResume, recordRetriedStep } from "./resume.ts";
 import { executeRollback } from "./rollback-run.ts";
@@ -33,6 +34,7 @@ import { redactWrites } from "./redacted-github.ts";
 import { createSurface } from "./surface.ts";
 import type { Timers } from "./throttle.ts";
 import { createRedactor, type Redactor } from "../observability/redact.ts";
+import { quietCommands } from "../github/quiet-commands.ts";
 import type { RetrySchedule } from "./transient.ts";
 import type { Run } from "./types.ts";
 
@@ -71,7 +73,7 @@ export async function executeRun(
   if (claimed.kind === "rollback") return executeRollback(claimed, deps, signal);
   const { store } = deps;
   const redactor = deps.redactor ?? createRedactor();
-  const github = redactWrites(deps.github, (text) => redactor.redact(text));
+  const github = redactWrites(deps.github, (text) => quietCommands(redactor.redact(text)));
   const control = new RunControl(signal, drain);
   const ref: RepoRef = {
     installationId: claimed.installationId,
@@ -164,6 +166,8 @@ export async function executeRun(
       audit,
       auditHead: () => store.auditHead(run.id),
       publish: async (sha, signal) => {
+        // A dry run keeps its commits in its own worktree: no branch, no pull request, no check.
+        if (run.dryRun) return void (await audit.record("commit.kept_local", { sha }));
         const before = (await store.mustGetRun(run.id)).headSha;
         await pushToBranch({
           store,
@@ -240,6 +244,12 @@ export async function executeRun(
     // Whatever stopped the loop, the work so far is committed, pushed and described.
     phase = "committing the change";
     await milestones.checkpoint({ message: commitMessage(run), reason: "final" }, control.signal);
+    if (run.dryRun) {
+      const end = { run, agent, worktree: dirs.worktree, baseSha, github, audit, say };
+      const { state, outcome } = await finishDryRun({ ...end, signal: control.signal });
+      await releaseAttempt();
+      return await store.finishRun(run.id, state, outcome);
+    }
     if ((await currentHead(dirs.worktree)) === baseSha) {
       throw new RunFailure("the agent finished without changing any file.");
     }

@@ -6,6 +6,7 @@ import { durableRuns } from "./migrations/002-durable-runs.ts";
 import { memory } from "./migrations/003-memory.ts";
 import { githubSurface } from "./migrations/004-github-surface.ts";
 import { requesterId } from "./migrations/005-requester-id.ts";
+import { dryRunsAndRetries } from "./migrations/006-dry-runs-and-retries.ts";
 import { rollbacks } from "./migrations/008-rollbacks.ts";
 
 /** Every migration by name; the names sort in the order they were written. */
@@ -15,6 +16,7 @@ export const migrations: Record<string, Migration> = {
   "003-memory": memory,
   "004-github-surface": githubSurface,
   "005-requester-id": requesterId,
+  "006-dry-runs-and-retries": dryRunsAndRetries,
   "008-rollbacks": rollbacks,
 };
 

@@ -27,6 +27,8 @@ export type Stage =
       /** Why it is a draft, in words, when it is one. */
       draftBecause?: string;
     }
+  /** A dry run ended: its plan and diff are in a comment of their own, nothing was pushed. */
+  | { kind: "planned" }
   | { kind: "failed"; reason: string }
   /** Paused for a person (the watchdog, a question): the comment after this one says how to answer. */
   | { kind: "waiting"; reason: string }
@@ -54,7 +56,9 @@ export function trackingComment(run: Run, stage: Stage): string {
   switch (stage.kind) {
     case "queued":
       lines.push(
-        `👀 Stamina will work on this issue, as @${run.requestedBy} asked.`,
+        run.dryRun
+          ? `👀 Stamina will plan this issue, as @${run.requestedBy} asked: a dry run, so nothing will be pushed.`
+          : `👀 Stamina will work on this issue, as @${run.requestedBy} asked.`,
         "",
         "- [ ] Prepare a workspace",
         "- [ ] Make the change",
@@ -75,6 +79,11 @@ export function trackingComment(run: Run, stage: Stage): string {
         `- [x] Make the change (${steps})`,
         `- [${stage.verified ? "x" : " "}] Verify`,
         "- [x] Open a pull request",
+      );
+      break;
+    case "planned":
+      lines.push(
+        `🧪 Dry run finished (${steps}): Stamina's plan and the diff are in the comment below. Nothing was pushed: no branch, no pull request.`,
       );
       break;
     case "failed":
@@ -100,9 +109,11 @@ export function trackingComment(run: Run, stage: Stage): string {
       lines.push(
         `🛑 Stamina stopped: ${stage.by} ${stage.reason}.`,
         "",
-        stage.pushed
-          ? `The work so far is on branch \`${stage.pushed.branch}\` (commit ${stage.pushed.sha.slice(0, 7)}).`
-          : "It had not changed any file yet, so there is nothing to push.",
+        run.dryRun
+          ? "It was a dry run, so nothing was pushed."
+          : stage.pushed
+            ? `The work so far is on branch \`${stage.pushed.branch}\` (commit ${stage.pushed.sha.slice(0, 7)}).`
+            : "It had not changed any file yet, so there is nothing to push.",
       );
       break;
   }
@@ -114,7 +125,7 @@ export function trackingComment(run: Run, stage: Stage): string {
 export function workingLines(run: Run, stage: Extract<Stage, { kind: "working" }>): string[] {
   const steps = `${stage.steps ?? run.stepsUsed} of ${run.config.budget.steps} steps`;
   return [
-    `🛠️ Stamina is working on this issue on branch \`${run.branch ?? "…"}\`${stage.phase ? `: ${describePhase(stage.phase)}` : ""}.`,
+    `🛠️ Stamina is working on this issue on branch \`${run.branch ?? "…"}\`${stage.phase ? `: ${describePhase(stage.phase)}` : ""}.${run.dryRun ? " A dry run: nothing will be pushed." : ""}`,
     "",
     "- [x] Prepare a workspace",
     `- [ ] Make the change (${steps})`,

@@ -84,6 +84,10 @@ export interface RunsTable {
   check_run_id: number | null;
   check_run_sha: string | null;
   audit_check_runs: string | null;
+  /** 1: a dry run (SQLite has no booleans; 0 or 1 on both engines). */
+  dry_run: ColumnType<number, number | undefined, number>;
+  /** The run a `/stamina retry` continues. */
+  continues_run: string | null;
 }
 
 export interface RunTranscriptTable {

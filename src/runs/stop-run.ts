@@ -68,6 +68,7 @@ async function pushWorkSoFar(
   const { store, audit } = ctx;
   const signal = AbortSignal.timeout(NETWORK_TIMEOUT_MS);
   let run = await store.mustGetRun(ctx.runId);
+  if (run.dryRun) return null; // a dry run pushes nothing, stopped or not
   let workspace = ctx.workspace;
   if (!workspace) {
     // Stopped before this attempt had restored its worktree: restore it to push what the

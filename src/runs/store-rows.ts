@@ -36,6 +36,8 @@ export function toRun(row: Selectable<RunsTable>): Run {
     requestedBy: row.requested_by,
     requestedById: row.requested_by_id === null ? null : Number(row.requested_by_id),
     deliveryId: row.delivery_id,
+    dryRun: Number(row.dry_run) === 1,
+    continues: row.continues_run,
     state: row.state,
     config: parseRepoConfig(JSON.parse(row.config)),
     branch: row.branch,

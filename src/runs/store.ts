@@ -13,6 +13,7 @@ import { LeaseLost } from "./interruptions.ts";
 import { InstallationRecords } from "./installation-store.ts";
 import { MemoryRecords } from "./memory-store.ts";
 import { RollbackRecords } from "./rollback-store.ts";
+import { RetryRecords } from "./retry-store.ts";
 import type { Database, RunKind, RunState } from "./schema.ts";
 import { AWAITING_STATES, HELD_STATES, TERMINAL_STATES } from "./schema.ts";
 import { threadKey, toEvent, toRow, toRun } from "./store-rows.ts";
@@ -72,6 +73,8 @@ export class Store {
   readonly memory: MemoryRecords;
   /** `/stamina rollback` requests, and the runs of an issue or a branch they look back on. */
   readonly rollbacks: RollbackRecords;
+  /** Runs that continue an earlier one (`/stamina retry`). */
+  readonly retries: RetryRecords;
   private readonly opened: OpenedDatabase;
   private readonly redactor: Redactor;
   private readonly clock: () => Date;
@@ -91,6 +94,7 @@ export class Store {
       () => this.now(),
       (input, within) => this.createRun(input, { kind: "rollback", within }),
     );
+    this.retries = new RetryRecords(this);
   }
 
   private now(): string {
@@ -287,6 +291,8 @@ export class Store {
         check_run_id: null,
         check_run_sha: null,
         audit_check_runs: null,
+        dry_run: input.dryRun === true ? 1 : 0,
+        continues_run: input.continues ?? null,
         created_at: now,
         updated_at: now,
         finished_at: null,

@@ -179,6 +179,8 @@ function ending(
         verification?.configured && !verification.passed ? "failure" : "neutral",
         `Draft: ${stage.draftBecause ?? "verification did not pass"}`,
       ];
+    case "planned":
+      return ["done", "neutral", "Dry run: the plan and the diff are on the issue"];
     case "failed":
       return ["failed", "failure", "Stopped without finishing"];
     case "stopped":

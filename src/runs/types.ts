@@ -18,6 +18,10 @@ export interface NewRun {
   requestedById?: number | null;
   deliveryId: string;
   config: RepoConfig;
+  /** A dry run pushes nothing: it ends with one comment on the issue, the plan and the diff. */
+  dryRun?: boolean;
+  /** The run this one continues (`/stamina retry`), from its last checkpoint. */
+  continues?: string | null;
 }
 
 /** How the agent's loop ended (plain JSON), kept once it has, so a resumed run goes straight to finishing. */
@@ -26,6 +30,8 @@ export type AgentOutcome = AgentResult;
 export interface Run extends NewRun {
   id: string;
   requestedById: number | null;
+  dryRun: boolean;
+  continues: string | null;
   kind: RunKind;
   state: RunState;
   branch: string | null;

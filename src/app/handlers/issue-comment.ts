@@ -2,12 +2,14 @@
 // accepted from writers only (bots, Stamina itself included, never); any other
 // comment from a writer on an issue whose run waits for a reply is the answer
 // (answer.ts). Each command is done by its handler (src/app/commands/) and
-// acknowledged with a reaction on the comment: 👍 done, 😕 nothing to do.
+// acknowledged with a reaction on the comment: 👍 done, 😕 nothing to do. An
+// unknown command gets the help comment (commands/help.ts) and 😕.
 import type { Context } from "probot";
 import { isWriter } from "../../github/permissions.ts";
 import { parseCommands } from "../commands.ts";
 import type { CommandContext } from "../commands/context.ts";
 import { HANDLERS } from "../commands/handlers.ts";
+import { postHelp } from "../commands/help.ts";
 import { takeAnswer } from "./answer.ts";
 import type { HandlerDependencies } from "./issue-labeled.ts";
 
@@ -47,6 +49,9 @@ export function onIssueComment(deps: HandlerDependencies) {
       let done = false;
       if (command.name === "unknown") {
         log.info({ word: command.word }, "unknown /stamina command");
+        // `/stamina` alone asks for the list; a word Stamina does not know gets it with 😕.
+        await postHelp({ ...base, args: command.args }, command.word || undefined);
+        done = command.word === "";
       } else {
         done = (await HANDLERS[command.name]({ ...base, args: command.args })) === "done";
       }
