@@ -369,6 +369,68 @@ export function storeContract(engine: string, factory: StoreFactory): void {
         expect((await store.getRun(run.id))?.stepsUsed).toBe(2);
       });
 
+      it("keeps whether a run is dry and which run it continues", async () => {
+        const dry = await created({ ...newRun(), dryRun: true });
+        expect(dry).toMatchObject({ dryRun: true, continues: null });
+        expect((await created(newRun(2))).dryRun).toBe(false);
+      });
+
+      describe("a retry", () => {
+        const failedRun = async (pushed: string | null) => {
+          const run = await created(newRun());
+          await store.claimNextRun("w", LEASE);
+          await store.updateRun(run.id, { branch: "stamina/1-fix-it", baseSha: "a".repeat(40) });
+          await store.saveCheckpoint(run.id, "w", checkpoint(1, "one", Buffer.from("diff 1")));
+          await store.saveCheckpoint(run.id, "w", checkpoint(2, "two", Buffer.from("diff 2")));
+          await store.updateRun(run.id, {
+            pullNumber: 101,
+            pullUrl: "https://github.test/octo/demo/pull/101",
+            ...(pushed ? { headSha: pushed } : {}),
+          });
+          return store.finishRun(run.id, "failed", "the build broke");
+        };
+
+        it("continues the last run: its branch, pull request, transcript, state and diff", async () => {
+          const from = await failedRun(null);
+          expect((await store.retries.lastOn("octo", "demo", 1))?.id).toBe(from.id);
+          const config = parseRepoConfig({ budget: { steps: 9 } });
+          const result = await store.retries.create(from, { ...newRun(), config });
+          if (!result.created) throw new Error("expected a new run");
+          const run = result.run;
+          expect(run).toMatchObject({
+            continues: from.id,
+            state: "queued",
+            branch: "stamina/1-fix-it",
+            pullNumber: 101,
+            baseSha: "a".repeat(40),
+            headSha: null,
+            stepsUsed: 2,
+            config: { budget: { steps: 9 } },
+          });
+          expect((await store.retries.lastOn("octo", "demo", 1))?.id).toBe(run.id);
+          const loaded = await store.loadCheckpoint(run.id);
+          expect(loaded?.step).toBe(2);
+          expect(loaded?.messages).toEqual((await store.loadCheckpoint(from.id))?.messages);
+          expect(loaded?.diff.toString()).toBe("diff 2");
+          // It holds the pull request: a trigger there waits for it.
+          expect((await store.activeRunOn("octo", "demo", 101))?.id).toBe(run.id);
+          // One active run per issue, retries included.
+          expect((await store.retries.create(from, newRun())).created).toBe(false);
+          // The earlier run is untouched.
+          expect(await store.getRun(from.id)).toMatchObject({ state: "failed", stepsUsed: 2 });
+        });
+
+        it("starts from the head pushed after the checkpoint, with no diff to apply", async () => {
+          const from = await failedRun("b".repeat(40));
+          const result = await store.retries.create(from, newRun());
+          if (!result.created) throw new Error("expected a new run");
+          const loaded = await store.loadCheckpoint(result.run.id);
+          expect(loaded).toMatchObject({ step: 2, baseSha: "b".repeat(40) });
+          expect(loaded?.diff.length).toBe(0);
+          expect(result.run.headSha).toBe("b".repeat(40));
+        });
+      });
+
       it("refuses a checkpoint from a worker that lost the lease", async () => {
         const run = await created(newRun());
         await store.claimNextRun("w", LEASE);
