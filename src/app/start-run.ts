@@ -8,6 +8,7 @@ import type { Context } from "probot";
 import type { InstallationOctokit } from "../github/client.ts";
 import { findBotComment } from "../github/comments.ts";
 import { readInstructionFiles } from "../github/instructions.ts";
+import { quietCommands } from "../github/quiet-commands.ts";
 import type { Logger } from "../observability/logger.ts";
 import { joinInstructions } from "../policy/instructions.ts";
 import { MAX_ISSUE_BODY_CHARS, sanitizeUntrusted } from "../policy/sanitize.ts";
@@ -53,10 +54,9 @@ export async function queueIssueRun(req: RunRequest): Promise<RunRequestResult> 
   const { deps, octokit, where, loaded, log, context } = req;
   const issue = { ...where, issue_number: req.issue.number };
   if (!loaded.ok) {
-    await octokit.rest.issues.createComment({
-      ...issue,
-      body: configErrorComment(loaded.problems),
-    });
+    // The problems quote the file: a key or value in it must not come back as a command.
+    const body = quietCommands(configErrorComment(loaded.problems));
+    await octokit.rest.issues.createComment({ ...issue, body });
     log.info({ problems: loaded.problems }, "invalid repository config; no run");
     return { status: "invalid_config" };
   }
