@@ -41,7 +41,7 @@ export interface CreateRunOptions {
   /** Keeps workers off the run for this long, or until its tracking comment is stored. */
   holdMs?: number;
   kind?: RunKind;
-  /** Writes what belongs with the new run, in the same transaction (a rollback's request). */
+  /** Writes what belongs with the new run, in the same transaction (a rollback's request, the checkpoint a retry continues). */
   within?: (trx: Kysely<Database>, runId: string) => Promise<void>;
 }
 

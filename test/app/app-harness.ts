@@ -20,7 +20,7 @@ const keys = appKeyPair();
 /** The public half, for a fake GitHub (test/support/fake-github) that checks the app's JWTs. */
 export const APP_PUBLIC_KEY = keys.publicKey;
 /** The private half, for a worker in the same test that talks to that fake GitHub too. */
-export const APP_PRIVATE_KEY = privateKey;
+export const APP_PRIVATE_KEY = keys.privateKey;
 export const SECRET = "webhook-secret-for-tests";
 export const API = "https://api.github.com";
 

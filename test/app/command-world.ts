@@ -88,7 +88,7 @@ export async function startCommandWorld(files: Record<string, string>): Promise<
     bare,
     async comment(body, options = {}) {
       const sender = options.sender ?? { login: "maintainer", id: 4242, type: "User" };
-      const commentId = github.addComment(ORG, REPO, 1, { body, user: sender.login });
+      const { id: commentId } = github.addComment(ORG, REPO, 1, { body, user: sender.login });
       const payload = examplePayload<{
         comment: { id: number; body: string; user: { login: string; id: number; type: string } };
         issue: { pull_request?: unknown };
