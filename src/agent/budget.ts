@@ -43,6 +43,20 @@ export function exhaustedBudget(budget: Budget, steps: number, spent: Spent): Bu
   return null;
 }
 
+/**
+ * The budget after writers approved extensions worth `share` of it (0.5: half as much more of
+ * each budget), as the loop counts against it.
+ */
+export function extendBudget(budget: Budget, share: number): Budget {
+  if (!(share > 0)) return budget;
+  return {
+    steps: Math.round(budget.steps * (1 + share)),
+    tokens: Math.round(budget.tokens * (1 + share)),
+    dollars: budget.dollars * (1 + share),
+    minutes: budget.minutes * (1 + share),
+  };
+}
+
 /** "12 of 50 steps, 1,234,567 of 5,000,000 tokens, $0.84 of $10.00, 14 of 120 minutes". */
 export function describeSpend(budget: Budget, steps: number, spent: Spent): string {
   return [

@@ -5,7 +5,14 @@
 // from them as if it had never stopped. The loop reaches the world only
 // through its ports, so a webhook run, `stamina run` and a test share it.
 import type Anthropic from "@anthropic-ai/sdk";
-import { addUsage, exhaustedBudget, tokensOf, type Budget, type BudgetStop } from "./budget.ts";
+import {
+  addUsage,
+  exhaustedBudget,
+  extendBudget,
+  tokensOf,
+  type Budget,
+  type BudgetStop,
+} from "./budget.ts";
 import { recordHealth } from "./context/health.ts";
 import { isPromptTooLong } from "./context/overflow.ts";
 import {
@@ -37,11 +44,12 @@ import type {
   WorkspacePort,
 } from "./ports.ts";
 import { cutOffToolUse } from "../model/stop-reasons.ts";
-import { sanitizeUntrusted } from "../policy/sanitize.ts";
 import { renderPrompt } from "./prompts.ts";
 import { initialSnapshot, restoreSnapshot } from "./snapshot.ts";
 import { runStepHooks } from "./step-hooks.ts";
 import type { TestWeakening } from "./test-integrity.ts";
+import { budgetPause, deniedExtension, takeUp } from "./take-up.ts";
+import { createAskHumanTool } from "./tools/ask-human.ts";
 import { createCheckpointTool } from "./tools/checkpoint.ts";
 import { createRunChecksTool } from "./tools/run-checks.ts";
 import { createUpdatePlanTool } from "./tools/update-plan.ts";
@@ -79,6 +87,8 @@ export interface AgentResult {
   testWeakening: TestWeakening[];
   /** Why the run waits for a person, when stop is paused. */
   pause?: PauseRequest;
+  /** The budget the run counted against: the configured one, with any extension approved. */
+  budget?: Budget;
 }
 
 export interface AgentOptions {
@@ -99,8 +109,16 @@ export interface AgentOptions {
   /** What the model is sent, built from the whole transcript (context management). */
   view?: RequestView;
   hooks?: StepHook[];
-  /** Told when a hook pauses the run for a person, after that step's checkpoint. */
+  /**
+   * Told when the run pauses for a person (a hook, `ask_human`, a held change), after that
+   * step's checkpoint. Without it `ask_human` answers that nobody can answer.
+   */
   human?: HumanPort;
+  /**
+   * A budget running out asks a writer for this share of each budget more (`budget_extension`)
+   * instead of ending the run; needs `human`. Unset: the run ends out of budget.
+   */
+  budgetExtension?: number;
   /**
    * Called after each step with what the step added; the next step starts only once it has
    * settled. The harness persists the checkpoint here; if that fails the run cannot go on, so
@@ -119,9 +137,6 @@ const STOP_MESSAGES: Record<Exclude<AgentStop, "out_of_budget" | "paused">, stri
   aborted: "The run was cancelled.",
 };
 
-/** How much of a person's answer to a pause the model reads. */
-const MAX_ANSWER_CHARS = 20_000;
-
 export async function runAgent(options: AgentOptions): Promise<AgentResult> {
   const { model, audit, signal } = options;
   const clock = options.clock ?? Date.now;
@@ -131,6 +146,8 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
     ? [...resume.messages]
     : [{ role: "user", content: options.task }];
   const state: AgentSnapshot = resume ? restoreSnapshot(resume.state) : initialSnapshot();
+  // The budget counted against: the configured one, with the extensions writers approved.
+  const budget = () => extendBudget(options.budget, state.budgetGranted ?? 0);
   // Wall time counts only while the loop runs: a stopped run's downtime is not spent.
   const startedAt = clock();
   const elapsedBefore = state.spent.elapsedMs;
@@ -138,15 +155,6 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
   let summary = lastAssistantText(transcript);
   // Messages not yet handed to onStep: the task itself goes out with the first step.
   let pending = resume ? transcript.length : 0;
-  if (resume?.answer) {
-    // Appended like any step's message, so the next checkpoint keeps it and a retry has it.
-    const answer = sanitizeUntrusted(resume.answer.text, MAX_ANSWER_CHARS);
-    transcript.push({
-      role: "user",
-      content: renderPrompt("answer", { by: resume.answer.by, answer }).text,
-    });
-    await audit.record("agent.answered", { step: resume.step, by: resume.answer.by, answer });
-  }
   let step = resume?.step ?? 0;
 
   const setPhase = async (phase: Phase) => {
@@ -160,6 +168,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
     ...options.tools,
     createRunChecksTool(options.checks),
     createCheckpointTool(options.milestones),
+    createAskHumanTool(options.human !== undefined),
     createUpdatePlanTool(async (plan) => {
       state.plan = plan;
       await options.progress?.plan(plan);
@@ -215,24 +224,46 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
       verification: verification?.aborted ? null : verification,
       testWeakening,
       ...(pause ? { pause } : {}),
+      budget: budget(),
     };
     if (verification?.aborted) result.stop = "aborted";
     return result;
   };
 
-  if (state.pause && !resume?.answer) {
+  const taken = await takeUp(state, resume, {
+    audit,
+    milestones: options.milestones,
+    signal,
+    step,
+  });
+  if (taken.kind === "wait") {
     // Stopped at a pause nobody has answered (its comment may never have been posted): say it again.
-    await options.human?.pause(state.pause, signal);
-    return finish("paused", null, null, state.pause);
+    state.pause = taken.pause;
+    await options.human?.pause(taken.pause, signal);
+    return finish("paused", null, null, taken.pause);
   }
-  state.pause = null;
+  if (taken.kind === "out_of_budget") {
+    const over = exhaustedBudget(budget(), step, { ...state.spent, elapsedMs: elapsed() });
+    return finish("out_of_budget", over ?? deniedExtension(taken.pause));
+  }
+  if (taken.message) transcript.push(taken.message);
 
   for (;;) {
     if (signal.aborted) return finish("aborted");
-    const over = exhaustedBudget(options.budget, step, { ...state.spent, elapsedMs: elapsed() });
+    const over = exhaustedBudget(budget(), step, { ...state.spent, elapsedMs: elapsed() });
     if (over) {
       await audit.record("budget.exhausted", { step, ...over });
-      return finish("out_of_budget", over);
+      if (options.budgetExtension === undefined || !options.human) {
+        return finish("out_of_budget", over);
+      }
+      // A writer may extend it: the pause is checkpointed with the step it follows.
+      state.pause = budgetPause(over, options.budget, options.budgetExtension, step);
+      state.spent.elapsedMs = elapsed();
+      const handed = transcript.slice(pending);
+      pending = transcript.length;
+      await options.onStep?.({ step, added: handed, state: structuredClone(state), touched: false });
+      await options.human.pause(state.pause, signal);
+      return finish("paused", null, null, state.pause);
     }
     step += 1;
     const added: Anthropic.MessageParam[] = [];
@@ -282,6 +313,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
     let next: "go" | "done" | AgentStop = "go";
     let done: Verified | null = null;
     let ran: ToolRun["ran"] = [];
+    let asked: ToolRun["pause"];
     const calls = toolCalls(message);
     const stopReason = message.stop_reason;
     const recovers =
@@ -311,6 +343,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
       reply.push(...run.results);
       touched = run.touched;
       ran = run.ran;
+      asked = run.pause;
       const planned = run.ran.some((r) => r.name === "update_plan" && !r.isError);
       const edited = run.ran.some((r) => r.name === "str_replace_based_edit_tool" && !r.readOnly);
       if (state.phase === "orient" && (planned || edited)) await setPhase("implement");
@@ -352,6 +385,14 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
     });
 
     if (next === "go" && pause) state.pause = pause;
+    if (next === "go" && asked) {
+      // The call waits for a person: its result (and the rest of this reply) is held back.
+      state.pause = {
+        ...asked.request,
+        details: { ...asked.request.details, step, toolUseId: asked.toolUseId },
+      };
+      state.held = reply.splice(0);
+    }
     state.spent.elapsedMs = elapsed();
     const handed = transcript.slice(pending);
     pending = transcript.length;

@@ -73,6 +73,11 @@ export interface ToolOutcome {
   details?: Record<string, unknown>;
   /** This call left the worktree as it was (a view, a search), so the step's diff is unchanged. */
   readOnly?: boolean;
+  /**
+   * The call waits for a person (`ask_human`, a change held for approval): the run stops after
+   * this step, and the call's tool_result is held back until the answer fills it in.
+   */
+  pause?: PauseRequest;
 }
 
 /** The tool kinds the loop offers: Anthropic-defined ones and our own with JSON schemas. */
@@ -128,10 +133,15 @@ export interface ChecksPort {
 // --- Milestones, the plan, the worktree ----------------------------------------------------
 
 export interface Milestone {
-  /** The new commit, or null when there was nothing to commit. */
+  /** The new commit, or null when there was nothing to commit (or it was held). */
   sha: string | null;
   /** Pushed to the run's branch (under GitHub), or only committed (a local run). */
   pushed: boolean;
+  /**
+   * The change needs a writer's approval before it is pushed (approvals by policy): nothing was
+   * committed, the change stays in the working tree, and this says what is asked.
+   */
+  held?: PauseRequest;
 }
 
 /** Commits the work so far (and, under GitHub, pushes it). */
@@ -140,6 +150,11 @@ export interface MilestonePort {
     input: { message: string; reason: "tool" | "verified" | "final" },
     signal: AbortSignal,
   ): Promise<Milestone>;
+  /**
+   * Throws away every change since the last pushed milestone (a denied change): the worktree
+   * is the last checkpoint again. Returns that commit. Absent where nothing is ever held.
+   */
+  rollback?(signal: AbortSignal): Promise<string>;
 }
 
 export type PlanStatus = "pending" | "in_progress" | "done";
@@ -194,8 +209,11 @@ export interface MemoryPort {
 
 /** Why the run stops to wait for a person, said for the person who will answer. */
 export interface PauseRequest {
-  /** Who asked for the pause: the watchdog now, the model's `ask_human` later. */
-  source: "watchdog" | "ask_human";
+  /**
+   * Who asked for the pause: the watchdog and the model's `ask_human` wait for a reply; a change
+   * held by policy (`approval`) and a budget run out (`budget`) wait for `/stamina approve|deny`.
+   */
+  source: "watchdog" | "ask_human" | "approval" | "budget";
   /** What went wrong (or what is asked), in plain words. */
   reason: string;
   /** Facts for the audit log and the run page (the watchdog's rule, the step). */
@@ -257,6 +275,13 @@ export interface AgentSnapshot {
   hooks: Record<string, unknown>;
   /** The pause the run stopped at, until a person answers it; a resume without the answer pauses again. */
   pause?: PauseRequest | null;
+  /**
+   * The reply of the step that paused, held back because one of its tool calls waits for the
+   * answer (`ask_human`, a held checkpoint): the answer becomes that call's tool_result.
+   */
+  held?: Anthropic.ContentBlockParam[] | null;
+  /** Budget extensions writers approved, as a share of each configured budget (0.5, then 1). */
+  budgetGranted?: number;
 }
 
 /**
@@ -283,4 +308,6 @@ export interface AgentResume {
   state: AgentSnapshot | Record<string, unknown>;
   /** A person's answer to the pause the run stopped at: the next turn reads it first. */
   answer?: { by: string; text: string };
+  /** A writer's `/stamina approve` (granted) or `deny` on the approval the run stopped at. */
+  decision?: { by: string; granted: boolean };
 }

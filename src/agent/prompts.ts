@@ -14,7 +14,9 @@ export type PromptName =
   | "compact"
   | "compact-server"
   | "memory"
-  | "answer";
+  | "answer"
+  | "asked"
+  | "denied";
 
 export interface RenderedPrompt {
   text: string;

@@ -1,6 +1,7 @@
 // The loop's state as the harness stores it: a fresh one for a new run, and
 // the one handed back on resume, checked where it enters (it comes from a
 // database, perhaps written by an older version) and filled with defaults.
+import type Anthropic from "@anthropic-ai/sdk";
 import { z } from "zod";
 import { PHASES } from "./phase.ts";
 import type { AgentSnapshot } from "./ports.ts";
@@ -51,12 +52,18 @@ const snapshotSchema = z.object({
   hooks: z.record(z.string(), z.unknown()).catch(() => ({})),
   pause: z
     .object({
-      source: z.enum(["watchdog", "ask_human"]),
+      source: z.enum(["watchdog", "ask_human", "approval", "budget"]),
       reason: z.string(),
       details: z.record(z.string(), z.unknown()).optional(),
     })
     .nullable()
     .catch(null),
+  // Blocks of a reply as the loop wrote them; their shape is the Messages API's, kept verbatim.
+  held: z
+    .array(z.custom<Anthropic.ContentBlockParam>((b) => typeof b === "object" && b !== null))
+    .nullable()
+    .catch(null),
+  budgetGranted: count,
 });
 
 export function initialSnapshot(): AgentSnapshot {

@@ -6,6 +6,7 @@ import type {
   AuditSink,
   ModelPort,
   ModelRequest,
+  PauseRequest,
   Tool,
   ToolDefinition,
   ToolOutcome,
@@ -78,6 +79,8 @@ export interface ToolRun {
   touched: boolean;
   /** The calls by name, with whether each only read. */
   ran: ToolCallRecord[];
+  /** The first call that waits for a person, with what it asks: its tool_result is held back. */
+  pause?: { request: PauseRequest; toolUseId: string };
 }
 
 /**
@@ -124,6 +127,7 @@ export async function runTools(
       ...outcome.details,
     });
     if (outcome.readOnly !== true) run.touched = true;
+    if (outcome.pause && !run.pause) run.pause = { request: outcome.pause, toolUseId: call.id };
     run.ran.push({
       name: call.name,
       input: call.input,

@@ -33,6 +33,18 @@ export function createCheckpointTool(milestones: MilestonePort): Tool {
         { message: parsed.data.message, reason: "tool" },
         signal,
       );
+      if (milestone.held) {
+        // Held back until a writer answers: the answer says whether it was pushed or rolled back.
+        return {
+          output: "This change needs a maintainer's approval before it is pushed; the run waits.",
+          isError: false,
+          readOnly: true,
+          pause: {
+            ...milestone.held,
+            details: { ...milestone.held.details, message: parsed.data.message },
+          },
+        };
+      }
       if (milestone.sha === null) {
         return {
           output: "Nothing to commit: the worktree has no change since the last commit.",
