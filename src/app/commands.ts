@@ -15,6 +15,9 @@ export const COMMANDS = {
     "roll the branch back to a checkpoint with a new commit, never a force-push: `/stamina rollback 2` (the numbers `/stamina status` lists) or a commit; alone, the last checkpoint whose verification passed",
   status: "the run's state, phase, budget spent, link and checkpoints, in one comment",
   help: "this list",
+  approve:
+    "approve what the run waits on: the held change is pushed as it is, or the budget extended",
+  deny: "deny what the run waits on: the held change is rolled back to the last checkpoint, or the run ends out of budget",
 } as const;
 
 export type CommandName = keyof typeof COMMANDS;

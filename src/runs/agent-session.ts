@@ -55,6 +55,8 @@ export function runAgentSession(options: AgentSessionOptions): Promise<AgentResu
     worktree: dirs.worktree,
     outputDir: dirs.outputs,
     budget: run.config.budget,
+    // With a person to ask, a budget running out asks for more before the run ends.
+    ...(options.human ? { budgetExtension: run.config.approvals.budget_extension } : {}),
     config: run.config,
     context: contextSettingsOf(run.config.context),
     progressFile: dirs.progress,

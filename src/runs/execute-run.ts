@@ -16,6 +16,12 @@ import { BOT, coAuthorOf, commitMessage } from "./commits.ts";
 import { runHarnessCommand, type HarnessCommandContext } from "./harness-commands.ts";
 import { CancelRequested } from "./interruptions.ts";
 import { createMilestones, pushToBranch } from "./milestone.ts";
+import {
+  createApprovalGate,
+  finalMilestone,
+  resumeDecision,
+  rollbackWorktree,
+} from "./approvals.ts";
 import { createHumanPort, parkRun } from "./pause.ts";
 import type { GitHubPort, RepoRef } from "./ports.ts";
 import { prepareWorkspace, type Workspace } from "./prepare-workspace.ts";
@@ -165,6 +171,18 @@ export async function executeRun(
       coAuthor: coAuthorOf(run),
       audit,
       auditHead: () => store.auditHead(run.id),
+      // A dry run pushes nothing, so it has nothing to ask approval for.
+      gate: run.dryRun
+        ? undefined
+        : createApprovalGate({
+            store,
+            runId: run.id,
+            worktree: dirs.worktree,
+            policy: run.config.approvals,
+            audit,
+          }),
+      rollback: (signal) =>
+        rollbackWorktree({ store, runId: run.id, worktree: dirs.worktree, audit, signal }),
       publish: async (sha, signal) => {
         // A dry run keeps its commits in its own worktree: no branch, no pull request, no check.
         if (run.dryRun) return void (await audit.record("commit.kept_local", { sha }));
@@ -182,11 +200,13 @@ export async function executeRun(
         await surface.pushed({ sha, before, branch, base });
       },
     });
+    const human = createHumanPort({ github, audit, run });
     let agent = run.agentOutcome;
     if (agent === null) {
       const resume = agentResume(
         checkpoint,
         checkpoint && (await store.pendingAnswer(run.id, checkpoint.step)),
+        await resumeDecision(store, run.id),
       );
       control.enterAgent();
       try {
@@ -211,7 +231,7 @@ export async function executeRun(
           }),
           milestones,
           memory: store.memory.port(`${run.owner}/${run.repo}`, run.id, workerId ?? undefined),
-          human: createHumanPort({ github, audit, run }),
+          human,
           progress: surface.progress,
           onStep: afterEach(
             createStepCheckpointer({
@@ -243,7 +263,18 @@ export async function executeRun(
     run = await store.updateRun(run.id, { state: "finishing" });
     // Whatever stopped the loop, the work so far is committed, pushed and described.
     phase = "committing the change";
-    await milestones.checkpoint({ message: commitMessage(run), reason: "final" }, control.signal);
+    const last = await finalMilestone({
+      store,
+      runId: run.id,
+      milestones,
+      human,
+      message: commitMessage(run),
+      signal: control.signal,
+    });
+    if (last.held) {
+      await say({ kind: "waiting", reason: last.held.reason });
+      return await parkRun(store, audit, run, workerId, last.held);
+    }
     if (run.dryRun) {
       const end = { run, agent, worktree: dirs.worktree, baseSha, github, audit, say };
       const { state, outcome } = await finishDryRun({ ...end, signal: control.signal });
@@ -278,7 +309,7 @@ export async function executeRun(
       stopNote,
       draftBecause,
       testWeakening: agent.testWeakening,
-      spend: describeSpend(run.config.budget, agent.steps, agent.spent),
+      spend: describeSpend(agent.budget ?? run.config.budget, agent.steps, agent.spent),
     });
     await say({ kind: "opened", pullUrl: pr.url, verified: !draft, draftBecause });
 

@@ -4,8 +4,9 @@
 import type { AuditSink, Milestone, MilestonePort } from "../agent/ports.ts";
 import { describeFindings, scanDiff } from "../policy/secret-scan.ts";
 import { commitPatches } from "../workspace/diff.ts";
-import { commitAll, push, runGit, type Identity } from "../workspace/git.ts";
+import { commitAll, GitError, push, runGit, type Identity } from "../workspace/git.ts";
 import { PushRefused, type BranchLease } from "../workspace/push-guard.ts";
+import type { ApprovalGate } from "./approvals.ts";
 import { RunFailure } from "./failure.ts";
 import type { Store } from "./store.ts";
 
@@ -19,6 +20,10 @@ export interface MilestoneOptions {
   coAuthor?: Identity;
   /** Publishes a new commit (a push under GitHub); absent for a local run. */
   publish?: (sha: string, signal: AbortSignal) => Promise<void>;
+  /** Approvals by policy (approvals.ts): a commit it holds is undone, its change kept, not pushed. */
+  gate?: ApprovalGate;
+  /** Back to the last pushed commit, for a denied change (approvals.ts `rollbackWorktree`). */
+  rollback?: (signal: AbortSignal) => Promise<string>;
 }
 
 const SUBJECT_MAX = 72;
@@ -26,6 +31,7 @@ const BODY_MAX = 5_000;
 
 export function createMilestones(options: MilestoneOptions): MilestonePort {
   return {
+    ...(options.rollback ? { rollback: options.rollback } : {}),
     async checkpoint({ message, reason }, signal): Promise<Milestone> {
       const head = (await options.auditHead()) ?? "";
       const trailers = [
@@ -39,6 +45,12 @@ export function createMilestones(options: MilestoneOptions): MilestonePort {
         author: options.author,
       });
       if (sha === null) return { sha: null, pushed: false };
+      const held = (await options.gate?.(sha, signal)) ?? null;
+      if (held !== null) {
+        // Not pushed until a writer approves: the change goes back to the working tree.
+        await runGit(["reset", "--quiet", "--soft", `${sha}~1`], { cwd: options.worktree });
+        return { sha: null, pushed: false, held };
+      }
       await options.audit.record("git.commit", { sha, auditHead: head, reason });
       if (options.publish === undefined) return { sha, pushed: false };
       await options.publish(sha, signal);
@@ -96,6 +108,11 @@ export function pushToBranch(
     try {
       await push(target.worktree, { url: target.url, lease, token: target.token, signal });
     } catch (error) {
+      const workflows = workflowsRefusal(error);
+      if (workflows !== null) {
+        await target.audit.record("git.push_refused", { branch: lease.branch, reason: workflows });
+        throw new RunFailure(workflows);
+      }
       if (!(error instanceof PushRefused)) throw error;
       await target.audit.record("git.push_refused", {
         branch: lease.branch,
@@ -126,4 +143,17 @@ async function scanBeforePush(target: PushTarget, since: string, signal: AbortSi
       `the change adds what looks like a secret (${describeFindings(findings)}), so Stamina did not push it. Secrets belong in the repository's secret store or an environment variable, not in the code.`,
     );
   }
+}
+
+/**
+ * GitHub refuses a push that changes `.github/workflows/` from an app without the `workflows`
+ * permission. Said plainly, with what to do, rather than as git's error.
+ */
+export function workflowsRefusal(error: unknown): string | null {
+  if (!(error instanceof GitError)) return null;
+  const match = /refusing to allow a GitHub App to create or update workflow `?([^`\s]+)`?/.exec(
+    error.stderr,
+  );
+  if (match === null) return null;
+  return `GitHub refused the push: it changes the workflow file \`${match[1] ?? ".github/workflows/"}\`, and GitHub lets an app push workflow files only when it has the \`workflows\` permission, which this installation did not grant. A writer's approval is not enough: the operator must grant the app that permission (or a person must make the workflow change by hand).`;
 }

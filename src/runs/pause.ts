@@ -1,34 +1,14 @@
-// A run that waits for a person (a watchdog pause now, `ask_human` later): a
-// comment on the issue that says what went wrong and how to answer, then the
-// run in `awaiting_reply` with no worker holding it. Nothing waits in memory:
-// the step checkpoint is where the answered run picks up.
+// A run that waits for a person (a watchdog pause, `ask_human`, a change held
+// for approval, a budget run out): a comment on the issue that says what went
+// wrong or what is asked and how to answer (pause-comment.ts), then the run in
+// `awaiting_reply` or `awaiting_approval` with no worker holding it. Nothing
+// waits in memory: the step checkpoint is where the answered run picks up.
 import type { AuditSink, HumanPort, PauseRequest } from "../agent/ports.ts";
+import { APPROVAL_REQUESTED } from "./approval-store.ts";
+import { pauseComment, pauseNeedle } from "./pause-comment.ts";
 import type { GitHubPort, RepoRef } from "./ports.ts";
 import type { Store } from "./store.ts";
 import type { Run } from "./types.ts";
-
-/** Text only the comment of this pause holds: a resumed run that pauses again finds it, not posts twice. */
-export function pauseNeedle(runId: string, request: PauseRequest): string {
-  const step = request.details?.step;
-  return `<sub>Run \`${runId}\`, paused${typeof step === "number" ? ` after step ${step}` : ""}</sub>`;
-}
-
-/** The comment a paused run leaves on its issue. */
-export function pauseComment(request: PauseRequest, needle: string): string {
-  const what =
-    request.source === "watchdog"
-      ? "Stamina paused this run: it looks stuck, and more of the same would only spend the budget."
-      : "Stamina paused this run to ask a question.";
-  return [
-    `⏸️ ${what}`,
-    "",
-    `**What went wrong:** ${request.reason}`,
-    "",
-    "**How to answer:** reply to this issue with a comment (you need write access) that tells Stamina how to go on — a hint, a narrower goal, or what to leave alone. The run picks up where it stopped, with your reply. To end it instead, comment `/stamina stop`: the work so far is pushed.",
-    "",
-    needle,
-  ].join("\n");
-}
 
 /** The port the agent's loop tells about a pause: it posts the comment, once per pause. */
 export function createHumanPort(deps: {
@@ -42,6 +22,14 @@ export function createHumanPort(deps: {
     async pause(request) {
       const needle = pauseNeedle(run.id, request);
       if ((await github.findComment(ref, run.issueNumber, needle)) !== null) return;
+      if (waitsForApproval(request)) {
+        // Before the comment: a decision is tied to the request it answers (approval-store.ts).
+        await audit.record(APPROVAL_REQUESTED, {
+          source: request.source,
+          reason: request.reason,
+          ...request.details,
+        });
+      }
       const { id } = await github.createComment(
         ref,
         run.issueNumber,
@@ -52,7 +40,12 @@ export function createHumanPort(deps: {
   };
 }
 
-/** Hands the paused run back: `awaiting_reply`, no lease, claimed by no worker until answered. */
+/** A held change and a budget extension wait for `/stamina approve|deny`; the rest for a reply. */
+export function waitsForApproval(request: PauseRequest): boolean {
+  return request.source === "approval" || request.source === "budget";
+}
+
+/** Hands the paused run back: `awaiting_reply` or `awaiting_approval`, no lease, claimed by no worker until answered. */
 export async function parkRun(
   store: Store,
   audit: AuditSink,
@@ -60,12 +53,9 @@ export async function parkRun(
   workerId: string | null,
   request: PauseRequest,
 ): Promise<Run> {
+  const state = waitsForApproval(request) ? "awaiting_approval" : "awaiting_reply";
   // The last event this worker may write: after pauseRun it holds the run no more.
-  await audit.record("run.paused", {
-    state: "awaiting_reply",
-    source: request.source,
-    reason: request.reason,
-  });
-  if (workerId !== null) await store.pauseRun(run.id, workerId, "awaiting_reply");
+  await audit.record("run.paused", { state, source: request.source, reason: request.reason });
+  if (workerId !== null) await store.pauseRun(run.id, workerId, state);
   return store.mustGetRun(run.id);
 }

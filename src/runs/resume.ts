@@ -12,6 +12,8 @@ export function agentResume(
   checkpoint: StoredCheckpoint | undefined,
   /** A person's answer to the pause at the checkpoint's step, for the next turn to read. */
   answer?: AgentResume["answer"],
+  /** A writer's decision on the approval the run asked for last. */
+  decision?: AgentResume["decision"],
 ): AgentResume | undefined {
   if (!checkpoint) return undefined;
   return {
@@ -19,6 +21,7 @@ export function agentResume(
     messages: checkpoint.messages,
     state: checkpoint.state,
     ...(answer ? { answer } : {}),
+    ...(decision ? { decision } : {}),
   };
 }
 

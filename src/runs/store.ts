@@ -14,6 +14,7 @@ import { InstallationRecords } from "./installation-store.ts";
 import { MemoryRecords } from "./memory-store.ts";
 import { RollbackRecords } from "./rollback-store.ts";
 import { RetryRecords } from "./retry-store.ts";
+import { ApprovalRecords } from "./approval-store.ts";
 import type { Database, RunKind, RunState } from "./schema.ts";
 import { AWAITING_STATES, HELD_STATES, TERMINAL_STATES } from "./schema.ts";
 import { threadKey, toEvent, toRow, toRun } from "./store-rows.ts";
@@ -75,6 +76,8 @@ export class Store {
   readonly rollbacks: RollbackRecords;
   /** Runs that continue an earlier one (`/stamina retry`). */
   readonly retries: RetryRecords;
+  /** What runs ask writers to approve, and what they answered. */
+  readonly approvals: ApprovalRecords;
   private readonly opened: OpenedDatabase;
   private readonly redactor: Redactor;
   private readonly clock: () => Date;
@@ -95,6 +98,7 @@ export class Store {
       (input, within) => this.createRun(input, { kind: "rollback", within }),
     );
     this.retries = new RetryRecords(this);
+    this.approvals = new ApprovalRecords(this.opened, () => this.now());
   }
 
   private now(): string {

@@ -3,7 +3,7 @@
 // last state always written), the state labels, the "Stamina" check run, the
 // draft pull request opened at the first push and finished at the end, and
 // the audit log's check runs. The run executor talks to this, not to GitHub.
-import { describeSpend } from "../agent/budget.ts";
+import { describeSpend, extendBudget } from "../agent/budget.ts";
 import { describePhase } from "../agent/phase.ts";
 import type {
   AgentSnapshot,
@@ -140,7 +140,11 @@ export function createSurface(deps: {
         plan: state.plan,
         phase: state.phase,
         verification: state.verification,
-        spend: describeSpend(run.config.budget, step, state.spent),
+        spend: describeSpend(
+          extendBudget(run.config.budget, state.budgetGranted ?? 0),
+          step,
+          state.spent,
+        ),
       });
     },
     async pushed({ sha, before, branch, base }) {

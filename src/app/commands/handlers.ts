@@ -2,6 +2,8 @@
 // in COMMANDS without a handler (or the reverse) a compile error.
 import type { CommandName } from "../commands.ts";
 import type { CommandHandler } from "./context.ts";
+import { approve } from "./approve.ts";
+import { deny } from "./deny.ts";
 import { help } from "./help.ts";
 import { plan } from "./plan.ts";
 import { retry } from "./retry.ts";
@@ -15,6 +17,8 @@ export const HANDLERS: Record<CommandName, CommandHandler> = {
   plan,
   retry,
   stop,
+  approve,
+  deny,
   rollback,
   status,
   help,
