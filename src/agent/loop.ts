@@ -243,8 +243,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
     return finish("paused", null, null, taken.pause);
   }
   if (taken.kind === "out_of_budget") {
-    const over = exhaustedBudget(budget(), step, { ...state.spent, elapsedMs: elapsed() });
-    return finish("out_of_budget", over ?? deniedExtension(taken.pause));
+    return finish("out_of_budget", deniedExtension(taken.pause));
   }
   if (taken.message) transcript.push(taken.message);
 
@@ -261,7 +260,12 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
       state.spent.elapsedMs = elapsed();
       const handed = transcript.slice(pending);
       pending = transcript.length;
-      await options.onStep?.({ step, added: handed, state: structuredClone(state), touched: false });
+      await options.onStep?.({
+        step,
+        added: handed,
+        state: structuredClone(state),
+        touched: false,
+      });
       await options.human.pause(state.pause, signal);
       return finish("paused", null, null, state.pause);
     }
@@ -372,6 +376,14 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
       touched,
     });
     if (next === "go") for (const note of notes) say(note);
+    if (next === "go" && asked) {
+      // The call waits for a person: its result (and the rest of this reply) is held back.
+      state.pause = {
+        ...asked.request,
+        details: { ...asked.request.details, step, toolUseId: asked.toolUseId },
+      };
+      state.held = reply.splice(0);
+    }
     if (reply.length > 0) append({ role: "user", content: reply });
     const results = reply.filter((b) => b.type === "tool_result");
     await recordHealth(audit, {
@@ -384,15 +396,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
       state,
     });
 
-    if (next === "go" && pause) state.pause = pause;
-    if (next === "go" && asked) {
-      // The call waits for a person: its result (and the rest of this reply) is held back.
-      state.pause = {
-        ...asked.request,
-        details: { ...asked.request.details, step, toolUseId: asked.toolUseId },
-      };
-      state.held = reply.splice(0);
-    }
+    if (next === "go" && pause && !asked) state.pause = pause;
     state.spent.elapsedMs = elapsed();
     const handed = transcript.slice(pending);
     pending = transcript.length;

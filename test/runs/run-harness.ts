@@ -67,11 +67,16 @@ export async function startHarness(
     sandbox?: "auto" | "process";
     /** The store in `<dir>/data/stamina.db`, where the CLI finds it, instead of in memory. */
     fileStore?: boolean;
+    /**
+     * Where the shared clock starts (ms); a fixed day unless given. An app started beside the
+     * harness signs its JWTs by the real clock, so the fake GitHub must read the same time.
+     */
+    clockStart?: number;
   } = {},
 ): Promise<Harness> {
   const sandbox = createSandbox({ kind: options.sandbox ?? "process" });
   const dir = mkdtempSync(join(tmpdir(), "stamina-harness-"));
-  let clock = Date.parse("2026-11-21T10:00:00Z");
+  let clock = options.clockStart ?? Date.parse("2026-11-21T10:00:00Z");
   const now = () => clock;
   const github = await startFakeGitHub({ appId: 1, appPublicKeyPem: keys.publicKey, now });
   github.addInstallation(1, OWNER);
