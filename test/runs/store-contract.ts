@@ -582,6 +582,68 @@ export function storeContract(engine: string, factory: StoreFactory): void {
       });
     });
 
+    describe("approvals", () => {
+      const waiting = async (issueNumber: number) => {
+        const run = await created(newRun(issueNumber));
+        await store.claimNextRun("w", LEASE);
+        return run;
+      };
+      const ask = (runId: string, data: Record<string, unknown>) =>
+        store.appendAudit(runId, [{ type: "approval.requested", data }], "w");
+
+      it("records a decision only while the run awaits approval, tied to the request it answers", async () => {
+        const run = await waiting(1);
+        await ask(run.id, { source: "approval", reason: "ci.yml", fingerprint: "f1" });
+        // Still running: nothing to decide, nothing changes.
+        expect(
+          await store.approvals.decide(run.id, { deliveryId: "a0", by: "m", granted: true }),
+        ).toBeUndefined();
+        await store.pauseRun(run.id, "w", "awaiting_approval");
+        // A reply is no answer to an approval.
+        expect(await store.pendingAnswer(run.id, 0)).toBeUndefined();
+        const decided = await store.approvals.decide(run.id, {
+          deliveryId: "a1",
+          by: "maintainer",
+          granted: true,
+        });
+        expect(decided).toMatchObject({
+          by: "maintainer",
+          granted: true,
+          request: { source: "approval", fingerprint: "f1", reason: "ci.yml" },
+        });
+        expect((await store.mustGetRun(run.id)).state).toBe("queued");
+        // Queued again: a second answer finds nothing to answer.
+        expect(
+          await store.approvals.decide(run.id, { deliveryId: "a2", by: "m", granted: false }),
+        ).toBeUndefined();
+        expect(await store.approvals.decisionFor(run.id)).toMatchObject({
+          by: "maintainer",
+          granted: true,
+        });
+        expect([...(await store.approvals.granted(run.id))]).toEqual(["f1"]);
+      });
+
+      it("answers the latest request only: an earlier decision does not answer a new one", async () => {
+        const run = await waiting(2);
+        await ask(run.id, { source: "approval", reason: "ci.yml", fingerprint: "f1" });
+        await store.pauseRun(run.id, "w", "awaiting_approval");
+        await store.approvals.decide(run.id, { deliveryId: "b1", by: "m", granted: false });
+        await store.claimNextRun("w", LEASE);
+        await ask(run.id, { source: "budget", reason: "steps" });
+        expect(await store.approvals.decisionFor(run.id)).toBeUndefined();
+        await store.pauseRun(run.id, "w", "awaiting_approval");
+        tick(1);
+        await store.approvals.decide(run.id, { deliveryId: "b2", by: "o", granted: true });
+        expect(await store.approvals.decisionFor(run.id)).toMatchObject({
+          by: "o",
+          granted: true,
+          request: { source: "budget" },
+        });
+        // A denied change is never let through; a budget extension has no fingerprint.
+        expect(await store.approvals.granted(run.id)).toEqual(new Set());
+      });
+    });
+
     describe("installations", () => {
       const put = (path: string, content: string) => () => ({
         result: "ok",
