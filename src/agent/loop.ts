@@ -111,7 +111,7 @@ export interface AgentOptions {
   hooks?: StepHook[];
   /**
    * Told when the run pauses for a person (a hook, `ask_human`, a held change), after that
-   * step's checkpoint. Without it `ask_human` answers that nobody can answer.
+   * step's checkpoint. Unless it `answers`, `ask_human` says at once that nobody can answer.
    */
   human?: HumanPort;
   /**
@@ -168,7 +168,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
     ...options.tools,
     createRunChecksTool(options.checks),
     createCheckpointTool(options.milestones),
-    createAskHumanTool(options.human !== undefined),
+    createAskHumanTool(options.human?.answers === true),
     createUpdatePlanTool(async (plan) => {
       state.plan = plan;
       await options.progress?.plan(plan);

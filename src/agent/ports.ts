@@ -227,6 +227,11 @@ export interface PauseRequest {
  * `stamina run` prints the reason and exits.
  */
 export interface HumanPort {
+  /**
+   * Someone will read a question and answer it (a run on GitHub). False for `stamina run`: no one
+   * watches it, so `ask_human` answers at once that nobody can, and the model goes on.
+   */
+  readonly answers?: boolean;
   pause(request: PauseRequest, signal: AbortSignal): Promise<void>;
 }
 

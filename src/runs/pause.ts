@@ -19,6 +19,7 @@ export function createHumanPort(deps: {
   const { github, audit, run } = deps;
   const ref: RepoRef = { installationId: run.installationId, owner: run.owner, repo: run.repo };
   return {
+    answers: true,
     async pause(request) {
       const needle = pauseNeedle(run.id, request);
       if ((await github.findComment(ref, run.issueNumber, needle)) !== null) return;

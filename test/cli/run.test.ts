@@ -193,6 +193,32 @@ describe("stamina run", () => {
     expect(task).not.toContain("CLAUDE.md");
   });
 
+  it("answers ask_human at once in a local run: nobody is there, so the model goes on by its judgement", async () => {
+    fixtureRepo(FILES);
+    server = await startModelServer(
+      [
+        reply(toolUse("ask_human", { question: "Word or digit?" })),
+        reply(
+          toolUse("str_replace_based_edit_tool", {
+            command: "str_replace",
+            path: "a.txt",
+            old_str: "one",
+            new_str: "two",
+          }),
+        ),
+        reply(text("a.txt says two.")),
+        reply(text("Changed a.txt to two; nobody could say word or digit, so a word.")),
+      ],
+      { apiKey: KEY },
+    );
+    const ran = await command("run", "--repo", repo, "--task", "Make a.txt say two");
+    expect(ran.status).toBe(0);
+    expect(ran.stdout).toContain("Stopped: Stamina finished the work.");
+    const second = JSON.stringify(server.requests[1]!.body.messages.at(-1));
+    expect(second).toContain("Nobody can answer questions in this run");
+    expect(second).toContain("best judgement");
+  });
+
   it("refuses a checkout with uncommitted changes, a bad config and a missing task, in plain words", async () => {
     fixtureRepo({ ...FILES, ".github/stamina.yml": "budget:\n  dollars: lots\n" });
     const badConfig = await command("run", "--repo", repo, "--task", "x");
