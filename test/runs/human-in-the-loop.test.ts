@@ -136,6 +136,7 @@ describe("approvals by policy", () => {
         reply(text("Two, with CI.")),
       ]),
     );
+    h.github.grantWorkflows(1);
     const queued = await h.queue();
     // Nothing waits yet: approve has nothing to answer.
     expect(await say("maintainer", "/stamina approve")).toEqual(["confused"]);
@@ -193,6 +194,24 @@ describe("approvals by policy", () => {
       "approval.granted",
       "approval.applied",
     ]);
+  });
+
+  it("says plainly when GitHub refuses an approved workflow change for the missing workflows permission", async () => {
+    await h.model(byStep([reply(writeCi("on: push\n"), checkpoint("Add CI"))]));
+    const queued = await h.queue();
+    expect((await h.execute(await h.claim())).state).toBe("awaiting_approval");
+    expect(await say("maintainer", "/stamina approve")).toEqual(["+1"]);
+    const failed = await h.execute(await h.claim("worker-2"));
+    expect(failed.state).toBe("failed");
+    expect(failed.outcome).toContain(
+      "GitHub refused the push: it changes the workflow file `.github/workflows/ci.yml`",
+    );
+    expect(failed.outcome).toContain("the operator must grant the app that permission");
+    expect(h.comment()).toContain("`workflows` permission");
+    const events = await h.store.auditEvents(queued.id);
+    expect(events.find((e) => e.type === "git.push_refused")?.data.reason).toContain(
+      "`workflows` permission",
+    );
   });
 
   it("rolls a denied change back to the last checkpoint and goes on without it", async () => {

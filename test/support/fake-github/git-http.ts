@@ -74,6 +74,9 @@ export async function serveGit(
     CONTENT_LENGTH: String(body.length),
     REMOTE_USER: "x-access-token",
     REMOTE_ADDR: req.socket.remoteAddress ?? "127.0.0.1",
+    // Read by the pre-receive hook (git.ts installPushHooks): GitHub's rule on workflow files.
+    FAKE_GITHUB_APP_PUSH: "1",
+    FAKE_GITHUB_WORKFLOWS: deps.state.workflowsGranted.has(token.installationId) ? "1" : "0",
   };
   const protocol = req.headers["git-protocol"];
   if (typeof protocol === "string") env.HTTP_GIT_PROTOCOL = protocol;

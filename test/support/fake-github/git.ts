@@ -183,3 +183,29 @@ function isExitError(error: unknown): boolean {
     typeof error === "object" && error !== null && "code" in error && typeof error.code === "number"
   );
 }
+
+/**
+ * GitHub refuses an app's push that creates or changes a file under `.github/workflows/` unless
+ * the installation has the `workflows` permission, with this message. The hook holds that line
+ * for pushes over HTTP (`FAKE_GITHUB_APP_PUSH`), unless the installation was granted it.
+ */
+const WORKFLOWS_HOOK = `#!/bin/sh
+[ "$FAKE_GITHUB_APP_PUSH" = 1 ] && [ "$FAKE_GITHUB_WORKFLOWS" != 1 ] || exit 0
+zero=0000000000000000000000000000000000000000
+while read -r old new ref; do
+  [ "$new" = "$zero" ] && continue
+  if [ "$old" = "$zero" ]; then range="$new --not --all"; else range="$old..$new"; fi
+  file=$(git log --name-only --format= $range -- .github/workflows | head -n 1)
+  if [ -n "$file" ]; then
+    echo "refusing to allow a GitHub App to create or update workflow \\\`$file\\\` without \\\`workflows\\\` permission" >&2
+    exit 1
+  fi
+done
+exit 0
+`;
+
+/** Installs the hooks that hold GitHub's push rules in a served bare repository. */
+export async function installPushHooks(barePath: string): Promise<void> {
+  await mkdir(join(barePath, "hooks"), { recursive: true });
+  await writeFile(join(barePath, "hooks", "pre-receive"), WORKFLOWS_HOOK, { mode: 0o755 });
+}

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AppJwtVerifier } from "./auth.ts";
-import { copyBareRepo, createBareRepo, createGit } from "./git.ts";
+import { copyBareRepo, createBareRepo, createGit, installPushHooks } from "./git.ts";
 import { GraphQLEndpoint } from "./graphql.ts";
 import { registerPullMutations } from "./graphql-pulls.ts";
 import { HttpError } from "./http-io.ts";
@@ -80,8 +80,13 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
       if (source === undefined)
         await createBareRepo(git, scratch, { barePath, defaultBranch, files });
       else await copyBareRepo(git, scratch, { barePath, source });
+      await installPushHooks(barePath);
       state.addRepo({ id: state.nextId(), owner, name, defaultBranch, installationId, barePath });
       return { barePath };
+    },
+
+    grantWorkflows(installationId) {
+      state.workflowsGranted.add(installationId);
     },
 
     setPermission(owner, repo, username, permission) {

@@ -84,6 +84,8 @@ const key = (...parts: string[]): string => parts.map((p) => p.toLowerCase()).jo
 
 export class FakeState {
   readonly installations = new Map<number, string>();
+  /** Installations whose operator granted the `workflows` permission. */
+  readonly workflowsGranted = new Set<number>();
   readonly tokens = new Map<string, TokenRecord>();
   readonly issued: string[] = [];
   readonly comments: CommentRecord[] = [];

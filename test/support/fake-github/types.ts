@@ -88,6 +88,8 @@ export interface FakeGitHub {
     installationId: number;
   }): Promise<{ barePath: string }>;
   setPermission(owner: string, repo: string, username: string, permission: Permission): void;
+  /** The installation's operator grants the `workflows` permission: its pushes may change workflows. */
+  grantWorkflows(installationId: number): void;
   /** Resolvers registered later win over earlier ones; the matcher is tested against the query text. */
   registerGraphQL(operationMatcher: RegExp, resolver: GraphQLResolver): void;
   issueComments(owner: string, repo: string, issueNumber: number): IssueCommentView[];
