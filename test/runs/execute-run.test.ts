@@ -54,10 +54,13 @@ describe("a run", () => {
   });
 
   it("opens a draft that shows the failing output when the budget ends with the checks failing", async () => {
-    const { finished, comment } = await run(
+    const { finished: waiting, comment } = await run(
       [reply(toolUse("bash", { command: "echo three > a.txt" })), reply(text("Changed it."))],
       { test: "sh check.sh", budget: { steps: 2 } },
     );
+    // The spent budget asks for an extension first; denied, the run ends out of budget.
+    expect(waiting.state).toBe("awaiting_approval");
+    const finished = await h.decide(waiting, false);
     expect(finished.state).toBe("out_of_budget");
     const [pull] = h.github.pulls(OWNER, REPO);
     expect(pull?.draft).toBe(true);
@@ -116,10 +119,12 @@ describe("a run", () => {
   });
 
   it("opens a draft that says so when the step budget runs out", async () => {
-    const { finished } = await run([makeItTwo, reply(toolUse("bash", { command: "true" }))], {
-      test: "sh check.sh",
-      budget: { steps: 2 },
-    });
+    const { finished: waiting } = await run(
+      [makeItTwo, reply(toolUse("bash", { command: "true" }))],
+      { test: "sh check.sh", budget: { steps: 2 } },
+    );
+    expect(waiting.state).toBe("awaiting_approval");
+    const finished = await h.decide(waiting, false);
     expect(finished.state).toBe("out_of_budget");
     const [pull] = h.github.pulls(OWNER, REPO);
     expect(pull?.draft).toBe(true);

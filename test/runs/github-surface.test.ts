@@ -219,10 +219,13 @@ describe("a run on GitHub", () => {
 
   it("leaves a draft that says why when verification fails, with a failing check and the failed label", async () => {
     h = await startHarness(FILES);
-    const finished = await run(
+    const waiting = await run(
       [edit("three"), reply(text("Changed it.")), reply(text("Still three."))],
       { test: "sh check.sh", budget: { steps: 2 } },
     );
+    // The spent budget asks for an extension first; denied, the run ends out of budget.
+    expect(waiting.state).toBe("awaiting_approval");
+    const finished = await h.decide(waiting, false, { progressIntervalMs: 0 });
     expect(finished.state).toBe("out_of_budget");
     const [pull] = h.github.pulls(OWNER, REPO);
     expect(pull?.draft).toBe(true);

@@ -55,6 +55,11 @@ export interface Harness {
     control?: { signal?: AbortSignal; drain?: AbortSignal },
     overrides?: Partial<RunDependencies>,
   ): Promise<Run>;
+  /**
+   * A writer answers the approval `run` waits on (a budget extension, a held change) as
+   * `/stamina approve` or `deny` records it, and a worker takes the run up again.
+   */
+  decide(run: Run, granted: boolean, overrides?: Partial<RunDependencies>): Promise<Run>;
   /** A file on a branch of the bare repository. */
   show(rev: string): string;
   comment(issueNumber?: number): string;
@@ -105,7 +110,7 @@ export async function startHarness(
   let server: ModelServer | undefined;
   let deliveries = 0;
 
-  return {
+  const harness: Harness = {
     github,
     store,
     port,
@@ -163,6 +168,15 @@ export async function startHarness(
         control.drain,
       );
     },
+    async decide(run, granted, overrides = {}) {
+      const decided = await store.approvals.decide(run.id, {
+        deliveryId: `d${++deliveries}`,
+        by: "maintainer",
+        granted,
+      });
+      if (!decided) throw new Error(`run ${run.id} does not await approval`);
+      return harness.execute(await harness.claim("worker-2"), {}, overrides);
+    },
     show: (rev) => execFileSync("git", ["--git-dir", bare, "show", rev], { encoding: "utf8" }),
     comment: (issueNumber = 1) => github.issueComments(OWNER, REPO, issueNumber)[0]?.body ?? "",
     async close() {
@@ -172,4 +186,5 @@ export async function startHarness(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return harness;
 }
