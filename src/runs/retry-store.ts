@@ -81,7 +81,7 @@ async function copyProgress(trx: Kysely<Database>, from: Run, to: string): Promi
     .values({
       run_id: to,
       step,
-      state: checkpoint.state,
+      state: withoutBudgetPause(checkpoint.state),
       base_sha: movedOn ? (from.headSha ?? checkpoint.base_sha) : checkpoint.base_sha,
       diff: movedOn ? (await gzipAsync(Buffer.alloc(0))).toString("base64") : checkpoint.diff,
       diff_bytes: movedOn ? 0 : Number(checkpoint.diff_bytes),
@@ -108,4 +108,15 @@ async function copyProgress(trx: Kysely<Database>, from: Run, to: string): Promi
       )
       .execute();
   }
+}
+
+/**
+ * The earlier run's state, less a pause for more budget: the retry has a whole budget again, so
+ * that question is answered. A question for a person (`ask_human`, the watchdog, an approval)
+ * stays: the retried run asks it again.
+ */
+function withoutBudgetPause(state: string): string {
+  const parsed = JSON.parse(state) as { pause?: { source?: string } | null };
+  if (parsed.pause?.source !== "budget") return state;
+  return JSON.stringify({ ...parsed, pause: null });
 }

@@ -34,6 +34,10 @@ describe("/stamina retry", () => {
       ),
       reply(toolUse("bash", { command: "cat a.txt" })),
     ]);
+    // Out of steps, the run asks for more; a writer says no, and it ends out of budget.
+    expect(await w.work()).toMatchObject({ state: "awaiting_approval", stepsUsed: 2 });
+    const { commentId: denied } = await w.comment("/stamina deny");
+    expect(reactions(denied)).toEqual(["+1"]);
     const first = await w.work();
     expect(first).toMatchObject({ state: "out_of_budget", stepsUsed: 2 });
     expect(w.github.pulls(ORG, REPO)).toMatchObject([{ draft: true }]);
@@ -51,9 +55,10 @@ describe("/stamina retry", () => {
     });
     // A new tracking comment; the first run's stays as the record of how it ended.
     const comments = w.comments();
-    expect(comments).toHaveLength(2);
+    expect(comments).toHaveLength(3);
     expect(comments[0]).toContain(first.id);
-    expect(comments[1]).toContain(retried.id);
+    expect(comments[1]).toContain("ran out"); // the question the deny answered
+    expect(comments[2]).toContain(retried.id);
     expect((await w.app.store.auditEvents(retried.id))[0]).toMatchObject({
       type: "run.queued",
       data: { command: "retry", continues: first.id },
