@@ -1,11 +1,12 @@
 // The GitHub port of the run lifecycle, implemented over installation clients:
-// comments here, pull requests, check runs and labels in modules of their own.
+// comments here, pull requests, review threads, check runs and labels in modules of their own.
 import type { GitHubPort, PullRequestDraft, RepoRef } from "../runs/ports.ts";
 import type { GitHubClients } from "./client.ts";
 import { createCheckRun, findCheckRuns, updateCheckRun } from "./checks.ts";
 import { findBotComment } from "./comments.ts";
 import { addLabel, ensureLabel, issueLabels, removeLabel } from "./labels.ts";
 import { openPullRequest, pullRequest, setDraft, updatePullRequest } from "./pulls.ts";
+import { replyInThread, resolveThread, reviewThreads } from "./reviews.ts";
 
 export function createGitHubPort(
   clients: GitHubClients,
@@ -53,6 +54,10 @@ export function createGitHubPort(
     createCheckRun: (ref, sha, check) => createCheckRun(octo(ref), ref, sha, check, now()),
     updateCheckRun: (ref, id, check) => updateCheckRun(octo(ref), ref, id, check, now()),
     findCheckRuns: (ref, sha, name) => findCheckRuns(octo(ref), ref, sha, name),
+    reviewThreads: (ref, pull) => reviewThreads(octo(ref), ref, pull),
+    replyInThread: (ref, pull, commentId, body) =>
+      replyInThread(octo(ref), ref, pull, commentId, body),
+    resolveThread: (ref, threadId) => resolveThread(octo(ref), threadId),
     issueLabels: (ref, issue) => issueLabels(octo(ref), ref, issue),
     ensureLabel: (ref, label) => ensureLabel(octo(ref), ref, label),
     addLabel: (ref, issue, name) => addLabel(octo(ref), ref, issue, name),

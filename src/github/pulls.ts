@@ -56,6 +56,8 @@ export async function pullRequest(
     headRef: data.head.ref,
     headRepo: data.head.repo?.full_name ?? null,
     baseRepo: data.base.repo.full_name,
+    headSha: data.head.sha,
+    state: data.state === "closed" ? "closed" : "open",
   };
 }
 

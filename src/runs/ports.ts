@@ -27,6 +27,33 @@ export interface PullRequestInfo {
   /** `owner/name` of the repository holding the branch; null when that fork was deleted. */
   headRepo: string | null;
   baseRepo: string;
+  /** The commit the pull request's branch is at now. */
+  headSha: string;
+  state: "open" | "closed";
+}
+
+/** A comment in a review thread, oldest first. */
+export interface ReviewThreadComment {
+  /** REST's id, which a reply in the thread names. */
+  id: number;
+  body: string;
+  url: string;
+  author: string;
+  bot: boolean;
+}
+
+/** A review thread of a pull request, as GraphQL's `reviewThreads` gives it. */
+export interface ReviewThread {
+  /** GraphQL's id, for `resolveReviewThread`. */
+  id: string;
+  resolved: boolean;
+  /** The line it was on changed since: `line` is null, `originalLine` says where it was. */
+  outdated: boolean;
+  path: string;
+  line: number | null;
+  originalLine: number | null;
+  diffHunk: string;
+  comments: ReviewThreadComment[];
 }
 
 export type CheckConclusion = "success" | "failure" | "neutral" | "cancelled";
@@ -76,6 +103,11 @@ export interface GitHubPort {
     headSha: string,
     name: string,
   ): Promise<Array<{ id: number; externalId: string }>>;
+  /** Every review thread of the pull request, resolved or not. */
+  reviewThreads(ref: RepoRef, pull: number): Promise<ReviewThread[]>;
+  /** A reply in the thread of review comment `commentId`; the reply's URL. */
+  replyInThread(ref: RepoRef, pull: number, commentId: number, body: string): Promise<string>;
+  resolveThread(ref: RepoRef, threadId: string): Promise<void>;
   /** The names of the labels on an issue or pull request. */
   issueLabels(ref: RepoRef, issueNumber: number): Promise<string[]>;
   /** Creates the label in the repository unless it is there. */

@@ -1,5 +1,5 @@
 // The GitHub port with every text a run writes passed through the redactor
-// first: comments, pull request bodies, check run titles and summaries. A
+// first: comments, replies in review threads, pull request bodies, check run titles and summaries. A
 // check run's `text` carries only audit JSONL, redacted before it was hashed;
 // redacting it again could only break the chain, so it goes as it is.
 import type { CheckRunWrite, GitHubPort } from "./ports.ts";
@@ -21,6 +21,8 @@ export function redactWrites(port: GitHubPort, redact: (text: string) => string)
         ...patch,
         ...(patch.body === undefined ? {} : { body: redact(patch.body) }),
       }),
+    replyInThread: (ref, pull, commentId, body) =>
+      port.replyInThread(ref, pull, commentId, redact(body)),
     createCheckRun: (ref, sha, c) => port.createCheckRun(ref, sha, check(c)),
     updateCheckRun: (ref, id, c) => port.updateCheckRun(ref, id, check(c)),
   };

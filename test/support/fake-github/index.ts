@@ -8,6 +8,7 @@ import { AppJwtVerifier } from "./auth.ts";
 import { copyBareRepo, createBareRepo, createGit, installPushHooks } from "./git.ts";
 import { GraphQLEndpoint } from "./graphql.ts";
 import { registerPullMutations } from "./graphql-pulls.ts";
+import { addReviewComment, registerReviewGraphQL, submitReview, threadViews } from "./reviews.ts";
 import { HttpError } from "./http-io.ts";
 import { attachHandler, listenFakeServer, type Fault } from "./server.ts";
 import { FakeState } from "./state.ts";
@@ -41,6 +42,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
   const git = createGit(home);
   const graphql = new GraphQLEndpoint();
   registerPullMutations(graphql, state);
+  registerReviewGraphQL(graphql, state);
   const requests: RecordedRequest[] = [];
   const refusals: RecordedRequest[] = [];
   const faults: Fault[] = [];
@@ -57,6 +59,11 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
   });
 
   const repoOf = (owner: string, name: string) => state.repo(owner, name);
+  const mustRepo = (owner: string, name: string) => {
+    const repo = state.repo(owner, name);
+    if (!repo) throw new Error(`no repository ${owner}/${name}`);
+    return repo;
+  };
 
   return {
     url,
@@ -183,6 +190,29 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
         updatedAt: now,
       });
       return number;
+    },
+
+    submitReview(owner, repoName, pullNumber, review) {
+      return submitReview(state, mustRepo(owner, repoName), pullNumber, review);
+    },
+
+    replyInThread(threadId, user, body) {
+      const match = /^PRRT_(\d+)$/.exec(Buffer.from(threadId, "base64").toString("utf8"));
+      const thread = match && state.reviewThreads.find((t) => t.id === Number(match[1]));
+      if (!thread) throw new Error(`no review thread ${threadId}`);
+      return addReviewComment(state, thread, user, body);
+    },
+
+    reviewThreads(owner, repoName, pullNumber) {
+      return threadViews(state, mustRepo(owner, repoName), pullNumber);
+    },
+
+    closePull(owner, repoName, number) {
+      const repo = mustRepo(owner, repoName);
+      const pull = state.pulls.find((p) => p.repoId === repo.id && p.number === number);
+      if (!pull) throw new Error(`no pull request #${number} in ${owner}/${repoName}`);
+      pull.state = "closed";
+      pull.updatedAt = state.now();
     },
 
     checkRuns(owner, repoName) {

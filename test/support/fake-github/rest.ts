@@ -17,6 +17,7 @@ import { issueRoutes } from "./rest-issues.ts";
 import { labelRoutes } from "./rest-labels.ts";
 import { pullRoutes } from "./rest-pulls.ts";
 import { repoRoutes } from "./rest-repos.ts";
+import { reviewRoutes } from "./reviews.ts";
 import type { Reply, RouteDef, World } from "./route.ts";
 
 export const API_PREFIX = "/api/v3";
@@ -28,6 +29,7 @@ const ROUTES: Record<string, RouteDef> = {
   ...pullRoutes,
   ...checkRoutes,
   ...labelRoutes,
+  ...reviewRoutes,
 };
 
 /** The route keys the fake answers, for a test that checks each one exists in the description. */

@@ -1,5 +1,6 @@
 // The fake's in-memory world: installations, repositories, tokens, permissions, comments,
-// reactions and pull requests, with the counters that number them.
+// reactions, pull requests and their review threads, with the counters that number them.
+import type { ReviewCommentRecord, ReviewThreadRecord } from "./reviews.ts";
 import type { Permission } from "./types.ts";
 
 export interface RepoRecord {
@@ -92,6 +93,8 @@ export class FakeState {
   readonly reactions: ReactionRecord[] = [];
   readonly pulls: PullRecord[] = [];
   readonly checkRuns: CheckRunRecord[] = [];
+  readonly reviewThreads: ReviewThreadRecord[] = [];
+  readonly reviewComments: ReviewCommentRecord[] = [];
   private readonly labels = new Map<number, LabelRecord[]>();
   private readonly labelsOn = new Map<string, string[]>();
   private readonly repos = new Map<string, RepoRecord>();

@@ -1,8 +1,10 @@
 // The public shape of the fake GitHub server: its options, its recorded requests and its handle.
+import type { NewReviewComment, ReviewThreadView, ReviewView } from "./reviews.ts";
 import type { CheckRunRecord } from "./state.ts";
 import type { UploadPackRequest } from "./upload-pack.ts";
 
 export type { UploadPackRequest } from "./upload-pack.ts";
+export type { NewReviewComment, ReviewThreadView, ReviewView } from "./reviews.ts";
 
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
 
@@ -124,6 +126,19 @@ export interface FakeGitHub {
   ): { id: number };
   /** The reactions on one comment, oldest first. */
   commentReactions(owner: string, repo: string, commentId: number): string[];
+  /** A review `user` submitted on the pull request: each comment starts a review thread. */
+  submitReview(
+    owner: string,
+    repo: string,
+    pullNumber: number,
+    review: { user: string; comments: NewReviewComment[] },
+  ): ReviewView;
+  /** A person's reply in a review thread (by its GraphQL id); the new comment's id. */
+  replyInThread(threadId: string, user: string, body: string): number;
+  /** The pull request's review threads with their comments, oldest first. */
+  reviewThreads(owner: string, repo: string, pullNumber: number): ReviewThreadView[];
+  /** Closes the pull request, as a person does on GitHub (the test sends the webhook). */
+  closePull(owner: string, repo: string, number: number): void;
   /** Check runs of the repository, oldest first. */
   checkRuns(owner: string, repo: string): CheckRunView[];
   /** The labels on an issue or pull request, or, without a number, the repository's labels. */
