@@ -16,7 +16,8 @@ export type PromptName =
   | "memory"
   | "answer"
   | "asked"
-  | "denied";
+  | "denied"
+  | "follow-up";
 
 export interface RenderedPrompt {
   text: string;

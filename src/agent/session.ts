@@ -9,7 +9,7 @@ import { createContextManager } from "./context/manager.ts";
 import type { ContextSettings } from "./context/settings.ts";
 import { runAgent, type AgentOptions, type AgentResult } from "./loop.ts";
 import type { WatchdogSettings } from "./watchdog-rules.ts";
-import type { CheckName, MemoryPort } from "./ports.ts";
+import type { CheckName, MemoryPort, Tool } from "./ports.ts";
 import { renderPrompt, type RenderedPrompt } from "./prompts.ts";
 import { createBashTool } from "./tools/bash.ts";
 import { createEditorTool } from "./tools/editor.ts";
@@ -41,6 +41,8 @@ export interface SessionOptions extends Omit<AgentOptions, "tools" | "system" | 
   memoryInTask?: boolean;
   /** The watchdog's thresholds; none, or not enabled, runs no watchdog. */
   watchdog?: WatchdogSettings;
+  /** Tools of this kind of task beyond the worktree's (a review round's `answer_thread`). */
+  taskTools?: Tool[];
 }
 
 export async function runSession(options: SessionOptions): Promise<AgentResult> {
@@ -57,6 +59,7 @@ export async function runSession(options: SessionOptions): Promise<AgentResult> 
     createEditorTool(options.worktree),
     createSearchTool(createSearcher({ worktree: options.worktree })),
     ...(options.memory ? [createMemoryTool(options.memory)] : []),
+    ...(options.taskTools ?? []),
   ];
   const manager =
     options.view === undefined && options.context !== false

@@ -4,6 +4,7 @@ import type { GitHubPort, PullRequestDraft, RepoRef } from "../runs/ports.ts";
 import type { GitHubClients } from "./client.ts";
 import { createCheckRun, findCheckRuns, updateCheckRun } from "./checks.ts";
 import { findBotComment } from "./comments.ts";
+import { isWriter } from "./permissions.ts";
 import { addLabel, ensureLabel, issueLabels, removeLabel } from "./labels.ts";
 import { openPullRequest, pullRequest, setDraft, updatePullRequest } from "./pulls.ts";
 import { replyInThread, resolveThread, reviewThreads } from "./reviews.ts";
@@ -58,6 +59,10 @@ export function createGitHubPort(
     replyInThread: (ref, pull, commentId, body) =>
       replyInThread(octo(ref), ref, pull, commentId, body),
     resolveThread: (ref, threadId) => resolveThread(octo(ref), threadId),
+    async canWrite(ref, login) {
+      const { writer } = await isWriter(octo(ref), ref, { login, type: "User" });
+      return writer;
+    },
     issueLabels: (ref, issue) => issueLabels(octo(ref), ref, issue),
     ensureLabel: (ref, label) => ensureLabel(octo(ref), ref, label),
     addLabel: (ref, issue, name) => addLabel(octo(ref), ref, issue, name),

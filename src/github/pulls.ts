@@ -57,6 +57,8 @@ export async function pullRequest(
     headRepo: data.head.repo?.full_name ?? null,
     baseRepo: data.base.repo.full_name,
     headSha: data.head.sha,
+    title: data.title,
+    body: data.body ?? "",
     state: data.state === "closed" ? "closed" : "open",
   };
 }

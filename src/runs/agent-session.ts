@@ -14,8 +14,9 @@ import type {
   ModelPort,
   ProgressPort,
   StepCheckpoint,
+  Tool,
 } from "../agent/ports.ts";
-import { renderPrompt, repositoryInstructions } from "../agent/prompts.ts";
+import { renderPrompt, repositoryInstructions, type RenderedPrompt } from "../agent/prompts.ts";
 import { contextSettingsOf, watchdogSettingsOf } from "../policy/config.ts";
 import { runSession, systemPrompt } from "../agent/session.ts";
 import { workingDiff } from "../workspace/diff.ts";
@@ -45,6 +46,10 @@ export interface AgentSessionOptions {
   human?: HumanPort;
   resume?: AgentResume;
   clock?: Clock;
+  /** The task, when it is not the issue's (a review round, see follow-up.ts). */
+  task?: RenderedPrompt;
+  /** Tools of that task (a review round's `answer_thread`). */
+  taskTools?: Tool[];
 }
 
 export function runAgentSession(options: AgentSessionOptions): Promise<AgentResult> {
@@ -67,12 +72,14 @@ export function runAgentSession(options: AgentSessionOptions): Promise<AgentResu
       workspace: dirs.worktree,
       checks: { build: run.config.build, test: run.config.test, lint: run.config.lint },
     }),
-    task: renderPrompt("task", {
-      repository,
-      issue_number: String(run.issueNumber),
-      issue_title: run.issueTitle,
-      issue_body: run.issueBody,
-      instructions: repositoryInstructions(run.config.instructions),
-    }),
+    task:
+      options.task ??
+      renderPrompt("task", {
+        repository,
+        issue_number: String(run.issueNumber),
+        issue_title: run.issueTitle,
+        issue_body: run.issueBody,
+        instructions: repositoryInstructions(run.config.instructions),
+      }),
   });
 }

@@ -35,6 +35,8 @@ import { DEFAULT_RETRY, settleRun } from "./settle-run.ts";
 import { createStepCheckpointer } from "./step-checkpoint.ts";
 import type { Store } from "./store.ts";
 import { refuseForkPullRequest } from "./fork-guard.ts";
+import { beginFollowUp, prepareRound, type Round } from "./follow-up.ts";
+import { finishRound } from "./finish-round.ts";
 import { finishPullRequest, openDraft } from "./pull-request.ts";
 import { redactWrites } from "./redacted-github.ts";
 import { createSurface } from "./surface.ts";
@@ -129,6 +131,7 @@ export async function executeRun(
     phase = "choosing the model";
     const model = modelFor(deps, run.config.model);
     await refuseForkPullRequest(run, github);
+    run = await beginFollowUp(run, gh);
     phase = run.branch === null ? "cloning the repository" : "restoring the workspace";
     const checkpoint = await store.loadCheckpoint(run.id);
     ({ run, workspace } = await prepareWorkspace({
@@ -144,6 +147,9 @@ export async function executeRun(
     const base = workspace.defaultBranch;
     const baseSha = run.baseSha ?? (await currentHead(dirs.worktree));
     run = await say({ kind: "working" });
+    // A follow-up answers the review threads waiting for it (follow-up.ts).
+    const round: Round | undefined =
+      run.kind === "follow_up" ? await prepareRound(run, gh, dirs.worktree) : undefined;
 
     const env = commandEnvironment({ home: dirs.home, tmpdir: dirs.tmp, extra: run.config.env });
     const harness: HarnessCommandContext = {
@@ -187,7 +193,7 @@ export async function executeRun(
         // A dry run keeps its commits in its own worktree: no branch, no pull request, no check.
         if (run.dryRun) return void (await audit.record("commit.kept_local", { sha }));
         const before = (await store.mustGetRun(run.id)).headSha;
-        await pushToBranch({
+        const pushed = await pushToBranch({
           store,
           runId: run.id,
           worktree: dirs.worktree,
@@ -195,9 +201,11 @@ export async function executeRun(
           url,
           lease,
           token,
+          ...(round ? { shared: { committer: BOT } } : {}),
         })(sha, signal);
         // The draft pull request opens at the first push; the check follows the head.
-        await surface.pushed({ sha, before, branch, base });
+        await surface.pushed({ sha: pushed, before, branch, base });
+        return pushed;
       },
     });
     const human = createHumanPort({ github, audit, run });
@@ -244,6 +252,7 @@ export async function executeRun(
             (c) => surface.step(c.step, c.state),
           ),
           resume,
+          ...(round ? { task: round.task, taskTools: round.tools } : {}),
         });
       } finally {
         control.leaveAgent();
@@ -259,6 +268,20 @@ export async function executeRun(
     // Kept, so a run resumed from here on goes straight to finishing.
     run = await store.updateRun(run.id, { stepsUsed: agent.steps, agentOutcome: agent });
     if (agent.stop === "refusal") throw new RunFailure("the model declined to work on this issue.");
+    if (round) {
+      phase = "answering the review";
+      const ended = await finishRound({
+        ...gh,
+        run,
+        round,
+        agent,
+        milestones,
+        surface,
+        signal: control.signal,
+      });
+      await releaseAttempt();
+      return ended;
+    }
 
     run = await store.updateRun(run.id, { state: "finishing" });
     // Whatever stopped the loop, the work so far is committed, pushed and described.

@@ -7,6 +7,7 @@ import { commitPatches } from "../workspace/diff.ts";
 import { commitAll, GitError, push, runGit, type Identity } from "../workspace/git.ts";
 import { PushRefused, type BranchLease } from "../workspace/push-guard.ts";
 import type { ApprovalGate } from "./approvals.ts";
+import { buildOnRemote } from "./build-on-remote.ts";
 import { RunFailure } from "./failure.ts";
 import type { Store } from "./store.ts";
 
@@ -18,8 +19,11 @@ export interface MilestoneOptions {
   auditHead: () => Promise<string | null | undefined>;
   /** Who asked for the work, credited on every commit (`Co-authored-by`); none for a local run. */
   coAuthor?: Identity;
-  /** Publishes a new commit (a push under GitHub); absent for a local run. */
-  publish?: (sha: string, signal: AbortSignal) => Promise<void>;
+  /**
+   * Publishes a new commit (a push under GitHub); absent for a local run. It may return the
+   * commit it published instead (replayed on top of others' work, see build-on-remote.ts).
+   */
+  publish?: (sha: string, signal: AbortSignal) => Promise<string | void>;
   /** Approvals by policy (approvals.ts): a commit it holds is undone, its change kept, not pushed. */
   gate?: ApprovalGate;
   /** Back to the last pushed commit, for a denied change (approvals.ts `rollbackWorktree`). */
@@ -53,8 +57,8 @@ export function createMilestones(options: MilestoneOptions): MilestonePort {
       }
       await options.audit.record("git.commit", { sha, auditHead: head, reason });
       if (options.publish === undefined) return { sha, pushed: false };
-      await options.publish(sha, signal);
-      return { sha, pushed: true };
+      const published = await options.publish(sha, signal);
+      return { sha: published ?? sha, pushed: true };
     },
   };
 }
@@ -90,18 +94,27 @@ export interface PushTarget {
   /** The run's branch and where it stands on GitHub; moved on by each push. */
   lease: BranchLease;
   token: () => Promise<string>;
+  /**
+   * A branch people push to as well (a pull request's, in a follow-up run): before each push,
+   * the run's commits are put on top of what others pushed (build-on-remote.ts), by this committer.
+   */
+  shared?: { committer: Identity };
 }
 
 /**
  * Pushes a milestone to the run's branch and records it as the run's head: the durable
  * checkpoints take the last pushed commit as their base. The commits go out only after a
- * secret scan of what they add, and only under the push guard (see push-guard.ts).
+ * secret scan of what they add, and only under the push guard (see push-guard.ts). Returns the
+ * commit pushed: the one given, or, on a shared branch that moved, its replay on top.
  */
 export function pushToBranch(
   target: PushTarget,
-): (sha: string, signal: AbortSignal) => Promise<void> {
-  return async (sha, signal) => {
+): (sha: string, signal: AbortSignal) => Promise<string> {
+  return async (committed, signal) => {
     const { lease } = target;
+    const sha = target.shared
+      ? await buildOnRemote({ ...target, committer: target.shared.committer }, signal)
+      : committed;
     const since = lease.sha ?? (await target.store.mustGetRun(target.runId)).baseSha;
     if (since === null) throw new Error(`run ${target.runId} has no base commit to push from`);
     await scanBeforePush(target, since, signal);
@@ -123,6 +136,7 @@ export function pushToBranch(
     lease.sha = sha;
     await target.store.updateRun(target.runId, { headSha: sha });
     await target.audit.record("git.push", { branch: lease.branch, sha });
+    return sha;
   };
 }
 

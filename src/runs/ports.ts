@@ -29,6 +29,8 @@ export interface PullRequestInfo {
   baseRepo: string;
   /** The commit the pull request's branch is at now. */
   headSha: string;
+  title: string;
+  body: string;
   state: "open" | "closed";
 }
 
@@ -108,6 +110,8 @@ export interface GitHubPort {
   /** A reply in the thread of review comment `commentId`; the reply's URL. */
   replyInThread(ref: RepoRef, pull: number, commentId: number, body: string): Promise<string>;
   resolveThread(ref: RepoRef, threadId: string): Promise<void>;
+  /** Whether `login` may write to the repository (write, maintain or admin). */
+  canWrite(ref: RepoRef, login: string): Promise<boolean>;
   /** The names of the labels on an issue or pull request. */
   issueLabels(ref: RepoRef, issueNumber: number): Promise<string[]>;
   /** Creates the label in the repository unless it is there. */

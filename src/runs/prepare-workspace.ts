@@ -133,7 +133,12 @@ export async function prepareWorkspace(
     headSha: base === run.baseSha ? null : base,
   });
   // The branch on GitHub is at `base` now (rewound), at `remote` (= base), or absent.
-  const lease = { branch, defaultBranch, sha: remote === null ? null : base };
+  const lease = {
+    branch,
+    defaultBranch,
+    sha: remote === null ? null : base,
+    ...(run.kind === "follow_up" ? { pullRequest: true } : {}),
+  };
   return { run, workspace: { dirs, url, token, defaultBranch, branch, lease } };
 }
 

@@ -1,7 +1,8 @@
-// The rule every push of a run obeys: only to a `stamina/` branch that is not
-// the default branch, and only where the remote branch stands exactly as this
-// run left it (absent before its first push). The second half travels to git
-// as a lease, so a branch someone else made or moved is never overwritten.
+// The rule every push of a run obeys: only to a `stamina/` branch (or the
+// branch of a pull request a writer handed to Stamina), never the default
+// branch, and only where the remote branch stands exactly as this run left it
+// (absent before its first push). The second half travels to git as a lease,
+// so a branch someone else made or moved is never overwritten.
 
 /** Where a run may push, and where it expects the remote branch to be. */
 export interface BranchLease {
@@ -9,6 +10,11 @@ export interface BranchLease {
   defaultBranch: string;
   /** The commit the run last saw on the remote branch; null when the branch must not exist. */
   sha: string | null;
+  /**
+   * The branch of a pull request Stamina works on (a follow-up run): its own, or one a writer
+   * handed over with `/stamina run`, which Stamina may push to though it did not create it.
+   */
+  pullRequest?: boolean;
 }
 
 export const BRANCH_PREFIX = "stamina/";
@@ -24,7 +30,7 @@ export function assertPushAllowed(lease: BranchLease): void {
       `Stamina never pushes to the default branch (\`${defaultBranch}\`); it works on a \`${BRANCH_PREFIX}\` branch of its own.`,
     );
   }
-  if (!branch.startsWith(BRANCH_PREFIX)) {
+  if (!branch.startsWith(BRANCH_PREFIX) && lease.pullRequest !== true) {
     throw new PushRefused(
       `Stamina pushes only to branches it created (\`${BRANCH_PREFIX}…\`), not to \`${branch}\`.`,
     );
