@@ -15,6 +15,7 @@ import { MemoryRecords } from "./memory-store.ts";
 import { RollbackRecords } from "./rollback-store.ts";
 import { RetryRecords } from "./retry-store.ts";
 import { ApprovalRecords } from "./approval-store.ts";
+import { PullRecords } from "./pull-store.ts";
 import type { Database, RunKind, RunState } from "./schema.ts";
 import { AWAITING_STATES, HELD_STATES, TERMINAL_STATES } from "./schema.ts";
 import { threadKey, toEvent, toRow, toRun } from "./store-rows.ts";
@@ -48,9 +49,14 @@ export interface CreateRunOptions {
 
 export type CreateRunResult = { created: true; run: Run } | { created: false; active: Run };
 
-/** Where a trigger on a pull request went: it started, it waits behind the active run, or it joined the waiting one. */
+/**
+ * Where a trigger on a pull request went: it started a run, joined the follow-up that no worker
+ * has started yet (the many events of one review), waits behind the active run, or joined the
+ * waiting one.
+ */
 export type FollowUpResult =
   | { status: "started"; run: Run }
+  | { status: "joined"; run: Run }
   | { status: "queued"; run: Run; behind: Run }
   | { status: "batched"; run: Run; behind: Run };
 
@@ -78,6 +84,8 @@ export class Store {
   readonly retries: RetryRecords;
   /** What runs ask writers to approve, and what they answered. */
   readonly approvals: ApprovalRecords;
+  /** The pull requests Stamina works on. */
+  readonly pulls: PullRecords;
   private readonly opened: OpenedDatabase;
   private readonly redactor: Redactor;
   private readonly clock: () => Date;
@@ -99,6 +107,7 @@ export class Store {
     );
     this.retries = new RetryRecords(this);
     this.approvals = new ApprovalRecords(this.opened, () => this.now());
+    this.pulls = new PullRecords(this.opened);
   }
 
   private now(): string {
@@ -206,16 +215,27 @@ export class Store {
       if (this.engine === "postgres") {
         await sql`select pg_advisory_xact_lock(hashtext(${key}))`.execute(trx);
       }
-      const active = await trx
+      let query = trx
         .selectFrom("runs")
         .selectAll()
-        .where((eb) => eb.or([eb("active_key", "=", key), eb("pull_key", "=", key)]))
-        .executeTakeFirst();
+        .where((eb) => eb.or([eb("active_key", "=", key), eb("pull_key", "=", key)]));
+      // Locked, so no worker claims it (SKIP LOCKED) while a trigger joins it.
+      if (this.engine === "postgres") query = query.forUpdate();
+      const active = await query.executeTakeFirst();
       const subject = { ...input, issueNumber: input.pullNumber };
       if (!active) {
         const id = await this.insertRun(trx, subject, "follow_up", { activeKey: key });
         if (id === undefined) throw new Error(`the pull request ${key} has an active run`);
         return { status: "started", run: await this.mustGetRun(id, trx) };
+      }
+      if (
+        active.kind === "follow_up" &&
+        active.state === "queued" &&
+        active.attempts === 0 &&
+        active.lease_owner === null
+      ) {
+        await this.addTrigger(trx, active.id, input);
+        return { status: "joined", run: toRun(active) };
       }
       const behind = toRun(active);
       const waiting = await trx

@@ -281,6 +281,36 @@ export function storeContract(engine: string, factory: StoreFactory): void {
         expect((await store.mustGetRun(run.id)).checkRun).toBeNull();
       });
 
+      it("joins later triggers to a follow-up no worker has started, so one review makes one run", async () => {
+        const first = await store.enqueueFollowUp({ ...newRun(101), pullNumber: 101 });
+        const second = await store.enqueueFollowUp({ ...newRun(101), pullNumber: 101 });
+        const third = await store.enqueueFollowUp({ ...newRun(101), pullNumber: 101 });
+        expect(first.status).toBe("started");
+        expect([second.status, third.status]).toEqual(["joined", "joined"]);
+        expect([second.run.id, third.run.id]).toEqual([first.run.id, first.run.id]);
+        expect(await store.runTriggers(first.run.id)).toHaveLength(3);
+        expect((await store.claimNextRun("w", LEASE))?.id).toBe(first.run.id);
+        expect(await store.claimNextRun("w", LEASE)).toBeUndefined();
+        // Once a worker has it, the next trigger waits for the next round.
+        const fourth = await store.enqueueFollowUp({ ...newRun(101), pullNumber: 101 });
+        expect(fourth).toMatchObject({ status: "queued", behind: { id: first.run.id } });
+      });
+
+      it("knows the pull requests Stamina works on: opened by a run, or handed over with a follow-up", async () => {
+        const issueRun = await created(newRun(5));
+        expect(await store.pulls.isStaminas("octo", "demo", 101)).toBe(false);
+        await store.updateRun(issueRun.id, { pullNumber: 101 });
+        await store.finishRun(issueRun.id, "succeeded", "done");
+        expect(await store.pulls.isStaminas("Octo", "Demo", 101)).toBe(true);
+        expect(await store.pulls.isStaminas("octo", "demo", 102)).toBe(false);
+        expect(await store.pulls.isStaminas("octo", "other", 101)).toBe(false);
+        await store.enqueueFollowUp({ ...newRun(102), pullNumber: 102 });
+        expect(await store.pulls.isStaminas("octo", "demo", 102)).toBe(true);
+        // An issue with that number is not a pull request of Stamina's.
+        await created(newRun(103));
+        expect(await store.pulls.isStaminas("octo", "demo", 103)).toBe(false);
+      });
+
       it("starts a trigger on a pull request with no active run at once", async () => {
         const result = await store.enqueueFollowUp({ ...newRun(101), pullNumber: 101 });
         expect(result.status).toBe("started");
