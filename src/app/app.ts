@@ -7,6 +7,11 @@ import { onIssueComment } from "./handlers/issue-comment.ts";
 import { onIssueLabeled, type HandlerDependencies } from "./handlers/issue-labeled.ts";
 import { onIssueUnlabeled } from "./handlers/issue-unlabeled.ts";
 import { onPullRequestLabeled } from "./handlers/pull-request-labeled.ts";
+import {
+  onPullRequestClosed,
+  onPullRequestReview,
+  onPullRequestReviewComment,
+} from "./handlers/review.ts";
 import { createWebhookIngress } from "./ingress.ts";
 
 export const WEBHOOK_PATH = "/api/github/webhooks";
@@ -20,6 +25,9 @@ const HANDLED_EVENTS = new Set([
   "issues.unlabeled",
   "issue_comment.created",
   "pull_request.labeled",
+  "pull_request.closed",
+  "pull_request_review.submitted",
+  "pull_request_review_comment.created",
   "installation.created",
   "installation.deleted",
   "installation.suspend",
@@ -38,6 +46,9 @@ export function staminaApp(options: AppOptions): ApplicationFunction {
     app.on("issues.unlabeled", onIssueUnlabeled(options));
     app.on("issue_comment.created", onIssueComment(options));
     app.on("pull_request.labeled", onPullRequestLabeled(options));
+    app.on("pull_request.closed", onPullRequestClosed(options));
+    app.on("pull_request_review.submitted", onPullRequestReview(options));
+    app.on("pull_request_review_comment.created", onPullRequestReviewComment(options));
     app.on(
       [
         "installation.created",

@@ -97,7 +97,7 @@ export async function startHarness(
     redactor: createRedactor(),
     clock: () => new Date(clock),
   });
-  const log = pino({ level: "silent" });
+  const log = pino({ level: process.env.HARNESS_LOG ?? "silent" });
   const clients = createGitHubClients({
     appId: 1,
     privateKey: keys.privateKey,

@@ -1,9 +1,10 @@
 // issue_comment.created: `/stamina` commands on an issue or pull request,
 // accepted from writers only (bots, Stamina itself included, never); any other
 // comment from a writer on an issue whose run waits for a reply is the answer
-// (answer.ts). Each command is done by its handler (src/app/commands/) and
-// acknowledged with a reaction on the comment: 👍 done, 😕 nothing to do. An
-// unknown command gets the help comment (commands/help.ts) and 😕.
+// (answer.ts), and on a Stamina pull request, a review to answer (review.ts).
+// Each command is done by its handler (src/app/commands/) and acknowledged
+// with a reaction on the comment: 👍 done, 😕 nothing to do. An unknown
+// command gets the help comment (commands/help.ts) and 😕.
 import type { Context } from "probot";
 import { isWriter } from "../../github/permissions.ts";
 import { parseCommands } from "../commands.ts";
@@ -11,6 +12,7 @@ import type { CommandContext } from "../commands/context.ts";
 import { HANDLERS } from "../commands/handlers.ts";
 import { postHelp } from "../commands/help.ts";
 import { takeAnswer } from "./answer.ts";
+import { followUpFromComment } from "./review.ts";
 import type { HandlerDependencies } from "./issue-labeled.ts";
 
 export function onIssueComment(deps: HandlerDependencies) {
@@ -20,7 +22,7 @@ export function onIssueComment(deps: HandlerDependencies) {
     if (installationId === undefined) return;
     const commands = parseCommands(payload.comment.body);
     if (commands.length === 0) {
-      await takeAnswer(deps, context);
+      if (!(await takeAnswer(deps, context))) await followUpFromComment(deps, context);
       return;
     }
     const where = { owner: payload.repository.owner.login, repo: payload.repository.name };

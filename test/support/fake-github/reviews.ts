@@ -212,8 +212,11 @@ export function registerReviewGraphQL(graphql: GraphQLEndpoint, state: FakeState
     };
   });
   graphql.register(/\bresolveReviewThread\b/, (variables, _query, context) => {
-    const input = (variables.input ?? variables) as Record<string, unknown>;
-    const id = typeof input.threadId === "string" ? input.threadId : "";
+    // The thread's id, as a variable of its own or inside `input` (`{ threadId }`).
+    const values = Object.values(variables).flatMap((v): unknown[] =>
+      typeof v === "object" && v !== null ? Object.values(v as Record<string, unknown>) : [v],
+    );
+    const id = values.find((v): v is string => typeof v === "string") ?? "";
     const match = /^PRRT_(\d+)$/.exec(Buffer.from(id, "base64").toString("utf8"));
     const thread = match && state.reviewThreads.find((t) => t.id === Number(match[1]));
     const repo = thread && [...state.reposList()].find((r) => r.id === thread.repoId);

@@ -1,0 +1,148 @@
+// Reviews on Stamina's pull requests: a submitted review (commented or
+// changes requested), a review comment, or a comment on the pull request,
+// from a writer, queues a follow-up run there (store.enqueueFollowUp: the
+// events of one review join one run; those during a run wait for the next
+// round). Bots, Stamina itself, readers, and pull requests Stamina neither
+// opened nor was handed are ignored. Closing the pull request stops its run.
+import type { Context } from "probot";
+import { isWriter, type Sender } from "../../github/permissions.ts";
+import { joinInstructions } from "../../policy/instructions.ts";
+import { readInstructionFiles } from "../../github/instructions.ts";
+import { MAX_ISSUE_BODY_CHARS, sanitizeUntrusted } from "../../policy/sanitize.ts";
+import { cancelRun } from "../cancel.ts";
+import { loadRepoConfig } from "../repo-config.ts";
+import type { HandlerDependencies } from "./issue-labeled.ts";
+
+type ReviewContext =
+  | Context<"pull_request_review.submitted">
+  | Context<"pull_request_review_comment.created">
+  | Context<"issue_comment.created">;
+
+/** What a trigger on a pull request says: where, who, and any text of its own (a review's body). */
+interface Trigger {
+  installationId: number | undefined;
+  where: { owner: string; repo: string };
+  number: number;
+  title: string;
+  sender: Sender & { id: number };
+  /** Text addressed to the pull request as a whole; review comments live in their threads. */
+  body: string;
+}
+
+export function onPullRequestReview(deps: HandlerDependencies) {
+  return async (context: Context<"pull_request_review.submitted">): Promise<void> => {
+    const { payload } = context;
+    const state = payload.review.state.toLowerCase();
+    if (state !== "commented" && state !== "changes_requested") return;
+    await followUp(deps, context, {
+      installationId: payload.installation?.id,
+      where: { owner: payload.repository.owner.login, repo: payload.repository.name },
+      number: payload.pull_request.number,
+      title: payload.pull_request.title,
+      sender: payload.sender,
+      body: payload.review.body ?? "",
+    });
+  };
+}
+
+export function onPullRequestReviewComment(deps: HandlerDependencies) {
+  return async (context: Context<"pull_request_review_comment.created">): Promise<void> => {
+    const { payload } = context;
+    await followUp(deps, context, {
+      installationId: payload.installation?.id,
+      where: { owner: payload.repository.owner.login, repo: payload.repository.name },
+      number: payload.pull_request.number,
+      title: payload.pull_request.title,
+      sender: payload.sender,
+      body: "",
+    });
+  };
+}
+
+/** A comment (not a command, not an answer) on a pull request; true when it queued a round. */
+export async function followUpFromComment(
+  deps: HandlerDependencies,
+  context: Context<"issue_comment.created">,
+): Promise<boolean> {
+  const { payload } = context;
+  if (payload.issue.pull_request === undefined) return false;
+  return followUp(deps, context, {
+    installationId: payload.installation?.id,
+    where: { owner: payload.repository.owner.login, repo: payload.repository.name },
+    number: payload.issue.number,
+    title: payload.issue.title,
+    sender: payload.sender,
+    body: payload.comment.body,
+  });
+}
+
+async function followUp(
+  deps: HandlerDependencies,
+  context: ReviewContext,
+  trigger: Trigger,
+): Promise<boolean> {
+  const { installationId, where, number, sender } = trigger;
+  if (installationId === undefined || sender.type === "Bot") return false;
+  // The database first: most pull requests are not Stamina's, and need no API call.
+  if (!(await deps.store.pulls.isStaminas(where.owner, where.repo, number))) return false;
+  const log = deps.log.child({ deliveryId: context.id, ...where, pull: number });
+  if (await deps.store.installations.isSuspended(installationId)) return false;
+  const octokit = deps.clients.forInstallation(installationId);
+  const { writer, role } = await isWriter(octokit, where, sender);
+  if (!writer) {
+    log.info({ sender: sender.login, role }, "review from a sender who cannot write; ignored");
+    return false;
+  }
+  const loaded = await loadRepoConfig(context);
+  if (!loaded.ok) {
+    log.info({ problems: loaded.problems }, "invalid repository config; no follow-up");
+    return false;
+  }
+  const instructions = joinInstructions(
+    loaded.config.instructions,
+    await readInstructionFiles(octokit, where),
+  );
+  const result = await deps.store.enqueueFollowUp({
+    installationId,
+    owner: where.owner,
+    repo: where.repo,
+    issueNumber: number,
+    pullNumber: number,
+    issueTitle: sanitizeUntrusted(trigger.title, 256),
+    issueBody: sanitizeUntrusted(trigger.body, MAX_ISSUE_BODY_CHARS, "the comment"),
+    requestedBy: sender.login,
+    requestedById: sender.id,
+    deliveryId: context.id,
+    config: { ...loaded.config, instructions },
+  });
+  log.info({ runId: result.run.id, status: result.status }, "review queued for a follow-up");
+  if (result.status === "started") {
+    await deps.store.appendAudit(result.run.id, [
+      {
+        type: "run.queued",
+        data: { deliveryId: context.id, requestedBy: sender.login, role, pull: number },
+      },
+    ]);
+  }
+  if (result.status === "started" || result.status === "joined") deps.onRunQueued?.(result.run);
+  return true;
+}
+
+export function onPullRequestClosed(deps: HandlerDependencies) {
+  return async (context: Context<"pull_request.closed">): Promise<void> => {
+    const { payload } = context;
+    const installationId = payload.installation?.id;
+    if (installationId === undefined) return;
+    const where = { owner: payload.repository.owner.login, repo: payload.repository.name };
+    const run = await deps.store.activeRunOn(where.owner, where.repo, payload.pull_request.number);
+    if (!run) return;
+    const how = payload.pull_request.merged ? "merged" : "closed";
+    const outcome = await cancelRun(
+      deps,
+      run,
+      { by: `@${payload.sender.login}`, reason: `${how} the pull request` },
+      deps.clients.forInstallation(installationId),
+    );
+    deps.log.info({ runId: run.id, ...where, outcome }, `the pull request was ${how}; run stopped`);
+  };
+}

@@ -1,0 +1,363 @@
+// Answering reviews, end to end: the app's real webhook path (signed
+// deliveries of GitHub's example payloads, moved onto the pull request) and
+// an in-process run against the fake GitHub, which answers GraphQL's
+// reviewThreads and resolveReviewThread; the scripted model plays the agent.
+// Asserted on what GitHub shows: replies, resolved threads, the branch.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { verifyChain } from "../../src/audit/verify.ts";
+import { CancelRequested } from "../../src/runs/interruptions.ts";
+import type { Run } from "../../src/runs/types.ts";
+import { startApp, type AppUnderTest } from "../app/app-harness.ts";
+import { HARNESS_APP_KEY, OWNER, REPO, startHarness, type Harness } from "../runs/run-harness.ts";
+import type { NewReviewComment } from "../support/fake-github/index.ts";
+import { reply, text, toolUse, type ScriptedTurn } from "../support/model-server/index.ts";
+import { examplePayload } from "../support/webhooks.ts";
+
+const FILES = {
+  "a.txt": "one\n",
+  "b.txt": "alpha\nbeta\ngamma\n",
+  "c.txt": "red\n",
+  "check.sh": 'grep -q two a.txt || { echo "a.txt lacks two"; exit 3; }\n',
+};
+const CONFIG = { test: "sh check.sh" };
+const PULL = 101;
+const BRANCH = "stamina/1-make-it-two";
+
+let h: Harness;
+let app: AppUnderTest;
+afterEach(async () => {
+  await app.close();
+  await h.close();
+});
+
+/** The issue's run has opened pull request 101 on BRANCH; the app listens. */
+async function openedPullRequest(): Promise<void> {
+  h = await startHarness(FILES);
+  app = await startApp({
+    apiUrl: h.github.apiUrl,
+    store: h.store,
+    now: h.now,
+    privateKey: HARNESS_APP_KEY,
+  });
+  h.github.setPermission(OWNER, REPO, "reviewer", "write");
+  h.github.setPermission(OWNER, REPO, "reader", "read");
+  await h.model([
+    reply(edit("a.txt", "one", "two")),
+    reply(text("a.txt says two.")),
+    reply(text("a.txt says two now, as the issue asks.")),
+  ]);
+  await h.queue(CONFIG);
+  const first = await h.execute(await h.claim(), {}, { progressIntervalMs: 0 });
+  expect(first.state).toBe("succeeded");
+  expect(h.github.pulls(OWNER, REPO).map((p) => p.number)).toEqual([PULL]);
+}
+
+function edit(path: string, from: string, to: string) {
+  return toolUse("str_replace_based_edit_tool", {
+    command: "str_replace",
+    path,
+    old_str: from,
+    new_str: to,
+  });
+}
+
+const answer = (thread: number, outcome: string, body: string) =>
+  toolUse("answer_thread", { thread, outcome, reply: body });
+
+interface Moved {
+  pull_request: { number: number; title: string; merged?: boolean };
+  repository: { name: string; full_name: string; owner: { login: string } };
+  sender: { login: string; type: string };
+}
+
+function moved<T extends Moved>(event: string, action: string, sender: string): T {
+  const payload = examplePayload<T>(event, action);
+  payload.repository.owner.login = OWNER;
+  payload.repository.name = REPO;
+  payload.repository.full_name = `${OWNER}/${REPO}`;
+  payload.pull_request.number = PULL;
+  payload.pull_request.title = "Make it two";
+  payload.sender.login = sender;
+  return payload;
+}
+
+/** The review on GitHub, then its webhooks as GitHub sends them: the review, then each comment. */
+async function review(user: string, comments: NewReviewComment[]): Promise<string[]> {
+  const submitted = h.github.submitReview(OWNER, REPO, PULL, { user, comments });
+  const deliveries: string[] = [];
+  const payload = moved<Moved & { review: { state: string; body: string | null } }>(
+    "pull_request_review",
+    "submitted",
+    user,
+  );
+  payload.review.state = "changes_requested";
+  payload.review.body = null;
+  deliveries.push((await app.deliver("pull_request_review", payload)).deliveryId);
+  for (const thread of submitted.threads) {
+    const comment = moved<Moved & { comment: { id: number } }>(
+      "pull_request_review_comment",
+      "created",
+      user,
+    );
+    comment.comment.id = thread.commentId;
+    deliveries.push((await app.deliver("pull_request_review_comment", comment)).deliveryId);
+  }
+  for (const id of deliveries) expect(await app.handled(id)).toBe("ok");
+  return submitted.threads.map((t) => t.threadId);
+}
+
+async function followUps(): Promise<Run[]> {
+  return (await h.store.listRuns()).filter((r) => r.kind === "follow_up");
+}
+
+async function round(script: ScriptedTurn[], controller = new AbortController()): Promise<Run> {
+  await h.model(script);
+  return h.execute(await h.claim(), { signal: controller.signal }, { progressIntervalMs: 0 });
+}
+
+const git = (...args: string[]) =>
+  execFileSync("git", ["--git-dir", h.bare, ...args], { encoding: "utf8" }).trim();
+
+describe("a review on Stamina's pull request", () => {
+  it("of 3 comments makes one run: 3 replies, 3 resolved threads and one pushed commit", async () => {
+    await openedPullRequest();
+    const before = git("rev-parse", BRANCH);
+    const threads = await review("reviewer", [
+      { path: "a.txt", line: 1, body: "Say it with a capital: Two." },
+      { path: "b.txt", line: 2, body: "beta should be BETA." },
+      { path: "c.txt", line: 1, body: "red should be blue." },
+    ]);
+    const runs = await followUps();
+    expect(runs).toHaveLength(1);
+    expect(await h.store.runTriggers(runs[0]!.id)).toHaveLength(4);
+
+    const finished = await round([
+      (request) => {
+        // The task lists each thread with its hunk and the file around the line.
+        const task = JSON.stringify(request.body);
+        expect(task).toContain("Thread 3");
+        expect(task).toContain("beta should be BETA.");
+        expect(task).toContain('<file path=\\"b.txt\\" lines=\\"1-4\\">');
+        return reply(edit("a.txt", "two", "Two"), edit("b.txt", "beta", "BETA"));
+      },
+      reply(
+        edit("c.txt", "red", "blue"),
+        answer(1, "changed", "Capitalised."),
+        answer(2, "changed", "BETA now."),
+        answer(3, "changed", "Blue it is."),
+      ),
+      reply(text("Done.")),
+      reply(text("Answered the review: three changes.")),
+    ]);
+    if (finished.state !== "succeeded")
+      console.log(
+        finished.outcome,
+        JSON.stringify(
+          (await h.store.auditEvents(finished.id)).map((e) => [
+            e.type,
+            JSON.stringify(e.data).slice(0, 300),
+          ]),
+          null,
+          1,
+        ),
+      );
+    expect(finished).toMatchObject({ state: "succeeded", kind: "follow_up" });
+
+    const after = h.github.reviewThreads(OWNER, REPO, PULL);
+    expect(after.map((t) => t.id)).toEqual(threads);
+    const head = git("rev-parse", BRANCH);
+    expect(git("rev-list", "--count", `${before}..${head}`)).toBe("1");
+    for (const [i, thread] of after.entries()) {
+      expect(thread.isResolved).toBe(true);
+      expect(thread.comments).toHaveLength(2);
+      expect(thread.comments[1]).toMatchObject({ user: "stamina[bot]" });
+      expect(thread.comments[1]!.body).toContain(["Capitalised.", "BETA now.", "Blue it is."][i]);
+      expect(thread.comments[1]!.body).toContain(`/pull/${PULL}/commits/${head}`);
+    }
+    expect(git("show", `${head}:c.txt`)).toBe("blue");
+    expect(git("log", "-1", "--format=%B", head)).toMatch(/Stamina-Audit: [0-9a-f]{64}/);
+    const summary = h.github.issueComments(OWNER, REPO, PULL);
+    expect(summary).toHaveLength(1);
+    expect(summary[0]!.body).toContain("Stamina answered the review");
+    expect(summary[0]!.body).toContain("`b.txt`:2: changed and resolved");
+    // The round's log holds its answers, its chain verifies, and the check runs follow the head.
+    const events = await h.store.auditEvents(finished.id);
+    expect(verifyChain(events).ok).toBe(true);
+    expect(events.filter((e) => e.type === "review.answer")).toHaveLength(3);
+    const audits = h.github
+      .checkRuns(OWNER, REPO)
+      .filter((c) => c.name.startsWith("Stamina audit"));
+    expect(audits.some((c) => c.headSha === head)).toBe(true);
+    expect(h.github.pulls(OWNER, REPO)[0]!.body).toContain("## Audit");
+  });
+
+  it("that asks a question gets the answer in its thread and no commit", async () => {
+    await openedPullRequest();
+    const before = git("rev-parse", BRANCH);
+    await review("reviewer", [{ path: "a.txt", line: 1, body: "Why two and not 2?" }]);
+    const finished = await round([
+      reply(answer(1, "answered", "The issue spells it out in words.")),
+      reply(text("Answered.")),
+      reply(text("Answered the question; nothing to change.")),
+    ]);
+    expect(finished.state).toBe("succeeded");
+    const [thread] = h.github.reviewThreads(OWNER, REPO, PULL);
+    expect(thread!.isResolved).toBe(false);
+    expect(thread!.comments.map((c) => c.body)).toEqual([
+      "Why two and not 2?",
+      "The issue spells it out in words.",
+    ]);
+    expect(git("rev-parse", BRANCH)).toBe(before);
+  });
+
+  it("from a reader, or a bot, starts nothing", async () => {
+    await openedPullRequest();
+    const { threads } = h.github.submitReview(OWNER, REPO, PULL, {
+      user: "reader",
+      comments: [{ path: "a.txt", line: 1, body: "Make it three." }],
+    });
+    for (const [sender, type] of [
+      ["reader", "User"],
+      ["ci[bot]", "Bot"],
+    ] as const) {
+      const payload = moved<Moved & { comment: { id: number } }>(
+        "pull_request_review_comment",
+        "created",
+        sender,
+      );
+      payload.sender.type = type;
+      payload.comment.id = threads[0]!.commentId;
+      const posted = await app.deliver("pull_request_review_comment", payload);
+      expect(await app.handled(posted.deliveryId)).toBe("ok");
+    }
+    expect(await followUps()).toEqual([]);
+  });
+
+  it("on a pull request Stamina did not open starts nothing", async () => {
+    await openedPullRequest();
+    const payload = moved<Moved>("pull_request_review_comment", "created", "reviewer");
+    payload.pull_request.number = 7;
+    const posted = await app.deliver("pull_request_review_comment", payload);
+    expect(await app.handled(posted.deliveryId)).toBe("ok");
+    expect(await followUps()).toEqual([]);
+  });
+
+  it("builds on a human's commit pushed during the run, never over it", async () => {
+    await openedPullRequest();
+    await review("reviewer", [{ path: "c.txt", line: 1, body: "red should be blue." }]);
+    const clone = mkdtempSync(join(tmpdir(), "human-"));
+    let human = "";
+    try {
+      const finished = await round([
+        reply(edit("c.txt", "red", "blue"), answer(1, "changed", "Blue it is.")),
+        () => {
+          // The reviewer pushes a commit of their own to the branch while Stamina works.
+          const run = (cmd: string[]) =>
+            execFileSync("git", cmd, { cwd: clone, encoding: "utf8" }).trim();
+          run(["clone", "--quiet", "--branch", BRANCH, h.bare, "."]);
+          writeFileSync(join(clone, "human.txt"), "mine\n");
+          run(["add", "human.txt"]);
+          run([
+            "-c",
+            "user.name=Reviewer",
+            "-c",
+            "user.email=r@example.com",
+            "commit",
+            "-qm",
+            "Mine",
+          ]);
+          run(["push", "--quiet", "origin", BRANCH]);
+          human = run(["rev-parse", "HEAD"]);
+          return reply(text("Done."));
+        },
+        reply(text("Answered the review.")),
+      ]);
+      expect(finished.state).toBe("succeeded");
+    } finally {
+      rmSync(clone, { recursive: true, force: true });
+    }
+    const head = git("rev-parse", BRANCH);
+    expect(head).not.toBe(human);
+    expect(git("merge-base", "--is-ancestor", human, head)).toBe("");
+    expect(git("show", `${head}:human.txt`)).toBe("mine");
+    expect(git("show", `${head}:c.txt`)).toBe("blue");
+    const [thread] = h.github.reviewThreads(OWNER, REPO, PULL);
+    expect(thread).toMatchObject({ isResolved: true });
+    expect(thread!.comments[1]!.body).toContain(`/commits/${head}`);
+  });
+
+  it("is cancelled when the pull request is closed during the run", async () => {
+    await openedPullRequest();
+    await review("reviewer", [{ path: "c.txt", line: 1, body: "red should be blue." }]);
+    const controller = new AbortController();
+    const finished = await round(
+      [
+        reply(edit("c.txt", "red", "blue")),
+        () => {
+          throw new Error("the run went on after its pull request was closed");
+        },
+      ].map((turn, i) =>
+        i === 0
+          ? turn
+          : async () => {
+              h.github.closePull(OWNER, REPO, PULL);
+              const payload = moved<Moved>("pull_request", "closed", "reviewer");
+              payload.pull_request.merged = false;
+              const posted = await app.deliver("pull_request", payload);
+              expect(await app.handled(posted.deliveryId)).toBe("ok");
+              // What the worker does for each run of its own someone asked to stop.
+              for (const run of await h.store.cancelRequests("worker-1")) {
+                controller.abort(
+                  new CancelRequested(run.cancelRequestedBy ?? "", run.cancelReason ?? ""),
+                );
+              }
+              return reply(text("Still here."));
+            },
+      ) as ScriptedTurn[],
+      controller,
+    );
+    expect(finished).toMatchObject({
+      state: "cancelled",
+      cancelRequestedBy: "@reviewer",
+      cancelReason: "closed the pull request",
+    });
+  });
+
+  it("of 50 comments makes one run that answers all 50", async () => {
+    await openedPullRequest();
+    const comments = Array.from({ length: 50 }, (_, i) => ({
+      path: "b.txt",
+      line: (i % 3) + 1,
+      body: `Question ${i + 1}: why this line?`,
+    }));
+    await review("reviewer", comments);
+    const runs = await followUps();
+    expect(runs).toHaveLength(1);
+    expect(await h.store.runTriggers(runs[0]!.id)).toHaveLength(51);
+    const finished = await round([
+      (request) => {
+        const task = JSON.stringify(request.body);
+        expect(task).toContain("Thread 50");
+        expect(task).toContain("Question 50: why this line?");
+        return reply(
+          ...comments.map((_, i) => answer(i + 1, "answered", `Because of reason ${i + 1}.`)),
+        );
+      },
+      reply(text("Answered all.")),
+      reply(text("Answered 50 questions.")),
+    ]);
+    expect(finished.state).toBe("succeeded");
+    const threads = h.github.reviewThreads(OWNER, REPO, PULL);
+    expect(threads).toHaveLength(50);
+    expect(threads.map((t) => t.comments[1]?.body)).toEqual(
+      comments.map((_, i) => `Because of reason ${i + 1}.`),
+    );
+    expect(await followUps()).toHaveLength(1);
+  });
+});
+
+void readFileSync;
