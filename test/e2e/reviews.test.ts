@@ -4,7 +4,7 @@
 // reviewThreads and resolveReviewThread; the scripted model plays the agent.
 // Asserted on what GitHub shows: replies, resolved threads, the branch.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -294,37 +294,41 @@ describe("a review on Stamina's pull request", () => {
     await openedPullRequest();
     await review("reviewer", [{ path: "c.txt", line: 1, body: "red should be blue." }]);
     const controller = new AbortController();
+    const closeIt = async () => {
+      h.github.closePull(OWNER, REPO, PULL);
+      const payload = moved<Moved>("pull_request", "closed", "reviewer");
+      payload.pull_request.merged = false;
+      const posted = await app.deliver("pull_request", payload);
+      expect(await app.handled(posted.deliveryId)).toBe("ok");
+      // What the worker does for each run of its own that someone asked to stop.
+      for (const run of await h.store.cancelRequests("worker-1")) {
+        controller.abort(new CancelRequested(run.cancelRequestedBy ?? "", run.cancelReason ?? ""));
+      }
+    };
+    let closing: Promise<void> | undefined;
     const finished = await round(
       [
         reply(edit("c.txt", "red", "blue")),
         () => {
+          // Closed on GitHub while the agent's command runs.
+          closing = closeIt();
+          return reply(toolUse("bash", { command: "sleep 3" }));
+        },
+        () => {
           throw new Error("the run went on after its pull request was closed");
         },
-      ].map((turn, i) =>
-        i === 0
-          ? turn
-          : async () => {
-              h.github.closePull(OWNER, REPO, PULL);
-              const payload = moved<Moved>("pull_request", "closed", "reviewer");
-              payload.pull_request.merged = false;
-              const posted = await app.deliver("pull_request", payload);
-              expect(await app.handled(posted.deliveryId)).toBe("ok");
-              // What the worker does for each run of its own someone asked to stop.
-              for (const run of await h.store.cancelRequests("worker-1")) {
-                controller.abort(
-                  new CancelRequested(run.cancelRequestedBy ?? "", run.cancelReason ?? ""),
-                );
-              }
-              return reply(text("Still here."));
-            },
-      ) as ScriptedTurn[],
+      ],
       controller,
     );
+    await closing;
     expect(finished).toMatchObject({
       state: "cancelled",
       cancelRequestedBy: "@reviewer",
       cancelReason: "closed the pull request",
     });
+    // Nothing was answered in the threads of a closed pull request.
+    const [thread] = h.github.reviewThreads(OWNER, REPO, PULL);
+    expect(thread!.comments).toHaveLength(1);
   });
 
   it("of 50 comments makes one run that answers all 50", async () => {
@@ -359,5 +363,3 @@ describe("a review on Stamina's pull request", () => {
     expect(await followUps()).toHaveLength(1);
   });
 });
-
-void readFileSync;
