@@ -36,7 +36,7 @@ import { createStepCheckpointer } from "./step-checkpoint.ts";
 import type { Store } from "./store.ts";
 import { refuseForkPullRequest } from "./fork-guard.ts";
 import { beginFollowUp, prepareRound, type Round } from "./follow-up.ts";
-import { finishRound } from "./finish-round.ts";
+import { endEmptyRound, finishRound } from "./finish-round.ts";
 import { finishPullRequest, openDraft } from "./pull-request.ts";
 import { redactWrites } from "./redacted-github.ts";
 import { createSurface } from "./surface.ts";
@@ -150,6 +150,10 @@ export async function executeRun(
     // A follow-up answers the review threads waiting for it (follow-up.ts).
     const round: Round | undefined =
       run.kind === "follow_up" ? await prepareRound(run, gh, dirs.worktree) : undefined;
+    if (round?.items.length === 0) {
+      await releaseAttempt();
+      return await endEmptyRound(gh, run);
+    }
 
     const env = commandEnvironment({ home: dirs.home, tmpdir: dirs.tmp, extra: run.config.env });
     const harness: HarnessCommandContext = {

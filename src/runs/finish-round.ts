@@ -104,6 +104,13 @@ export async function finishRound(end: RoundEnd): Promise<Run> {
   );
 }
 
+/** A round with nothing waiting for an answer (every thread resolved or answered) ends here. */
+export async function endEmptyRound(deps: RoundDeps, run: Run): Promise<Run> {
+  const outcome = "nothing to answer: no review thread waits for Stamina";
+  await deps.audit.record("run.finished", { state: "succeeded", outcome });
+  return deps.store.finishRun(run.id, "succeeded", outcome);
+}
+
 /** The last answer the agent gave for each thread (a later one replaces an earlier one). */
 export function latestAnswers(events: AuditEvent[], round: string): Map<number, ThreadAnswer> {
   const answers = new Map<number, ThreadAnswer>();

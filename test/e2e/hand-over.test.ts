@@ -1,0 +1,149 @@
+// `/stamina run` on a pull request (the hand-over command's handler, with the
+// Probot context of a real issue_comment delivery, against the fake GitHub):
+// an open pull request of this repository starts a round on its own branch,
+// which Stamina pushes to though it did not create it, and its reviews count
+// from then on; a fork's or a closed pull request is refused in words.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { Context } from "probot";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { handOver } from "../../src/app/commands/hand-over.ts";
+import type { CommandContext } from "../../src/app/commands/context.ts";
+import { createGitHubClients } from "../../src/github/client.ts";
+import { APP_KEYS, startApp, type AppUnderTest } from "../app/app-harness.ts";
+import { OWNER, REPO, startHarness, type Harness } from "../runs/run-harness.ts";
+import { reply, text, toolUse } from "../support/model-server/index.ts";
+import { examplePayload } from "../support/webhooks.ts";
+
+let h: Harness;
+let app: AppUnderTest;
+beforeEach(async () => {
+  h = await startHarness({ "a.txt": "one\n" }, { keys: APP_KEYS });
+  app = await startApp({ apiUrl: h.github.apiUrl, store: h.store });
+});
+afterEach(async () => {
+  await app.close();
+  await h.close();
+});
+
+const git = (...args: string[]) =>
+  execFileSync("git", ["--git-dir", h.bare, ...args], { encoding: "utf8" }).trim();
+
+/** A person's branch `feature` with a commit, and their pull request from it. */
+async function humanPullRequest(): Promise<number> {
+  const clone = mkdtempSync(join(tmpdir(), "human-"));
+  try {
+    const run = (cmd: string[]) => execFileSync("git", cmd, { cwd: clone, encoding: "utf8" });
+    run(["clone", "--quiet", h.bare, "."]);
+    run(["switch", "--quiet", "-c", "feature"]);
+    writeFileSync(join(clone, "b.txt"), "draft\n");
+    run(["add", "b.txt"]);
+    run(["-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-qm", "Start"]);
+    run(["push", "--quiet", "origin", "feature"]);
+  } finally {
+    rmSync(clone, { recursive: true, force: true });
+  }
+  const ref = { installationId: 1, owner: OWNER, repo: REPO };
+  const pr = await h.port.openPullRequest(ref, {
+    title: "A feature",
+    head: "feature",
+    base: "main",
+    body: "",
+    draft: false,
+  });
+  return pr.number;
+}
+
+/** `/stamina run <args>` by a writer on pull request `number`, as the command gate hands it on. */
+async function command(number: number, args: string) {
+  const payload = examplePayload<{
+    issue: { number: number; pull_request?: unknown };
+    comment: { body: string };
+    repository: { name: string; full_name: string; owner: { login: string } };
+    sender: { login: string; id: number };
+  }>("issue_comment", "created");
+  payload.issue.number = number;
+  payload.issue.pull_request = { url: "" };
+  payload.comment.body = `/stamina run ${args}`;
+  payload.repository.owner.login = OWNER;
+  payload.repository.name = REPO;
+  payload.repository.full_name = `${OWNER}/${REPO}`;
+  payload.sender.login = "maintainer";
+  const log = pino({ level: "silent" });
+  const clients = createGitHubClients({
+    appId: 1,
+    privateKey: APP_KEYS.privateKey,
+    baseUrl: h.github.apiUrl,
+    log,
+    retries: false,
+  });
+  const context = new Context(
+    { id: `hand-${number}`, name: "issue_comment", payload } as never,
+    await app.probot.auth(1),
+    log,
+  ) as CommandContext["context"];
+  return handOver({
+    deps: { store: h.store, clients, log },
+    context,
+    octokit: clients.forInstallation(1),
+    where: { owner: OWNER, repo: REPO },
+    number,
+    onPullRequest: true,
+    by: "@maintainer",
+    args,
+    log,
+  });
+}
+
+describe("/stamina run on a pull request", () => {
+  it("hands an open pull request of this repository over: a round on its own branch, built on its commits", async () => {
+    const number = await humanPullRequest();
+    const before = git("rev-parse", "feature");
+    expect(await command(number, "Make b.txt say final.")).toBe("done");
+    expect(await h.store.pulls.isStaminas(OWNER, REPO, number)).toBe(true);
+    await h.model([
+      reply(
+        toolUse("str_replace_based_edit_tool", {
+          command: "str_replace",
+          path: "b.txt",
+          old_str: "draft",
+          new_str: "final",
+        }),
+        toolUse("answer_thread", { thread: 1, outcome: "changed", reply: "b.txt says final." }),
+      ),
+      reply(text("Done.")),
+      reply(text("b.txt says final.")),
+    ]);
+    const finished = await h.execute(await h.claim(), {}, { progressIntervalMs: 0 });
+    expect(finished).toMatchObject({ state: "succeeded", kind: "follow_up", branch: "feature" });
+    const head = git("rev-parse", "feature");
+    expect(git("rev-parse", `${head}~1`)).toBe(before);
+    expect(git("show", `${head}:b.txt`)).toBe("final");
+    const [summary] = h.github.issueComments(OWNER, REPO, number);
+    expect(summary?.body).toContain("@maintainer's comment: changed and resolved");
+  });
+
+  it("refuses a pull request from a fork, in words, and starts nothing", async () => {
+    const number = h.github.openForkPull(OWNER, REPO, {
+      fork: "someone/demo",
+      branch: "patch-1",
+      title: "A fix",
+    });
+    expect(await command(number, "")).toBe("nothing");
+    const [said] = h.github.issueComments(OWNER, REPO, number);
+    expect(said?.body).toContain("its branch `patch-1` is in the fork `someone/demo`");
+    expect(await h.store.listRuns()).toEqual([]);
+    expect(await h.store.pulls.isStaminas(OWNER, REPO, number)).toBe(false);
+  });
+
+  it("refuses a closed pull request", async () => {
+    const number = await humanPullRequest();
+    h.github.closePull(OWNER, REPO, number);
+    expect(await command(number, "")).toBe("nothing");
+    expect(h.github.issueComments(OWNER, REPO, number)[0]?.body).toContain("it is closed");
+    expect(await h.store.listRuns()).toEqual([]);
+  });
+});
