@@ -8,6 +8,7 @@ import { githubSurface } from "./migrations/004-github-surface.ts";
 import { requesterId } from "./migrations/005-requester-id.ts";
 import { dryRunsAndRetries } from "./migrations/006-dry-runs-and-retries.ts";
 import { rollbacks } from "./migrations/008-rollbacks.ts";
+import { auditChain } from "./migrations/009-audit-chain.ts";
 
 /** Every migration by name; the names sort in the order they were written. */
 export const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ export const migrations: Record<string, Migration> = {
   "005-requester-id": requesterId,
   "006-dry-runs-and-retries": dryRunsAndRetries,
   "008-rollbacks": rollbacks,
+  "009-audit-chain": auditChain,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {

@@ -88,6 +88,8 @@ export interface RunsTable {
   dry_run: ColumnType<number, number | undefined, number>;
   /** The run a `/stamina retry` continues. */
   continues_run: string | null;
+  /** The run whose audit chain this run appends to (a follow-up's pull request's); null: its own. */
+  audit_chain: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface RunTranscriptTable {

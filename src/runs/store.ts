@@ -15,7 +15,7 @@ import { MemoryRecords } from "./memory-store.ts";
 import { RollbackRecords } from "./rollback-store.ts";
 import { RetryRecords } from "./retry-store.ts";
 import { ApprovalRecords } from "./approval-store.ts";
-import { PullRecords } from "./pull-store.ts";
+import { pullChain, PullRecords } from "./pull-store.ts";
 import type { Database, RunKind, RunState } from "./schema.ts";
 import { AWAITING_STATES, HELD_STATES, TERMINAL_STATES } from "./schema.ts";
 import { threadKey, toEvent, toRow, toRun } from "./store-rows.ts";
@@ -223,8 +223,9 @@ export class Store {
       if (this.engine === "postgres") query = query.forUpdate();
       const active = await query.executeTakeFirst();
       const subject = { ...input, issueNumber: input.pullNumber };
+      const chain = await pullChain(trx, { ...input, number: input.pullNumber });
       if (!active) {
-        const id = await this.insertRun(trx, subject, "follow_up", { activeKey: key });
+        const id = await this.insertRun(trx, subject, "follow_up", { activeKey: key, chain });
         if (id === undefined) throw new Error(`the pull request ${key} has an active run`);
         return { status: "started", run: await this.mustGetRun(id, trx) };
       }
@@ -247,7 +248,7 @@ export class Store {
         await this.addTrigger(trx, waiting.id, input);
         return { status: "batched", run: toRun(waiting), behind };
       }
-      const id = await this.insertRun(trx, subject, "follow_up", { pendingKey: key });
+      const id = await this.insertRun(trx, subject, "follow_up", { pendingKey: key, chain });
       if (id === undefined) throw new Error(`the pull request ${key} already has a follow-up`);
       return { status: "queued", run: await this.mustGetRun(id, trx), behind };
     });
@@ -274,7 +275,7 @@ export class Store {
     trx: Kysely<Database>,
     input: NewRun,
     kind: RunKind,
-    keys: { activeKey?: string; pendingKey?: string; notBefore?: string },
+    keys: { activeKey?: string; pendingKey?: string; notBefore?: string; chain?: string },
   ): Promise<string | undefined> {
     const now = this.now();
     const id = this.newId();
@@ -317,6 +318,7 @@ export class Store {
         audit_check_runs: null,
         dry_run: input.dryRun === true ? 1 : 0,
         continues_run: input.continues ?? null,
+        audit_chain: keys.chain ?? null,
         created_at: now,
         updated_at: now,
         finished_at: null,
@@ -671,21 +673,33 @@ export class Store {
 
   // --- audit ------------------------------------------------------------
 
+  /** The id of the chain a run's events go to: its pull request's (a follow-up's), else its own. */
+  private async chainOf(runId: string, db: Kysely<Database> = this.db): Promise<string> {
+    const row = await db
+      .selectFrom("runs")
+      .select("audit_chain")
+      .where("id", "=", runId)
+      .executeTakeFirst();
+    return row?.audit_chain ?? runId;
+  }
+
   /**
    * Appends events to a run's chain in one transaction; returns them as stored. With `holder`,
-   * only while that worker holds the run: a worker that lost its lease adds nothing.
+   * only while that worker holds the run: a worker that lost its lease adds nothing. A follow-up
+   * run appends to its pull request's chain (see migration 009).
    */
   async appendAudit(runId: string, entries: AuditEntry[], holder?: string): Promise<AuditEvent[]> {
     return this.write(async (trx) => {
       if (holder !== undefined) await this.assertHolder(trx, runId, holder);
-      else if (this.engine === "postgres") {
+      const chain = await this.chainOf(runId, trx);
+      if (this.engine === "postgres") {
         // Appends to one chain take turns: each reads the last event and writes the next.
-        await trx.selectFrom("runs").select("id").where("id", "=", runId).forUpdate().execute();
+        await trx.selectFrom("runs").select("id").where("id", "=", chain).forUpdate().execute();
       }
       const last = await trx
         .selectFrom("audit_events")
         .selectAll()
-        .where("run_id", "=", runId)
+        .where("run_id", "=", chain)
         .orderBy("seq", "desc")
         .limit(1)
         .executeTakeFirst();
@@ -693,7 +707,7 @@ export class Store {
       const appended: AuditEvent[] = [];
       for (const entry of entries) {
         const clean = { type: entry.type, data: this.redactor.redactValue(entry.data) };
-        const event = appendEvent(prev, runId, clean, this.now());
+        const event = appendEvent(prev, chain, clean, this.now());
         await trx
           .insertInto("audit_events")
           .values({
@@ -713,21 +727,24 @@ export class Store {
     });
   }
 
+  /** The events of the run's chain (for a follow-up, every round of its pull request). */
   async auditEvents(runId: string): Promise<AuditEvent[]> {
+    const chain = await this.chainOf(runId);
     const rows = await this.db
       .selectFrom("audit_events")
       .selectAll()
-      .where("run_id", "=", runId)
+      .where("run_id", "=", chain)
       .orderBy("seq")
       .execute();
     return rows.map(toEvent);
   }
 
   async auditHead(runId: string): Promise<string | undefined> {
+    const chain = await this.chainOf(runId);
     const row = await this.db
       .selectFrom("audit_events")
       .select("hash")
-      .where("run_id", "=", runId)
+      .where("run_id", "=", chain)
       .orderBy("seq", "desc")
       .limit(1)
       .executeTakeFirst();

@@ -80,11 +80,11 @@ async function command(number: number, args: string) {
     log,
     retries: false,
   });
-  const context = new Context(
+  const context: CommandContext["context"] = new Context(
     { id: `hand-${number}`, name: "issue_comment", payload } as never,
     await app.probot.auth(1),
     log,
-  ) as CommandContext["context"];
+  );
   return handOver({
     deps: { store: h.store, clients, log },
     context,

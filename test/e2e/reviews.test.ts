@@ -188,10 +188,18 @@ describe("a review on Stamina's pull request", () => {
     const events = await h.store.auditEvents(finished.id);
     expect(verifyChain(events).ok).toBe(true);
     expect(events.filter((e) => e.type === "review.answer")).toHaveLength(3);
+    // One chain for the pull request: the issue's run, then this round.
+    const [issueRun] = (await h.store.listRuns()).filter((r) => r.kind === "issue");
+    expect(await h.store.auditEvents(issueRun!.id)).toEqual(events);
+    expect(events.filter((e) => e.type === "agent.start")).toHaveLength(2);
     const audits = h.github
       .checkRuns(OWNER, REPO)
       .filter((c) => c.name.startsWith("Stamina audit"));
-    expect(audits.some((c) => c.headSha === head)).toBe(true);
+    const onHead = audits.filter((c) => c.headSha === head);
+    expect(onHead.length).toBeGreaterThan(0);
+    const logText = onHead.map((c) => c.text ?? "").join("");
+    expect(logText).toContain('"review.answer"');
+    expect(logText).toContain(`"git.push"`);
     expect(h.github.pulls(OWNER, REPO)[0]!.body).toContain("## Audit");
   });
 

@@ -311,6 +311,40 @@ export function storeContract(engine: string, factory: StoreFactory): void {
         expect(await store.pulls.isStaminas("octo", "demo", 103)).toBe(false);
       });
 
+      it("writes every round on a pull request into the chain of the run that opened it", async () => {
+        const issueRun = await created(newRun(5));
+        await store.appendAudit(issueRun.id, [{ type: "run.claimed", data: {} }]);
+        await store.updateRun(issueRun.id, { pullNumber: 101 });
+        await store.finishRun(issueRun.id, "succeeded", "done");
+        const first = await store.enqueueFollowUp({ ...newRun(101), pullNumber: 101 });
+        const claimed = await store.claimNextRun("w", LEASE);
+        expect(claimed?.id).toBe(first.run.id);
+        await store.appendAudit(first.run.id, [{ type: "review.round", data: {} }], "w");
+        await expect(
+          store.appendAudit(first.run.id, [{ type: "x", data: {} }], "someone-else"),
+        ).rejects.toBeInstanceOf(LeaseLost);
+        await store.finishRun(first.run.id, "succeeded", "answered");
+        const second = await store.enqueueFollowUp({ ...newRun(101), pullNumber: 101 });
+        await store.appendAudit(second.run.id, [{ type: "review.round", data: {} }]);
+
+        const events = await store.auditEvents(second.run.id);
+        expect(events.map((e) => e.type)).toEqual(["run.claimed", "review.round", "review.round"]);
+        expect(verifyChain(events)).toMatchObject({ ok: true, count: 3 });
+        expect(new Set(events.map((e) => e.run))).toEqual(new Set([issueRun.id]));
+        expect(await store.auditEvents(issueRun.id)).toEqual(events);
+        expect(await store.auditHead(first.run.id)).toBe(events[2]!.hash);
+        // A pull request handed over: the first round starts the chain the later ones join.
+        const handed = await store.enqueueFollowUp({ ...newRun(102), pullNumber: 102 });
+        await store.appendAudit(handed.run.id, [{ type: "run.queued", data: {} }]);
+        await store.finishRun(handed.run.id, "succeeded", "answered");
+        const later = await store.enqueueFollowUp({ ...newRun(102), pullNumber: 102 });
+        await store.appendAudit(later.run.id, [{ type: "review.round", data: {} }]);
+        expect((await store.auditEvents(later.run.id)).map((e) => e.run)).toEqual([
+          handed.run.id,
+          handed.run.id,
+        ]);
+      });
+
       it("starts a trigger on a pull request with no active run at once", async () => {
         const result = await store.enqueueFollowUp({ ...newRun(101), pullNumber: 101 });
         expect(result.status).toBe("started");
