@@ -76,7 +76,13 @@ export async function finishRound(end: RoundEnd): Promise<Run> {
     verified: agent.verification?.passed === true,
     ...(agent.verification?.passed === true
       ? {}
-      : { draftBecause: finished ? "verification did not pass" : agent.message }),
+      : {
+          draftBecause: !finished
+            ? agent.message
+            : agent.verification?.configured === false
+              ? "no checks are configured, so nothing was verified"
+              : "verification did not pass",
+        }),
   });
   if (run.trackingCommentId !== null) {
     await github.updateComment(
