@@ -12,6 +12,7 @@ import { inlineText } from "../audit/markdown.ts";
 import { renderTimeline } from "../audit/timeline.ts";
 import type { AuditEvent } from "../audit/types.ts";
 import type { RoundDeps, Round } from "./follow-up.ts";
+import { isStatus } from "../github/permissions.ts";
 import { PR_BODY_LIMIT } from "./pull-body.ts";
 import { trackingNeedle } from "./report.ts";
 import type { RepoRef } from "./ports.ts";
@@ -55,14 +56,23 @@ export async function finishRound(end: RoundEnd): Promise<Run> {
     const answer = answers.get(n);
     const reply = replyText(answer, commit, commitUrl, agent);
     if ("thread" in item) {
-      const first = item.thread.comments[0];
-      if (first !== undefined) {
-        await github.replyInThread(ref, pull, first.id, reply);
-        await audit.record("github.write", { op: "review.reply", thread: item.thread.id });
-      }
-      if (answer?.outcome === "changed" && commit !== null) {
-        await github.resolveThread(ref, item.thread.id);
-        await audit.record("github.write", { op: "review.resolve", thread: item.thread.id });
+      const { thread } = item;
+      const first = thread.comments[0];
+      try {
+        if (first !== undefined) {
+          await github.replyInThread(ref, pull, first.id, reply);
+          await audit.record("github.write", { op: "review.reply", thread: thread.id });
+        }
+        if (answer?.outcome === "changed" && commit !== null) {
+          await github.resolveThread(ref, thread.id);
+          await audit.record("github.write", { op: "review.resolve", thread: thread.id });
+        }
+      } catch (error) {
+        // A comment deleted during the round takes its thread with it: the others still get answers.
+        if (!isStatus(error, 404)) throw error;
+        await audit.record("review.thread_gone", { thread: thread.id, path: thread.path });
+        lines.push(summaryLine(item, answer, commit) + " (the thread was deleted meanwhile)");
+        continue;
       }
     }
     lines.push(summaryLine(item, answer, commit));
