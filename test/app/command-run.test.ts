@@ -75,15 +75,6 @@ describe("/stamina run on an issue", () => {
     expect(w.comments()).toHaveLength(1);
     expect(w.comments()[0]).toContain("budget.steps");
   });
-
-  it("on a pull request does nothing yet: 😕 and a log line", async () => {
-    w = await startCommandWorld(files(""));
-    const { commentId } = await w.comment("/stamina run", { pullRequest: true });
-    expect(reactions(commentId)).toEqual(["confused"]);
-    expect(await runs()).toEqual([]);
-    expect(w.comments()).toEqual([]);
-    expect(w.app.logLines.some((l) => String(l.msg).includes("on a pull request"))).toBe(true);
-  });
 });
 
 describe("who is answered", () => {

@@ -1,5 +1,5 @@
-// `/stamina run` on a pull request (the hand-over command's handler, with the
-// Probot context of a real issue_comment delivery, against the fake GitHub):
+// `/stamina run` on a pull request, delivered to the app as GitHub sends it
+// (the real ingress and command gate, against the fake GitHub):
 // an open pull request of this repository starts a round on its own branch,
 // which Stamina pushes to though it did not create it, and its reviews count
 // from then on; a fork's or a closed pull request is refused in words.
@@ -7,27 +7,32 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
-import { Context } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { handOver } from "../../src/app/commands/hand-over.ts";
-import type { CommandContext } from "../../src/app/commands/context.ts";
-import { createGitHubClients } from "../../src/github/client.ts";
-import { APP_KEYS, startApp, type AppUnderTest } from "../app/app-harness.ts";
-import { OWNER, REPO, startHarness, type Harness } from "../runs/run-harness.ts";
+import { startApp, type AppUnderTest } from "../app/app-harness.ts";
+import { HARNESS_APP_KEY, OWNER, REPO, startHarness, type Harness } from "../runs/run-harness.ts";
 import { reply, text, toolUse } from "../support/model-server/index.ts";
 import { examplePayload } from "../support/webhooks.ts";
 
 let h: Harness;
 let app: AppUnderTest;
 beforeEach(async () => {
-  h = await startHarness({ "a.txt": "one\n" }, { keys: APP_KEYS });
-  app = await startApp({ apiUrl: h.github.apiUrl, store: h.store });
+  h = await startHarness({ "a.txt": "one\n" });
+  h.github.setPermission(OWNER, REPO, "maintainer", "write");
+  app = await startApp({
+    apiUrl: h.github.apiUrl,
+    store: h.store,
+    now: () => h.now(),
+    privateKey: HARNESS_APP_KEY,
+  });
 });
 afterEach(async () => {
   await app.close();
   await h.close();
 });
+
+/** Stamina's comments on the pull request (not the command that asked). */
+const staminaComments = (number: number) =>
+  h.github.issueComments(OWNER, REPO, number).filter((c) => c.user !== "maintainer");
 
 const git = (...args: string[]) =>
   execFileSync("git", ["--git-dir", h.bare, ...args], { encoding: "utf8" }).trim();
@@ -57,52 +62,38 @@ async function humanPullRequest(): Promise<number> {
   return pr.number;
 }
 
-/** `/stamina run <args>` by a writer on pull request `number`, as the command gate hands it on. */
-async function command(number: number, args: string) {
+/**
+ * `/stamina run <args>` by a writer on pull request `number`, delivered to the app as GitHub
+ * sends it; what Stamina reacted with (👍 "+1" when it took the pull request over).
+ */
+async function command(number: number, args: string): Promise<string[]> {
+  const body = `/stamina run ${args}`.trim();
+  const { id } = h.github.addComment(OWNER, REPO, number, { user: "maintainer", body });
   const payload = examplePayload<{
     issue: { number: number; pull_request?: unknown };
-    comment: { body: string };
+    comment: { id: number; body: string; user: { login: string } };
     repository: { name: string; full_name: string; owner: { login: string } };
     sender: { login: string; id: number };
   }>("issue_comment", "created");
   payload.issue.number = number;
   payload.issue.pull_request = { url: "" };
-  payload.comment.body = `/stamina run ${args}`;
+  payload.comment.id = id;
+  payload.comment.body = body;
+  payload.comment.user.login = "maintainer";
   payload.repository.owner.login = OWNER;
   payload.repository.name = REPO;
   payload.repository.full_name = `${OWNER}/${REPO}`;
   payload.sender.login = "maintainer";
-  const log = pino({ level: "silent" });
-  const clients = createGitHubClients({
-    appId: 1,
-    privateKey: APP_KEYS.privateKey,
-    baseUrl: h.github.apiUrl,
-    log,
-    retries: false,
-  });
-  const context: CommandContext["context"] = new Context(
-    { id: `hand-${number}`, name: "issue_comment", payload } as never,
-    await app.probot.auth(1),
-    log,
-  );
-  return handOver({
-    deps: { store: h.store, clients, log },
-    context,
-    octokit: clients.forInstallation(1),
-    where: { owner: OWNER, repo: REPO },
-    number,
-    onPullRequest: true,
-    by: "@maintainer",
-    args,
-    log,
-  });
+  const posted = await app.deliver("issue_comment", payload);
+  expect(await app.handled(posted.deliveryId)).toBe("ok");
+  return h.github.commentReactions(OWNER, REPO, id);
 }
 
 describe("/stamina run on a pull request", () => {
   it("hands an open pull request of this repository over: a round on its own branch, built on its commits", async () => {
     const number = await humanPullRequest();
     const before = git("rev-parse", "feature");
-    expect(await command(number, "Make b.txt say final.")).toBe("done");
+    expect(await command(number, "Make b.txt say final.")).toEqual(["+1"]);
     expect(await h.store.pulls.isStaminas(OWNER, REPO, number)).toBe(true);
     await h.model([
       reply(
@@ -122,7 +113,7 @@ describe("/stamina run on a pull request", () => {
     const head = git("rev-parse", "feature");
     expect(git("rev-parse", `${head}~1`)).toBe(before);
     expect(git("show", `${head}:b.txt`)).toBe("final");
-    const [summary] = h.github.issueComments(OWNER, REPO, number);
+    const [summary] = staminaComments(number);
     expect(summary?.body).toContain("@maintainer's comment: changed and resolved");
   });
 
@@ -132,8 +123,8 @@ describe("/stamina run on a pull request", () => {
       branch: "patch-1",
       title: "A fix",
     });
-    expect(await command(number, "")).toBe("nothing");
-    const [said] = h.github.issueComments(OWNER, REPO, number);
+    expect(await command(number, "")).toEqual(["confused"]);
+    const [said] = staminaComments(number);
     expect(said?.body).toContain("its branch `patch-1` is in the fork `someone/demo`");
     expect(await h.store.listRuns()).toEqual([]);
     expect(await h.store.pulls.isStaminas(OWNER, REPO, number)).toBe(false);
@@ -142,8 +133,8 @@ describe("/stamina run on a pull request", () => {
   it("refuses a closed pull request", async () => {
     const number = await humanPullRequest();
     h.github.closePull(OWNER, REPO, number);
-    expect(await command(number, "")).toBe("nothing");
-    expect(h.github.issueComments(OWNER, REPO, number)[0]?.body).toContain("it is closed");
+    expect(await command(number, "")).toEqual(["confused"]);
+    expect(staminaComments(number)[0]?.body).toContain("it is closed");
     expect(await h.store.listRuns()).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
 // it are answered like those on Stamina's own pull requests. A pull request
 // from a fork, or a closed one, is refused in words: Stamina pushes only to
 // branches of this repository, and a closed pull request takes no more work.
-// (`/stamina run` on an issue is the run command's; it calls this on a pull request.)
+// (`/stamina run` is run.ts; it calls this on a pull request.)
 import { inlineText } from "../../audit/markdown.ts";
 import { cannotPushToFork, forkOf } from "../../github/fork.ts";
 import { joinInstructions } from "../../policy/instructions.ts";
