@@ -40,7 +40,7 @@ async function openedPullRequest(): Promise<void> {
   app = await startApp({
     apiUrl: h.github.apiUrl,
     store: h.store,
-    now: h.now,
+    now: () => h.now(),
     privateKey: HARNESS_APP_KEY,
   });
   h.github.setPermission(OWNER, REPO, "reviewer", "write");
