@@ -41,10 +41,7 @@ export interface CommandWorld {
    */
   comment(
     body: string,
-    options?: {
-      sender?: { login: string; id: number; type: string };
-      pullRequest?: boolean;
-    },
+    options?: { sender?: { login: string; id: number; type: string } },
   ): Promise<{ commentId: number }>;
   model(script: ScriptedTurn[]): Promise<ModelServer>;
   /** Claims the next run and executes it to its end (or its pause). */
@@ -91,7 +88,6 @@ export async function startCommandWorld(files: Record<string, string>): Promise<
       const { id: commentId } = github.addComment(ORG, REPO, 1, { body, user: sender.login });
       const payload = examplePayload<{
         comment: { id: number; body: string; user: { login: string; id: number; type: string } };
-        issue: { pull_request?: unknown };
         sender: { login: string; id: number; type: string };
         repository: { name: string; full_name: string; owner: { login: string } };
       }>("issue_comment", "created");
@@ -102,14 +98,6 @@ export async function startCommandWorld(files: Record<string, string>): Promise<
       payload.comment.body = body;
       payload.comment.user = { ...payload.comment.user, ...sender };
       payload.sender = { ...payload.sender, ...sender };
-      if (options.pullRequest) {
-        payload.issue.pull_request = {
-          url: `${github.apiUrl}/repos/${ORG}/${REPO}/pulls/1`,
-          html_url: `${github.url}/${ORG}/${REPO}/pull/1`,
-          diff_url: `${github.url}/${ORG}/${REPO}/pull/1.diff`,
-          patch_url: `${github.url}/${ORG}/${REPO}/pull/1.patch`,
-        };
-      }
       const posted = await app.deliver("issue_comment", payload);
       expect(await app.handled(posted.deliveryId)).toBe("ok");
       return { commentId };
