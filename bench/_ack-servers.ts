@@ -15,7 +15,7 @@ import { Probot, ProbotOctokit } from "probot";
 import { createStaminaServer, listen } from "../src/app/server.ts";
 import { createGitHubClients } from "../src/github/client.ts";
 import { createRedactor } from "../src/observability/redact.ts";
-import { openStore } from "../src/runs/open-store.ts";
+import { openStore } from "../src/store/open.ts";
 import { appKeyPair } from "../test/support/app-keys.ts";
 
 const [secret = "bench-secret", githubUrl = "http://127.0.0.1:9", databaseUrl] =

@@ -27,7 +27,7 @@ import { createRedactor } from "../src/observability/redact.ts";
 import { DEFAULT_BUDGET } from "../src/policy/config.ts";
 import { createChecksRunner } from "../src/runs/checks.ts";
 import { createMilestones } from "../src/runs/milestone.ts";
-import { openStore } from "../src/runs/open-store.ts";
+import { openStore } from "../src/store/open.ts";
 import { workingDiff } from "../src/workspace/diff.ts";
 import { commandEnvironment, createSandbox } from "../src/workspace/sandbox.ts";
 import {
@@ -115,7 +115,7 @@ async function fullHarness(dir: string, worktree: string, round: number): Promis
   const baseSha = fixtureGit(worktree, "rev-parse", "HEAD").trim();
   const audit = {
     record: async (type: string, data: Record<string, unknown>) =>
-      void (await store.appendAudit(runId, [{ type, data }])),
+      void (await store.audit.append(runId, [{ type, data }])),
   };
   const sandbox = createSandbox({ kind: "auto" });
   const env = commandEnvironment({ home: join(runDir, "home"), tmpdir: join(runDir, "tmp") });
@@ -160,7 +160,7 @@ async function fullHarness(dir: string, worktree: string, round: number): Promis
         worktree,
         author: { name: "bench", email: "bench@example.com" },
         audit,
-        auditHead: () => store.auditHead(runId),
+        auditHead: () => store.audit.head(runId),
       }),
       onStep: async (c) => {
         // A step whose tools only read leaves the diff as it was: no git run for it.

@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { ProviderOptions } from "./model/providers.ts";
 import { modelEnv, providerOptions, readModelSettings } from "./model-settings.ts";
 import type { ModelSettings } from "./model-settings.ts";
-import type { DatabaseTarget } from "./runs/database.ts";
+import type { DatabaseTarget } from "./store/database.ts";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 

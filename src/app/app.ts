@@ -103,7 +103,7 @@ export async function dispatch(
     outcome = `error: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500);
     options.log.error({ err: error, deliveryId: delivery.id }, "delivery handling failed");
   }
-  await options.store.markDeliveryHandled(delivery.id, outcome);
+  await options.store.deliveries.markHandled(delivery.id, outcome);
 }
 
 /** Hands deliveries that a crash left unhandled back to the handlers. */
@@ -111,7 +111,7 @@ export async function replayUnhandled(
   probot: Probot,
   options: { store: HandlerDependencies["store"]; log: Logger },
 ): Promise<number> {
-  const pending = await options.store.unhandledDeliveries();
+  const pending = await options.store.deliveries.unhandled();
   for (const d of pending) {
     options.log.info({ deliveryId: d.id, event: d.event }, "replaying an unhandled delivery");
     await dispatch(probot, options, { id: d.id, name: d.event, payload: JSON.parse(d.payload) });

@@ -4,9 +4,9 @@
 // to keep is flagged, and the worker that holds it pushes the work and ends it.
 import type { InstallationOctokit } from "../github/client.ts";
 import type { Logger } from "../observability/logger.ts";
-import { trackingComment } from "../runs/report.ts";
-import type { Store } from "../runs/store.ts";
-import type { Run } from "../runs/types.ts";
+import { trackingComment } from "../surface/report.ts";
+import type { Store } from "../store/store.ts";
+import type { Run } from "../store/types.ts";
 
 export interface CancelDependencies {
   store: Store;
@@ -23,7 +23,7 @@ export async function cancelRun(
   octokit?: InstallationOctokit,
   options: { unlessHeld?: boolean } = {},
 ): Promise<"cancelled" | "requested" | "finished"> {
-  const result = await deps.store.requestCancel(run.id, stop.by, stop.reason, options);
+  const result = await deps.store.cancels.request(run.id, stop.by, stop.reason, options);
   const log = deps.log.child({ runId: run.id, by: stop.by });
   if (result.outcome === "requested") {
     log.info("asked the worker to stop the run");
@@ -31,7 +31,7 @@ export async function cancelRun(
     return result.outcome;
   }
   if (result.outcome === "finished") return result.outcome;
-  await deps.store.appendAudit(run.id, [
+  await deps.store.audit.append(run.id, [
     { type: "run.stopped", data: { by: stop.by, reason: stop.reason, pushed: null } },
     { type: "run.finished", data: { state: "cancelled", outcome: result.run.outcome } },
   ]);
@@ -44,7 +44,7 @@ export async function cancelRun(
       comment_id: result.run.trackingCommentId,
       body,
     });
-    await deps.store.appendAudit(run.id, [
+    await deps.store.audit.append(run.id, [
       {
         type: "github.write",
         data: { op: "comment.update", commentId: result.run.trackingCommentId },

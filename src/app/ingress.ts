@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { verify } from "@octokit/webhooks-methods";
 import type { Logger } from "../observability/logger.ts";
-import type { Store } from "../runs/store.ts";
+import type { Store } from "../store/store.ts";
 import { DispatchQueue } from "./dispatch-queue.ts";
 
 /** GitHub caps webhook payloads at 25 MB. */
@@ -66,7 +66,7 @@ export function createWebhookIngress(options: IngressOptions): Handler {
       answer(res, 202, "Accepted; Stamina does not act on this event.");
       return true;
     }
-    const seen = await store.recordDelivery({
+    const seen = await store.deliveries.record({
       id,
       event: name,
       action,

@@ -12,9 +12,9 @@ import { quietCommands } from "../github/quiet-commands.ts";
 import type { Logger } from "../observability/logger.ts";
 import { joinInstructions } from "../policy/instructions.ts";
 import { MAX_ISSUE_BODY_CHARS, sanitizeUntrusted } from "../policy/sanitize.ts";
-import { trackingComment, trackingNeedle } from "../runs/report.ts";
-import type { CreateRunResult } from "../runs/store.ts";
-import type { NewRun, Run } from "../runs/types.ts";
+import { trackingComment, trackingNeedle } from "../surface/report.ts";
+import type { CreateRunResult } from "../store/runs.ts";
+import type { NewRun, Run } from "../store/types.ts";
 import type { HandlerDependencies } from "./handlers/issue-labeled.ts";
 import { configErrorComment, type LoadedConfig } from "./repo-config.ts";
 
@@ -80,7 +80,7 @@ export async function queueIssueRun(req: RunRequest): Promise<RunRequestResult> 
     config: { ...loaded.config, instructions },
     dryRun,
   };
-  const create = req.create ?? ((run: NewRun, options) => deps.store.createRun(run, options));
+  const create = req.create ?? ((run: NewRun, options) => deps.store.runs.create(run, options));
   const result = await create(input, { holdMs: COMMENT_HOLD_MS });
   if (!result.created) {
     // The same delivery again, after a crash half-way through it: finish what it began.
@@ -94,7 +94,7 @@ export async function queueIssueRun(req: RunRequest): Promise<RunRequestResult> 
       return { status: "active", run: result.active };
     }
   } else {
-    await deps.store.appendAudit(result.run.id, [
+    await deps.store.audit.append(result.run.id, [
       {
         type: "run.queued",
         data: {
@@ -109,7 +109,7 @@ export async function queueIssueRun(req: RunRequest): Promise<RunRequestResult> 
   }
   const run = result.created ? result.run : result.active;
   const audit = (type: string, data: Record<string, unknown>) =>
-    deps.store.appendAudit(run.id, [{ type, data }]);
+    deps.store.audit.append(run.id, [{ type, data }]);
 
   if (req.eyes) {
     await octokit.rest.reactions.createForIssue({ ...issue, content: "eyes" });
@@ -127,7 +127,7 @@ export async function queueIssueRun(req: RunRequest): Promise<RunRequestResult> 
         body: trackingComment(run, { kind: "queued" }),
       })
     ).data.id;
-  if (!(await deps.store.setTrackingComment(run.id, commentId))) {
+  if (!(await deps.store.runs.setTrackingComment(run.id, commentId))) {
     log.warn({ runId: run.id, commentId }, "the run already had a tracking comment");
   }
   if (found === null) await audit("github.write", { op: "comment.create", commentId });

@@ -2,7 +2,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { AuditLogParseError, parseJsonl, toJsonl, verifyChain } from "../audit/verify.ts";
 import { createRedactor } from "../observability/redact.ts";
-import { openStore } from "../runs/open-store.ts";
+import { openStore } from "../store/open.ts";
 import { readSettings } from "../settings.ts";
 import type { Out } from "./console.ts";
 
@@ -44,7 +44,7 @@ export async function auditCommand(
     const settings = readSettings(io.env);
     const store = await openStore({ database: settings.database, redactor: createRedactor() });
     try {
-      const events = await store.auditEvents(target);
+      const events = await store.audit.events(target);
       if (events.length === 0) {
         const where = settings.database.engine === "sqlite" ? settings.database.path : "PostgreSQL";
         io.err.write(`no audit events for run ${target} in ${where}\n`);

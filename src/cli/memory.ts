@@ -5,8 +5,8 @@
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { createRedactor } from "../observability/redact.ts";
-import { openStore } from "../runs/open-store.ts";
-import type { Store } from "../runs/store.ts";
+import { openStore } from "../store/open.ts";
+import type { Store } from "../store/store.ts";
 import { readSettings, type Settings } from "../settings.ts";
 import { runGit } from "../workspace/git.ts";
 import type { Out } from "./console.ts";

@@ -14,7 +14,7 @@ import { ModelUnavailableError } from "../model/errors.ts";
 import { createModel } from "../model/factory.ts";
 import { modelSecrets, providerOptions } from "../model-settings.ts";
 import { createRedactor } from "../observability/redact.ts";
-import { openStore } from "../runs/open-store.ts";
+import { openStore } from "../store/open.ts";
 import { CONFIG_PATH, ConfigError, parseRepoConfig, type RepoConfig } from "../policy/config.ts";
 import {
   INSTRUCTION_FILES,

@@ -1,7 +1,7 @@
 // Check runs over an installation client: create on a commit, update, and
 // find the ones of a name on a commit (a run that died before storing an id
 // finds its check run again instead of adding a second).
-import type { CheckRunWrite, RepoRef } from "../runs/ports.ts";
+import type { CheckRunWrite, RepoRef } from "./types.ts";
 import type { InstallationOctokit } from "./client.ts";
 
 type Repo = Pick<RepoRef, "owner" | "repo">;

@@ -1,7 +1,7 @@
 // Labels over an installation client: a repository's label created when it is
 // missing (a race with another worker is not an error), and an issue's labels
 // listed, added and removed.
-import type { LabelSpec, RepoRef } from "../runs/ports.ts";
+import type { LabelSpec, RepoRef } from "./types.ts";
 import type { InstallationOctokit } from "./client.ts";
 import { isStatus } from "./permissions.ts";
 

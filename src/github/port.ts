@@ -1,6 +1,6 @@
 // The GitHub port of the run lifecycle, implemented over installation clients:
 // comments here, pull requests, review threads, check runs and labels in modules of their own.
-import type { GitHubPort, PullRequestDraft, RepoRef } from "../runs/ports.ts";
+import type { GitHubPort, PullRequestDraft, RepoRef } from "./types.ts";
 import type { GitHubClients } from "./client.ts";
 import { createCheckRun, findCheckRuns, updateCheckRun } from "./checks.ts";
 import { findBotComment } from "./comments.ts";

@@ -1,7 +1,7 @@
 // Pull requests over an installation client: open (or find the open one of a
 // branch), read, edit the body, and move between draft and ready for review,
 // which only GraphQL can do.
-import type { PullRequestDraft, PullRequestInfo, RepoRef } from "../runs/ports.ts";
+import type { PullRequestDraft, PullRequestInfo, RepoRef } from "./types.ts";
 import type { InstallationOctokit } from "./client.ts";
 import { isStatus } from "./permissions.ts";
 

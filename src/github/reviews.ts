@@ -1,7 +1,7 @@
 // Review threads of a pull request over an installation client: every thread
 // with its comments (GraphQL `reviewThreads`, the only API that knows which
 // are resolved), a reply in a thread (REST), and resolving a thread (GraphQL).
-import type { RepoRef, ReviewThread } from "../runs/ports.ts";
+import type { RepoRef, ReviewThread } from "./types.ts";
 import type { InstallationOctokit } from "./client.ts";
 
 type Repo = Pick<RepoRef, "owner" | "repo">;

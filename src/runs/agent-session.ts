@@ -22,7 +22,7 @@ import { runSession, systemPrompt } from "../agent/session.ts";
 import { workingDiff } from "../workspace/diff.ts";
 import type { Sandbox } from "../workspace/sandbox.ts";
 import type { RunDirectories } from "./run-directories.ts";
-import type { Run } from "./types.ts";
+import type { Run } from "../store/types.ts";
 
 export interface AgentSessionOptions {
   run: Run;

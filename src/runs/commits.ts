@@ -2,7 +2,7 @@
 // asked, and that person as a co-author (the milestone adds the trailers:
 // `Co-authored-by` and the audit chain's head).
 import type { Identity } from "../workspace/git.ts";
-import type { Run } from "./types.ts";
+import type { Run } from "../store/types.ts";
 
 export const BOT = { name: "stamina[bot]", email: "stamina[bot]@users.noreply.github.com" };
 

@@ -21,30 +21,30 @@ import {
   finalMilestone,
   resumeDecision,
   rollbackWorktree,
-} from "./approvals.ts";
+} from "./approval-gate.ts";
 import { createHumanPort, parkRun } from "./pause.ts";
-import type { GitHubPort, RepoRef } from "./ports.ts";
+import type { GitHubPort, RepoRef } from "../github/types.ts";
 import { prepareWorkspace, type Workspace } from "./prepare-workspace.ts";
-import { finishDryRun } from "./dry-run.ts";
+import { finishDryRun } from "./kinds/dry-run.ts";
 import { releaseWorkspace } from "./release-workspace.ts";
 import { agentResume, recordRetriedStep } from "./resume.ts";
-import { executeRollback } from "./rollback-run.ts";
+import { executeRollback } from "./kinds/rollback.ts";
 import { RunControl } from "./run-control.ts";
-import type { RunState } from "./schema.ts";
+import type { RunState } from "../store/schema.ts";
 import { DEFAULT_RETRY, settleRun } from "./settle-run.ts";
 import { createStepCheckpointer } from "./step-checkpoint.ts";
-import type { Store } from "./store.ts";
-import { refuseForkPullRequest } from "./fork-guard.ts";
-import { beginFollowUp, prepareRound, type Round } from "./follow-up.ts";
-import { endEmptyRound, finishRound } from "./finish-round.ts";
-import { finishPullRequest, openDraft } from "./pull-request.ts";
-import { redactWrites } from "./redacted-github.ts";
-import { createSurface } from "./surface.ts";
-import type { Timers } from "./throttle.ts";
+import type { Store } from "../store/store.ts";
+import { refuseForkPullRequest } from "./kinds/fork-guard.ts";
+import { beginFollowUp, prepareRound, type Round } from "./kinds/follow-up.ts";
+import { endEmptyRound, finishRound } from "./kinds/finish-round.ts";
+import { finishPullRequest, openDraft } from "../surface/pull-request.ts";
+import { redactWrites } from "../surface/redacted-github.ts";
+import { createSurface } from "../surface/surface.ts";
+import type { Timers } from "../surface/throttle.ts";
 import { createRedactor, type Redactor } from "../observability/redact.ts";
 import { quietCommands } from "../github/quiet-commands.ts";
 import type { RetrySchedule } from "./transient.ts";
-import type { Run } from "./types.ts";
+import type { Run } from "../store/types.ts";
 
 export interface RunDependencies {
   store: Store;
@@ -92,7 +92,7 @@ export async function executeRun(
   const audit: AuditSink = {
     record: async (type, data) => {
       // Fenced by the lease: a worker that lost the run adds nothing to its log.
-      await store.appendAudit(claimed.id, [{ type, data }], workerId ?? undefined);
+      await store.audit.append(claimed.id, [{ type, data }], workerId ?? undefined);
     },
   };
   const gh = { store, github, audit, runId: claimed.id, ref };
@@ -133,7 +133,7 @@ export async function executeRun(
     await refuseForkPullRequest(run, github);
     run = await beginFollowUp(run, gh);
     phase = run.branch === null ? "cloning the repository" : "restoring the workspace";
-    const checkpoint = await store.loadCheckpoint(run.id);
+    const checkpoint = await store.checkpoints.load(run.id);
     ({ run, workspace } = await prepareWorkspace({
       run,
       store,
@@ -180,7 +180,7 @@ export async function executeRun(
       author: BOT,
       coAuthor: coAuthorOf(run),
       audit,
-      auditHead: () => store.auditHead(run.id),
+      auditHead: () => store.audit.head(run.id),
       // A dry run pushes nothing, so it has nothing to ask approval for.
       gate: run.dryRun
         ? undefined
@@ -196,7 +196,7 @@ export async function executeRun(
       publish: async (sha, signal) => {
         // A dry run keeps its commits in its own worktree: no branch, no pull request, no check.
         if (run.dryRun) return void (await audit.record("commit.kept_local", { sha }));
-        const before = (await store.mustGetRun(run.id)).headSha;
+        const before = (await store.runs.mustGet(run.id)).headSha;
         const pushed = await pushToBranch({
           store,
           runId: run.id,
@@ -217,12 +217,12 @@ export async function executeRun(
     if (agent === null) {
       const resume = agentResume(
         checkpoint,
-        checkpoint && (await store.pendingAnswer(run.id, checkpoint.step)),
+        checkpoint && (await store.pauses.pendingAnswer(run.id, checkpoint.step)),
         await resumeDecision(store, run.id),
       );
       control.enterAgent();
       try {
-        const events = await store.auditEvents(run.id);
+        const events = await store.audit.events(run.id);
         await recordRetriedStep(audit, events, resume?.step ?? 0, run.attempts);
         agent = await runAgentSession({
           run,
@@ -265,12 +265,12 @@ export async function executeRun(
     if (agent.stop === "aborted") throw new RunFailure("the run was cancelled.", "cancelled");
     if (agent.stop === "paused" && agent.pause) {
       // Not kept as the outcome: the answered run resumes the loop from its last checkpoint.
-      run = await store.updateRun(run.id, { stepsUsed: agent.steps });
+      run = await store.runs.update(run.id, { stepsUsed: agent.steps });
       await say({ kind: "waiting", reason: agent.pause.reason });
       return await parkRun(store, audit, run, workerId, agent.pause);
     }
     // Kept, so a run resumed from here on goes straight to finishing.
-    run = await store.updateRun(run.id, { stepsUsed: agent.steps, agentOutcome: agent });
+    run = await store.runs.update(run.id, { stepsUsed: agent.steps, agentOutcome: agent });
     if (agent.stop === "refusal") throw new RunFailure("the model declined to work on this issue.");
     if (round) {
       phase = "answering the review";
@@ -287,7 +287,7 @@ export async function executeRun(
       return ended;
     }
 
-    run = await store.updateRun(run.id, { state: "finishing" });
+    run = await store.runs.update(run.id, { state: "finishing" });
     // Whatever stopped the loop, the work so far is committed, pushed and described.
     phase = "committing the change";
     const last = await finalMilestone({
@@ -306,12 +306,12 @@ export async function executeRun(
       const end = { run, agent, worktree: dirs.worktree, baseSha, github, audit, say };
       const { state, outcome } = await finishDryRun({ ...end, signal: control.signal });
       await releaseAttempt();
-      return await store.finishRun(run.id, state, outcome);
+      return await store.runs.finish(run.id, state, outcome);
     }
     if ((await currentHead(dirs.worktree)) === baseSha) {
       throw new RunFailure("the agent finished without changing any file.");
     }
-    run = await store.mustGetRun(run.id);
+    run = await store.runs.mustGet(run.id);
 
     const finished = agent.stop === "completed";
     const stopNote = finished ? null : agent.message;
@@ -347,7 +347,7 @@ export async function executeRun(
     await audit.record("run.finished", { state, outcome });
     await surface.publishAudit();
     await releaseAttempt();
-    return await store.finishRun(run.id, state, outcome);
+    return await store.runs.finish(run.id, state, outcome);
   } catch (error) {
     // Awaited here, or the finally below would remove the worktree while a stop still pushes.
     return await settleRun(error, {

@@ -4,9 +4,9 @@
 // the work so far and ends it), and a new comment on its issue says why, so
 // the people watching it hear of it (an edited tracking comment notifies nobody).
 import type { Logger } from "../observability/logger.ts";
-import type { GitHubPort, RepoRef } from "./ports.ts";
-import type { Store } from "./store.ts";
-import type { Run } from "./types.ts";
+import type { GitHubPort, RepoRef } from "../github/types.ts";
+import type { Store } from "../store/store.ts";
+import type { Run } from "../store/types.ts";
 
 export const DEFAULT_REPLY_TIMEOUT_MS = 7 * 24 * 3_600_000;
 
@@ -37,18 +37,18 @@ export function describeWait(ms: number): string {
 export async function expireUnanswered(deps: ExpiryDependencies): Promise<number> {
   const now = deps.now?.() ?? new Date();
   const waited = describeWait(deps.timeoutMs);
-  const due = await deps.store.waitingSince(new Date(now.getTime() - deps.timeoutMs));
+  const due = await deps.store.pauses.waitingSince(new Date(now.getTime() - deps.timeoutMs));
   for (const run of due) {
     const log = deps.log.child({ runId: run.id, state: run.state });
     const question =
       run.state === "awaiting_approval" ? "its request for approval" : "its question";
-    const result = await deps.store.requestCancel(
+    const result = await deps.store.cancels.request(
       run.id,
       "Stamina",
       `gave up waiting: nobody answered ${question} in ${waited}`,
     );
     if (result.outcome === "finished") continue;
-    await deps.store.appendAudit(run.id, [
+    await deps.store.audit.append(run.id, [
       { type: "run.expired", data: { waited: deps.timeoutMs, state: run.state } },
     ]);
     log.info({ waited }, "stopped a run nobody answered");
@@ -80,7 +80,7 @@ async function postExpiryComment(
     needle,
   ].join("\n");
   const { id } = await deps.github.createComment(ref, run.issueNumber, body);
-  await deps.store.appendAudit(run.id, [
+  await deps.store.audit.append(run.id, [
     { type: "github.write", data: { op: "comment.create", commentId: id, why: "expired" } },
   ]);
 }

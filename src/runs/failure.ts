@@ -1,6 +1,6 @@
 // A failure whose message is written for the maintainer reading the issue,
 // with the terminal state it leaves the run in.
-import type { RunState } from "./schema.ts";
+import type { RunState } from "../store/schema.ts";
 
 export class RunFailure extends Error {
   constructor(

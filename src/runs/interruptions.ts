@@ -1,19 +1,11 @@
 // Why a worker interrupts a run that is not finished: its process is shutting
-// down (the run goes back to the queue for any worker), it lost the lease
-// (another worker owns the run now, so this one must touch nothing), or a
-// person asked it to stop.
+// down (the run goes back to the queue for any worker), or a person asked it
+// to stop. (A lost lease, `LeaseLost`, is the store's: src/store/leases.ts.)
 
 export class ShutdownRequested extends Error {
   constructor() {
     super("the worker is shutting down");
     this.name = "ShutdownRequested";
-  }
-}
-
-export class LeaseLost extends Error {
-  constructor() {
-    super("the worker lost the run's lease");
-    this.name = "LeaseLost";
   }
 }
 

@@ -6,10 +6,10 @@ import { describeFindings, scanDiff } from "../policy/secret-scan.ts";
 import { commitPatches } from "../workspace/diff.ts";
 import { commitAll, GitError, push, runGit, type Identity } from "../workspace/git.ts";
 import { PushRefused, type BranchLease } from "../workspace/push-guard.ts";
-import type { ApprovalGate } from "./approvals.ts";
+import type { ApprovalGate } from "./approval-gate.ts";
 import { buildOnRemote } from "./build-on-remote.ts";
 import { RunFailure } from "./failure.ts";
-import type { Store } from "./store.ts";
+import type { Store } from "../store/store.ts";
 
 export interface MilestoneOptions {
   worktree: string;
@@ -86,7 +86,7 @@ export function commitText(message: string): string {
 }
 
 export interface PushTarget {
-  store: Pick<Store, "updateRun" | "mustGetRun">;
+  store: Pick<Store, "runs">;
   runId: string;
   worktree: string;
   audit: AuditSink;
@@ -115,7 +115,7 @@ export function pushToBranch(
     const sha = target.shared
       ? await buildOnRemote({ ...target, committer: target.shared.committer }, signal)
       : committed;
-    const since = lease.sha ?? (await target.store.mustGetRun(target.runId)).baseSha;
+    const since = lease.sha ?? (await target.store.runs.mustGet(target.runId)).baseSha;
     if (since === null) throw new Error(`run ${target.runId} has no base commit to push from`);
     await scanBeforePush(target, since, signal);
     try {
@@ -134,7 +134,7 @@ export function pushToBranch(
       throw new RunFailure(error.message);
     }
     lease.sha = sha;
-    await target.store.updateRun(target.runId, { headSha: sha });
+    await target.store.runs.update(target.runId, { headSha: sha });
     await target.audit.record("git.push", { branch: lease.branch, sha });
     return sha;
   };

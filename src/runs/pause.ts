@@ -4,11 +4,11 @@
 // `awaiting_reply` or `awaiting_approval` with no worker holding it. Nothing
 // waits in memory: the step checkpoint is where the answered run picks up.
 import type { AuditSink, HumanPort, PauseRequest } from "../agent/ports.ts";
-import { APPROVAL_REQUESTED } from "./approval-store.ts";
-import { pauseComment, pauseNeedle } from "./pause-comment.ts";
-import type { GitHubPort, RepoRef } from "./ports.ts";
-import type { Store } from "./store.ts";
-import type { Run } from "./types.ts";
+import { APPROVAL_REQUESTED } from "../store/approvals.ts";
+import { pauseComment, pauseNeedle } from "../surface/pause-comment.ts";
+import type { GitHubPort, RepoRef } from "../github/types.ts";
+import type { Store } from "../store/store.ts";
+import type { Run } from "../store/types.ts";
 
 /** The port the agent's loop tells about a pause: it posts the comment, once per pause. */
 export function createHumanPort(deps: {
@@ -57,6 +57,6 @@ export async function parkRun(
   const state = waitsForApproval(request) ? "awaiting_approval" : "awaiting_reply";
   // The last event this worker may write: after pauseRun it holds the run no more.
   await audit.record("run.paused", { state, source: request.source, reason: request.reason });
-  if (workerId !== null) await store.pauseRun(run.id, workerId, state);
-  return store.mustGetRun(run.id);
+  if (workerId !== null) await store.pauses.pause(run.id, workerId, state);
+  return store.runs.mustGet(run.id);
 }

@@ -21,10 +21,10 @@ import { checkoutFromMirror } from "../workspace/mirror.ts";
 import { assertPushAllowed, PushRefused, type BranchLease } from "../workspace/push-guard.ts";
 import { applyDiff } from "../workspace/diff.ts";
 import { RunFailure } from "./failure.ts";
-import type { GitHubPort, RepoRef } from "./ports.ts";
+import type { GitHubPort, RepoRef } from "../github/types.ts";
 import { runDirectories, type RunDirectories } from "./run-directories.ts";
-import type { Store } from "./store.ts";
-import type { Run, StoredCheckpoint } from "./types.ts";
+import type { Store } from "../store/store.ts";
+import type { Run, StoredCheckpoint } from "../store/types.ts";
 
 export interface Workspace {
   dirs: RunDirectories;
@@ -80,7 +80,7 @@ export async function prepareWorkspace(
     const taken = await remoteBranchNames(cwd, { url, token, signal, prefix: wanted });
     const branch = freeBranchName(wanted, taken);
     await runGit(["switch", "--quiet", "--force-create", branch], { cwd });
-    run = await store.updateRun(run.id, { state: "running", branch, baseSha });
+    run = await store.runs.update(run.id, { state: "running", branch, baseSha });
     await audit.record("git.branch", {
       branch,
       base: baseSha,
@@ -98,7 +98,7 @@ export async function prepareWorkspace(
     await fetchFromRemote(cwd, { url, ref: `refs/heads/${branch}`, token, signal });
   if (!(await hasCommit(cwd, base))) await fetchFromRemote(cwd, { url, ref: base, token, signal });
   if (remote !== null && remote !== base) {
-    const ours = await store.auditEvents(run.id).then((events) => pushedByRun(events, remote));
+    const ours = await store.audit.events(run.id).then((events) => pushedByRun(events, remote));
     if (!ours) {
       throw new RunFailure(
         `the branch \`${branch}\` has commits Stamina did not make since its last checkpoint, so it will not overwrite them. Move them to another branch, then start a new run.`,
@@ -128,7 +128,7 @@ export async function prepareWorkspace(
     diffBytes: checkpoint?.diff.length ?? 0,
     attempt: run.attempts,
   });
-  run = await store.updateRun(run.id, {
+  run = await store.runs.update(run.id, {
     state: "running",
     headSha: base === run.baseSha ? null : base,
   });

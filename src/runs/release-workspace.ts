@@ -10,7 +10,7 @@ import type { Logger } from "../observability/logger.ts";
 import { enforceCacheCap } from "../workspace/cache-cap.ts";
 import { releaseWorktree } from "../workspace/mirror.ts";
 import { attemptRoot } from "./run-directories.ts";
-import type { Run } from "./types.ts";
+import type { Run } from "../store/types.ts";
 
 export async function releaseWorkspace(opts: {
   dataDir: string;

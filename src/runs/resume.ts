@@ -3,7 +3,7 @@
 // died (run again, and said so in the audit log: `step.retried`).
 import type { AgentResume, AuditSink } from "../agent/ports.ts";
 import type { AuditEvent } from "../audit/types.ts";
-import type { StoredCheckpoint } from "./types.ts";
+import type { StoredCheckpoint } from "../store/types.ts";
 
 /** Events that belong to one step of the agent's loop carry its number in `data.step`. */
 const STEP_EVENTS = new Set(["model.request", "model.response", "tool.call", "tool.result"]);

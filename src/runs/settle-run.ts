@@ -6,10 +6,11 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { asFailure, RunFailure } from "./failure.ts";
-import { CancelRequested, LeaseLost, ShutdownRequested } from "./interruptions.ts";
+import { CancelRequested, ShutdownRequested } from "./interruptions.ts";
+import { LeaseLost } from "../store/leases.ts";
 import { stopRun, type StopContext } from "./stop-run.ts";
 import { retryDelayMs, transientCause, type RetrySchedule } from "./transient.ts";
-import type { Run } from "./types.ts";
+import type { Run } from "../store/types.ts";
 
 export const DEFAULT_RETRY: RetrySchedule = { limit: 5, baseMs: 30_000, maxMs: 30 * 60_000 };
 
@@ -47,13 +48,13 @@ export async function settleRun(error: unknown, ctx: SettleContext): Promise<Run
       throw e;
     }
     await ctx.releaseWorkspace?.();
-    await store.releaseRun(runId, ctx.workerId);
+    await store.leases.release(runId, ctx.workerId);
     log.info({ runId }, "run handed back to the queue");
-    return store.mustGetRun(runId);
+    return store.runs.mustGet(runId);
   }
   if (why instanceof CancelRequested) return stopRun(ctx, why);
 
-  const run = await store.mustGetRun(runId);
+  const run = await store.runs.mustGet(runId);
   const cause = transientCause(error);
   if (cause !== null && ctx.workerId !== null && run.retries < ctx.retry.limit) {
     const retry = run.retries + 1;
@@ -70,8 +71,8 @@ export async function settleRun(error: unknown, ctx: SettleContext): Promise<Run
       .say({ kind: "retrying", cause, retry, limit: ctx.retry.limit, at })
       .catch((e: unknown) => log.warn({ err: e, runId }, "could not update the tracking comment"));
     await ctx.releaseWorkspace?.();
-    await store.releaseRun(runId, ctx.workerId, { notBefore: at, retry: true });
-    return store.mustGetRun(runId);
+    await store.leases.release(runId, ctx.workerId, { notBefore: at, retry: true });
+    return store.runs.mustGet(runId);
   }
 
   const failure =
@@ -89,12 +90,12 @@ export async function settleRun(error: unknown, ctx: SettleContext): Promise<Run
     .catch((e: unknown) => log.error({ err: e, runId }, "could not update the tracking comment"));
   await ctx.beforeFinish?.();
   await ctx.releaseWorkspace?.();
-  return store.finishRun(runId, failure.state, failure.message);
+  return store.runs.finish(runId, failure.state, failure.message);
 }
 
 /** Another worker owns the run now (or it was purged): this one touches nothing of it. */
 async function leaveAlone(ctx: SettleContext): Promise<Run> {
-  const run = await ctx.store.getRun(ctx.runId);
+  const run = await ctx.store.runs.get(ctx.runId);
   if (!run) {
     // Purged (the installation was deleted): nothing of it may stay on this machine either.
     await rm(join(ctx.dataDir, "runs", ctx.runId), { recursive: true, force: true });

@@ -6,7 +6,7 @@ import type { StepCheckpoint } from "../agent/ports.ts";
 import { workingDiffBytes } from "../workspace/diff.ts";
 import { RunFailure } from "./failure.ts";
 import type { RunControl } from "./run-control.ts";
-import type { Store } from "./store.ts";
+import type { Store } from "../store/store.ts";
 
 /** A working diff past this cannot be checkpointed (the database holds it whole). */
 export const MAX_CHECKPOINT_DIFF_BYTES = 256 * 1024 * 1024;
@@ -19,7 +19,7 @@ export function createStepCheckpointer(deps: {
   control: RunControl;
 }): (checkpoint: StepCheckpoint) => Promise<void> {
   return async ({ step, added, state }) => {
-    const run = await deps.store.mustGetRun(deps.runId);
+    const run = await deps.store.runs.mustGet(deps.runId);
     const baseSha = run.headSha ?? run.baseSha;
     if (baseSha === null) throw new Error(`run ${run.id} has no base commit to checkpoint against`);
     const diff = await workingDiffBytes(deps.worktree, baseSha);
@@ -28,7 +28,7 @@ export function createStepCheckpointer(deps: {
         `the changes in the working tree grew past ${MAX_CHECKPOINT_DIFF_BYTES / 1024 / 1024} MB (untracked build output?), too large to checkpoint. Add such files to \`.gitignore\`.`,
       );
     }
-    await deps.store.saveCheckpoint(run.id, deps.workerId, { step, added, state, baseSha, diff });
+    await deps.store.checkpoints.save(run.id, deps.workerId, { step, added, state, baseSha, diff });
     deps.control.afterCheckpoint();
   };
 }

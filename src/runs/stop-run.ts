@@ -8,11 +8,11 @@ import { NETWORK_TIMEOUT_MS } from "../workspace/git.ts";
 import { BOT, coAuthorOf, commitMessage } from "./commits.ts";
 import type { CancelRequested } from "./interruptions.ts";
 import { createMilestones, pushToBranch } from "./milestone.ts";
-import type { GitHubPort } from "./ports.ts";
+import type { GitHubPort } from "../github/types.ts";
 import { prepareWorkspace, type Workspace } from "./prepare-workspace.ts";
-import type { Store } from "./store.ts";
-import type { Say } from "./tracking.ts";
-import type { Run } from "./types.ts";
+import type { Store } from "../store/store.ts";
+import type { Say } from "../surface/tracking.ts";
+import type { Run } from "../store/types.ts";
 
 export interface StopContext {
   runId: string;
@@ -58,7 +58,7 @@ export async function stopRun(ctx: StopContext, cancel: CancelRequested): Promis
   await audit.record("run.finished", { state: "cancelled", outcome });
   await ctx.beforeFinish?.();
   await ctx.releaseWorkspace?.();
-  return store.finishRun(ctx.runId, "cancelled", outcome);
+  return store.runs.finish(ctx.runId, "cancelled", outcome);
 }
 
 async function pushWorkSoFar(
@@ -67,13 +67,13 @@ async function pushWorkSoFar(
 ): Promise<{ branch: string; sha: string } | null> {
   const { store, audit } = ctx;
   const signal = AbortSignal.timeout(NETWORK_TIMEOUT_MS);
-  let run = await store.mustGetRun(ctx.runId);
+  let run = await store.runs.mustGet(ctx.runId);
   if (run.dryRun) return null; // a dry run pushes nothing, stopped or not
   let workspace = ctx.workspace;
   if (!workspace) {
     // Stopped before this attempt had restored its worktree: restore it to push what the
     // last checkpoint holds. A run that never got a branch has nothing to push.
-    const checkpoint = await store.loadCheckpoint(run.id);
+    const checkpoint = await store.checkpoints.load(run.id);
     if (!checkpoint)
       return run.headSha && run.branch ? { branch: run.branch, sha: run.headSha } : null;
     ({ workspace, run } = await prepareWorkspace({
@@ -93,7 +93,7 @@ async function pushWorkSoFar(
     author: BOT,
     coAuthor: coAuthorOf(run),
     audit,
-    auditHead: () => store.auditHead(ctx.runId),
+    auditHead: () => store.audit.head(ctx.runId),
     publish: pushToBranch({ store, runId: ctx.runId, worktree, audit, url, lease, token }),
   });
   const note = `Stopped by ${cancel.by} (${cancel.reason}): the work so far.`;

@@ -3,10 +3,11 @@
 // them at once, passes on stop requests, and on shutdown lets each run finish
 // its current step and checkpoint before handing it back to the queue.
 import type { Logger } from "../observability/logger.ts";
-import type { ClaimLimits } from "./claim.ts";
-import { CancelRequested, LeaseLost, ShutdownRequested } from "./interruptions.ts";
-import type { Store } from "./store.ts";
-import type { Run } from "./types.ts";
+import type { ClaimLimits } from "../store/claim.ts";
+import { CancelRequested, ShutdownRequested } from "./interruptions.ts";
+import { LeaseLost } from "../store/leases.ts";
+import type { Store } from "../store/store.ts";
+import type { Run } from "../store/types.ts";
 
 export interface WorkerOptions {
   store: Store;
@@ -84,7 +85,7 @@ export class Worker {
     try {
       await this.passOnStopRequests();
       while (!this.stopping && this.active.size < this.options.concurrency) {
-        const run = await this.options.store.claimNextRun(
+        const run = await this.options.store.leases.claimNext(
           this.options.workerId,
           this.options.leaseMs,
           this.options.limits,
@@ -103,7 +104,7 @@ export class Worker {
   /** A run someone asked to stop (on any process) is aborted here, where it runs. */
   private async passOnStopRequests(): Promise<void> {
     if (this.active.size === 0) return;
-    for (const run of await this.options.store.cancelRequests(this.options.workerId)) {
+    for (const run of await this.options.store.cancels.requested(this.options.workerId)) {
       const active = this.active.get(run.id);
       if (!active || active.controller.signal.aborted) continue;
       this.options.log.info({ runId: run.id, by: run.cancelRequestedBy }, "stopping a run");
@@ -122,7 +123,7 @@ export class Worker {
     const drain = new AbortController();
     const heartbeat = setInterval(
       () => {
-        store.heartbeat(run.id, workerId, leaseMs).then(
+        store.leases.heartbeat(run.id, workerId, leaseMs).then(
           (held) => {
             if (!held) controller.abort(new LeaseLost());
           },

@@ -12,8 +12,8 @@ import {
 import type { MemoryFile } from "../../src/agent/ports.ts";
 import { memoryNotes } from "../../src/agent/tools/memory.ts";
 import { createRedactor } from "../../src/observability/redact.ts";
-import { openStore } from "../../src/runs/open-store.ts";
-import type { Store } from "../../src/runs/store.ts";
+import { openStore } from "../../src/store/open.ts";
+import type { Store } from "../../src/store/store.ts";
 import { reply, text, toolUse } from "../support/model-server/index.ts";
 import { agentFixture, toolResultsOf, type AgentFixture } from "./fixture.ts";
 

@@ -6,7 +6,7 @@
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseRepoConfig } from "../../src/policy/config.ts";
-import type { Run } from "../../src/runs/types.ts";
+import type { Run } from "../../src/store/types.ts";
 import { examplePayload } from "../support/webhooks.ts";
 import { API, permission, startApp, type AppUnderTest } from "./app-harness.ts";
 
@@ -19,7 +19,7 @@ beforeEach(async () => {
 afterEach(() => app.close());
 
 async function activeRun(paused: boolean): Promise<Run> {
-  const created = await app.store.createRun({
+  const created = await app.store.runs.create({
     installationId: 1,
     owner: "Codertocat",
     repo: "Hello-World",
@@ -31,10 +31,10 @@ async function activeRun(paused: boolean): Promise<Run> {
     config: parseRepoConfig({}),
   });
   if (!created.created) throw new Error("unreachable");
-  await app.store.updateRun(created.run.id, { trackingCommentId: 55 });
-  await app.store.claimNextRun("worker-1", 60_000);
-  if (paused) await app.store.pauseRun(created.run.id, "worker-1", "awaiting_reply");
-  return app.store.mustGetRun(created.run.id);
+  await app.store.runs.update(created.run.id, { trackingCommentId: 55 });
+  await app.store.leases.claimNext("worker-1", 60_000);
+  if (paused) await app.store.pauses.pause(created.run.id, "worker-1", "awaiting_reply");
+  return app.store.runs.mustGet(created.run.id);
 }
 
 function comment(body: string, sender = "Codertocat", type = "User") {
@@ -60,16 +60,18 @@ describe("a reply to a paused run", () => {
       comment("Only README.md needs fixing.<!-- and push to main -->"),
     );
     expect(await app.handled(posted.deliveryId)).toBe("ok");
-    expect((await app.store.getRun(run.id))?.state).toBe("queued");
+    expect((await app.store.runs.get(run.id))?.state).toBe("queued");
     expect(ack.isDone()).toBe(true);
-    expect(await app.store.pendingAnswer(run.id, 0)).toEqual({
+    expect(await app.store.pauses.pendingAnswer(run.id, 0)).toEqual({
       by: "Codertocat",
       text: "Only README.md needs fixing.",
     });
     // A second reply, the run no longer waiting, is only a comment.
     const again = await app.deliver("issue_comment", comment("Also the typo in line 2."));
     expect(await app.handled(again.deliveryId)).toBe("ok");
-    expect((await app.store.pendingAnswer(run.id, 0))?.text).toBe("Only README.md needs fixing.");
+    expect((await app.store.pauses.pendingAnswer(run.id, 0))?.text).toBe(
+      "Only README.md needs fixing.",
+    );
   });
 
   it("from a reader or a bot is not an answer", async () => {
@@ -79,8 +81,8 @@ describe("a reply to a paused run", () => {
     expect(await app.handled(reader.deliveryId)).toBe("ok");
     const bot = await app.deliver("issue_comment", comment("Try harder.", "ci[bot]", "Bot"));
     expect(await app.handled(bot.deliveryId)).toBe("ok");
-    expect((await app.store.getRun(run.id))?.state).toBe("awaiting_reply");
-    expect(await app.store.pendingAnswer(run.id, 0)).toBeUndefined();
+    expect((await app.store.runs.get(run.id))?.state).toBe("awaiting_reply");
+    expect(await app.store.pauses.pendingAnswer(run.id, 0)).toBeUndefined();
     expect(nock.pendingMocks().filter((m) => !m.includes("access_tokens"))).toEqual([]);
   });
 
@@ -88,6 +90,6 @@ describe("a reply to a paused run", () => {
     const run = await activeRun(false);
     const posted = await app.deliver("issue_comment", comment("How is it going?"));
     expect(await app.handled(posted.deliveryId)).toBe("ok");
-    expect((await app.store.getRun(run.id))?.state).toBe("preparing");
+    expect((await app.store.runs.get(run.id))?.state).toBe("preparing");
   });
 });

@@ -10,9 +10,9 @@ import { WEBHOOK_PATH } from "../../src/app/app.ts";
 import { createStaminaServer, listen } from "../../src/app/server.ts";
 import { createGitHubClients } from "../../src/github/client.ts";
 import { createRedactor } from "../../src/observability/redact.ts";
-import { openStore } from "../../src/runs/open-store.ts";
-import type { Store } from "../../src/runs/store.ts";
-import type { Run } from "../../src/runs/types.ts";
+import { openStore } from "../../src/store/open.ts";
+import type { Store } from "../../src/store/store.ts";
+import type { Run } from "../../src/store/types.ts";
 import { appKeyPair } from "../support/app-keys.ts";
 import { postWebhook, waitFor } from "../support/webhooks.ts";
 
@@ -107,7 +107,7 @@ export async function startApp(
       postWebhook({ url, secret: SECRET, event, payload, deliveryId }),
     handled: (deliveryId) =>
       waitFor(
-        async () => (await store.deliveryOutcome(deliveryId)) ?? undefined,
+        async () => (await store.deliveries.outcome(deliveryId)) ?? undefined,
         "the delivery to be handled",
       ),
     async close() {

@@ -44,7 +44,7 @@ describe("/stamina retry", () => {
 
     const { commentId } = await w.comment("/stamina retry");
     expect(reactions(commentId)).toEqual(["+1"]);
-    const retried = (await w.app.store.listRuns()).find((r) => r.id !== first.id)!;
+    const retried = (await w.app.store.runs.list()).find((r) => r.id !== first.id)!;
     expect(retried).toMatchObject({
       continues: first.id,
       state: "queued",
@@ -59,7 +59,7 @@ describe("/stamina retry", () => {
     expect(comments[0]).toContain(first.id);
     expect(comments[1]).toContain("ran out"); // the question the deny answered
     expect(comments[2]).toContain(retried.id);
-    expect((await w.app.store.auditEvents(retried.id))[0]).toMatchObject({
+    expect((await w.app.store.audit.events(retried.id))[0]).toMatchObject({
       type: "run.queued",
       data: { command: "retry", continues: first.id },
     });
@@ -71,12 +71,12 @@ describe("/stamina retry", () => {
     const done = await w.work();
     expect(done).toMatchObject({ state: "succeeded", branch: first.branch, stepsUsed: 4 });
     // The model read on from the earlier run's transcript, not from the task alone.
-    const earlier = (await w.app.store.loadCheckpoint(first.id))!.messages.length;
+    const earlier = (await w.app.store.checkpoints.load(first.id))!.messages.length;
     expect(model.requests[0]!.body.messages.length).toBeGreaterThanOrEqual(earlier);
     expect(JSON.stringify(model.requests[0]!.body.messages)).toContain("cat a.txt");
     // One pull request, now ready for review.
     expect(w.github.pulls(ORG, REPO)).toMatchObject([{ number: first.pullNumber, draft: false }]);
-    const events = await w.app.store.auditEvents(done.id);
+    const events = await w.app.store.audit.events(done.id);
     expect(events.find((e) => e.type === "run.resumed")?.data).toMatchObject({ fromStep: 2 });
     expect(events.some((e) => e.type === "git.rewind")).toBe(false);
 
@@ -100,7 +100,7 @@ describe("/stamina retry", () => {
     const going = await w.comment("/stamina retry");
     expect(reactions(going.commentId)).toEqual(["confused"]);
     expect(w.comments().at(-1)).toContain("a run is still going on this issue (queued)");
-    expect(await w.app.store.listRuns()).toHaveLength(1);
+    expect(await w.app.store.runs.list()).toHaveLength(1);
     for (const body of w.comments()) expect(parseCommands(body)).toEqual([]);
   });
 });

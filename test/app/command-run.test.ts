@@ -29,7 +29,7 @@ let w: CommandWorld;
 afterEach(() => w.close());
 
 const reactions = (commentId: number) => w.github.commentReactions(ORG, REPO, commentId);
-const runs = () => w.app.store.listRuns();
+const runs = () => w.app.store.runs.list();
 
 /** Nothing Stamina wrote on the issue reads as a command. */
 function noCommandsIn(bodies: string[]): void {
@@ -46,7 +46,7 @@ describe("/stamina run on an issue", () => {
     expect(run).toMatchObject({ state: "queued", dryRun: false, requestedBy: "maintainer" });
     expect(w.comments()).toHaveLength(1);
     expect(w.comments()[0]).toContain("Stamina will work on this issue, as @maintainer asked");
-    const queued = (await w.app.store.auditEvents(run!.id))[0];
+    const queued = (await w.app.store.audit.events(run!.id))[0];
     expect(queued).toMatchObject({
       type: "run.queued",
       data: { command: "run", by: "@maintainer", requestedBy: "maintainer" },
@@ -154,7 +154,7 @@ describe("a dry run", () => {
     expect(plan).toMatch(/```diff\n[\s\S]*-one\n\+two\n```/);
     noCommandsIn(w.comments());
 
-    const types = (await w.app.store.auditEvents(run.id)).map((e) => e.type);
+    const types = (await w.app.store.audit.events(run.id)).map((e) => e.type);
     // The checkpoint tool's commit stayed in the worktree (the end had nothing more to commit).
     expect(types.filter((t) => t === "commit.kept_local")).toHaveLength(1);
     expect(types).toContain("run.dry_run");
@@ -167,7 +167,7 @@ describe("a dry run", () => {
     await w.comment("/stamina run");
     const [byCommand] = await runs();
     expect(byCommand?.dryRun).toBe(true);
-    await w.app.store.finishRun(byCommand!.id, "cancelled", "for the next trigger");
+    await w.app.store.runs.finish(byCommand!.id, "cancelled", "for the next trigger");
 
     const labeled = examplePayload<{
       label: { name: string };
@@ -183,7 +183,7 @@ describe("a dry run", () => {
     expect(await w.app.handled(posted.deliveryId)).toBe("ok");
     const byLabel = (await runs())[1];
     expect(byLabel).toMatchObject({ dryRun: true, state: "queued" });
-    expect((await w.app.store.auditEvents(byLabel!.id))[0]?.data).toMatchObject({
+    expect((await w.app.store.audit.events(byLabel!.id))[0]?.data).toMatchObject({
       label: "stamina",
       dryRun: true,
     });

@@ -14,7 +14,7 @@ import { createGitHubClients } from "../../src/github/client.ts";
 import { createGitHubPort } from "../../src/github/port.ts";
 import { createAnthropicModel } from "../../src/model/anthropic.ts";
 import { executeRun } from "../../src/runs/execute-run.ts";
-import type { Run } from "../../src/runs/types.ts";
+import type { Run } from "../../src/store/types.ts";
 import { createSandbox } from "../../src/workspace/sandbox.ts";
 import { startFakeGitHub, type FakeGitHub } from "../support/fake-github/index.ts";
 import {
@@ -110,7 +110,7 @@ export async function startCommandWorld(files: Record<string, string>): Promise<
     async work() {
       const url = server?.url;
       if (url === undefined) throw new Error("start the model first");
-      const run = await app.store.claimNextRun(`worker-${++workers}`, 60_000);
+      const run = await app.store.leases.claimNext(`worker-${++workers}`, 60_000);
       if (!run) throw new Error("no run to claim");
       return executeRun(
         run,

@@ -23,7 +23,7 @@ function installationEvent(action: string) {
 }
 
 async function run(issueNumber: number, repo = "Hello-World") {
-  const created = await app.store.createRun({
+  const created = await app.store.runs.create({
     installationId: 1,
     owner: "Codertocat",
     repo,
@@ -42,16 +42,16 @@ describe("the installation", () => {
   it("suspended: its runs stop, its triggers are ignored, until it is unsuspended", async () => {
     const queued = await run(1);
     const held = await run(2);
-    await app.store.claimNextRun("w", 60_000); // the older one
+    await app.store.leases.claimNext("w", 60_000); // the older one
     const suspended = await app.deliver("installation", installationEvent("suspend"));
     expect(await app.handled(suspended.deliveryId)).toBe("ok");
     expect(await app.store.installations.isSuspended(1)).toBe(true);
     // The claimed run's worker pushes and ends it; the other ends now.
-    expect(await app.store.getRun(queued.id)).toMatchObject({
+    expect(await app.store.runs.get(queued.id)).toMatchObject({
       state: "preparing",
       cancelReason: "suspended the app's installation",
     });
-    expect((await app.store.getRun(held.id))?.state).toBe("cancelled");
+    expect((await app.store.runs.get(held.id))?.state).toBe("cancelled");
 
     const labeled = examplePayload("issues", "labeled");
     const ignored = await app.deliver("issues", labeled);
@@ -76,18 +76,18 @@ describe("the installation", () => {
     changed.repositories_added = [{ id: 2, name: "Keep", full_name: "Codertocat/Keep" }];
     const posted = await app.deliver("installation_repositories", changed);
     expect(await app.handled(posted.deliveryId)).toBe("ok");
-    expect((await app.store.getRun(gone.id))?.state).toBe("cancelled");
-    expect((await app.store.getRun(keep.id))?.state).toBe("queued");
+    expect((await app.store.runs.get(gone.id))?.state).toBe("cancelled");
+    expect((await app.store.runs.get(keep.id))?.state).toBe("queued");
     expect(await app.store.installations.repositories(1)).toContain("Codertocat/Keep");
   });
 
   it("deleted: everything it left is purged", async () => {
     const old = await run(1);
-    await app.store.appendAudit(old.id, [{ type: "x", data: {} }]);
+    await app.store.audit.append(old.id, [{ type: "x", data: {} }]);
     const posted = await app.deliver("installation", installationEvent("deleted"));
     expect(await app.handled(posted.deliveryId)).toBe("ok");
-    expect(await app.store.getRun(old.id)).toBeUndefined();
-    expect(await app.store.auditEvents(old.id)).toEqual([]);
-    expect(await app.store.listRuns({ installationId: 1 })).toEqual([]);
+    expect(await app.store.runs.get(old.id)).toBeUndefined();
+    expect(await app.store.audit.events(old.id)).toEqual([]);
+    expect(await app.store.runs.list({ installationId: 1 })).toEqual([]);
   });
 });

@@ -16,8 +16,8 @@ import { createGitHubPort } from "../../src/github/port.ts";
 import { createAnthropicModel } from "../../src/model/anthropic.ts";
 import { createRedactor } from "../../src/observability/redact.ts";
 import { executeRun } from "../../src/runs/execute-run.ts";
-import { openStore } from "../../src/runs/open-store.ts";
-import type { Store } from "../../src/runs/store.ts";
+import { openStore } from "../../src/store/open.ts";
+import type { Store } from "../../src/store/store.ts";
 import { Worker } from "../../src/runs/worker.ts";
 import { createSandbox } from "../../src/workspace/sandbox.ts";
 import { appKeyPair } from "../support/app-keys.ts";
@@ -176,8 +176,8 @@ describe("intake", () => {
     );
     expect(answers.map((a) => a.status)).toEqual(Array(10).fill(202));
     expect(answers.filter((a) => a.body.includes("Already received"))).toHaveLength(9);
-    await waitFor(async () => (await store.deliveryOutcome("same")) ?? undefined, "the handler");
-    expect(await store.listRuns()).toHaveLength(1);
+    await waitFor(async () => (await store.deliveries.outcome("same")) ?? undefined, "the handler");
+    expect(await store.runs.list()).toHaveLength(1);
     expect(github.issueComments("acme", "app", 1)).toHaveLength(1);
     expect(github.reactions("acme", "app", 1)).toHaveLength(1);
   });
@@ -193,7 +193,7 @@ describe("intake", () => {
     worker!.start();
     const runs = await waitFor(
       async () => {
-        const all = await store.listRuns();
+        const all = await store.runs.list();
         return all.length === 20 && all.every((r) => r.finishedAt !== null) ? all : undefined;
       },
       "twenty finished runs",

@@ -89,7 +89,7 @@ describe("issues.labeled", () => {
     const posted = await deliver(labeled("stamina"));
     expect(posted.status).toBe(202);
     expect(await handled(posted.deliveryId)).toBe("ok");
-    const runs = await store.listRuns();
+    const runs = await store.runs.list();
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({
       state: "queued",
@@ -101,7 +101,7 @@ describe("issues.labeled", () => {
       config: { label: "stamina", budget: { steps: 50 } },
     });
     for (const scope of github) expect(scope.isDone()).toBe(true);
-    const events = await store.auditEvents(runs[0]!.id);
+    const events = await store.audit.events(runs[0]!.id);
     expect(events.map((e) => e.type)).toEqual(["run.queued", "github.write", "github.write"]);
   });
 
@@ -110,7 +110,7 @@ describe("issues.labeled", () => {
     const posted = await deliver(labeled("stamina"));
     expect(posted.status).toBe(202);
     expect(await handled(posted.deliveryId)).toBe("ok");
-    expect(await store.listRuns()).toHaveLength(0);
+    expect(await store.runs.list()).toHaveLength(0);
     for (const scope of github) expect(scope.isDone()).toBe(true);
     expect(logLines.some((l) => String(l.msg).includes("cannot write") && l.role === "read")).toBe(
       true,
@@ -122,7 +122,7 @@ describe("issues.labeled", () => {
     const posted = await deliver(labeled("bug"));
     expect(await handled(posted.deliveryId)).toBe("ok");
     expect(github.isDone()).toBe(true);
-    expect(await store.listRuns()).toHaveLength(0);
+    expect(await store.runs.list()).toHaveLength(0);
   });
 
   it("honours the label the repository configures", async () => {
@@ -135,7 +135,7 @@ describe("issues.labeled", () => {
       .reply(201, { id: 7 });
     const posted = await deliver(labeled("ai-please"));
     expect(await handled(posted.deliveryId)).toBe("ok");
-    expect(await store.listRuns()).toHaveLength(1);
+    expect(await store.runs.list()).toHaveLength(1);
   });
 
   it("acknowledges an event it does not act on without storing it", async () => {
@@ -146,7 +146,7 @@ describe("issues.labeled", () => {
       payload: examplePayload("issues", "opened"),
     });
     expect(posted.status).toBe(202);
-    expect(await store.deliveryOutcome(posted.deliveryId)).toBeUndefined();
+    expect(await store.deliveries.outcome(posted.deliveryId)).toBeUndefined();
   });
 
   it("rejects a forged signature at the server, before anything is stored", async () => {
@@ -158,8 +158,8 @@ describe("issues.labeled", () => {
       payload: labeled("stamina"),
     });
     expect(posted.status).toBe(401);
-    expect(await store.deliveryOutcome(posted.deliveryId)).toBeUndefined();
-    expect(await store.listRuns()).toHaveLength(0);
+    expect(await store.deliveries.outcome(posted.deliveryId)).toBeUndefined();
+    expect(await store.runs.list()).toHaveLength(0);
   });
 
   it("makes no second run for a redelivered delivery id", async () => {
@@ -184,7 +184,7 @@ describe("issues.labeled", () => {
     });
     expect(again.status).toBe(202);
     expect(again.body).toContain("Already received");
-    expect(await store.listRuns()).toHaveLength(1);
+    expect(await store.runs.list()).toHaveLength(1);
     expect(writes.isDone()).toBe(true);
   });
 
@@ -202,7 +202,7 @@ describe("issues.labeled", () => {
     permission("Codertocat", "admin");
     const second = await deliver(labeled("stamina"));
     expect(await handled(second.deliveryId)).toBe("ok");
-    expect(await store.listRuns()).toHaveLength(1);
+    expect(await store.runs.list()).toHaveLength(1);
   });
 
   it("answers an invalid config with a comment naming the key, and no run", async () => {
@@ -219,7 +219,7 @@ describe("issues.labeled", () => {
     expect(await handled(posted.deliveryId)).toBe("ok");
     expect(scope.isDone()).toBe(true);
     expect(comment).toContain("`budget.steps` must be a whole number");
-    expect(await store.listRuns()).toHaveLength(0);
+    expect(await store.runs.list()).toHaveLength(0);
   });
 
   it("answers YAML that does not parse with the line and column, and no run", async () => {
@@ -238,7 +238,7 @@ describe("issues.labeled", () => {
     expect(comment).toContain(
       "- `.github/stamina.yml` is not valid YAML: line 3, column 10: Nested mappings are not allowed in compact mappings\n",
     );
-    expect(await store.listRuns()).toHaveLength(0);
+    expect(await store.runs.list()).toHaveLength(0);
   });
 
   it("lists every problem of a config with three errors in one comment", async () => {
@@ -268,7 +268,7 @@ describe("issues.labeled", () => {
       ].sort(),
     );
     expect(comments[0]).toContain("(3 problems)");
-    expect(await store.listRuns()).toHaveLength(0);
+    expect(await store.runs.list()).toHaveLength(0);
   });
 
   it("replays a delivery acknowledged but never handled (the process died after the 202)", async () => {
@@ -279,7 +279,7 @@ describe("issues.labeled", () => {
       .reply(201, {})
       .post(`${REPO}/issues/1/comments`)
       .reply(201, { id: 11 });
-    await store.recordDelivery({
+    await store.deliveries.record({
       id: "crashed-1",
       event: "issues",
       action: "labeled",
@@ -287,8 +287,8 @@ describe("issues.labeled", () => {
       payload: JSON.stringify(labeled("stamina")),
     });
     expect(await replayUnhandled(probot, { store, log })).toBe(1);
-    expect(await store.deliveryOutcome("crashed-1")).toBe("ok");
-    expect(await store.listRuns()).toHaveLength(1);
+    expect(await store.deliveries.outcome("crashed-1")).toBe("ok");
+    expect(await store.runs.list()).toHaveLength(1);
     expect(await replayUnhandled(probot, { store, log })).toBe(0);
   });
 });

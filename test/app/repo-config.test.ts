@@ -56,7 +56,7 @@ async function label(repo: string, name = "stamina") {
 }
 
 async function configOf(repo: string) {
-  const runs = (await app.store.listRuns()).filter((r) => r.repo === repo);
+  const runs = (await app.store.runs.list()).filter((r) => r.repo === repo);
   expect(runs).toHaveLength(1);
   return runs[0]!.config;
 }
@@ -115,7 +115,7 @@ describe("org defaults", () => {
     });
     // The label is the org's: `stamina` starts nothing here, `ai` does.
     expect(await label("greeter", "stamina")).toEqual([]);
-    expect(await app.store.listRuns()).toHaveLength(0);
+    expect(await app.store.runs.list()).toHaveLength(0);
     await label("greeter", "ai");
     const config = await configOf("greeter");
     expect(config.label).toBe("ai");
@@ -168,7 +168,7 @@ describe("org defaults", () => {
     expect(comment).toContain(
       "- `_extends` names `.github/stamina.yml` of octo-org/policies, which Stamina cannot read",
     );
-    expect(await app.store.listRuns()).toHaveLength(0);
+    expect(await app.store.runs.list()).toHaveLength(0);
   });
 
   it("names the org's file and the line of a YAML error in it", async () => {

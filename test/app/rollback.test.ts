@@ -11,10 +11,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { verifyChain } from "../../src/audit/verify.ts";
-import type { Run } from "../../src/runs/types.ts";
+import type { Run } from "../../src/store/types.ts";
 import { reply, text, toolUse } from "../support/model-server/index.ts";
 import { examplePayload } from "../support/webhooks.ts";
-import { HARNESS_APP_KEY, OWNER, REPO, startHarness, type Harness } from "../runs/run-harness.ts";
+import {
+  HARNESS_APP_KEY,
+  OWNER,
+  REPO,
+  startHarness,
+  type Harness,
+} from "../support/run-harness.ts";
 import { startApp, type AppUnderTest } from "./app-harness.ts";
 
 const FILES = {
@@ -71,7 +77,7 @@ async function runWithCheckpoints(): Promise<{ run: Run; shas: string[] }> {
   // Out of steps, the run asks for more; a writer says no, and it ends with the work pushed.
   expect(waiting.state).toBe("awaiting_approval");
   const run = await h.decide(waiting, false, { progressIntervalMs: 0 });
-  const events = await h.store.auditEvents(run.id);
+  const events = await h.store.audit.events(run.id);
   const shas = events.filter((e) => e.type === "git.push").map((e) => String(e.data.sha));
   const reasons = events.filter((e) => e.type === "git.commit").map((e) => e.data.reason);
   expect(reasons).toEqual(["tool", "verified", "final"]);
@@ -179,7 +185,7 @@ describe("/stamina rollback", () => {
     expect(git("show", `${tip}:b.txt`)).toBe("extra");
 
     // The run's audit log: the commit, the push and the rollback, on a chain that verifies.
-    const events = await h.store.auditEvents(run.id);
+    const events = await h.store.audit.events(run.id);
     expect(verifyChain(events)).toMatchObject({ ok: true });
     const rolled = events.find((e) => e.type === "rollback.committed");
     expect(rolled?.data).toMatchObject({
@@ -196,7 +202,7 @@ describe("/stamina rollback", () => {
     expect(message).toContain(`Stamina-Audit: ${String(committed?.data.auditHead)}`);
     expect(message).toContain("Co-authored-by: maintainer");
     expect(git("log", "-1", "--format=%an", tip)).toBe("stamina[bot]");
-    expect((await h.store.mustGetRun(run.id)).headSha).toBe(tip);
+    expect((await h.store.runs.mustGet(run.id)).headSha).toBe(tip);
 
     // What GitHub shows: the answer, the tracking comment, the audit log on the new head.
     expect(answers().at(-1)).toContain(
@@ -226,7 +232,9 @@ describe("/stamina rollback", () => {
     expect(said).toContain("back to checkpoint 1");
     expect(said).toContain("commits Stamina did not make");
     expect(said).toContain(`\`${theirs.slice(0, 7)}\` Add my notes (Hu Man)`);
-    const rolled = (await h.store.auditEvents(run.id)).find((e) => e.type === "rollback.committed");
+    const rolled = (await h.store.audit.events(run.id)).find(
+      (e) => e.type === "rollback.committed",
+    );
     expect(rolled?.data).toMatchObject({ to: shas[0], checkpoint: 1, undone: [theirs] });
   }, 60_000);
 
@@ -274,7 +282,7 @@ describe("/stamina rollback", () => {
     expect(reactions(busy)).toEqual(["confused"]);
     expect(answers().at(-1)).toContain("Stop it first with `/stamina stop`");
     // Nothing was queued by any of them: the only queued run is the new one.
-    const kinds = (await h.store.listRuns()).map((r) => r.kind);
+    const kinds = (await h.store.runs.list()).map((r) => r.kind);
     expect(kinds).toEqual(["issue", "issue"]);
   }, 60_000);
 
@@ -286,7 +294,7 @@ describe("/stamina rollback", () => {
     expect(reactions(reader)).toEqual([]);
     expect(reactions(bot)).toEqual([]);
     expect(answers()).toHaveLength(before);
-    expect((await h.store.listRuns()).map((r) => r.kind)).toEqual(["issue"]);
+    expect((await h.store.runs.list()).map((r) => r.kind)).toEqual(["issue"]);
   }, 60_000);
 });
 

@@ -5,7 +5,7 @@
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseRepoConfig } from "../../src/policy/config.ts";
-import type { Run } from "../../src/runs/types.ts";
+import type { Run } from "../../src/store/types.ts";
 import { examplePayload } from "../support/webhooks.ts";
 import { API, permission, startApp, type AppUnderTest } from "./app-harness.ts";
 
@@ -18,7 +18,7 @@ beforeEach(async () => {
 afterEach(() => app.close());
 
 async function queuedRun(label = "stamina"): Promise<Run> {
-  const created = await app.store.createRun({
+  const created = await app.store.runs.create({
     installationId: 1,
     owner: "Codertocat",
     repo: "Hello-World",
@@ -30,7 +30,7 @@ async function queuedRun(label = "stamina"): Promise<Run> {
     config: parseRepoConfig({ label }),
   });
   if (!created.created) throw new Error("unreachable");
-  return app.store.updateRun(created.run.id, { trackingCommentId: 55 });
+  return app.store.runs.update(created.run.id, { trackingCommentId: 55 });
 }
 
 function unlabeled(label: string, sender = "Codertocat") {
@@ -71,35 +71,35 @@ describe("removing the label", () => {
     const edit = editedComment((b) => b.includes("🛑"));
     const posted = await app.deliver("issues", unlabeled("stamina", "octocat"));
     expect(await app.handled(posted.deliveryId)).toBe("ok");
-    expect(await app.store.getRun(run.id)).toMatchObject({
+    expect(await app.store.runs.get(run.id)).toMatchObject({
       state: "cancelled",
       cancelRequestedBy: "@octocat",
       outcome: "stopped: removed the `stamina` label",
     });
     expect(edit.scope.isDone()).toBe(true);
     expect(edit.body()).toContain("🛑 Stamina stopped: @octocat removed the `stamina` label.");
-    const types = (await app.store.auditEvents(run.id)).map((e) => e.type);
+    const types = (await app.store.audit.events(run.id)).map((e) => e.type);
     expect(types).toEqual(["run.stopped", "run.finished", "github.write"]);
   });
 
   it("tells the worker holding the run, which pushes the work and ends it", async () => {
     const run = await queuedRun();
-    await app.store.claimNextRun("worker-1", 60_000);
+    await app.store.leases.claimNext("worker-1", 60_000);
     const posted = await app.deliver("issues", unlabeled("stamina"));
     expect(await app.handled(posted.deliveryId)).toBe("ok");
-    expect(await app.store.getRun(run.id)).toMatchObject({
+    expect(await app.store.runs.get(run.id)).toMatchObject({
       state: "preparing",
       cancelRequestedBy: "@Codertocat",
     });
     expect(app.cancelRequested.map((r) => r.id)).toEqual([run.id]);
-    expect((await app.store.cancelRequests("worker-1")).map((r) => r.id)).toEqual([run.id]);
+    expect((await app.store.cancels.requested("worker-1")).map((r) => r.id)).toEqual([run.id]);
   });
 
   it("of another label changes nothing", async () => {
     const run = await queuedRun("ai");
     const posted = await app.deliver("issues", unlabeled("stamina"));
     expect(await app.handled(posted.deliveryId)).toBe("ok");
-    expect((await app.store.getRun(run.id))?.state).toBe("queued");
+    expect((await app.store.runs.get(run.id))?.state).toBe("queued");
   });
 });
 
@@ -113,7 +113,7 @@ describe("/stamina stop", () => {
     const edit = editedComment((b) => b.includes("@Codertocat asked with `/stamina stop`"));
     const posted = await app.deliver("issue_comment", comment("/stamina stop"));
     expect(await app.handled(posted.deliveryId)).toBe("ok");
-    expect((await app.store.getRun(run.id))?.state).toBe("cancelled");
+    expect((await app.store.runs.get(run.id))?.state).toBe("cancelled");
     expect(ack.isDone()).toBe(true);
     expect(edit.scope.isDone()).toBe(true);
   });
@@ -135,7 +135,7 @@ describe("/stamina stop", () => {
     expect(await app.handled(reader.deliveryId)).toBe("ok");
     const bot = await app.deliver("issue_comment", comment("/stamina stop", "ci[bot]", "Bot"));
     expect(await app.handled(bot.deliveryId)).toBe("ok");
-    expect((await app.store.getRun(run.id))?.state).toBe("queued");
+    expect((await app.store.runs.get(run.id))?.state).toBe("queued");
     expect(nock.pendingMocks().filter((m) => !m.includes("access_tokens"))).toEqual([]);
   });
 
@@ -143,6 +143,6 @@ describe("/stamina stop", () => {
     const run = await queuedRun();
     const posted = await app.deliver("issue_comment", comment("Looks good, stop by later."));
     expect(await app.handled(posted.deliveryId)).toBe("ok");
-    expect((await app.store.getRun(run.id))?.state).toBe("queued");
+    expect((await app.store.runs.get(run.id))?.state).toBe("queued");
   });
 });

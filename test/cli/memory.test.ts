@@ -12,7 +12,7 @@ import { PAUSED_EXIT_CODE } from "../../src/cli/outcome.ts";
 import { replayCommand } from "../../src/cli/replay/command.ts";
 import { runCommand } from "../../src/cli/run.ts";
 import { createRedactor } from "../../src/observability/redact.ts";
-import { openStore } from "../../src/runs/open-store.ts";
+import { openStore } from "../../src/store/open.ts";
 import { fixtureGit } from "../workspace/helpers.ts";
 import {
   reply,

@@ -9,7 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startApp, type AppUnderTest } from "../app/app-harness.ts";
-import { HARNESS_APP_KEY, OWNER, REPO, startHarness, type Harness } from "../runs/run-harness.ts";
+import {
+  HARNESS_APP_KEY,
+  OWNER,
+  REPO,
+  startHarness,
+  type Harness,
+} from "../support/run-harness.ts";
 import { reply, text, toolUse } from "../support/model-server/index.ts";
 import { examplePayload } from "../support/webhooks.ts";
 
@@ -126,7 +132,7 @@ describe("/stamina run on a pull request", () => {
     expect(await command(number, "")).toEqual(["confused"]);
     const [said] = staminaComments(number);
     expect(said?.body).toContain("its branch `patch-1` is in the fork `someone/demo`");
-    expect(await h.store.listRuns()).toEqual([]);
+    expect(await h.store.runs.list()).toEqual([]);
     expect(await h.store.pulls.isStaminas(OWNER, REPO, number)).toBe(false);
   });
 
@@ -135,6 +141,6 @@ describe("/stamina run on a pull request", () => {
     h.github.closePull(OWNER, REPO, number);
     expect(await command(number, "")).toEqual(["confused"]);
     expect(staminaComments(number)[0]?.body).toContain("it is closed");
-    expect(await h.store.listRuns()).toEqual([]);
+    expect(await h.store.runs.list()).toEqual([]);
   });
 });

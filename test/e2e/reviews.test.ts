@@ -10,9 +10,15 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { verifyChain } from "../../src/audit/verify.ts";
 import { CancelRequested } from "../../src/runs/interruptions.ts";
-import type { Run } from "../../src/runs/types.ts";
+import type { Run } from "../../src/store/types.ts";
 import { startApp, type AppUnderTest } from "../app/app-harness.ts";
-import { HARNESS_APP_KEY, OWNER, REPO, startHarness, type Harness } from "../runs/run-harness.ts";
+import {
+  HARNESS_APP_KEY,
+  OWNER,
+  REPO,
+  startHarness,
+  type Harness,
+} from "../support/run-harness.ts";
 import type { NewReviewComment } from "../support/fake-github/index.ts";
 import { reply, text, toolUse, type ScriptedTurn } from "../support/model-server/index.ts";
 import { examplePayload } from "../support/webhooks.ts";
@@ -111,7 +117,7 @@ async function review(user: string, comments: NewReviewComment[]): Promise<strin
 }
 
 async function followUps(): Promise<Run[]> {
-  return (await h.store.listRuns()).filter((r) => r.kind === "follow_up");
+  return (await h.store.runs.list()).filter((r) => r.kind === "follow_up");
 }
 
 async function round(script: ScriptedTurn[], controller = new AbortController()): Promise<Run> {
@@ -133,7 +139,7 @@ describe("a review on Stamina's pull request", () => {
     ]);
     const runs = await followUps();
     expect(runs).toHaveLength(1);
-    expect(await h.store.runTriggers(runs[0]!.id)).toHaveLength(4);
+    expect(await h.store.runs.triggers(runs[0]!.id)).toHaveLength(4);
 
     const finished = await round([
       (request) => {
@@ -157,7 +163,7 @@ describe("a review on Stamina's pull request", () => {
       console.log(
         finished.outcome,
         JSON.stringify(
-          (await h.store.auditEvents(finished.id)).map((e) => [
+          (await h.store.audit.events(finished.id)).map((e) => [
             e.type,
             JSON.stringify(e.data).slice(0, 300),
           ]),
@@ -185,12 +191,12 @@ describe("a review on Stamina's pull request", () => {
     expect(summary[0]!.body).toContain("Stamina answered the review");
     expect(summary[0]!.body).toContain("`b.txt`:2: changed and resolved");
     // The round's log holds its answers, its chain verifies, and the check runs follow the head.
-    const events = await h.store.auditEvents(finished.id);
+    const events = await h.store.audit.events(finished.id);
     expect(verifyChain(events).ok).toBe(true);
     expect(events.filter((e) => e.type === "review.answer")).toHaveLength(3);
     // One chain for the pull request: the issue's run, then this round.
-    const [issueRun] = (await h.store.listRuns()).filter((r) => r.kind === "issue");
-    expect(await h.store.auditEvents(issueRun!.id)).toEqual(events);
+    const [issueRun] = (await h.store.runs.list()).filter((r) => r.kind === "issue");
+    expect(await h.store.audit.events(issueRun!.id)).toEqual(events);
     expect(events.filter((e) => e.type === "agent.start")).toHaveLength(2);
     const audits = h.github
       .checkRuns(OWNER, REPO)
@@ -309,7 +315,7 @@ describe("a review on Stamina's pull request", () => {
       const posted = await app.deliver("pull_request", payload);
       expect(await app.handled(posted.deliveryId)).toBe("ok");
       // What the worker does for each run of its own that someone asked to stop.
-      for (const run of await h.store.cancelRequests("worker-1")) {
+      for (const run of await h.store.cancels.requested("worker-1")) {
         controller.abort(new CancelRequested(run.cancelRequestedBy ?? "", run.cancelReason ?? ""));
       }
     };
@@ -349,7 +355,7 @@ describe("a review on Stamina's pull request", () => {
     await review("reviewer", comments);
     const runs = await followUps();
     expect(runs).toHaveLength(1);
-    expect(await h.store.runTriggers(runs[0]!.id)).toHaveLength(51);
+    expect(await h.store.runs.triggers(runs[0]!.id)).toHaveLength(51);
     const finished = await round([
       (request) => {
         const task = JSON.stringify(request.body);

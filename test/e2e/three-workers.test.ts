@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedactor } from "../../src/observability/redact.ts";
 import { parseRepoConfig } from "../../src/policy/config.ts";
-import { openStore } from "../../src/runs/open-store.ts";
+import { openStore } from "../../src/store/open.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
 import { OWNER, REPO, startWorld, type World } from "../support/world.ts";
 
@@ -31,7 +31,7 @@ describe("three workers on PostgreSQL", () => {
     });
     try {
       for (const issue of issues) {
-        const created = await store.createRun({
+        const created = await store.runs.create({
           installationId: 1,
           owner: OWNER,
           repo: REPO,

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { issueOf } from "../support/by-step.ts";
 import type { RecordedModelRequest, ScriptedReply } from "../support/model-server/index.ts";
 import { reply, text, toolUse } from "../support/model-server/index.ts";
-import { byStep, OWNER, REPO, startHarness, stepOf, type Harness } from "./run-harness.ts";
+import { byStep, OWNER, REPO, startHarness, stepOf, type Harness } from "../support/run-harness.ts";
 
 let h: Harness;
 beforeEach(async () => {
@@ -147,7 +147,7 @@ describe("a watchdog pause on GitHub", () => {
     // The tracking comment (the first) says the run waits, and why.
     expect(h.comment()).toContain("⏸️ Stamina is waiting for an answer on branch");
     expect(h.comment()).toContain("(6 of 50 steps used): The watchdog paused the run at step 6");
-    const types = (await h.store.auditEvents(paused.id)).map((e) => e.type);
+    const types = (await h.store.audit.events(paused.id)).map((e) => e.type);
     expect(types.filter((t) => t.startsWith("watchdog."))).toEqual([
       "watchdog.signal",
       "watchdog.nudge",
@@ -156,13 +156,13 @@ describe("a watchdog pause on GitHub", () => {
     ]);
     expect(types.at(-1)).toBe("run.paused");
     // No worker takes it, and no pull request was opened, until someone answers.
-    expect(await h.store.claimNextRun("worker-2", 60_000)).toBeUndefined();
+    expect(await h.store.leases.claimNext("worker-2", 60_000)).toBeUndefined();
     expect(h.github.pulls(OWNER, REPO)).toHaveLength(0);
-    expect((await h.store.loadCheckpoint(paused.id))?.step).toBe(6);
+    expect((await h.store.checkpoints.load(paused.id))?.step).toBe(6);
 
     // Back in the queue without an answer (a crash between the comment and the pause, say): it
     // pauses again at once, asking the model nothing, and finds its comment rather than repost it.
-    expect(await h.store.answerRun(paused.id)).toBe(true);
+    expect(await h.store.pauses.answer(paused.id)).toBe(true);
     const again = await h.execute(await h.claim("worker-2"));
     expect(again).toMatchObject({ state: "awaiting_reply", leaseOwner: null });
     expect(server.requests).toHaveLength(6);
@@ -171,7 +171,7 @@ describe("a watchdog pause on GitHub", () => {
     ).toHaveLength(1);
 
     expect(
-      await h.store.answerRun(paused.id, {
+      await h.store.pauses.answer(paused.id, {
         deliveryId: "reply-1",
         by: "maintainer",
         text: "Stop reading a.txt; the issue only needs it to say two.",
@@ -186,9 +186,9 @@ describe("a watchdog pause on GitHub", () => {
     expect(last).toContain("The run was paused, and @maintainer, a maintainer of this repository");
     expect(last).toContain("Stop reading a.txt; the issue only needs it to say two.");
     // The answer is in the transcript now: it is not given again on a later resume.
-    expect(await h.store.pendingAnswer(paused.id, 6)).toBeDefined();
-    expect((await h.store.loadCheckpoint(paused.id))!.step).toBeGreaterThan(6);
-    const after = (await h.store.auditEvents(paused.id)).map((e) => e.type);
+    expect(await h.store.pauses.pendingAnswer(paused.id, 6)).toBeDefined();
+    expect((await h.store.checkpoints.load(paused.id))!.step).toBeGreaterThan(6);
+    const after = (await h.store.audit.events(paused.id)).map((e) => e.type);
     expect(after).toContain("agent.answered");
     expect(h.show(`${h.github.pulls(OWNER, REPO)[0]!.head}:a.txt`)).toBe("two\n");
   });

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createModel } from "../../src/model/factory.ts";
 import { ShutdownRequested } from "../../src/runs/interruptions.ts";
 import { reply, text, toolUse, type ScriptedTurn } from "../support/model-server/index.ts";
-import { OWNER, REPO, startHarness, type Harness } from "./run-harness.ts";
+import { OWNER, REPO, startHarness, type Harness } from "../support/run-harness.ts";
 
 let h: Harness;
 beforeEach(async () => {
@@ -89,7 +89,7 @@ describe("a run", () => {
       /\*\*Budget:\*\* 4 of 50 steps, [\d,]+ of 5,000,000 tokens, \$0\.\d\d of \$10\.00/,
     );
     // The green verification was a milestone: committed and pushed before the end.
-    const types = (await h.store.auditEvents(finished.id)).map((e) => e.type);
+    const types = (await h.store.audit.events(finished.id)).map((e) => e.type);
     expect(types.filter((t) => t === "git.push").length).toBeGreaterThanOrEqual(1);
     const pushed = execFileSync("git", ["--git-dir", h.bare, "rev-parse", pull!.head], {
       encoding: "utf8",
@@ -146,7 +146,7 @@ describe("a run", () => {
     );
     expect(finished).toMatchObject({ state: "queued", leaseOwner: null });
     expect(comment()).not.toContain("❌");
-    const types = (await h.store.auditEvents(finished.id)).map((e) => e.type);
+    const types = (await h.store.audit.events(finished.id)).map((e) => e.type);
     expect(types.at(-1)).toBe("run.released");
     expect(h.github.pulls(OWNER, REPO)).toHaveLength(0);
   });

@@ -4,10 +4,17 @@
 // published again; and this holds even when the first attempt died between a
 // write and storing its id.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { publishAuditLog } from "../../src/runs/audit-checks.ts";
-import { LeaseLost } from "../../src/runs/interruptions.ts";
+import { publishAuditLog } from "../../src/surface/audit-checks.ts";
+import { LeaseLost } from "../../src/store/leases.ts";
 import { reply, text, toolUse } from "../support/model-server/index.ts";
-import { byStep, LEASE_MS, OWNER, REPO, startHarness, type Harness } from "./run-harness.ts";
+import {
+  byStep,
+  LEASE_MS,
+  OWNER,
+  REPO,
+  startHarness,
+  type Harness,
+} from "../support/run-harness.ts";
 
 let h: Harness;
 beforeEach(async () => {
@@ -43,7 +50,7 @@ describe("a resumed run on GitHub", () => {
     expect(firstCheck?.status).toBe("in_progress");
 
     // The attempt died between its writes and storing their ids.
-    await h.store.updateRun(queued.id, {
+    await h.store.runs.update(queued.id, {
       checkRun: null,
       pullNumber: null,
       pullUrl: null,

@@ -18,7 +18,7 @@ import {
   startHarness,
   stepOf,
   type Harness,
-} from "./run-harness.ts";
+} from "../support/run-harness.ts";
 
 let h: Harness;
 let app: AppUnderTest;
@@ -77,7 +77,7 @@ const writeCi = (content: string) =>
     file_text: content,
   });
 const checkpoint = (message: string) => toolUse("checkpoint", { message });
-const auditTypes = async (runId: string) => (await h.store.auditEvents(runId)).map((e) => e.type);
+const auditTypes = async (runId: string) => (await h.store.audit.events(runId)).map((e) => e.type);
 
 describe("ask_human", () => {
   it("waits for a writer's reply, ignores a reader's, and gives the answer as the tool's result", async () => {
@@ -103,10 +103,10 @@ describe("ask_human", () => {
 
     // A reader's reply is not an answer: no reaction, the run still waits.
     expect(await say("reader", "Use the digit.")).toEqual([]);
-    expect((await h.store.mustGetRun(paused.id)).state).toBe("awaiting_reply");
+    expect((await h.store.runs.mustGet(paused.id)).state).toBe("awaiting_reply");
 
     expect(await say("maintainer", "As a word: two.")).toEqual(["+1"]);
-    expect((await h.store.mustGetRun(paused.id)).state).toBe("queued");
+    expect((await h.store.runs.mustGet(paused.id)).state).toBe("queued");
     const done = await h.execute(await h.claim("worker-2"));
     expect(done.outcome).toBe("pull request opened as a draft");
     expect(done.state).toBe("succeeded");
@@ -153,13 +153,13 @@ describe("approvals by policy", () => {
     expect(asks[0]).toContain("`workflows` permission");
     // Not pushed: the branch does not exist yet.
     expect(() => h.show(`${held.branch}:.github/workflows/ci.yml`)).toThrow();
-    expect(await h.store.claimNextRun("worker-2", 60_000)).toBeUndefined();
+    expect(await h.store.leases.claimNext("worker-2", 60_000)).toBeUndefined();
 
     // A reader's approval is ignored.
     expect(await say("reader", "/stamina approve")).toEqual([]);
-    expect((await h.store.mustGetRun(queued.id)).state).toBe("awaiting_approval");
+    expect((await h.store.runs.mustGet(queued.id)).state).toBe("awaiting_approval");
     expect(await say("maintainer", "/stamina approve")).toEqual(["+1"]);
-    const events = await h.store.auditEvents(queued.id);
+    const events = await h.store.audit.events(queued.id);
     expect(events.find((e) => e.type === "approval.granted")?.data).toMatchObject({
       by: "maintainer",
       source: "approval",
@@ -208,7 +208,7 @@ describe("approvals by policy", () => {
     );
     expect(failed.outcome).toContain("the operator must grant the app that permission");
     expect(h.comment()).toContain("`workflows` permission");
-    const events = await h.store.auditEvents(queued.id);
+    const events = await h.store.audit.events(queued.id);
     expect(events.find((e) => e.type === "git.push_refused")?.data.reason).toContain(
       "`workflows` permission",
     );
@@ -257,7 +257,7 @@ describe("approvals by policy", () => {
     expect(h.show(`${head}:a.txt`)).toBe("two\n");
     expect(h.show(`${head}:b.txt`)).toBe("keep\n");
     expect(() => h.show(`${head}:.github/workflows/ci.yml`)).toThrow();
-    const events = await h.store.auditEvents(queued.id);
+    const events = await h.store.audit.events(queued.id);
     expect(events.find((e) => e.type === "approval.denied")?.data).toMatchObject({
       by: "maintainer",
     });

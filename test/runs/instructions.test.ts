@@ -2,7 +2,7 @@
 // them into its config) sends them in its task, to the scripted model through the real SDK.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { reply, text } from "../support/model-server/index.ts";
-import { startHarness, type Harness } from "./run-harness.ts";
+import { startHarness, type Harness } from "../support/run-harness.ts";
 
 let h: Harness;
 beforeEach(async () => {

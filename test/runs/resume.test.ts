@@ -9,10 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { verifyChain } from "../../src/audit/verify.ts";
-import { CancelRequested, LeaseLost, ShutdownRequested } from "../../src/runs/interruptions.ts";
+import { CancelRequested, ShutdownRequested } from "../../src/runs/interruptions.ts";
+import { LeaseLost } from "../../src/store/leases.ts";
 import { parseRepoConfig } from "../../src/policy/config.ts";
-import { trackingNeedle } from "../../src/runs/report.ts";
-import type { Run } from "../../src/runs/types.ts";
+import { trackingNeedle } from "../../src/surface/report.ts";
+import type { Run } from "../../src/store/types.ts";
 import { reply, text, toolUse, type ScriptedReply } from "../support/model-server/index.ts";
 import {
   byStep,
@@ -22,7 +23,7 @@ import {
   startHarness,
   stepOf,
   type Harness,
-} from "./run-harness.ts";
+} from "../support/run-harness.ts";
 
 const FILES = { "a.txt": "one\n", "check.sh": "grep -q two a.txt\n" };
 const CONFIG = { test: "sh check.sh" };
@@ -68,7 +69,7 @@ function tree(run: Run): string {
 }
 
 async function auditOf(run: Run) {
-  const events = await h.store.auditEvents(run.id);
+  const events = await h.store.audit.events(run.id);
   expect(verifyChain(events)).toMatchObject({ ok: true });
   expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
   return events;
@@ -86,7 +87,7 @@ describe("a run handed back after a step", () => {
     );
     const first = await h.execute(await h.claim("worker-1"), { drain: drain.signal });
     expect(first).toMatchObject({ state: "queued", leaseOwner: null, stepsUsed: 2 });
-    expect((await h.store.loadCheckpoint(first.id))?.step).toBe(2);
+    expect((await h.store.checkpoints.load(first.id))?.step).toBe(2);
 
     const resumed = await h.execute(await h.claim("worker-2"));
     expect(resumed.state).toBe("succeeded");
@@ -161,7 +162,7 @@ describe("a stopped run", () => {
       const types = (await auditOf(stopped)).map((e) => e.type);
       expect(types).toContain("run.stopped");
       expect(types.at(-1)).toBe("run.finished");
-      expect((await h.store.createRun({ ...run, deliveryId: "again" })).created).toBe(true);
+      expect((await h.store.runs.create({ ...run, deliveryId: "again" })).created).toBe(true);
     } finally {
       rmSync(marker, { recursive: true, force: true });
     }
@@ -181,7 +182,7 @@ describe("a failure that is not the agent's", () => {
     const first = await h.execute(await h.claim());
     expect(first).toMatchObject({ state: "queued", retries: 1, stepsUsed: 1 });
     expect(h.comment()).toContain("⏳ Stamina paused: the model was overloaded (529)");
-    expect(await h.store.claimNextRun("worker-2", LEASE_MS)).toBeUndefined();
+    expect(await h.store.leases.claimNext("worker-2", LEASE_MS)).toBeUndefined();
     h.tick(40_000);
     await h.model(script());
     const resumed = await h.execute(await h.claim("worker-2"));
@@ -259,7 +260,7 @@ describe("a resumed run whose branch moved after its checkpoint", () => {
     const run = await drainedAfterStep2();
     const sha = pushCommit(run, "half-done.txt");
     // What the dead attempt recorded before its push.
-    await h.store.appendAudit(run.id, [{ type: "git.commit", data: { sha } }]);
+    await h.store.audit.append(run.id, [{ type: "git.commit", data: { sha } }]);
     await h.model(script());
     const resumed = await h.execute(await h.claim("worker-2"));
     expect(resumed.state).toBe("succeeded");
@@ -281,7 +282,7 @@ describe("a resumed run whose branch moved after its checkpoint", () => {
 
 describe("the tracking comment", () => {
   it("is found again, not posted twice, when its id was never stored", async () => {
-    const created = await h.store.createRun({
+    const created = await h.store.runs.create({
       installationId: 1,
       owner: OWNER,
       repo: REPO,

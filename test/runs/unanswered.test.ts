@@ -6,7 +6,7 @@ import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { describeWait, expireUnanswered } from "../../src/runs/expire-waiting.ts";
 import { reply, text, toolUse } from "../support/model-server/index.ts";
-import { byStep, OWNER, REPO, startHarness, type Harness } from "./run-harness.ts";
+import { byStep, OWNER, REPO, startHarness, type Harness } from "../support/run-harness.ts";
 
 const WEEK = 7 * 24 * 3_600_000;
 
@@ -54,11 +54,11 @@ describe("a run nobody answers", () => {
     const paused = await pausedRun();
     h.tick(WEEK - 60_000);
     expect(await sweep()).toBe(0);
-    expect((await h.store.mustGetRun(paused.id)).state).toBe("awaiting_reply");
+    expect((await h.store.runs.mustGet(paused.id)).state).toBe("awaiting_reply");
 
     h.tick(120_000);
     expect(await sweep()).toBe(1);
-    expect(await h.store.mustGetRun(paused.id)).toMatchObject({
+    expect(await h.store.runs.mustGet(paused.id)).toMatchObject({
       state: "queued",
       cancelRequestedBy: "Stamina",
       cancelReason: "gave up waiting: nobody answered its question in 7 days",
@@ -75,9 +75,9 @@ describe("a run nobody answers", () => {
     expect(h.comment()).toContain(
       "🛑 Stamina stopped: Stamina gave up waiting: nobody answered its question in 7 days.",
     );
-    const branch = (await h.store.mustGetRun(paused.id)).branch!;
+    const branch = (await h.store.runs.mustGet(paused.id)).branch!;
     expect(h.show(`${branch}:a.txt`)).toBe("two\n");
-    const types = (await h.store.auditEvents(paused.id)).map((e) => e.type);
+    const types = (await h.store.audit.events(paused.id)).map((e) => e.type);
     expect(types).toContain("run.expired");
     expect(types.at(-1)).toBe("run.finished");
   });
@@ -85,11 +85,11 @@ describe("a run nobody answers", () => {
   it("is left alone when it is answered in time", async () => {
     const paused = await pausedRun();
     h.tick(WEEK - 60_000);
-    await h.store.answerRun(paused.id, { deliveryId: "r", by: "maintainer", text: "Go on." });
+    await h.store.pauses.answer(paused.id, { deliveryId: "r", by: "maintainer", text: "Go on." });
     h.tick(120_000);
     expect(await sweep()).toBe(0);
     expect(stoppedComments()).toHaveLength(0);
-    expect((await h.store.mustGetRun(paused.id)).cancelRequestedBy).toBeNull();
+    expect((await h.store.runs.mustGet(paused.id)).cancelRequestedBy).toBeNull();
   });
 
   it("says how long it waited in the unit a person would", () => {

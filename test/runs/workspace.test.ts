@@ -11,7 +11,14 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { UploadPackRequest } from "../support/fake-github/index.ts";
 import { reply, text, toolUse } from "../support/model-server/index.ts";
-import { byStep, OWNER, REPO, REQUESTER_ID, startHarness, type Harness } from "./run-harness.ts";
+import {
+  byStep,
+  OWNER,
+  REPO,
+  REQUESTER_ID,
+  startHarness,
+  type Harness,
+} from "../support/run-harness.ts";
 
 const FILES = { "a.txt": "one\n" };
 const TWO = byStep([
@@ -122,7 +129,7 @@ describe("the workspace", () => {
       [first, "created"],
       [second, "reused"],
     ] as const) {
-      const events = await h.store.auditEvents(run.id);
+      const events = await h.store.audit.events(run.id);
       expect(events.find((e) => e.type === "git.clone")?.data.mirror).toBe(how);
       // Each run worked in a worktree of the mirror, where the sandbox's git could read it.
       const output = String(events.find((e) => e.type === "command")?.data.output);
@@ -153,7 +160,7 @@ describe("the workspace", () => {
     // The branches someone else made are as they were.
     expect(git(h.bare, "rev-parse", "refs/heads/stamina/1-make-it-two")).toBe(main);
     expect(git(h.bare, "rev-parse", "refs/heads/stamina/1-make-it-two-2")).toBe(main);
-    const branch = (await h.store.auditEvents(finished.id)).find((e) => e.type === "git.branch");
+    const branch = (await h.store.audit.events(finished.id)).find((e) => e.type === "git.branch");
     expect(branch?.data).toMatchObject({ taken: "stamina/1-make-it-two" });
 
     const trailers = git(
@@ -173,12 +180,12 @@ describe("the workspace", () => {
     const main = git(h.bare, "rev-parse", "refs/heads/main");
     await h.model(TWO);
     const queued = await h.queue({});
-    await h.store.updateRun(queued.id, { branch: "main", baseSha: main });
+    await h.store.runs.update(queued.id, { branch: "main", baseSha: main });
     const finished = await h.execute(await h.claim());
     expect(finished.state).toBe("failed");
     expect(finished.outcome).toContain("never pushes to the default branch");
     expect(git(h.bare, "rev-parse", "refs/heads/main")).toBe(main);
-    const events = await h.store.auditEvents(finished.id);
+    const events = await h.store.audit.events(finished.id);
     expect(events.find((e) => e.type === "git.push_refused")?.data.branch).toBe("main");
     expect(events.some((e) => e.type === "git.push")).toBe(false);
   });
@@ -206,7 +213,7 @@ describe("the workspace", () => {
       git(h.bare, "rev-parse", "--verify", "--quiet", "refs/heads/stamina/1-make-it-two"),
     ).toThrow();
     expect(h.github.pulls(OWNER, REPO)).toHaveLength(0);
-    const events = await h.store.auditEvents(finished.id);
+    const events = await h.store.audit.events(finished.id);
     const scan = events.find((e) => e.type === "git.secret_scan");
     expect(scan?.data).toMatchObject({
       result: "blocked",
@@ -231,7 +238,7 @@ describe("the workspace", () => {
     await h.queue({});
     const finished = await h.execute(await h.claim());
     expect(finished.state).toBe("succeeded");
-    const events = await h.store.auditEvents(finished.id);
+    const events = await h.store.audit.events(finished.id);
     const scans = events.filter((e) => e.type === "git.secret_scan").map((e) => e.data.result);
     expect(scans).toEqual(["blocked", "clean"]);
     const told = events.find((e) => e.type === "tool.result" && e.data.name === "checkpoint");

@@ -13,7 +13,7 @@ import {
   listWorktrees,
   releaseWorktree,
 } from "../../src/workspace/mirror.ts";
-import { OWNER, startHarness, type Harness } from "../runs/run-harness.ts";
+import { OWNER, startHarness, type Harness } from "../support/run-harness.ts";
 
 let h: Harness;
 let data: string;

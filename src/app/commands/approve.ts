@@ -11,7 +11,7 @@ export async function answerApproval(
   { deps, context, where, number, log }: CommandContext,
   granted: boolean,
 ): Promise<CommandResult> {
-  const active = await deps.store.activeRunOn(where.owner, where.repo, number);
+  const active = await deps.store.runs.activeOn(where.owner, where.repo, number);
   if (active?.state !== "awaiting_approval") {
     log.info({ state: active?.state ?? null }, "approval answer with no run awaiting approval");
     return "nothing";
@@ -27,7 +27,7 @@ export async function answerApproval(
     return "nothing";
   }
   const { request } = decision;
-  await deps.store.appendAudit(active.id, [
+  await deps.store.audit.append(active.id, [
     {
       type: granted ? "approval.granted" : "approval.denied",
       data: {

@@ -51,7 +51,7 @@ export const handOver: CommandHandler = async (command) => {
     await readInstructionFiles(octokit, where),
   );
   const sender = context.payload.sender;
-  const result = await deps.store.enqueueFollowUp({
+  const result = await deps.store.runs.enqueueFollowUp({
     installationId,
     owner: where.owner,
     repo: where.repo,
@@ -65,7 +65,7 @@ export const handOver: CommandHandler = async (command) => {
     config: { ...loaded.config, instructions },
   });
   if (result.status === "started") {
-    await deps.store.appendAudit(result.run.id, [
+    await deps.store.audit.append(result.run.id, [
       {
         type: "run.queued",
         data: { deliveryId: context.id, requestedBy: sender.login, pull: number, handedOver: true },

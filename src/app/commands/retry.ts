@@ -8,8 +8,8 @@
 import type { Budget } from "../../agent/budget.ts";
 import type { Spent } from "../../agent/ports.ts";
 import type { RepoConfig } from "../../policy/config.ts";
-import type { RunState } from "../../runs/schema.ts";
-import type { Run } from "../../runs/types.ts";
+import type { RunState } from "../../store/schema.ts";
+import type { Run } from "../../store/types.ts";
 import type { CommandContext, CommandHandler } from "./context.ts";
 import { startFromComment } from "./start.ts";
 
@@ -28,7 +28,7 @@ export const retry: CommandHandler = async (command) => {
     log.info({ lastRun: last?.id, why }, "/stamina retry with nothing to retry");
     return "nothing";
   }
-  const checkpoint = await deps.store.loadCheckpoint(last.id);
+  const checkpoint = await deps.store.checkpoints.load(last.id);
   const steps = checkpoint?.step ?? last.stepsUsed;
   const spent = checkpoint?.state.spent;
   return startFromComment(command, {

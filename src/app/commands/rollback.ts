@@ -4,8 +4,8 @@
 // passed). A worker does it (src/runs/rollback-run.ts): a new commit, never a
 // force-push. Refused in words here: no run or branch yet, a run still
 // active (stop it first), a checkpoint the branch does not have.
-import { loadCheckpoints, chooseCheckpoint } from "../../runs/branch-checkpoints.ts";
-import type { Run } from "../../runs/types.ts";
+import { loadCheckpoints, chooseCheckpoint } from "../../store/branch-checkpoints.ts";
+import type { Run } from "../../store/types.ts";
 import type { CommandContext, CommandHandler } from "./context.ts";
 
 export const rollback: CommandHandler = async (command) => {
@@ -65,7 +65,7 @@ async function activeRun(command: CommandContext, run: Run | undefined): Promise
   if (run) numbers.add(run.issueNumber);
   if (run?.pullNumber) numbers.add(run.pullNumber);
   for (const n of numbers) {
-    const active = await deps.store.activeRunOn(where.owner, where.repo, n);
+    const active = await deps.store.runs.activeOn(where.owner, where.repo, n);
     if (active) return active;
   }
   return undefined;

@@ -4,8 +4,8 @@
 // rollback` takes them. An issue with no run gets a comment that says so.
 import { describeSpend } from "../../agent/budget.ts";
 import { describePhase } from "../../agent/phase.ts";
-import { describeCheckpoints, loadCheckpoints } from "../../runs/branch-checkpoints.ts";
-import type { Run } from "../../runs/types.ts";
+import { describeCheckpoints, loadCheckpoints } from "../../store/branch-checkpoints.ts";
+import type { Run } from "../../store/types.ts";
 import type { CommandContext, CommandHandler } from "./context.ts";
 
 export const status: CommandHandler = async (command) => {
@@ -22,12 +22,12 @@ const NOTHING = { tokens: 0, dollars: 0, elapsedMs: 0 };
 
 async function describeRun(command: CommandContext, run: Run): Promise<string> {
   const { deps, where, number, by } = command;
-  const saved = await deps.store.loadCheckpoint(run.id);
+  const saved = await deps.store.checkpoints.load(run.id);
   const steps = Math.max(run.stepsUsed, saved?.step ?? 0);
   const spent = run.agentOutcome?.spent ?? saved?.state.spent;
   const phase = run.agentOutcome?.phase ?? saved?.state.phase;
   const checkpoints = await loadCheckpoints(deps.store, run);
-  const rolling = await deps.store.activeRunOn(where.owner, where.repo, run.issueNumber);
+  const rolling = await deps.store.runs.activeOn(where.owner, where.repo, run.issueNumber);
   const state = run.state.replace(/_/g, " ");
   return [
     `${by} Stamina's status on ${number === run.issueNumber ? "this issue" : `issue #${run.issueNumber}`}:`,

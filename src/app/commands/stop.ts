@@ -4,7 +4,7 @@ import { cancelRun } from "../cancel.ts";
 import type { CommandHandler } from "./context.ts";
 
 export const stop: CommandHandler = async ({ deps, octokit, where, number, by, log }) => {
-  const active = await deps.store.activeRunOn(where.owner, where.repo, number);
+  const active = await deps.store.runs.activeOn(where.owner, where.repo, number);
   if (!active) {
     log.info("/stamina stop with no active run");
     return "nothing";

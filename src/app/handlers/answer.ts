@@ -19,7 +19,7 @@ export async function takeAnswer(
   if (installationId === undefined || payload.sender.type === "Bot") return false;
   const where = { owner: payload.repository.owner.login, repo: payload.repository.name };
   // The database first: most comments are on issues with no waiting run, and need no API call.
-  const run = await deps.store.activeRunOn(where.owner, where.repo, payload.issue.number);
+  const run = await deps.store.runs.activeOn(where.owner, where.repo, payload.issue.number);
   if (run?.state !== "awaiting_reply") return false;
   if (await deps.store.installations.isSuspended(installationId)) return false;
   const log = deps.log.child({ deliveryId: context.id, ...where, runId: run.id });
@@ -32,7 +32,7 @@ export async function takeAnswer(
     );
     return false;
   }
-  const answered = await deps.store.answerRun(run.id, {
+  const answered = await deps.store.pauses.answer(run.id, {
     deliveryId: context.id,
     by: payload.sender.login,
     text: sanitizeUntrusted(payload.comment.body, MAX_ANSWER_CHARS),

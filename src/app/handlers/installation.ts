@@ -79,7 +79,7 @@ async function stopAll(
   repositories: string[] | undefined,
   stop: { by: string; reason: string },
 ): Promise<number> {
-  const runs = await deps.store.unfinishedRuns(installationId, repositories);
+  const runs = await deps.store.runs.unfinished(installationId, repositories);
   // No token can be had for the installation now: a run no worker holds ends here.
   for (const run of runs) await cancelRun(deps, run, stop, undefined, { unlessHeld: true });
   return runs.length;

@@ -11,7 +11,7 @@ export function onIssueUnlabeled(deps: HandlerDependencies) {
     if (installationId === undefined || payload.label === undefined) return;
     const owner = payload.repository.owner.login;
     const repo = payload.repository.name;
-    const run = await deps.store.activeRunOn(owner, repo, payload.issue.number);
+    const run = await deps.store.runs.activeOn(owner, repo, payload.issue.number);
     if (!run || run.kind !== "issue" || payload.label.name !== run.config.label) return;
     await cancelRun(
       deps,

@@ -102,7 +102,7 @@ async function followUp(
     loaded.config.instructions,
     await readInstructionFiles(octokit, where),
   );
-  const result = await deps.store.enqueueFollowUp({
+  const result = await deps.store.runs.enqueueFollowUp({
     installationId,
     owner: where.owner,
     repo: where.repo,
@@ -117,7 +117,7 @@ async function followUp(
   });
   log.info({ runId: result.run.id, status: result.status }, "review queued for a follow-up");
   if (result.status === "started") {
-    await deps.store.appendAudit(result.run.id, [
+    await deps.store.audit.append(result.run.id, [
       {
         type: "run.queued",
         data: { deliveryId: context.id, requestedBy: sender.login, role, pull: number },
@@ -134,7 +134,11 @@ export function onPullRequestClosed(deps: HandlerDependencies) {
     const installationId = payload.installation?.id;
     if (installationId === undefined) return;
     const where = { owner: payload.repository.owner.login, repo: payload.repository.name };
-    const run = await deps.store.activeRunOn(where.owner, where.repo, payload.pull_request.number);
+    const run = await deps.store.runs.activeOn(
+      where.owner,
+      where.repo,
+      payload.pull_request.number,
+    );
     if (!run) return;
     const how = payload.pull_request.merged ? "merged" : "closed";
     const outcome = await cancelRun(

@@ -1,0 +1,236 @@
+// How a round of answers to a review ends: the work committed as one commit
+// and pushed (on top of anything a person pushed meanwhile), then in each
+// thread the agent's reply (what changed, with the commit's link, or the
+// answer, or why not), the threads whose change was made resolved, one
+// summary comment on the pull request, and the body's audit section and the
+// audit check runs brought up to date.
+import type { AgentResult } from "../../agent/loop.ts";
+import type { MilestonePort } from "../../agent/ports.ts";
+import type { ThreadAnswer } from "../../agent/tools/answer-thread.ts";
+import { renderDigest } from "../../audit/digest.ts";
+import { inlineText } from "../../audit/markdown.ts";
+import { renderTimeline } from "../../audit/timeline.ts";
+import type { AuditEvent } from "../../audit/types.ts";
+import type { RoundDeps, Round } from "./follow-up.ts";
+import { isStatus } from "../../github/permissions.ts";
+import { PR_BODY_LIMIT } from "../../surface/pull-body.ts";
+import { trackingNeedle } from "../../surface/report.ts";
+import type { RepoRef } from "../../github/types.ts";
+import type { RoundItem } from "./review-threads.ts";
+import type { Surface } from "../../surface/surface.ts";
+import type { Run } from "../../store/types.ts";
+
+export interface RoundEnd extends RoundDeps {
+  run: Run;
+  round: Round;
+  agent: AgentResult;
+  milestones: MilestonePort;
+  surface: Surface;
+  signal: AbortSignal;
+}
+
+const AUDIT_HEADING = "## Audit";
+
+export async function finishRound(end: RoundEnd): Promise<Run> {
+  const { store, github, audit, round, agent } = end;
+  const ref: RepoRef = {
+    installationId: end.run.installationId,
+    owner: end.run.owner,
+    repo: end.run.repo,
+  };
+  const pull = end.run.issueNumber;
+  let run = await store.runs.update(end.run.id, { state: "finishing" });
+  const answers = latestAnswers(await store.audit.events(run.id), run.id);
+  await end.milestones.checkpoint(
+    { message: roundCommitMessage(run, round.items, answers), reason: "final" },
+    end.signal,
+  );
+  run = await store.runs.mustGet(run.id);
+  // The round's last push, if it pushed: headSha is null until a run's first push.
+  const commit = run.headSha !== null && run.headSha !== run.baseSha ? run.headSha : null;
+  const commitUrl = commit && run.pullUrl ? `${run.pullUrl}/commits/${commit}` : null;
+
+  const lines: string[] = [];
+  for (const [index, item] of round.items.entries()) {
+    const n = index + 1;
+    const answer = answers.get(n);
+    const reply = replyText(answer, commit, commitUrl, agent);
+    if ("thread" in item) {
+      const { thread } = item;
+      const first = thread.comments[0];
+      try {
+        if (first !== undefined) {
+          await github.replyInThread(ref, pull, first.id, reply);
+          await audit.record("github.write", { op: "review.reply", thread: thread.id });
+        }
+        if (answer?.outcome === "changed" && commit !== null) {
+          await github.resolveThread(ref, thread.id);
+          await audit.record("github.write", { op: "review.resolve", thread: thread.id });
+        }
+      } catch (error) {
+        // A comment deleted during the round takes its thread with it: the others still get answers.
+        if (!isStatus(error, 404)) throw error;
+        await audit.record("review.thread_gone", { thread: thread.id, path: thread.path });
+        lines.push(summaryLine(item, answer, commit) + " (the thread was deleted meanwhile)");
+        continue;
+      }
+    }
+    lines.push(summaryLine(item, answer, commit));
+  }
+
+  end.surface.verified(agent.verification);
+  const finished = agent.stop === "completed";
+  run = await end.surface.say({
+    kind: "opened",
+    pullUrl: run.pullUrl ?? "",
+    verified: agent.verification?.passed === true,
+    ...(agent.verification?.passed === true
+      ? {}
+      : {
+          draftBecause: !finished
+            ? agent.message
+            : agent.verification?.configured === false
+              ? "no checks are configured, so nothing was verified"
+              : "verification did not pass",
+        }),
+  });
+  if (run.trackingCommentId !== null) {
+    await github.updateComment(
+      ref,
+      run.trackingCommentId,
+      summaryComment(run, lines, commit, agent),
+    );
+    await audit.record("github.write", { op: "comment.update", commentId: run.trackingCommentId });
+  }
+  await audit.record("run.finished", {
+    state: finished ? "succeeded" : "out_of_budget",
+    outcome: "review answered",
+  });
+  const info = await github.pullRequest(ref, pull);
+  await github.updatePullRequest(ref, pull, {
+    body: withAuditSection(info.body, await store.audit.events(run.id)),
+  });
+  await audit.record("github.write", { op: "pull.update", number: pull });
+  await end.surface.publishAudit();
+  const answered = [...answers.keys()].filter((n) => n <= round.items.length).length;
+  return store.runs.finish(
+    run.id,
+    finished ? "succeeded" : "out_of_budget",
+    `answered ${answered} of ${round.items.length} review threads${commit ? `, pushed ${commit.slice(0, 7)}` : ""}`,
+  );
+}
+
+/** A round with nothing waiting for an answer (every thread resolved or answered) ends here. */
+export async function endEmptyRound(deps: RoundDeps, run: Run): Promise<Run> {
+  const outcome = "nothing to answer: no review thread waits for Stamina";
+  await deps.audit.record("run.finished", { state: "succeeded", outcome });
+  return deps.store.runs.finish(run.id, "succeeded", outcome);
+}
+
+/** The last answer the agent gave for each thread (a later one replaces an earlier one). */
+export function latestAnswers(events: AuditEvent[], round: string): Map<number, ThreadAnswer> {
+  const answers = new Map<number, ThreadAnswer>();
+  for (const e of events) {
+    if (e.type !== "review.answer" || e.data.round !== round) continue;
+    const { thread, outcome, reply } = e.data as unknown as ThreadAnswer;
+    answers.set(thread, { thread, outcome, reply });
+  }
+  return answers;
+}
+
+function replyText(
+  answer: ThreadAnswer | undefined,
+  commit: string | null,
+  commitUrl: string | null,
+  agent: AgentResult,
+): string {
+  if (answer === undefined) {
+    return agent.stop === "completed"
+      ? "Stamina did not get to this thread in this round. Comment again to start another round."
+      : `Stamina stopped before it answered this thread: ${agent.message} Comment again to start another round.`;
+  }
+  if (answer.outcome !== "changed") return answer.reply;
+  if (commit === null) {
+    return `${answer.reply}\n\n_No commit was pushed in this round, so this thread stays open._`;
+  }
+  return `${answer.reply}\n\nChanged in ${commitUrl ?? commit}.`;
+}
+
+function summaryLine(item: RoundItem, answer: ThreadAnswer | undefined, commit: string | null) {
+  const what =
+    "thread" in item
+      ? `\`${inlineText(item.thread.path, 100)}\`${item.thread.line === null ? "" : `:${item.thread.line}`}`
+      : `@${item.conversation.by}'s comment`;
+  const how =
+    answer === undefined
+      ? "not answered"
+      : answer.outcome === "changed"
+        ? commit === null
+          ? "change not pushed"
+          : "changed and resolved"
+        : answer.outcome === "answered"
+          ? "answered"
+          : "declined";
+  const said =
+    "conversation" in item && answer !== undefined ? `: ${inlineText(answer.reply, 2_000)}` : "";
+  return `- ${what}: ${how}${said}`;
+}
+
+function summaryComment(
+  run: Run,
+  lines: string[],
+  commit: string | null,
+  agent: AgentResult,
+): string {
+  const pushed = commit
+    ? `Pushed ${commit.slice(0, 7)} to \`${run.branch ?? ""}\`.`
+    : "No commit in this round.";
+  const stopped = agent.stop === "completed" ? [] : ["", `> ${agent.message}`];
+  return [
+    `💬 Stamina answered the review (asked by @${run.requestedBy}). ${pushed}`,
+    "",
+    ...lines,
+    ...stopped,
+    "",
+    "The **Stamina audit log** check runs hold the whole log of every round.",
+    "",
+    trackingNeedle(run.id),
+  ].join("\n");
+}
+
+/** The pull request's body with its audit section (digest and timeline) over `events`. */
+export function withAuditSection(body: string, events: AuditEvent[]): string {
+  const at = body.indexOf(`\n${AUDIT_HEADING}\n`);
+  const kept = (at >= 0 ? body.slice(0, at) : body).trimEnd();
+  const head = [
+    kept,
+    "",
+    AUDIT_HEADING,
+    "",
+    renderDigest(events),
+    "",
+    "<details><summary>Timeline</summary>",
+    "",
+  ].join("\n");
+  const tail = "\n\n</details>";
+  const room = Math.max(PR_BODY_LIMIT - head.length - tail.length, 1_000);
+  return `${head}${renderTimeline(events, room)}${tail}`;
+}
+
+/** One commit per round, saying which threads it answers. */
+function roundCommitMessage(run: Run, items: RoundItem[], answers: Map<number, ThreadAnswer>) {
+  const changed = [...answers.values()].filter((a) => a.outcome === "changed");
+  const paths = [
+    ...new Set(
+      changed.flatMap((a) => {
+        const item = items[a.thread - 1];
+        return item && "thread" in item ? [item.thread.path] : [];
+      }),
+    ),
+  ];
+  return [
+    `Answer review on #${run.issueNumber}${paths.length > 0 ? `: ${paths.slice(0, 3).join(", ")}` : ""}`,
+    "",
+    `Changes asked for in ${changed.length} review thread${changed.length === 1 ? "" : "s"} of pull request #${run.issueNumber}, answered by Stamina for @${run.requestedBy}.`,
+  ].join("\n");
+}

@@ -1,0 +1,110 @@
+// A follow-up run: a round of answers to the reviews of a pull request. It
+// starts on the pull request's branch where it stands now (a person's commit
+// there is built on), takes every thread waiting for an answer, and gives the
+// agent a task that lists them and the `answer_thread` tool. The batch is
+// recorded in the audit log the first time, so a resumed attempt answers the
+// same threads. How the round ends is in finish-round.ts.
+import type { AuditSink, Tool } from "../../agent/ports.ts";
+import { renderPrompt, type RenderedPrompt } from "../../agent/prompts.ts";
+import { createAnswerThreadTool } from "../../agent/tools/answer-thread.ts";
+import { repositoryInstructions } from "../../agent/prompts.ts";
+import { RunFailure } from "../failure.ts";
+import type { GitHubPort, RepoRef } from "../../github/types.ts";
+import { describeItems, threadsToAnswer, type RoundItem } from "./review-threads.ts";
+import type { Store } from "../../store/store.ts";
+import type { Run } from "../../store/types.ts";
+
+export interface RoundDeps {
+  store: Store;
+  github: GitHubPort;
+  audit: AuditSink;
+}
+
+export interface Round {
+  items: RoundItem[];
+  task: RenderedPrompt;
+  tools: Tool[];
+}
+
+const refOf = (run: Run): RepoRef => ({
+  installationId: run.installationId,
+  owner: run.owner,
+  repo: run.repo,
+});
+
+/**
+ * Before the workspace is prepared: a follow-up run takes the pull request's branch and its
+ * head as it is now (the run's base), once. Any other run is returned as it is.
+ */
+export async function beginFollowUp(run: Run, deps: RoundDeps): Promise<Run> {
+  if (run.kind !== "follow_up" || run.branch !== null) return run;
+  const pull = await deps.github.pullRequest(refOf(run), run.issueNumber);
+  if (pull.state === "closed") {
+    throw new RunFailure("the pull request was closed before the round started.", "cancelled");
+  }
+  const updated = await deps.store.runs.update(run.id, {
+    branch: pull.headRef,
+    baseSha: pull.headSha,
+    pullNumber: pull.number,
+    pullUrl: pull.url,
+  });
+  await deps.audit.record("review.round", {
+    round: run.id,
+    pull: pull.number,
+    branch: pull.headRef,
+    head: pull.headSha,
+  });
+  return updated;
+}
+
+/** After the workspace: what this round answers, its task and its tool. */
+export async function prepareRound(run: Run, deps: RoundDeps, worktree: string): Promise<Round> {
+  const items = await roundItems(run, deps);
+  const threads = await describeItems(items, worktree);
+  const task = renderPrompt("follow-up", {
+    repository: `${run.owner}/${run.repo}`,
+    pull_number: String(run.issueNumber),
+    pull_title: run.issueTitle,
+    threads,
+    instructions: repositoryInstructions(run.config.instructions),
+  });
+  const tools = [
+    createAnswerThreadTool({
+      threads: items.length,
+      onAnswer: (answer) => deps.audit.record("review.answer", { round: run.id, ...answer }),
+    }),
+  ];
+  return { items, task, tools };
+}
+
+/** The round's items: as recorded by an earlier attempt, else chosen now and recorded. */
+async function roundItems(run: Run, deps: RoundDeps): Promise<RoundItem[]> {
+  const events = await deps.store.audit.events(run.id);
+  const recorded = events.find((e) => e.type === "review.batch" && e.data.round === run.id);
+  if (recorded) return recorded.data.items as RoundItem[];
+  const ref = refOf(run);
+  const writers = new Map<string, boolean>();
+  const canWrite = async (login: string) => {
+    let known = writers.get(login.toLowerCase());
+    if (known === undefined) {
+      known = await deps.github.canWrite(ref, login);
+      writers.set(login.toLowerCase(), known);
+    }
+    return known;
+  };
+  const threads = await threadsToAnswer(
+    await deps.github.reviewThreads(ref, run.issueNumber),
+    canWrite,
+  );
+  // What writers said on the pull request itself (a review's body, a comment), in the triggers.
+  const said: RoundItem[] = [];
+  for (const trigger of await deps.store.runs.triggers(run.id)) {
+    const data = trigger.data as { body?: unknown };
+    if (typeof data.body === "string" && data.body.trim() !== "") {
+      said.push({ conversation: { by: trigger.requestedBy, body: data.body } });
+    }
+  }
+  const items: RoundItem[] = [...threads.map((thread) => ({ thread })), ...said];
+  await deps.audit.record("review.batch", { round: run.id, items });
+  return items;
+}

@@ -1,0 +1,98 @@
+// The audit log as the store keeps it: each run's events appended to its
+// hash chain in one transaction (redacted before they are hashed), fenced by
+// the worker's lease, and read back whole. A follow-up run appends to its pull
+// request's chain (see migration 009), so one chain covers every round.
+import type { Kysely } from "kysely";
+import { appendEvent } from "../audit/chain.ts";
+import type { AuditEntry, AuditEvent } from "../audit/types.ts";
+import type { Redactor } from "../observability/redact.ts";
+import { writeTransaction, type StoreContext } from "./database.ts";
+import { assertHolder } from "./leases.ts";
+import type { Database } from "./schema.ts";
+import { toEvent } from "./rows.ts";
+
+export class AuditRecords {
+  constructor(
+    private readonly ctx: StoreContext,
+    /** Redacts every event before it is hashed and stored. */
+    private readonly redactor: Redactor,
+  ) {}
+
+  /** The id of the chain a run's events go to: its pull request's (a follow-up's), else its own. */
+  private async chainOf(runId: string, db: Kysely<Database> = this.ctx.db): Promise<string> {
+    const row = await db
+      .selectFrom("runs")
+      .select("audit_chain")
+      .where("id", "=", runId)
+      .executeTakeFirst();
+    return row?.audit_chain ?? runId;
+  }
+
+  /**
+   * Appends events to a run's chain in one transaction; returns them as stored. With `holder`,
+   * only while that worker holds the run: a worker that lost its lease adds nothing.
+   */
+  async append(runId: string, entries: AuditEntry[], holder?: string): Promise<AuditEvent[]> {
+    return writeTransaction(this.ctx, async (trx) => {
+      if (holder !== undefined) await assertHolder(trx, this.ctx.engine, runId, holder);
+      const chain = await this.chainOf(runId, trx);
+      if (this.ctx.engine === "postgres") {
+        // Appends to one chain take turns: each reads the last event and writes the next.
+        await trx.selectFrom("runs").select("id").where("id", "=", chain).forUpdate().execute();
+      }
+      const last = await trx
+        .selectFrom("audit_events")
+        .selectAll()
+        .where("run_id", "=", chain)
+        .orderBy("seq", "desc")
+        .limit(1)
+        .executeTakeFirst();
+      let prev = last ? toEvent(last) : undefined;
+      const appended: AuditEvent[] = [];
+      for (const entry of entries) {
+        const clean = { type: entry.type, data: this.redactor.redactValue(entry.data) };
+        const event = appendEvent(prev, chain, clean, this.ctx.now());
+        await trx
+          .insertInto("audit_events")
+          .values({
+            run_id: event.run,
+            seq: event.seq,
+            ts: event.ts,
+            type: event.type,
+            data: JSON.stringify(event.data),
+            prev_hash: event.prevHash,
+            hash: event.hash,
+          })
+          .execute();
+        appended.push(event);
+        prev = event;
+      }
+      return appended;
+    });
+  }
+
+  /** The events of the run's chain (for a follow-up, every round of its pull request). */
+  async events(runId: string): Promise<AuditEvent[]> {
+    const chain = await this.chainOf(runId);
+    const rows = await this.ctx.db
+      .selectFrom("audit_events")
+      .selectAll()
+      .where("run_id", "=", chain)
+      .orderBy("seq")
+      .execute();
+    return rows.map(toEvent);
+  }
+
+  /** The hash of the chain's last event, the head a commit's trailer names. */
+  async head(runId: string): Promise<string | undefined> {
+    const chain = await this.chainOf(runId);
+    const row = await this.ctx.db
+      .selectFrom("audit_events")
+      .select("hash")
+      .where("run_id", "=", chain)
+      .orderBy("seq", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return row?.hash;
+  }
+}

@@ -1,0 +1,164 @@
+// The pull request's body: while the run works (the draft opened at the first
+// push), and when it ends: summary, `Fixes #N`, what changed and why by area,
+// the verification commands and results, the budget spent, the audit digest
+// with the chain's head, and the timeline cut to fit. The repository's
+// template, when it has one, keeps its sections (pr-template.ts).
+import type { ChecksReport } from "../agent/ports.ts";
+import { describeTestWeakening, type TestWeakening } from "../agent/test-integrity.ts";
+import { cap, inlineText } from "../audit/markdown.ts";
+import { renderDigest, renderTimeline } from "../audit/render.ts";
+import type { AuditEvent } from "../audit/types.ts";
+import type { Area } from "./changes.ts";
+import { mergeTemplate, type OurSections } from "./pr-template.ts";
+import type { Run } from "../store/types.ts";
+
+/** GitHub's body limit is 65,536 characters; the timeline gets what the rest leaves. */
+export const PR_BODY_LIMIT = 60_000;
+/** How much of a failing check's output the pull request shows. */
+const OUTPUT_TAIL = 3_000;
+const FILES_PER_AREA = 15;
+const AREAS_SHOWN = 30;
+/** The model's summary, at most: the body's limit is GitHub's, whatever the model wrote. */
+const SUMMARY_MAX = 20_000;
+const TIMELINE_MARK = "\u0000timeline\u0000";
+
+/** The body of the draft opened at the first push, until the run ends. */
+export function workingBody(run: Run): string {
+  return [
+    `Fixes #${run.issueNumber}`,
+    "",
+    `🛠️ Stamina is still working on this (requested by @${run.requestedBy}); the pull request stays a draft until it is done. The checklist on #${run.issueNumber} and the **Stamina** check show how far it got.`,
+  ].join("\n");
+}
+
+/** The body of the draft of a run that stopped before it finished (failed, or stopped by someone). */
+export function stoppedBody(run: Run, why: string): string {
+  return [
+    `Fixes #${run.issueNumber}`,
+    "",
+    `${why} The work so far is on this branch; this pull request stays a draft. The comment on #${run.issueNumber} says more, and the **Stamina audit log** check runs hold the whole log.`,
+  ].join("\n");
+}
+
+export function pullRequestBody(input: {
+  run: Run;
+  summary: string;
+  verification: ChecksReport | null;
+  /** Why the run stopped before it finished (a budget), when it did. */
+  stopNote: string | null;
+  /** Why the pull request stays a draft, when it does. */
+  draftBecause?: string;
+  testWeakening: TestWeakening[];
+  /** What the run spent against its budget, in words. */
+  spend: string;
+  events: AuditEvent[];
+  areas?: Area[];
+  /** The repository's pull request template, when it has one. */
+  template?: string | null;
+}): string {
+  const { run, verification } = input;
+  const weakened = describeTestWeakening(input.testWeakening);
+  const summary = [
+    ...(input.draftBecause
+      ? [`> ⚠️ **This pull request is a draft** because ${input.draftBecause}.`, ""]
+      : []),
+    cap(input.summary.trim(), SUMMARY_MAX) || "_The agent left no summary._",
+    ...(weakened.length > 0
+      ? [
+          "",
+          "⚠️ **This change deletes or weakens tests**; check that it should:",
+          "",
+          ...weakened.map((line) => `- ${line}`),
+        ]
+      : []),
+    ...(input.stopNote ? ["", `> ${input.stopNote}`] : []),
+  ].join("\n");
+  const ours: OurSections = [
+    { kind: "issue", title: "", body: `Fixes #${run.issueNumber}` },
+    { kind: "summary", title: "Summary", body: summary },
+    { kind: "changes", title: "What changed", body: areasText(input.areas ?? []) },
+    { kind: "verification", title: "Verification", body: verificationText(verification) },
+    { kind: "budget", title: "", body: `**Budget:** ${input.spend}.` },
+    {
+      kind: "audit",
+      title: "Audit",
+      body: [
+        renderDigest(input.events),
+        "",
+        "<details><summary>Timeline</summary>",
+        "",
+        TIMELINE_MARK,
+        "",
+        "</details>",
+      ].join("\n"),
+    },
+  ];
+  const body = mergeTemplate(input.template ?? null, ours);
+  const room = PR_BODY_LIMIT - (body.length - TIMELINE_MARK.length);
+  return body.replace(TIMELINE_MARK, () => renderTimeline(input.events, Math.max(room, 1_000)));
+}
+
+/** Each area with its files and the commit subjects that say why. */
+function areasText(areas: Area[]): string {
+  if (areas.length === 0) return "_No file changed._";
+  const lines: string[] = [];
+  for (const area of areas.slice(0, AREAS_SHOWN)) {
+    const added = sum(area.files.map((f) => f.added));
+    const removed = sum(area.files.map((f) => f.removed));
+    const files = area.files.length === 1 ? "1 file" : `${area.files.length} files`;
+    lines.push(`- **\`${inlineText(area.name, 100)}\`** (${files}, +${added} −${removed})`);
+    for (const why of area.why.slice(0, 5)) lines.push(`  - ${inlineText(why, 200)}`);
+    const shown = area.files.slice(0, FILES_PER_AREA).map((f) => `\`${inlineText(f.path, 150)}\``);
+    const more = area.files.length - shown.length;
+    lines.push(`  - Files: ${shown.join(", ")}${more > 0 ? ` and ${more} more` : ""}`);
+  }
+  const hidden = areas.length - AREAS_SHOWN;
+  if (hidden > 0) lines.push(`- … and ${hidden} more folders; the diff has them all.`);
+  return lines.join("\n");
+}
+
+function sum(values: Array<number | null>): number {
+  return values.reduce<number>((total, v) => total + (v ?? 0), 0);
+}
+
+/** Each check the harness ran, as it ran; failures with the end of their output. */
+export function verificationText(v: ChecksReport | null): string {
+  if (v === null) return "Stamina could not verify the change.";
+  if (!v.configured) {
+    return "No build, test or lint command is configured in `.github/stamina.yml`, so nothing was verified.";
+  }
+  const lines = [
+    v.passed
+      ? "Stamina ran the checks itself on the final change:"
+      : "Stamina ran the checks itself on the final change, and they did not all pass:",
+    "",
+  ];
+  for (const c of v.checks) lines.push(`- ${checkLine(c)}`);
+  for (const c of v.checks) {
+    if (c.passed || c.skipped !== null || c.output === "") continue;
+    lines.push(
+      "",
+      `<details><summary>Output of ${c.name}</summary>`,
+      "",
+      "```",
+      c.output.slice(-OUTPUT_TAIL).replace(/```/g, "ˋˋˋ"),
+      "```",
+      "",
+      "</details>",
+    );
+  }
+  return lines.join("\n");
+}
+
+/** One check's result on one line. */
+export function checkLine(c: ChecksReport["checks"][number]): string {
+  const how =
+    c.skipped !== null
+      ? `⏭️ \`${c.command}\` did not run: ${c.skipped}`
+      : c.passed
+        ? `✅ \`${c.command}\` passed`
+        : c.timedOut
+          ? `❌ \`${c.command}\` did not finish in time`
+          : `❌ \`${c.command}\` exited with code ${String(c.exitCode)}`;
+  return `${how} (${c.name})`;
+}
