@@ -11,7 +11,8 @@
 //   tokens.cost_ratio       ours / naive, priced: cache reads at 0.1, writes at 1.25
 //   tokens.cache_read_share our cache reads / our prompt tokens
 import type { ContextSettings } from "../src/agent/context/settings.ts";
-import { DEFAULT_CONTEXT_CONFIG, contextSettingsOf } from "../src/policy/config.ts";
+import { DEFAULT_CONTEXT_CONFIG } from "../src/policy/config.ts";
+import { contextSettingsOf } from "../src/agent/config-settings.ts";
 import { longSession, readableFiles } from "../test/agent/context-session.ts";
 import { agentFixture } from "../test/agent/fixture.ts";
 import type { RecordedModelRequest } from "../test/support/model-server/index.ts";

@@ -3,7 +3,8 @@
 // step. The transcript itself is append-only; neither may rewrite it.
 import type Anthropic from "@anthropic-ai/sdk";
 import type { Phase } from "./phase.ts";
-import type { AgentSnapshot, AuditSink, ModelPort, PauseRequest, ToolDefinition } from "./ports.ts";
+import type { AgentSnapshot, AuditSink, PauseRequest } from "./ports.ts";
+import type { ModelPort, ToolDefinition } from "../model/types.ts";
 import type { ToolCallRecord } from "./turn.ts";
 
 /**

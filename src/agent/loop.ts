@@ -33,7 +33,6 @@ import type {
   Clock,
   HumanPort,
   MilestonePort,
-  ModelPort,
   PauseRequest,
   PlanItem,
   ProgressPort,
@@ -43,6 +42,7 @@ import type {
   VerificationRecord,
   WorkspacePort,
 } from "./ports.ts";
+import type { ModelPort } from "../model/types.ts";
 import { cutOffToolUse } from "../model/stop-reasons.ts";
 import { renderPrompt } from "./prompts.ts";
 import { initialSnapshot, restoreSnapshot } from "./snapshot.ts";

@@ -2,15 +2,8 @@
 // response event keeps the whole content (redacted by the sink), which is
 // what `stamina replay` feeds back; the text and tool names are for people.
 import type Anthropic from "@anthropic-ai/sdk";
-import type {
-  AuditSink,
-  ModelPort,
-  ModelRequest,
-  PauseRequest,
-  Tool,
-  ToolDefinition,
-  ToolOutcome,
-} from "./ports.ts";
+import type { AuditSink, PauseRequest, Tool, ToolOutcome } from "./ports.ts";
+import type { ModelPort, ModelRequest, ToolDefinition } from "../model/types.ts";
 
 /** How much of a text or a tool's output the audit event shows (the model saw more). */
 const AUDIT_OUTPUT_CHARS = 4_000;

@@ -4,7 +4,8 @@ import type { ApplicationFunction, Probot } from "probot";
 import type { Logger } from "../observability/logger.ts";
 import { onInstallation, onInstallationRepositories } from "./handlers/installation.ts";
 import { onIssueComment } from "./handlers/issue-comment.ts";
-import { onIssueLabeled, type HandlerDependencies } from "./handlers/issue-labeled.ts";
+import { onIssueLabeled } from "./handlers/issue-labeled.ts";
+import { type HandlerDependencies } from "./dependencies.ts";
 import { onIssueUnlabeled } from "./handlers/issue-unlabeled.ts";
 import { onPullRequestLabeled } from "./handlers/pull-request-labeled.ts";
 import {

@@ -15,7 +15,7 @@ import { MAX_ISSUE_BODY_CHARS, sanitizeUntrusted } from "../policy/sanitize.ts";
 import { trackingComment, trackingNeedle } from "../surface/report.ts";
 import type { CreateRunResult } from "../store/runs.ts";
 import type { NewRun, Run } from "../store/types.ts";
-import type { HandlerDependencies } from "./handlers/issue-labeled.ts";
+import type { HandlerDependencies } from "./dependencies.ts";
 import { configErrorComment, type LoadedConfig } from "./repo-config.ts";
 
 /**

@@ -5,17 +5,12 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { AgentResult } from "../agent/loop.ts";
-import type {
-  AuditSink,
-  Clock,
-  HumanPort,
-  MemoryPort,
-  ModelPort,
-  ProgressPort,
-} from "../agent/ports.ts";
+import type { AuditSink, Clock, HumanPort, MemoryPort, ProgressPort } from "../agent/ports.ts";
+import type { ModelPort } from "../model/types.ts";
 import type { RenderedPrompt } from "../agent/prompts.ts";
 import { runSession } from "../agent/session.ts";
-import { contextSettingsOf, watchdogSettingsOf, type RepoConfig } from "../policy/config.ts";
+import { type RepoConfig } from "../policy/config.ts";
+import { contextSettingsOf, watchdogSettingsOf } from "../agent/config-settings.ts";
 import { createChecksRunner } from "../runs/checks.ts";
 import { runHarnessCommand } from "../runs/harness-commands.ts";
 import { createMilestones } from "../runs/milestone.ts";

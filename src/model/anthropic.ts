@@ -1,6 +1,6 @@
 // The Claude API as the agent's model port: the factory's default provider, kept under its
 // own name for the callers that only ever talk to Anthropic.
-import type { ModelPort } from "../agent/ports.ts";
+import type { ModelPort } from "./types.ts";
 import { createModel } from "./factory.ts";
 import type { RetryPolicy } from "./retry.ts";
 

@@ -1,6 +1,6 @@
 // One factory for the model port on every provider. It refuses, before anything is spent, a
 // model with no price or with no id on the chosen provider.
-import type { ModelPort } from "../agent/ports.ts";
+import type { ModelPort } from "./types.ts";
 import { UnmappedModelError, UnpricedModelError } from "./errors.ts";
 import { mappedModels, providerModelId } from "./model-ids.ts";
 import { createModelPort } from "./port.ts";

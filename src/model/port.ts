@@ -1,6 +1,6 @@
 // The model port over any provider's client: prices each response, streams each call, and
 // sends the same request again, unchanged, while the model is overloaded or out of reach.
-import type { ModelPort } from "../agent/ports.ts";
+import type { ModelPort } from "./types.ts";
 import type { ModelPrice } from "./prices.ts";
 import { costOf } from "./prices.ts";
 import type { RetryPolicy } from "./retry.ts";

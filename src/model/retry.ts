@@ -4,7 +4,7 @@
 // out a five-minute storm in no real time.
 import { APIUserAbortError } from "@anthropic-ai/sdk";
 import { setTimeout as delay } from "node:timers/promises";
-import type { ModelRetry } from "../agent/ports.ts";
+import type { ModelRetry } from "./types.ts";
 import { classifyError } from "./retry-classify.ts";
 
 export interface RetryClock {

@@ -3,7 +3,7 @@
 // context editing and compaction live; anything else through the standard one.
 import type Anthropic from "@anthropic-ai/sdk";
 import { APIConnectionError, APIError } from "@anthropic-ai/sdk";
-import type { ModelRequest } from "../agent/ports.ts";
+import type { ModelRequest } from "./types.ts";
 
 /** What the Claude API client and the Bedrock and Vertex clients have in common, and we use. */
 export interface MessagesClient {

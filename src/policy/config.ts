@@ -1,7 +1,6 @@
 // The repository config, `.github/stamina.yml`: one zod schema with defaults,
 // and an error that names the key and the problem in words a maintainer can act on.
 import { z } from "zod";
-import type { WatchdogSettings } from "../agent/watchdog-rules.ts";
 import { knownModels, priceOf } from "../model/prices.ts";
 import { approvalsSchema } from "./approvals-config.ts";
 
@@ -245,33 +244,6 @@ export const repoConfigSchema = z
   .transform(({ _extends: _ignored, ...config }) => config);
 
 export type RepoConfig = z.output<typeof repoConfigSchema>;
-
-/** The `watchdog` settings as the agent's watchdog takes them. */
-export function watchdogSettingsOf(watchdog: RepoConfig["watchdog"]): WatchdogSettings {
-  return {
-    enabled: watchdog.enabled,
-    repeatedCalls: watchdog.repeated_calls,
-    repeatWindow: watchdog.repeat_window,
-    failingCommand: watchdog.failing_command,
-    outOfScopeFiles: watchdog.out_of_scope_files,
-    errorWindow: watchdog.error_window,
-    errorShare: watchdog.error_share,
-    stallSteps: watchdog.stall_steps,
-    pauseWithin: watchdog.pause_within,
-  };
-}
-
-/** The `context` settings as the agent's context manager takes them. */
-export function contextSettingsOf(context: RepoConfig["context"]) {
-  return {
-    serverSide: context.server_side,
-    keepToolResults: context.keep_tool_results,
-    clearBatch: context.clear_batch,
-    serverClearAt: context.server_clear_at,
-    serverCompactAt: context.server_compact_at,
-    compactAt: context.compact_at,
-  };
-}
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -11,13 +11,13 @@ import type {
   HumanPort,
   MemoryPort,
   MilestonePort,
-  ModelPort,
   ProgressPort,
   StepCheckpoint,
   Tool,
 } from "../agent/ports.ts";
+import type { ModelPort } from "../model/types.ts";
 import { renderPrompt, repositoryInstructions, type RenderedPrompt } from "../agent/prompts.ts";
-import { contextSettingsOf, watchdogSettingsOf } from "../policy/config.ts";
+import { contextSettingsOf, watchdogSettingsOf } from "../agent/config-settings.ts";
 import { runSession, systemPrompt } from "../agent/session.ts";
 import { workingDiff } from "../workspace/diff.ts";
 import type { Sandbox } from "../workspace/sandbox.ts";

@@ -2,7 +2,8 @@
 // last step checkpoint), setup, agent, harness-run verification, commit with
 // the audit trailer, push, pull request, and the tracking comment. Every step
 // leaves an audit event; how an interrupted attempt ends is in settle-run.ts.
-import type { AuditSink, ModelPort } from "../agent/ports.ts";
+import type { AuditSink } from "../agent/ports.ts";
+import type { ModelPort } from "../model/types.ts";
 import { ModelUnavailableError } from "../model/errors.ts";
 import type { Logger } from "../observability/logger.ts";
 import { describeSpend } from "../agent/budget.ts";

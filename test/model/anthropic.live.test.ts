@@ -1,7 +1,7 @@
 // The model port against the real Claude API. Runs only with ANTHROPIC_API_KEY set (CI has no
 // key and no network, so it skips there); each call is small and capped in tokens.
 import { describe, expect, it } from "vitest";
-import type { ModelRequest } from "../../src/agent/ports.ts";
+import type { ModelRequest } from "../../src/model/types.ts";
 import { DEFAULT_MODEL } from "../../src/policy/config.ts";
 import { createModel } from "../../src/model/factory.ts";
 import { cutOffToolUse } from "../../src/model/stop-reasons.ts";

@@ -4,7 +4,7 @@
 import Anthropic, { APIConnectionError, APIUserAbortError } from "@anthropic-ai/sdk";
 import type { APIError } from "@anthropic-ai/sdk";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ModelRetry } from "../../src/agent/ports.ts";
+import type { ModelRetry } from "../../src/model/types.ts";
 import { createAnthropicModel } from "../../src/model/anthropic.ts";
 import type { RetryPolicy } from "../../src/model/retry.ts";
 import { reply, startModelServer, text } from "../support/model-server/index.ts";

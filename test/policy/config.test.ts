@@ -1,12 +1,8 @@
 // The repository config schema: defaults, and errors that name the key.
 import { describe, expect, it } from "vitest";
 import { DEFAULT_WATCHDOG } from "../../src/agent/watchdog-rules.ts";
-import {
-  ConfigError,
-  DEFAULT_MODEL,
-  parseRepoConfig,
-  watchdogSettingsOf,
-} from "../../src/policy/config.ts";
+import { ConfigError, DEFAULT_MODEL, parseRepoConfig } from "../../src/policy/config.ts";
+import { watchdogSettingsOf } from "../../src/agent/config-settings.ts";
 import { referenceRows } from "../../src/policy/config-reference.ts";
 
 function problems(raw: unknown): string[] {

@@ -1,5 +1,5 @@
 // What the model-port tests share: a small request, and the error a call that must fail failed with.
-import type { ModelRequest } from "../../src/agent/ports.ts";
+import type { ModelRequest } from "../../src/model/types.ts";
 
 /** A system prompt, one user message and one tool: what every provider's request carries. */
 export const MODEL_REQUEST: ModelRequest = {

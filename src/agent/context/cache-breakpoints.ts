@@ -3,7 +3,7 @@
 // so the next one reads it; the anchor sits on the last message at a multiple of `batch`, so a
 // prefix stays cached even when the tail moved further than the API looks back (20 blocks).
 import type Anthropic from "@anthropic-ai/sdk";
-import type { ToolDefinition } from "../ports.ts";
+import type { ToolDefinition } from "../../model/types.ts";
 import type { Message } from "./transcript.ts";
 
 const EPHEMERAL: Anthropic.CacheControlEphemeral = { type: "ephemeral" };

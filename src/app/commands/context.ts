@@ -5,7 +5,7 @@
 import type { Context } from "probot";
 import type { InstallationOctokit } from "../../github/client.ts";
 import type { Logger } from "../../observability/logger.ts";
-import type { HandlerDependencies } from "../handlers/issue-labeled.ts";
+import type { HandlerDependencies } from "../dependencies.ts";
 
 export interface CommandContext {
   deps: HandlerDependencies;

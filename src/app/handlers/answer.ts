@@ -5,7 +5,7 @@
 import type { Context } from "probot";
 import { isWriter } from "../../github/permissions.ts";
 import { sanitizeUntrusted } from "../../policy/sanitize.ts";
-import type { HandlerDependencies } from "./issue-labeled.ts";
+import type { HandlerDependencies } from "../dependencies.ts";
 
 const MAX_ANSWER_CHARS = 20_000;
 

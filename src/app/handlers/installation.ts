@@ -5,7 +5,7 @@
 // deleted installation gets no token.
 import type { Context } from "probot";
 import { cancelRun } from "../cancel.ts";
-import type { HandlerDependencies } from "./issue-labeled.ts";
+import type { HandlerDependencies } from "../dependencies.ts";
 
 type InstallationEvent =
   | "installation.created"

@@ -13,7 +13,7 @@ import { HANDLERS } from "../commands/handlers.ts";
 import { postHelp } from "../commands/help.ts";
 import { takeAnswer } from "./answer.ts";
 import { followUpFromComment } from "./review.ts";
-import type { HandlerDependencies } from "./issue-labeled.ts";
+import type { HandlerDependencies } from "../dependencies.ts";
 
 export function onIssueComment(deps: HandlerDependencies) {
   return async (context: Context<"issue_comment.created">): Promise<void> => {

@@ -2,22 +2,10 @@
 // posts one tracking comment and queues a run (start-run.ts, the path every
 // way of asking for a run shares). Anyone else: a log line only.
 import type { Context } from "probot";
-import type { GitHubClients } from "../../github/client.ts";
 import { isWriter } from "../../github/permissions.ts";
-import type { Logger } from "../../observability/logger.ts";
-import type { Store } from "../../store/store.ts";
-import type { Run } from "../../store/types.ts";
-import type { CancelDependencies } from "../cancel.ts";
 import { loadRepoConfig } from "../repo-config.ts";
+import type { HandlerDependencies } from "../dependencies.ts";
 import { queueIssueRun } from "../start-run.ts";
-
-export interface HandlerDependencies extends CancelDependencies {
-  store: Store;
-  clients: GitHubClients;
-  log: Logger;
-  /** Told when a run was queued, so an in-process worker can claim it at once. */
-  onRunQueued?: (run: Run) => void;
-}
 
 export function onIssueLabeled(deps: HandlerDependencies) {
   return async (context: Context<"issues.labeled">): Promise<void> => {

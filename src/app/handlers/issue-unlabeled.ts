@@ -2,7 +2,7 @@
 // stops it (GitHub lets only people who may triage the issue remove labels).
 import type { Context } from "probot";
 import { cancelRun } from "../cancel.ts";
-import type { HandlerDependencies } from "./issue-labeled.ts";
+import type { HandlerDependencies } from "../dependencies.ts";
 
 export function onIssueUnlabeled(deps: HandlerDependencies) {
   return async (context: Context<"issues.unlabeled">): Promise<void> => {

@@ -9,7 +9,7 @@ import { cannotPushToFork, forkOf, type PullSides } from "../../github/fork.ts";
 import { isWriter } from "../../github/permissions.ts";
 import { inlineText } from "../../audit/markdown.ts";
 import { loadRepoConfig } from "../repo-config.ts";
-import type { HandlerDependencies } from "./issue-labeled.ts";
+import type { HandlerDependencies } from "../dependencies.ts";
 
 const FORK_MARKER = "<!-- stamina:fork -->";
 

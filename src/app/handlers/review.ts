@@ -11,7 +11,7 @@ import { readInstructionFiles } from "../../github/instructions.ts";
 import { MAX_ISSUE_BODY_CHARS, sanitizeUntrusted } from "../../policy/sanitize.ts";
 import { cancelRun } from "../cancel.ts";
 import { loadRepoConfig } from "../repo-config.ts";
-import type { HandlerDependencies } from "./issue-labeled.ts";
+import type { HandlerDependencies } from "../dependencies.ts";
 
 type ReviewContext =
   | Context<"pull_request_review.submitted">

@@ -1,7 +1,7 @@
 // The model port of a replay: it answers each request with the next recorded
 // response, and keeps a clock at the wall time the recorded run had used, so
 // the budgets stop the replay where they stopped the recording.
-import type { ModelPort } from "../../agent/ports.ts";
+import type { ModelPort } from "../../model/types.ts";
 import { costOf, priceOf } from "../../model/prices.ts";
 import { RecordingError, type Recording } from "./recording.ts";
 
