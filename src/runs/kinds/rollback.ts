@@ -18,7 +18,7 @@ import { publishAuditLog } from "../../surface/audit-checks.ts";
 import { loadCheckpoints } from "../../store/branch-checkpoints.ts";
 import { pushToBranch } from "../milestone.ts";
 import { BOT, coAuthorOf } from "../commits.ts";
-import type { RunDependencies } from "../execute-run.ts";
+import type { RunDependencies } from "../dependencies.ts";
 import { RunFailure } from "../failure.ts";
 import { CancelRequested, ShutdownRequested } from "../interruptions.ts";
 import { LeaseLost } from "../../store/leases.ts";

@@ -1,0 +1,32 @@
+// What a worker gives every run it executes: the store, GitHub, the sandbox,
+// the model, where the run's files go, and the limits and clocks of this
+// process. Tests pass their own (the fake GitHub, the scripted model).
+import type { ModelPort } from "../model/types.ts";
+import type { Logger } from "../observability/logger.ts";
+import type { Redactor } from "../observability/redact.ts";
+import type { GitHubPort } from "../github/types.ts";
+import type { Store } from "../store/store.ts";
+import type { Timers } from "../surface/throttle.ts";
+import type { Sandbox } from "../workspace/sandbox.ts";
+import type { RetrySchedule } from "./transient.ts";
+
+export interface RunDependencies {
+  store: Store;
+  github: GitHubPort;
+  sandbox: Sandbox;
+  createModel: (modelId: string) => ModelPort;
+  dataDir: string;
+  /** The repository mirror cache's disk cap (STAMINA_WORKSPACE_MAX_GB); no eviction when unset. */
+  workspaceMaxBytes?: number;
+  commandTimeoutMs: number;
+  maxTokens: number;
+  log: Logger;
+  /** Retries of failures that are not the agent's fault; DEFAULT_RETRY when unset. */
+  retry?: RetrySchedule;
+  clock?: () => Date;
+  /** Every text the run writes on GitHub passes through it; a fresh one when unset. */
+  redactor?: Redactor;
+  /** Progress edits on GitHub at most this often (DEFAULT_PROGRESS_INTERVAL_MS when unset). */
+  progressIntervalMs?: number;
+  timers?: Timers;
+}

@@ -1,0 +1,149 @@
+// The agent stage: the milestones (commit, approval gate, push) wired to the
+// run's branch, then the agent's session driven to its stop, resumed from the
+// last step checkpoint with the answer or decision it waited for, and a step
+// checkpoint written after every step. A run resumed after its agent finished
+// skips the session and keeps the outcome it stored.
+import type { HumanPort, MilestonePort } from "../../agent/ports.ts";
+import type { ModelPort } from "../../model/types.ts";
+import type { AgentOutcome } from "../../store/types.ts";
+import { runAgentSession } from "../agent-session.ts";
+import { createApprovalGate, resumeDecision, rollbackWorktree } from "../approval-gate.ts";
+import { createChecksRunner } from "../checks.ts";
+import { BOT, coAuthorOf } from "../commits.ts";
+import { createMilestones, pushToBranch } from "../milestone.ts";
+import { createHumanPort } from "../pause.ts";
+import { agentResume, recordRetriedStep } from "../resume.ts";
+import { createStepCheckpointer } from "../step-checkpoint.ts";
+import type { Attempt } from "./attempt.ts";
+import type { SetUp } from "./setup.ts";
+import type { Prepared } from "./workspace.ts";
+
+export interface Worked {
+  agent: AgentOutcome;
+  milestones: MilestonePort;
+  human: HumanPort;
+}
+
+export async function agentStage(
+  a: Attempt,
+  model: ModelPort,
+  prepared: Prepared,
+  setup: SetUp,
+): Promise<Worked> {
+  a.phase = "working with the model";
+  const milestones = milestonesOf(a, prepared);
+  const human = createHumanPort({ github: a.github, audit: a.audit, run: a.run });
+  const agent =
+    a.run.agentOutcome ?? (await runSession(a, { model, prepared, setup, milestones, human }));
+  return { agent, milestones, human };
+}
+
+async function runSession(
+  a: Attempt,
+  session: { model: ModelPort; prepared: Prepared; setup: SetUp } & Omit<Worked, "agent">,
+): Promise<AgentOutcome> {
+  const { store, control, run } = a;
+  const { model, prepared, setup, milestones, human } = session;
+  const { checkpoint, round, baseSha } = prepared;
+  const { dirs } = prepared.workspace;
+  const resume = agentResume(
+    checkpoint,
+    checkpoint && (await store.pauses.pendingAnswer(run.id, checkpoint.step)),
+    await resumeDecision(store, run.id),
+  );
+  control.enterAgent();
+  try {
+    const events = await store.audit.events(run.id);
+    await recordRetriedStep(a.audit, events, resume?.step ?? 0, run.attempts);
+    return await runAgentSession({
+      run,
+      model,
+      sandbox: a.deps.sandbox,
+      audit: a.audit,
+      dirs,
+      env: setup.env,
+      commandTimeoutMs: a.deps.commandTimeoutMs,
+      maxTokens: a.deps.maxTokens,
+      signal: control.signal,
+      baseSha,
+      checks: createChecksRunner({
+        ...setup.harness,
+        worktree: dirs.worktree,
+        outputDir: dirs.outputs,
+        commands: { build: run.config.build, test: run.config.test, lint: run.config.lint },
+      }),
+      milestones,
+      memory: store.memory.port(`${run.owner}/${run.repo}`, run.id, a.workerId ?? undefined),
+      human,
+      progress: a.surface.progress,
+      onStep: afterEach(
+        createStepCheckpointer({
+          store,
+          runId: run.id,
+          workerId: a.workerId ?? "",
+          worktree: dirs.worktree,
+          control,
+        }),
+        (c) => a.surface.step(c.step, c.state),
+      ),
+      resume,
+      ...(round ? { task: round.task, taskTools: round.tools } : {}),
+    });
+  } finally {
+    control.leaveAgent();
+  }
+}
+
+/** Commits with the audit trailer, gated by the approval policy, and pushed to the run's branch. */
+function milestonesOf(a: Attempt, prepared: Prepared): MilestonePort {
+  const { store, audit, run } = a;
+  const { dirs, url, token, branch, lease, defaultBranch: base } = prepared.workspace;
+  return createMilestones({
+    worktree: dirs.worktree,
+    author: BOT,
+    coAuthor: coAuthorOf(run),
+    audit,
+    auditHead: () => store.audit.head(run.id),
+    // A dry run pushes nothing, so it has nothing to ask approval for.
+    gate: run.dryRun
+      ? undefined
+      : createApprovalGate({
+          store,
+          runId: run.id,
+          worktree: dirs.worktree,
+          policy: run.config.approvals,
+          audit,
+        }),
+    rollback: (signal) =>
+      rollbackWorktree({ store, runId: run.id, worktree: dirs.worktree, audit, signal }),
+    publish: async (sha, signal) => {
+      // A dry run keeps its commits in its own worktree: no branch, no pull request, no check.
+      if (run.dryRun) return void (await audit.record("commit.kept_local", { sha }));
+      const before = (await store.runs.mustGet(run.id)).headSha;
+      const pushed = await pushToBranch({
+        store,
+        runId: run.id,
+        worktree: dirs.worktree,
+        audit,
+        url,
+        lease,
+        token,
+        ...(prepared.round ? { shared: { committer: BOT } } : {}),
+      })(sha, signal);
+      // The draft pull request opens at the first push; the check follows the head.
+      await a.surface.pushed({ sha: pushed, before, branch, base });
+      return pushed;
+    },
+  });
+}
+
+/** `first`, then `then`, on each step. */
+function afterEach<T>(
+  first: (value: T) => Promise<void>,
+  then: (value: T) => Promise<void>,
+): (value: T) => Promise<void> {
+  return async (value) => {
+    await first(value);
+    await then(value);
+  };
+}

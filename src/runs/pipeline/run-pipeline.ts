@@ -1,0 +1,70 @@
+// One run from claim to pull request, as named stages: claim (claim.ts),
+// workspace (fresh, or restored from the last step checkpoint), setup, agent
+// (with harness-run verification and a checkpoint after every step), finish
+// (park, answer a review, post a dry run, or commit) and publish (the pull
+// request and the tracking comment). Every stage leaves audit events; an
+// attempt that does not reach its end is settled by settle-run.ts.
+import type { Run } from "../../store/types.ts";
+import type { RunDependencies } from "../dependencies.ts";
+import { endEmptyRound } from "../kinds/finish-round.ts";
+import { DEFAULT_RETRY, settleRun } from "../settle-run.ts";
+import { agentStage } from "./agent.ts";
+import { openAttempt, type Attempt } from "./attempt.ts";
+import { claimStage } from "./claim.ts";
+import { finishStage } from "./finish.ts";
+import { setupStage } from "./setup.ts";
+import { workspaceStage } from "./workspace.ts";
+
+/**
+ * Runs (or resumes) a claimed run of an issue or a review round. `signal` stops it at once;
+ * `drain` asks it to stop at the next safe point (after the current step's checkpoint) and hand
+ * the run back to the queue.
+ */
+export async function runPipeline(
+  claimed: Run,
+  deps: RunDependencies,
+  signal: AbortSignal,
+  drain?: AbortSignal,
+): Promise<Run> {
+  const a = openAttempt(claimed, deps, signal, drain);
+  try {
+    const model = await claimStage(a);
+    const prepared = await workspaceStage(a);
+    if (prepared.round?.items.length === 0) {
+      await a.release();
+      return await endEmptyRound(a.gh, a.run);
+    }
+    const setup = await setupStage(a, prepared.workspace);
+    const worked = await agentStage(a, model, prepared, setup);
+    return await finishStage(a, prepared, worked);
+  } catch (error) {
+    // Awaited here, or the finally below would remove the worktree while a stop still pushes.
+    return await settle(a, error);
+  } finally {
+    a.surface.close();
+    // Settled, one way or another: a later attempt rebuilds its worktree from the checkpoint.
+    await a.release();
+  }
+}
+
+function settle(a: Attempt, error: unknown): Promise<Run> {
+  const { deps } = a;
+  return settleRun(error, {
+    runId: a.run.id,
+    lastKnown: a.run,
+    workerId: a.workerId,
+    store: a.store,
+    github: a.github,
+    audit: a.audit,
+    say: a.surface.say,
+    log: deps.log,
+    dataDir: deps.dataDir,
+    workspace: a.workspace,
+    releaseWorkspace: () => a.release(),
+    phase: a.phase,
+    signal: a.control.signal,
+    retry: deps.retry ?? DEFAULT_RETRY,
+    clock: deps.clock ?? (() => new Date()),
+    beforeFinish: () => a.surface.publishAudit(),
+  });
+}

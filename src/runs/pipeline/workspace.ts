@@ -1,0 +1,41 @@
+// The workspace stage: the run's worktree prepared (fresh, or restored from the
+// last step checkpoint), the commit it starts from, and for a review round the
+// threads it answers.
+import { currentHead } from "../../workspace/git.ts";
+import type { StoredCheckpoint } from "../../store/types.ts";
+import { prepareRound, type Round } from "../kinds/follow-up.ts";
+import { prepareWorkspace, type Workspace } from "../prepare-workspace.ts";
+import type { Attempt } from "./attempt.ts";
+
+export interface Prepared {
+  workspace: Workspace;
+  /** The last step checkpoint, when the run is resumed. */
+  checkpoint: StoredCheckpoint | undefined;
+  /** The commit the run's work is measured against. */
+  baseSha: string;
+  /** A review round's threads and task (follow-up runs only). */
+  round: Round | undefined;
+}
+
+export async function workspaceStage(a: Attempt): Promise<Prepared> {
+  const { store } = a;
+  a.phase = a.run.branch === null ? "cloning the repository" : "restoring the workspace";
+  const checkpoint = await store.checkpoints.load(a.run.id);
+  const prepared = await prepareWorkspace({
+    run: a.run,
+    store,
+    github: a.github,
+    audit: a.audit,
+    dataDir: a.deps.dataDir,
+    signal: a.control.signal,
+    checkpoint,
+  });
+  a.run = prepared.run;
+  a.workspace = prepared.workspace;
+  const { worktree } = prepared.workspace.dirs;
+  const baseSha = a.run.baseSha ?? (await currentHead(worktree));
+  a.run = await a.surface.say({ kind: "working" });
+  // A follow-up answers the review threads waiting for it (follow-up.ts).
+  const round = a.run.kind === "follow_up" ? await prepareRound(a.run, a.gh, worktree) : undefined;
+  return { workspace: prepared.workspace, checkpoint, baseSha, round };
+}
