@@ -4,7 +4,6 @@ import pg from "pg";
 import { afterAll } from "vitest";
 import { openStore } from "../../src/store/open.ts";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.ts";
-import { rollbackContract } from "./rollback-store-contract.ts";
 import { storeContract, type StoreFactory } from "./store-contract.ts";
 
 let database: TestDatabase | undefined;
@@ -32,7 +31,6 @@ const factory: StoreFactory = {
   destroy: () => Promise.resolve(),
 };
 storeContract("PostgreSQL", factory);
-rollbackContract("PostgreSQL", factory);
 
 async function truncateAll(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });

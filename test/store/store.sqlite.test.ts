@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../../src/store/open.ts";
-import { rollbackContract } from "./rollback-store-contract.ts";
 import { storeContract, type StoreFactory } from "./store-contract.ts";
 
 let dir = "";
@@ -22,4 +21,3 @@ const factory: StoreFactory = {
   },
 };
 storeContract("SQLite", factory);
-rollbackContract("SQLite", factory);

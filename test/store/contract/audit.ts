@@ -1,0 +1,43 @@
+// The store contract, the audit chain: in order across appends, verifiable, redacted before it is
+// hashed, and gapless when two writers append at once.
+import { describe, expect, it } from "vitest";
+import { verifyChain } from "../../../src/audit/verify.ts";
+import { storeWorld, type StoreFactory } from "./world.ts";
+
+export function auditContract(engine: string, factory: StoreFactory): void {
+  describe(`audit events in the store on ${engine}`, () => {
+    const w = storeWorld(factory);
+
+    it("chain in order across appends, verify, and are redacted before hashing", async () => {
+      const run = await w.created(w.newRun());
+      await w.store.audit.append(run.id, [{ type: "a", data: { n: 1 } }]);
+      await w.store.audit.append(run.id, [
+        { type: "b", data: { output: "token super-secret-value here" } },
+        {
+          type: "c",
+          data: { auth: "Authorization: Bearer ghs_abcdefghijklmnopqrstuvwxyz0123456789" },
+        },
+      ]);
+      const events = await w.store.audit.events(run.id);
+      expect(events.map((e) => e.seq)).toEqual([1, 2, 3]);
+      expect(verifyChain(events)).toMatchObject({ ok: true, count: 3, head: events[2]!.hash });
+      expect(await w.store.audit.head(run.id)).toBe(events[2]!.hash);
+      const text = JSON.stringify(events);
+      expect(text).not.toContain("super-secret-value");
+      expect(text).not.toContain("ghs_abcdefghijklmnopqrstuvwxyz0123456789");
+    });
+
+    it("stays gapless when two writers append to one run at once", async () => {
+      const run = await w.created(w.newRun());
+      const other = w.factory.concurrentConnections ? await w.open() : w.store;
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 === 0 ? w.store : other).audit.append(run.id, [{ type: `e${i}`, data: {} }]),
+        ),
+      );
+      const events = await w.store.audit.events(run.id);
+      expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(verifyChain(events).ok).toBe(true);
+    });
+  });
+}
