@@ -22,10 +22,12 @@ const SHOWN: Record<string, string> = {
   "hook.note": "note",
 };
 
-export function createReporter(out: Out): {
+export interface Reporter {
   onEvent: (e: AuditEvent) => void;
   progress: ProgressPort;
-} {
+}
+
+export function createReporter(out: Out): Reporter {
   const line = (label: string, text: string) => out.write(`${label.padEnd(7)} ${text}\n`);
   return {
     onEvent(e) {

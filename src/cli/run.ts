@@ -1,32 +1,34 @@
 // `stamina run`: the same agent on a local checkout, without GitHub. It works
 // on a new branch of the checkout, prints what it does as it goes, commits at
 // milestones and at the end, and writes the audit log as JSONL.
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
-import { renderPrompt, repositoryInstructions } from "../agent/prompts.ts";
+import type { HumanPort } from "../agent/ports.ts";
+import { renderPrompt, repositoryInstructions, type RenderedPrompt } from "../agent/prompts.ts";
 import { systemPrompt } from "../agent/session.ts";
-import { AuditFile } from "../audit/file-log.ts";
 import { ModelUnavailableError } from "../model/errors.ts";
 import { createModel } from "../model/factory.ts";
+import type { ModelPort } from "../model/types.ts";
 import { modelSecrets, providerOptions } from "../model-settings.ts";
 import { createRedactor } from "../observability/redact.ts";
 import { openStore } from "../store/open.ts";
+import type { Store } from "../store/store.ts";
 import { CONFIG_PATH, ConfigError, parseRepoConfig, type RepoConfig } from "../policy/config.ts";
 import {
   INSTRUCTION_FILES,
   joinInstructions,
   type InstructionFile,
 } from "../policy/instructions.ts";
-import { readSettings } from "../settings.ts";
+import { readSettings, type Settings } from "../settings.ts";
 import { STAMINA_VERSION } from "../version.ts";
 import { createBranch, currentHead, GitError, runGit } from "../workspace/git.ts";
 import { slugOf } from "../workspace/branch-slug.ts";
 import { createSandbox } from "../workspace/sandbox.ts";
-import { createReporter, type Out } from "./console.ts";
+import type { Out } from "./console.ts";
+import { createRunFolder, openLocalAudit, type LocalAudit, type RunFolder } from "./local-run.ts";
 import { runLocalSession, SetupFailed } from "./local-session.ts";
 import { localMemoryDatabase, localMemoryKey } from "./memory.ts";
 import { printOutcome } from "./outcome.ts";
@@ -50,36 +52,74 @@ export interface CliIo {
 /** A problem with what the user asked for, said in one sentence; exit code 2. */
 class UsageError extends Error {}
 
+/** A problem with the command line itself: said with the usage after it. */
+class CommandLineError extends UsageError {}
+
+/** What a run starts from once its command line, settings, checkout and model are accepted. */
+interface RunSetup {
+  task: string;
+  auditLog: string | undefined;
+  settings: Settings;
+  /** The checkout's top folder. */
+  top: string;
+  config: RepoConfig;
+  model: ModelPort;
+}
+
+/** What the run made of its own before touching the checkout. */
+interface LocalRun extends RunFolder, LocalAudit {
+  memoryStore: Store;
+}
+
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
-  let request: { repo: string; task: string; auditLog: string | undefined };
+  let setup: RunSetup;
   try {
-    request = await readRequest(argv);
+    setup = await setUpRun(argv, io.env);
   } catch (error) {
-    if (!(error instanceof UsageError || error instanceof TypeError)) throw error;
-    io.err.write(`stamina run: ${error.message}\n\n${RUN_USAGE}`);
+    if (!(error instanceof UsageError)) throw error;
+    const usage = error instanceof CommandLineError ? `\n${RUN_USAGE}` : "";
+    io.err.write(`stamina run: ${error.message}\n${usage}`);
     return 2;
   }
-  const settings = readSettings(io.env);
+  const { settings } = setup;
+  const folder = await createRunFolder(join(settings.dataDir, "local"), "local");
+  const log = await openLocalAudit({
+    folder,
+    auditLog: setup.auditLog,
+    redactor: createRedactor([
+      ...(settings.anthropicApiKey === undefined ? [] : [settings.anthropicApiKey]),
+      ...modelSecrets(settings.model),
+    ]),
+    out: io.out,
+  });
+  // The checkout's memory across local runs: SQLite beside them, never the app's database.
+  const memoryStore = await openStore({
+    sqlitePath: localMemoryDatabase(settings),
+    redactor: createRedactor(),
+  });
+  const run: LocalRun = { ...folder, ...log, memoryStore };
+  try {
+    return await workOnNewBranch(setup, run, io);
+  } catch (error) {
+    return await reportStopped(error, setup.top, run, io.err);
+  } finally {
+    await memoryStore.close();
+  }
+}
+
+/** Everything refused before the run makes anything: each refusal is a UsageError. */
+async function setUpRun(argv: string[], env: NodeJS.ProcessEnv): Promise<RunSetup> {
+  const { repo, task, auditLog } = await readRequest(argv);
+  const settings = readSettings(env);
   const provider = providerOptions(settings.model, {
     apiKey: settings.anthropicApiKey,
     baseURL: settings.anthropicBaseUrl,
   });
   if ("missing" in provider) {
-    io.err.write(
-      `stamina run: set ${provider.missing.join(", ")} (in the environment or .env) first.\n`,
-    );
-    return 2;
+    throw new UsageError(`set ${provider.missing.join(", ")} (in the environment or .env) first.`);
   }
-  let checkout: { top: string; config: RepoConfig };
-  try {
-    checkout = await openCheckout(request.repo);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.err.write(`stamina run: ${error.message}\n`);
-    return 2;
-  }
-  const { top, config } = checkout;
-  let model;
+  const { top, config } = await openCheckout(repo);
+  let model: ModelPort;
   try {
     model = createModel({
       model: config.model,
@@ -88,134 +128,157 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       retry: { windowMs: settings.model.retryWindowMs },
     });
   } catch (error) {
-    if (!(error instanceof ModelUnavailableError)) throw error;
-    io.err.write(`stamina run: ${error.message}\n`);
-    return 2;
+    if (error instanceof ModelUnavailableError) throw new UsageError(error.message);
+    throw error;
   }
-
-  const runId = `local-${new Date().toISOString().replace(/[-:]|\.\d+/g, "")}-${randomBytes(3).toString("hex")}`;
-  const runDir = join(settings.dataDir, "local", runId);
-  await mkdir(runDir, { recursive: true });
-  const auditPath = resolve(request.auditLog ?? join(runDir, "audit.jsonl"));
-  const reporter = createReporter(io.out);
-  const audit = await AuditFile.create({
-    path: auditPath,
-    runId,
-    redactor: createRedactor([
-      ...(settings.anthropicApiKey === undefined ? [] : [settings.anthropicApiKey]),
-      ...modelSecrets(settings.model),
-    ]),
-    onEvent: reporter.onEvent,
-  });
-  // The checkout's memory across local runs: SQLite beside them, never the app's database.
-  const memoryStore = await openStore({
-    sqlitePath: localMemoryDatabase(settings),
-    redactor: createRedactor(),
-  });
-  try {
-    const title = request.task.split("\n")[0]!.replace(/\s+/g, " ").trim().slice(0, 60);
-    const branch = await freeBranchName(top, `stamina/local-${slugOf(title) || "task"}`);
-    const baseSha = await currentHead(top);
-    await createBranch(top, branch);
-    await audit.record("run.start", {
-      mode: "local",
-      version: STAMINA_VERSION,
-      repo: top,
-      branch,
-      base: baseSha,
-    });
-    io.out.write(`Stamina is working in ${top} on branch ${branch}.\nAudit log: ${auditPath}\n\n`);
-    const sandbox = createSandbox({ kind: settings.sandbox });
-    if (sandbox.kind !== "bubblewrap") {
-      io.out.write("warning: bubblewrap is not available: commands run without a sandbox.\n");
-    }
-    const project = top.split("/").at(-1) ?? top;
-    const result = await runLocalSession({
-      worktree: top,
-      runDir,
-      baseSha,
-      config,
-      model,
-      audit,
-      auditHead: () => Promise.resolve(audit.head),
-      sandbox,
-      commandTimeoutMs: settings.commandTimeoutMs,
-      maxTokens: settings.maxTokens,
-      system: systemPrompt({
-        project,
-        workspace: top,
-        checks: { build: config.build, test: config.test, lint: config.lint },
-      }),
-      task: renderPrompt("task-local", {
-        project,
-        task: request.task,
-        instructions: repositoryInstructions(config.instructions),
-      }),
-      finalMessage: `${title}\n\nStamina's work on the task given to \`stamina run\`.`,
-      signal: io.signal,
-      progress: reporter.progress,
-      memory: memoryStore.memory.port(localMemoryKey(top), runId),
-      human: {
-        pause: (request) => {
-          io.out.write(
-            `\nPaused by the ${request.source === "watchdog" ? "watchdog" : "agent"}: ${request.reason}\n`,
-          );
-          return Promise.resolve();
-        },
-      },
-    });
-    await audit.record("run.finished", { state: result.stop, outcome: result.message });
-    await audit.close();
-    return await printOutcome(io.out, {
-      result,
-      budget: config.budget,
-      worktree: top,
-      branch,
-      baseSha,
-      auditPath,
-      auditHead: audit.head,
-      auditCount: audit.count,
-    });
-  } catch (error) {
-    // The model gave up for good, a setup command failed, git refused: said plainly, logged.
-    const reason = error instanceof Error ? error.message : String(error);
-    await audit.record("run.finished", { state: "failed", outcome: reason });
-    await audit.close();
-    io.err.write(
-      error instanceof SetupFailed
-        ? `stamina run: ${reason}\n`
-        : `stamina run: the run stopped: ${reason}\nAny work since the last commit is left uncommitted in ${top}.\nAudit log: ${auditPath}\n`,
-    );
-    return 1;
-  } finally {
-    await memoryStore.close();
-  }
+  return { task, auditLog, settings, top, config, model };
 }
 
-async function readRequest(argv: string[]) {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      repo: { type: "string" },
-      task: { type: "string" },
-      "task-file": { type: "string" },
-      "audit-log": { type: "string" },
-    },
-    strict: true,
+/** From `run.start` on a new branch to the outcome printed; an error is left to the caller. */
+async function workOnNewBranch(setup: RunSetup, run: LocalRun, io: CliIo): Promise<number> {
+  const { top, config, settings } = setup;
+  const { audit } = run;
+  const { title, branch, baseSha } = await startBranch(top, setup.task);
+  await audit.record("run.start", {
+    mode: "local",
+    version: STAMINA_VERSION,
+    repo: top,
+    branch,
+    base: baseSha,
   });
-  if (values.repo === undefined) throw new UsageError("--repo PATH is required.");
+  io.out.write(
+    `Stamina is working in ${top} on branch ${branch}.\nAudit log: ${run.auditPath}\n\n`,
+  );
+  const sandbox = createSandbox({ kind: settings.sandbox });
+  if (sandbox.kind !== "bubblewrap") {
+    io.out.write("warning: bubblewrap is not available: commands run without a sandbox.\n");
+  }
+  const result = await runLocalSession({
+    worktree: top,
+    runDir: run.runDir,
+    baseSha,
+    config,
+    model: setup.model,
+    audit,
+    auditHead: () => Promise.resolve(audit.head),
+    sandbox,
+    commandTimeoutMs: settings.commandTimeoutMs,
+    maxTokens: settings.maxTokens,
+    ...sessionPrompts(setup),
+    finalMessage: `${title}\n\nStamina's work on the task given to \`stamina run\`.`,
+    signal: io.signal,
+    progress: run.reporter.progress,
+    memory: run.memoryStore.memory.port(localMemoryKey(top), run.runId),
+    human: pauseNotice(io.out),
+  });
+  await audit.record("run.finished", { state: result.stop, outcome: result.message });
+  await audit.close();
+  return await printOutcome(io.out, {
+    result,
+    budget: config.budget,
+    worktree: top,
+    branch,
+    baseSha,
+    auditPath: run.auditPath,
+    auditHead: audit.head,
+    auditCount: audit.count,
+  });
+}
+
+/** A branch named after the task's first line, made at the checkout's HEAD and checked out. */
+async function startBranch(
+  top: string,
+  task: string,
+): Promise<{ title: string; branch: string; baseSha: string }> {
+  const title = task.split("\n")[0]!.replace(/\s+/g, " ").trim().slice(0, 60);
+  const branch = await freeBranchName(top, `stamina/local-${slugOf(title) || "task"}`);
+  const baseSha = await currentHead(top);
+  await createBranch(top, branch);
+  return { title, branch, baseSha };
+}
+
+/** The prompts a GitHub run has, with the checkout's folder name for the project. */
+function sessionPrompts(setup: RunSetup): { system: RenderedPrompt; task: RenderedPrompt } {
+  const { top, config } = setup;
+  const project = top.split("/").at(-1) ?? top;
+  return {
+    system: systemPrompt({
+      project,
+      workspace: top,
+      checks: { build: config.build, test: config.test, lint: config.lint },
+    }),
+    task: renderPrompt("task-local", {
+      project,
+      task: setup.task,
+      instructions: repositoryInstructions(config.instructions),
+    }),
+  };
+}
+
+/** Nobody answers a pause on the terminal: it is said, and the run ends with exit code 3. */
+function pauseNotice(out: Out): HumanPort {
+  return {
+    pause: (request) => {
+      out.write(
+        `\nPaused by the ${request.source === "watchdog" ? "watchdog" : "agent"}: ${request.reason}\n`,
+      );
+      return Promise.resolve();
+    },
+  };
+}
+
+/** The model gave up for good, a setup command failed, git refused: said plainly, logged. */
+async function reportStopped(
+  error: unknown,
+  top: string,
+  run: LocalRun,
+  err: Out,
+): Promise<number> {
+  const reason = error instanceof Error ? error.message : String(error);
+  await run.audit.record("run.finished", { state: "failed", outcome: reason });
+  await run.audit.close();
+  err.write(
+    error instanceof SetupFailed
+      ? `stamina run: ${reason}\n`
+      : `stamina run: the run stopped: ${reason}\nAny work since the last commit is left uncommitted in ${top}.\nAudit log: ${run.auditPath}\n`,
+  );
+  return 1;
+}
+
+/** The command line, and the task it names; each refusal is a CommandLineError. */
+async function readRequest(argv: string[]) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        repo: { type: "string" },
+        task: { type: "string" },
+        "task-file": { type: "string" },
+        "audit-log": { type: "string" },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    // parseArgs says what is wrong with the command line as a TypeError.
+    if (error instanceof TypeError) throw new CommandLineError(error.message);
+    throw error;
+  }
+  if (values.repo === undefined) throw new CommandLineError("--repo PATH is required.");
   if ((values.task === undefined) === (values["task-file"] === undefined)) {
-    throw new UsageError("give the task as --task TEXT or --task-file FILE (one of them).");
+    throw new CommandLineError("give the task as --task TEXT or --task-file FILE (one of them).");
   }
   let task = values.task;
   if (values["task-file"] !== undefined) {
     task = await readFile(values["task-file"], "utf8").catch(() => {
-      throw new UsageError(`cannot read the task file ${values["task-file"]}.`);
+      throw new CommandLineError(`cannot read the task file ${values["task-file"]}.`);
     });
   }
   task = (task ?? "").trim();
-  if (task === "") throw new UsageError("the task is empty.");
-  if (task.length > 100_000) throw new UsageError("the task is longer than 100,000 characters.");
+  if (task === "") throw new CommandLineError("the task is empty.");
+  if (task.length > 100_000) {
+    throw new CommandLineError("the task is longer than 100,000 characters.");
+  }
   return { repo: resolve(values.repo), task, auditLog: values["audit-log"] };
 }
 
