@@ -1,11 +1,9 @@
 // `stamina run`: the same agent on a local checkout, without GitHub. It works
 // on a new branch of the checkout, prints what it does as it goes, commits at
 // milestones and at the end, and writes the audit log as JSONL.
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { parse as parseYaml } from "yaml";
 import type { HumanPort } from "../agent/ports.ts";
 import { renderPrompt, repositoryInstructions, type RenderedPrompt } from "../agent/prompts.ts";
 import { systemPrompt } from "../agent/session.ts";
@@ -16,17 +14,11 @@ import { modelSecrets, providerOptions } from "../model-settings.ts";
 import { createRedactor } from "../observability/redact.ts";
 import { openStore } from "../store/open.ts";
 import type { Store } from "../store/store.ts";
-import { CONFIG_PATH, ConfigError, parseRepoConfig, type RepoConfig } from "../policy/config.ts";
-import {
-  INSTRUCTION_FILES,
-  joinInstructions,
-  type InstructionFile,
-} from "../policy/instructions.ts";
+import type { RepoConfig } from "../policy/config.ts";
 import { readSettings, type Settings } from "../settings.ts";
 import { STAMINA_VERSION } from "../version.ts";
-import { createBranch, currentHead, GitError, runGit } from "../workspace/git.ts";
-import { slugOf } from "../workspace/branch-slug.ts";
 import { createSandbox } from "../workspace/sandbox.ts";
+import { CheckoutRefused, openCheckout, startBranch } from "./checkout.ts";
 import type { Out } from "./console.ts";
 import { createRunFolder, openLocalAudit, type LocalAudit, type RunFolder } from "./local-run.ts";
 import { runLocalSession, SetupFailed } from "./local-session.ts";
@@ -76,7 +68,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   try {
     setup = await setUpRun(argv, io.env);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
+    if (!(error instanceof UsageError || error instanceof CheckoutRefused)) throw error;
     const usage = error instanceof CommandLineError ? `\n${RUN_USAGE}` : "";
     io.err.write(`stamina run: ${error.message}\n${usage}`);
     return 2;
@@ -107,7 +99,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-/** Everything refused before the run makes anything: each refusal is a UsageError. */
+/** Everything refused before the run makes anything: a UsageError, or the checkout refused. */
 async function setUpRun(argv: string[], env: NodeJS.ProcessEnv): Promise<RunSetup> {
   const { repo, task, auditLog } = await readRequest(argv);
   const settings = readSettings(env);
@@ -183,18 +175,6 @@ async function workOnNewBranch(setup: RunSetup, run: LocalRun, io: CliIo): Promi
     auditHead: audit.head,
     auditCount: audit.count,
   });
-}
-
-/** A branch named after the task's first line, made at the checkout's HEAD and checked out. */
-async function startBranch(
-  top: string,
-  task: string,
-): Promise<{ title: string; branch: string; baseSha: string }> {
-  const title = task.split("\n")[0]!.replace(/\s+/g, " ").trim().slice(0, 60);
-  const branch = await freeBranchName(top, `stamina/local-${slugOf(title) || "task"}`);
-  const baseSha = await currentHead(top);
-  await createBranch(top, branch);
-  return { title, branch, baseSha };
 }
 
 /** The prompts a GitHub run has, with the checkout's folder name for the project. */
@@ -280,75 +260,4 @@ async function readRequest(argv: string[]) {
     throw new CommandLineError("the task is longer than 100,000 characters.");
   }
   return { repo: resolve(values.repo), task, auditLog: values["audit-log"] };
-}
-
-/** The checkout's top folder and its config; a dirty tree or a bad config is refused. */
-async function openCheckout(repo: string): Promise<{ top: string; config: RepoConfig }> {
-  let top: string;
-  try {
-    top = (await runGit(["rev-parse", "--show-toplevel"], { cwd: repo })).stdout.trim();
-    await currentHead(top);
-  } catch (error) {
-    if (!(error instanceof GitError) && (error as NodeJS.ErrnoException).code !== "ENOENT") {
-      throw error;
-    }
-    throw new UsageError(`${repo} is not a git checkout with a commit to start from.`);
-  }
-  const { stdout: status } = await runGit(["status", "--porcelain"], { cwd: top });
-  if (status.trim() !== "") {
-    throw new UsageError(
-      `${top} has uncommitted changes; commit or stash them first, so Stamina's branch holds only its own work.`,
-    );
-  }
-  const configFile = join(top, CONFIG_PATH);
-  let raw: unknown = null;
-  if (existsSync(configFile)) {
-    try {
-      raw = parseYaml(await readFile(configFile, "utf8"));
-    } catch (error) {
-      throw new UsageError(`${CONFIG_PATH} is not valid YAML: ${(error as Error).message}`);
-    }
-  }
-  let config: RepoConfig;
-  try {
-    config = parseRepoConfig(raw);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new UsageError(error.message);
-    throw error;
-  }
-  const files = await committedInstructionFiles(top);
-  return { top, config: { ...config, instructions: joinInstructions(config.instructions, files) } };
-}
-
-/** AGENTS.md, CLAUDE.md and Copilot's instructions as committed (the tree is clean: the same text). */
-async function committedInstructionFiles(top: string): Promise<InstructionFile[]> {
-  const files: InstructionFile[] = [];
-  for (const path of INSTRUCTION_FILES) {
-    const object = `HEAD:${path}`;
-    try {
-      const { stdout: type } = await runGit(["cat-file", "-t", object], { cwd: top });
-      // A folder or a submodule of that name is not instructions.
-      if (type.trim() !== "blob") continue;
-    } catch (error) {
-      if (error instanceof GitError) continue; // not in the commit
-      throw error;
-    }
-    const { stdout: text } = await runGit(["cat-file", "blob", object], { cwd: top });
-    files.push({ path, text });
-  }
-  return files;
-}
-
-/** `name`, or `name-2`, `name-3`… when the checkout has that branch already. */
-async function freeBranchName(cwd: string, name: string): Promise<string> {
-  for (let n = 1; n < 1_000; n++) {
-    const candidate = n === 1 ? name : `${name}-${n}`;
-    try {
-      await runGit(["rev-parse", "--verify", "--quiet", `refs/heads/${candidate}`], { cwd });
-    } catch (error) {
-      if (error instanceof GitError && error.exitCode === 1) return candidate;
-      throw error;
-    }
-  }
-  throw new UsageError(`every branch name from ${name} to ${name}-999 is taken.`);
 }
