@@ -9,7 +9,7 @@ import { LeaseLost } from "./leases.ts";
 import type { Database } from "./schema.ts";
 
 /** The key of a repository's memory: `owner/name`, lower-cased as GitHub compares them. */
-export function memoryKey(repository: string): string {
+function memoryKey(repository: string): string {
   return repository.trim().toLowerCase();
 }
 

@@ -4,8 +4,6 @@ import type { Redactor } from "../observability/redact.ts";
 import { openDatabase, type DatabaseTarget } from "./database.ts";
 import { Store } from "./store.ts";
 
-export type { DatabaseTarget } from "./database.ts";
-
 export interface OpenStoreOptions {
   /** Where the data lives; `sqlitePath` is the short form of a SQLite target. */
   database?: DatabaseTarget;

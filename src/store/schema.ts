@@ -1,20 +1,18 @@
 // The database tables as Kysely sees them. One definition for every engine;
 // JSON columns are stored as text and parsed at the store's edge.
-import type { ColumnType, Generated } from "kysely";
+import type { ColumnType } from "kysely";
 
-export const RUN_STATES = [
-  "queued",
-  "preparing",
-  "running",
-  "awaiting_approval",
-  "awaiting_reply",
-  "finishing",
-  "succeeded",
-  "failed",
-  "cancelled",
-  "out_of_budget",
-] as const;
-export type RunState = (typeof RUN_STATES)[number];
+export type RunState =
+  | "queued"
+  | "preparing"
+  | "running"
+  | "awaiting_approval"
+  | "awaiting_reply"
+  | "finishing"
+  | "succeeded"
+  | "failed"
+  | "cancelled"
+  | "out_of_budget";
 
 export const TERMINAL_STATES: readonly RunState[] = [
   "succeeded",
@@ -32,7 +30,7 @@ export const AWAITING_STATES: readonly RunState[] = ["awaiting_approval", "await
 /** "rollback": a `/stamina rollback` request, done by a worker (rollback-run.ts). */
 export type RunKind = "issue" | "follow_up" | "rollback";
 
-export interface DeliveriesTable {
+interface DeliveriesTable {
   id: string;
   event: string;
   action: string | null;
@@ -92,14 +90,14 @@ export interface RunsTable {
   audit_chain: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
-export interface RunTranscriptTable {
+interface RunTranscriptTable {
   run_id: string;
   idx: number;
   step: number;
   message: string;
 }
 
-export interface RunCheckpointsTable {
+interface RunCheckpointsTable {
   run_id: string;
   step: number;
   state: string;
@@ -109,7 +107,7 @@ export interface RunCheckpointsTable {
   created_at: string;
 }
 
-export interface RunTriggersTable {
+interface RunTriggersTable {
   run_id: string;
   delivery_id: string;
   requested_by: string;
@@ -117,7 +115,7 @@ export interface RunTriggersTable {
   created_at: string;
 }
 
-export interface InstallationsTable {
+interface InstallationsTable {
   id: number;
   account: string;
   suspended_at: string | null;
@@ -126,7 +124,7 @@ export interface InstallationsTable {
   updated_at: string;
 }
 
-export interface InstallationRepositoriesTable {
+interface InstallationRepositoriesTable {
   installation_id: number;
   full_name: string;
   added_at: string;
@@ -142,7 +140,7 @@ export interface AuditEventsTable {
   hash: string;
 }
 
-export interface RepositoryMemoryTable {
+interface RepositoryMemoryTable {
   repository: string;
   path: string;
   content: string;
@@ -150,7 +148,7 @@ export interface RepositoryMemoryTable {
   updated_by: string | null;
 }
 
-export interface RunRollbacksTable {
+interface RunRollbacksTable {
   /** The rollback's own run (kind "rollback"). */
   run_id: string;
   /** The run whose branch is rolled back. */
@@ -164,10 +162,6 @@ export interface RunRollbacksTable {
   asked_on: number;
   requested_by: string;
   created_at: string;
-}
-
-export interface MigrationsLedger {
-  id: Generated<number>;
 }
 
 export interface Database {
