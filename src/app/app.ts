@@ -87,7 +87,7 @@ export function staminaApp(options: AppOptions): ApplicationFunction {
 }
 
 /** Runs the handlers of a persisted delivery and marks it handled, whatever they did. */
-export async function dispatch(
+async function dispatch(
   probot: Probot,
   options: { store: HandlerDependencies["store"]; log: Logger },
   delivery: { id: string; name: string; payload: unknown },

@@ -8,7 +8,7 @@ import type { Store } from "../store/store.ts";
 import { DispatchQueue } from "./dispatch-queue.ts";
 
 /** GitHub caps webhook payloads at 25 MB. */
-export const MAX_PAYLOAD_BYTES = 25 * 1024 * 1024;
+const MAX_PAYLOAD_BYTES = 25 * 1024 * 1024;
 
 export interface IngressOptions {
   path: string;

@@ -23,7 +23,7 @@ import { configErrorComment, type LoadedConfig } from "./repo-config.ts";
  * that comment rather than posting its own); if this handler dies first, at most this long.
  * Comment creation is throttled (GitHub's secondary limits), so a burst of triggers takes time.
  */
-export const COMMENT_HOLD_MS = 10 * 60_000;
+const COMMENT_HOLD_MS = 10 * 60_000;
 
 export interface RunRequest {
   deps: HandlerDependencies;

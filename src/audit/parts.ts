@@ -9,7 +9,7 @@ import { renderTimeline } from "./timeline.ts";
 import type { AuditEvent } from "./types.ts";
 
 export const CHECK_OUTPUT_LIMIT = 65_535;
-export const AUDIT_CHECK_NAME = "Stamina audit log";
+const AUDIT_CHECK_NAME = "Stamina audit log";
 
 export interface AuditPart {
   /** "Stamina audit log", then "Stamina audit log (2)" and on. */
@@ -22,7 +22,7 @@ export interface AuditPart {
 /** Room for the fence lines around a slice (fences grow past the longest backtick run). */
 const FENCE_ROOM = 64;
 
-export function auditPartName(index: number): string {
+function auditPartName(index: number): string {
   return index === 0 ? AUDIT_CHECK_NAME : `${AUDIT_CHECK_NAME} (${index + 1})`;
 }
 

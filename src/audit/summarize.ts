@@ -6,7 +6,7 @@ import { inlineText } from "./markdown.ts";
 import type { AuditEvent } from "./types.ts";
 
 /** A summary's length on its own; the timeline may cut it further to fit its line. */
-export const SUMMARY_MAX = 200;
+const SUMMARY_MAX = 200;
 
 type Data = Record<string, unknown>;
 

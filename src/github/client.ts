@@ -8,7 +8,7 @@ import { Octokit } from "@octokit/rest";
 import type { Logger } from "../observability/logger.ts";
 import { createTokenCache } from "./token-cache.ts";
 
-export const StaminaOctokit = Octokit.plugin(retry, throttling);
+const StaminaOctokit = Octokit.plugin(retry, throttling);
 export type InstallationOctokit = InstanceType<typeof StaminaOctokit>;
 
 export interface GitHubClientOptions {

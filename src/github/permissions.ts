@@ -10,7 +10,7 @@ export interface Sender {
 }
 
 /** The sender's role on the repository, as GitHub names it ("none" for non-collaborators). */
-export async function repositoryRole(
+async function repositoryRole(
   octokit: InstallationOctokit,
   repo: { owner: string; repo: string },
   username: string,

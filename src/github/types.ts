@@ -35,7 +35,7 @@ export interface PullRequestInfo {
 }
 
 /** A comment in a review thread, oldest first. */
-export interface ReviewThreadComment {
+interface ReviewThreadComment {
   /** REST's id, which a reply in the thread names. */
   id: number;
   body: string;

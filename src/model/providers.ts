@@ -8,7 +8,7 @@ import type { AuthClient } from "google-auth-library";
 import type { ModelProvider } from "./model-ids.ts";
 import type { MessagesClient } from "./stream.ts";
 
-export interface AnthropicProvider {
+interface AnthropicProvider {
   provider: "anthropic";
   apiKey: string;
   /** Another endpoint for the Messages API (a gateway, the scripted server in tests). */

@@ -35,7 +35,7 @@ function retryableStatus(status: number): boolean {
 }
 
 /** `retry-after-ms` (milliseconds), else `retry-after` (seconds or an HTTP date); undefined when absent. */
-export function retryAfterMs(headers: Headers | undefined, now: number): number | undefined {
+function retryAfterMs(headers: Headers | undefined, now: number): number | undefined {
   const millis = headers?.get("retry-after-ms");
   if (millis) {
     const value = Number.parseFloat(millis);

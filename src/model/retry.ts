@@ -26,9 +26,9 @@ export interface RetryPolicy {
   random: () => number;
 }
 
-export const DEFAULT_RETRY_WINDOW_MS = 15 * 60_000;
+const DEFAULT_RETRY_WINDOW_MS = 15 * 60_000;
 
-export const systemClock: RetryClock = {
+const systemClock: RetryClock = {
   now: () => Date.now(),
   sleep: (ms, signal) => delay(ms, undefined, { signal }),
 };
@@ -47,7 +47,7 @@ export function retryPolicy(overrides: Partial<RetryPolicy> = {}): RetryPolicy {
 }
 
 /** Exponential backoff with jitter: somewhere in the upper half of base·2^(retry-1), capped. */
-export function backoffMs(retry: number, policy: RetryPolicy): number {
+function backoffMs(retry: number, policy: RetryPolicy): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
   return Math.round(ceiling * (0.5 + policy.random() * 0.5));
 }

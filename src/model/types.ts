@@ -44,7 +44,7 @@ export interface ModelRetry {
 }
 
 /** What a caller may hear about one call while it runs. */
-export interface ModelCallHooks {
+interface ModelCallHooks {
   /** Awaited before each wait; a rejection ends the call with that error. */
   onRetry?: (retry: ModelRetry) => void | Promise<void>;
 }

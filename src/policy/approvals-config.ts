@@ -3,7 +3,7 @@
 import { z } from "zod";
 
 /** Workflow files: the app has no `workflows` permission, so a change there always needs a writer. */
-export const ALWAYS_PROTECTED = ".github/workflows/**";
+const ALWAYS_PROTECTED = ".github/workflows/**";
 
 /**
  * Dependency manifests and lockfiles, by file name in any folder: what `dependency_manifests`
@@ -35,7 +35,7 @@ export const DEPENDENCY_MANIFESTS = [
   "build.gradle.kts",
 ];
 
-export const DEFAULT_APPROVALS_CONFIG = {
+const DEFAULT_APPROVALS_CONFIG = {
   protected_paths: [ALWAYS_PROTECTED],
   max_deleted_files: 20,
   max_deleted_lines: 1_000,

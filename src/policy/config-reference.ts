@@ -4,7 +4,7 @@ import { z } from "zod";
 import { parseRepoConfig, repoConfigSchema } from "./config.ts";
 
 export const REFERENCE_START = "<!-- config-reference:start (npm run docs:config) -->";
-export const REFERENCE_END = "<!-- config-reference:end -->";
+const REFERENCE_END = "<!-- config-reference:end -->";
 
 interface JsonSchema {
   type?: string;

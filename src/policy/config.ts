@@ -43,7 +43,7 @@ export const DEFAULT_CONTEXT_CONFIG = {
 };
 
 /** When the watchdog nudges the model, then pauses the run (see src/agent/watchdog.ts). */
-export const DEFAULT_WATCHDOG_CONFIG = {
+const DEFAULT_WATCHDOG_CONFIG = {
   enabled: true,
   /** The same tool call with the same input, on an unchanged worktree, this many times… */
   repeated_calls: 3,

@@ -11,7 +11,7 @@ const DIRS = [".github", "", "docs"];
 /** A template longer than this is kept out: the timeline needs the room. */
 const TEMPLATE_MAX = 8_000;
 
-export type SectionKind = "summary" | "issue" | "changes" | "verification";
+type SectionKind = "summary" | "issue" | "changes" | "verification";
 
 /** Our sections, in our order, each Markdown without its heading. */
 export type OurSections = Array<{

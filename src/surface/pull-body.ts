@@ -151,7 +151,7 @@ export function verificationText(v: ChecksReport | null): string {
 }
 
 /** One check's result on one line. */
-export function checkLine(c: ChecksReport["checks"][number]): string {
+function checkLine(c: ChecksReport["checks"][number]): string {
   const how =
     c.skipped !== null
       ? `⏭️ \`${c.command}\` did not run: ${c.skipped}`

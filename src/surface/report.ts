@@ -122,7 +122,7 @@ export function trackingComment(run: Run, stage: Stage): string {
 }
 
 /** The live checklist: plan items, phase, steps and spend, the last verification, the draft. */
-export function workingLines(run: Run, stage: Extract<Stage, { kind: "working" }>): string[] {
+function workingLines(run: Run, stage: Extract<Stage, { kind: "working" }>): string[] {
   const steps = `${stage.steps ?? run.stepsUsed} of ${run.config.budget.steps} steps`;
   return [
     `🛠️ Stamina is working on this issue on branch \`${run.branch ?? "…"}\`${stage.phase ? `: ${describePhase(stage.phase)}` : ""}.${run.dryRun ? " A dry run: nothing will be pushed." : ""}`,

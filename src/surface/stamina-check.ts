@@ -8,7 +8,7 @@ import type { CheckConclusion, GitHubPort, RepoRef } from "../github/types.ts";
 import type { Store } from "../store/store.ts";
 import type { CheckRunRef } from "../store/types.ts";
 
-export const STAMINA_CHECK = "Stamina";
+const STAMINA_CHECK = "Stamina";
 
 export interface CheckContent {
   title: string;

@@ -7,7 +7,7 @@ import type { GitHubPort, LabelSpec, RepoRef } from "../github/types.ts";
 
 export type LabelState = "working" | "waiting" | "done" | "failed";
 
-export const STATE_LABELS: Record<LabelState, LabelSpec> = {
+const STATE_LABELS: Record<LabelState, LabelSpec> = {
   working: {
     name: "stamina:working",
     color: "fbca04",

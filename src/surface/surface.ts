@@ -26,7 +26,7 @@ import { createTracker, type Say } from "./tracking.ts";
 import type { Run } from "../store/types.ts";
 
 /** Progress edits on GitHub at most this often, unless told otherwise. */
-export const DEFAULT_PROGRESS_INTERVAL_MS = 5_000;
+const DEFAULT_PROGRESS_INTERVAL_MS = 5_000;
 
 type Working = Extract<Stage, { kind: "working" }>;
 

@@ -9,7 +9,7 @@ export interface Timers {
   clearTimeout(handle: unknown): void;
 }
 
-export const REAL_TIMERS: Timers = {
+const REAL_TIMERS: Timers = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),

@@ -4,8 +4,8 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { ToolInputError } from "./editor-input.ts";
 
-export const MAX_VIEW_LINES = 16_000;
-export const MAX_VIEW_BYTES = 400_000;
+const MAX_VIEW_LINES = 16_000;
+const MAX_VIEW_BYTES = 400_000;
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 const MAX_ENTRIES = 1_000;
 const SKIPPED = new Set([".git", "node_modules"]);

@@ -111,7 +111,7 @@ export async function runGit(
 }
 
 /** The git subcommand among global options (`-c k=v`, `-C dir`), for messages. */
-export function subcommandOf(args: string[]): string {
+function subcommandOf(args: string[]): string {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? "";
     if (arg === "-c" || arg === "-C") i++;

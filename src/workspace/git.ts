@@ -14,7 +14,7 @@ import {
 } from "./push-guard.ts";
 
 export { branchSlug } from "./branch-slug.ts";
-export { GitError, runGit, type GitOptions } from "./git-run.ts";
+export { GitError, runGit } from "./git-run.ts";
 
 export interface Identity {
   name: string;

@@ -17,7 +17,7 @@ import { NETWORK_TIMEOUT_MS } from "./git.ts";
 import { GitError, runGit } from "./git-run.ts";
 import { withRepoLock } from "./repo-lock.ts";
 
-export interface MirrorLocation {
+interface MirrorLocation {
   /** The bare repository. */
   dir: string;
   lock: string;
@@ -28,7 +28,7 @@ const USED_MARK = "stamina-last-used";
 /** The parked worktree of a settled run, inside the mirror (so the cache's cap counts it). */
 const SPARE = "stamina-spare";
 
-export function mirrorLocation(dataDir: string, owner: string, repo: string): MirrorLocation {
+function mirrorLocation(dataDir: string, owner: string, repo: string): MirrorLocation {
   if (!NAME.test(owner) || !NAME.test(repo)) {
     throw new Error(`not a repository name GitHub gives: ${owner}/${repo}`);
   }

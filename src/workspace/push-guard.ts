@@ -17,7 +17,7 @@ export interface BranchLease {
   pullRequest?: boolean;
 }
 
-export const BRANCH_PREFIX = "stamina/";
+const BRANCH_PREFIX = "stamina/";
 
 export class PushRefused extends Error {
   override name = "PushRefused";

@@ -24,7 +24,7 @@ export interface CommandRequest {
   signal?: AbortSignal;
 }
 
-export interface CommandResult {
+interface CommandResult {
   /** null when the command was killed by a signal (timeout and abort included). */
   exitCode: number | null;
   signal: string | null;
@@ -40,10 +40,10 @@ export interface CommandResult {
 }
 
 /** What it takes to start a command in the sandbox, for a process the caller keeps (a shell). */
-export type LaunchRequest = Omit<CommandRequest, "timeoutMs" | "signal">;
+type LaunchRequest = Omit<CommandRequest, "timeoutMs" | "signal">;
 
 /** The program, arguments and environment that start a LaunchRequest's command sandboxed. */
-export interface LaunchSpec {
+interface LaunchSpec {
   file: string;
   args: string[];
   env: Record<string, string>;

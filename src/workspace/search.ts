@@ -24,7 +24,7 @@ export interface SearchRequest {
   signal?: AbortSignal;
 }
 
-export interface SearchResult {
+interface SearchResult {
   engine: "ripgrep" | "git grep";
   /** `path:line:text`, paths relative to the worktree. */
   matches: string[];

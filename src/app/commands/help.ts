@@ -19,7 +19,7 @@ export async function postHelp(command: CommandContext, unknown?: string): Promi
   });
 }
 
-export function helpComment(unknown?: string): string {
+function helpComment(unknown?: string): string {
   const lead =
     unknown === undefined
       ? "Stamina's commands"

@@ -64,7 +64,7 @@ async function explain(command: CommandContext, why: string): Promise<void> {
 }
 
 /** What the config allows, plus what the earlier runs spent, so the retry may spend it all again. */
-export function withFreshBudget(
+function withFreshBudget(
   config: RepoConfig,
   stepsDone: number,
   spent: Spent | undefined,

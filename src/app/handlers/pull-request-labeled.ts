@@ -13,7 +13,7 @@ import type { HandlerDependencies } from "../dependencies.ts";
 
 const FORK_MARKER = "<!-- stamina:fork -->";
 
-export function forkComment(pull: PullSides, fork: string): string {
+function forkComment(pull: PullSides, fork: string): string {
   const why = cannotPushToFork(
     inlineText(pull.head.ref, 100),
     inlineText(fork, 100),
