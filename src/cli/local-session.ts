@@ -18,7 +18,7 @@ import { workingDiff } from "../workspace/diff.ts";
 import { commandEnvironment, type Sandbox } from "../workspace/sandbox.ts";
 
 /** Who the harness commits as on a local checkout. */
-export const LOCAL_AUTHOR = { name: "Stamina", email: "stamina@localhost" };
+const LOCAL_AUTHOR = { name: "Stamina", email: "stamina@localhost" };
 
 export interface LocalSessionOptions {
   worktree: string;

@@ -25,7 +25,7 @@ import { runLocalSession, SetupFailed } from "./local-session.ts";
 import { localMemoryDatabase, localMemoryKey } from "./memory.ts";
 import { printOutcome } from "./outcome.ts";
 
-export const RUN_USAGE = `usage: stamina run --repo PATH (--task TEXT | --task-file FILE) [--audit-log FILE]
+const RUN_USAGE = `usage: stamina run --repo PATH (--task TEXT | --task-file FILE) [--audit-log FILE]
 
   Runs the agent on a local git checkout, on a new branch stamina/local-<task>:
   it reads .github/stamina.yml there (setup, build, test, lint, budget), needs a

@@ -60,7 +60,7 @@ export function createApprovalGate(deps: {
 }
 
 /** The change from `base` to `head`, file by file (renames as a deletion and an addition). */
-export async function changedFiles(
+async function changedFiles(
   worktree: string,
   base: string,
   head: string,

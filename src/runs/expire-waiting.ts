@@ -8,8 +8,6 @@ import type { GitHubPort, RepoRef } from "../github/types.ts";
 import type { Store } from "../store/store.ts";
 import type { Run } from "../store/types.ts";
 
-export const DEFAULT_REPLY_TIMEOUT_MS = 7 * 24 * 3_600_000;
-
 export interface ExpiryDependencies {
   store: Store;
   github: GitHubPort;
@@ -22,7 +20,7 @@ export interface ExpiryDependencies {
 }
 
 /** Text only the expiry comment of this run holds: a second sweep finds it rather than post again. */
-export function expiryNeedle(runId: string): string {
+function expiryNeedle(runId: string): string {
   return `<sub>Run \`${runId}\`, stopped unanswered</sub>`;
 }
 

@@ -163,7 +163,7 @@ async function scanBeforePush(target: PushTarget, since: string, signal: AbortSi
  * GitHub refuses a push that changes `.github/workflows/` from an app without the `workflows`
  * permission. Said plainly, with what to do, rather than as git's error.
  */
-export function workflowsRefusal(error: unknown): string | null {
+function workflowsRefusal(error: unknown): string | null {
   if (!(error instanceof GitError)) return null;
   const match = /refusing to allow a GitHub App to create or update workflow `?([^`\s]+)`?/.exec(
     error.stderr,

@@ -42,7 +42,7 @@ export function createHumanPort(deps: {
 }
 
 /** A held change and a budget extension wait for `/stamina approve|deny`; the rest for a reply. */
-export function waitsForApproval(request: PauseRequest): boolean {
+function waitsForApproval(request: PauseRequest): boolean {
   return request.source === "approval" || request.source === "budget";
 }
 

@@ -29,7 +29,7 @@ export function agentResume(
  * The step an earlier attempt started after the checkpoint at `afterStep` and did not finish,
  * with the number of events it left; null when no step was under way.
  */
-export function interruptedStep(
+function interruptedStep(
   events: AuditEvent[],
   afterStep: number,
 ): { step: number; events: number } | null {

@@ -9,7 +9,7 @@ import type { RunControl } from "./run-control.ts";
 import type { Store } from "../store/store.ts";
 
 /** A working diff past this cannot be checkpointed (the database holds it whole). */
-export const MAX_CHECKPOINT_DIFF_BYTES = 256 * 1024 * 1024;
+const MAX_CHECKPOINT_DIFF_BYTES = 256 * 1024 * 1024;
 
 export function createStepCheckpointer(deps: {
   store: Store;

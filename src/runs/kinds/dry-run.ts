@@ -59,7 +59,7 @@ export async function finishDryRun(end: DryRunEnd): Promise<{ state: RunState; o
 }
 
 /** Text that only this run's dry-run comment contains, to find it again. */
-export function dryRunNeedle(runId: string): string {
+function dryRunNeedle(runId: string): string {
   return `<!-- stamina:dry-run ${runId} -->`;
 }
 

@@ -128,7 +128,7 @@ export async function endEmptyRound(deps: RoundDeps, run: Run): Promise<Run> {
 }
 
 /** The last answer the agent gave for each thread (a later one replaces an earlier one). */
-export function latestAnswers(events: AuditEvent[], round: string): Map<number, ThreadAnswer> {
+function latestAnswers(events: AuditEvent[], round: string): Map<number, ThreadAnswer> {
   const answers = new Map<number, ThreadAnswer>();
   for (const e of events) {
     if (e.type !== "review.answer" || e.data.round !== round) continue;
@@ -199,7 +199,7 @@ function summaryComment(
 }
 
 /** The pull request's body with its audit section (digest and timeline) over `events`. */
-export function withAuditSection(body: string, events: AuditEvent[]): string {
+function withAuditSection(body: string, events: AuditEvent[]): string {
   const at = body.indexOf(`\n${AUDIT_HEADING}\n`);
   const kept = (at >= 0 ? body.slice(0, at) : body).trimEnd();
   const head = [

@@ -35,7 +35,7 @@ import { runDirectories } from "../run-directories.ts";
 import type { Run } from "../../store/types.ts";
 
 /** A rollback that cannot be done, in words for the person who asked. */
-export class RollbackRefused extends Error {
+class RollbackRefused extends Error {
   override name = "RollbackRefused";
 }
 
