@@ -6,6 +6,8 @@ import type Anthropic from "@anthropic-ai/sdk";
 import type { ToolDefinition } from "../../model/types.ts";
 import type { Message } from "./transcript.ts";
 
+/** The anchor breakpoint moves every this many messages. */
+export const ANCHOR_BATCH = 8;
 const EPHEMERAL: Anthropic.CacheControlEphemeral = { type: "ephemeral" };
 /** Block types the API takes a breakpoint on. */
 const CACHEABLE = new Set(["text", "tool_use", "tool_result", "image", "document", "compaction"]);

@@ -6,6 +6,8 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { AgentSnapshot } from "../ports.ts";
 import { planText } from "./compaction.ts";
+import type { ContextState } from "./state.ts";
+import { filesTouched, taskText, type Message } from "./transcript.ts";
 
 export interface ProgressFacts {
   task: string;
@@ -38,6 +40,23 @@ export function renderProgress(facts: ProgressFacts): string {
     ...(facts.summary ? ["## Latest summary", facts.summary] : []),
   ].join("\n");
   return text.length > MAX_CHARS ? `${text.slice(0, MAX_CHARS)}\n… [cut]` : text;
+}
+
+/** The progress file as the run stands after `step`, from its transcript and state. */
+export function progressText(
+  transcript: readonly Message[],
+  snapshot: Readonly<AgentSnapshot>,
+  step: number,
+  state: Pick<ContextState, "summary" | "compactions">,
+): string {
+  return renderProgress({
+    task: taskText(transcript),
+    step,
+    state: snapshot,
+    files: filesTouched(transcript),
+    summary: state.summary,
+    compactions: state.compactions,
+  });
 }
 
 /** Written whole through a temporary file, so a reader never sees half of it. */

@@ -20,6 +20,11 @@ export function textOfBlocks(message: Message): string {
     .trim();
 }
 
+/** The task as given: the text of the transcript's first message. */
+export function taskText(transcript: readonly Message[]): string {
+  return transcript[0] ? textOfBlocks(transcript[0]) : "";
+}
+
 /** Tool names by tool_use id. */
 export function toolNames(transcript: readonly Message[]): Map<string, string> {
   const names = new Map<string, string>();
