@@ -16,9 +16,12 @@ import { createMilestones } from "../../src/runs/milestone.ts";
 import { workingDiff } from "../../src/workspace/diff.ts";
 import { commandEnvironment, createSandbox, type Sandbox } from "../../src/workspace/sandbox.ts";
 import {
+  reply,
   startModelServer,
+  toolUse,
   type ModelServer,
   type ModelServerOptions,
+  type ScriptedMessage,
   type ScriptedTurn,
 } from "../support/model-server/index.ts";
 import { fixtureGit } from "../workspace/helpers.ts";
@@ -156,6 +159,10 @@ export function agentFixture(
     },
   };
 }
+
+/** A scripted turn that runs one command in bash (with the tool_use id `id`, when given). */
+export const bash = (command: string, id?: string): ScriptedMessage =>
+  reply(toolUse("bash", { command }, id));
 
 /** The content of the last message of the n-th request the model server received. */
 export function lastMessageOf(server: ModelServer, n: number): string {
