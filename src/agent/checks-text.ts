@@ -3,7 +3,7 @@
 // one that failed.
 import type { CheckResult, ChecksReport } from "./ports.ts";
 
-export function checksHeadline(report: ChecksReport): string {
+function checksHeadline(report: ChecksReport): string {
   if (!report.configured) {
     return "No checks are configured: the repository config names no build, test or lint command.";
   }
@@ -14,7 +14,7 @@ export function checksHeadline(report: ChecksReport): string {
     : `Checks failed: ${failed.join(", ") || "none ran"}.`;
 }
 
-export function checkLine(c: CheckResult): string {
+function checkLine(c: CheckResult): string {
   const mark = c.skipped !== null ? "-" : c.passed ? "✓" : "✗";
   const how =
     c.skipped !== null

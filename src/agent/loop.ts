@@ -34,10 +34,7 @@ import { budgetPause, deniedExtension, takeUp } from "./take-up.ts";
 import { lastAssistantText } from "./turn.ts";
 import { verifyWork, type Verified } from "./verification.ts";
 
-export { clip } from "./turn.ts";
-export type { AgentUsage } from "./ports.ts";
-
-export type AgentStop =
+type AgentStop =
   | "completed"
   | "out_of_budget"
   | "context_window_exceeded"

@@ -4,7 +4,7 @@
 // heuristic across languages (JS/TS, Python, Go, Java/Kotlin, Rust, Ruby),
 // tuned to flag rather than to miss: a person reads the flag, not a machine.
 
-export type WeakeningKind = "deleted_file" | "fewer_tests" | "fewer_assertions" | "skipped";
+type WeakeningKind = "deleted_file" | "fewer_tests" | "fewer_assertions" | "skipped";
 
 export interface TestWeakening {
   path: string;

@@ -17,10 +17,10 @@ import {
   type WatchdogState,
 } from "./watchdog-rules.ts";
 
-export const WATCHDOG_HOOK = "watchdog";
+const WATCHDOG_HOOK = "watchdog";
 
 /** The hook's state in the snapshot: the rules' window, and what it said and did so far. */
-export interface WatchdogHookState {
+interface WatchdogHookState {
   rules: WatchdogState;
   /** The step of the last nudge, per rule, while a repeat would pause. */
   nudged: Partial<Record<WatchdogRule, number>>;

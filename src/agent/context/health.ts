@@ -11,9 +11,9 @@ import type { AgentSnapshot, AuditSink } from "../ports.ts";
  * JSON object under `health` in its own state (`HookResult.state`). The event copies each one
  * under the hook's name; a hook without it adds nothing. Hooks run before the event is recorded.
  */
-export const HEALTH_FIELD = "health";
+const HEALTH_FIELD = "health";
 
-export function hookSignals(hooks: Readonly<Record<string, unknown>>): Record<string, unknown> {
+function hookSignals(hooks: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const signals: Record<string, unknown> = {};
   for (const [name, state] of Object.entries(hooks)) {
     if (typeof state !== "object" || state === null || !(HEALTH_FIELD in state)) continue;

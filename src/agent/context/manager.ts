@@ -17,7 +17,7 @@ import { restoreContextState, type ContextState } from "./state.ts";
 import { blocksOf } from "./transcript.ts";
 import { buildMessages, type Built, type Layout, type ViewInput } from "./view-messages.ts";
 
-export const CONTEXT_HOOK = "context";
+const CONTEXT_HOOK = "context";
 /** The progress file is rewritten at least this often, milestones or not. */
 const PROGRESS_EVERY_STEPS = 10;
 /** Milestone tools: after one, the progress file is rewritten. */

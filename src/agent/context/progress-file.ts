@@ -9,7 +9,7 @@ import { planText } from "./compaction.ts";
 import type { ContextState } from "./state.ts";
 import { filesTouched, taskText, type Message } from "./transcript.ts";
 
-export interface ProgressFacts {
+interface ProgressFacts {
   task: string;
   step: number;
   state: Readonly<AgentSnapshot>;
@@ -21,7 +21,7 @@ export interface ProgressFacts {
 /** Longer than this and the file is cut: it goes into every compacted view. */
 const MAX_CHARS = 12_000;
 
-export function renderProgress(facts: ProgressFacts): string {
+function renderProgress(facts: ProgressFacts): string {
   const { state } = facts;
   const verification = state.verification;
   const text = [

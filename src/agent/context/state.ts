@@ -5,7 +5,7 @@ import { z } from "zod";
 
 const count = z.number().int().nonnegative().catch(0);
 
-export const contextStateSchema = z.object({
+const contextStateSchema = z.object({
   /** Transcript index (an assistant message) where the kept tail starts; 0 before a compaction. */
   boundary: count,
   /** What replaces the messages between the task and the boundary. */

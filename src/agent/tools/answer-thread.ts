@@ -8,7 +8,7 @@ import type { Tool, ToolOutcome } from "../ports.ts";
 import { parseToolInput } from "./input.ts";
 
 /** How the run dealt with a thread: changed the code, answered it, or declined with a reason. */
-export type ThreadOutcome = "changed" | "answered" | "declined";
+type ThreadOutcome = "changed" | "answered" | "declined";
 
 export interface ThreadAnswer {
   thread: number;

@@ -32,10 +32,8 @@ const askInput = z.object({
   ).optional(),
 });
 
-export type AskHumanInput = z.infer<typeof askInput>;
-
 /** What the model reads when nobody can answer (a local run). */
-export const NOBODY_TO_ASK =
+const NOBODY_TO_ASK =
   "Nobody can answer questions in this run: it is a local `stamina run` with no maintainer watching. Go on with your best judgement, choose the safest reasonable reading of the task, and say in your final summary what you assumed.";
 
 /** `canAsk`: a person will see the question (a run on GitHub). */
