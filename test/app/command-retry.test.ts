@@ -5,7 +5,7 @@
 // and a comment saying why.
 import { afterEach, describe, expect, it } from "vitest";
 import { parseCommands } from "../../src/app/commands.ts";
-import { reply, text, toolUse } from "../support/model-server/index.ts";
+import { editFile, reply, text, toolUse } from "../support/model-server/index.ts";
 import { ORG, REPO, startCommandWorld, type CommandWorld } from "./command-world.ts";
 
 const FILES = {
@@ -24,14 +24,7 @@ describe("/stamina retry", () => {
     w = await startCommandWorld(FILES);
     await w.comment("/stamina run");
     await w.model([
-      reply(
-        toolUse("str_replace_based_edit_tool", {
-          command: "str_replace",
-          path: "a.txt",
-          old_str: "one",
-          new_str: "two",
-        }),
-      ),
+      reply(editFile("a.txt", "one", "two")),
       reply(toolUse("bash", { command: "cat a.txt" })),
     ]);
     // Out of steps, the run asks for more; a writer says no, and it ends out of budget.

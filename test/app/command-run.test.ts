@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { COMMANDS, parseCommands } from "../../src/app/commands.ts";
-import { reply, text, toolUse } from "../support/model-server/index.ts";
+import { editFile, reply, text, toolUse } from "../support/model-server/index.ts";
 import { examplePayload } from "../support/webhooks.ts";
 import { ORG, REPO, STAMINA_BOT, startCommandWorld, type CommandWorld } from "./command-world.ts";
 
@@ -16,14 +16,7 @@ const files = (config: string) => ({
   ".github/stamina.yml": `test: sh check.sh\n${config}`,
 });
 
-const edit = reply(
-  toolUse("str_replace_based_edit_tool", {
-    command: "str_replace",
-    path: "a.txt",
-    old_str: "one",
-    new_str: "two",
-  }),
-);
+const edit = reply(editFile("a.txt", "one", "two"));
 
 let w: CommandWorld;
 afterEach(() => w.close());

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { verifyChain } from "../../src/audit/verify.ts";
 import type { Run } from "../../src/store/types.ts";
-import { reply, text, toolUse } from "../support/model-server/index.ts";
+import { editFile, reply, text, toolUse } from "../support/model-server/index.ts";
 import { examplePayload } from "../support/webhooks.ts";
 import {
   HARNESS_APP_KEY,
@@ -48,15 +48,7 @@ afterEach(async () => {
   await h.close();
 });
 
-const edit = (from: string, to: string) =>
-  reply(
-    toolUse("str_replace_based_edit_tool", {
-      command: "str_replace",
-      path: "a.txt",
-      old_str: from,
-      new_str: to,
-    }),
-  );
+const edit = (from: string, to: string) => reply(editFile("a.txt", from, to));
 
 /**
  * A run on issue 1 that pushes three checkpoints: 1 by the `checkpoint` tool (a.txt says two),

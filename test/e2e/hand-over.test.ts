@@ -16,7 +16,7 @@ import {
   startHarness,
   type Harness,
 } from "../support/run-harness.ts";
-import { reply, text, toolUse } from "../support/model-server/index.ts";
+import { editFile, reply, text, toolUse } from "../support/model-server/index.ts";
 import { examplePayload } from "../support/webhooks.ts";
 
 let h: Harness;
@@ -103,12 +103,7 @@ describe("/stamina run on a pull request", () => {
     expect(await h.store.pulls.isStaminas(OWNER, REPO, number)).toBe(true);
     await h.model([
       reply(
-        toolUse("str_replace_based_edit_tool", {
-          command: "str_replace",
-          path: "b.txt",
-          old_str: "draft",
-          new_str: "final",
-        }),
+        editFile("b.txt", "draft", "final"),
         toolUse("answer_thread", { thread: 1, outcome: "changed", reply: "b.txt says final." }),
       ),
       reply(text("Done.")),

@@ -10,6 +10,7 @@ import { parseJsonl, verifyChain } from "../../src/audit/verify.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeGitHub, type FakeGitHub } from "../support/fake-github/index.ts";
 import {
+  editFile,
   reply,
   startModelServer,
   text,
@@ -68,14 +69,7 @@ describe("a labelled issue becomes a pull request", () => {
     model = await startModelServer(
       [
         reply(text("Let me look at the environment first."), toolUse("bash", { command: "env" })),
-        reply(
-          toolUse("str_replace_based_edit_tool", {
-            command: "str_replace",
-            path: "greet.js",
-            old_str: "`Hello ${name}`",
-            new_str: "`Hello, ${name}!`",
-          }),
-        ),
+        reply(editFile("greet.js", "`Hello ${name}`", "`Hello, ${name}!`")),
         reply(toolUse("bash", { command: "node test.js" })),
         reply(text("Done: the greeting has its punctuation.")),
         // The self-review, after the harness saw the tests pass.

@@ -20,7 +20,13 @@ import {
   type Harness,
 } from "../support/run-harness.ts";
 import type { NewReviewComment } from "../support/fake-github/index.ts";
-import { reply, text, toolUse, type ScriptedTurn } from "../support/model-server/index.ts";
+import {
+  editFile,
+  reply,
+  text,
+  toolUse,
+  type ScriptedTurn,
+} from "../support/model-server/index.ts";
 import { examplePayload } from "../support/webhooks.ts";
 
 const FILES = {
@@ -52,7 +58,7 @@ async function openedPullRequest(): Promise<void> {
   h.github.setPermission(OWNER, REPO, "reviewer", "write");
   h.github.setPermission(OWNER, REPO, "reader", "read");
   await h.model([
-    reply(edit("a.txt", "one", "two")),
+    reply(editFile("a.txt", "one", "two")),
     reply(text("a.txt says two.")),
     reply(text("a.txt says two now, as the issue asks.")),
   ]);
@@ -60,15 +66,6 @@ async function openedPullRequest(): Promise<void> {
   const first = await h.execute(await h.claim(), {}, { progressIntervalMs: 0 });
   expect(first.state).toBe("succeeded");
   expect(h.github.pulls(OWNER, REPO).map((p) => p.number)).toEqual([PULL]);
-}
-
-function edit(path: string, from: string, to: string) {
-  return toolUse("str_replace_based_edit_tool", {
-    command: "str_replace",
-    path,
-    old_str: from,
-    new_str: to,
-  });
 }
 
 const answer = (thread: number, outcome: string, body: string) =>
@@ -148,10 +145,10 @@ describe("a review on Stamina's pull request", () => {
         expect(task).toContain("Thread 3");
         expect(task).toContain("beta should be BETA.");
         expect(task).toContain('<file path=\\"b.txt\\" lines=\\"1-4\\">');
-        return reply(edit("a.txt", "two", "Two"), edit("b.txt", "beta", "BETA"));
+        return reply(editFile("a.txt", "two", "Two"), editFile("b.txt", "beta", "BETA"));
       },
       reply(
-        edit("c.txt", "red", "blue"),
+        editFile("c.txt", "red", "blue"),
         answer(1, "changed", "Capitalised."),
         answer(2, "changed", "BETA now."),
         answer(3, "changed", "Blue it is."),
@@ -267,7 +264,7 @@ describe("a review on Stamina's pull request", () => {
     let human = "";
     try {
       const finished = await round([
-        reply(edit("c.txt", "red", "blue"), answer(1, "changed", "Blue it is.")),
+        reply(editFile("c.txt", "red", "blue"), answer(1, "changed", "Blue it is.")),
         () => {
           // The reviewer pushes a commit of their own to the branch while Stamina works.
           const run = (cmd: string[]) =>
@@ -322,7 +319,7 @@ describe("a review on Stamina's pull request", () => {
     let closing: Promise<void> | undefined;
     const finished = await round(
       [
-        reply(edit("c.txt", "red", "blue")),
+        reply(editFile("c.txt", "red", "blue")),
         () => {
           // Closed on GitHub while the agent's command runs.
           closing = closeIt();

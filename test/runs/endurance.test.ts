@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { issueOf } from "../support/by-step.ts";
 import type { RecordedModelRequest, ScriptedReply } from "../support/model-server/index.ts";
-import { reply, text, toolUse } from "../support/model-server/index.ts";
+import { editFile, reply, text, toolUse } from "../support/model-server/index.ts";
 import { byStep, OWNER, REPO, startHarness, stepOf, type Harness } from "../support/run-harness.ts";
 
 let h: Harness;
@@ -16,14 +16,7 @@ beforeEach(async () => {
 });
 afterEach(() => h.close());
 
-const makeItTwo = reply(
-  toolUse("str_replace_based_edit_tool", {
-    command: "str_replace",
-    path: "a.txt",
-    old_str: "one",
-    new_str: "two",
-  }),
-);
+const makeItTwo = reply(editFile("a.txt", "one", "two"));
 const remember = (input: Record<string, unknown>) => reply(toolUse("memory", input));
 const taskOf = (request: RecordedModelRequest) => JSON.stringify(request.body.messages[0]);
 

@@ -4,7 +4,13 @@ import { execFileSync } from "node:child_process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createModel } from "../../src/model/factory.ts";
 import { ShutdownRequested } from "../../src/runs/interruptions.ts";
-import { reply, text, toolUse, type ScriptedTurn } from "../support/model-server/index.ts";
+import {
+  editFile,
+  reply,
+  text,
+  toolUse,
+  type ScriptedTurn,
+} from "../support/model-server/index.ts";
 import { OWNER, REPO, startHarness, type Harness } from "../support/run-harness.ts";
 
 let h: Harness;
@@ -26,14 +32,7 @@ async function run(script: ScriptedTurn[], config: unknown, controller = new Abo
   return { finished, comment: () => h.comment() };
 }
 
-const makeItTwo = reply(
-  toolUse("str_replace_based_edit_tool", {
-    command: "str_replace",
-    path: "a.txt",
-    old_str: "one",
-    new_str: "two",
-  }),
-);
+const makeItTwo = reply(editFile("a.txt", "one", "two"));
 
 describe("a run", () => {
   it("stops with the failing setup command named, and opens no pull request", async () => {

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { publishAuditLog } from "../../src/surface/audit-checks.ts";
 import { LeaseLost } from "../../src/store/leases.ts";
-import { reply, text, toolUse } from "../support/model-server/index.ts";
+import { editFile, reply, text, toolUse } from "../support/model-server/index.ts";
 import {
   byStep,
   LEASE_MS,
@@ -27,14 +27,7 @@ describe("a resumed run on GitHub", () => {
     const dying = new AbortController();
     await h.model(
       byStep([
-        reply(
-          toolUse("str_replace_based_edit_tool", {
-            command: "str_replace",
-            path: "a.txt",
-            old_str: "one",
-            new_str: "two",
-          }),
-        ),
+        reply(editFile("a.txt", "one", "two")),
         reply(toolUse("checkpoint", { message: "Make a.txt say two" })),
         () => (dying.abort(new LeaseLost()), reply(toolUse("bash", { command: "true" }))),
         reply(text("Done.")),

@@ -7,7 +7,7 @@
 // goes on without it); a budget running out asks for an extension.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RecordedModelRequest } from "../support/model-server/index.ts";
-import { reply, text, toolUse } from "../support/model-server/index.ts";
+import { editFile, reply, text, toolUse } from "../support/model-server/index.ts";
 import { examplePayload } from "../support/webhooks.ts";
 import { startApp, type AppUnderTest } from "../app/app-harness.ts";
 import {
@@ -64,12 +64,7 @@ async function say(user: string, body: string, issue = 1): Promise<string[]> {
 
 const comments = (issue = 1) => h.github.issueComments(OWNER, REPO, issue).map((c) => c.body);
 const lastMessage = (r: RecordedModelRequest) => JSON.stringify(r.body.messages.at(-1));
-const makeItTwo = toolUse("str_replace_based_edit_tool", {
-  command: "str_replace",
-  path: "a.txt",
-  old_str: "one",
-  new_str: "two",
-});
+const makeItTwo = editFile("a.txt", "one", "two");
 const writeCi = (content: string) =>
   toolUse("str_replace_based_edit_tool", {
     command: "create",

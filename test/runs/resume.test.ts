@@ -14,7 +14,13 @@ import { LeaseLost } from "../../src/store/leases.ts";
 import { parseRepoConfig } from "../../src/policy/config.ts";
 import { trackingNeedle } from "../../src/surface/report.ts";
 import type { Run } from "../../src/store/types.ts";
-import { reply, text, toolUse, type ScriptedReply } from "../support/model-server/index.ts";
+import {
+  editFile,
+  reply,
+  text,
+  toolUse,
+  type ScriptedReply,
+} from "../support/model-server/index.ts";
 import {
   byStep,
   LEASE_MS,
@@ -29,14 +35,7 @@ const FILES = { "a.txt": "one\n", "check.sh": "grep -q two a.txt\n" };
 const CONFIG = { test: "sh check.sh" };
 
 const STEPS: ScriptedReply[] = [
-  reply(
-    toolUse("str_replace_based_edit_tool", {
-      command: "str_replace",
-      path: "a.txt",
-      old_str: "one",
-      new_str: "two",
-    }),
-  ),
+  reply(editFile("a.txt", "one", "two")),
   reply(toolUse("bash", { command: "printf 'notes\\n' > notes.txt" })),
   reply(toolUse("bash", { command: "cat a.txt notes.txt" })),
   reply(text("Made it two and left a note.")),

@@ -5,7 +5,7 @@
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { describeWait, expireUnanswered } from "../../src/runs/expire-waiting.ts";
-import { reply, text, toolUse } from "../support/model-server/index.ts";
+import { editFile, reply, text, toolUse } from "../support/model-server/index.ts";
 import { byStep, OWNER, REPO, startHarness, type Harness } from "../support/run-harness.ts";
 
 const WEEK = 7 * 24 * 3_600_000;
@@ -16,14 +16,7 @@ beforeEach(async () => {
 });
 afterEach(() => h.close());
 
-const makeItTwo = reply(
-  toolUse("str_replace_based_edit_tool", {
-    command: "str_replace",
-    path: "a.txt",
-    old_str: "one",
-    new_str: "two",
-  }),
-);
+const makeItTwo = reply(editFile("a.txt", "one", "two"));
 const look = reply(toolUse("str_replace_based_edit_tool", { command: "view", path: "a.txt" }));
 
 /** Edits a.txt, then looks at it until the watchdog pauses the run for a person. */

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { UploadPackRequest } from "../support/fake-github/index.ts";
-import { reply, text, toolUse } from "../support/model-server/index.ts";
+import { editFile, reply, text, toolUse } from "../support/model-server/index.ts";
 import {
   byStep,
   OWNER,
@@ -22,14 +22,7 @@ import {
 
 const FILES = { "a.txt": "one\n" };
 const TWO = byStep([
-  reply(
-    toolUse("str_replace_based_edit_tool", {
-      command: "str_replace",
-      path: "a.txt",
-      old_str: "one",
-      new_str: "two",
-    }),
-  ),
+  reply(editFile("a.txt", "one", "two")),
   reply(text("Made it two.")),
   reply(text("a.txt says two.")),
 ]);

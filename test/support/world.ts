@@ -14,6 +14,7 @@ import { appEnv, startAppProcess, type AppProcess } from "./app-process.ts";
 import { byStep, issueOf, stepOf } from "./by-step.ts";
 import { startFakeGitHub, type FakeGitHub, type PullView } from "./fake-github/index.ts";
 import {
+  editFile,
   reply,
   startModelServer,
   text,
@@ -77,14 +78,7 @@ export async function startWorld(
   github.setPermission(OWNER, REPO, "maintainer", "write");
   const gate = (issue: number) => join(dir, `gate-${issue}`);
   const started = (issue: number) => join(dir, `started-${issue}`);
-  const edit = reply(
-    toolUse("str_replace_based_edit_tool", {
-      command: "str_replace",
-      path: "greet.js",
-      old_str: "`Hello ${name}`",
-      new_str: "`Hello, ${name}!`",
-    }),
-  );
+  const edit = reply(editFile("greet.js", "`Hello ${name}`", "`Hello, ${name}!`"));
   const done = reply(text("Greets with a comma and an exclamation mark now."));
   // The harness verified the change and asks for a review; the summary ends the session.
   const reviewed = reply(text("greet() says `Hello, NAME!` now, as the issue asks."));

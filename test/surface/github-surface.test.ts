@@ -13,7 +13,13 @@ import { auditCommand } from "../../src/cli/audit.ts";
 import { parseRepoConfig } from "../../src/policy/config.ts";
 import type { Timers } from "../../src/surface/throttle.ts";
 import type { FakeGitHub } from "../support/fake-github/index.ts";
-import { reply, text, toolUse, type ScriptedTurn } from "../support/model-server/index.ts";
+import {
+  editFile,
+  reply,
+  text,
+  toolUse,
+  type ScriptedTurn,
+} from "../support/model-server/index.ts";
 import { OWNER, REPO, startHarness, type Harness } from "../support/run-harness.ts";
 
 /** Credential-shaped text the model writes into its plan and its summary. */
@@ -27,15 +33,7 @@ const FILES = {
 let h: Harness;
 afterEach(() => h.close());
 
-const edit = (to: string) =>
-  reply(
-    toolUse("str_replace_based_edit_tool", {
-      command: "str_replace",
-      path: "a.txt",
-      old_str: "one",
-      new_str: to,
-    }),
-  );
+const edit = (to: string) => reply(editFile("a.txt", "one", to));
 
 async function run(script: ScriptedTurn[], config: unknown = { test: "sh check.sh" }) {
   await h.model(script);

@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { afterEach, expect, it } from "vitest";
 import { parseRepoConfig } from "../../../src/policy/config.ts";
 import { CancelRequested } from "../../../src/runs/interruptions.ts";
-import { reply, text, toolUse } from "../../support/model-server/index.ts";
+import { editFile, reply, text } from "../../support/model-server/index.ts";
 import { OWNER, REPO, startHarness, type Harness } from "../../support/run-harness.ts";
 
 let h: Harness;
@@ -29,14 +29,7 @@ it("a dry run stopped mid-way pushes nothing and says it was a dry run", async (
 
   const stop = new AbortController();
   await h.model([
-    reply(
-      toolUse("str_replace_based_edit_tool", {
-        command: "str_replace",
-        path: "a.txt",
-        old_str: "one",
-        new_str: "two",
-      }),
-    ),
+    reply(editFile("a.txt", "one", "two")),
     () => {
       stop.abort(new CancelRequested("@maintainer", "asked with `/stamina stop`"));
       return reply(text("Changed a.txt."));

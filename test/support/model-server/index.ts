@@ -6,7 +6,7 @@ export { startBedrockServer, BEDROCK_VERSIONS } from "./bedrock.ts";
 export type { BedrockServerOptions } from "./bedrock.ts";
 export { startVertexServer, VERTEX_VERSIONS } from "./vertex.ts";
 export type { VertexServerOptions } from "./vertex.ts";
-export { text, toolUse, reply } from "./script.ts";
+export { editFile, text, toolUse, reply } from "./script.ts";
 export type {
   RecordedModelRequest,
   ScriptedBlock,

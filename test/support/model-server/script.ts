@@ -97,6 +97,20 @@ export function toolUse(name: string, input: unknown, id?: string): Anthropic.To
   };
 }
 
+/**
+ * The model's edit of a file: the editor tool's `str_replace` of `oldStr` by `newStr` in `path`,
+ * as a tool_use block (its id as `toolUse` gives it), for scripts that change a file.
+ */
+export function editFile(
+  path: string,
+  oldStr: string,
+  newStr: string,
+  id?: string,
+): Anthropic.ToolUseBlockParam {
+  const input = { command: "str_replace", path, old_str: oldStr, new_str: newStr };
+  return toolUse("str_replace_based_edit_tool", input, id);
+}
+
 /** A reply whose stop_reason follows from its blocks: `tool_use` if any block is one. */
 export function reply(...blocks: ScriptedBlock[]): ScriptedMessage {
   const usesTool = blocks.some((b) => b.type === "tool_use");
