@@ -7,7 +7,7 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseRepoConfig } from "../../src/policy/config.ts";
 import type { Run } from "../../src/store/types.ts";
-import { examplePayload } from "../support/webhooks.ts";
+import { issueCommentPayload } from "../support/webhooks.ts";
 import { API, permission, startApp, type AppUnderTest } from "./app-harness.ts";
 
 const REPO = "/repos/Codertocat/Hello-World";
@@ -37,16 +37,9 @@ async function activeRun(paused: boolean): Promise<Run> {
   return app.store.runs.mustGet(created.run.id);
 }
 
-function comment(body: string, sender = "Codertocat", type = "User") {
-  const payload = examplePayload<{
-    comment: { body: string; id: number };
-    sender: { login: string; type: string };
-  }>("issue_comment", "created");
-  payload.comment.body = body;
-  payload.sender.login = sender;
-  payload.sender.type = type;
-  return payload;
-}
+/** `sender`'s comment on the example's issue (Codertocat/Hello-World#1). */
+const comment = (body: string, sender = "Codertocat", type: "User" | "Bot" = "User") =>
+  issueCommentPayload({ body, author: { login: sender, type } });
 
 describe("a reply to a paused run", () => {
   it("from a writer is the answer: the run is queued again with it, and the reply gets 👍", async () => {

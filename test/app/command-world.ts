@@ -22,13 +22,13 @@ import {
   type ModelServer,
   type ScriptedTurn,
 } from "../support/model-server/index.ts";
-import { examplePayload } from "../support/webhooks.ts";
+import { issueCommentPayload, type Account } from "../support/webhooks.ts";
 import { APP_PRIVATE_KEY, APP_PUBLIC_KEY, startApp, type AppUnderTest } from "./app-harness.ts";
 
 export const ORG = "octo-org";
 export const REPO = "demo";
 /** The app's own bot, as GitHub names it in the payloads of its comments. */
-export const STAMINA_BOT = { login: "stamina[bot]", id: 9_000_001, type: "Bot" };
+export const STAMINA_BOT = { login: "stamina[bot]", id: 9_000_001, type: "Bot" } as const;
 const MODEL_KEY = "sk-ant-command-world-key";
 
 export interface CommandWorld {
@@ -39,10 +39,7 @@ export interface CommandWorld {
    * A comment on issue 1 (or a pull request), posted on the fake GitHub and sent to the app as
    * GitHub sends it; resolves once the app handled it.
    */
-  comment(
-    body: string,
-    options?: { sender?: { login: string; id: number; type: string } },
-  ): Promise<{ commentId: number }>;
+  comment(body: string, options?: { sender?: Account }): Promise<{ commentId: number }>;
   model(script: ScriptedTurn[]): Promise<ModelServer>;
   /** Claims the next run and executes it to its end (or its pause). */
   work(): Promise<Run>;
@@ -84,20 +81,17 @@ export async function startCommandWorld(files: Record<string, string>): Promise<
     app,
     bare,
     async comment(body, options = {}) {
-      const sender = options.sender ?? { login: "maintainer", id: 4242, type: "User" };
+      const sender: Account = options.sender ?? { login: "maintainer", id: 4242, type: "User" };
       const { id: commentId } = github.addComment(ORG, REPO, 1, { body, user: sender.login });
-      const payload = examplePayload<{
-        comment: { id: number; body: string; user: { login: string; id: number; type: string } };
-        sender: { login: string; id: number; type: string };
-        repository: { name: string; full_name: string; owner: { login: string } };
-      }>("issue_comment", "created");
-      payload.repository.owner.login = ORG;
-      payload.repository.name = REPO;
-      payload.repository.full_name = `${ORG}/${REPO}`;
-      payload.comment.id = commentId;
-      payload.comment.body = body;
-      payload.comment.user = { ...payload.comment.user, ...sender };
-      payload.sender = { ...payload.sender, ...sender };
+      const payload = issueCommentPayload({
+        owner: ORG,
+        repo: REPO,
+        github,
+        number: 1,
+        author: sender,
+        commentId,
+        body,
+      });
       const posted = await app.deliver("issue_comment", payload);
       expect(await app.handled(posted.deliveryId)).toBe("ok");
       return { commentId };

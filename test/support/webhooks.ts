@@ -1,5 +1,6 @@
-// Real webhook payloads from @octokit/webhooks-examples, and a helper that
-// signs and posts them the way GitHub does.
+// Real webhook payloads from @octokit/webhooks-examples, moved onto a test's
+// repository (a labelled issue, a comment, a pull request's events), and a
+// helper that signs and posts them the way GitHub does.
 import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { sign } from "@octokit/webhooks-methods";
@@ -31,7 +32,7 @@ export interface LabeledIssuePayload {
   issue: { number: number; title: string; body: string };
   label: { name: string };
   sender: { login: string; id: number };
-  repository: { name: string; full_name: string; owner: { login: string } };
+  repository: PayloadRepository;
 }
 
 /** GitHub's example `issues.labeled`, moved to `owner/repo` and issue `issue`, labelled `stamina` by `maintainer`. */
@@ -46,15 +47,170 @@ export function labeledIssuePayload(options: {
   const payload = examplePayload<LabeledIssuePayload>("issues", "labeled", {
     installationId: options.installationId,
   });
-  payload.repository.owner.login = options.owner;
-  payload.repository.name = options.repo;
-  payload.repository.full_name = `${options.owner}/${options.repo}`;
+  moveRepository(payload, options);
   payload.issue.number = options.issue;
   payload.issue.title = options.title;
   if (options.body !== undefined) payload.issue.body = options.body;
   payload.label.name = "stamina";
   payload.sender.login = "maintainer";
   return payload;
+}
+
+/** A GitHub account as a payload names it; `id` and `type` stay the example's unless given. */
+export interface Account {
+  login: string;
+  id?: number;
+  type?: "User" | "Bot";
+}
+
+/** The account fields of a payload (`sender`, a comment's `user`) that the app reads. */
+export interface PayloadAccount {
+  login: string;
+  id: number;
+  type: string;
+}
+
+/** The repository fields of a payload that the app reads. */
+export interface PayloadRepository {
+  name: string;
+  full_name: string;
+  html_url: string;
+  url: string;
+  owner: { login: string };
+}
+
+/**
+ * Where a payload is moved to; unset fields keep the example's (Codertocat/Hello-World on
+ * github.com, installation 1). `github`: the GitHub it comes from (a fake GitHub's addresses),
+ * for the links in it.
+ */
+export interface PayloadPlace {
+  owner?: string;
+  repo?: string;
+  installationId?: number;
+  github?: { url: string; apiUrl: string };
+}
+
+/** The fields of `issue_comment.created` that the app reads, as issueCommentPayload sets them. */
+export interface IssueCommentPayload {
+  issue: { number: number; title: string; pull_request?: { url: string; html_url: string } };
+  comment: { id: number; body: string; user: PayloadAccount };
+  sender: PayloadAccount;
+  repository: PayloadRepository;
+  installation: { id: number };
+}
+
+/**
+ * GitHub's example `issue_comment.created`: `author` wrote `body` (comment `commentId`) on issue
+ * `number` of the repository, or on pull request `number` with `pullRequest`. Unset fields keep
+ * the example's: issue 1, comment 492700400 by Codertocat.
+ */
+export function issueCommentPayload(
+  options: PayloadPlace & {
+    body: string;
+    number?: number;
+    pullRequest?: boolean;
+    author?: string | Account;
+    commentId?: number;
+  },
+): IssueCommentPayload {
+  const payload = examplePayload<IssueCommentPayload>("issue_comment", "created", options);
+  const repository = moveRepository(payload, options);
+  if (options.number !== undefined) payload.issue.number = options.number;
+  if (options.pullRequest) {
+    const number = payload.issue.number;
+    payload.issue.pull_request = {
+      url: `${repository.url}/pulls/${number}`,
+      html_url: `${repository.html_url}/pull/${number}`,
+    };
+  }
+  if (options.commentId !== undefined) payload.comment.id = options.commentId;
+  payload.comment.body = options.body;
+  if (options.author !== undefined) {
+    payload.sender = asAccount(payload.sender, options.author);
+    payload.comment.user = asAccount(payload.comment.user, options.author);
+  }
+  return payload;
+}
+
+/** The fields of a pull request's events that the app reads, as pullRequestPayload sets them. */
+export interface PullRequestEventPayload {
+  pull_request: { number: number; title: string; merged?: boolean | null };
+  sender: PayloadAccount;
+  repository: PayloadRepository;
+  installation: { id: number };
+}
+
+/**
+ * GitHub's example payload of a pull request's `event`.`action` (`pull_request.closed`,
+ * `pull_request_review.submitted`, ...), sent by `sender` about pull request `pull` of the
+ * repository; the title is "Make it two" unless given, as the harness's issue is called.
+ */
+export function pullRequestPayload<T extends PullRequestEventPayload = PullRequestEventPayload>(
+  event: string,
+  action: string,
+  options: PayloadPlace & { pull: number; title?: string; sender: string | Account },
+): T {
+  const payload = examplePayload<T>(event, action, options);
+  moveRepository(payload, options);
+  payload.pull_request.number = options.pull;
+  payload.pull_request.title = options.title ?? "Make it two";
+  payload.sender = asAccount(payload.sender, options.sender);
+  return payload;
+}
+
+/** The fields of `pull_request_review_comment.created` that the app reads. */
+export interface ReviewCommentPayload extends PullRequestEventPayload {
+  comment: { id: number; body: string; user: PayloadAccount };
+}
+
+/**
+ * GitHub's example `pull_request_review_comment.created`: `author`'s comment `commentId` (in a
+ * review thread, on a line) on pull request `pull`; the body stays the example's unless given.
+ */
+export function reviewCommentPayload(
+  options: PayloadPlace & {
+    pull: number;
+    title?: string;
+    author: string | Account;
+    commentId: number;
+    body?: string;
+  },
+): ReviewCommentPayload {
+  const payload = pullRequestPayload<ReviewCommentPayload>(
+    "pull_request_review_comment",
+    "created",
+    { ...options, sender: options.author },
+  );
+  payload.comment.id = options.commentId;
+  if (options.body !== undefined) payload.comment.body = options.body;
+  payload.comment.user = asAccount(payload.comment.user, options.author);
+  return payload;
+}
+
+function moveRepository(
+  payload: { repository: PayloadRepository },
+  place: PayloadPlace,
+): PayloadRepository {
+  const { repository } = payload;
+  const owner = place.owner ?? repository.owner.login;
+  const name = place.repo ?? repository.name;
+  repository.owner.login = owner;
+  repository.name = name;
+  repository.full_name = `${owner}/${name}`;
+  repository.html_url = `${place.github?.url ?? "https://github.com"}/${owner}/${name}`;
+  repository.url = `${place.github?.apiUrl ?? "https://api.github.com"}/repos/${owner}/${name}`;
+  return repository;
+}
+
+function asAccount(example: PayloadAccount, who: string | Account): PayloadAccount {
+  const account = typeof who === "string" ? { login: who } : who;
+  return {
+    ...example,
+    login: account.login,
+    id: account.id ?? example.id,
+    type: account.type ?? example.type,
+  };
 }
 
 export interface PostedWebhook {
