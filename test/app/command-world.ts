@@ -23,7 +23,12 @@ import {
   type ScriptedTurn,
 } from "../support/model-server/index.ts";
 import { issueCommentPayload, type Account } from "../support/webhooks.ts";
-import { APP_PRIVATE_KEY, APP_PUBLIC_KEY, startApp, type AppUnderTest } from "./app-harness.ts";
+import {
+  APP_PRIVATE_KEY,
+  APP_PUBLIC_KEY,
+  startApp,
+  type AppUnderTest,
+} from "../support/app-harness.ts";
 
 export const ORG = "octo-org";
 export const REPO = "demo";

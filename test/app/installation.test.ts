@@ -6,7 +6,7 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseRepoConfig } from "../../src/policy/config.ts";
 import { examplePayload } from "../support/webhooks.ts";
-import { startApp, type AppUnderTest } from "./app-harness.ts";
+import { startApp, type AppUnderTest } from "../support/app-harness.ts";
 
 let app: AppUnderTest;
 beforeEach(async () => {

@@ -10,7 +10,7 @@ import {
   SECRET,
   startApp,
   type AppUnderTest,
-} from "./app-harness.ts";
+} from "../support/app-harness.ts";
 
 const REPO = "/repos/Codertocat/Hello-World";
 const CONFIG = `${REPO}/contents/.github%2Fstamina.yml`;

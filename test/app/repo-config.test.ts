@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startFakeGitHub, type FakeGitHub } from "../support/fake-github/index.ts";
 import { examplePayload } from "../support/webhooks.ts";
-import { APP_PUBLIC_KEY, startApp, type AppUnderTest } from "./app-harness.ts";
+import { APP_PUBLIC_KEY, startApp, type AppUnderTest } from "../support/app-harness.ts";
 
 const ORG = "octo-org";
 

@@ -21,7 +21,7 @@ import {
   startHarness,
   type Harness,
 } from "../support/run-harness.ts";
-import { startApp, type AppUnderTest } from "./app-harness.ts";
+import { startApp, type AppUnderTest } from "../support/app-harness.ts";
 
 const FILES = {
   "a.txt": "one\n",

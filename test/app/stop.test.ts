@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseRepoConfig } from "../../src/policy/config.ts";
 import type { Run } from "../../src/store/types.ts";
 import { examplePayload, issueCommentPayload } from "../support/webhooks.ts";
-import { API, permission, startApp, type AppUnderTest } from "./app-harness.ts";
+import { API, permission, startApp, type AppUnderTest } from "../support/app-harness.ts";
 
 const REPO = "/repos/Codertocat/Hello-World";
 

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startApp, type AppUnderTest } from "../app/app-harness.ts";
+import { startApp, type AppUnderTest } from "../support/app-harness.ts";
 import {
   HARNESS_APP_KEY,
   OWNER,

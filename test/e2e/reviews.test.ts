@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { verifyChain } from "../../src/audit/verify.ts";
 import { CancelRequested } from "../../src/runs/interruptions.ts";
 import type { Run } from "../../src/store/types.ts";
-import { startApp, type AppUnderTest } from "../app/app-harness.ts";
+import { startApp, type AppUnderTest } from "../support/app-harness.ts";
 import {
   HARNESS_APP_KEY,
   OWNER,

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RecordedModelRequest } from "../support/model-server/index.ts";
 import { editFile, reply, text, toolUse } from "../support/model-server/index.ts";
 import { examplePayload } from "../support/webhooks.ts";
-import { startApp, type AppUnderTest } from "../app/app-harness.ts";
+import { startApp, type AppUnderTest } from "../support/app-harness.ts";
 import {
   HARNESS_APP_KEY,
   byStep,

@@ -1,6 +1,7 @@
 // The app's webhook server in process, as the handler tests drive it: the
 // real ingress and Probot, a SQLite store, log lines captured, and GitHub's
-// API answered by nock (installation tokens answered already).
+// API answered by nock (installation tokens answered already), or by the fake
+// GitHub at `apiUrl` (beside the run harness: app-beside-harness.ts).
 import type { Server } from "node:http";
 import { Writable } from "node:stream";
 import nock from "nock";
@@ -13,8 +14,8 @@ import { createRedactor } from "../../src/observability/redact.ts";
 import { openStore } from "../../src/store/open.ts";
 import type { Store } from "../../src/store/store.ts";
 import type { Run } from "../../src/store/types.ts";
-import { appKeyPair } from "../support/app-keys.ts";
-import { postWebhook, waitFor } from "../support/webhooks.ts";
+import { appKeyPair } from "./app-keys.ts";
+import { postWebhook, waitFor } from "./webhooks.ts";
 
 const keys = appKeyPair();
 /** The public half, for a fake GitHub (test/support/fake-github) that checks the app's JWTs. */
