@@ -3,33 +3,17 @@
 // an open pull request of this repository starts a round on its own branch,
 // which Stamina pushes to though it did not create it, and its reviews count
 // from then on; a fork's or a closed pull request is refused in words.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startApp, type AppUnderTest } from "../support/app-harness.ts";
-import {
-  HARNESS_APP_KEY,
-  OWNER,
-  REPO,
-  startHarness,
-  type Harness,
-} from "../support/run-harness.ts";
+import { appBesideHarness, type AppBesideHarness } from "../support/app-beside-harness.ts";
+import { pushPersonCommit } from "../support/person-commit.ts";
+import { OWNER, REPO, startHarness, type Harness } from "../support/run-harness.ts";
 import { editFile, reply, text, toolUse } from "../support/model-server/index.ts";
-import { examplePayload } from "../support/webhooks.ts";
 
 let h: Harness;
-let app: AppUnderTest;
+let app: AppBesideHarness;
 beforeEach(async () => {
   h = await startHarness({ "a.txt": "one\n" });
-  h.github.setPermission(OWNER, REPO, "maintainer", "write");
-  app = await startApp({
-    apiUrl: h.github.apiUrl,
-    store: h.store,
-    now: () => h.now(),
-    privateKey: HARNESS_APP_KEY,
-  });
+  app = await appBesideHarness(h);
 });
 afterEach(async () => {
   await app.close();
@@ -40,23 +24,15 @@ afterEach(async () => {
 const staminaComments = (number: number) =>
   h.github.issueComments(OWNER, REPO, number).filter((c) => c.user !== "maintainer");
 
-const git = (...args: string[]) =>
-  execFileSync("git", ["--git-dir", h.bare, ...args], { encoding: "utf8" }).trim();
-
 /** A person's branch `feature` with a commit, and their pull request from it. */
 async function humanPullRequest(): Promise<number> {
-  const clone = mkdtempSync(join(tmpdir(), "human-"));
-  try {
-    const run = (cmd: string[]) => execFileSync("git", cmd, { cwd: clone, encoding: "utf8" });
-    run(["clone", "--quiet", h.bare, "."]);
-    run(["switch", "--quiet", "-c", "feature"]);
-    writeFileSync(join(clone, "b.txt"), "draft\n");
-    run(["add", "b.txt"]);
-    run(["-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-qm", "Start"]);
-    run(["push", "--quiet", "origin", "feature"]);
-  } finally {
-    rmSync(clone, { recursive: true, force: true });
-  }
+  pushPersonCommit(h.bare, {
+    branch: "feature",
+    from: "main",
+    files: { "b.txt": "draft\n" },
+    message: "Start",
+    author: { name: "Dev", email: "dev@example.com" },
+  });
   const ref = { installationId: 1, owner: OWNER, repo: REPO };
   const pr = await h.port.openPullRequest(ref, {
     title: "A feature",
@@ -73,32 +49,13 @@ async function humanPullRequest(): Promise<number> {
  * sends it; what Stamina reacted with (👍 "+1" when it took the pull request over).
  */
 async function command(number: number, args: string): Promise<string[]> {
-  const body = `/stamina run ${args}`.trim();
-  const { id } = h.github.addComment(OWNER, REPO, number, { user: "maintainer", body });
-  const payload = examplePayload<{
-    issue: { number: number; pull_request?: unknown };
-    comment: { id: number; body: string; user: { login: string } };
-    repository: { name: string; full_name: string; owner: { login: string } };
-    sender: { login: string; id: number };
-  }>("issue_comment", "created");
-  payload.issue.number = number;
-  payload.issue.pull_request = { url: "" };
-  payload.comment.id = id;
-  payload.comment.body = body;
-  payload.comment.user.login = "maintainer";
-  payload.repository.owner.login = OWNER;
-  payload.repository.name = REPO;
-  payload.repository.full_name = `${OWNER}/${REPO}`;
-  payload.sender.login = "maintainer";
-  const posted = await app.deliver("issue_comment", payload);
-  expect(await app.handled(posted.deliveryId)).toBe("ok");
-  return h.github.commentReactions(OWNER, REPO, id);
+  return app.reactions(await app.comment(`/stamina run ${args}`.trim(), { on: number }));
 }
 
 describe("/stamina run on a pull request", () => {
   it("hands an open pull request of this repository over: a round on its own branch, built on its commits", async () => {
     const number = await humanPullRequest();
-    const before = git("rev-parse", "feature");
+    const before = h.git("rev-parse", "feature");
     expect(await command(number, "Make b.txt say final.")).toEqual(["+1"]);
     expect(await h.store.pulls.isStaminas(OWNER, REPO, number)).toBe(true);
     await h.model([
@@ -111,9 +68,9 @@ describe("/stamina run on a pull request", () => {
     ]);
     const finished = await h.execute(await h.claim(), {}, { progressIntervalMs: 0 });
     expect(finished).toMatchObject({ state: "succeeded", kind: "follow_up", branch: "feature" });
-    const head = git("rev-parse", "feature");
-    expect(git("rev-parse", `${head}~1`)).toBe(before);
-    expect(git("show", `${head}:b.txt`)).toBe("final");
+    const head = h.git("rev-parse", "feature");
+    expect(h.git("rev-parse", `${head}~1`)).toBe(before);
+    expect(h.git("show", `${head}:b.txt`)).toBe("final");
     const [summary] = staminaComments(number);
     expect(summary?.body).toContain("@maintainer's comment: changed and resolved");
   });

@@ -3,22 +3,13 @@
 // an in-process run against the fake GitHub, which answers GraphQL's
 // reviewThreads and resolveReviewThread; the scripted model plays the agent.
 // Asserted on what GitHub shows: replies, resolved threads, the branch.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { verifyChain } from "../../src/audit/verify.ts";
 import { CancelRequested } from "../../src/runs/interruptions.ts";
 import type { Run } from "../../src/store/types.ts";
-import { startApp, type AppUnderTest } from "../support/app-harness.ts";
-import {
-  HARNESS_APP_KEY,
-  OWNER,
-  REPO,
-  startHarness,
-  type Harness,
-} from "../support/run-harness.ts";
+import { appBesideHarness, type AppBesideHarness } from "../support/app-beside-harness.ts";
+import { pushPersonCommit } from "../support/person-commit.ts";
+import { OWNER, REPO, startHarness, type Harness } from "../support/run-harness.ts";
 import type { NewReviewComment } from "../support/fake-github/index.ts";
 import {
   editFile,
@@ -27,7 +18,11 @@ import {
   toolUse,
   type ScriptedTurn,
 } from "../support/model-server/index.ts";
-import { examplePayload } from "../support/webhooks.ts";
+import {
+  pullRequestPayload,
+  reviewCommentPayload,
+  type PullRequestEventPayload,
+} from "../support/webhooks.ts";
 
 const FILES = {
   "a.txt": "one\n",
@@ -40,7 +35,7 @@ const PULL = 101;
 const BRANCH = "stamina/1-make-it-two";
 
 let h: Harness;
-let app: AppUnderTest;
+let app: AppBesideHarness;
 afterEach(async () => {
   await app.close();
   await h.close();
@@ -49,14 +44,7 @@ afterEach(async () => {
 /** The issue's run has opened pull request 101 on BRANCH; the app listens. */
 async function openedPullRequest(): Promise<void> {
   h = await startHarness(FILES);
-  app = await startApp({
-    apiUrl: h.github.apiUrl,
-    store: h.store,
-    now: () => h.now(),
-    privateKey: HARNESS_APP_KEY,
-  });
-  h.github.setPermission(OWNER, REPO, "reviewer", "write");
-  h.github.setPermission(OWNER, REPO, "reader", "read");
+  app = await appBesideHarness(h, { people: { reviewer: "write" } });
   await h.model([
     reply(editFile("a.txt", "one", "two")),
     reply(text("a.txt says two.")),
@@ -71,42 +59,21 @@ async function openedPullRequest(): Promise<void> {
 const answer = (thread: number, outcome: string, body: string) =>
   toolUse("answer_thread", { thread, outcome, reply: body });
 
-interface Moved {
-  pull_request: { number: number; title: string; merged?: boolean };
-  repository: { name: string; full_name: string; owner: { login: string } };
-  sender: { login: string; type: string };
-}
-
-function moved<T extends Moved>(event: string, action: string, sender: string): T {
-  const payload = examplePayload<T>(event, action);
-  payload.repository.owner.login = OWNER;
-  payload.repository.name = REPO;
-  payload.repository.full_name = `${OWNER}/${REPO}`;
-  payload.pull_request.number = PULL;
-  payload.pull_request.title = "Make it two";
-  payload.sender.login = sender;
-  return payload;
-}
+/** Where this file's payloads happen: Stamina's pull request on the harness's repository. */
+const ON_PULL = { owner: OWNER, repo: REPO, pull: PULL };
 
 /** The review on GitHub, then its webhooks as GitHub sends them: the review, then each comment. */
 async function review(user: string, comments: NewReviewComment[]): Promise<string[]> {
   const submitted = h.github.submitReview(OWNER, REPO, PULL, { user, comments });
   const deliveries: string[] = [];
-  const payload = moved<Moved & { review: { state: string; body: string | null } }>(
-    "pull_request_review",
-    "submitted",
-    user,
-  );
+  const payload = pullRequestPayload<
+    PullRequestEventPayload & { review: { state: string; body: string | null } }
+  >("pull_request_review", "submitted", { ...ON_PULL, sender: user });
   payload.review.state = "changes_requested";
   payload.review.body = null;
   deliveries.push((await app.deliver("pull_request_review", payload)).deliveryId);
   for (const thread of submitted.threads) {
-    const comment = moved<Moved & { comment: { id: number } }>(
-      "pull_request_review_comment",
-      "created",
-      user,
-    );
-    comment.comment.id = thread.commentId;
+    const comment = reviewCommentPayload({ ...ON_PULL, author: user, commentId: thread.commentId });
     deliveries.push((await app.deliver("pull_request_review_comment", comment)).deliveryId);
   }
   for (const id of deliveries) expect(await app.handled(id)).toBe("ok");
@@ -122,13 +89,10 @@ async function round(script: ScriptedTurn[], controller = new AbortController())
   return h.execute(await h.claim(), { signal: controller.signal }, { progressIntervalMs: 0 });
 }
 
-const git = (...args: string[]) =>
-  execFileSync("git", ["--git-dir", h.bare, ...args], { encoding: "utf8" }).trim();
-
 describe("a review on Stamina's pull request", () => {
   it("of 3 comments makes one run: 3 replies, 3 resolved threads and one pushed commit", async () => {
     await openedPullRequest();
-    const before = git("rev-parse", BRANCH);
+    const before = h.git("rev-parse", BRANCH);
     const threads = await review("reviewer", [
       { path: "a.txt", line: 1, body: "Say it with a capital: Two." },
       { path: "b.txt", line: 2, body: "beta should be BETA." },
@@ -172,8 +136,8 @@ describe("a review on Stamina's pull request", () => {
 
     const after = h.github.reviewThreads(OWNER, REPO, PULL);
     expect(after.map((t) => t.id)).toEqual(threads);
-    const head = git("rev-parse", BRANCH);
-    expect(git("rev-list", "--count", `${before}..${head}`)).toBe("1");
+    const head = h.git("rev-parse", BRANCH);
+    expect(h.git("rev-list", "--count", `${before}..${head}`)).toBe("1");
     for (const [i, thread] of after.entries()) {
       expect(thread.isResolved).toBe(true);
       expect(thread.comments).toHaveLength(2);
@@ -181,8 +145,8 @@ describe("a review on Stamina's pull request", () => {
       expect(thread.comments[1]!.body).toContain(["Capitalised.", "BETA now.", "Blue it is."][i]);
       expect(thread.comments[1]!.body).toContain(`/pull/${PULL}/commits/${head}`);
     }
-    expect(git("show", `${head}:c.txt`)).toBe("blue");
-    expect(git("log", "-1", "--format=%B", head)).toMatch(/Stamina-Audit: [0-9a-f]{64}/);
+    expect(h.git("show", `${head}:c.txt`)).toBe("blue");
+    expect(h.git("log", "-1", "--format=%B", head)).toMatch(/Stamina-Audit: [0-9a-f]{64}/);
     const summary = h.github.issueComments(OWNER, REPO, PULL);
     expect(summary).toHaveLength(1);
     expect(summary[0]!.body).toContain("Stamina answered the review");
@@ -208,7 +172,7 @@ describe("a review on Stamina's pull request", () => {
 
   it("that asks a question gets the answer in its thread and no commit", async () => {
     await openedPullRequest();
-    const before = git("rev-parse", BRANCH);
+    const before = h.git("rev-parse", BRANCH);
     await review("reviewer", [{ path: "a.txt", line: 1, body: "Why two and not 2?" }]);
     const finished = await round([
       reply(answer(1, "answered", "The issue spells it out in words.")),
@@ -222,7 +186,7 @@ describe("a review on Stamina's pull request", () => {
       "Why two and not 2?",
       "The issue spells it out in words.",
     ]);
-    expect(git("rev-parse", BRANCH)).toBe(before);
+    expect(h.git("rev-parse", BRANCH)).toBe(before);
   });
 
   it("from a reader, or a bot, starts nothing", async () => {
@@ -231,71 +195,54 @@ describe("a review on Stamina's pull request", () => {
       user: "reader",
       comments: [{ path: "a.txt", line: 1, body: "Make it three." }],
     });
-    for (const [sender, type] of [
-      ["reader", "User"],
-      ["ci[bot]", "Bot"],
+    for (const author of [
+      { login: "reader", type: "User" },
+      { login: "ci[bot]", type: "Bot" },
     ] as const) {
-      const payload = moved<Moved & { comment: { id: number } }>(
+      const commentId = threads[0]!.commentId;
+      await app.send(
         "pull_request_review_comment",
-        "created",
-        sender,
+        reviewCommentPayload({ ...ON_PULL, author, commentId }),
       );
-      payload.sender.type = type;
-      payload.comment.id = threads[0]!.commentId;
-      const posted = await app.deliver("pull_request_review_comment", payload);
-      expect(await app.handled(posted.deliveryId)).toBe("ok");
     }
     expect(await followUps()).toEqual([]);
   });
 
   it("on a pull request Stamina did not open starts nothing", async () => {
     await openedPullRequest();
-    const payload = moved<Moved>("pull_request_review_comment", "created", "reviewer");
-    payload.pull_request.number = 7;
-    const posted = await app.deliver("pull_request_review_comment", payload);
-    expect(await app.handled(posted.deliveryId)).toBe("ok");
+    const payload = pullRequestPayload("pull_request_review_comment", "created", {
+      ...ON_PULL,
+      pull: 7,
+      sender: "reviewer",
+    });
+    await app.send("pull_request_review_comment", payload);
     expect(await followUps()).toEqual([]);
   });
 
   it("builds on a human's commit pushed during the run, never over it", async () => {
     await openedPullRequest();
     await review("reviewer", [{ path: "c.txt", line: 1, body: "red should be blue." }]);
-    const clone = mkdtempSync(join(tmpdir(), "human-"));
     let human = "";
-    try {
-      const finished = await round([
-        reply(editFile("c.txt", "red", "blue"), answer(1, "changed", "Blue it is.")),
-        () => {
-          // The reviewer pushes a commit of their own to the branch while Stamina works.
-          const run = (cmd: string[]) =>
-            execFileSync("git", cmd, { cwd: clone, encoding: "utf8" }).trim();
-          run(["clone", "--quiet", "--branch", BRANCH, h.bare, "."]);
-          writeFileSync(join(clone, "human.txt"), "mine\n");
-          run(["add", "human.txt"]);
-          run([
-            "-c",
-            "user.name=Reviewer",
-            "-c",
-            "user.email=r@example.com",
-            "commit",
-            "-qm",
-            "Mine",
-          ]);
-          run(["push", "--quiet", "origin", BRANCH]);
-          human = run(["rev-parse", "HEAD"]);
-          return reply(text("Done."));
-        },
-        reply(text("Answered the review.")),
-      ]);
-      expect(finished.state).toBe("succeeded");
-    } finally {
-      rmSync(clone, { recursive: true, force: true });
-    }
-    const head = git("rev-parse", BRANCH);
+    const finished = await round([
+      reply(editFile("c.txt", "red", "blue"), answer(1, "changed", "Blue it is.")),
+      () => {
+        // The reviewer pushes a commit of their own to the branch while Stamina works.
+        human = pushPersonCommit(h.bare, {
+          branch: BRANCH,
+          files: { "human.txt": "mine\n" },
+          message: "Mine",
+          author: { name: "Reviewer", email: "r@example.com" },
+        });
+        return reply(text("Done."));
+      },
+      reply(text("Answered the review.")),
+    ]);
+    expect(finished.state).toBe("succeeded");
+    const head = h.git("rev-parse", BRANCH);
     expect(head).not.toBe(human);
-    expect(git("merge-base", "--is-ancestor", human, head)).toBe("");
-    expect(git("show", `${head}:human.txt`)).toBe("mine");
-    expect(git("show", `${head}:c.txt`)).toBe("blue");
+    expect(h.git("merge-base", "--is-ancestor", human, head)).toBe("");
+    expect(h.git("show", `${head}:human.txt`)).toBe("mine");
+    expect(h.git("show", `${head}:c.txt`)).toBe("blue");
     const [thread] = h.github.reviewThreads(OWNER, REPO, PULL);
     expect(thread).toMatchObject({ isResolved: true });
     expect(thread!.comments[1]!.body).toContain(`/commits/${head}`);
@@ -307,10 +254,12 @@ describe("a review on Stamina's pull request", () => {
     const controller = new AbortController();
     const closeIt = async () => {
       h.github.closePull(OWNER, REPO, PULL);
-      const payload = moved<Moved>("pull_request", "closed", "reviewer");
+      const payload = pullRequestPayload("pull_request", "closed", {
+        ...ON_PULL,
+        sender: "reviewer",
+      });
       payload.pull_request.merged = false;
-      const posted = await app.deliver("pull_request", payload);
-      expect(await app.handled(posted.deliveryId)).toBe("ok");
+      await app.send("pull_request", payload);
       // What the worker does for each run of its own that someone asked to stop.
       for (const run of await h.store.cancels.requested("worker-1")) {
         controller.abort(new CancelRequested(run.cancelRequestedBy ?? "", run.cancelReason ?? ""));

@@ -8,30 +8,15 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RecordedModelRequest } from "../support/model-server/index.ts";
 import { editFile, reply, text, toolUse } from "../support/model-server/index.ts";
-import { examplePayload } from "../support/webhooks.ts";
-import { startApp, type AppUnderTest } from "../support/app-harness.ts";
-import {
-  HARNESS_APP_KEY,
-  byStep,
-  OWNER,
-  REPO,
-  startHarness,
-  stepOf,
-  type Harness,
-} from "../support/run-harness.ts";
+import { appBesideHarness, type AppBesideHarness } from "../support/app-beside-harness.ts";
+import { byStep, OWNER, REPO, startHarness, stepOf, type Harness } from "../support/run-harness.ts";
 
 let h: Harness;
-let app: AppUnderTest;
+let app: AppBesideHarness;
 beforeEach(async () => {
-  // The app signs its JWTs by the real clock: the harness's clock starts there too.
+  // Probot signs the app's JWTs by the real clock: the harness's clock starts there too.
   h = await startHarness({ "a.txt": "one\n", "b.txt": "keep\n" }, { clockStart: Date.now() });
-  app = await startApp({
-    apiUrl: h.github.apiUrl,
-    store: h.store,
-    privateKey: HARNESS_APP_KEY,
-  });
-  h.github.setPermission(OWNER, REPO, "maintainer", "write");
-  h.github.setPermission(OWNER, REPO, "reader", "read");
+  app = await appBesideHarness(h);
 });
 afterEach(async () => {
   await app.close();
@@ -39,28 +24,8 @@ afterEach(async () => {
 });
 
 /** `user` comments `body` on the issue, and GitHub tells the app; the reactions it got. */
-async function say(user: string, body: string, issue = 1): Promise<string[]> {
-  const { id } = h.github.addComment(OWNER, REPO, issue, { user, body });
-  const payload = examplePayload<{
-    comment: { id: number; body: string };
-    issue: { number: number };
-    sender: { login: string; type: string };
-    installation: { id: number };
-    repository: { name: string; full_name: string; owner: { login: string } };
-  }>("issue_comment", "created");
-  payload.comment.id = id;
-  payload.comment.body = body;
-  payload.issue.number = issue;
-  payload.sender.login = user;
-  payload.sender.type = "User";
-  payload.installation = { id: 1 };
-  payload.repository.owner.login = OWNER;
-  payload.repository.name = REPO;
-  payload.repository.full_name = `${OWNER}/${REPO}`;
-  const posted = await app.deliver("issue_comment", payload);
-  expect(await app.handled(posted.deliveryId)).toBe("ok");
-  return h.github.commentReactions(OWNER, REPO, id);
-}
+const say = async (user: string, body: string) =>
+  app.reactions(await app.comment(body, { by: user }));
 
 const comments = (issue = 1) => h.github.issueComments(OWNER, REPO, issue).map((c) => c.body);
 const lastMessage = (r: RecordedModelRequest) => JSON.stringify(r.body.messages.at(-1));

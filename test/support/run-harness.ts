@@ -59,6 +59,8 @@ export interface Harness {
   decide(run: Run, granted: boolean, overrides?: Partial<RunDependencies>): Promise<Run>;
   /** A file on a branch of the bare repository. */
   show(rev: string): string;
+  /** Git on the bare repository (GitHub's copy), its output trimmed: `h.git("rev-parse", branch)`. */
+  git(...args: string[]): string;
   comment(issueNumber?: number): string;
   close(): Promise<void>;
 }
@@ -175,6 +177,8 @@ export async function startHarness(
       return harness.execute(await harness.claim("worker-2"), {}, overrides);
     },
     show: (rev) => execFileSync("git", ["--git-dir", bare, "show", rev], { encoding: "utf8" }),
+    git: (...args) =>
+      execFileSync("git", ["--git-dir", bare, ...args], { encoding: "utf8" }).trim(),
     comment: (issueNumber = 1) => github.issueComments(OWNER, REPO, issueNumber)[0]?.body ?? "",
     async close() {
       await server?.close();
