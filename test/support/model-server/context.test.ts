@@ -3,8 +3,8 @@
 // manager's tests and the tokens benchmark would measure a fake that agrees with anything.
 import Anthropic, { APIError } from "@anthropic-ai/sdk";
 import { afterEach, describe, expect, it } from "vitest";
-import { reply, startModelServer, text } from "./support/model-server/index.ts";
-import type { ModelServer } from "./support/model-server/index.ts";
+import { reply, startModelServer, text } from "./index.ts";
+import type { ModelServer } from "./index.ts";
 
 const API_KEY = "sk-ant-test-key";
 const BETAS = ["context-management-2025-06-27", "compact-2026-01-12"];

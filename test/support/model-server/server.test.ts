@@ -1,14 +1,8 @@
 // The scripted model server, driven through the real Anthropic SDK over loopback.
 import Anthropic, { APIError } from "@anthropic-ai/sdk";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  CONTEXT_MANAGEMENT_BETA,
-  reply,
-  startModelServer,
-  text,
-  toolUse,
-} from "./support/model-server/index.ts";
-import type { ModelServer, ScriptedTurn } from "./support/model-server/index.ts";
+import { CONTEXT_MANAGEMENT_BETA, reply, startModelServer, text, toolUse } from "./index.ts";
+import type { ModelServer, ScriptedTurn } from "./index.ts";
 
 const API_KEY = "sk-ant-test-key";
 const MODEL = "claude-sonnet-5-5";
