@@ -60,7 +60,7 @@ const answer = (thread: number, outcome: string, body: string) =>
   toolUse("answer_thread", { thread, outcome, reply: body });
 
 /** Where this file's payloads happen: Stamina's pull request on the harness's repository. */
-const ON_PULL = { owner: OWNER, repo: REPO, pull: PULL };
+const ON_PULL = { owner: OWNER, repo: REPO, pull: PULL, title: "Make it two" };
 
 /** The review on GitHub, then its webhooks as GitHub sends them: the review, then each comment. */
 async function review(user: string, comments: NewReviewComment[]): Promise<string[]> {

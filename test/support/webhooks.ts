@@ -144,7 +144,7 @@ export interface PullRequestEventPayload {
 /**
  * GitHub's example payload of a pull request's `event`.`action` (`pull_request.closed`,
  * `pull_request_review.submitted`, ...), sent by `sender` about pull request `pull` of the
- * repository; the title is "Make it two" unless given, as the harness's issue is called.
+ * repository; the title stays the example's unless given.
  */
 export function pullRequestPayload<T extends PullRequestEventPayload = PullRequestEventPayload>(
   event: string,
@@ -154,7 +154,7 @@ export function pullRequestPayload<T extends PullRequestEventPayload = PullReque
   const payload = examplePayload<T>(event, action, options);
   moveRepository(payload, options);
   payload.pull_request.number = options.pull;
-  payload.pull_request.title = options.title ?? "Make it two";
+  if (options.title !== undefined) payload.pull_request.title = options.title;
   payload.sender = asAccount(payload.sender, options.sender);
   return payload;
 }
