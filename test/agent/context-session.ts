@@ -10,7 +10,7 @@ import type {
 import { reply, text, toolUse } from "../support/model-server/index.ts";
 
 export const PLAN_STEP = "Read every module of the fixture";
-export const SUMMARY_HEADING = "## Goal";
+const SUMMARY_HEADING = "## Goal";
 
 /** Files of about `bytes` each, different enough that no two results are alike. */
 export function readableFiles(count: number, bytes: number): Record<string, string> {

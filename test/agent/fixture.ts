@@ -26,9 +26,9 @@ import {
 } from "../support/model-server/index.ts";
 import { fixtureGit } from "../workspace/helpers.ts";
 
-export const KEY = "sk-ant-agent-test-key";
+const KEY = "sk-ant-agent-test-key";
 
-export interface RecordedEvent {
+interface RecordedEvent {
   type: string;
   data: Record<string, unknown>;
 }

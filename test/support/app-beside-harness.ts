@@ -10,7 +10,7 @@ import { HARNESS_APP_KEY, OWNER, REPO, REQUESTER_ID, type Harness } from "./run-
 import { issueCommentPayload, type Account } from "./webhooks.ts";
 
 /** The harness's requester: a writer, who asks for every run the harness queues. */
-export const MAINTAINER: Account = { login: "maintainer", id: REQUESTER_ID, type: "User" };
+const MAINTAINER: Account = { login: "maintainer", id: REQUESTER_ID, type: "User" };
 
 /** The app under test (its store is the harness's), with the verbs of a person on GitHub. */
 export interface AppBesideHarness extends AppUnderTest {

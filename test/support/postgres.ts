@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 
 /** The server's `test` database, which every test connects to first. */
-export const POSTGRES_ADMIN_URL =
+const POSTGRES_ADMIN_URL =
   process.env.STAMINA_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 export interface TestDatabase {

@@ -27,7 +27,7 @@ export { byStep, stepOf } from "./by-step.ts";
 const keys = appKeyPair();
 /** The key the harness's fake GitHub knows the app by, for an app started beside it (startApp). */
 export const HARNESS_APP_KEY = keys.privateKey;
-export const MODEL_KEY = "sk-ant-run-harness-key";
+const MODEL_KEY = "sk-ant-run-harness-key";
 export const OWNER = "octo";
 export const REPO = "demo";
 export const LEASE_MS = 60_000;

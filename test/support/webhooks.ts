@@ -64,14 +64,14 @@ export interface Account {
 }
 
 /** The account fields of a payload (`sender`, a comment's `user`) that the app reads. */
-export interface PayloadAccount {
+interface PayloadAccount {
   login: string;
   id: number;
   type: string;
 }
 
 /** The repository fields of a payload that the app reads. */
-export interface PayloadRepository {
+interface PayloadRepository {
   name: string;
   full_name: string;
   html_url: string;

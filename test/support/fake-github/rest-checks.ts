@@ -6,7 +6,7 @@ import { type RepoContext, type Reply, type RouteTable, intParam } from "./route
 import { checkRunJson, paginate } from "./shapes.ts";
 import type { CheckRunRecord } from "./state.ts";
 
-export const OUTPUT_LIMIT = 65_535;
+const OUTPUT_LIMIT = 65_535;
 const CONCLUSIONS = new Set([
   "action_required",
   "cancelled",

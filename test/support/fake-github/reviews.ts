@@ -57,7 +57,7 @@ export interface ReviewThreadView {
   comments: Array<{ id: number; body: string; user: string }>;
 }
 
-export function threadNodeId(thread: ReviewThreadRecord): string {
+function threadNodeId(thread: ReviewThreadRecord): string {
   return nodeIdOf("PRRT", thread.id);
 }
 

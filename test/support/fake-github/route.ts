@@ -21,7 +21,7 @@ interface BaseContext {
 }
 
 /** Authenticated by the App JWT. */
-export type AppContext = BaseContext;
+type AppContext = BaseContext;
 
 /** Authenticated by an installation token that may act on `repo`. */
 export interface RepoContext extends BaseContext {

@@ -4,11 +4,11 @@ import type { CheckRunRecord } from "./state.ts";
 import type { UploadPackRequest } from "./upload-pack.ts";
 
 export type { UploadPackRequest } from "./upload-pack.ts";
-export type { NewReviewComment, ReviewThreadView, ReviewView } from "./reviews.ts";
+export type { NewReviewComment } from "./reviews.ts";
 
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
 
-export type AuthorizationKind = "jwt" | "token" | "basic" | "none";
+type AuthorizationKind = "jwt" | "token" | "basic" | "none";
 
 export interface FakeGitHubOptions {
   appId: number;
@@ -45,7 +45,7 @@ export type GraphQLResolver = (
   context: GraphQLContext,
 ) => unknown;
 
-export interface IssueCommentView {
+interface IssueCommentView {
   id: number;
   body: string;
   user: string;
@@ -63,7 +63,7 @@ export interface PullView {
 }
 
 /** A check run as a test reads it: the record without its repository and times. */
-export type CheckRunView = Omit<CheckRunRecord, "repoId" | "startedAt" | "completedAt">;
+type CheckRunView = Omit<CheckRunRecord, "repoId" | "startedAt" | "completedAt">;
 
 export interface FakeGitHub {
   /** http://127.0.0.1:PORT */

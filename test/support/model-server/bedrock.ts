@@ -30,7 +30,7 @@ export interface BedrockServerOptions {
 }
 
 /** Bedrock's own version and the API versions the SDK sends in the body. */
-export const BEDROCK_VERSIONS = ["bedrock-2023-05-31", "2023-06-01", "2026-10-21"];
+const BEDROCK_VERSIONS = ["bedrock-2023-05-31", "2023-06-01", "2026-10-21"];
 
 const PATH = /^\/model\/([^/]+)\/(invoke|invoke-with-response-stream)$/;
 

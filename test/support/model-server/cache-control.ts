@@ -3,7 +3,7 @@ import type Anthropic from "@anthropic-ai/sdk";
 import type { Refusal } from "./refusal.ts";
 import { invalidRequest } from "./refusal.ts";
 
-export const MAX_CACHE_BREAKPOINTS = 4;
+const MAX_CACHE_BREAKPOINTS = 4;
 
 function marked(block: object): boolean {
   return "cache_control" in block && block.cache_control != null;
@@ -17,7 +17,7 @@ function countMarked(blocks: readonly object[]): number {
  * Breakpoints across tools, system and messages (tool_result contents included). A top-level
  * `cache_control` asks the API to place one more breakpoint itself, so it takes a slot too.
  */
-export function countCacheBreakpoints(params: Anthropic.MessageCreateParams): number {
+function countCacheBreakpoints(params: Anthropic.MessageCreateParams): number {
   let count = params.cache_control != null ? 1 : 0;
   count += countMarked(params.tools ?? []);
   if (Array.isArray(params.system)) count += countMarked(params.system);

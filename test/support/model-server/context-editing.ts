@@ -16,11 +16,11 @@ type Edit = Anthropic.Beta.BetaContextManagementConfig extends { edits?: Array<i
 type ClearEdit = Extract<Edit, { type: "clear_tool_uses_20250919" }>;
 type CompactEdit = Extract<Edit, { type: "compact_20260112" }>;
 
-export const CLEARED_PLACEHOLDER = "[This tool result was cleared to save context.]";
+const CLEARED_PLACEHOLDER = "[This tool result was cleared to save context.]";
 const CLEAR_DEFAULT_TRIGGER = 100_000;
 const CLEAR_DEFAULT_KEEP = 3;
 const COMPACT_DEFAULT_TRIGGER = 150_000;
-export const COMPACT_MIN_TRIGGER = 50_000;
+const COMPACT_MIN_TRIGGER = 50_000;
 
 export interface AppliedEdit {
   type: string;

@@ -42,7 +42,7 @@ export interface Route {
   stream?: boolean;
 }
 
-export interface Unwrapped {
+interface Unwrapped {
   params: Record<string, unknown>;
   betas: string[];
 }
@@ -66,7 +66,7 @@ export interface Dialect {
   message(res: ServerResponse, message: AnsweredMessage, answer: Answer): void;
 }
 
-export const NO_TURN_LEFT = "scripted model server: no turn left";
+const NO_TURN_LEFT = "scripted model server: no turn left";
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {

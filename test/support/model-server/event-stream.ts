@@ -21,7 +21,7 @@ function encodeHeaders(headers: Readonly<Record<string, string>>): Buffer {
   return Buffer.concat(parts);
 }
 
-export function encodeFrame(headers: Readonly<Record<string, string>>, payload: Buffer): Buffer {
+function encodeFrame(headers: Readonly<Record<string, string>>, payload: Buffer): Buffer {
   const head = encodeHeaders(headers);
   const total = 12 + head.length + payload.length + 4;
   const frame = Buffer.alloc(total);

@@ -8,7 +8,7 @@ import type Anthropic from "@anthropic-ai/sdk";
 import { estimateTokens } from "./message.ts";
 
 /** How far back from a breakpoint the API looks for a prefix it has cached. */
-export const LOOKBACK_BLOCKS = 20;
+const LOOKBACK_BLOCKS = 20;
 
 export interface PromptBlock {
   /** The block as the model reads it: its JSON without `cache_control`. */

@@ -9,7 +9,6 @@ import type { ScriptedTurn } from "./script.ts";
 import { writeSseAnswer } from "./sse.ts";
 
 export type { ModelServer } from "./engine.ts";
-export { NO_TURN_LEFT } from "./engine.ts";
 
 export interface ModelServerOptions {
   /** When set, requests must present exactly this key. */

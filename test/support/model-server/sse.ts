@@ -10,7 +10,7 @@ export type StreamEvent = Anthropic.RawMessageStreamEvent | { type: "ping" };
 const CHUNKS = 3;
 
 /** A few pieces, cut between code points so no surrogate pair is split. */
-export function chunks(s: string, count = CHUNKS): string[] {
+function chunks(s: string, count = CHUNKS): string[] {
   const points = Array.from(s);
   const size = Math.max(1, Math.ceil(points.length / count));
   const pieces: string[] = [];
@@ -109,7 +109,7 @@ export function streamEvents(
 }
 
 /** `event: TYPE\ndata: JSON\n\n`, the framing the SDK's SSE decoder reads. */
-export function formatEvent(event: StreamEvent): string {
+function formatEvent(event: StreamEvent): string {
   return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 

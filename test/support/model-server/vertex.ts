@@ -22,7 +22,7 @@ export interface VertexServerOptions {
 }
 
 /** The legacy Vertex version and the API versions the SDK sends in the body. */
-export const VERTEX_VERSIONS = ["vertex-2023-10-16", "2023-06-01", "2026-10-21"];
+const VERTEX_VERSIONS = ["vertex-2023-10-16", "2023-06-01", "2026-10-21"];
 
 const PATH =
   /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/anthropic\/models\/([^/:]+):(streamRawPredict|rawPredict)$/;
