@@ -23,7 +23,7 @@ import { appKeyPair } from "../test/support/app-keys.ts";
 import { appEnv, startAppProcess } from "../test/support/app-process.ts";
 import { byStep } from "../test/support/by-step.ts";
 import { startFakeGitHub, type FakeGitHub } from "../test/support/fake-github/index.ts";
-import { reply, startModelServer, text, toolUse } from "../test/support/model-server/index.ts";
+import { editFile, reply, startModelServer, text } from "../test/support/model-server/index.ts";
 import { labeledIssuePayload, postWebhook } from "../test/support/webhooks.ts";
 import { bigRepository } from "./_big-repo.ts";
 import { median } from "./_stats.ts";
@@ -47,12 +47,11 @@ export async function run(): Promise<Figure[]> {
     byStep(
       [
         reply(
-          toolUse("str_replace_based_edit_tool", {
-            command: "str_replace",
-            path: "README.md",
-            old_str: "For the label-to-pr benchmark.",
-            new_str: "For the label-to-pr benchmark, edited by Stamina.",
-          }),
+          editFile(
+            "README.md",
+            "For the label-to-pr benchmark.",
+            "For the label-to-pr benchmark, edited by Stamina.",
+          ),
         ),
         reply(text("Edited the README.")),
         reply(text("The README says who edited it.")),

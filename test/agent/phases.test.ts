@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { PlanItem } from "../../src/agent/ports.ts";
-import { reply, text, toolUse } from "../support/model-server/index.ts";
+import { editFile, reply, text, toolUse } from "../support/model-server/index.ts";
 import { agentFixture, lastMessageOf, type AgentFixture } from "./fixture.ts";
 
 let fx: AgentFixture;
@@ -14,15 +14,7 @@ afterEach(async () => {
   await fx.close();
 });
 
-const edit = (path: string, from: string, to: string) =>
-  reply(
-    toolUse("str_replace_based_edit_tool", {
-      command: "str_replace",
-      path,
-      old_str: from,
-      new_str: to,
-    }),
-  );
+const edit = (path: string, from: string, to: string) => reply(editFile(path, from, to));
 
 const CHECK = 'grep -q two a.txt || { echo "a.txt lacks two"; exit 3; }\n';
 

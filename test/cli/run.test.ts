@@ -18,6 +18,7 @@ import {
   toolUse,
   type ModelServer,
   type ScriptedTurn,
+  editFile,
 } from "../support/model-server/index.ts";
 
 const KEY = "sk-ant-cli-test-key-0123456789";
@@ -105,14 +106,7 @@ const SCRIPT = (): ScriptedTurn[] => [
     text("I'll change a.txt."),
     toolUse("update_plan", { plan: [{ step: "Make a.txt say two", status: "in_progress" }] }),
   ),
-  reply(
-    toolUse("str_replace_based_edit_tool", {
-      command: "str_replace",
-      path: "a.txt",
-      old_str: "one",
-      new_str: "two",
-    }),
-  ),
+  reply(editFile("a.txt", "one", "two")),
   reply(toolUse("bash", { command: "cat a.txt" })),
   reply(text("a.txt says two.")),
   reply(text("Changed a.txt from one to two, as asked.")),
@@ -198,14 +192,7 @@ describe("stamina run", () => {
     server = await startModelServer(
       [
         reply(toolUse("ask_human", { question: "Word or digit?" })),
-        reply(
-          toolUse("str_replace_based_edit_tool", {
-            command: "str_replace",
-            path: "a.txt",
-            old_str: "one",
-            new_str: "two",
-          }),
-        ),
+        reply(editFile("a.txt", "one", "two")),
         reply(text("a.txt says two.")),
         reply(text("Changed a.txt to two; nobody could say word or digit, so a word.")),
       ],
