@@ -91,14 +91,72 @@ async function rollBack(args: {
   const { deps, job, request, ref, worktree: cwd, signal } = args;
   const { store, github } = deps;
   const target = await store.runs.mustGet(request.targetRunId);
-  const { branch } = request;
   // The run's own log: the rollback is part of its story, on its chain.
   const audit: AuditSink = {
     record: async (type, data) => void (await store.audit.append(target.id, [{ type, data }])),
   };
-  const token = () => github.gitToken(job.installationId);
-  const url = github.cloneUrl(job.owner, job.repo);
-  const defaultBranch = await github.defaultBranch(ref);
+  const remote: Remote = {
+    url: github.cloneUrl(job.owner, job.repo),
+    token: () => github.gitToken(job.installationId),
+    defaultBranch: await github.defaultBranch(ref),
+  };
+  const tip = await fetchBranch({ deps, job, request, remote, cwd, signal });
+  const checkpoints = await loadCheckpoints(store, target);
+  const checkpoint = checkpoints.find((c) => c.sha === request.toSha) ?? {
+    number: request.checkpoint,
+    sha: request.toSha,
+    green: false,
+  };
+  if ((await treeOf(cwd, tip)) === (await treeOf(cwd, request.toSha))) {
+    await github.createComment(ref, request.askedOn, rollbackNotNeeded(request));
+    return `branch already at checkpoint ${request.checkpoint}`;
+  }
+  const known: string[] = [];
+  for (const sha of [...checkpoints.map((c) => c.sha), target.baseSha]) {
+    if (sha !== null && (await hasCommit(cwd, sha))) known.push(sha);
+  }
+  const undone = await commitsSince(cwd, tip, known);
+  const sha = await commitAndPush({ deps, job, target, request, remote, tip, audit, cwd, signal });
+  await audit.record("rollback.committed", {
+    from: tip,
+    to: request.toSha,
+    checkpoint: request.checkpoint,
+    sha,
+    by: request.requestedBy,
+    request: job.id,
+    ...(undone.length > 0 ? { undone: undone.map((c) => c.sha) } : {}),
+  });
+  await surfaceRollback({ deps, target, request, checkpoint, sha, audit, ref });
+  await github.createComment(
+    ref,
+    request.askedOn,
+    rollbackDone({ request, checkpoint, sha, from: tip, undone, pullUrl: target.pullUrl }),
+  );
+  return `rolled back to checkpoint ${request.checkpoint} (${request.toSha.slice(0, 7)}) with ${sha.slice(0, 7)}`;
+}
+
+/** Where the repository is on GitHub, and the token its git commands ask for. */
+interface Remote {
+  url: string;
+  token: () => Promise<string>;
+  defaultBranch: string;
+}
+
+/**
+ * The repository's default branch checked out from the mirror, with the run's branch as it is on
+ * GitHub now and the checkpoint's commit fetched; the branch's tip.
+ */
+async function fetchBranch(args: {
+  deps: Deps;
+  job: Run;
+  request: Rollback;
+  remote: Remote;
+  cwd: string;
+  signal: AbortSignal;
+}): Promise<string> {
+  const { deps, job, request, cwd, signal } = args;
+  const { url, token, defaultBranch } = args.remote;
+  const { branch } = request;
   await checkoutFromMirror({
     dataDir: deps.dataDir,
     owner: job.owner,
@@ -129,29 +187,34 @@ async function rollBack(args: {
       );
     }
   }
-  const checkpoints = await loadCheckpoints(store, target);
-  const checkpoint = checkpoints.find((c) => c.sha === request.toSha) ?? {
-    number: request.checkpoint,
-    sha: request.toSha,
-    green: false,
-  };
-  if ((await treeOf(cwd, tip)) === (await treeOf(cwd, request.toSha))) {
-    await github.createComment(ref, request.askedOn, rollbackNotNeeded(request));
-    return `branch already at checkpoint ${request.checkpoint}`;
-  }
-  const known: string[] = [];
-  for (const sha of [...checkpoints.map((c) => c.sha), target.baseSha]) {
-    if (sha !== null && (await hasCommit(cwd, sha))) known.push(sha);
-  }
-  const undone = await commitsSince(cwd, tip, known);
-  const lease = { branch, defaultBranch, sha: tip };
+  return tip;
+}
+
+/**
+ * A new commit on top of the tip whose tree is the checkpoint's, with the run's audit trailer,
+ * pushed as every run pushes (the secret scan, then the push guard with a lease on the tip).
+ */
+async function commitAndPush(args: {
+  deps: Deps;
+  job: Run;
+  target: Run;
+  request: Rollback;
+  remote: Remote;
+  tip: string;
+  audit: AuditSink;
+  cwd: string;
+  signal: AbortSignal;
+}): Promise<string> {
+  const { deps, job, target, request, tip, audit, cwd, signal } = args;
+  const { url, token, defaultBranch } = args.remote;
+  const { store } = deps;
+  const lease = { branch: request.branch, defaultBranch, sha: tip };
   try {
     assertPushAllowed(lease);
   } catch (error) {
     if (error instanceof PushRefused) throw new RollbackRefused(error.message);
     throw error;
   }
-
   const head = (await store.audit.head(target.id)) ?? "";
   const co = coAuthorOf(job);
   const trailers = [`Co-authored-by: ${co.name} <${co.email}>`, `Stamina-Audit: ${head}`];
@@ -183,22 +246,7 @@ async function rollBack(args: {
       throw new RollbackRefused(`${error.message} Nothing was pushed.`);
     throw error;
   }
-  await audit.record("rollback.committed", {
-    from: tip,
-    to: request.toSha,
-    checkpoint: request.checkpoint,
-    sha,
-    by: request.requestedBy,
-    request: job.id,
-    ...(undone.length > 0 ? { undone: undone.map((c) => c.sha) } : {}),
-  });
-  await surfaceRollback({ deps, target, request, checkpoint, sha, audit, ref });
-  await github.createComment(
-    ref,
-    request.askedOn,
-    rollbackDone({ request, checkpoint, sha, from: tip, undone, pullUrl: target.pullUrl }),
-  );
-  return `rolled back to checkpoint ${request.checkpoint} (${request.toSha.slice(0, 7)}) with ${sha.slice(0, 7)}`;
+  return sha;
 }
 
 /** The run's tracking comment and its audit check runs follow the new head. Never throws. */
