@@ -6,6 +6,7 @@
 // that change through, and asks again for any other.
 import type { Kysely } from "kysely";
 import { writeTransaction, type OpenedDatabase } from "./database.ts";
+import { insertTrigger } from "./new-run.ts";
 import type { Database } from "./schema.ts";
 
 /** The event a run records when it starts waiting for `/stamina approve` or `deny`. */
@@ -77,21 +78,17 @@ export class ApprovalRecords {
         .where("state", "=", "awaiting_approval")
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1) return undefined;
-      await trx
-        .insertInto("run_triggers")
-        .values({
-          run_id: runId,
-          delivery_id: answer.deliveryId,
-          requested_by: answer.by,
-          data: JSON.stringify({
-            approval: answer.granted ? "granted" : "denied",
-            requestSeq: request.seq,
-            ...(request.fingerprint ? { fingerprint: request.fingerprint } : {}),
-          }),
-          created_at: this.now(),
-        })
-        .onConflict((oc) => oc.doNothing())
-        .execute();
+      await insertTrigger(trx, {
+        runId,
+        deliveryId: answer.deliveryId,
+        requestedBy: answer.by,
+        data: {
+          approval: answer.granted ? "granted" : "denied",
+          requestSeq: request.seq,
+          ...(request.fingerprint ? { fingerprint: request.fingerprint } : {}),
+        },
+        now: this.now(),
+      });
       return { by: answer.by, granted: answer.granted, request };
     });
   }

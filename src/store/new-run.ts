@@ -1,5 +1,6 @@
 // The rows of a new run: the run itself, queued, and the trigger that asked
-// for it (a run may gather more triggers: the many events of one review).
+// for it (a run may gather more triggers: the many events of one review, the
+// answers to its questions, the decisions on its approvals).
 import type { Kysely } from "kysely";
 import type { Database, RunKind } from "./schema.ts";
 import type { NewRun } from "./types.ts";
@@ -77,14 +78,31 @@ export async function addTrigger(
   input: NewRun,
   now: string,
 ): Promise<void> {
+  await insertTrigger(trx, {
+    runId,
+    deliveryId: input.deliveryId,
+    requestedBy: input.requestedBy,
+    data: { title: input.issueTitle, body: input.issueBody },
+    now,
+  });
+}
+
+/**
+ * A trigger of a run: a request for it, an answer to its question, a decision on its approval.
+ * One per delivery: a redelivered webhook adds nothing.
+ */
+export async function insertTrigger(
+  trx: Kysely<Database>,
+  trigger: { runId: string; deliveryId: string; requestedBy: string; data: unknown; now: string },
+): Promise<void> {
   await trx
     .insertInto("run_triggers")
     .values({
-      run_id: runId,
-      delivery_id: input.deliveryId,
-      requested_by: input.requestedBy,
-      data: JSON.stringify({ title: input.issueTitle, body: input.issueBody }),
-      created_at: now,
+      run_id: trigger.runId,
+      delivery_id: trigger.deliveryId,
+      requested_by: trigger.requestedBy,
+      data: JSON.stringify(trigger.data),
+      created_at: trigger.now,
     })
     .onConflict((oc) => oc.doNothing())
     .execute();

@@ -4,6 +4,7 @@
 // kept with the step it answers for the resumed loop to read.
 import type { StoreContext } from "./database.ts";
 import { writeTransaction } from "./database.ts";
+import { insertTrigger } from "./new-run.ts";
 import type { RunRecords } from "./runs.ts";
 import { AWAITING_STATES } from "./schema.ts";
 import { toRun } from "./rows.ts";
@@ -69,17 +70,13 @@ export class PauseRecords {
           .select("step")
           .where("run_id", "=", runId)
           .executeTakeFirst();
-        await trx
-          .insertInto("run_triggers")
-          .values({
-            run_id: runId,
-            delivery_id: answer.deliveryId,
-            requested_by: answer.by,
-            data: JSON.stringify({ answer: answer.text, step: checkpoint?.step ?? 0 }),
-            created_at: this.ctx.now(),
-          })
-          .onConflict((oc) => oc.doNothing())
-          .execute();
+        await insertTrigger(trx, {
+          runId,
+          deliveryId: answer.deliveryId,
+          requestedBy: answer.by,
+          data: { answer: answer.text, step: checkpoint?.step ?? 0 },
+          now: this.ctx.now(),
+        });
       }
       return true;
     });
