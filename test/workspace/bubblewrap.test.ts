@@ -1,6 +1,7 @@
 // What bubblewrap hides: the host's files, the network unless asked for, the
 // harness's .git; and what it shows: the worktree, HOME, TMPDIR, the saved
-// outputs. Skipped (with a warning) where bubblewrap cannot start.
+// outputs. Skipped (with a warning) where bubblewrap cannot start, except in
+// CI, which installs it (.ci/run): there a sandbox that cannot start fails.
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
@@ -15,6 +16,12 @@ import { fixtureGit, removeTempDirs, tempDir } from "./helpers.ts";
 const sandbox = createSandbox({ kind: "auto" });
 const usable = sandbox.kind === "bubblewrap";
 if (!usable) console.warn("bubblewrap cannot start here: its isolation tests are skipped");
+
+describe.runIf(process.env.CI === "true")("bubblewrap in CI", () => {
+  it("starts, so its isolation tests below run rather than vanish", () => {
+    expect(sandbox.kind).toBe("bubblewrap");
+  });
+});
 
 afterAll(removeTempDirs);
 
