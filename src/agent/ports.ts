@@ -81,6 +81,8 @@ export interface Milestone {
    * committed, the change stays in the working tree, and this says what is asked.
    */
   held?: PauseRequest;
+  /** Repositories nested in the worktree that the commit left out (their paths). */
+  leftOut?: string[];
 }
 
 /** Commits the work so far (and, under GitHub, pushes it). */

@@ -9,6 +9,7 @@ import { PushRefused, type BranchLease } from "../workspace/push-guard.ts";
 import type { ApprovalGate } from "./approval-gate.ts";
 import { buildOnRemote } from "./build-on-remote.ts";
 import { RunFailure } from "./failure.ts";
+import { recordLeftOut } from "./left-out.ts";
 import type { Store } from "../store/store.ts";
 
 export interface MilestoneOptions {
@@ -34,6 +35,7 @@ const SUBJECT_MAX = 72;
 const BODY_MAX = 5_000;
 
 export function createMilestones(options: MilestoneOptions): MilestonePort {
+  const record = recordLeftOut(options.audit);
   return {
     ...(options.rollback ? { rollback: options.rollback } : {}),
     async checkpoint({ message, reason }, signal): Promise<Milestone> {
@@ -44,11 +46,17 @@ export function createMilestones(options: MilestoneOptions): MilestonePort {
           : []),
         `Stamina-Audit: ${head}`,
       ];
+      let leftOut: string[] = [];
       const sha = await commitAll(options.worktree, {
         message: `${commitText(message)}\n\n${trailers.join("\n")}`,
         author: options.author,
+        onLeftOut: async (paths) => {
+          leftOut = paths;
+          await record(paths);
+        },
       });
-      if (sha === null) return { sha: null, pushed: false };
+      const said = leftOut.length > 0 ? { leftOut } : {};
+      if (sha === null) return { sha: null, pushed: false, ...said };
       const held = (await options.gate?.(sha, signal)) ?? null;
       if (held !== null) {
         // Not pushed until a writer approves: the change goes back to the working tree.
@@ -56,9 +64,9 @@ export function createMilestones(options: MilestoneOptions): MilestonePort {
         return { sha: null, pushed: false, held };
       }
       await options.audit.record("git.commit", { sha, auditHead: head, reason });
-      if (options.publish === undefined) return { sha, pushed: false };
+      if (options.publish === undefined) return { sha, pushed: false, ...said };
       const published = await options.publish(sha, signal);
-      return { sha: published ?? sha, pushed: true };
+      return { sha: published ?? sha, pushed: true, ...said };
     },
   };
 }

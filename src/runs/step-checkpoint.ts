@@ -2,9 +2,10 @@
 // transaction, the messages the step added, the step number, the agent's
 // state, the base commit (the last one pushed) and the working diff against
 // it. A draining worker stops right after it (see RunControl).
-import type { StepCheckpoint } from "../agent/ports.ts";
+import type { AuditSink, StepCheckpoint } from "../agent/ports.ts";
 import { workingDiffBytes } from "../workspace/diff.ts";
 import { RunFailure } from "./failure.ts";
+import { recordLeftOut } from "./left-out.ts";
 import type { RunControl } from "./run-control.ts";
 import type { Store } from "../store/store.ts";
 
@@ -17,12 +18,14 @@ export function createStepCheckpointer(deps: {
   workerId: string;
   worktree: string;
   control: RunControl;
+  audit: AuditSink;
 }): (checkpoint: StepCheckpoint) => Promise<void> {
+  const onLeftOut = recordLeftOut(deps.audit);
   return async ({ step, added, state }) => {
     const run = await deps.store.runs.mustGet(deps.runId);
     const baseSha = run.headSha ?? run.baseSha;
     if (baseSha === null) throw new Error(`run ${run.id} has no base commit to checkpoint against`);
-    const diff = await workingDiffBytes(deps.worktree, baseSha);
+    const diff = await workingDiffBytes(deps.worktree, baseSha, { onLeftOut });
     if (diff.length > MAX_CHECKPOINT_DIFF_BYTES) {
       throw new RunFailure(
         `the changes in the working tree grew past ${MAX_CHECKPOINT_DIFF_BYTES / 1024 / 1024} MB (untracked build output?), too large to checkpoint. Add such files to \`.gitignore\`.`,

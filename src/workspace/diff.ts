@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { assertSafeRepoConfig } from "./git-config-guard.ts";
 import { runGit } from "./git-run.ts";
+import { guardWorktree } from "./worktree-guard.ts";
 
 export interface WorkingDiffOptions {
   /** `--binary`: a diff that `git apply` can restore binary files from. */
@@ -16,6 +17,8 @@ export interface WorkingDiffOptions {
   /** `--stat` instead of the patch: what changed, in one line per file. */
   stat?: boolean;
   signal?: AbortSignal;
+  /** Told the nested repositories left out of the diff (worktree-guard.ts), when there are any. */
+  onLeftOut?: (paths: string[]) => void | Promise<void>;
 }
 
 const DIFF = ["diff", "--cached", "--no-color", "--no-ext-diff", "--no-textconv"];
@@ -25,7 +28,7 @@ export async function workingDiff(
   base: string,
   opts: WorkingDiffOptions = {},
 ): Promise<string> {
-  return withWorkingTreeStaged(cwd, opts.signal, async ({ env }) => {
+  return withWorkingTreeStaged(cwd, opts, async ({ env }) => {
     const args = [...DIFF];
     if (opts.binary) args.push("--binary");
     if (opts.stat) args.push("--stat=200");
@@ -42,9 +45,10 @@ export async function workingDiff(
 export async function workingDiffBytes(
   cwd: string,
   base: string,
-  signal?: AbortSignal,
+  opts: Pick<WorkingDiffOptions, "signal" | "onLeftOut"> = {},
 ): Promise<Buffer> {
-  return withWorkingTreeStaged(cwd, signal, async ({ env, scratch }) => {
+  const { signal } = opts;
+  return withWorkingTreeStaged(cwd, opts, async ({ env, scratch }) => {
     const out = join(scratch, "diff");
     // Renames as a deletion and an addition: nothing for `git apply` to guess.
     const args = [...DIFF, "--binary", "--no-renames", `--output=${out}`, base, "--"];
@@ -90,18 +94,20 @@ export async function applyDiff(cwd: string, diff: Buffer): Promise<void> {
 /** Runs `fn` with a scratch index (GIT_INDEX_FILE in `env`) that holds the whole working tree. */
 async function withWorkingTreeStaged<T>(
   cwd: string,
-  signal: AbortSignal | undefined,
+  opts: Pick<WorkingDiffOptions, "signal" | "onLeftOut">,
   fn: (staged: { env: Record<string, string>; scratch: string }) => Promise<T>,
 ): Promise<T> {
-  // `git add` would run a clean filter the repository config names.
-  await assertSafeRepoConfig(cwd, signal);
+  const { signal } = opts;
+  // `git add` would run a clean filter the repository config, or a nested one, names.
+  const guarded = await guardWorktree(cwd, signal);
+  if (guarded.nested.length > 0) await opts.onLeftOut?.(guarded.nested);
   const { stdout: gitDir } = await runGit(["rev-parse", "--absolute-git-dir"], { cwd });
   const scratch = await mkdtemp(join(tmpdir(), "stamina-diff-"));
   try {
     const index = join(scratch, "index");
     await copyIndex(join(gitDir.trim(), "index"), index);
     const env = { GIT_INDEX_FILE: index };
-    await runGit(["add", "--all", "--", "."], { cwd, env, signal });
+    await runGit(["add", "--all", "--", ...guarded.pathspec], { cwd, env, signal });
     return await fn({ env, scratch });
   } finally {
     await rm(scratch, { recursive: true, force: true });

@@ -30,19 +30,49 @@ export class GitError extends Error {
   }
 }
 
-// Repository config is written by commands in the worktree: nothing it says may run
-// code in the harness or pick up credentials.
+// Every git command the harness runs carries these. The repository's own config
+// is guarded (git-config-guard.ts) and nested repositories are left out
+// (worktree-guard.ts); these settings are the belt over that: no hook, no
+// fsmonitor, no credential helper, no signing program, no transport but
+// https, http and local paths, and no recursion into submodules, whose config
+// is the repository's to write.
 export const HARDENING = [
   "-c",
   "core.hooksPath=/dev/null",
   "-c",
   "core.fsmonitor=false",
   "-c",
+  "core.attributesFile=/dev/null",
+  "-c",
   "credential.helper=",
   "-c",
   "commit.gpgSign=false",
   "-c",
-  "protocol.ext.allow=never",
+  "tag.gpgSign=false",
+  "-c",
+  "push.gpgSign=false",
+  "-c",
+  "protocol.allow=never",
+  "-c",
+  "protocol.https.allow=always",
+  "-c",
+  "protocol.http.allow=always",
+  "-c",
+  "protocol.file.allow=always",
+  "-c",
+  "submodule.recurse=false",
+  "-c",
+  "fetch.recurseSubmodules=false",
+  "-c",
+  "push.recurseSubmodules=no",
+  "-c",
+  "diff.ignoreSubmodules=all",
+  "-c",
+  "status.submoduleSummary=false",
+  "-c",
+  "gc.auto=0",
+  "-c",
+  "maintenance.auto=false",
 ];
 const MAX_BUFFER = 64 * 1024 * 1024;
 const ERROR_LINES = 20;
@@ -73,6 +103,8 @@ export async function runGit(
     PATH: process.env.PATH ?? SYSTEM_PATH,
     HOME: await gitHome(),
     GIT_CONFIG_NOSYSTEM: "1",
+    GIT_CONFIG_GLOBAL: "/dev/null",
+    GIT_ATTR_NOSYSTEM: "1",
     GIT_TERMINAL_PROMPT: "0",
     LANG: "C.UTF-8",
     ...opts.env,

@@ -5,6 +5,7 @@ import { mkdir } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { assertSafeRepoConfig } from "./git-config-guard.ts";
 import { GitError, runGit } from "./git-run.ts";
+import { guardWorktree } from "./worktree-guard.ts";
 import {
   assertPushAllowed,
   leaseArgument,
@@ -64,13 +65,23 @@ export async function currentHead(cwd: string): Promise<string> {
   return stdout.trim();
 }
 
-/** Stages everything, untracked files included, and commits. Null when nothing changed. */
+/**
+ * Stages everything, untracked files included, but nested repositories (worktree-guard.ts),
+ * and commits. Null when nothing changed.
+ */
 export async function commitAll(
   cwd: string,
-  opts: { message: string; author: Identity; committer?: Identity },
+  opts: {
+    message: string;
+    author: Identity;
+    committer?: Identity;
+    /** Told the nested repositories left out, when there are any. */
+    onLeftOut?: (paths: string[]) => void | Promise<void>;
+  },
 ): Promise<string | null> {
-  await assertSafeRepoConfig(cwd);
-  await runGit(["add", "--all"], { cwd });
+  const guarded = await guardWorktree(cwd);
+  if (guarded.nested.length > 0) await opts.onLeftOut?.(guarded.nested);
+  await runGit(["add", "--all", "--", ...guarded.pathspec], { cwd });
   const staged = await runGit(["diff", "--cached", "--name-only", "-z"], { cwd });
   if (staged.stdout === "") return null;
   const committer = opts.committer ?? opts.author;
@@ -126,10 +137,9 @@ export async function push(
 
 /** Changes from `base` to the working tree, tracked files only. */
 export async function diffStat(cwd: string, base: string): Promise<DiffStat> {
-  await assertSafeRepoConfig(cwd);
-  const { stdout } = await runGit(["diff", "--numstat", "--no-renames", "-z", base, "--"], {
-    cwd,
-  });
+  const { pathspec } = await guardWorktree(cwd);
+  const args = ["diff", "--numstat", "--no-renames", "--no-ext-diff", "--no-textconv", "-z", base];
+  const { stdout } = await runGit([...args, "--", ...pathspec], { cwd });
   const stat: DiffStat = { files: [], insertions: 0, deletions: 0 };
   for (const record of stdout.split("\0")) {
     const match = /^(\d+|-)\t(\d+|-)\t(.*)$/s.exec(record);

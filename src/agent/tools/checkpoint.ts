@@ -45,19 +45,27 @@ export function createCheckpointTool(milestones: MilestonePort): Tool {
           },
         };
       }
+      const note = milestone.leftOut ? `\n${leftOutText(milestone.leftOut)}` : "";
       if (milestone.sha === null) {
         return {
-          output: "Nothing to commit: the worktree has no change since the last commit.",
+          output: `Nothing to commit: the worktree has no change since the last commit.${note}`,
           isError: false,
           readOnly: true,
         };
       }
       const where = milestone.pushed ? "committed and pushed" : "committed";
       return {
-        output: `Checkpoint ${where}: ${milestone.sha.slice(0, 12)}.`,
+        output: `Checkpoint ${where}: ${milestone.sha.slice(0, 12)}.${note}`,
         isError: false,
         details: { sha: milestone.sha, pushed: milestone.pushed },
       };
     },
   };
+}
+
+/** Repositories nested in the worktree, left out by the harness (workspace/worktree-guard.ts). */
+function leftOutText(paths: string[]): string {
+  const shown = paths.slice(0, 10).map((p) => `${p}/`);
+  const more = paths.length > shown.length ? ` and ${paths.length - shown.length} more` : "";
+  return `Left out of the commit: ${shown.join(", ")}${more}, each a git repository of its own inside the worktree. Stamina never runs git over a repository it did not check out (its config could run programs); if those files belong in the change, delete the nested .git (rm -rf <path>/.git) and checkpoint again.`;
 }

@@ -83,6 +83,7 @@ async function runSession(
           workerId: a.workerId ?? "",
           worktree: dirs.worktree,
           control,
+          audit: a.audit,
         }),
         (c) => a.surface.step(c.step, c.state),
       ),
