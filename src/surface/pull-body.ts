@@ -23,20 +23,27 @@ const SUMMARY_MAX = 20_000;
 const TIMELINE_MARK = "\u0000timeline\u0000";
 
 /** The body of the draft opened at the first push, until the run ends. */
-export function workingBody(run: Run): string {
+export function workingBody(run: Run, notices: readonly string[] = []): string {
   return [
     `Fixes #${run.issueNumber}`,
     "",
     `🛠️ Stamina is still working on this (requested by @${run.requestedBy}); the pull request stays a draft until it is done. The checklist on #${run.issueNumber} and the **Stamina** check show how far it got.`,
+    ...noticeLines(notices),
   ].join("\n");
 }
 
+/** Warnings every text of the run carries (a run without a sandbox, say), as quoted lines. */
+export function noticeLines(notices: readonly string[] = []): string[] {
+  return notices.flatMap((notice) => ["", `> ⚠️ ${notice}`]);
+}
+
 /** The body of the draft of a run that stopped before it finished (failed, or stopped by someone). */
-export function stoppedBody(run: Run, why: string): string {
+export function stoppedBody(run: Run, why: string, notices: readonly string[] = []): string {
   return [
     `Fixes #${run.issueNumber}`,
     "",
     `${why} The work so far is on this branch; this pull request stays a draft. The comment on #${run.issueNumber} says more, and the **Stamina audit log** check runs hold the whole log.`,
+    ...noticeLines(notices),
   ].join("\n");
 }
 
@@ -55,6 +62,8 @@ export function pullRequestBody(input: {
   areas?: Area[];
   /** The repository's pull request template, when it has one. */
   template?: string | null;
+  /** Warnings the run must show (pull-request.ts `notices`). */
+  notices?: readonly string[];
 }): string {
   const { run, verification } = input;
   const weakened = describeTestWeakening(input.testWeakening);
@@ -62,6 +71,7 @@ export function pullRequestBody(input: {
     ...(input.draftBecause
       ? [`> ⚠️ **This pull request is a draft** because ${input.draftBecause}.`, ""]
       : []),
+    ...(input.notices ?? []).flatMap((notice) => [`> ⚠️ ${notice}`, ""]),
     cap(input.summary.trim(), SUMMARY_MAX) || "_The agent left no summary._",
     ...(weakened.length > 0
       ? [

@@ -17,6 +17,11 @@ export interface PullRequestDeps {
   audit: AuditSink;
   runId: string;
   ref: RepoRef;
+  /**
+   * What every text of the run must say (no sandbox, submodules not checked out): on the
+   * tracking comment and the pull request. The attempt adds to it as it learns them.
+   */
+  notices?: readonly string[];
 }
 
 /** The run's pull request, opened as a draft if it has none yet. */
@@ -34,7 +39,7 @@ export async function openDraft(
     head: target.branch,
     base: target.base,
     draft,
-    body: target.body ?? workingBody(run),
+    body: target.body ?? workingBody(run, deps.notices),
   });
   await deps.store.runs.update(deps.runId, { pullNumber: pr.number, pullUrl: pr.url });
   await deps.audit.record("github.write", {
@@ -81,6 +86,7 @@ export async function finishPullRequest(
     events: await store.audit.events(run.id),
     areas,
     template,
+    notices: deps.notices,
   });
   const fresh = run.pullNumber === null;
   const pr = await openDraft(deps, { branch: finish.branch, base: finish.base, body, draft });

@@ -50,7 +50,7 @@ export function trackingNeedle(runId: string): string {
   return `<sub>Run \`${runId}\`</sub>`;
 }
 
-export function trackingComment(run: Run, stage: Stage): string {
+export function trackingComment(run: Run, stage: Stage, notices: readonly string[] = []): string {
   const steps = `${run.stepsUsed} of ${run.config.budget.steps} steps`;
   const lines = [TRACKING_MARKER];
   switch (stage.kind) {
@@ -117,6 +117,7 @@ export function trackingComment(run: Run, stage: Stage): string {
       );
       break;
   }
+  for (const notice of notices) lines.push("", `> ⚠️ ${notice}`);
   lines.push("", trackingNeedle(run.id));
   return lines.join("\n");
 }

@@ -62,6 +62,8 @@ export function createSurface(deps: {
   log: Logger;
   intervalMs?: number;
   timers?: Timers;
+  /** Warnings on every text of the run (pull-request.ts `notices`). */
+  notices?: readonly string[];
   /** Opens the draft pull request at the first push (pull-request.ts). */
   openDraft: (target: { branch: string; base: string }) => Promise<{ url: string }>;
 }): Surface {
@@ -75,7 +77,7 @@ export function createSurface(deps: {
   const working = (): Working => ({ kind: "working", ...live });
   const workingContent = (run: Run, stage: Working): CheckContent => ({
     title: `Working${stage.phase ? `: ${describePhase(stage.phase)}` : ""} (${stage.steps ?? run.stepsUsed} of ${run.config.budget.steps} steps)`,
-    summary: trackingComment(run, stage),
+    summary: trackingComment(run, stage, deps.notices),
   });
   const writeWorking = async (stage: Working) => {
     const run = await comment(stage);
@@ -98,7 +100,7 @@ export function createSurface(deps: {
     const [state, conclusion, title] = ending(stage, verification);
     await labels(state);
     const summary = [
-      trackingComment(run, stage),
+      trackingComment(run, stage, deps.notices),
       ...(verification ? ["", "## Verification", "", verificationText(verification)] : []),
     ].join("\n");
     if (conclusion === null) await check.update({ title, summary });
@@ -115,7 +117,9 @@ export function createSurface(deps: {
       stage.kind === "failed"
         ? `❌ Stamina stopped without finishing: ${stage.reason}`
         : `🛑 Stamina was stopped: ${stage.by} ${stage.reason}.`;
-    await deps.github.updatePullRequest(deps.ref, run.pullNumber, { body: stoppedBody(run, why) });
+    await deps.github.updatePullRequest(deps.ref, run.pullNumber, {
+      body: stoppedBody(run, why, deps.notices),
+    });
     await deps.audit.record("github.write", { op: "pull.update", number: run.pullNumber });
   };
 

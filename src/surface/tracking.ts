@@ -14,12 +14,13 @@ export function createTracker(deps: {
   github: GitHubPort;
   audit: AuditSink;
   runId: string;
+  notices?: readonly string[];
 }): Say {
   const { store, github, audit } = deps;
   return async (stage) => {
     let run = await store.runs.mustGet(deps.runId);
     const ref: RepoRef = { installationId: run.installationId, owner: run.owner, repo: run.repo };
-    const body = trackingComment(run, stage);
+    const body = trackingComment(run, stage, deps.notices);
     let id = run.trackingCommentId;
     if (id === null) {
       // The trigger posts the comment; a poll may claim the run a moment before its id is

@@ -48,13 +48,22 @@ async function nestedRepositories(cwd: string, signal?: AbortSignal): Promise<st
     if (entry.endsWith("/")) found.add(entry.slice(0, -1));
   }
   // A gitlink (a submodule, or a nested repository added before) with a `.git` in its folder.
-  const staged = await runGit(["ls-files", "-z", "--stage"], { cwd, signal });
-  for (const record of staged.stdout.split("\0")) {
-    if (!record.startsWith(`${GITLINK} `)) continue;
-    const path = record.slice(record.indexOf("\t") + 1);
+  for (const path of await gitlinks(cwd, signal)) {
     if (await exists(join(cwd, path, ".git"))) found.add(path);
   }
   return [...found].sort();
+}
+
+/**
+ * The submodules (gitlinks) in the worktree's index. Stamina never checks them out: the
+ * agent sees their folders empty, and the run says so (never silently).
+ */
+export async function gitlinks(cwd: string, signal?: AbortSignal): Promise<string[]> {
+  const staged = await runGit(["ls-files", "-z", "--stage"], { cwd, signal });
+  return staged.stdout
+    .split("\0")
+    .filter((record) => record.startsWith(`${GITLINK} `))
+    .map((record) => record.slice(record.indexOf("\t") + 1));
 }
 
 async function exists(path: string): Promise<boolean> {

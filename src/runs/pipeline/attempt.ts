@@ -29,6 +29,11 @@ export interface Attempt {
   readonly control: RunControl;
   /** The worker holding the run's lease. */
   readonly workerId: string | null;
+  /**
+   * What every text of the run says from now on (shown by the surface and the pull request):
+   * a run without a sandbox, submodules left out. Each is also an audit event.
+   */
+  notice(type: string, text: string, data?: Record<string, unknown>): Promise<void>;
   /** The run as this attempt last saw it. */
   run: Run;
   /** The worktree, once prepared. */
@@ -60,7 +65,8 @@ export function openAttempt(
       await store.audit.append(claimed.id, [{ type, data }], workerId ?? undefined);
     },
   };
-  const gh: PullRequestDeps = { store, github, audit, runId: claimed.id, ref };
+  const notices: string[] = [];
+  const gh: PullRequestDeps = { store, github, audit, runId: claimed.id, ref, notices };
   const surface = createSurface({
     ...gh,
     issueNumber: claimed.issueNumber,
@@ -79,6 +85,10 @@ export function openAttempt(
     surface,
     control: new RunControl(signal, drain),
     workerId,
+    async notice(type, text, data = {}) {
+      if (!notices.includes(text)) notices.push(text);
+      await audit.record(type, { ...data, notice: text });
+    },
     run: claimed,
     workspace: undefined,
     phase: "preparing the workspace",

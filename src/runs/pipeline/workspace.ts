@@ -2,6 +2,7 @@
 // last step checkpoint), the commit it starts from, and for a review round the
 // threads it answers.
 import { currentHead } from "../../workspace/git.ts";
+import { gitlinks } from "../../workspace/worktree-guard.ts";
 import type { StoredCheckpoint } from "../../store/types.ts";
 import { prepareRound, type Round } from "../kinds/follow-up.ts";
 import { prepareWorkspace, type Workspace } from "../prepare-workspace.ts";
@@ -34,8 +35,22 @@ export async function workspaceStage(a: Attempt): Promise<Prepared> {
   a.workspace = prepared.workspace;
   const { worktree } = prepared.workspace.dirs;
   const baseSha = a.run.baseSha ?? (await currentHead(worktree));
+  await sayNotCheckedOut(a, await gitlinks(worktree, a.control.signal));
   a.run = await a.surface.say({ kind: "working" });
   // A follow-up answers the review threads waiting for it (follow-up.ts).
   const round = a.run.kind === "follow_up" ? await prepareRound(a.run, a.gh, worktree) : undefined;
   return { workspace: prepared.workspace, checkpoint, baseSha, round };
+}
+
+/** Submodules stay empty folders: setup and the agent run without them, and the run says so. */
+async function sayNotCheckedOut(a: Attempt, submodules: string[]): Promise<void> {
+  if (submodules.length === 0) return;
+  const shown = submodules.slice(0, 5).map((p) => `\`${p}\``);
+  const more =
+    submodules.length > shown.length ? ` and ${submodules.length - shown.length} more` : "";
+  await a.notice(
+    "workspace.submodules",
+    `This repository has submodules (${shown.join(", ")}${more}); Stamina does not check them out, so setup, the agent and the checks saw those folders empty.`,
+    { submodules },
+  );
 }
