@@ -1,11 +1,14 @@
 // The editor's `view` command: a file with `cat -n` style line numbers (capped,
-// with a note that says how to see the rest), or a directory two levels deep.
-import { readdir, readFile, stat } from "node:fs/promises";
-import { join, relative } from "node:path";
+// with a note that says how to see the rest), or a directory two levels deep,
+// both through fds that worktree-fs.ts opened.
+import type { FileHandle } from "node:fs/promises";
+import { join } from "node:path";
 import { ToolInputError } from "./editor-input.ts";
+import { listFolder, openSubfolder, readBounded, type WorktreeEntry } from "./worktree-fs.ts";
 
 const MAX_VIEW_LINES = 16_000;
 const MAX_VIEW_BYTES = 400_000;
+/** The most the editor reads of a file, to view or to edit it. */
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 const MAX_ENTRIES = 1_000;
 const SKIPPED = new Set([".git", "node_modules"]);
@@ -22,18 +25,28 @@ export function splitLines(text: string): string[] {
   return lines;
 }
 
+/** A regular file's bytes, read through its fd, up to MAX_FILE_BYTES. */
+export async function readCapped(
+  entry: WorktreeEntry,
+  shown: string,
+  verb: "view" | "edit",
+): Promise<Buffer> {
+  const bytes = await readBounded(entry, MAX_FILE_BYTES);
+  if (bytes === null) {
+    const size = Math.max(entry.stat.size, MAX_FILE_BYTES + 1);
+    throw new ToolInputError(
+      `${shown} is ${Math.round(size / 1024 / 1024)} MB, too large to ${verb}; use bash (grep -n, sed -n 'A,Bp') to look at parts of it.`,
+    );
+  }
+  return bytes;
+}
+
 export async function viewFile(
-  real: string,
+  entry: WorktreeEntry,
   shown: string,
   range: [number, number] | undefined,
 ): Promise<string> {
-  const size = (await stat(real)).size;
-  if (size > MAX_FILE_BYTES) {
-    throw new ToolInputError(
-      `${shown} is ${Math.round(size / 1024 / 1024)} MB, too large to view; use bash (grep -n, sed -n 'A,Bp') to look at parts of it.`,
-    );
-  }
-  const bytes = await readFile(real);
+  const bytes = await readCapped(entry, shown, "view");
   if (bytes.subarray(0, 8_000).includes(0)) {
     throw new ToolInputError(`${shown} is a binary file; the editor only shows text.`);
   }
@@ -69,11 +82,11 @@ export async function viewFile(
   return `Here's the result of running \`cat -n\` on ${shown}:\n${text}\n`;
 }
 
-export async function viewDirectory(real: string, shown: string): Promise<string> {
+export async function viewDirectory(folder: FileHandle, shown: string): Promise<string> {
   const entries: string[] = [];
   let cut = false;
-  const walk = async (dir: string, depth: number) => {
-    const children = await readdir(dir, { withFileTypes: true });
+  const walk = async (dir: FileHandle, display: string, depth: number) => {
+    const children = await listFolder(dir);
     children.sort((a, b) => a.name.localeCompare(b.name));
     for (const child of children) {
       if (SKIPPED.has(child.name)) continue;
@@ -81,13 +94,20 @@ export async function viewDirectory(real: string, shown: string): Promise<string
         cut = true;
         return;
       }
-      const full = join(dir, child.name);
-      const display = join(shown, relative(real, full));
-      entries.push(child.isDirectory() ? `${display}/` : display);
-      if (child.isDirectory() && depth < 2) await walk(full, depth + 1);
+      const full = join(display, child.name);
+      // A symlink is listed as itself and never followed.
+      entries.push(child.isDirectory() ? `${full}/` : full);
+      if (!child.isDirectory() || depth >= 2) continue;
+      const sub = await openSubfolder(dir, child.name);
+      if (sub === null) continue; // no longer a folder
+      try {
+        await walk(sub, full, depth + 1);
+      } finally {
+        await sub.close();
+      }
     }
   };
-  await walk(real, 1);
+  await walk(folder, shown, 1);
   const note = cut
     ? `\n[Listing cut at ${MAX_ENTRIES} entries; view a subdirectory to see more.]`
     : "";

@@ -1,60 +1,74 @@
 // Anthropic's text editor tool (`str_replace_based_edit_tool`) on the
 // worktree: view, create, str_replace and insert, each confined to the
-// workspace, each failing with a message the model can act on.
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
-import { dirname, isAbsolute, resolve } from "node:path";
+// workspace, each failing with a message the model can act on. Files are
+// opened through worktree-fs.ts, so the file checked is the file read and
+// written, whatever the agent's shell does to the path meanwhile.
 import { ToolInputError, type EditorInput } from "./editor-input.ts";
-import { numberLines, splitLines, viewDirectory, viewFile } from "./editor-view.ts";
-import { resolveInWorktree } from "./paths.ts";
+import { numberLines, readCapped, splitLines, viewDirectory, viewFile } from "./editor-view.ts";
+import { rewrite, shownPath, withWorktreeEntry, type WorktreeEntry } from "./worktree-fs.ts";
 
 export { editorInputSchema, ToolInputError, type EditorInput } from "./editor-input.ts";
-export { PathOutsideWorkspaceError, resolveInWorktree } from "./paths.ts";
+export { PathOutsideWorkspaceError } from "./paths.ts";
 
 const SNIPPET_LINES = 4;
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 export async function executeEditorCommand(root: string, input: EditorInput): Promise<string> {
-  const real = await resolveInWorktree(root, input.path);
   // Messages name the path as the model sees it: under `root`, not its real location.
   const shown = shownPath(root, input.path);
-  const kind = await stat(real).then(
-    (s) => (s.isDirectory() ? "directory" : s.isFile() ? "file" : "other"),
-    () => "missing" as const,
-  );
   switch (input.command) {
     case "view":
-      if (kind === "directory") return viewDirectory(real, shown);
-      if (kind !== "file") throw new ToolInputError(`${shown} does not exist.`);
-      return viewFile(real, shown, input.view_range);
+      return withWorktreeEntry(root, input.path, "read", async (entry) => {
+        if (entry === null) throw new ToolInputError(`${shown} does not exist.`);
+        if (entry.stat.isDirectory()) return viewDirectory(entry.handle, shown);
+        return viewFile(entry, shown, input.view_range);
+      });
     case "create":
-      if (kind === "directory" || kind === "other") {
-        throw new ToolInputError(`${shown} exists and is not a regular file; choose another path.`);
-      }
-      await mkdir(dirname(real), { recursive: true });
-      await writeFile(real, input.file_text);
-      return kind === "file" ? `File overwritten: ${shown}` : `File created: ${shown}`;
+      return withWorktreeEntry(root, input.path, "create", async (entry) => {
+        if (entry === null || !entry.stat.isFile()) {
+          throw new ToolInputError(
+            `${shown} exists and is not a regular file; choose another path.`,
+          );
+        }
+        await rewrite(entry, input.file_text);
+        return entry.created ? `File created: ${shown}` : `File overwritten: ${shown}`;
+      });
     case "str_replace":
-      return replace(real, shown, kind, input.old_str, input.new_str ?? "");
+      return withWorktreeEntry(root, input.path, "edit", async (entry) => {
+        const file = existingFile(entry, shown);
+        return replace(
+          file,
+          await readText(file, shown),
+          shown,
+          input.old_str,
+          input.new_str ?? "",
+        );
+      });
     case "insert": {
       const text = input.insert_text ?? input.new_str;
       if (text === undefined) {
         throw new ToolInputError("The insert command needs insert_text: the text to insert.");
       }
-      return insert(real, shown, kind, input.insert_line, text);
+      return withWorktreeEntry(root, input.path, "edit", async (entry) => {
+        const file = existingFile(entry, shown);
+        return insert(file, await readText(file, shown), shown, input.insert_line, text);
+      });
     }
   }
 }
 
-async function readText(real: string, shown: string, kind: string): Promise<string> {
-  if (kind !== "file") {
-    throw new ToolInputError(
-      kind === "missing"
-        ? `${shown} does not exist; use create to make it.`
-        : `${shown} is not a file.`,
-    );
-  }
+/** What an edit needs: a file that exists. */
+function existingFile(entry: WorktreeEntry | null, shown: string): WorktreeEntry {
+  if (entry === null) throw new ToolInputError(`${shown} does not exist; use create to make it.`);
+  if (!entry.stat.isFile()) throw new ToolInputError(`${shown} is not a file.`);
+  return entry;
+}
+
+/** The file's text, for an edit: UTF-8, read through its fd. */
+async function readText(entry: WorktreeEntry, shown: string): Promise<string> {
+  const bytes = await readCapped(entry, shown, "edit");
   try {
-    return strictUtf8.decode(await readFile(real));
+    return strictUtf8.decode(bytes);
   } catch (error) {
     if (error instanceof TypeError) {
       throw new ToolInputError(`${shown} is not UTF-8 text; edit it with bash instead.`);
@@ -64,13 +78,12 @@ async function readText(real: string, shown: string, kind: string): Promise<stri
 }
 
 async function replace(
-  real: string,
+  entry: WorktreeEntry,
+  text: string,
   shown: string,
-  kind: string,
   oldStr: string,
   newStr: string,
 ): Promise<string> {
-  const text = await readText(real, shown, kind);
   const at: number[] = [];
   for (let i = text.indexOf(oldStr); i !== -1; i = text.indexOf(oldStr, i + oldStr.length)) {
     at.push(i);
@@ -88,20 +101,19 @@ async function replace(
   }
   const index = at[0] ?? 0;
   const updated = text.slice(0, index) + newStr + text.slice(index + oldStr.length);
-  await writeFile(real, updated);
+  await rewrite(entry, updated);
   const first = lineOf(updated, index);
   const last = first + splitLines(newStr).length;
   return `The file ${shown} has been edited. ${snippet(updated, first, last)}Review the changes and edit the file again if needed.`;
 }
 
 async function insert(
-  real: string,
+  entry: WorktreeEntry,
+  text: string,
   shown: string,
-  kind: string,
   after: number,
   insertText: string,
 ): Promise<string> {
-  const text = await readText(real, shown, kind);
   const lines = splitLines(text);
   if (after < 0 || after > lines.length) {
     throw new ToolInputError(
@@ -112,7 +124,7 @@ async function insert(
   const merged = [...lines.slice(0, after), ...added, ...lines.slice(after)];
   // Keep the file's own ending: a final newline stays, and an empty file gets one.
   const ending = text === "" || text.endsWith("\n") ? "\n" : "";
-  await writeFile(real, merged.join("\n") + (merged.length > 0 ? ending : ""));
+  await rewrite(entry, merged.join("\n") + (merged.length > 0 ? ending : ""));
   return `The file ${shown} has been edited. ${snippet(merged.join("\n"), after + 1, after + added.length)}Review the changes and edit the file again if needed.`;
 }
 
@@ -127,8 +139,4 @@ function snippet(text: string, first: number, last: number): string {
   const from = Math.max(1, first - SNIPPET_LINES);
   const to = Math.min(lines.length, Math.max(first, last) + SNIPPET_LINES);
   return `Here's a snippet of the result:\n${numberLines(lines.slice(from - 1, to), from)}\n`;
-}
-
-function shownPath(root: string, path: string): string {
-  return isAbsolute(path) ? resolve(path) : resolve(root, path);
 }

@@ -1,6 +1,8 @@
-// Confines the editor to the worktree: a path is judged by where it really
-// leads (symlinks resolved, even for files that do not exist yet), and the
-// harness's own .git directory is off limits.
+// The worktree's boundary in words: the error for a path that leaves it or
+// enters .git, and resolveInWorktree, which judges a path by where it leads
+// now (symlinks resolved, even for files that do not exist yet). Judging is
+// not opening: the editor and the search open through worktree-fs.ts, which
+// a symlink swapped in meanwhile cannot redirect.
 import { lstat, readlink, realpath } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 
@@ -22,17 +24,23 @@ export async function resolveInWorktree(root: string, path: string): Promise<str
   const requested = isAbsolute(path) ? resolve(path) : resolve(root, path);
   const real = await realpathLoose(requested, 0);
   const rel = relative(realRoot, real);
-  if (rel.startsWith("..") || isAbsolute(rel)) {
-    throw new PathOutsideWorkspaceError(
-      `The path ${path} is outside the workspace. Only files under ${root} can be viewed or edited (give an absolute path under it, or one relative to it).`,
-    );
-  }
-  if (rel.split(sep).some((part) => part.toLowerCase() === ".git")) {
-    throw new PathOutsideWorkspaceError(
-      `The path ${path} is inside a .git directory, which is outside the editable workspace ${root}. Use git commands through bash to inspect history.`,
-    );
-  }
+  if (rel.startsWith("..") || isAbsolute(rel)) throw outsideWorkspace(path, root);
+  if (rel.split(sep).some(isGitDir)) throw insideGitDir(path, root);
   return real;
+}
+
+export const isGitDir = (part: string): boolean => part.toLowerCase() === ".git";
+
+export function outsideWorkspace(path: string, root: string): PathOutsideWorkspaceError {
+  return new PathOutsideWorkspaceError(
+    `The path ${path} is outside the workspace. Only files under ${root} can be viewed or edited (give an absolute path under it, or one relative to it).`,
+  );
+}
+
+export function insideGitDir(path: string, root: string): PathOutsideWorkspaceError {
+  return new PathOutsideWorkspaceError(
+    `The path ${path} is inside a .git directory, which is outside the editable workspace ${root}. Use git commands through bash to inspect history.`,
+  );
 }
 
 /** realpath that also resolves paths whose last parts do not exist, and dangling symlinks. */

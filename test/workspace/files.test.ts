@@ -8,7 +8,6 @@ import {
   editorInputSchema,
   executeEditorCommand,
   PathOutsideWorkspaceError,
-  resolveInWorktree,
   ToolInputError,
 } from "../../src/workspace/files.ts";
 import { removeTempDirs, tempDir } from "./helpers.ts";
@@ -177,9 +176,15 @@ describe("the workspace boundary", () => {
     expect(readFileSync(join(outside, "secret.txt"), "utf8")).toBe("secret\n");
   });
 
-  it("follows a symlink that stays inside", async () => {
+  it("follows a symlink that stays inside, to a file or a folder, absolute or relative", async () => {
     symlinkSync(join(root, "src", "a.ts"), join(root, "alias.ts"));
-    expect(await resolveInWorktree(root, "alias.ts")).toBe(join(root, "src", "a.ts"));
+    symlinkSync("src", join(root, "code"));
+    expect(await run({ command: "view", path: "alias.ts" })).toContain("     1\tone\n");
+    expect(await run({ command: "view", path: "code/deep/../a.ts" })).toContain("     2\ttwo\n");
+    await run({ command: "str_replace", path: "code/a.ts", old_str: "two", new_str: "2" });
+    await run({ command: "str_replace", path: "alias.ts", old_str: "one", new_str: "1" });
+    expect(file("src/a.ts")).toBe("1\n2\nthree\n");
+    expect(await run({ command: "view", path: "code" })).toContain(`${root}/code/deep/\n`);
   });
 
   it("refuses .git, however it is reached", async () => {
