@@ -1,7 +1,7 @@
 // The `search` tool: a regular expression (or plain text) across the
 // worktree, answered with `path:line:text` lines, a bounded number of them.
 import { z } from "zod";
-import { PathOutsideWorkspaceError } from "../../workspace/paths.ts";
+import { PathOutsideWorkspaceError, ToolInputError } from "../../workspace/files.ts";
 import type { Searcher } from "../../workspace/search.ts";
 import type { Tool, ToolOutcome } from "../ports.ts";
 import { flag, integer, parseToolInput } from "./input.ts";
@@ -23,14 +23,14 @@ export function createSearchTool(searcher: Searcher): Tool {
     definition: {
       name: "search",
       description:
-        "Search the files of the worktree for a regular expression (or, with fixed_strings, plain text). Answers with `path:line:text` lines, paths relative to the worktree. Faster and more bounded than grep through bash; .git and ignored files are skipped.",
+        "Search the files of the worktree for a regular expression (or, with fixed_strings, plain text). Answers with `path:line:text` lines, paths relative to the worktree. More bounded than grep through bash; .git, node_modules, binary files and symlinks inside folders are skipped.",
       input_schema: {
         type: "object",
         properties: {
           pattern: {
             type: "string",
             description:
-              "The regular expression (Rust regex syntax with ripgrep, POSIX extended with git grep).",
+              "The regular expression, Perl-compatible (grep -P): \\d, \\w, \\b, (?i), lazy quantifiers.",
           },
           path: {
             type: "string",
@@ -39,7 +39,8 @@ export function createSearchTool(searcher: Searcher): Tool {
           },
           glob: {
             type: "string",
-            description: "Only files matching this glob, e.g. `*.ts` or `src/**/*.py`.",
+            description:
+              "Only files matching this glob, e.g. `*.ts` (a file's name) or `src/**/*.py` (its path from the worktree).",
           },
           case_insensitive: { type: "boolean", description: "Ignore case. Default false." },
           fixed_strings: {
@@ -71,7 +72,7 @@ export function createSearchTool(searcher: Searcher): Tool {
           signal,
         });
       } catch (error) {
-        if (error instanceof PathOutsideWorkspaceError) {
+        if (error instanceof PathOutsideWorkspaceError || error instanceof ToolInputError) {
           return { output: error.message, isError: true, readOnly: true };
         }
         throw error;
