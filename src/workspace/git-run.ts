@@ -36,7 +36,7 @@ export class GitError extends Error {
 // fsmonitor, no credential helper, no signing program, no transport but
 // https, http and local paths, and no recursion into submodules, whose config
 // is the repository's to write.
-export const HARDENING = [
+const HARDENING = [
   "-c",
   "core.hooksPath=/dev/null",
   "-c",

@@ -4,15 +4,18 @@
 // and one started or continued by someone who cannot write is not a request.
 // Each thread goes to the model with its path, line, diff hunk and a window
 // of the file as it is on the branch now; all of it is untrusted text.
-import { readFile } from "node:fs/promises";
 import { sanitizeUntrusted } from "../../policy/sanitize.ts";
-import { PathOutsideWorkspaceError, resolveInWorktree } from "../../workspace/paths.ts";
+import { ToolInputError } from "../../workspace/editor-input.ts";
+import { PathOutsideWorkspaceError } from "../../workspace/paths.ts";
+import { readBounded, withWorktreeEntry } from "../../workspace/worktree-fs.ts";
 import type { ReviewThread } from "../../github/types.ts";
 
 /** Lines of the file shown above and below the commented line. */
 const WINDOW = 10;
 const MAX_COMMENT_CHARS = 4_000;
 const MAX_HUNK_CHARS = 3_000;
+/** A file past this is not read for its window (a generated file, a log). */
+const MAX_FILE_BYTES = 8 * 1024 * 1024;
 
 /** The threads of a round, in the order the pull request has them. */
 export async function threadsToAnswer(
@@ -78,14 +81,24 @@ async function describeThread(n: number, thread: ReviewThread, worktree: string)
 async function fileWindow(worktree: string, path: string, line: number | null): Promise<string> {
   let text: string;
   try {
-    text = await readFile(await resolveInWorktree(worktree, path), "utf8");
+    // Opened as the editor opens files: no symlink out of the worktree, no FIFO, bounded.
+    const read = await withWorktreeEntry(worktree, path, "read", async (entry) => {
+      if (entry === null) return `(\`${path}\` no longer exists on the branch.)`;
+      if (entry.stat.isDirectory()) return `(\`${path}\` is a folder now.)`;
+      const bytes = await readBounded(entry, MAX_FILE_BYTES);
+      return bytes === null
+        ? `(\`${path}\` is too large to show.)`
+        : { text: bytes.toString("utf8") };
+    });
+    if (typeof read === "string") return read;
+    text = read.text;
   } catch (error) {
     if (error instanceof PathOutsideWorkspaceError)
       return `(\`${path}\` is outside the repository.)`;
+    if (error instanceof ToolInputError) return `(\`${path}\` is not a regular file.)`;
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR")
       return `(\`${path}\` no longer exists on the branch.)`;
-    if (code === "EISDIR") return `(\`${path}\` is a folder now.)`;
     throw error;
   }
   const lines = text.split("\n");
