@@ -19,6 +19,8 @@ export interface GroupSpec {
   signal?: AbortSignal;
   /** Receives output chunks; a returned promise pauses reading until it settles. */
   onOutput: (chunk: Buffer) => Promise<void> | undefined;
+  /** Told the child's pid once it is spawned. */
+  onSpawn?: (pid: number) => void;
   /** How long output may stay open after the process exits (a descendant outside the group). */
   drainGraceMs?: number;
 }
@@ -48,6 +50,7 @@ export async function runInProcessGroup(spec: GroupSpec): Promise<GroupExit> {
     }
   })();
 
+  if (child.pid !== undefined) spec.onSpawn?.(child.pid);
   const outputDone = readAll(reader, spec.onOutput);
   let timedOut = false;
   let aborted = false;

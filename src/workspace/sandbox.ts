@@ -1,15 +1,26 @@
 // The command runner every agent and setup command goes through: bubblewrap
-// where the host allows it, a bare process group otherwise, with the same
-// limits either way (exact environment, timeout, abort, bounded output).
+// (mandatory unless the operator opts out with the process kind, which is
+// stamped on every run), with the same limits either way: exact environment,
+// timeout, abort, bounded output, memory and processes by cgroup, CPU time and
+// file size by prlimit, and the worktree's size after each command.
 import { mkdir } from "node:fs/promises";
 import { isAbsolute } from "node:path";
 import { performance } from "node:perf_hooks";
-import { bubblewrapArgs, bubblewrapUsable, hostSystemArgs } from "./bubblewrap.ts";
+import { bubblewrapArgs, hostSystemMounts, type MountOp } from "./bubblewrap.ts";
+import { cgroupLayout } from "./cgroup.ts";
 import { findExecutable } from "./env.ts";
+import { resolveLimits, type LimitHit, type LimitName, type SandboxLimits } from "./limits.ts";
 import { OutputCollector } from "./output.ts";
 import { runInProcessGroup } from "./process-group.ts";
+import { checkGroup, SandboxGroups } from "./sandbox-groups.ts";
+import { enforceable, probeSandbox, SandboxUnavailable } from "./sandbox-probe.ts";
+import { writeSandboxUsers } from "./sandbox-users.ts";
+import { LimitWatch, limitedCommand } from "./sandbox-watch.ts";
 
 export { commandEnvironment } from "./env.ts";
+export { DEFAULT_LIMITS, type LimitHit, type SandboxLimits } from "./limits.ts";
+export { probeSandbox, SandboxUnavailable, type SandboxProbe } from "./sandbox-probe.ts";
+export type { LimitWatch } from "./sandbox-watch.ts";
 
 export interface CommandRequest {
   /** Run by `bash -c`: the command is the model's, so a shell is intended. */
@@ -22,9 +33,11 @@ export interface CommandRequest {
   /** Where the full output of a truncated command is saved; readable inside the sandbox. */
   outputDir: string;
   signal?: AbortSignal;
+  /** The run the command belongs to (its id): the run's limits, freeze and release go by it. */
+  group?: string;
 }
 
-interface CommandResult {
+export interface CommandResult {
   /** null when the command was killed by a signal (timeout and abort included). */
   exitCode: number | null;
   signal: string | null;
@@ -37,69 +50,125 @@ interface CommandResult {
   durationMs: number;
   /** Set only when the output was truncated: the file with the whole output (up to maxSavedBytes). */
   fullOutputPath: string | null;
+  /** A sandbox limit the command hit, with a message for the model; null: none. */
+  limit: LimitHit | null;
 }
 
 /** What it takes to start a command in the sandbox, for a process the caller keeps (a shell). */
 type LaunchRequest = Omit<CommandRequest, "timeoutMs" | "signal">;
 
 /** The program, arguments and environment that start a LaunchRequest's command sandboxed. */
-interface LaunchSpec {
+export interface LaunchSpec {
   file: string;
   args: string[];
   env: Record<string, string>;
+  /** The limits the process runs under: tell it the pid, read it after each command, release it at the end. */
+  watch: LimitWatch;
 }
 
 export interface Sandbox {
   readonly kind: "bubblewrap" | "process";
+  /** null for bubblewrap; for the process kind, the sentence to stamp on the run's comments, PRs and audit. */
+  readonly warning: string | null;
+  readonly limits: Readonly<SandboxLimits>;
+  /** The limits enforced on this host (memory and processes need a cgroup). */
+  readonly enforced: readonly LimitName[];
   run(req: CommandRequest): Promise<CommandResult>;
   /** Spawn it in its own process group (detached), with no stdio inherited. */
   launch(req: LaunchRequest): Promise<LaunchSpec>;
   /** A collector for one command's output, with this sandbox's limits and a file name of its own. */
   collectOutput(outputDir: string): OutputCollector;
+  /** Freezes every process of the group (the harness reads the worktree meanwhile); call the result to thaw. */
+  freeze(group: string): Promise<() => Promise<void>>;
+  /** Kills what is left of the group and removes its cgroups. */
+  releaseGroup(group: string): Promise<void>;
 }
 
 export interface SandboxOptions {
-  /** `auto` picks bubblewrap when it can start a sandbox here; the caller should warn otherwise. */
+  /** bubblewrap (the default) or, as an explicit opt-out, none. `auto` is bubblewrap (compatibility). */
   kind?: "bubblewrap" | "process" | "auto";
+  /** The bwrap program (default: found in the system PATH). */
+  bwrap?: string;
   maxOutputChars?: number;
   maxSavedBytes?: number;
   /** Extra read-write paths in every bubblewrap sandbox (the worktree, HOME and TMPDIR always are). */
   writablePaths?: string[];
+  /** Extra read-only paths the operator shows every command (a toolchain outside /usr). */
+  extraReadOnlyPaths?: string[];
+  /** Paths no command may see, wherever they are: the app's data folder, key, .env, database. */
+  protectedPaths?: string[];
+  limits?: Partial<SandboxLimits>;
 }
 
+export const PROCESS_WARNING =
+  "Commands of this run ran WITHOUT a sandbox (STAMINA_SANDBOX=process): they could read and change everything the app's user can, including its keys and data.";
+
 export function createSandbox(opts: SandboxOptions = {}): Sandbox {
+  const kind = opts.kind === "process" ? "process" : "bubblewrap";
   const bash = findExecutable("bash") ?? "bash";
-  const bwrap = findExecutable("bwrap") ?? "bwrap";
-  const wanted = opts.kind ?? "auto";
-  const usable = wanted === "process" ? false : bubblewrapUsable(bwrap, bash);
-  if (wanted === "bubblewrap" && !usable) {
-    throw new Error(
-      "The bubblewrap sandbox was requested but cannot start here: install bubblewrap (`bwrap`) and allow unprivileged user namespaces, or choose the process sandbox.",
-    );
+  const bwrap = opts.bwrap ?? findExecutable("bwrap") ?? "bwrap";
+  let system: MountOp[] = [];
+  if (kind === "bubblewrap") {
+    const probe = probeSandbox({ bwrap });
+    if (!probe.ok) throw new SandboxUnavailable(probe.reason, probe.remedy);
+    system = hostSystemMounts({
+      users: writeSandboxUsers(),
+      extraReadOnlyPaths: opts.extraReadOnlyPaths ?? [],
+    });
   }
-  const kind = usable ? "bubblewrap" : "process";
-  const system = usable ? hostSystemArgs() : [];
+  const limits = resolveLimits(opts.limits);
+  const layout = cgroupLayout();
+  const groups = new SandboxGroups(layout);
+  const tools = {
+    bash,
+    env: findExecutable("env") ?? "/usr/bin/env",
+    sh: findExecutable("sh") ?? "/bin/sh",
+    prlimit: findExecutable("prlimit"),
+    du: findExecutable("du"),
+  };
   const maxOutputChars = opts.maxOutputChars ?? 30_000;
   const maxSavedBytes = opts.maxSavedBytes ?? 64 * 1024 * 1024;
   let count = 0;
 
   const launch = async (req: LaunchRequest): Promise<LaunchSpec> => {
+    if (req.group !== undefined) checkGroup(req.group);
     await mkdir(req.outputDir, { recursive: true });
-    if (kind === "process") return { file: bash, args: ["-c", req.command], env: req.env };
-    // Bind sources must exist, and these are the run's own folders.
-    for (const dir of [req.env.HOME, req.env.TMPDIR]) {
-      if (dir !== undefined && isAbsolute(dir)) await mkdir(dir, { recursive: true });
+    let inner: string[];
+    if (kind === "process") {
+      // env -i: the command gets exactly req.env, nothing the wrapper's shell adds (PWD).
+      const assignments = Object.entries(req.env).map(([name, value]) => `${name}=${value}`);
+      inner = [tools.env, "-i", ...assignments, bash, "-c", req.command];
+    } else {
+      // Bind sources must exist, and these are the run's own folders.
+      for (const dir of [req.env.HOME, req.env.TMPDIR]) {
+        if (dir !== undefined && isAbsolute(dir)) await mkdir(dir, { recursive: true });
+      }
+      // bwrap sets the command's environment itself (--clearenv, --setenv).
+      inner = [
+        bwrap,
+        ...bubblewrapArgs(system, bash, {
+          command: req.command,
+          cwd: req.cwd,
+          env: req.env,
+          network: req.network,
+          writablePaths: opts.writablePaths ?? [],
+          readOnlyPaths: [req.outputDir],
+          protectedPaths: opts.protectedPaths ?? [],
+          tmpBytes: limits.tmpBytes,
+        }),
+      ];
     }
-    const args = bubblewrapArgs(system, bash, {
-      command: req.command,
-      cwd: req.cwd,
-      env: req.env,
-      network: req.network,
-      writablePaths: opts.writablePaths ?? [],
-      readOnlyPaths: [req.outputDir],
+    const watch = new LimitWatch({
+      layout,
+      groups,
+      limits,
+      group: req.group,
+      worktree: req.cwd,
+      du: tools.du,
+      privateTmp: kind === "bubblewrap",
     });
-    // bwrap sets the command's environment itself (--clearenv, --setenv).
-    return { file: bwrap, args, env: {} };
+    const [file = "", ...args] = limitedCommand(tools, limits, watch.procsFiles, inner);
+    return { file, args, env: {}, watch };
   };
 
   const collectOutput = (outputDir: string) => {
@@ -114,28 +183,55 @@ export function createSandbox(opts: SandboxOptions = {}): Sandbox {
 
   return {
     kind,
+    warning: kind === "process" ? PROCESS_WARNING : null,
+    limits,
+    enforced: enforceable(layout.version !== "none", kind === "bubblewrap"),
     launch,
     collectOutput,
-    async run(req) {
-      const started = performance.now();
-      const spec = await launch(req);
-      const collector = collectOutput(req.outputDir);
-      const exit = await runInProcessGroup({
-        ...spec,
-        cwd: req.cwd,
-        timeoutMs: req.timeoutMs,
-        signal: req.signal,
-        onOutput: (chunk) => collector.push(chunk),
-      });
-      const collected = await collector.finish();
-      return {
-        exitCode: exit.exitCode,
-        signal: exit.signal,
-        timedOut: exit.timedOut,
-        aborted: exit.aborted,
-        ...collected,
-        durationMs: Math.round(performance.now() - started),
-      };
-    },
+    freeze: (group) => groups.freeze(group),
+    releaseGroup: (group) => groups.release(group),
+    run: (req) => runCommand(launch, collectOutput, req),
   };
+}
+
+/** One command start to end: launched, its output collected, its limits read, its cgroup released. */
+async function runCommand(
+  launch: (req: LaunchRequest) => Promise<LaunchSpec>,
+  collectOutput: (outputDir: string) => OutputCollector,
+  req: CommandRequest,
+): Promise<CommandResult> {
+  const started = performance.now();
+  if (req.signal?.aborted) {
+    const collected = await collectOutput(req.outputDir).finish();
+    const none = { exitCode: null, signal: null, timedOut: false, durationMs: 0, limit: null };
+    return { ...none, aborted: true, ...collected };
+  }
+  const spec = await launch(req);
+  const before = spec.watch.counters();
+  const collector = collectOutput(req.outputDir);
+  try {
+    const exit = await runInProcessGroup({
+      file: spec.file,
+      args: spec.args,
+      env: spec.env,
+      cwd: req.cwd,
+      timeoutMs: req.timeoutMs,
+      signal: req.signal,
+      onOutput: (chunk) => collector.push(chunk),
+      onSpawn: (pid) => spec.watch.started(pid),
+    });
+    const collected = await collector.finish();
+    const limit = await spec.watch.check(before, { ...exit, output: collected.output });
+    return {
+      exitCode: exit.exitCode,
+      signal: exit.signal,
+      timedOut: exit.timedOut,
+      aborted: exit.aborted,
+      ...collected,
+      durationMs: Math.round(performance.now() - started),
+      limit,
+    };
+  } finally {
+    await spec.watch.release();
+  }
 }

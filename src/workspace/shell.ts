@@ -7,11 +7,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
+import type { LimitHit } from "./limits.ts";
 import type { CollectedOutput, OutputCollector } from "./output.ts";
 import { mergedChannel } from "./process-group.ts";
 import { descendantsOf, innermostPid } from "./process-tree.ts";
 import { interrupt, killTree, type ShellProcesses } from "./shell-signals.ts";
-import type { Sandbox } from "./sandbox.ts";
+import type { LimitWatch, Sandbox } from "./sandbox.ts";
 import { frameCommand, SHELL_PRELUDE, type MarkerScanner } from "./shell-protocol.ts";
 
 export interface ShellOptions {
@@ -22,6 +23,8 @@ export interface ShellOptions {
   outputDir: string;
   /** How long a timed-out command has, once its processes are killed, before the shell is replaced. */
   graceMs?: number;
+  /** The run the shell belongs to (see CommandRequest.group); its cgroup covers the whole session. */
+  group?: string;
 }
 
 export interface ShellResult extends CollectedOutput {
@@ -34,6 +37,8 @@ export interface ShellResult extends CollectedOutput {
   /** Why the shell ended, in words for the model. */
   note: string | null;
   durationMs: number;
+  /** A sandbox limit the command hit (its share of the shell's counters), for the model; null: none. */
+  limit: LimitHit | null;
 }
 
 /** Output that arrives between commands (a background job) is kept up to this size for the next one. */
@@ -46,6 +51,7 @@ const NOT_RUN: Omit<ShellResult, keyof CollectedOutput> = {
   shellEnded: false,
   note: null,
   durationMs: 0,
+  limit: null,
 };
 
 interface Running {
@@ -62,6 +68,9 @@ interface Live extends ShellProcesses {
   ended: boolean;
   /** Why the harness killed the shell, for the command that was running. */
   killedBecause: string | null;
+  watch: LimitWatch;
+  /** Settles once the shell's cgroup is gone (after it exited). */
+  released: Promise<void>;
 }
 
 export class PersistentShell {
@@ -123,6 +132,7 @@ export class PersistentShell {
       live.sessions.add(p.sid);
     }
     const { script, scanner } = frameCommand(command);
+    const counters = live.watch.counters();
 
     let timedOut = false;
     let aborted = false;
@@ -158,6 +168,13 @@ export class PersistentShell {
     try {
       const { status, note } = await outcome;
       const collected = await collector.finish();
+      const end = { exitCode: status, signal: null, output: collected.output };
+      const limit = await live.watch.check(counters, end);
+      // What the command left over a memory or process limit (a fork bomb in the background)
+      // goes; the shell and the jobs from before stay.
+      if (limit !== null && (limit.limit === "memory" || limit.limit === "processes")) {
+        await this.killCommand(live, ownPids, ownGroups);
+      }
       return {
         ...NOT_RUN,
         ...collected,
@@ -167,6 +184,7 @@ export class PersistentShell {
         shellEnded: live.ended,
         note,
         durationMs: Math.round(performance.now() - begun),
+        limit,
       };
     } finally {
       clearTimeout(timer);
@@ -183,6 +201,7 @@ export class PersistentShell {
       env: this.options.env,
       network: false,
       outputDir: this.options.outputDir,
+      ...(this.options.group === undefined ? {} : { group: this.options.group }),
     });
     const { reader, writer } = await mergedChannel();
     let child: ChildProcess;
@@ -199,6 +218,7 @@ export class PersistentShell {
     }
     if (child.pid === undefined) {
       reader.destroy();
+      await spec.watch.release();
       const error = await new Promise<Error>((resolve) => child.once("error", resolve));
       throw new Error(`The shell could not start: ${error.message}`);
     }
@@ -213,7 +233,10 @@ export class PersistentShell {
       groups: new Set([child.pid]),
       sessions: new Set([child.pid]),
       killedBecause: null,
+      watch: spec.watch,
+      released: Promise.resolve(),
     };
+    spec.watch.started(child.pid);
     this.live = live;
     this.started += 1;
     // A shell that died takes its pipe with it; the exit handler below reports that.
@@ -225,6 +248,7 @@ export class PersistentShell {
     child.once("exit", (code, signal) => {
       live.ended = true;
       killTree(live);
+      live.released = live.watch.release();
       // Let the output drain (the last lines before the exit), then end the command.
       const drained = setTimeout(() => reader.destroy(), 2_000);
       void closed.then(() => {
@@ -279,6 +303,17 @@ export class PersistentShell {
     }
   }
 
+  /** Kills the processes a command started (frozen first where a cgroup freezer allows). */
+  private async killCommand(
+    live: Live,
+    ownPids: Set<number>,
+    ownGroups: Set<number>,
+  ): Promise<void> {
+    const keep = new Set([live.pid, ...ownPids]);
+    if (await live.watch.killExcept(keep)) return;
+    for (let pass = 0; pass < 20; pass++) interrupt(live, ownPids, ownGroups, "SIGKILL");
+  }
+
   private async kill(reason: string): Promise<void> {
     const live = this.live;
     if (live === null) return;
@@ -288,6 +323,7 @@ export class PersistentShell {
       killTree(live);
       await exited;
     }
+    await live.released;
     if (this.live === live) this.live = null;
   }
 }

@@ -1,27 +1,25 @@
-// What bubblewrap hides: the host's files, the network unless asked for, the
-// harness's .git; and what it shows: the worktree, HOME, TMPDIR, the saved
-// outputs. Skipped (with a warning) where bubblewrap cannot start, except in
-// CI, which installs it (.ci/run): there a sandbox that cannot start fails.
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+// What bubblewrap hides: the host's files beyond an explicit list, the
+// protected paths wherever they are, shadow files, the network unless asked
+// for, the harness's .git; and what it shows: the worktree, HOME, TMPDIR, the
+// saved outputs, to an unprivileged uid. Where bubblewrap cannot start the
+// tests are skipped with the probe's reason in their title, except in CI,
+// which installs it (.ci/run): there they run, and fail with that reason.
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   commandEnvironment,
   createSandbox,
+  probeSandbox,
   type CommandRequest,
+  type Sandbox,
 } from "../../src/workspace/sandbox.ts";
 import { fixtureGit, removeTempDirs, tempDir } from "./helpers.ts";
 
-const sandbox = createSandbox({ kind: "auto" });
-const usable = sandbox.kind === "bubblewrap";
-if (!usable) console.warn("bubblewrap cannot start here: its isolation tests are skipped");
-
-describe.runIf(process.env.CI === "true")("bubblewrap in CI", () => {
-  it("starts, so its isolation tests below run rather than vanish", () => {
-    expect(sandbox.kind).toBe("bubblewrap");
-  });
-});
+const probe = probeSandbox();
+const skip = !probe.ok && process.env.CI !== "true";
+const title = (name: string) => (probe.ok ? name : `${name} (skipped: ${probe.reason})`);
 
 afterAll(removeTempDirs);
 
@@ -41,7 +39,13 @@ function request(command: string, extra: Partial<CommandRequest> = {}) {
   return { run, cwd, req };
 }
 
-describe.runIf(usable)("bubblewrap isolation", () => {
+describe.skipIf(skip)(title("bubblewrap isolation"), () => {
+  let sandbox: Sandbox;
+  beforeAll(() => {
+    // In CI a host where bubblewrap cannot start fails here, with the probe's words.
+    sandbox = createSandbox({ kind: "bubblewrap" });
+  });
+
   it("lets the command write its worktree, HOME and TMPDIR", async () => {
     const { cwd, req } = request('touch file && touch "$HOME/h" && touch "$TMPDIR/t" && echo ok');
     const result = await sandbox.run(req);
@@ -138,5 +142,99 @@ describe.runIf(usable)("bubblewrap isolation", () => {
       const result = await sandbox.run(req);
       expect(result.output).toBe("connected\n");
     });
+  });
+});
+
+describe.skipIf(skip)(title("bubblewrap's least privilege"), () => {
+  // Planted where a bound tree would show them: a key in /etc/ssl, a database under /usr/src.
+  const stamp = `${process.pid}-${Date.now()}`;
+  const keyFile = `/etc/ssl/stamina-test-${stamp}.key`;
+  const plainEtc = `/etc/stamina-test-${stamp}.env`;
+  const dbDir = `/usr/src/stamina-test-${stamp}`;
+  const dbFile = join(dbDir, "stamina.sqlite");
+  let data: string;
+  let sandbox: Sandbox;
+
+  beforeAll(() => {
+    writeFileSync(keyFile, "PRIVATE KEY");
+    writeFileSync(plainEtc, "SECRET=1");
+    mkdirSync(dbDir);
+    writeFileSync(dbFile, "DATABASE");
+    // The data folder inside a tree the operator shows read-only: masked, with the runs'
+    // folders bound over the mask.
+    const parent = tempDir("stamina-parent-");
+    data = join(parent, "data");
+    mkdirSync(data);
+    writeFileSync(join(data, "app.key"), "DATA KEY");
+    sandbox = createSandbox({
+      kind: "bubblewrap",
+      protectedPaths: [keyFile, plainEtc, dbDir, dbFile, data],
+      extraReadOnlyPaths: [dbDir, parent],
+    });
+  });
+  afterAll(() => {
+    rmSync(keyFile, { force: true });
+    rmSync(plainEtc, { force: true });
+    rmSync(dbDir, { recursive: true, force: true });
+  });
+
+  /** A run's folders inside the data folder, as the app lays them out. */
+  function runInData(command: string): { cwd: string; req: CommandRequest } {
+    const run = join(data, "runs", `r${Math.floor(Math.random() * 1e9)}`);
+    const cwd = join(run, "worktree");
+    mkdirSync(cwd, { recursive: true });
+    const env = commandEnvironment({ home: join(run, "home"), tmpdir: join(run, "tmp") });
+    return {
+      cwd,
+      req: { command, cwd, timeoutMs: 20_000, network: false, env, outputDir: join(run, "out") },
+    };
+  }
+
+  it("masks the protected paths, even inside bound trees, and keeps the run's folders usable", async () => {
+    const { cwd, req } = runInData(
+      `for p in ${keyFile} ${plainEtc} ${dbFile} ${dbDir}/x ${data}/app.key /etc/shadow /etc/gshadow; do cat "$p" 2>/dev/null || echo "unreadable $p"; done; ls -A ${dbDir} | wc -l; ls ${data}; echo w > file && echo h > "$HOME/h" && echo t > "$TMPDIR/t" && echo wrote`,
+    );
+    const result = await sandbox.run(req);
+    expect(result.output).toBe(
+      [
+        ...[
+          keyFile,
+          plainEtc,
+          dbFile,
+          `${dbDir}/x`,
+          `${data}/app.key`,
+          "/etc/shadow",
+          "/etc/gshadow",
+        ].map((p) => `unreadable ${p}`),
+        "0",
+        "runs",
+        "wrote",
+        "",
+      ].join("\n"),
+    );
+    // Files the commands write belong to the harness's own uid outside (the user namespace's mapping).
+    expect(statSync(join(cwd, "file")).uid).toBe(process.getuid?.());
+    expect(readFileSync(join(cwd, "file"), "utf8")).toBe("w\n");
+  });
+
+  it("runs commands as the unprivileged stamina user, with a passwd of three users", async () => {
+    const { req } = runInData(
+      "id -u; id -g; id -un; cut -d: -f1,3 /etc/passwd; cat /etc/group | wc -l",
+    );
+    const result = await sandbox.run(req);
+    expect(result.output).toBe("1000\n1000\nstamina\nroot:0\nstamina:1000\nnobody:65534\n3\n");
+  });
+
+  it("shows only the listed parts of /etc, and no private TLS keys", async () => {
+    const { req } = runInData(
+      "ls /etc | sort | tr '\\n' ' '; echo; ls /etc/ssl/private 2>&1 | wc -l; test -e /etc/ssl/certs && echo certs",
+    );
+    const result = await sandbox.run(req);
+    const [listing = ""] = result.output.split("\n");
+    for (const hidden of ["shadow", "gshadow", "sudoers", "gitconfig", "machine-id", "ssh"]) {
+      expect(listing.split(" ")).not.toContain(hidden);
+    }
+    expect(listing.split(" ")).toEqual(expect.arrayContaining(["passwd", "group", "ssl"]));
+    expect(result.output).toMatch(/\n0\ncerts\n$/);
   });
 });

@@ -1,12 +1,16 @@
 // The command runner, on both kinds: the environment is exactly what was
 // asked, a timeout or an abort kills every process the command started, and
-// huge output stays out of memory. Bubblewrap tests run where it can start.
-import { existsSync, statSync } from "node:fs";
+// huge output stays out of memory. Bubblewrap tests run where it can start;
+// elsewhere they are skipped with the probe's reason in their title, and in CI
+// (which installs bubblewrap) a sandbox that cannot start fails them.
+import { existsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   commandEnvironment,
   createSandbox,
+  probeSandbox,
+  SandboxUnavailable,
   type CommandRequest,
   type Sandbox,
 } from "../../src/workspace/sandbox.ts";
@@ -14,11 +18,9 @@ import { eventually, processesMatching, removeTempDirs, tempDir } from "./helper
 
 afterAll(removeTempDirs);
 
-const process_ = createSandbox({ kind: "process" });
-const auto = createSandbox({ kind: "auto" });
-const kinds: [string, Sandbox][] = [["process", process_]];
-if (auto.kind === "bubblewrap") kinds.push(["bubblewrap", auto]);
-else console.warn("bubblewrap cannot start here: its sandbox tests are skipped");
+const probe = probeSandbox();
+const skipBubblewrap = !probe.ok && process.env.CI !== "true";
+const bubblewrapTitle = probe.ok ? "bubblewrap" : `bubblewrap (skipped: ${probe.reason})`;
 
 function request(command: string, extra: Partial<CommandRequest> = {}): CommandRequest {
   const run = tempDir("stamina-run-");
@@ -56,7 +58,70 @@ describe("commandEnvironment", () => {
   });
 });
 
-describe.each(kinds)("%s sandbox", (kind, sandbox) => {
+describe("createSandbox", () => {
+  it("has no silent fallback: a bwrap that cannot start throws SandboxUnavailable, with words", () => {
+    const fake = join(tempDir("stamina-fake-bwrap-"), "bwrap");
+    writeFileSync(
+      fake,
+      "#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n",
+      {
+        mode: 0o755,
+      },
+    );
+    const probed = probeSandbox({ bwrap: fake });
+    expect(probed).toMatchObject({ ok: false });
+    if (probed.ok) return;
+    expect(probed.reason).toContain("No permissions to create new namespace");
+    expect(probed.remedy).toMatch(/bubblewrap/);
+    expect(probed.remedy).toMatch(/STAMINA_SANDBOX=process/);
+    for (const kind of [undefined, "bubblewrap", "auto"] as const) {
+      let thrown: unknown;
+      try {
+        createSandbox({ kind, bwrap: fake });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(SandboxUnavailable);
+      const unavailable = thrown as SandboxUnavailable;
+      expect(unavailable.reason).toBe(probed.reason);
+      expect(unavailable.remedy).toBe(probed.remedy);
+      expect(unavailable.message).toBe(`${probed.reason} ${probed.remedy}`);
+    }
+  });
+
+  it("says so when bwrap is not there at all", () => {
+    const probed = probeSandbox({ bwrap: "/nonexistent/bwrap" });
+    expect(probed.ok).toBe(false);
+    if (!probed.ok) expect(probed.remedy).toMatch(/Install bubblewrap/);
+  });
+
+  it("stamps the process kind with a warning, and bubblewrap with none", () => {
+    expect(createSandbox({ kind: "process" }).warning).toMatch(
+      /^Commands of this run ran WITHOUT a sandbox \(STAMINA_SANDBOX=process\): /,
+    );
+  });
+});
+
+describe.skipIf(skipBubblewrap)(`the probe on this host (${bubblewrapTitle})`, () => {
+  it("reports bubblewrap's version, the cgroup and the limits it can enforce", () => {
+    expect(probe).toMatchObject({ ok: true, kind: "bubblewrap" });
+    if (!probe.ok) return;
+    expect(probe.bubblewrapVersion).toMatch(/^\d+\.\d+/);
+    expect(["v1", "v2", "none"]).toContain(probe.cgroup);
+    expect(probe.limits).toEqual(expect.arrayContaining(["cpu", "file-size", "tmp", "worktree"]));
+    if (probe.cgroup !== "none") expect(probe.limits).toContain("memory");
+    expect(createSandbox().warning).toBeNull();
+  });
+});
+
+describe("process sandbox", () => sandboxSuite("process"));
+describe.skipIf(skipBubblewrap)(`${bubblewrapTitle} sandbox`, () => sandboxSuite("bubblewrap"));
+
+function sandboxSuite(kind: "process" | "bubblewrap") {
+  let sandbox: Sandbox;
+  beforeAll(() => {
+    sandbox = createSandbox({ kind });
+  });
   it("gives the command exactly its environment", async () => {
     process.env.SECRET_TEST = "x";
     try {
@@ -138,7 +203,7 @@ describe.each(kinds)("%s sandbox", (kind, sandbox) => {
   });
 
   it("keeps memory flat while a command prints hundreds of megabytes", async () => {
-    const small = createSandbox({ kind: sandbox.kind, maxSavedBytes: 1024 * 1024 });
+    const small = createSandbox({ kind, maxSavedBytes: 1024 * 1024 });
     const before = process.memoryUsage().rss;
     let peak = before;
     const sampler = setInterval(() => {
@@ -156,4 +221,4 @@ describe.each(kinds)("%s sandbox", (kind, sandbox) => {
     expect(result.truncated).toBe(true);
     expect(result.output).not.toContain("\uFFFD");
   });
-});
+}

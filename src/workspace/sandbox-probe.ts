@@ -1,0 +1,122 @@
+// Whether bubblewrap can start a sandbox on this host, and which limits can
+// be enforced here; when it cannot, what failed and what the operator can do.
+// The worker calls it before claiming anything: the sandbox is never dropped
+// silently.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { bubblewrapArgs, hostSystemMounts } from "./bubblewrap.ts";
+import { cgroupLayout } from "./cgroup.ts";
+import { findExecutable } from "./env.ts";
+import type { LimitName } from "./limits.ts";
+import { writeSandboxUsers } from "./sandbox-users.ts";
+
+export type SandboxProbe =
+  | {
+      ok: true;
+      kind: "bubblewrap";
+      bubblewrapVersion: string;
+      cgroup: "v2" | "v1" | "none";
+      /** The limits this host can enforce; memory and processes need a cgroup. */
+      limits: LimitName[];
+      /** Why no cgroup can be used (cgroup "none"): for the operator's log. */
+      cgroupProblem: string | null;
+    }
+  | { ok: false; reason: string; remedy: string };
+
+/** Thrown by createSandbox when bubblewrap was asked for (the default) and cannot start. */
+export class SandboxUnavailable extends Error {
+  constructor(
+    readonly reason: string,
+    readonly remedy: string,
+  ) {
+    super(`${reason} ${remedy}`);
+    this.name = "SandboxUnavailable";
+  }
+}
+
+const OPT_OUT =
+  "Or run without isolation with STAMINA_SANDBOX=process, which stamps a warning on every run.";
+
+const INSTALL = `Install bubblewrap (Debian and Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap; Alpine: apk add bubblewrap). ${OPT_OUT}`;
+
+const NAMESPACES =
+  "Allow unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1 (Debian, older Ubuntu), " +
+  "sysctl user.max_user_namespaces=15000 where it is 0, and on Ubuntu 24.04+ sysctl kernel.apparmor_restrict_unprivileged_userns=0 " +
+  "(or an AppArmor profile for bwrap). In Docker, run the container with --security-opt seccomp=unconfined " +
+  `--security-opt apparmor=unconfined (or --cap-add SYS_ADMIN); in Kubernetes, the same through the pod's securityContext. ${OPT_OUT}`;
+
+/** Probes synchronously (two short bwrap runs, and the cgroup setup once per process). */
+export function probeSandbox(opts: { bwrap?: string } = {}): SandboxProbe {
+  const bwrap = opts.bwrap ?? findExecutable("bwrap");
+  if (bwrap === null) {
+    return {
+      ok: false,
+      reason: "bubblewrap (bwrap) is not installed: it is not in the system PATH.",
+      remedy: INSTALL,
+    };
+  }
+  let version: string;
+  try {
+    version = execFileSync(bwrap, ["--version"], {
+      encoding: "utf8",
+      timeout: 10_000,
+      env: {},
+      stdio: ["ignore", "pipe", "pipe"],
+    }).trim();
+  } catch (error) {
+    return { ok: false, reason: `${bwrap} --version failed: ${failure(error)}`, remedy: INSTALL };
+  }
+  const bash = findExecutable("bash") ?? "/bin/bash";
+  const cwd = mkdtempSync(join(tmpdir(), "stamina-bwrap-probe-"));
+  try {
+    const system = hostSystemMounts({ users: writeSandboxUsers(), extraReadOnlyPaths: [] });
+    const trial = bubblewrapArgs(system, bash, {
+      command: "true",
+      cwd,
+      env: {},
+      network: false,
+      writablePaths: [],
+      readOnlyPaths: [],
+      protectedPaths: [],
+      tmpBytes: 1024 * 1024,
+    });
+    execFileSync(bwrap, trial, { timeout: 10_000, env: {}, stdio: ["ignore", "ignore", "pipe"] });
+  } catch (error) {
+    return {
+      ok: false,
+      reason: `${version} is installed but cannot start a sandbox here (a user namespace with an unprivileged uid): ${failure(error)}`,
+      remedy: NAMESPACES,
+    };
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+  const cgroups = cgroupLayout();
+  return {
+    ok: true,
+    kind: "bubblewrap",
+    bubblewrapVersion: version.replace(/^bubblewrap\s*/, ""),
+    cgroup: cgroups.version,
+    limits: enforceable(cgroups.version !== "none", true),
+    cgroupProblem: cgroups.problem,
+  };
+}
+
+/** The limits enforced with or without a cgroup (and with or without bubblewrap's /tmp). */
+export function enforceable(cgroup: boolean, privateTmp: boolean): LimitName[] {
+  const limits: LimitName[] = [];
+  if (cgroup) limits.push("memory", "processes");
+  if (findExecutable("prlimit") !== null) limits.push("cpu", "file-size");
+  if (privateTmp) limits.push("tmp");
+  if (findExecutable("du") !== null) limits.push("worktree");
+  return limits;
+}
+
+/** What a failed run said: its stderr (cut short), else its error. */
+function failure(error: unknown): string {
+  const stderr = (error as { stderr?: Buffer | string }).stderr?.toString().trim() ?? "";
+  const text = stderr.length > 0 ? stderr : error instanceof Error ? error.message : String(error);
+  const oneLine = text.replace(/\s+/g, " ");
+  return oneLine.length > 300 ? `${oneLine.slice(0, 300)}…` : oneLine;
+}
