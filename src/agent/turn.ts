@@ -119,6 +119,8 @@ export async function runTools(
       output: clip(outcome.output, AUDIT_OUTPUT_CHARS),
       ...outcome.details,
     });
+    const limit = limitHitOf(outcome.details);
+    if (limit) await audit.record("sandbox.limit", { step, tool: call.name, ...limit });
     if (outcome.readOnly !== true) run.touched = true;
     if (outcome.pause && !run.pause) run.pause = { request: outcome.pause, toolUseId: call.id };
     run.ran.push({
@@ -136,6 +138,15 @@ export async function runTools(
     });
   }
   return run;
+}
+
+/** A sandbox limit a command hit, as a tool's details carry it (`limit: {limit, message}`). */
+function limitHitOf(
+  details: Record<string, unknown> | undefined,
+): { limit: string; message: string } | undefined {
+  const hit = details?.limit as { limit?: unknown; message?: unknown } | null | undefined;
+  if (typeof hit?.limit !== "string" || typeof hit.message !== "string") return undefined;
+  return { limit: hit.limit, message: hit.message };
 }
 
 async function executeTool(

@@ -1,7 +1,8 @@
 // The Anthropic-defined `bash` tool: one persistent shell per run, inside the
 // sandbox (the worktree, the allowlisted environment, no network), a time
 // limit per command, and long output cut head-and-tail with the whole of it
-// saved in the run's folder, where the model can read it.
+// saved in the run's folder, where the model can read it. A sandbox limit the
+// command hit is a note for the model and a fact in the details.
 import { z } from "zod";
 import type { Sandbox } from "../../workspace/sandbox.ts";
 import { PersistentShell } from "../../workspace/shell.ts";
@@ -26,6 +27,8 @@ export interface BashToolOptions {
   resumed?: boolean;
   /** How long a timed-out command has to die before its shell is replaced. */
   graceMs?: number;
+  /** The run's id: the sandbox's per-run limits, freeze and release go by it. */
+  group?: string;
 }
 
 export function createBashTool(options: BashToolOptions): Tool {
@@ -35,6 +38,7 @@ export function createBashTool(options: BashToolOptions): Tool {
     env: options.env,
     outputDir: options.outputDir,
     graceMs: options.graceMs,
+    ...(options.group === undefined ? {} : { group: options.group }),
   });
   let announcedResume = !options.resumed;
   return {
@@ -73,10 +77,11 @@ export function createBashTool(options: BashToolOptions): Tool {
         notes.push(`[exit code ${result.exitCode}]`);
       }
       if (result.note !== null) notes.push(`[${result.note}]`);
+      if (result.limit !== null) notes.push(`[${result.limit.message}]`);
       const output = [result.output, ...notes].filter((s) => s.length > 0).join("\n");
       return {
         output: output.length > 0 ? output : "(no output)",
-        isError: result.timedOut || result.aborted,
+        isError: result.timedOut || result.aborted || result.limit !== null,
         details: {
           exitCode: result.exitCode,
           timedOut: result.timedOut,
@@ -84,6 +89,7 @@ export function createBashTool(options: BashToolOptions): Tool {
           totalBytes: result.totalBytes,
           fullOutputPath: result.fullOutputPath,
           ...(result.shellEnded ? { shellEnded: true } : {}),
+          ...(result.limit !== null ? { limit: result.limit } : {}),
         },
       };
     },
