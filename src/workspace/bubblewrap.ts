@@ -8,7 +8,6 @@
 // user, and may read whatever that user may (a root harness: everything). That
 // is why the view below is an allowlist (and shadow, private keys and the
 // protected paths are masked) rather than the host with a few holes punched.
-import { execFileSync } from "node:child_process";
 import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { depth, parentsFirst, sharedRepository, within } from "./mount-paths.ts";
@@ -179,9 +178,7 @@ function masks(protectedPaths: string[], ops: MountOp[], visible: string[]): Mou
       if (seen.has(path) || visible.includes(path)) continue;
       if (!bound.some((tree) => within(tree, path))) continue;
       seen.add(path);
-      const args = stat.isDirectory()
-        ? ["--perms", "0555", "--tmpfs", path]
-        : ["--ro-bind", "/dev/null", path];
+      const args = stat.isDirectory() ? ["--tmpfs", path] : ["--ro-bind", "/dev/null", path];
       result.push({ path, args, kind: "mask" });
     }
   }
@@ -196,9 +193,4 @@ function masks(protectedPaths: string[], ops: MountOp[], visible: string[]): Mou
 
 function bind(path: string, how: "--bind" | "--ro-bind"): MountOp {
   return { path, args: [how, path, path], kind: "bind" };
-}
-
-/** Runs bwrap with a trial command; throws with bwrap's stderr when it cannot start. */
-export function trialRun(bwrap: string, args: string[]): void {
-  execFileSync(bwrap, args, { stdio: ["ignore", "ignore", "pipe"], timeout: 10_000, env: {} });
 }

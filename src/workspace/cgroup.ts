@@ -196,8 +196,12 @@ export function createCommandCgroup(
     setFrozen: async (frozen) => {
       const freezer = dirs.find((d) => d.h.kind === "freezer" || d.h.kind === "v2");
       if (freezer === undefined) return false;
-      await setFrozen(freezer.h.kind, freezer.dir, frozen);
-      return true;
+      try {
+        await setFrozen(freezer.h.kind, freezer.dir, frozen);
+        return true;
+      } catch {
+        return false; // removed meanwhile: nothing left to freeze
+      }
     },
     remove: () => removeDirs(dirs.map((d) => d.dir)),
   };

@@ -83,7 +83,7 @@ export function resolveLimits(given: Partial<SandboxLimits> | undefined): Sandbo
   return limits;
 }
 
-export function formatBytes(bytes: number): string {
+function formatBytes(bytes: number): string {
   const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
   let value = bytes;
   let unit = 0;

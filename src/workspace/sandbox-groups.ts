@@ -7,7 +7,7 @@ import { groupDirs, removeDirs, setFrozen, type CgroupLayout } from "./cgroup.ts
 import { descendantsOf, killQuietly } from "./process-tree.ts";
 
 /** A run id as a group name: it becomes a folder name. */
-export const GROUP_NAME = /^[A-Za-z0-9._-]+$/;
+const GROUP_NAME = /^[A-Za-z0-9._-]+$/;
 
 export function checkGroup(group: string): string {
   if (!GROUP_NAME.test(group) || group === "." || group === "..") {

@@ -80,7 +80,7 @@ export function probeSandbox(opts: { bwrap?: string } = {}): SandboxProbe {
       writablePaths: [],
       readOnlyPaths: [],
       protectedPaths: [],
-      tmpBytes: 1024 * 1024,
+      tmpBytes: sizesTmp(version) ? 1024 * 1024 : null,
     });
     execFileSync(bwrap, trial, { timeout: 10_000, env: {}, stdio: ["ignore", "ignore", "pipe"] });
   } catch (error) {
@@ -98,7 +98,7 @@ export function probeSandbox(opts: { bwrap?: string } = {}): SandboxProbe {
     kind: "bubblewrap",
     bubblewrapVersion: version.replace(/^bubblewrap\s*/, ""),
     cgroup: cgroups.version,
-    limits: enforceable(cgroups.version !== "none", true),
+    limits: enforceable(cgroups.version !== "none", sizesTmp(version)),
     cgroupProblem: cgroups.problem,
   };
 }
@@ -111,6 +111,12 @@ export function enforceable(cgroup: boolean, privateTmp: boolean): LimitName[] {
   if (privateTmp) limits.push("tmp");
   if (findExecutable("du") !== null) limits.push("worktree");
   return limits;
+}
+
+/** Whether this bubblewrap has --size for a tmpfs (0.7.0 and later); older ones get an unsized /tmp. */
+export function sizesTmp(version: string): boolean {
+  const [major = 0, minor = 0] = (/(\d+)\.(\d+)/.exec(version) ?? []).slice(1).map(Number);
+  return major > 0 || minor >= 7;
 }
 
 /** What a failed run said: its stderr (cut short), else its error. */

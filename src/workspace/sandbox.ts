@@ -13,7 +13,7 @@ import { resolveLimits, type LimitHit, type LimitName, type SandboxLimits } from
 import { OutputCollector } from "./output.ts";
 import { runInProcessGroup } from "./process-group.ts";
 import { checkGroup, SandboxGroups } from "./sandbox-groups.ts";
-import { enforceable, probeSandbox, SandboxUnavailable } from "./sandbox-probe.ts";
+import { enforceable, probeSandbox, SandboxUnavailable, sizesTmp } from "./sandbox-probe.ts";
 import { writeSandboxUsers } from "./sandbox-users.ts";
 import { LimitWatch, limitedCommand } from "./sandbox-watch.ts";
 
@@ -37,7 +37,7 @@ export interface CommandRequest {
   group?: string;
 }
 
-export interface CommandResult {
+interface CommandResult {
   /** null when the command was killed by a signal (timeout and abort included). */
   exitCode: number | null;
   signal: string | null;
@@ -58,7 +58,7 @@ export interface CommandResult {
 type LaunchRequest = Omit<CommandRequest, "timeoutMs" | "signal">;
 
 /** The program, arguments and environment that start a LaunchRequest's command sandboxed. */
-export interface LaunchSpec {
+interface LaunchSpec {
   file: string;
   args: string[];
   env: Record<string, string>;
@@ -100,7 +100,7 @@ export interface SandboxOptions {
   limits?: Partial<SandboxLimits>;
 }
 
-export const PROCESS_WARNING =
+const PROCESS_WARNING =
   "Commands of this run ran WITHOUT a sandbox (STAMINA_SANDBOX=process): they could read and change everything the app's user can, including its keys and data.";
 
 export function createSandbox(opts: SandboxOptions = {}): Sandbox {
@@ -108,9 +108,11 @@ export function createSandbox(opts: SandboxOptions = {}): Sandbox {
   const bash = findExecutable("bash") ?? "bash";
   const bwrap = opts.bwrap ?? findExecutable("bwrap") ?? "bwrap";
   let system: MountOp[] = [];
+  let privateTmpSized = false;
   if (kind === "bubblewrap") {
     const probe = probeSandbox({ bwrap });
     if (!probe.ok) throw new SandboxUnavailable(probe.reason, probe.remedy);
+    privateTmpSized = sizesTmp(probe.bubblewrapVersion);
     system = hostSystemMounts({
       users: writeSandboxUsers(),
       extraReadOnlyPaths: opts.extraReadOnlyPaths ?? [],
@@ -154,7 +156,7 @@ export function createSandbox(opts: SandboxOptions = {}): Sandbox {
           writablePaths: opts.writablePaths ?? [],
           readOnlyPaths: [req.outputDir],
           protectedPaths: opts.protectedPaths ?? [],
-          tmpBytes: limits.tmpBytes,
+          tmpBytes: privateTmpSized ? limits.tmpBytes : null,
         }),
       ];
     }
@@ -165,7 +167,7 @@ export function createSandbox(opts: SandboxOptions = {}): Sandbox {
       group: req.group,
       worktree: req.cwd,
       du: tools.du,
-      privateTmp: kind === "bubblewrap",
+      privateTmp: privateTmpSized,
     });
     const [file = "", ...args] = limitedCommand(tools, limits, watch.procsFiles, inner);
     return { file, args, env: {}, watch };
@@ -185,7 +187,7 @@ export function createSandbox(opts: SandboxOptions = {}): Sandbox {
     kind,
     warning: kind === "process" ? PROCESS_WARNING : null,
     limits,
-    enforced: enforceable(layout.version !== "none", kind === "bubblewrap"),
+    enforced: enforceable(layout.version !== "none", privateTmpSized),
     launch,
     collectOutput,
     freeze: (group) => groups.freeze(group),

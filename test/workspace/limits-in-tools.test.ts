@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type Anthropic from "@anthropic-ai/sdk";
 import { createBashTool } from "../../src/agent/tools/bash.ts";
 import { runTools } from "../../src/agent/turn.ts";
-import { commandEnvironment, createSandbox } from "../../src/workspace/sandbox.ts";
+import { commandEnvironment, createSandbox, type LimitHit } from "../../src/workspace/sandbox.ts";
 import { removeTempDirs, tempDir } from "./helpers.ts";
 
 afterAll(removeTempDirs);
@@ -51,7 +51,8 @@ describe("a limit hit in the bash tool", () => {
         "The command was killed: it wrote a file past 1 MiB, the sandbox's largest file size. The file is cut at that size; write less (a smaller log, a sample of the data).";
       expect(ran.results[0]).toMatchObject({ is_error: true });
       expect(ran.results[0]?.content).toContain(`[${message}]`);
-      expect(ran.ran[0]?.details?.limit).toEqual({ limit: "file-size", message });
+      const hit: LimitHit = { limit: "file-size", message };
+      expect(ran.ran[0]?.details?.limit).toEqual(hit);
       expect(events.filter((e) => e.type === "sandbox.limit")).toEqual([
         { type: "sandbox.limit", data: { step: 4, tool: "bash", limit: "file-size", message } },
       ]);

@@ -9,10 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   commandEnvironment,
   createSandbox,
+  DEFAULT_LIMITS,
   probeSandbox,
   SandboxUnavailable,
   type CommandRequest,
   type Sandbox,
+  type SandboxProbe,
 } from "../../src/workspace/sandbox.ts";
 import { eventually, processesMatching, removeTempDirs, tempDir } from "./helpers.ts";
 
@@ -68,7 +70,7 @@ describe("createSandbox", () => {
         mode: 0o755,
       },
     );
-    const probed = probeSandbox({ bwrap: fake });
+    const probed: SandboxProbe = probeSandbox({ bwrap: fake });
     expect(probed).toMatchObject({ ok: false });
     if (probed.ok) return;
     expect(probed.reason).toContain("No permissions to create new namespace");
@@ -93,6 +95,22 @@ describe("createSandbox", () => {
     const probed = probeSandbox({ bwrap: "/nonexistent/bwrap" });
     expect(probed.ok).toBe(false);
     if (!probed.ok) expect(probed.remedy).toMatch(/Install bubblewrap/);
+  });
+
+  it("has the documented default limits, and refuses a group that is not a plain name", async () => {
+    const sandbox = createSandbox({ kind: "process", limits: { processes: 64 } });
+    expect(sandbox.limits).toEqual({ ...DEFAULT_LIMITS, processes: 64 });
+    expect(DEFAULT_LIMITS).toMatchObject({
+      memoryBytes: 4 * 1024 ** 3,
+      processes: 1024,
+      tmpBytes: 2 * 1024 ** 3,
+    });
+    expect(() => createSandbox({ kind: "process", limits: { memoryBytes: 0 } })).toThrow(
+      /memoryBytes must be a positive number/,
+    );
+    await expect(sandbox.run(request("true", { group: "../escape" }))).rejects.toThrow(
+      /A sandbox group must match/,
+    );
   });
 
   it("stamps the process kind with a warning, and bubblewrap with none", () => {
