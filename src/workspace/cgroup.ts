@@ -71,13 +71,18 @@ function setUpV2(own: Map<string, { mount: string; path: string }>): CgroupLayou
   if (missing.length > 0) {
     throw new Error(`cgroup v2 does not delegate ${missing.join(" and ")} to ${dir}`);
   }
-  // No internal processes: controllers reach children only once our own cgroup holds no
-  // process, so this process moves into a leaf of its own first (as delegated services do).
   if (!enabled(dir).includes("memory") || !enabled(dir).includes("pids")) {
-    const leaf = join(dir, "stamina-harness");
-    mkdirSync(leaf, { recursive: true });
-    writeFileSync(join(leaf, "cgroup.procs"), String(process.pid));
-    writeFileSync(join(dir, "cgroup.subtree_control"), "+memory +pids");
+    try {
+      writeFileSync(join(dir, "cgroup.subtree_control"), "+memory +pids");
+    } catch {
+      // No internal processes: below the root, controllers reach children only once our own
+      // cgroup holds no process, so this process moves into a leaf of its own first (as
+      // delegated services do). Other processes in it make this fail, and the caller says so.
+      const leaf = join(dir, "stamina-harness");
+      mkdirSync(leaf, { recursive: true });
+      writeFileSync(join(leaf, "cgroup.procs"), String(process.pid));
+      writeFileSync(join(dir, "cgroup.subtree_control"), "+memory +pids");
+    }
   }
   const base = join(dir, "stamina");
   mkdirSync(base, { recursive: true });
