@@ -16,7 +16,7 @@ import { executeRun } from "./runs/execute-run.ts";
 import { createModel } from "./model/factory.ts";
 import type { ProviderOptions } from "./model/providers.ts";
 import { modelSecrets } from "./model-settings.ts";
-import { createSandbox } from "./workspace/sandbox.ts";
+import { createSandbox, SandboxUnavailable, type Sandbox } from "./workspace/sandbox.ts";
 import type { Store } from "./store/store.ts";
 import { auditCommand } from "./cli/audit.ts";
 import { memoryCommand } from "./cli/memory.ts";
@@ -94,8 +94,18 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
   const stops: Array<() => Promise<void>> = [];
   let worker: Worker | undefined;
 
-  if (mode !== "serve") {
-    const started = startWorker(settings, secrets.modelProvider, store, clients, redactor, log);
+  // A worker only where the sandbox starts: never one that runs commands with less isolation.
+  const sandbox = mode === "serve" ? undefined : openSandbox(settings, mode, log);
+  if (sandbox !== undefined) {
+    const started = startWorker(
+      settings,
+      sandbox,
+      secrets.modelProvider,
+      store,
+      clients,
+      redactor,
+      log,
+    );
     worker = started.worker;
     stops.push(async () => {
       started.stopSweep();
@@ -146,18 +156,43 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
   });
 }
 
+/**
+ * The sandbox the settings ask for. Where bubblewrap cannot start, a worker-only process stops
+ * (the error says why and what to do); `all` goes on serving webhooks, with no worker to
+ * claim runs, and says the same.
+ */
+function openSandbox(settings: Settings, mode: "all" | "worker", log: Logger): Sandbox | undefined {
+  let sandbox: Sandbox;
+  try {
+    sandbox = createSandbox(settings.sandbox);
+  } catch (error) {
+    if (!(error instanceof SandboxUnavailable) || mode === "worker") throw error;
+    log.error(
+      { reason: error.reason, remedy: error.remedy },
+      `no worker started, so no run will be claimed: ${error.message}`,
+    );
+    return undefined;
+  }
+  if (sandbox.warning !== null) log.warn(sandbox.warning);
+  const missing = (["memory", "processes"] as const).filter((l) => !sandbox.enforced.includes(l));
+  log.info(
+    { kind: sandbox.kind, enforced: sandbox.enforced, limits: sandbox.limits },
+    missing.length > 0
+      ? `sandbox: ${sandbox.kind}; no cgroup could be used, so the ${missing.join(" and ")} limits are not enforced`
+      : `sandbox: ${sandbox.kind}, with every limit enforced`,
+  );
+  return sandbox;
+}
+
 function startWorker(
   settings: Settings,
+  sandbox: Sandbox,
   modelProvider: ProviderOptions,
   store: Store,
   clients: ReturnType<typeof createGitHubClients>,
   redactor: ReturnType<typeof createRedactor>,
   log: Logger,
 ): { worker: Worker; stopSweep: () => void } {
-  const sandbox = createSandbox({ kind: settings.sandbox });
-  if (sandbox.kind !== "bubblewrap") {
-    log.warn("bubblewrap is not available: commands run without a filesystem or network sandbox");
-  }
   const port = createGitHubPort(clients, settings.githubGitUrl);
   const github = {
     ...port,
@@ -231,7 +266,7 @@ async function local(command: "run" | "replay", args: string[]): Promise<number>
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof SettingsError) {
+    if (error instanceof SettingsError || error instanceof SandboxUnavailable) {
       process.stderr.write(`stamina: ${error.message}\n`);
       process.exit(78);
     }

@@ -2,12 +2,13 @@
 // wrong value stops start-up with a sentence that names the variable.
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import type { ProviderOptions } from "./model/providers.ts";
 import { modelEnv, providerOptions, readModelSettings } from "./model-settings.ts";
 import type { ModelSettings } from "./model-settings.ts";
 import type { DatabaseTarget } from "./store/database.ts";
+import type { SandboxLimits } from "./workspace/sandbox.ts";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -30,7 +31,18 @@ const envSchema = z.object({
   STAMINA_LEASE_SECONDS: positiveInt(120),
   STAMINA_POLL_MS: positiveInt(1000),
   STAMINA_COMMAND_TIMEOUT_SECONDS: positiveInt(600),
-  STAMINA_SANDBOX: z.enum(["auto", "bubblewrap", "process"]).default("auto"),
+  // `auto` was "bubblewrap, else none"; it now means bubblewrap, as the default does.
+  STAMINA_SANDBOX: z.enum(["bubblewrap", "process", "auto"]).default("bubblewrap"),
+  STAMINA_BWRAP: z.string().optional(),
+  STAMINA_SANDBOX_READ_ONLY: z.string().optional(),
+  STAMINA_SANDBOX_MEMORY_MB: z.coerce.number().int().positive().optional(),
+  STAMINA_SANDBOX_PROCESSES: z.coerce.number().int().positive().optional(),
+  STAMINA_SANDBOX_CPU_SECONDS: z.coerce.number().int().positive().optional(),
+  STAMINA_SANDBOX_FILE_SIZE_MB: z.coerce.number().int().positive().optional(),
+  STAMINA_SANDBOX_TMP_MB: z.coerce.number().int().positive().optional(),
+  STAMINA_WORKTREE_MAX_MB: z.coerce.number().int().positive().optional(),
+  STAMINA_RUN_MEMORY_MB: z.coerce.number().int().positive().optional(),
+  STAMINA_RUN_PROCESSES: z.coerce.number().int().positive().optional(),
   STAMINA_MAX_TOKENS: positiveInt(16_000),
   ...modelEnv,
   STAMINA_MAX_ACTIVE_RUNS: positiveInt(10),
@@ -84,10 +96,23 @@ export interface Settings {
   leaseMs: number;
   pollMs: number;
   commandTimeoutMs: number;
-  sandbox: "auto" | "bubblewrap" | "process";
+  sandbox: SandboxSettings;
   maxTokens: number;
   /** The model provider, its variables and the retry window. */
   model: ModelSettings;
+}
+
+interface SandboxSettings {
+  /** process is the explicit opt-out: no isolation, and every run says so. */
+  kind: "bubblewrap" | "process";
+  /** bubblewrap's path, when it is not the system's. */
+  bwrap: string | undefined;
+  /** What the operator set; the rest are the sandbox's defaults. */
+  limits: Partial<SandboxLimits>;
+  /** Extra folders commands may read (a toolchain outside /usr). */
+  extraReadOnlyPaths: string[];
+  /** The app's own secrets and data, hidden from commands wherever they live. */
+  protectedPaths: string[];
 }
 
 export class SettingsError extends Error {
@@ -134,9 +159,45 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     leaseMs: e.STAMINA_LEASE_SECONDS * 1000,
     pollMs: e.STAMINA_POLL_MS,
     commandTimeoutMs: e.STAMINA_COMMAND_TIMEOUT_SECONDS * 1000,
-    sandbox: e.STAMINA_SANDBOX,
+    sandbox: sandboxSettings(e, dataDir),
     maxTokens: e.STAMINA_MAX_TOKENS,
     model: readModelSettings(e),
+  };
+}
+
+const MB = 1024 * 1024;
+
+function sandboxSettings(e: z.output<typeof envSchema>, dataDir: string): SandboxSettings {
+  const limits: Partial<SandboxLimits> = {};
+  const mb = (value: number | undefined) => (value === undefined ? undefined : value * MB);
+  const set = <K extends keyof SandboxLimits>(key: K, value: number | undefined) => {
+    if (value !== undefined) limits[key] = value;
+  };
+  set("memoryBytes", mb(e.STAMINA_SANDBOX_MEMORY_MB));
+  set("processes", e.STAMINA_SANDBOX_PROCESSES);
+  set("cpuSeconds", e.STAMINA_SANDBOX_CPU_SECONDS);
+  set("fileSizeBytes", mb(e.STAMINA_SANDBOX_FILE_SIZE_MB));
+  set("tmpBytes", mb(e.STAMINA_SANDBOX_TMP_MB));
+  set("worktreeMaxBytes", mb(e.STAMINA_WORKTREE_MAX_MB));
+  set("runMemoryBytes", mb(e.STAMINA_RUN_MEMORY_MB));
+  set("runProcesses", e.STAMINA_RUN_PROCESSES);
+  const extra = (e.STAMINA_SANDBOX_READ_ONLY ?? "").split(":").filter((p) => p !== "");
+  const relative = extra.find((p) => !isAbsolute(p));
+  if (relative !== undefined) {
+    throw new SettingsError(
+      `STAMINA_SANDBOX_READ_ONLY: ${relative} is not an absolute path; give absolute paths separated by ":"`,
+    );
+  }
+  const database = databaseTarget(e.DATABASE_URL, dataDir);
+  const protectedPaths = [dataDir, resolve(".env")];
+  if (database.engine === "sqlite") protectedPaths.push(database.path);
+  if (e.PRIVATE_KEY_PATH) protectedPaths.push(resolve(e.PRIVATE_KEY_PATH));
+  return {
+    kind: e.STAMINA_SANDBOX === "process" ? "process" : "bubblewrap",
+    bwrap: e.STAMINA_BWRAP,
+    limits,
+    extraReadOnlyPaths: extra,
+    protectedPaths,
   };
 }
 

@@ -17,7 +17,7 @@ import type { Store } from "../store/store.ts";
 import type { RepoConfig } from "../policy/config.ts";
 import { readSettings, type Settings } from "../settings.ts";
 import { STAMINA_VERSION } from "../version.ts";
-import { createSandbox } from "../workspace/sandbox.ts";
+import { createSandbox, SandboxUnavailable, type Sandbox } from "../workspace/sandbox.ts";
 import { CheckoutRefused, openCheckout, startBranch } from "./checkout.ts";
 import type { Out } from "./console.ts";
 import { createRunFolder, openLocalAudit, type LocalAudit, type RunFolder } from "./local-run.ts";
@@ -56,6 +56,7 @@ interface RunSetup {
   top: string;
   config: RepoConfig;
   model: ModelPort;
+  sandbox: Sandbox;
 }
 
 /** What the run made of its own before touching the checkout. */
@@ -110,6 +111,13 @@ async function setUpRun(argv: string[], env: NodeJS.ProcessEnv): Promise<RunSetu
   if ("missing" in provider) {
     throw new UsageError(`set ${provider.missing.join(", ")} (in the environment or .env) first.`);
   }
+  let sandbox: Sandbox;
+  try {
+    sandbox = createSandbox(settings.sandbox);
+  } catch (error) {
+    if (error instanceof SandboxUnavailable) throw new UsageError(error.message);
+    throw error;
+  }
   const { top, config } = await openCheckout(repo);
   let model: ModelPort;
   try {
@@ -123,13 +131,14 @@ async function setUpRun(argv: string[], env: NodeJS.ProcessEnv): Promise<RunSetu
     if (error instanceof ModelUnavailableError) throw new UsageError(error.message);
     throw error;
   }
-  return { task, auditLog, settings, top, config, model };
+  return { task, auditLog, settings, top, config, model, sandbox };
 }
 
 /** From `run.start` on a new branch to the outcome printed; an error is left to the caller. */
 async function workOnNewBranch(setup: RunSetup, run: LocalRun, io: CliIo): Promise<number> {
-  const { top, config, settings } = setup;
+  const { top, config, settings, sandbox } = setup;
   const { audit } = run;
+  if (sandbox.warning !== null) io.out.write(`warning: ${sandbox.warning}\n`);
   const { title, branch, baseSha } = await startBranch(top, setup.task);
   await audit.record("run.start", {
     mode: "local",
@@ -141,10 +150,6 @@ async function workOnNewBranch(setup: RunSetup, run: LocalRun, io: CliIo): Promi
   io.out.write(
     `Stamina is working in ${top} on branch ${branch}.\nAudit log: ${run.auditPath}\n\n`,
   );
-  const sandbox = createSandbox({ kind: settings.sandbox });
-  if (sandbox.kind !== "bubblewrap") {
-    io.out.write("warning: bubblewrap is not available: commands run without a sandbox.\n");
-  }
   const result = await runLocalSession({
     worktree: top,
     runDir: run.runDir,

@@ -10,7 +10,7 @@ import { reply, text, toolUse } from "../support/model-server/index.ts";
 import { eventually, processesMatching } from "../workspace/helpers.ts";
 import { agentFixture, toolResultsOf, type AgentFixture } from "./fixture.ts";
 
-const sandbox = createSandbox({ kind: "auto" });
+const sandbox = createSandbox({ kind: "bubblewrap" });
 let fx: AgentFixture;
 const outside = agentFixture({ "secret.txt": "outside the worktree\n" });
 

@@ -20,7 +20,7 @@ beforeEach(async () => {
       "a.txt": "one\n",
       "check.sh": 'grep -q two a.txt || { echo "a.txt lacks two"; exit 3; }\n',
     },
-    { sandbox: "auto" },
+    { sandbox: "bubblewrap" },
   );
 });
 afterEach(() => h.close());

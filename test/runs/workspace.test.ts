@@ -29,7 +29,7 @@ const TWO = byStep([
 
 let h: Harness;
 beforeEach(async () => {
-  h = await startHarness(FILES, { sandbox: "auto" });
+  h = await startHarness(FILES, { sandbox: "bubblewrap" });
 });
 afterEach(() => h.close());
 

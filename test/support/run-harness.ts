@@ -17,7 +17,7 @@ import { openStore } from "../../src/store/open.ts";
 import type { GitHubPort } from "../../src/github/types.ts";
 import type { Store } from "../../src/store/store.ts";
 import type { Run } from "../../src/store/types.ts";
-import { createSandbox } from "../../src/workspace/sandbox.ts";
+import { createSandbox, type SandboxLimits } from "../../src/workspace/sandbox.ts";
 import { appKeyPair } from "./app-keys.ts";
 import { startFakeGitHub, type FakeGitHub } from "./fake-github/index.ts";
 import { startModelServer, type ModelServer, type ScriptedTurn } from "./model-server/index.ts";
@@ -68,7 +68,9 @@ export interface Harness {
 export async function startHarness(
   files: Record<string, string>,
   options: {
-    sandbox?: "auto" | "process";
+    sandbox?: "bubblewrap" | "process";
+    /** The sandbox's limits, where a test needs small ones. */
+    limits?: Partial<SandboxLimits>;
     /** The store in `<dir>/data/stamina.db`, where the CLI finds it, instead of in memory. */
     fileStore?: boolean;
     /**
@@ -78,7 +80,7 @@ export async function startHarness(
     clockStart?: number;
   } = {},
 ): Promise<Harness> {
-  const sandbox = createSandbox({ kind: options.sandbox ?? "process" });
+  const sandbox = createSandbox({ kind: options.sandbox ?? "process", limits: options.limits });
   const dir = mkdtempSync(join(tmpdir(), "stamina-harness-"));
   let clock = options.clockStart ?? Date.parse("2026-11-21T10:00:00Z");
   const now = () => clock;

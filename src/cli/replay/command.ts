@@ -190,7 +190,7 @@ async function replaySession(
       clock,
       audit,
       auditHead: () => Promise.resolve(audit.head),
-      sandbox: createSandbox({ kind: settings.sandbox }),
+      sandbox: createSandbox(settings.sandbox),
       commandTimeoutMs: settings.commandTimeoutMs,
       maxTokens: recording.maxTokens,
       system: recording.system,
