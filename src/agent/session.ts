@@ -23,6 +23,8 @@ export interface SessionOptions extends Omit<AgentOptions, "tools" | "system" | 
   /** The run's folder for the full output of long commands (outside the worktree). */
   outputDir: string;
   env: Record<string, string>;
+  /** The run's id, for the sandbox: its commands share the run's limits. */
+  group?: string;
   commandTimeoutMs: number;
   system: RenderedPrompt;
   task: RenderedPrompt;
@@ -55,6 +57,7 @@ export async function runSession(options: SessionOptions): Promise<AgentResult> 
       outputDir: options.outputDir,
       timeoutMs: options.commandTimeoutMs,
       resumed: options.resume !== undefined,
+      ...(options.group === undefined ? {} : { group: options.group }),
     }),
     createEditorTool(options.worktree),
     createSearchTool(createSearcher({ worktree: options.worktree })),

@@ -21,6 +21,7 @@ import { contextSettingsOf, watchdogSettingsOf } from "../agent/config-settings.
 import { runSession, systemPrompt } from "../agent/session.ts";
 import { workingDiff } from "../workspace/diff.ts";
 import type { Sandbox } from "../workspace/sandbox.ts";
+import { freezing } from "./frozen.ts";
 import type { RunDirectories } from "./run-directories.ts";
 import type { Run } from "../store/types.ts";
 
@@ -55,8 +56,10 @@ export interface AgentSessionOptions {
 export function runAgentSession(options: AgentSessionOptions): Promise<AgentResult> {
   const { run, dirs } = options;
   const repository = `${run.owner}/${run.repo}`;
+  const frozen = freezing(options.sandbox, run.id);
   return runSession({
     ...options,
+    group: run.id,
     worktree: dirs.worktree,
     outputDir: dirs.outputs,
     budget: run.config.budget,
@@ -66,7 +69,9 @@ export function runAgentSession(options: AgentSessionOptions): Promise<AgentResu
     context: contextSettingsOf(run.config.context),
     progressFile: dirs.progress,
     watchdog: watchdogSettingsOf(run.config.watchdog),
-    workspace: { diff: (signal) => workingDiff(dirs.worktree, options.baseSha, { signal }) },
+    workspace: {
+      diff: (signal) => frozen(() => workingDiff(dirs.worktree, options.baseSha, { signal })),
+    },
     system: systemPrompt({
       project: repository,
       workspace: dirs.worktree,

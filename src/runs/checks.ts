@@ -18,6 +18,8 @@ export interface ChecksRunnerOptions {
   env: Record<string, string>;
   timeoutMs: number;
   commands: Record<CheckName, string | null>;
+  /** The run's id: checks share the run's limits (see harness-commands.ts). */
+  group?: string;
 }
 
 const ORDER: CheckName[] = ["build", "test", "lint"];
@@ -47,6 +49,7 @@ export function createChecksRunner(options: ChecksRunnerOptions): ChecksPort {
           timeoutMs: options.timeoutMs,
           outputDir: options.outputDir,
           signal,
+          ...(options.group === undefined ? {} : { group: options.group }),
         });
         const passed = result.exitCode === 0 && !result.timedOut && !result.aborted;
         await options.audit.record("command", {
@@ -57,8 +60,18 @@ export function createChecksRunner(options: ChecksRunnerOptions): ChecksPort {
           timedOut: result.timedOut,
           durationMs: result.durationMs,
           output: clip(result.output, 4_000),
+          ...(result.limit ? { limit: result.limit.limit } : {}),
         });
+        if (result.limit) {
+          await options.audit.record("sandbox.limit", {
+            purpose: "check",
+            command,
+            ...result.limit,
+          });
+        }
         if (result.aborted) return { ...report, aborted: true };
+        // A limit's words go with the output: the model and the pull request see why it stopped.
+        const output = result.limit ? `${result.output}\n[${result.limit.message}]` : result.output;
         report.checks.push({
           name,
           command,
@@ -67,7 +80,7 @@ export function createChecksRunner(options: ChecksRunnerOptions): ChecksPort {
           exitCode: result.exitCode,
           timedOut: result.timedOut,
           durationMs: result.durationMs,
-          output: passed ? "" : clip(result.output, FAILED_OUTPUT_CHARS),
+          output: passed ? "" : clip(output, FAILED_OUTPUT_CHARS),
           fullOutputPath: passed ? null : result.fullOutputPath,
         });
         if (name === "build" && !passed) buildFailed = true;

@@ -13,6 +13,8 @@ export interface HarnessCommandContext {
   env: Record<string, string>;
   timeoutMs: number;
   signal: AbortSignal;
+  /** The run's id: its commands share the run's limits (and are frozen together). */
+  group?: string;
 }
 
 export async function runHarnessCommand(
@@ -29,6 +31,7 @@ export async function runHarnessCommand(
     timeoutMs: ctx.timeoutMs,
     outputDir: ctx.dirs.outputs,
     signal: ctx.signal,
+    ...(ctx.group === undefined ? {} : { group: ctx.group }),
   });
   await ctx.audit.record("command", {
     purpose,
@@ -37,7 +40,11 @@ export async function runHarnessCommand(
     timedOut: result.timedOut,
     durationMs: result.durationMs,
     output: clip(result.output, 4_000),
+    ...(result.limit ? { limit: result.limit.limit } : {}),
   });
+  if (result.limit) {
+    await ctx.audit.record("sandbox.limit", { purpose, command, ...result.limit });
+  }
   if (result.aborted) throw new RunFailure("the run was cancelled.", "cancelled");
   return result;
 }

@@ -9,6 +9,7 @@ import { PushRefused, type BranchLease } from "../workspace/push-guard.ts";
 import type { ApprovalGate } from "./approval-gate.ts";
 import { buildOnRemote } from "./build-on-remote.ts";
 import { RunFailure } from "./failure.ts";
+import { unfrozen, type WhileFrozen } from "./frozen.ts";
 import { recordLeftOut } from "./left-out.ts";
 import type { Store } from "../store/store.ts";
 
@@ -29,6 +30,8 @@ export interface MilestoneOptions {
   gate?: ApprovalGate;
   /** Back to the last pushed commit, for a denied change (approvals.ts `rollbackWorktree`). */
   rollback?: (signal: AbortSignal) => Promise<string>;
+  /** The run's processes stopped while git works on the worktree (frozen.ts); none by default. */
+  frozen?: WhileFrozen;
 }
 
 const SUBJECT_MAX = 72;
@@ -36,6 +39,7 @@ const BODY_MAX = 5_000;
 
 export function createMilestones(options: MilestoneOptions): MilestonePort {
   const record = recordLeftOut(options.audit);
+  const frozen = options.frozen ?? unfrozen;
   return {
     ...(options.rollback ? { rollback: options.rollback } : {}),
     async checkpoint({ message, reason }, signal): Promise<Milestone> {
@@ -47,20 +51,24 @@ export function createMilestones(options: MilestoneOptions): MilestonePort {
         `Stamina-Audit: ${head}`,
       ];
       let leftOut: string[] = [];
-      const sha = await commitAll(options.worktree, {
-        message: `${commitText(message)}\n\n${trailers.join("\n")}`,
-        author: options.author,
-        onLeftOut: async (paths) => {
-          leftOut = paths;
-          await record(paths);
-        },
-      });
+      const sha = await frozen(() =>
+        commitAll(options.worktree, {
+          message: `${commitText(message)}\n\n${trailers.join("\n")}`,
+          author: options.author,
+          onLeftOut: async (paths) => {
+            leftOut = paths;
+            await record(paths);
+          },
+        }),
+      );
       const said = leftOut.length > 0 ? { leftOut } : {};
       if (sha === null) return { sha: null, pushed: false, ...said };
       const held = (await options.gate?.(sha, signal)) ?? null;
       if (held !== null) {
         // Not pushed until a writer approves: the change goes back to the working tree.
-        await runGit(["reset", "--quiet", "--soft", `${sha}~1`], { cwd: options.worktree });
+        await frozen(() =>
+          runGit(["reset", "--quiet", "--soft", `${sha}~1`], { cwd: options.worktree }),
+        );
         return { sha: null, pushed: false, held };
       }
       await options.audit.record("git.commit", { sha, auditHead: head, reason });

@@ -14,6 +14,7 @@ import { createMilestones, pushToBranch } from "../milestone.ts";
 import { createHumanPort } from "../pause.ts";
 import { agentResume, recordRetriedStep } from "../resume.ts";
 import { createStepCheckpointer } from "../step-checkpoint.ts";
+import { freezing } from "../frozen.ts";
 import type { Attempt } from "./attempt.ts";
 import type { SetUp } from "./setup.ts";
 import type { Prepared } from "./workspace.ts";
@@ -68,6 +69,7 @@ async function runSession(
       baseSha,
       checks: createChecksRunner({
         ...setup.harness,
+        group: run.id,
         worktree: dirs.worktree,
         outputDir: dirs.outputs,
         commands: { build: run.config.build, test: run.config.test, lint: run.config.lint },
@@ -84,6 +86,7 @@ async function runSession(
           worktree: dirs.worktree,
           control,
           audit: a.audit,
+          frozen: freezing(a.deps.sandbox, run.id),
         }),
         (c) => a.surface.step(c.step, c.state),
       ),
@@ -99,7 +102,9 @@ async function runSession(
 function milestonesOf(a: Attempt, prepared: Prepared): MilestonePort {
   const { store, audit, run } = a;
   const { dirs, url, token, branch, lease, defaultBranch: base } = prepared.workspace;
+  const frozen = freezing(a.deps.sandbox, run.id);
   return createMilestones({
+    frozen,
     worktree: dirs.worktree,
     author: BOT,
     coAuthor: coAuthorOf(run),
@@ -116,21 +121,26 @@ function milestonesOf(a: Attempt, prepared: Prepared): MilestonePort {
           audit,
         }),
     rollback: (signal) =>
-      rollbackWorktree({ store, runId: run.id, worktree: dirs.worktree, audit, signal }),
+      frozen(() =>
+        rollbackWorktree({ store, runId: run.id, worktree: dirs.worktree, audit, signal }),
+      ),
     publish: async (sha, signal) => {
       // A dry run keeps its commits in its own worktree: no branch, no pull request, no check.
       if (run.dryRun) return void (await audit.record("commit.kept_local", { sha }));
       const before = (await store.runs.mustGet(run.id)).headSha;
-      const pushed = await pushToBranch({
-        store,
-        runId: run.id,
-        worktree: dirs.worktree,
-        audit,
-        url,
-        lease,
-        token,
-        ...(prepared.round ? { shared: { committer: BOT } } : {}),
-      })(sha, signal);
+      // A push may replay the commit on others' work (a rebase in the worktree): frozen too.
+      const pushed = await frozen(() =>
+        pushToBranch({
+          store,
+          runId: run.id,
+          worktree: dirs.worktree,
+          audit,
+          url,
+          lease,
+          token,
+          ...(prepared.round ? { shared: { committer: BOT } } : {}),
+        })(sha, signal),
+      );
       // The draft pull request opens at the first push; the check follows the head.
       await a.surface.pushed({ sha: pushed, before, branch, base });
       return pushed;

@@ -93,11 +93,15 @@ export function openAttempt(
     workspace: undefined,
     phase: "preparing the workspace",
     release: () =>
-      (released ??= releaseWorkspace({
-        dataDir: deps.dataDir,
-        run: claimed,
-        maxBytes: deps.workspaceMaxBytes,
-        log: deps.log,
-      })),
+      (released ??= (async () => {
+        // What the run left running (a background job of its shell) ends with it.
+        await deps.sandbox.releaseGroup(claimed.id);
+        await releaseWorkspace({
+          dataDir: deps.dataDir,
+          run: claimed,
+          maxBytes: deps.workspaceMaxBytes,
+          log: deps.log,
+        });
+      })()),
   };
 }

@@ -18,6 +18,10 @@ export async function claimStage(a: Attempt): Promise<ModelPort> {
     worker: a.workerId,
     version: STAMINA_VERSION,
   });
+  // The operator's opt-out of the sandbox is on every text of the run, never only in a log.
+  const { warning } = a.deps.sandbox;
+  if (warning !== null)
+    await a.notice("sandbox.unisolated", warning, { kind: a.deps.sandbox.kind });
   if (run.cancelRequestedBy !== null) {
     throw new CancelRequested(run.cancelRequestedBy, run.cancelReason ?? "asked to stop");
   }

@@ -23,14 +23,18 @@ export async function setupStage(a: Attempt, workspace: Workspace): Promise<SetU
     env,
     timeoutMs: a.deps.commandTimeoutMs,
     signal: a.control.signal,
+    group: a.run.id,
   };
   a.phase = "running the setup commands";
   for (const command of a.run.config.setup) {
     const result = await runHarnessCommand(harness, command, "setup");
     if (result.exitCode !== 0) {
-      throw new RunFailure(
-        `the setup command \`${command}\` ${result.timedOut ? "timed out" : `exited with code ${String(result.exitCode)}`}.`,
-      );
+      const how = result.limit
+        ? `was stopped by the sandbox's ${result.limit.limit} limit`
+        : result.timedOut
+          ? "timed out"
+          : `exited with code ${String(result.exitCode)}`;
+      throw new RunFailure(`the setup command \`${command}\` ${how}.`);
     }
   }
   return { env, harness };
