@@ -24,7 +24,7 @@ let markers: string;
 let issue = 0;
 
 beforeAll(async () => {
-  h = await startHarness({ "a.txt": "one\n" }, { sandbox: "auto" });
+  h = await startHarness({ "a.txt": "one\n" }, { sandbox: "bubblewrap" });
   markers = join(h.dir, "markers");
   mkdirSync(markers);
 });
