@@ -60,7 +60,16 @@ export async function runSession(options: SessionOptions): Promise<AgentResult> 
       ...(options.group === undefined ? {} : { group: options.group }),
     }),
     createEditorTool(options.worktree),
-    createSearchTool(createSearcher({ worktree: options.worktree })),
+    // A command of the run, in its sandbox: as the agent's own commands see the worktree.
+    createSearchTool(
+      createSearcher({
+        worktree: options.worktree,
+        sandbox: options.sandbox,
+        env: options.env,
+        outputDir: options.outputDir,
+        ...(options.group === undefined ? {} : { group: options.group }),
+      }),
+    ),
     ...(options.memory ? [createMemoryTool(options.memory)] : []),
     ...(options.taskTools ?? []),
   ];

@@ -1,25 +1,25 @@
-// Searching the worktree for the agent, with GNU grep. Arguments are arrays
-// (the pattern can never be an option), and the output is read as a stream
-// and cut at a number of matches, so a search that matches every line of a
-// huge tree costs no memory. The target is opened through worktree-fs.ts and
-// grep is handed no path it could be redirected from: a folder becomes the
-// child's cwd through its fd (`/proc/self/fd/<N>`), a file its stdin. Inside
-// a folder, grep -r walks with openat and O_NOFOLLOW from each folder's fd and
-// skips FIFOs, sockets and devices, so a folder swapped for a symlink during
-// the walk is not entered (ripgrep and git grep open every file by its path
-// from the cwd, following any symlink in it: they are not used).
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
+// Searching the worktree for the agent: ripgrep (GNU grep where it is not
+// installed), run as a command of the run, in its sandbox. ripgrep opens each
+// file by its path, following a folder that a background job swapped for a
+// symlink meanwhile; in the sandbox such a link can only lead to what the
+// agent's own commands see, never the host. The target is first opened
+// through worktree-fs.ts, so a path out of the worktree, into .git or to a
+// FIFO is refused in words. Arguments are quoted one by one (the pattern can
+// never be an option), and the output is read as a stream and cut at a number
+// of matches, so a search that matches every line of a huge tree costs no
+// memory. ripgrep honours .gitignore: build output stays out of the answer.
 import { ToolInputError } from "./editor-input.ts";
-import { SYSTEM_PATH } from "./env.ts";
-import { fdPath, shownPath, withWorktreeEntry, type WorktreeEntry } from "./worktree-fs.ts";
+import { findExecutable } from "./env.ts";
+import { runInProcessGroup } from "./process-group.ts";
+import type { Sandbox } from "./sandbox.ts";
+import { shownPath, withWorktreeEntry } from "./worktree-fs.ts";
 
 export interface SearchRequest {
-  /** A Perl-compatible regular expression (grep -P), or plain text with fixedStrings. */
+  /** A regular expression (ripgrep's syntax; Perl-compatible with grep), or plain text. */
   pattern: string;
   /** A file or directory, relative to the worktree or absolute inside it; the whole worktree when absent. */
   path?: string;
-  /** Only files whose path relative to the worktree matches this glob (`*.ts`, `src/**`); without a slash, the file's name. */
+  /** Only files whose path matches this glob (`*.ts`, `src/**`). */
   glob?: string;
   ignoreCase: boolean;
   /** The pattern is plain text, not a regular expression. */
@@ -28,8 +28,10 @@ export interface SearchRequest {
   signal?: AbortSignal;
 }
 
+type Engine = "ripgrep" | "grep";
+
 interface SearchResult {
-  engine: "grep";
+  engine: Engine;
   /** `path:line:text`, paths relative to the worktree. */
   matches: string[];
   /** More matches exist than maxResults. */
@@ -39,48 +41,80 @@ interface SearchResult {
 }
 
 export interface Searcher {
-  readonly engine: "grep";
+  readonly engine: Engine;
   search(req: SearchRequest): Promise<SearchResult>;
+}
+
+export interface SearcherOptions {
+  worktree: string;
+  /** The run's sandbox: the search is one of the run's commands. */
+  sandbox: Sandbox;
+  /** The run's command environment (commandEnvironment). */
+  env: Record<string, string>;
+  /** The run's saved outputs (a command of the sandbox needs one). */
+  outputDir: string;
+  /** The run's sandbox group. */
+  group?: string;
+  /** ripgrep's path; null for GNU grep (a test); default: found in the system PATH. */
+  ripgrep?: string | null;
 }
 
 /** A matching line longer than this is cut: minified files would flood the result. */
 const LINE_MAX = 300;
 const TIMEOUT_MS = 60_000;
 
-export function createSearcher(opts: { worktree: string }): Searcher {
+export function createSearcher(opts: SearcherOptions): Searcher {
+  const rg = opts.ripgrep === undefined ? findExecutable("rg") : opts.ripgrep;
+  const engine: Engine = rg === null ? "grep" : "ripgrep";
   return {
-    engine: "grep",
-    search: (req) =>
-      withWorktreeEntry(opts.worktree, req.path ?? ".", "read", async (entry) => {
+    engine,
+    async search(req) {
+      const target = await withWorktreeEntry(opts.worktree, req.path ?? ".", "read", (entry) => {
         if (entry === null) {
           throw new ToolInputError(`${shownPath(opts.worktree, req.path ?? ".")} does not exist.`);
         }
-        const run = await collectLines(grepArgs(req, entry), entry, req);
-        // grep exits 1 for "no match", 2 for an error.
-        const failed = run.exitCode !== null && run.exitCode > 1 && run.matches.length === 0;
-        return {
-          engine: "grep",
-          matches: run.matches,
-          truncated: run.truncated,
-          error: failed ? run.stderr.trim() || `grep exited with code ${run.exitCode}` : null,
-        };
-      }),
+        return Promise.resolve(entry.rel);
+      });
+      const args = rg === null ? grepArgs(req, target) : ripgrepArgs(req, target);
+      // ripgrep applies the glob itself; grep's answer is filtered here.
+      const wanted = rg === null && req.glob !== undefined ? globMatcher(req.glob) : () => true;
+      const run = await collect(opts, [rg ?? "grep", ...args], req, wanted);
+      // Both exit 1 for "no match", 2 for an error.
+      const failed = run.exitCode !== null && run.exitCode > 1 && run.matches.length === 0;
+      return {
+        engine,
+        matches: run.matches,
+        truncated: run.truncated,
+        error: failed ? run.other.trim() || `${engine} exited with code ${run.exitCode}` : null,
+      };
+    },
   };
 }
 
-function grepArgs(req: SearchRequest, entry: WorktreeEntry): string[] {
-  const args = ["--line-number", "--binary-files=without-match", "--color=never"];
-  args.push("--devices=skip", req.fixedStrings ? "--fixed-strings" : "--perl-regexp");
+function ripgrepArgs(req: SearchRequest, target: string): string[] {
+  const args = ["--no-config", "--no-heading", "--with-filename", "--line-number", "--null"];
+  args.push("--color", "never", "--no-messages", "--hidden", "--glob", "!.git");
+  args.push("--max-columns", String(LINE_MAX), "--max-columns-preview");
   if (req.ignoreCase) args.push("--ignore-case");
-  if (entry.stat.isFile()) return [...args, "--regexp", req.pattern, "--", "-"];
-  // -r, not -R: symlinks met inside are not followed. --null: a NUL ends the file's name.
-  args.push("--recursive", "--null", "--exclude-dir=.[gG][iI][tT]", "--exclude-dir=node_modules");
-  const glob = req.glob;
-  if (glob !== undefined && !/[/{]/.test(glob)) args.push(`--include=${glob}`);
-  return [...args, "--regexp", req.pattern, "--", "."];
+  if (req.fixedStrings) args.push("--fixed-strings");
+  if (req.glob !== undefined) args.push("--glob", req.glob);
+  return [...args, "--regexp", req.pattern, "--", target];
 }
 
-/** A glob as a regular expression over a worktree-relative path (`**` spans folders, `*` does not). */
+function grepArgs(req: SearchRequest, target: string): string[] {
+  // -r, not -R: symlinks met inside are not followed. --null: a NUL ends the file's name.
+  const args = ["--recursive", "--with-filename", "--null", "--line-number", "--color=never"];
+  args.push("--binary-files=without-match", "--devices=skip", "--no-messages");
+  args.push("--exclude-dir=.git", "--exclude-dir=node_modules");
+  args.push(req.fixedStrings ? "--fixed-strings" : "--perl-regexp");
+  if (req.ignoreCase) args.push("--ignore-case");
+  return [...args, "--regexp", req.pattern, "--", target];
+}
+
+/**
+ * For grep, which has no path globs: a glob as a regular expression over the path from the
+ * worktree (`**` spans folders, `*` does not); without a slash, over the file's name.
+ */
 function globMatcher(glob: string): (path: string) => boolean {
   let source = "";
   for (let i = 0; i < glob.length; i++) {
@@ -103,69 +137,76 @@ function globMatcher(glob: string): (path: string) => boolean {
   return (path) => pattern.test(byName ? path.slice(path.lastIndexOf("/") + 1) : path);
 }
 
-/** grep's line as `path:line:text` with the path from the worktree root; null when the glob excludes it. */
-function lineMapper(req: SearchRequest, entry: WorktreeEntry): (line: string) => string | null {
-  const wanted = req.glob === undefined ? () => true : globMatcher(req.glob);
-  if (entry.stat.isFile()) return (line) => (wanted(entry.rel) ? `${entry.rel}:${line}` : null);
-  const prefix = entry.rel === "." ? "" : `${entry.rel}/`;
-  return (line) => {
-    const end = line.indexOf("\0");
-    if (end === -1) return null; // not a match line
-    const path = prefix + line.slice(0, end).replace(/^\.\//, "");
-    return wanted(path) ? `${path}:${line.slice(end + 1)}` : null;
-  };
+/** One argument for bash, quoted so that nothing in it is read by the shell. */
+function quote(arg: string): string {
+  return `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
 interface Collected {
   matches: string[];
   truncated: boolean;
   exitCode: number | null;
-  stderr: string;
+  /** Lines that are not matches: the engine's complaints. */
+  other: string;
 }
 
-/** Runs the engine and keeps its first `maxResults` lines; the rest is never read. */
-function collectLines(
-  args: string[],
-  entry: WorktreeEntry,
+/** Runs the engine in the sandbox and keeps its first `maxResults` matches; the rest is never read. */
+async function collect(
+  opts: SearcherOptions,
+  argv: string[],
   req: SearchRequest,
+  wanted: (path: string) => boolean,
 ): Promise<Collected> {
-  const folder = entry.stat.isDirectory();
-  const map = lineMapper(req, entry);
-  // libuv changes into the cwd in the child, where the fd is still open, before grep starts.
-  const child = spawn("grep", args, {
-    cwd: folder ? fdPath(entry.handle.fd) : "/",
-    env: { PATH: SYSTEM_PATH, LANG: "C.UTF-8" },
-    stdio: [folder ? "ignore" : entry.handle.fd, "pipe", "pipe"],
-    signal: req.signal,
-    timeout: TIMEOUT_MS,
+  const spec = await opts.sandbox.launch({
+    command: `exec ${argv.map(quote).join(" ")}`,
+    cwd: opts.worktree,
+    env: opts.env,
+    network: false,
+    outputDir: opts.outputDir,
+    ...(opts.group === undefined ? {} : { group: opts.group }),
   });
-  const { stdout, stderr: errors } = child;
-  if (stdout === null || errors === null) throw new Error("grep started without its pipes");
+  const enough = new AbortController();
+  const signal = req.signal ? AbortSignal.any([req.signal, enough.signal]) : enough.signal;
   const matches: string[] = [];
+  let other = "";
   let truncated = false;
-  let stderr = "";
-  errors.on("data", (chunk: Buffer) => {
-    if (stderr.length < 4_000) stderr += chunk.toString("utf8");
-  });
-  const lines = createInterface({ input: stdout, crlfDelay: Infinity });
-  lines.on("line", (raw) => {
-    const line = map(raw);
-    if (line === null) return;
-    if (matches.length >= req.maxResults) {
-      truncated = true;
-      lines.close();
-      child.kill("SIGKILL");
+  let pending = "";
+  const take = (line: string) => {
+    const end = line.indexOf("\0");
+    if (end === -1) {
+      if (other.length < 4_000) other += `${line}\n`;
       return;
     }
-    matches.push(line.length > LINE_MAX ? `${line.slice(0, LINE_MAX)} …[line cut]` : line);
-  });
-  return new Promise((resolve, reject) => {
-    child.once("error", (error) => {
-      if (error.name === "AbortError") resolve({ matches, truncated, exitCode: null, stderr });
-      else reject(error);
+    const path = line.slice(0, end).replace(/^\.\//, "");
+    if (!wanted(path)) return;
+    if (matches.length >= req.maxResults) {
+      truncated = true;
+      enough.abort();
+      return;
+    }
+    const found = `${path}:${line.slice(end + 1)}`;
+    matches.push(found.length > LINE_MAX ? `${found.slice(0, LINE_MAX)} …[line cut]` : found);
+  };
+  try {
+    const exit = await runInProcessGroup({
+      file: spec.file,
+      args: spec.args,
+      env: spec.env,
+      cwd: opts.worktree,
+      timeoutMs: TIMEOUT_MS,
+      signal,
+      onSpawn: (pid) => spec.watch.started(pid),
+      onOutput: (chunk) => {
+        if (truncated) return undefined;
+        const lines = (pending + chunk.toString("utf8")).split("\n");
+        pending = lines.pop() ?? "";
+        for (const line of lines) if (!truncated) take(line);
+        return undefined;
+      },
     });
-    child.once("close", (code) => {
-      resolve({ matches, truncated, exitCode: truncated ? 0 : code, stderr });
-    });
-  });
+    if (pending !== "" && !truncated) take(pending);
+    return { matches, truncated, exitCode: truncated ? 0 : exit.exitCode, other };
+  } finally {
+    await spec.watch.release();
+  }
 }

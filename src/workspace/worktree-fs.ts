@@ -34,7 +34,7 @@ export interface WorktreeEntry {
 }
 
 /** The path through which a child opens `name` in the directory open as `fd` (or that directory). */
-export function fdPath(fd: number, name?: string): string {
+function fdPath(fd: number, name?: string): string {
   return name === undefined ? `/proc/self/fd/${fd}` : `/proc/self/fd/${fd}/${name}`;
 }
 

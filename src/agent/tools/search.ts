@@ -23,14 +23,14 @@ export function createSearchTool(searcher: Searcher): Tool {
     definition: {
       name: "search",
       description:
-        "Search the files of the worktree for a regular expression (or, with fixed_strings, plain text). Answers with `path:line:text` lines, paths relative to the worktree. More bounded than grep through bash; .git, node_modules, binary files and symlinks inside folders are skipped.",
+        "Search the files of the worktree for a regular expression (or, with fixed_strings, plain text). Answers with `path:line:text` lines, paths relative to the worktree. More bounded than grep through bash; .git, what .gitignore leaves out, binary files and symlinks inside folders are skipped (name a file or folder in path to search it anyway).",
       input_schema: {
         type: "object",
         properties: {
           pattern: {
             type: "string",
             description:
-              "The regular expression, Perl-compatible (grep -P): \\d, \\w, \\b, (?i), lazy quantifiers.",
+              "The regular expression, in ripgrep's syntax: Perl-like (\\d, \\w, \\b, (?i), lazy quantifiers), without look-around or backreferences.",
           },
           path: {
             type: "string",
