@@ -11,7 +11,7 @@ import { cgroupLayout } from "./cgroup.ts";
 import { findExecutable } from "./env.ts";
 import { resolveLimits, type LimitHit, type LimitName, type SandboxLimits } from "./limits.ts";
 import { OutputCollector } from "./output.ts";
-import { runInProcessGroup } from "./process-group.ts";
+import { runInProcessGroup, type GroupExit } from "./process-group.ts";
 import { checkGroup, SandboxGroups } from "./sandbox-groups.ts";
 import { enforceable, probeSandbox, SandboxUnavailable, sizesTmp } from "./sandbox-probe.ts";
 import { writeSandboxUsers } from "./sandbox-users.ts";
@@ -74,6 +74,14 @@ export interface Sandbox {
   /** The limits enforced on this host (memory and processes need a cgroup). */
   readonly enforced: readonly LimitName[];
   run(req: CommandRequest): Promise<CommandResult>;
+  /**
+   * Runs a command to its end, handing its output (stdout and stderr merged) to `onOutput` as
+   * it comes, for a caller that reads it as a stream and may stop it early (through `signal`).
+   */
+  stream(
+    req: CommandRequest,
+    onOutput: (chunk: Buffer) => Promise<void> | undefined,
+  ): Promise<GroupExit>;
   /** Spawn it in its own process group (detached), with no stdio inherited. */
   launch(req: LaunchRequest): Promise<LaunchSpec>;
   /** A collector for one command's output, with this sandbox's limits and a file name of its own. */
@@ -193,7 +201,33 @@ export function createSandbox(opts: SandboxOptions = {}): Sandbox {
     freeze: (group) => groups.freeze(group),
     releaseGroup: (group) => groups.release(group),
     run: (req) => runCommand(launch, collectOutput, req),
+    async stream(req, onOutput) {
+      const spec = await launch(req);
+      try {
+        return await runLaunched(spec, req, onOutput);
+      } finally {
+        await spec.watch.release();
+      }
+    },
   };
+}
+
+/** A launched command run in its own process group, its pid given to its watch. */
+function runLaunched(
+  spec: LaunchSpec,
+  req: CommandRequest,
+  onOutput: (chunk: Buffer) => Promise<void> | undefined,
+): Promise<GroupExit> {
+  return runInProcessGroup({
+    file: spec.file,
+    args: spec.args,
+    env: spec.env,
+    cwd: req.cwd,
+    timeoutMs: req.timeoutMs,
+    signal: req.signal,
+    onOutput,
+    onSpawn: (pid) => spec.watch.started(pid),
+  });
 }
 
 /** One command start to end: launched, its output collected, its limits read, its cgroup released. */
@@ -212,16 +246,7 @@ async function runCommand(
   const before = spec.watch.counters();
   const collector = collectOutput(req.outputDir);
   try {
-    const exit = await runInProcessGroup({
-      file: spec.file,
-      args: spec.args,
-      env: spec.env,
-      cwd: req.cwd,
-      timeoutMs: req.timeoutMs,
-      signal: req.signal,
-      onOutput: (chunk) => collector.push(chunk),
-      onSpawn: (pid) => spec.watch.started(pid),
-    });
+    const exit = await runLaunched(spec, req, (chunk) => collector.push(chunk));
     const collected = await collector.finish();
     const limit = await spec.watch.check(before, { ...exit, output: collected.output });
     return {

@@ -10,7 +10,6 @@
 // memory. ripgrep honours .gitignore: build output stays out of the answer.
 import { ToolInputError } from "./editor-input.ts";
 import { findExecutable } from "./env.ts";
-import { runInProcessGroup } from "./process-group.ts";
 import type { Sandbox } from "./sandbox.ts";
 import { shownPath, withWorktreeEntry } from "./worktree-fs.ts";
 
@@ -157,14 +156,6 @@ async function collect(
   req: SearchRequest,
   wanted: (path: string) => boolean,
 ): Promise<Collected> {
-  const spec = await opts.sandbox.launch({
-    command: `exec ${argv.map(quote).join(" ")}`,
-    cwd: opts.worktree,
-    env: opts.env,
-    network: false,
-    outputDir: opts.outputDir,
-    ...(opts.group === undefined ? {} : { group: opts.group }),
-  });
   const enough = new AbortController();
   const signal = req.signal ? AbortSignal.any([req.signal, enough.signal]) : enough.signal;
   const matches: string[] = [];
@@ -187,26 +178,23 @@ async function collect(
     const found = `${path}:${line.slice(end + 1)}`;
     matches.push(found.length > LINE_MAX ? `${found.slice(0, LINE_MAX)} …[line cut]` : found);
   };
-  try {
-    const exit = await runInProcessGroup({
-      file: spec.file,
-      args: spec.args,
-      env: spec.env,
-      cwd: opts.worktree,
-      timeoutMs: TIMEOUT_MS,
-      signal,
-      onSpawn: (pid) => spec.watch.started(pid),
-      onOutput: (chunk) => {
-        if (truncated) return undefined;
-        const lines = (pending + chunk.toString("utf8")).split("\n");
-        pending = lines.pop() ?? "";
-        for (const line of lines) if (!truncated) take(line);
-        return undefined;
-      },
-    });
-    if (pending !== "" && !truncated) take(pending);
-    return { matches, truncated, exitCode: truncated ? 0 : exit.exitCode, other };
-  } finally {
-    await spec.watch.release();
-  }
+  const request = {
+    command: `exec ${argv.map(quote).join(" ")}`,
+    cwd: opts.worktree,
+    env: opts.env,
+    network: false,
+    outputDir: opts.outputDir,
+    timeoutMs: TIMEOUT_MS,
+    signal,
+    ...(opts.group === undefined ? {} : { group: opts.group }),
+  };
+  const exit = await opts.sandbox.stream(request, (chunk) => {
+    if (truncated) return undefined;
+    const lines = (pending + chunk.toString("utf8")).split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) if (!truncated) take(line);
+    return undefined;
+  });
+  if (pending !== "" && !truncated) take(pending);
+  return { matches, truncated, exitCode: truncated ? 0 : exit.exitCode, other };
 }
