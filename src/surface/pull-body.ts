@@ -33,7 +33,7 @@ export function workingBody(run: Run, notices: readonly string[] = []): string {
 }
 
 /** Warnings every text of the run carries (a run without a sandbox, say), as quoted lines. */
-function noticeLines(notices: readonly string[] = []): string[] {
+export function noticeLines(notices: readonly string[] = []): string[] {
   return notices.flatMap((notice) => ["", `> ⚠️ ${notice}`]);
 }
 

@@ -4,6 +4,7 @@
 import { describePhase, type Phase } from "../agent/phase.ts";
 import type { ChecksReport, PlanItem } from "../agent/ports.ts";
 import type { Run } from "../store/types.ts";
+import { noticeLines } from "./pull-body.ts";
 
 export type Stage =
   | { kind: "queued" }
@@ -117,7 +118,7 @@ export function trackingComment(run: Run, stage: Stage, notices: readonly string
       );
       break;
   }
-  for (const notice of notices) lines.push("", `> ⚠️ ${notice}`);
+  lines.push(...noticeLines(notices));
   lines.push("", trackingNeedle(run.id));
   return lines.join("\n");
 }
