@@ -11,21 +11,16 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditEvent } from "../../src/audit/types.ts";
-import {
-  editFile,
-  reply,
-  text,
-  toolUse,
-  type ScriptedTurn,
-} from "../support/model-server/index.ts";
+import { editFile, reply, toolUse } from "../support/model-server/index.ts";
 import { startHarness, type Harness } from "../support/run-harness.ts";
+import { corpusRunner, eventData, toolResults } from "./corpus.ts";
 
 const MiB = 1024 * 1024;
 const SECRET = "TOP-SECRET-HOST-FILE";
 
 let h: Harness;
 let secret: string;
-let issue = 0;
+let hostileRun: ReturnType<typeof corpusRunner>;
 
 beforeAll(async () => {
   h = await startHarness(
@@ -39,36 +34,14 @@ beforeAll(async () => {
   secret = join(h.dir, "secret");
   mkdirSync(secret);
   writeFileSync(join(secret, "f"), `${SECRET}\n`);
+  hostileRun = corpusRunner(h);
 });
 afterAll(() => h.close());
 
-async function hostileRun(before: ScriptedTurn[], config: Record<string, unknown> = {}) {
-  issue += 1;
-  await h.model([
-    ...before,
-    reply(editFile("a.txt", "one", "two")),
-    reply(text("Changed a.txt.")),
-    reply(text("a.txt says two now, as the issue asks.")),
-  ]);
-  await h.queue(config, issue);
-  const run = await h.execute(await h.claim());
-  return { run, events: await h.store.audit.events(run.id) };
-}
-
 const bash = (command: string) => reply(toolUse("bash", { command }));
 
-function results(events: AuditEvent[], tool?: string): string[] {
-  const names = new Map(
-    events.filter((e) => e.type === "tool.call").map((e) => [e.data.id, e.data.name]),
-  );
-  return events
-    .filter((e) => e.type === "tool.result")
-    .filter((e) => tool === undefined || names.get(e.data.id) === tool)
-    .map((e) => (typeof e.data.output === "string" ? e.data.output : ""));
-}
-
 function limitsHit(events: AuditEvent[]): unknown[] {
-  return events.filter((e) => e.type === "sandbox.limit").map((e) => e.data.limit);
+  return eventData(events, "sandbox.limit").map((d) => d.limit);
 }
 
 function secretUntouched(): void {
@@ -105,7 +78,7 @@ describe("hostile commands, through real runs", () => {
       { watchdog: { enabled: false } },
     );
     expect(run.state).toBe("succeeded");
-    const editor = results(events, "str_replace_based_edit_tool");
+    const editor = toolResults(events, "str_replace_based_edit_tool");
     expect(editor).toHaveLength(181); // and the edit of a.txt
     expect(editor.some((out) => out.includes(SECRET))).toBe(false);
     secretUntouched();
@@ -125,11 +98,11 @@ describe("hostile commands, through real runs", () => {
       bash("rm -f pipe zero sub/p"),
     ]);
     expect(run.state).toBe("succeeded");
-    const editor = results(events, "str_replace_based_edit_tool");
+    const editor = toolResults(events, "str_replace_based_edit_tool");
     expect(editor[0]).toMatch(/not a regular file \(a FIFO\)/);
     expect(editor[1]).toMatch(/not a regular file \(a FIFO\)/);
     expect(editor[2]).toMatch(/outside the workspace/);
-    expect(results(events, "search")[0]).toMatch(/not a regular file|FIFO/);
+    expect(toolResults(events, "search")[0]).toMatch(/not a regular file|FIFO/);
   });
 
   it("a fork bomb meets the processes limit; the shell and the run carry on", async () => {
@@ -139,7 +112,7 @@ describe("hostile commands, through real runs", () => {
     ]);
     expect(run.state).toBe("succeeded");
     expect(limitsHit(events)).toContain("processes");
-    const out = results(events, "bash");
+    const out = toolResults(events, "bash");
     expect(out[0]).toMatch(/limit of 64 processes/);
     expect(out[1]).toContain("the shell still works");
   });
@@ -152,8 +125,8 @@ describe("hostile commands, through real runs", () => {
     ]);
     expect(run.state).toBe("succeeded");
     expect(limitsHit(events)).toContain("memory");
-    expect(results(events, "bash")[0]).toMatch(/memory limit of 64 MiB/);
-    expect(results(events, "bash")[1]).toContain("fine");
+    expect(toolResults(events, "bash")[0]).toMatch(/memory limit of 64 MiB/);
+    expect(toolResults(events, "bash")[1]).toContain("fine");
   });
 
   it("a file that fills the disk stops at the file size limit, and a full /tmp is said so", async () => {
@@ -164,7 +137,7 @@ describe("hostile commands, through real runs", () => {
     ]);
     expect(run.state).toBe("succeeded");
     expect(limitsHit(events)).toEqual(expect.arrayContaining(["file-size", "tmp"]));
-    const out = results(events, "bash");
+    const out = toolResults(events, "bash");
     expect(out[0]).toContain(String(8 * MiB));
     expect(out[0]).toMatch(/past 8 MiB, the sandbox's largest file size/);
     expect(out[1]).toMatch(/The sandbox's \/tmp holds 4 MiB/);

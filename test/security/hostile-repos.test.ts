@@ -9,24 +9,19 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AuditEvent } from "../../src/audit/types.ts";
-import {
-  editFile,
-  reply,
-  text,
-  toolUse,
-  type ScriptedTurn,
-} from "../support/model-server/index.ts";
+import { reply, toolUse } from "../support/model-server/index.ts";
 import { OWNER, REPO, startHarness, type Harness } from "../support/run-harness.ts";
+import { corpusRunner, eventData, toolResults } from "./corpus.ts";
 
 let h: Harness;
 let markers: string;
-let issue = 0;
+let hostileRun: ReturnType<typeof corpusRunner>;
 
 beforeAll(async () => {
   h = await startHarness({ "a.txt": "one\n" }, { sandbox: "bubblewrap" });
   markers = join(h.dir, "markers");
   mkdirSync(markers);
+  hostileRun = corpusRunner(h);
 });
 afterAll(() => h.close());
 
@@ -44,34 +39,6 @@ function nestedRepo(path: string, marker: string): string {
   ].join(" && ");
 }
 
-/** One run on a new issue: `before` (bash commands, or turns), then the usual edit, then done. */
-async function hostileRun(config: Record<string, unknown>, before: (string | ScriptedTurn)[] = []) {
-  issue += 1;
-  const script: ScriptedTurn[] = [
-    ...before.map((turn) =>
-      typeof turn === "string" ? reply(toolUse("bash", { command: turn })) : turn,
-    ),
-    reply(editFile("a.txt", "one", "two")),
-    reply(text("Changed a.txt.")),
-    reply(text("a.txt says two now, as the issue asks.")),
-  ];
-  await h.model(script);
-  await h.queue(config, issue);
-  const run = await h.execute(await h.claim());
-  const events = await h.store.audit.events(run.id);
-  return { run, events, comment: h.comment(issue) };
-}
-
-function typesOf(events: AuditEvent[], type: string): Record<string, unknown>[] {
-  return events.filter((e) => e.type === type).map((e) => e.data);
-}
-
-function toolOutputs(events: AuditEvent[]): string {
-  return typesOf(events, "tool.result")
-    .map((d) => (typeof d.output === "string" ? d.output : ""))
-    .join("\n");
-}
-
 /** Files on the run's pushed branch. */
 function pushedFiles(branch: string): string[] {
   return h.git("ls-tree", "-r", "--name-only", branch).split("\n");
@@ -83,17 +50,19 @@ function noMarkers(): void {
 
 describe("hostile repositories, through real runs", () => {
   it("a nested repository made by setup: its filters never run; it is left out and said so", async () => {
-    const { run, events } = await hostileRun({ setup: nestedRepo("vendor/lib", "setup-nested") });
+    const { run, events } = await hostileRun([], {
+      setup: nestedRepo("vendor/lib", "setup-nested"),
+    });
     noMarkers();
     expect(run.state).toBe("succeeded");
-    expect(typesOf(events, "git.refused")[0]?.nested).toEqual(["vendor/lib"]);
+    expect(eventData(events, "git.refused")[0]?.nested).toEqual(["vendor/lib"]);
     const files = pushedFiles(run.branch!);
     expect(files).toContain("a.txt");
     expect(files.some((f) => f.startsWith("vendor/"))).toBe(false);
   });
 
   it("a nested repository made by the agent, and its commit: left out, and the model is told", async () => {
-    const { run, events } = await hostileRun({}, [
+    const { run, events } = await hostileRun([
       nestedRepo("tools/evil", "agent-nested"),
       // A second nested repository inside a new, untracked folder.
       nestedRepo("new/deeper/evil", "agent-nested-deep"),
@@ -102,11 +71,11 @@ describe("hostile repositories, through real runs", () => {
     noMarkers();
     expect(run.state).toBe("succeeded");
     // Said once for each new set: after the first, then after both.
-    expect(typesOf(events, "git.refused").map((d) => d.nested)).toEqual([
+    expect(eventData(events, "git.refused").map((d) => d.nested)).toEqual([
       ["tools/evil"],
       ["new/deeper/evil", "tools/evil"],
     ]);
-    const told = toolOutputs(events);
+    const told = toolResults(events).join("\n");
     expect(told).toContain("Left out of the commit: new/deeper/evil/, tools/evil/");
     expect(
       pushedFiles(run.branch!).some((f) => f.startsWith("tools/") || f.startsWith("new/")),
@@ -116,8 +85,6 @@ describe("hostile repositories, through real runs", () => {
   it("a top-level .gitattributes filter and diff driver, and hooks and fsmonitor: git's config is out of the agent's reach", async () => {
     const mark = join(markers, "top-level");
     const { run, events } = await hostileRun(
-      // Setup as husky does it: point git at the repository's hooks.
-      { setup: "git config core.hooksPath .githooks || true" },
       [
         [
           "printf '* filter=evil diff=evil merge=evil\\n' > .gitattributes",
@@ -130,10 +97,12 @@ describe("hostile repositories, through real runs", () => {
           "echo done",
         ].join("; "),
       ],
+      // Setup as husky does it: point git at the repository's hooks.
+      { setup: "git config core.hooksPath .githooks || true" },
     );
     noMarkers();
     expect(run.state).toBe("succeeded");
-    const outputs = toolOutputs(events);
+    const outputs = toolResults(events).join("\n");
     // Each write to git's config or hooks failed inside the sandbox.
     expect(outputs).toMatch(/could not lock config file|Read-only file system/);
     expect(pushedFiles(run.branch!)).toEqual(
@@ -146,12 +115,12 @@ describe("a repository with a submodule whose update is a command", () => {
   it("is never initialised, runs nothing, and the run says the folder was empty", async () => {
     const before = h.git("rev-parse", "main");
     addSubmodule("lib", `!touch ${join(markers, "submodule-update")}`);
-    const { run, events, comment } = await hostileRun({
+    const { run, events, comment } = await hostileRun([], {
       setup: "git submodule update --init --recursive || true",
     });
     noMarkers();
     expect(run.state).toBe("succeeded");
-    expect(typesOf(events, "workspace.submodules")[0]?.submodules).toEqual(["lib"]);
+    expect(eventData(events, "workspace.submodules")[0]?.submodules).toEqual(["lib"]);
     expect(comment).toContain("This repository has submodules (`lib`)");
     const [pull] = h.github.pulls(OWNER, REPO).filter((p) => p.head === run.branch);
     expect(pull?.body).toContain("This repository has submodules (`lib`)");
@@ -161,9 +130,9 @@ describe("a repository with a submodule whose update is a command", () => {
 
 describe("after the hostile runs", () => {
   it("a plain run works as ever", async () => {
-    const { run, events } = await hostileRun({});
+    const { run, events } = await hostileRun();
     expect(run.state).toBe("succeeded");
-    expect(typesOf(events, "git.refused")).toEqual([]);
+    expect(eventData(events, "git.refused")).toEqual([]);
     noMarkers();
     expect(existsSync(markers)).toBe(true);
   });
