@@ -131,6 +131,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   }
   const e = parsed.data;
   const dataDir = resolve(e.STAMINA_DATA_DIR);
+  const database = databaseTarget(e.DATABASE_URL, dataDir);
   const webBase = e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}` : "https://github.com";
   return {
     appId: e.APP_ID,
@@ -144,7 +145,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     anthropicApiKey: e.ANTHROPIC_API_KEY,
     anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
     dataDir,
-    database: databaseTarget(e.DATABASE_URL, dataDir),
+    database,
     workerId: e.STAMINA_WORKER_ID ?? `${hostname()}-${process.pid}`,
     workerConcurrency: e.STAMINA_WORKER_CONCURRENCY,
     maxActiveRuns: e.STAMINA_MAX_ACTIVE_RUNS,
@@ -159,7 +160,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     leaseMs: e.STAMINA_LEASE_SECONDS * 1000,
     pollMs: e.STAMINA_POLL_MS,
     commandTimeoutMs: e.STAMINA_COMMAND_TIMEOUT_SECONDS * 1000,
-    sandbox: sandboxSettings(e, dataDir),
+    sandbox: sandboxSettings(e, dataDir, database),
     maxTokens: e.STAMINA_MAX_TOKENS,
     model: readModelSettings(e),
   };
@@ -167,7 +168,11 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
 
 const MB = 1024 * 1024;
 
-function sandboxSettings(e: z.output<typeof envSchema>, dataDir: string): SandboxSettings {
+function sandboxSettings(
+  e: z.output<typeof envSchema>,
+  dataDir: string,
+  database: DatabaseTarget,
+): SandboxSettings {
   const limits: Partial<SandboxLimits> = {};
   const mb = (value: number | undefined) => (value === undefined ? undefined : value * MB);
   const set = <K extends keyof SandboxLimits>(key: K, value: number | undefined) => {
@@ -188,7 +193,6 @@ function sandboxSettings(e: z.output<typeof envSchema>, dataDir: string): Sandbo
       `STAMINA_SANDBOX_READ_ONLY: ${relative} is not an absolute path; give absolute paths separated by ":"`,
     );
   }
-  const database = databaseTarget(e.DATABASE_URL, dataDir);
   const protectedPaths = [dataDir, resolve(".env")];
   if (database.engine === "sqlite") protectedPaths.push(database.path);
   if (e.PRIVATE_KEY_PATH) protectedPaths.push(resolve(e.PRIVATE_KEY_PATH));
