@@ -53,6 +53,10 @@ const FLOORS = [
     why: "the three adapters under the agent (Claude, the worktree, the event log); independent",
   },
   {
+    rooms: [folder("sandbox")],
+    why: "where commands run: bubblewrap, limits, the persistent shell; the worktree's search runs there",
+  },
+  {
     rooms: [folder("observability"), file("version")],
     why: "logging, redaction and the version: everything may use them, they use nothing of ours",
   },

@@ -29,7 +29,7 @@ import { createChecksRunner } from "../src/runs/checks.ts";
 import { createMilestones } from "../src/runs/milestone.ts";
 import { openStore } from "../src/store/open.ts";
 import { workingDiff } from "../src/workspace/diff.ts";
-import { commandEnvironment, createSandbox } from "../src/workspace/sandbox.ts";
+import { commandEnvironment, createSandbox } from "../src/sandbox/sandbox.ts";
 import {
   reply,
   startModelServer,

@@ -16,7 +16,7 @@ import { executeRun } from "./runs/execute-run.ts";
 import { createModel } from "./model/factory.ts";
 import type { ProviderOptions } from "./model/providers.ts";
 import { modelSecrets } from "./model-settings.ts";
-import { createSandbox, SandboxUnavailable, type Sandbox } from "./workspace/sandbox.ts";
+import { createSandbox, SandboxUnavailable, type Sandbox } from "./sandbox/sandbox.ts";
 import type { Store } from "./store/store.ts";
 import { auditCommand } from "./cli/audit.ts";
 import { memoryCommand } from "./cli/memory.ts";

@@ -8,7 +8,7 @@ import type { ProviderOptions } from "./model/providers.ts";
 import { modelEnv, providerOptions, readModelSettings } from "./model-settings.ts";
 import type { ModelSettings } from "./model-settings.ts";
 import type { DatabaseTarget } from "./store/database.ts";
-import type { SandboxLimits } from "./workspace/sandbox.ts";
+import type { SandboxLimits } from "./sandbox/sandbox.ts";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 

@@ -2,7 +2,7 @@
 // worktree (the persistent shell, the editor, search), the prompts, the loop,
 // and the session's start and stop in the audit log. A run on GitHub, a local
 // `stamina run` and `stamina replay` differ only in the ports they pass.
-import type { Sandbox } from "../workspace/sandbox.ts";
+import type { Sandbox } from "../sandbox/sandbox.ts";
 import { createSearcher } from "../workspace/search.ts";
 import { describeSpend } from "./budget.ts";
 import { createContextManager } from "./context/manager.ts";

@@ -15,7 +15,7 @@ import { createChecksRunner } from "../runs/checks.ts";
 import { runHarnessCommand } from "../runs/harness-commands.ts";
 import { createMilestones } from "../runs/milestone.ts";
 import { workingDiff } from "../workspace/diff.ts";
-import { commandEnvironment, type Sandbox } from "../workspace/sandbox.ts";
+import { commandEnvironment, type Sandbox } from "../sandbox/sandbox.ts";
 
 /** Who the harness commits as on a local checkout. */
 const LOCAL_AUTHOR = { name: "Stamina", email: "stamina@localhost" };

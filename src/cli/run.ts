@@ -17,7 +17,7 @@ import type { Store } from "../store/store.ts";
 import type { RepoConfig } from "../policy/config.ts";
 import { readSettings, type Settings } from "../settings.ts";
 import { STAMINA_VERSION } from "../version.ts";
-import { createSandbox, SandboxUnavailable, type Sandbox } from "../workspace/sandbox.ts";
+import { createSandbox, SandboxUnavailable, type Sandbox } from "../sandbox/sandbox.ts";
 import { CheckoutRefused, openCheckout, startBranch } from "./checkout.ts";
 import type { Out } from "./console.ts";
 import { createRunFolder, openLocalAudit, type LocalAudit, type RunFolder } from "./local-run.ts";

@@ -20,7 +20,7 @@ import { renderPrompt, repositoryInstructions, type RenderedPrompt } from "../ag
 import { contextSettingsOf, watchdogSettingsOf } from "../agent/config-settings.ts";
 import { runSession, systemPrompt } from "../agent/session.ts";
 import { workingDiff } from "../workspace/diff.ts";
-import type { Sandbox } from "../workspace/sandbox.ts";
+import type { Sandbox } from "../sandbox/sandbox.ts";
 import { freezing } from "./frozen.ts";
 import type { RunDirectories } from "./run-directories.ts";
 import type { Run } from "../store/types.ts";

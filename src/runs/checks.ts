@@ -5,7 +5,7 @@
 import type { CheckName, CheckResult, ChecksPort, ChecksReport } from "../agent/ports.ts";
 import type { AuditSink } from "../agent/ports.ts";
 import { clip } from "../agent/turn.ts";
-import type { Sandbox } from "../workspace/sandbox.ts";
+import type { Sandbox } from "../sandbox/sandbox.ts";
 
 /** How much of a failing check's output the model and the pull request get; the rest is in a file. */
 const FAILED_OUTPUT_CHARS = 10_000;

@@ -7,7 +7,7 @@ import type { Redactor } from "../observability/redact.ts";
 import type { GitHubPort } from "../github/types.ts";
 import type { Store } from "../store/store.ts";
 import type { Timers } from "../surface/throttle.ts";
-import type { Sandbox } from "../workspace/sandbox.ts";
+import type { Sandbox } from "../sandbox/sandbox.ts";
 import type { RetrySchedule } from "./transient.ts";
 
 export interface RunDependencies {

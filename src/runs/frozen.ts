@@ -3,7 +3,7 @@
 // background job left in the agent's shell cannot swap a folder for a symlink
 // under git, which would have it read or write a host file as the harness.
 // A run's processes are its sandbox group's (the run's id).
-import type { Sandbox } from "../workspace/sandbox.ts";
+import type { Sandbox } from "../sandbox/sandbox.ts";
 
 export type WhileFrozen = <T>(fn: () => Promise<T>) => Promise<T>;
 

@@ -2,7 +2,7 @@
 // audit event. (The checks that verify the work are in checks.ts.)
 import { clip } from "../agent/turn.ts";
 import type { AuditSink } from "../agent/ports.ts";
-import type { Sandbox } from "../workspace/sandbox.ts";
+import type { Sandbox } from "../sandbox/sandbox.ts";
 import { RunFailure } from "./failure.ts";
 import type { RunDirectories } from "./run-directories.ts";
 

@@ -5,7 +5,7 @@ import { execFile } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SYSTEM_PATH } from "./env.ts";
+import { SYSTEM_PATH } from "../sandbox/env.ts";
 
 export interface GitOptions {
   cwd: string;

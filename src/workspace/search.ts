@@ -9,8 +9,8 @@
 // of matches, so a search that matches every line of a huge tree costs no
 // memory. ripgrep honours .gitignore: build output stays out of the answer.
 import { ToolInputError } from "./editor-input.ts";
-import { findExecutable } from "./env.ts";
-import type { Sandbox } from "./sandbox.ts";
+import { findExecutable } from "../sandbox/env.ts";
+import type { Sandbox } from "../sandbox/sandbox.ts";
 import { shownPath, withWorktreeEntry } from "./worktree-fs.ts";
 
 export interface SearchRequest {

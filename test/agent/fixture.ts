@@ -14,7 +14,7 @@ import { DEFAULT_BUDGET } from "../../src/policy/config.ts";
 import { createChecksRunner } from "../../src/runs/checks.ts";
 import { createMilestones } from "../../src/runs/milestone.ts";
 import { workingDiff } from "../../src/workspace/diff.ts";
-import { commandEnvironment, createSandbox, type Sandbox } from "../../src/workspace/sandbox.ts";
+import { commandEnvironment, createSandbox, type Sandbox } from "../../src/sandbox/sandbox.ts";
 import {
   reply,
   startModelServer,

@@ -5,7 +5,7 @@ import { readFileSync, statSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { PlanItem } from "../../src/agent/ports.ts";
-import { createSandbox } from "../../src/workspace/sandbox.ts";
+import { createSandbox } from "../../src/sandbox/sandbox.ts";
 import { reply, text, toolUse } from "../support/model-server/index.ts";
 import { eventually, processesMatching } from "../workspace/helpers.ts";
 import { agentFixture, toolResultsOf, type AgentFixture } from "./fixture.ts";

@@ -15,7 +15,7 @@ import { createGitHubPort } from "../../src/github/port.ts";
 import { createAnthropicModel } from "../../src/model/anthropic.ts";
 import { executeRun } from "../../src/runs/execute-run.ts";
 import type { Run } from "../../src/store/types.ts";
-import { createSandbox } from "../../src/workspace/sandbox.ts";
+import { createSandbox } from "../../src/sandbox/sandbox.ts";
 import { startFakeGitHub, type FakeGitHub } from "../support/fake-github/index.ts";
 import {
   startModelServer,

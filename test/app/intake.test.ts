@@ -19,7 +19,7 @@ import { executeRun } from "../../src/runs/execute-run.ts";
 import { openStore } from "../../src/store/open.ts";
 import type { Store } from "../../src/store/store.ts";
 import { Worker } from "../../src/runs/worker.ts";
-import { createSandbox } from "../../src/workspace/sandbox.ts";
+import { createSandbox } from "../../src/sandbox/sandbox.ts";
 import { appKeyPair } from "../support/app-keys.ts";
 import { byStep } from "../support/by-step.ts";
 import { startFakeGitHub, type FakeGitHub } from "../support/fake-github/index.ts";

@@ -6,8 +6,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { attemptRoot } from "../../src/runs/run-directories.ts";
-import type { Sandbox } from "../../src/workspace/sandbox.ts";
-import { createSandbox } from "../../src/workspace/sandbox.ts";
+import type { Sandbox } from "../../src/sandbox/sandbox.ts";
+import { createSandbox } from "../../src/sandbox/sandbox.ts";
 import { editFile, reply, text, toolUse } from "../support/model-server/index.ts";
 import { startHarness, type Harness } from "../support/run-harness.ts";
 

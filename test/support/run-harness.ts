@@ -17,7 +17,7 @@ import { openStore } from "../../src/store/open.ts";
 import type { GitHubPort } from "../../src/github/types.ts";
 import type { Store } from "../../src/store/store.ts";
 import type { Run } from "../../src/store/types.ts";
-import { createSandbox, type SandboxLimits } from "../../src/workspace/sandbox.ts";
+import { createSandbox, type SandboxLimits } from "../../src/sandbox/sandbox.ts";
 import { appKeyPair } from "./app-keys.ts";
 import { startFakeGitHub, type FakeGitHub } from "./fake-github/index.ts";
 import { startModelServer, type ModelServer, type ScriptedTurn } from "./model-server/index.ts";

@@ -7,7 +7,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PathOutsideWorkspaceError, ToolInputError } from "../../src/workspace/files.ts";
-import { commandEnvironment, createSandbox, probeSandbox } from "../../src/workspace/sandbox.ts";
+import { commandEnvironment, createSandbox, probeSandbox } from "../../src/sandbox/sandbox.ts";
 import { createSearcher, type SearchRequest } from "../../src/workspace/search.ts";
 import { fixtureGit, removeTempDirs, tempDir } from "./helpers.ts";
 

@@ -4,8 +4,8 @@
 // saved in the run's folder, where the model can read it. A sandbox limit the
 // command hit is a note for the model and a fact in the details.
 import { z } from "zod";
-import type { Sandbox } from "../../workspace/sandbox.ts";
-import { PersistentShell } from "../../workspace/shell.ts";
+import type { Sandbox } from "../../sandbox/sandbox.ts";
+import { PersistentShell } from "../../sandbox/shell.ts";
 import type { Tool, ToolOutcome } from "../ports.ts";
 import { flag, parseToolInput } from "./input.ts";
 

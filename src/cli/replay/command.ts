@@ -12,7 +12,7 @@ import { createRedactor } from "../../observability/redact.ts";
 import { readSettings, type Settings } from "../../settings.ts";
 import { STAMINA_VERSION } from "../../version.ts";
 import { GitError, runGit } from "../../workspace/git.ts";
-import { createSandbox } from "../../workspace/sandbox.ts";
+import { createSandbox } from "../../sandbox/sandbox.ts";
 import { createRunFolder, openLocalAudit, type LocalAudit, type RunFolder } from "../local-run.ts";
 import { runLocalSession, SetupFailed } from "../local-session.ts";
 import type { CliIo } from "../run.ts";

@@ -1,7 +1,7 @@
 // The setup stage: the repository config's setup commands, run by the harness
 // in the sandbox with the run's own environment, before the agent starts. A
 // command that fails fails the run, in words naming the command.
-import { commandEnvironment } from "../../workspace/sandbox.ts";
+import { commandEnvironment } from "../../sandbox/sandbox.ts";
 import { RunFailure } from "../failure.ts";
 import { runHarnessCommand, type HarnessCommandContext } from "../harness-commands.ts";
 import type { Workspace } from "../prepare-workspace.ts";

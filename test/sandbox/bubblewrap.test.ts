@@ -14,8 +14,8 @@ import {
   probeSandbox,
   type CommandRequest,
   type Sandbox,
-} from "../../src/workspace/sandbox.ts";
-import { fixtureGit, removeTempDirs, tempDir } from "./helpers.ts";
+} from "../../src/sandbox/sandbox.ts";
+import { fixtureGit, removeTempDirs, tempDir } from "../workspace/helpers.ts";
 
 const probe = probeSandbox();
 const skip = !probe.ok && process.env.CI !== "true";

@@ -15,8 +15,8 @@ import {
   type CommandRequest,
   type Sandbox,
   type SandboxProbe,
-} from "../../src/workspace/sandbox.ts";
-import { eventually, processesMatching, removeTempDirs, tempDir } from "./helpers.ts";
+} from "../../src/sandbox/sandbox.ts";
+import { eventually, processesMatching, removeTempDirs, tempDir } from "../workspace/helpers.ts";
 
 afterAll(removeTempDirs);
 

@@ -12,9 +12,9 @@ import {
   probeSandbox,
   type CommandRequest,
   type SandboxLimits,
-} from "../../src/workspace/sandbox.ts";
-import { PersistentShell } from "../../src/workspace/shell.ts";
-import { removeTempDirs, tempDir } from "./helpers.ts";
+} from "../../src/sandbox/sandbox.ts";
+import { PersistentShell } from "../../src/sandbox/shell.ts";
+import { removeTempDirs, tempDir } from "../workspace/helpers.ts";
 
 afterAll(removeTempDirs);
 

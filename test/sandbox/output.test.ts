@@ -2,9 +2,9 @@
 // and the saved file capped with a note.
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { OutputCollector } from "../../src/workspace/output.ts";
-import { completePrefix, completeSuffix } from "../../src/workspace/utf8.ts";
-import { removeTempDirs, tempDir } from "./helpers.ts";
+import { OutputCollector } from "../../src/sandbox/output.ts";
+import { completePrefix, completeSuffix } from "../../src/sandbox/utf8.ts";
+import { removeTempDirs, tempDir } from "../workspace/helpers.ts";
 
 afterAll(removeTempDirs);
 

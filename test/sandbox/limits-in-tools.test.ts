@@ -7,8 +7,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import type Anthropic from "@anthropic-ai/sdk";
 import { createBashTool } from "../../src/agent/tools/bash.ts";
 import { runTools } from "../../src/agent/turn.ts";
-import { commandEnvironment, createSandbox, type LimitHit } from "../../src/workspace/sandbox.ts";
-import { removeTempDirs, tempDir } from "./helpers.ts";
+import { commandEnvironment, createSandbox, type LimitHit } from "../../src/sandbox/sandbox.ts";
+import { removeTempDirs, tempDir } from "../workspace/helpers.ts";
 
 afterAll(removeTempDirs);
 

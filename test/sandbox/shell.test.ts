@@ -4,15 +4,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { mkdirSync } from "node:fs";
-import { MarkerScanner, frameCommand } from "../../src/workspace/shell-protocol.ts";
-import { PersistentShell } from "../../src/workspace/shell.ts";
+import { MarkerScanner, frameCommand } from "../../src/sandbox/shell-protocol.ts";
+import { PersistentShell } from "../../src/sandbox/shell.ts";
 import {
   commandEnvironment,
   createSandbox,
   probeSandbox,
   type Sandbox,
-} from "../../src/workspace/sandbox.ts";
-import { eventually, processesMatching, removeTempDirs, tempDir } from "./helpers.ts";
+} from "../../src/sandbox/sandbox.ts";
+import { eventually, processesMatching, removeTempDirs, tempDir } from "../workspace/helpers.ts";
 
 afterAll(removeTempDirs);
 

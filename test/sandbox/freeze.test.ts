@@ -5,9 +5,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { commandEnvironment, createSandbox, probeSandbox } from "../../src/workspace/sandbox.ts";
-import { PersistentShell } from "../../src/workspace/shell.ts";
-import { eventually, processesMatching, removeTempDirs, tempDir } from "./helpers.ts";
+import { commandEnvironment, createSandbox, probeSandbox } from "../../src/sandbox/sandbox.ts";
+import { PersistentShell } from "../../src/sandbox/shell.ts";
+import { eventually, processesMatching, removeTempDirs, tempDir } from "../workspace/helpers.ts";
 
 afterAll(removeTempDirs);
 
