@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { knownModels, priceOf } from "../model/prices.ts";
 import { approvalsSchema } from "./approvals-config.ts";
+import { allowEntrySchema } from "./network-config.ts";
 
 export const CONFIG_PATH = ".github/stamina.yml";
 /** The newest Sonnet the installed SDK lists; a repository may choose another. */
@@ -20,6 +21,9 @@ const commandList = z
 
 /** Maintainers' own text for the agent plus, once a run is queued, the instruction files joined to it. */
 export const MAX_INSTRUCTIONS_CHARS = 64_000;
+
+/** The most host names `network.allow` may list. */
+const MAX_NETWORK_ALLOW = 100;
 
 /** What a run may spend unless the repository says otherwise. */
 export const DEFAULT_BUDGET = { steps: 50, tokens: 5_000_000, dollars: 10, minutes: 120 };
@@ -91,7 +95,7 @@ export const repoConfigSchema = z
       setup: commandList
         .default([])
         .describe(
-          "Commands run once in the run's worktree before the agent starts (with network), such as `npm ci`: one command or a list.",
+          "Commands run once in the run's worktree before the agent starts (with the allowlisted network, see `network`), such as `npm ci`: one command or a list.",
         ),
       // The checks, in the order they run; the harness runs them itself to verify the work.
       build: command
@@ -179,6 +183,33 @@ export const repoConfigSchema = z
         .default({})
         .describe(
           "Extra environment for every command the agent and setup run, as `NAME: value` (never secrets: commands get nothing else of the app's environment but PATH, HOME, TMPDIR, LANG and CI).",
+        ),
+      network: z
+        .strictObject(
+          {
+            allow: z
+              .array(allowEntrySchema, {
+                error: "must be a list of host names, such as `[pkgs.example.com]`",
+              })
+              .max(MAX_NETWORK_ALLOW, {
+                error: `must list at most ${MAX_NETWORK_ALLOW} host names`,
+              })
+              .default(() => [])
+              .describe(
+                "Host names setup commands (and, with `agent: true`, the agent's commands) may reach through Stamina's egress proxy, besides the package registries this machine uses and the operator's `STAMINA_NETWORK_ALLOW`: `pkgs.example.com`, or `*.example.com` for any name under example.com. Never an address, a port, a URL or a name of the local network (`localhost`, `*.internal`, a name without a dot …).",
+              ),
+            agent: z
+              .boolean({ error: "must be true or false" })
+              .default(false)
+              .describe(
+                "true: the agent's own commands get the same allowlisted network as setup; false (the default): none.",
+              ),
+          },
+          { error: "must be a mapping such as `allow: [pkgs.example.com]`" },
+        )
+        .default(() => ({ allow: [], agent: false }))
+        .describe(
+          "What commands may reach on the network: only host names on an allowlist, through Stamina's egress proxy; setup commands always, the agent's commands only with `agent: true`.",
         ),
       approvals: approvalsSchema,
       dry_run: z

@@ -37,6 +37,7 @@ describe("repository config", () => {
         pause_within: 30,
       },
       env: {},
+      network: { allow: [], agent: false },
       approvals: {
         protected_paths: [".github/workflows/**"],
         max_deleted_files: 20,
