@@ -6,6 +6,7 @@ import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import type { ProviderOptions } from "./model/providers.ts";
 import { modelEnv, providerOptions, readModelSettings } from "./model-settings.ts";
+import { allowEntryProblem, allowEntrySchema } from "./policy/network-config.ts";
 import type { ModelSettings } from "./model-settings.ts";
 import type { DatabaseTarget } from "./store/database.ts";
 import type { SandboxLimits } from "./sandbox/sandbox.ts";
@@ -43,6 +44,7 @@ const envSchema = z.object({
   STAMINA_WORKTREE_MAX_MB: z.coerce.number().int().positive().optional(),
   STAMINA_RUN_MEMORY_MB: z.coerce.number().int().positive().optional(),
   STAMINA_RUN_PROCESSES: z.coerce.number().int().positive().optional(),
+  STAMINA_NETWORK_ALLOW: z.string().optional(),
   STAMINA_MAX_TOKENS: positiveInt(16_000),
   ...modelEnv,
   STAMINA_MAX_ACTIVE_RUNS: positiveInt(10),
@@ -97,6 +99,8 @@ export interface Settings {
   pollMs: number;
   commandTimeoutMs: number;
   sandbox: SandboxSettings;
+  /** What sandboxed commands may reach through the egress proxy, as the operator set it. */
+  network: NetworkSettings;
   maxTokens: number;
   /** The model provider, its variables and the retry window. */
   model: ModelSettings;
@@ -113,6 +117,15 @@ interface SandboxSettings {
   extraReadOnlyPaths: string[];
   /** The app's own secrets and data, hidden from commands wherever they live. */
   protectedPaths: string[];
+}
+
+interface NetworkSettings {
+  /**
+   * Host names (`pkgs.example.com`, or `*.example.com` for any name under it), lowercased, from
+   * STAMINA_NETWORK_ALLOW: allowed to every run, besides the package registries this machine's
+   * package managers use and what each repository's config adds (`network.allow`).
+   */
+  allow: string[];
 }
 
 export class SettingsError extends Error {
@@ -161,6 +174,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     pollMs: e.STAMINA_POLL_MS,
     commandTimeoutMs: e.STAMINA_COMMAND_TIMEOUT_SECONDS * 1000,
     sandbox: sandboxSettings(e, dataDir, database),
+    network: { allow: networkAllow(e.STAMINA_NETWORK_ALLOW) },
     maxTokens: e.STAMINA_MAX_TOKENS,
     model: readModelSettings(e),
   };
@@ -203,6 +217,17 @@ function sandboxSettings(
     extraReadOnlyPaths: extra,
     protectedPaths,
   };
+}
+
+/** STAMINA_NETWORK_ALLOW: host names separated by commas or white space, each checked. */
+function networkAllow(value: string | undefined): string[] {
+  const allow = new Set<string>();
+  for (const entry of (value ?? "").split(/[\s,]+/).filter((e) => e !== "")) {
+    const problem = allowEntryProblem(entry);
+    if (problem !== null) throw new SettingsError(`STAMINA_NETWORK_ALLOW: ${entry} ${problem}`);
+    allow.add(allowEntrySchema.parse(entry));
+  }
+  return [...allow];
 }
 
 function databaseTarget(url: string | undefined, dataDir: string): DatabaseTarget {
