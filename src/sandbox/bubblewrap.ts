@@ -10,6 +10,7 @@
 // protected paths are masked) rather than the host with a few holes punched.
 import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
+import { bridgedCommand, EGRESS_SOCKET_INSIDE, proxyEnvironment } from "./egress-bridge.ts";
 import { depth, parentsFirst, sharedRepository, within } from "./mount-paths.ts";
 import { SANDBOX_GID, SANDBOX_UID, type SandboxUserFiles } from "./sandbox-users.ts";
 
@@ -25,7 +26,11 @@ export interface BubblewrapRequest {
   command: string;
   cwd: string;
   env: Record<string, string>;
-  network: boolean;
+  /**
+   * null: no network at all (a namespace with only loopback). Otherwise the one way out: the
+   * egress proxy's socket on the host, bridged inside by socat (egress-bridge.ts).
+   */
+  egress: { socket: string; socat: string } | null;
   /** Bound read-write: the worktree is added by the caller, HOME and TMPDIR come from env. */
   writablePaths: string[];
   /** Bound read-only (the run's saved outputs). */
@@ -94,11 +99,6 @@ export function hostSystemMounts(opts: {
     // A dangling symlink cannot be a bind source; bwrap would refuse to start.
     if (existsSync(path)) ops.push(bind(path, "--ro-bind"));
   }
-  // resolv.conf often points into /run, which is otherwise hidden; DNS needs it with network.
-  if (existsSync("/etc/resolv.conf")) {
-    const target = realpathSync("/etc/resolv.conf");
-    if (!within("/etc", target) && !within("/usr", target)) ops.push(bind(target, "--ro-bind"));
-  }
   ops.push({
     path: "/etc/mtab",
     args: ["--symlink", "../proc/self/mounts", "/etc/mtab"],
@@ -122,8 +122,8 @@ export function hostSystemMounts(opts: {
 }
 
 export function bubblewrapArgs(system: MountOp[], bash: string, req: BubblewrapRequest): string[] {
+  // Never --share-net: a command with network reaches the proxy's socket, and nothing else.
   const args = ["--unshare-all"];
-  if (req.network) args.push("--share-net");
   args.push("--unshare-user", "--uid", String(SANDBOX_UID), "--gid", String(SANDBOX_GID));
   args.push("--die-with-parent", "--new-session", "--cap-drop", "ALL");
   const ops: MountOp[] = [...system];
@@ -145,6 +145,10 @@ export function bubblewrapArgs(system: MountOp[], bash: string, req: BubblewrapR
   // A worktree of the mirror cache: its repository lives there, read-only here too.
   const shared = sharedRepository(gitDir);
   if (shared !== undefined) ops.push(bind(shared, "--ro-bind"));
+  if (req.egress !== null) {
+    const to = EGRESS_SOCKET_INSIDE;
+    ops.push({ path: to, args: ["--ro-bind", req.egress.socket, to], kind: "other" });
+  }
   const visible = [...writable, ...readOnly];
   ops.push(...masks([...ALWAYS_MASKED, ...req.protectedPaths], ops, visible));
   // By depth, parents first: a mask lands on its bound tree, and a bind inside a masked
@@ -160,8 +164,11 @@ export function bubblewrapArgs(system: MountOp[], bash: string, req: BubblewrapR
   // Last, once every mount point exists: the sandbox's own root stays read-only too.
   args.push("--remount-ro", "/");
   args.push("--clearenv");
-  for (const [name, value] of Object.entries(req.env)) args.push("--setenv", name, value);
-  args.push("--chdir", req.cwd, bash, "-c", req.command);
+  const env = req.egress === null ? req.env : { ...req.env, ...proxyEnvironment() };
+  for (const [name, value] of Object.entries(env)) args.push("--setenv", name, value);
+  args.push("--chdir", req.cwd, bash);
+  if (req.egress === null) args.push("-c", req.command);
+  else args.push(...bridgedCommand(req.egress.socat, bash, req.command));
   return args;
 }
 

@@ -68,6 +68,14 @@ export function probeSandbox(opts: { bwrap?: string } = {}): SandboxProbe {
   } catch (error) {
     return { ok: false, reason: `${bwrap} --version failed: ${failure(error)}`, remedy: INSTALL };
   }
+  if (findExecutable("socat") === null) {
+    return {
+      ok: false,
+      reason:
+        "socat is not installed: commands with network (setup) reach the egress proxy through it.",
+      remedy: `Install socat (Debian and Ubuntu: apt-get install socat; Fedora: dnf install socat; Alpine: apk add socat). ${OPT_OUT}`,
+    };
+  }
   const bash = findExecutable("bash") ?? "/bin/bash";
   const cwd = mkdtempSync(join(tmpdir(), "stamina-bwrap-probe-"));
   try {
@@ -76,7 +84,7 @@ export function probeSandbox(opts: { bwrap?: string } = {}): SandboxProbe {
       command: "true",
       cwd,
       env: {},
-      network: false,
+      egress: null,
       writablePaths: [],
       readOnlyPaths: [],
       protectedPaths: [],

@@ -3,11 +3,19 @@
 // stamped on every run), with the same limits either way: exact environment,
 // timeout, abort, bounded output, memory and processes by cgroup, CPU time and
 // file size by prlimit, and the worktree's size after each command.
-import { mkdir } from "node:fs/promises";
-import { isAbsolute } from "node:path";
+import { rmSync } from "node:fs";
+import { chmod, mkdir, mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { isAbsolute, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { bubblewrapArgs, hostSystemMounts, type MountOp } from "./bubblewrap.ts";
 import { cgroupLayout } from "./cgroup.ts";
+import {
+  startEgressProxy,
+  type BlockedRequest,
+  type EgressProxy,
+  type Resolver,
+} from "./egress-proxy.ts";
 import { findExecutable } from "./env.ts";
 import { resolveLimits, type LimitHit, type LimitName, type SandboxLimits } from "./limits.ts";
 import { OutputCollector } from "./output.ts";
@@ -21,13 +29,25 @@ export { commandEnvironment } from "./env.ts";
 export { DEFAULT_LIMITS, type LimitHit, type SandboxLimits } from "./limits.ts";
 export { probeSandbox, SandboxUnavailable, type SandboxProbe } from "./sandbox-probe.ts";
 export type { LimitWatch } from "./sandbox-watch.ts";
+export type { BlockedRequest, Resolver } from "./egress-proxy.ts";
+
+/**
+ * A command's way out: the egress proxy, for the sandbox's allowlist (the machine's registries
+ * and the operator's hosts) plus `allow` (the repository's). Each refused request is told to
+ * `onBlocked`, with the command it came from.
+ */
+export interface NetworkGrant {
+  allow: readonly string[];
+  onBlocked: (blocked: BlockedRequest, command: string) => void;
+}
 
 export interface CommandRequest {
   /** Run by `bash -c`: the command is the model's, so a shell is intended. */
   command: string;
   cwd: string;
   timeoutMs: number;
-  network: boolean;
+  /** false: no network at all; otherwise only through the egress proxy, as granted. */
+  network: NetworkGrant | false;
   /** The command's whole environment: nothing else is added (see commandEnvironment). */
   env: Record<string, string>;
   /** Where the full output of a truncated command is saved; readable inside the sandbox. */
@@ -62,8 +82,10 @@ interface LaunchSpec {
   file: string;
   args: string[];
   env: Record<string, string>;
-  /** The limits the process runs under: tell it the pid, read it after each command, release it at the end. */
+  /** The limits the process runs under: tell it the pid, read it after each command. */
   watch: LimitWatch;
+  /** Once the process has ended: its limits released and its egress proxy closed. */
+  release(): Promise<void>;
 }
 
 export interface Sandbox {
@@ -106,10 +128,21 @@ export interface SandboxOptions {
   /** Paths no command may see, wherever they are: the app's data folder, key, .env, database. */
   protectedPaths?: string[];
   limits?: Partial<SandboxLimits>;
+  /** The egress proxy every command with network goes through (egress-proxy.ts). */
+  egress?: EgressOptions;
+}
+
+interface EgressOptions {
+  /** Host names every command with network may reach: the machine's registries, the operator's. */
+  allow?: readonly string[];
+  /** How the proxy resolves names (default: the system's resolver). Tests map names to loopback. */
+  resolve?: Resolver;
+  /** "address:port" pairs reachable although their range is refused: tests' loopback registry only. */
+  exempt?: readonly string[];
 }
 
 const PROCESS_WARNING =
-  "Commands of this run ran WITHOUT a sandbox (STAMINA_SANDBOX=process): they could read and change everything the app's user can, including its keys and data.";
+  "Commands of this run ran WITHOUT a sandbox (STAMINA_SANDBOX=process): they could read and change everything the app's user can, including its keys and data, and reach any address on the network.";
 
 export function createSandbox(opts: SandboxOptions = {}): Sandbox {
   const kind = opts.kind === "process" ? "process" : "bubblewrap";
@@ -135,7 +168,9 @@ export function createSandbox(opts: SandboxOptions = {}): Sandbox {
     sh: findExecutable("sh") ?? "/bin/sh",
     prlimit: findExecutable("prlimit"),
     du: findExecutable("du"),
+    socat: findExecutable("socat") ?? "socat",
   };
+  const egress = egressProxies(opts.egress ?? {});
   const maxOutputChars = opts.maxOutputChars ?? 30_000;
   const maxSavedBytes = opts.maxSavedBytes ?? 64 * 1024 * 1024;
   let count = 0;
@@ -144,6 +179,7 @@ export function createSandbox(opts: SandboxOptions = {}): Sandbox {
     if (req.group !== undefined) checkGroup(req.group);
     await mkdir(req.outputDir, { recursive: true });
     let inner: string[];
+    let proxy: EgressProxy | null = null;
     if (kind === "process") {
       // env -i: the command gets exactly req.env, nothing the wrapper's shell adds (PWD).
       const assignments = Object.entries(req.env).map(([name, value]) => `${name}=${value}`);
@@ -153,6 +189,9 @@ export function createSandbox(opts: SandboxOptions = {}): Sandbox {
       for (const dir of [req.env.HOME, req.env.TMPDIR]) {
         if (dir !== undefined && isAbsolute(dir)) await mkdir(dir, { recursive: true });
       }
+      if (req.network !== false) {
+        proxy = await egress.start(req.network, req.command);
+      }
       // bwrap sets the command's environment itself (--clearenv, --setenv).
       inner = [
         bwrap,
@@ -160,7 +199,8 @@ export function createSandbox(opts: SandboxOptions = {}): Sandbox {
           command: req.command,
           cwd: req.cwd,
           env: req.env,
-          network: req.network,
+          // The probe checked socat is there.
+          egress: proxy === null ? null : { socket: proxy.socketPath, socat: tools.socat },
           writablePaths: opts.writablePaths ?? [],
           readOnlyPaths: [req.outputDir],
           protectedPaths: opts.protectedPaths ?? [],
@@ -178,7 +218,11 @@ export function createSandbox(opts: SandboxOptions = {}): Sandbox {
       privateTmp: privateTmpSized,
     });
     const [file = "", ...args] = limitedCommand(tools, limits, watch.procsFiles, inner);
-    return { file, args, env: {}, watch };
+    const release = async () => {
+      await watch.release();
+      await proxy?.close();
+    };
+    return { file, args, env: {}, watch, release };
   };
 
   const collectOutput = (outputDir: string) => {
@@ -206,7 +250,7 @@ export function createSandbox(opts: SandboxOptions = {}): Sandbox {
       try {
         return await runLaunched(spec, req, onOutput);
       } finally {
-        await spec.watch.release();
+        await spec.release();
       }
     },
   };
@@ -259,6 +303,39 @@ async function runCommand(
       limit,
     };
   } finally {
-    await spec.watch.release();
+    await spec.release();
   }
+}
+
+/**
+ * One egress proxy per command with network (so each blocked request is that command's), on a
+ * Unix socket in a folder of this process's own, closed with the command.
+ */
+function egressProxies(opts: EgressOptions) {
+  let count = 0;
+  return {
+    async start(grant: NetworkGrant, command: string): Promise<EgressProxy> {
+      count += 1;
+      return startEgressProxy({
+        socketPath: join(await socketFolder(), `${process.pid}-${count}.sock`),
+        allow: [...(opts.allow ?? []), ...grant.allow],
+        ...(opts.resolve ? { resolve: opts.resolve } : {}),
+        ...(opts.exempt ? { exempt: opts.exempt } : {}),
+        onBlocked: (blocked) => grant.onBlocked(blocked, command),
+      });
+    },
+  };
+}
+
+let egressFolder: Promise<string> | null = null;
+
+/** This process's folder for proxy sockets: short (a socket path has at most 107 bytes), private. */
+function socketFolder(): Promise<string> {
+  egressFolder ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), "stamina-egress-"));
+    await chmod(dir, 0o700);
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  })();
+  return egressFolder;
 }

@@ -12,7 +12,7 @@ import type { CollectedOutput, OutputCollector } from "./output.ts";
 import { mergedChannel } from "./process-group.ts";
 import { descendantsOf, innermostPid } from "./process-tree.ts";
 import { interrupt, killTree, type ShellProcesses } from "./shell-signals.ts";
-import type { LimitWatch, Sandbox } from "./sandbox.ts";
+import type { LimitWatch, NetworkGrant, Sandbox } from "./sandbox.ts";
 import { frameCommand, SHELL_PRELUDE, type MarkerScanner } from "./shell-protocol.ts";
 
 export interface ShellOptions {
@@ -25,6 +25,8 @@ export interface ShellOptions {
   graceMs?: number;
   /** The run the shell belongs to (see CommandRequest.group); its cgroup covers the whole session. */
   group?: string;
+  /** The egress proxy's grant for the shell's whole life; none: no network. */
+  network?: NetworkGrant;
 }
 
 export interface ShellResult extends CollectedOutput {
@@ -77,6 +79,8 @@ export class PersistentShell {
   private live: Live | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private started = 0;
+  /** The command the shell runs now (or ran last): what a blocked request is charged to. */
+  private current = "";
 
   constructor(private readonly options: ShellOptions) {}
 
@@ -113,6 +117,7 @@ export class PersistentShell {
       return { ...NOT_RUN, ...collected, aborted: true };
     }
     const live = this.live && !this.live.ended ? this.live : await this.start();
+    this.current = command;
     return this.execute(live, command, opts);
   }
 
@@ -195,11 +200,14 @@ export class PersistentShell {
   }
 
   private async start(): Promise<Live> {
+    const grant = this.options.network;
     const spec = await this.options.sandbox.launch({
       command: "exec bash --noprofile --norc",
       cwd: this.options.cwd,
       env: this.options.env,
-      network: false,
+      network: grant
+        ? { allow: grant.allow, onBlocked: (blocked) => grant.onBlocked(blocked, this.current) }
+        : false,
       outputDir: this.options.outputDir,
       ...(this.options.group === undefined ? {} : { group: this.options.group }),
     });
@@ -218,7 +226,7 @@ export class PersistentShell {
     }
     if (child.pid === undefined) {
       reader.destroy();
-      await spec.watch.release();
+      await spec.release();
       const error = await new Promise<Error>((resolve) => child.once("error", resolve));
       throw new Error(`The shell could not start: ${error.message}`);
     }
@@ -248,7 +256,7 @@ export class PersistentShell {
     child.once("exit", (code, signal) => {
       live.ended = true;
       killTree(live);
-      live.released = live.watch.release();
+      live.released = spec.release();
       // Let the output drain (the last lines before the exit), then end the command.
       const drained = setTimeout(() => reader.destroy(), 2_000);
       void closed.then(() => {

@@ -10,7 +10,7 @@
 // memory. ripgrep honours .gitignore: build output stays out of the answer.
 import { ToolInputError } from "./editor-input.ts";
 import { findExecutable } from "../sandbox/env.ts";
-import type { Sandbox } from "../sandbox/sandbox.ts";
+import type { CommandRequest, Sandbox } from "../sandbox/sandbox.ts";
 import { shownPath, withWorktreeEntry } from "./worktree-fs.ts";
 
 export interface SearchRequest {
@@ -178,7 +178,7 @@ async function collect(
     const found = `${path}:${line.slice(end + 1)}`;
     matches.push(found.length > LINE_MAX ? `${found.slice(0, LINE_MAX)} …[line cut]` : found);
   };
-  const request = {
+  const request: CommandRequest = {
     command: `exec ${argv.map(quote).join(" ")}`,
     cwd: opts.worktree,
     env: opts.env,

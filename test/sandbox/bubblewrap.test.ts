@@ -1,6 +1,7 @@
 // What bubblewrap hides: the host's files beyond an explicit list, the
-// protected paths wherever they are, shadow files, the network unless asked
-// for, the harness's .git; and what it shows: the worktree, HOME, TMPDIR, the
+// protected paths wherever they are, shadow files, the network (with or
+// without the egress proxy, the host's loopback stays out of reach), the
+// harness's .git; and what it shows: the worktree, HOME, TMPDIR, the
 // saved outputs, to an unprivileged uid. Where bubblewrap cannot start the
 // tests are skipped with the probe's reason in their title, except in CI,
 // which installs it (.ci/run): there they run, and fail with that reason.
@@ -137,10 +138,19 @@ describe.skipIf(skip)(title("bubblewrap isolation"), () => {
       expect(result.exitCode).not.toBe(0);
     });
 
-    it("is reachable with network", async () => {
-      const { req } = request(probe(), { network: true });
+    it("is unreachable with network too: the one way out is the egress proxy", async () => {
+      const blocked: string[] = [];
+      const network = { allow: [], onBlocked: (b: { host: string }) => void blocked.push(b.host) };
+      const { req } = request(
+        `${probe()}; echo "proxy=$HTTPS_PROXY"; curl -s --max-time 10 http://127.0.0.1:${port}/`,
+        { network },
+      );
       const result = await sandbox.run(req);
-      expect(result.output).toBe("connected\n");
+      expect(result.output).not.toContain("connected");
+      expect(result.output).toContain("proxy=http://127.0.0.1:3128");
+      // The proxy answered (it names the address it refused); nothing reached the service.
+      expect(result.output).toContain("127.0.0.1");
+      expect(blocked).toEqual(["127.0.0.1"]);
     });
   });
 });
