@@ -1,6 +1,7 @@
 // The process's settings, read once from the environment and validated, so a
 // wrong value stops start-up with a sentence that names the variable.
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { hostname } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
@@ -9,7 +10,8 @@ import { modelEnv, providerOptions, readModelSettings } from "./model-settings.t
 import { allowEntryProblem, allowEntrySchema } from "./policy/network-config.ts";
 import type { ModelSettings } from "./model-settings.ts";
 import type { DatabaseTarget } from "./store/database.ts";
-import type { SandboxLimits } from "./sandbox/sandbox.ts";
+import { registryHosts, type RegistryHost } from "./sandbox/registry-hosts.ts";
+import type { SandboxLimits, SandboxOptions } from "./sandbox/sandbox.ts";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -45,6 +47,7 @@ const envSchema = z.object({
   STAMINA_RUN_MEMORY_MB: z.coerce.number().int().positive().optional(),
   STAMINA_RUN_PROCESSES: z.coerce.number().int().positive().optional(),
   STAMINA_NETWORK_ALLOW: z.string().optional(),
+  STAMINA_NETWORK_PRIVATE: z.string().optional(),
   STAMINA_MAX_TOKENS: positiveInt(16_000),
   ...modelEnv,
   STAMINA_MAX_ACTIVE_RUNS: positiveInt(10),
@@ -126,6 +129,11 @@ interface NetworkSettings {
    * package managers use and what each repository's config adds (`network.allow`).
    */
   allow: string[];
+  /**
+   * "address:port" pairs in a refused range that commands may reach all the same, from
+   * STAMINA_NETWORK_PRIVATE: an internal registry on a private address. The operator's only.
+   */
+  reach: string[];
 }
 
 export class SettingsError extends Error {
@@ -174,7 +182,10 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     pollMs: e.STAMINA_POLL_MS,
     commandTimeoutMs: e.STAMINA_COMMAND_TIMEOUT_SECONDS * 1000,
     sandbox: sandboxSettings(e, dataDir, database),
-    network: { allow: networkAllow(e.STAMINA_NETWORK_ALLOW) },
+    network: {
+      allow: networkAllow(e.STAMINA_NETWORK_ALLOW),
+      reach: networkReach(e.STAMINA_NETWORK_PRIVATE),
+    },
     maxTokens: e.STAMINA_MAX_TOKENS,
     model: readModelSettings(e),
   };
@@ -228,6 +239,32 @@ function networkAllow(value: string | undefined): string[] {
     allow.add(allowEntrySchema.parse(entry));
   }
   return [...allow];
+}
+
+/**
+ * STAMINA_NETWORK_PRIVATE: `address:port` pairs (`[v6]:port` for IPv6) of internal services in a
+ * private range, such as a registry mirror, that allowlisted names may lead to. Never link-local:
+ * that is where the cloud metadata lives.
+ */
+function networkReach(value: string | undefined): string[] {
+  const reach = new Set<string>();
+  for (const entry of (value ?? "").split(/[\s,]+/).filter((e) => e !== "")) {
+    const match = /^(?:\[([0-9a-fA-F:.]+)\]|(\d+\.\d+\.\d+\.\d+)):(\d{1,5})$/.exec(entry);
+    const address = match?.[1] ?? match?.[2];
+    const port = Number(match?.[3]);
+    if (address === undefined || isIP(address) === 0 || !(port >= 1 && port <= 65535)) {
+      throw new SettingsError(
+        `STAMINA_NETWORK_PRIVATE: ${entry} is not an address and port: give 10.0.0.5:443, or [fd00::5]:443 for IPv6`,
+      );
+    }
+    if (/^(169\.254\.|fe[89ab][0-9a-f]:)/i.test(address)) {
+      throw new SettingsError(
+        `STAMINA_NETWORK_PRIVATE: ${entry} is link-local, where the cloud metadata address lives: commands may never reach it`,
+      );
+    }
+    reach.add(isIP(address) === 6 ? `[${address.toLowerCase()}]:${port}` : `${address}:${port}`);
+  }
+  return [...reach];
 }
 
 function databaseTarget(url: string | undefined, dataDir: string): DatabaseTarget {
@@ -288,4 +325,21 @@ function readPrivateKey(inline: string | undefined, path: string | undefined): s
   } catch (error) {
     throw new SettingsError(`PRIVATE_KEY_PATH: cannot read ${path}`, { cause: error });
   }
+}
+
+/**
+ * What createSandbox gets: the sandbox settings, and the egress proxy's allowlist (the hosts of
+ * the registries this machine's package managers use, read now, and the operator's). The
+ * process kind has no proxy, so it reads no registry.
+ */
+export function sandboxOptions(
+  settings: Settings,
+): SandboxOptions & { registries: RegistryHost[] } {
+  const registries = settings.sandbox.kind === "process" ? [] : registryHosts();
+  const allow = [...new Set([...registries.map((r) => r.host), ...settings.network.allow])];
+  return {
+    ...settings.sandbox,
+    egress: { allow, exempt: settings.network.reach },
+    registries,
+  };
 }

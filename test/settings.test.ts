@@ -1,12 +1,13 @@
 // The process's settings: the operator's network allowlist (STAMINA_NETWORK_ALLOW), each entry
-// checked as a repository's `network.allow` is, and a bad one named with its reason.
+// checked as a repository's `network.allow` is, the internal addresses commands may reach all
+// the same (STAMINA_NETWORK_PRIVATE), and a bad entry named with its reason.
 import { describe, expect, it } from "vitest";
 import { readSettings, SettingsError } from "../src/settings.ts";
 
 describe("STAMINA_NETWORK_ALLOW", () => {
   it("is empty unless set", () => {
-    expect(readSettings({}).network).toEqual({ allow: [] });
-    expect(readSettings({ STAMINA_NETWORK_ALLOW: "" }).network).toEqual({ allow: [] });
+    expect(readSettings({}).network).toEqual({ allow: [], reach: [] });
+    expect(readSettings({ STAMINA_NETWORK_ALLOW: "" }).network).toEqual({ allow: [], reach: [] });
   });
 
   it("takes host names separated by commas or white space, lowercased and once each", () => {
@@ -16,6 +17,7 @@ describe("STAMINA_NETWORK_ALLOW", () => {
     });
     expect(settings.network).toEqual({
       allow: ["pkgs.example.com", "*.mirror.example.org", "git.example.net"],
+      reach: [],
     });
   });
 
@@ -33,6 +35,25 @@ describe("STAMINA_NETWORK_ALLOW", () => {
     );
     expect(read("metadata.google.internal")).toThrow(
       "STAMINA_NETWORK_ALLOW: metadata.google.internal is a name for the local network, which commands may never reach",
+    );
+  });
+});
+
+describe("STAMINA_NETWORK_PRIVATE", () => {
+  it("takes the address and port of an internal service, IPv4 or bracketed IPv6", () => {
+    const settings = readSettings({ STAMINA_NETWORK_PRIVATE: "10.0.0.5:443, [FD00::5]:8081" });
+    expect(settings.network.reach).toEqual(["10.0.0.5:443", "[fd00::5]:8081"]);
+  });
+
+  it("refuses what is not an address and port, and any link-local address", () => {
+    const read = (value: string) => () => readSettings({ STAMINA_NETWORK_PRIVATE: value });
+    for (const bad of ["10.0.0.5", "npm.example.com:443", "10.0.0.5:70000", "fd00::5:443"]) {
+      expect(read(bad)).toThrow(
+        `STAMINA_NETWORK_PRIVATE: ${bad} is not an address and port: give 10.0.0.5:443, or [fd00::5]:443 for IPv6`,
+      );
+    }
+    expect(read("169.254.169.254:80")).toThrow(
+      "STAMINA_NETWORK_PRIVATE: 169.254.169.254:80 is link-local, where the cloud metadata address lives",
     );
   });
 });

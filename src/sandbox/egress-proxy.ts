@@ -243,7 +243,7 @@ function blockedText(blocked: BlockedRequest): string {
         ? `Stamina's egress proxy blocked this request: ${blocked.reason}. Name the host instead, and add the name to \`network.allow\` in .github/stamina.yml.\n`
         : `Stamina's network allowlist does not include ${blocked.host}, so this request was blocked. To allow it, add it to \`network.allow\` in .github/stamina.yml (or, for every repository, to the operator's STAMINA_NETWORK_ALLOW).\n`;
     case "refused-address":
-      return `Stamina's egress proxy blocked this request: ${blocked.reason}. No allowlist entry can open it.\n`;
+      return `Stamina's egress proxy blocked this request: ${blocked.reason}. No allowlist entry can open it (for an internal registry, the operator can name its address and port in STAMINA_NETWORK_PRIVATE).\n`;
     case "unresolved":
       return `Stamina's egress proxy blocked this request: ${blocked.reason}.\n`;
     case "bad-request":
