@@ -4,7 +4,13 @@ import { existsSync } from "node:fs";
 import { Probot, ProbotOctokit, run as runProbotSetup } from "probot";
 import { createRedactor } from "./observability/redact.ts";
 import { createLogger, type Logger } from "./observability/logger.ts";
-import { readSettings, requireAppSettings, SettingsError, type Settings } from "./settings.ts";
+import {
+  readSettings,
+  requireAppSettings,
+  sandboxOptions,
+  SettingsError,
+  type Settings,
+} from "./settings.ts";
 import { openStore } from "./store/open.ts";
 import { createGitHubClients } from "./github/client.ts";
 import { createGitHubPort } from "./github/port.ts";
@@ -163,8 +169,9 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
  */
 function openSandbox(settings: Settings, mode: "all" | "worker", log: Logger): Sandbox | undefined {
   let sandbox: Sandbox;
+  const options = sandboxOptions(settings);
   try {
-    sandbox = createSandbox(settings.sandbox);
+    sandbox = createSandbox(options);
   } catch (error) {
     if (!(error instanceof SandboxUnavailable) || mode === "worker") throw error;
     log.error(
@@ -181,6 +188,15 @@ function openSandbox(settings: Settings, mode: "all" | "worker", log: Logger): S
       ? `sandbox: ${sandbox.kind}; no cgroup could be used, so the ${missing.join(" and ")} limits are not enforced`
       : `sandbox: ${sandbox.kind}, with every limit enforced`,
   );
+  if (sandbox.kind === "bubblewrap") {
+    const allow = options.egress?.allow ?? [];
+    log.info(
+      { registries: options.registries, operator: settings.network.allow },
+      allow.length > 0
+        ? `network: setup reaches ${allow.join(", ")} through the egress proxy, plus each repository's network.allow`
+        : "network: no package registry was found on this machine and STAMINA_NETWORK_ALLOW is empty, so setup reaches only each repository's network.allow",
+    );
+  }
   return sandbox;
 }
 

@@ -2,7 +2,7 @@
 // worktree (the persistent shell, the editor, search), the prompts, the loop,
 // and the session's start and stop in the audit log. A run on GitHub, a local
 // `stamina run` and `stamina replay` differ only in the ports they pass.
-import type { Sandbox } from "../sandbox/sandbox.ts";
+import type { NetworkGrant, Sandbox } from "../sandbox/sandbox.ts";
 import { createSearcher } from "../workspace/search.ts";
 import { describeSpend } from "./budget.ts";
 import { createContextManager } from "./context/manager.ts";
@@ -45,6 +45,8 @@ export interface SessionOptions extends Omit<AgentOptions, "tools" | "system" | 
   watchdog?: WatchdogSettings;
   /** Tools of this kind of task beyond the worktree's (a review round's `answer_thread`). */
   taskTools?: Tool[];
+  /** The bash tool's way out through the egress proxy (`network.agent`); none: no network. */
+  network?: NetworkGrant;
 }
 
 export async function runSession(options: SessionOptions): Promise<AgentResult> {
@@ -58,6 +60,7 @@ export async function runSession(options: SessionOptions): Promise<AgentResult> 
       timeoutMs: options.commandTimeoutMs,
       resumed: options.resume !== undefined,
       ...(options.group === undefined ? {} : { group: options.group }),
+      ...(options.network === undefined ? {} : { network: options.network }),
     }),
     createEditorTool(options.worktree),
     // A command of the run, in its sandbox: as the agent's own commands see the worktree.
@@ -153,6 +156,8 @@ export function systemPrompt(vars: {
   project: string;
   workspace: string;
   checks: Record<CheckName, string | null>;
+  /** The agent's commands reach the allowlisted hosts through the egress proxy (`network.agent`). */
+  network?: boolean;
 }): RenderedPrompt {
   const named = (Object.entries(vars.checks) as [CheckName, string | null][])
     .filter(([, command]) => command !== null)
@@ -160,6 +165,9 @@ export function systemPrompt(vars: {
   return renderPrompt("system", {
     project: vars.project,
     workspace: vars.workspace,
+    network: vars.network
+      ? "Commands run without any credentials. They reach the network only through a proxy (HTTP_PROXY and HTTPS_PROXY are set) that lets through the hosts the maintainers allow, such as package registries; any other host gets a 403 that names it, and tools that ignore the proxy variables reach nothing."
+      : "Commands run without network access and without any credentials.",
     checks:
       named.length > 0
         ? named.join(", ")

@@ -13,6 +13,7 @@ import { type RepoConfig } from "../policy/config.ts";
 import { contextSettingsOf, watchdogSettingsOf } from "../agent/config-settings.ts";
 import { createChecksRunner } from "../runs/checks.ts";
 import { runHarnessCommand } from "../runs/harness-commands.ts";
+import { openNetworkReport } from "../runs/network-report.ts";
 import { createMilestones } from "../runs/milestone.ts";
 import { workingDiff } from "../workspace/diff.ts";
 import { commandEnvironment, type Sandbox } from "../sandbox/sandbox.ts";
@@ -71,8 +72,14 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Age
     timeoutMs: options.commandTimeoutMs,
     signal,
   };
+  const network = openNetworkReport({ audit, allow: config.network.allow });
   for (const command of config.setup) {
-    const result = await runHarnessCommand(harness, command, "setup");
+    let result;
+    try {
+      result = await runHarnessCommand(harness, command, "setup", network.grant("setup"));
+    } finally {
+      await network.flush();
+    }
     if (result.exitCode !== 0) {
       throw new SetupFailed(
         `the setup command \`${command}\` ${result.timedOut ? "timed out" : `exited with code ${String(result.exitCode)}`}:\n${result.output.slice(-2_000)}`,
@@ -107,6 +114,7 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Age
     signal,
     clock: options.clock,
     progress: options.progress,
+    ...(config.network.agent ? { network: network.grant("agent") } : {}),
     checks: createChecksRunner({
       ...harness,
       worktree,
@@ -116,6 +124,7 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Age
     milestones,
     workspace: { diff: (s) => workingDiff(worktree, options.baseSha, { signal: s }) },
   });
+  await network.flush();
   if (result.stop !== "aborted") {
     // However it stopped, the work so far is on the branch.
     await milestones.checkpoint({ message: options.finalMessage, reason: "final" }, signal);

@@ -15,7 +15,7 @@ import { createRedactor } from "../observability/redact.ts";
 import { openStore } from "../store/open.ts";
 import type { Store } from "../store/store.ts";
 import type { RepoConfig } from "../policy/config.ts";
-import { readSettings, type Settings } from "../settings.ts";
+import { readSettings, sandboxOptions, type Settings } from "../settings.ts";
 import { STAMINA_VERSION } from "../version.ts";
 import { createSandbox, SandboxUnavailable, type Sandbox } from "../sandbox/sandbox.ts";
 import { CheckoutRefused, openCheckout, startBranch } from "./checkout.ts";
@@ -113,7 +113,7 @@ async function setUpRun(argv: string[], env: NodeJS.ProcessEnv): Promise<RunSetu
   }
   let sandbox: Sandbox;
   try {
-    sandbox = createSandbox(settings.sandbox);
+    sandbox = createSandbox(sandboxOptions(settings));
   } catch (error) {
     if (error instanceof SandboxUnavailable) throw new UsageError(error.message);
     throw error;
@@ -191,6 +191,7 @@ function sessionPrompts(setup: RunSetup): { system: RenderedPrompt; task: Render
       project,
       workspace: top,
       checks: { build: config.build, test: config.test, lint: config.lint },
+      network: config.network.agent,
     }),
     task: renderPrompt("task-local", {
       project,

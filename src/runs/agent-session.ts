@@ -20,7 +20,7 @@ import { renderPrompt, repositoryInstructions, type RenderedPrompt } from "../ag
 import { contextSettingsOf, watchdogSettingsOf } from "../agent/config-settings.ts";
 import { runSession, systemPrompt } from "../agent/session.ts";
 import { workingDiff } from "../workspace/diff.ts";
-import type { Sandbox } from "../sandbox/sandbox.ts";
+import type { NetworkGrant, Sandbox } from "../sandbox/sandbox.ts";
 import { freezing } from "./frozen.ts";
 import type { RunDirectories } from "./run-directories.ts";
 import type { Run } from "../store/types.ts";
@@ -51,6 +51,8 @@ export interface AgentSessionOptions {
   task?: RenderedPrompt;
   /** Tools of that task (a review round's `answer_thread`). */
   taskTools?: Tool[];
+  /** The agent's way out through the egress proxy (`network.agent`); none: no network. */
+  network?: NetworkGrant;
 }
 
 export function runAgentSession(options: AgentSessionOptions): Promise<AgentResult> {
@@ -76,6 +78,7 @@ export function runAgentSession(options: AgentSessionOptions): Promise<AgentResu
       project: repository,
       workspace: dirs.worktree,
       checks: { build: run.config.build, test: run.config.test, lint: run.config.lint },
+      network: options.network !== undefined,
     }),
     task:
       options.task ??

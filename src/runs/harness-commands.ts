@@ -2,7 +2,7 @@
 // audit event. (The checks that verify the work are in checks.ts.)
 import { clip } from "../agent/turn.ts";
 import type { AuditSink } from "../agent/ports.ts";
-import type { Sandbox } from "../sandbox/sandbox.ts";
+import type { NetworkGrant, Sandbox } from "../sandbox/sandbox.ts";
 import { RunFailure } from "./failure.ts";
 import type { RunDirectories } from "./run-directories.ts";
 
@@ -21,13 +21,14 @@ export async function runHarnessCommand(
   ctx: HarnessCommandContext,
   command: string,
   purpose: "setup",
+  network: NetworkGrant,
 ) {
   const result = await ctx.sandbox.run({
     command,
     cwd: ctx.dirs.worktree,
     env: ctx.env,
-    // Setup installs dependencies, so it has the network; the agent's commands and the checks do not.
-    network: true,
+    // Setup installs dependencies: it reaches the allowlisted hosts through the egress proxy.
+    network,
     timeoutMs: ctx.timeoutMs,
     outputDir: ctx.dirs.outputs,
     signal: ctx.signal,

@@ -46,6 +46,8 @@ export interface PrepareOptions {
   signal: AbortSignal;
   /** The last step checkpoint, when there is one. */
   checkpoint: StoredCheckpoint | undefined;
+  /** The caller applies the checkpoint's diff itself, after setup (the run pipeline). */
+  deferDiff?: boolean;
 }
 
 export async function prepareWorkspace(
@@ -121,7 +123,7 @@ export async function prepareWorkspace(
   }
   await audit.record("git.clone", { url, branch: defaultBranch, mirror });
   await runGit(["switch", "--quiet", "--force-create", branch, base], { cwd, token, signal });
-  if (checkpoint) await applyDiff(cwd, checkpoint.diff);
+  if (checkpoint && !options.deferDiff) await applyDiff(cwd, checkpoint.diff);
   await audit.record("run.resumed", {
     fromStep: checkpoint?.step ?? 0,
     base,

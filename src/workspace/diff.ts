@@ -91,6 +91,78 @@ export async function applyDiff(cwd: string, diff: Buffer): Promise<void> {
   }
 }
 
+/**
+ * A resumed run's checkpoint diff applied after setup ran on `base`'s files. Setup may have
+ * changed a file the diff changes too (a lock file rewritten by an install): those files go
+ * back to `base` first, since the diff was taken from a worktree where setup had run already.
+ */
+export async function applyCheckpointDiff(
+  cwd: string,
+  diff: Buffer,
+  base: string,
+  signal?: AbortSignal,
+): Promise<{ files: number; resetBySetup: string[] }> {
+  await assertSafeRepoConfig(cwd, signal);
+  const scratch = await mkdtemp(join(tmpdir(), "stamina-diff-"));
+  try {
+    const patch = join(scratch, "patch");
+    await writeFile(patch, diff);
+    const apply = ["apply", "--binary", "--whitespace=nowarn"];
+    const { stdout } = await runGit(["apply", "--numstat", "-z", patch], { cwd, signal });
+    const files = stdout
+      .split("\0")
+      .filter((entry) => entry !== "")
+      .map((entry) => entry.split("\t").slice(2).join("\t"));
+    let resetBySetup: string[] = [];
+    try {
+      await runGit([...apply, "--check", patch], { cwd, signal });
+    } catch {
+      resetBySetup = await backToBase(cwd, base, files, signal);
+    }
+    await runGit([...apply, patch], { cwd, signal });
+    return { files: files.length, resetBySetup };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Of `paths`, those setup changed, put back as they are at `base` (removed where it has none). */
+async function backToBase(
+  cwd: string,
+  base: string,
+  paths: string[],
+  signal?: AbortSignal,
+): Promise<string[]> {
+  if (paths.length === 0) return [];
+  // The paths are the agent's: no pathspec magic (`:(glob)…`) in them.
+  const git = async (args: string[]) => {
+    const { stdout } = await runGit(args, { cwd, env: { GIT_LITERAL_PATHSPECS: "1" }, signal });
+    return stdout.split("\0").filter((p) => p !== "");
+  };
+  const inBase = new Set(await git(["ls-tree", "-z", "--name-only", base, "--", ...paths]));
+  const tracked = paths.filter((p) => inBase.has(p));
+  const added = paths.filter((p) => !inBase.has(p));
+  const changed =
+    tracked.length === 0
+      ? []
+      : await git([
+          "diff",
+          "--no-ext-diff",
+          "--no-textconv",
+          "--name-only",
+          "-z",
+          base,
+          "--",
+          ...tracked,
+        ]);
+  const present =
+    added.length === 0 ? [] : await git(["ls-files", "-z", "--others", "--", ...added]);
+  if (changed.length > 0) await git(["checkout", "--no-overlay", base, "--", ...changed]);
+  // git clean removes only what is there, never through a symbolic link.
+  if (present.length > 0) await git(["clean", "-f", "-x", "-q", "--", ...present]);
+  return [...changed, ...present].sort();
+}
+
 /** Runs `fn` with a scratch index (GIT_INDEX_FILE in `env`) that holds the whole working tree. */
 async function withWorkingTreeStaged<T>(
   cwd: string,

@@ -17,7 +17,11 @@ import { openStore } from "../../src/store/open.ts";
 import type { GitHubPort } from "../../src/github/types.ts";
 import type { Store } from "../../src/store/store.ts";
 import type { Run } from "../../src/store/types.ts";
-import { createSandbox, type SandboxLimits } from "../../src/sandbox/sandbox.ts";
+import {
+  createSandbox,
+  type SandboxLimits,
+  type SandboxOptions,
+} from "../../src/sandbox/sandbox.ts";
 import { appKeyPair } from "./app-keys.ts";
 import { startFakeGitHub, type FakeGitHub } from "./fake-github/index.ts";
 import { startModelServer, type ModelServer, type ScriptedTurn } from "./model-server/index.ts";
@@ -71,6 +75,8 @@ export async function startHarness(
     sandbox?: "bubblewrap" | "process";
     /** The sandbox's limits, where a test needs small ones. */
     limits?: Partial<SandboxLimits>;
+    /** The egress proxy's allowlist, resolver and exempt addresses (see SandboxOptions.egress). */
+    egress?: SandboxOptions["egress"];
     /** The store in `<dir>/data/stamina.db`, where the CLI finds it, instead of in memory. */
     fileStore?: boolean;
     /**
@@ -80,7 +86,11 @@ export async function startHarness(
     clockStart?: number;
   } = {},
 ): Promise<Harness> {
-  const sandbox = createSandbox({ kind: options.sandbox ?? "process", limits: options.limits });
+  const sandbox = createSandbox({
+    kind: options.sandbox ?? "process",
+    limits: options.limits,
+    ...(options.egress ? { egress: options.egress } : {}),
+  });
   const dir = mkdtempSync(join(tmpdir(), "stamina-harness-"));
   let clock = options.clockStart ?? Date.parse("2026-11-21T10:00:00Z");
   const now = () => clock;

@@ -1,10 +1,11 @@
 // The Anthropic-defined `bash` tool: one persistent shell per run, inside the
-// sandbox (the worktree, the allowlisted environment, no network), a time
+// sandbox (the worktree, the allowlisted environment, no network unless the
+// repository's config grants the allowlisted one), a time
 // limit per command, and long output cut head-and-tail with the whole of it
 // saved in the run's folder, where the model can read it. A sandbox limit the
 // command hit is a note for the model and a fact in the details.
 import { z } from "zod";
-import type { Sandbox } from "../../sandbox/sandbox.ts";
+import type { NetworkGrant, Sandbox } from "../../sandbox/sandbox.ts";
 import { PersistentShell } from "../../sandbox/shell.ts";
 import type { Tool, ToolOutcome } from "../ports.ts";
 import { flag, parseToolInput } from "./input.ts";
@@ -29,6 +30,8 @@ export interface BashToolOptions {
   graceMs?: number;
   /** The run's id: the sandbox's per-run limits, freeze and release go by it. */
   group?: string;
+  /** The egress proxy's grant (`network.agent`); none: no network. */
+  network?: NetworkGrant;
 }
 
 export function createBashTool(options: BashToolOptions): Tool {
@@ -39,6 +42,7 @@ export function createBashTool(options: BashToolOptions): Tool {
     outputDir: options.outputDir,
     graceMs: options.graceMs,
     ...(options.group === undefined ? {} : { group: options.group }),
+    ...(options.network === undefined ? {} : { network: options.network }),
   });
   let announcedResume = !options.resumed;
   return {

@@ -9,7 +9,7 @@ import { scratchMemory } from "../../agent/memory.ts";
 import type { AuditEvent } from "../../audit/types.ts";
 import { AuditLogParseError, parseJsonl, verifyChain } from "../../audit/verify.ts";
 import { createRedactor } from "../../observability/redact.ts";
-import { readSettings, type Settings } from "../../settings.ts";
+import { readSettings, sandboxOptions, type Settings } from "../../settings.ts";
 import { STAMINA_VERSION } from "../../version.ts";
 import { GitError, runGit } from "../../workspace/git.ts";
 import { createSandbox } from "../../sandbox/sandbox.ts";
@@ -190,7 +190,7 @@ async function replaySession(
       clock,
       audit,
       auditHead: () => Promise.resolve(audit.head),
-      sandbox: createSandbox(settings.sandbox),
+      sandbox: createSandbox(sandboxOptions(settings)),
       commandTimeoutMs: settings.commandTimeoutMs,
       maxTokens: recording.maxTokens,
       system: recording.system,

@@ -13,6 +13,7 @@ import { BOT, coAuthorOf } from "../commits.ts";
 import { createMilestones, pushToBranch } from "../milestone.ts";
 import { createHumanPort } from "../pause.ts";
 import { agentResume, recordRetriedStep } from "../resume.ts";
+import type { NetworkReport } from "../network-report.ts";
 import { createStepCheckpointer } from "../step-checkpoint.ts";
 import { freezing } from "../frozen.ts";
 import type { Attempt } from "./attempt.ts";
@@ -30,21 +31,26 @@ export async function agentStage(
   model: ModelPort,
   prepared: Prepared,
   setup: SetUp,
+  network: NetworkReport,
 ): Promise<Worked> {
   a.phase = "working with the model";
   const milestones = milestonesOf(a, prepared);
   const human = createHumanPort({ github: a.github, audit: a.audit, run: a.run });
   const agent =
-    a.run.agentOutcome ?? (await runSession(a, { model, prepared, setup, milestones, human }));
+    a.run.agentOutcome ??
+    (await runSession(a, { model, prepared, setup, network, milestones, human }));
   return { agent, milestones, human };
 }
 
 async function runSession(
   a: Attempt,
-  session: { model: ModelPort; prepared: Prepared; setup: SetUp } & Omit<Worked, "agent">,
+  session: { model: ModelPort; prepared: Prepared; setup: SetUp; network: NetworkReport } & Omit<
+    Worked,
+    "agent"
+  >,
 ): Promise<AgentOutcome> {
   const { store, control, run } = a;
-  const { model, prepared, setup, milestones, human } = session;
+  const { model, prepared, setup, network, milestones, human } = session;
   const { checkpoint, round, baseSha } = prepared;
   const { dirs } = prepared.workspace;
   const resume = agentResume(
@@ -78,6 +84,8 @@ async function runSession(
       memory: store.memory.port(`${run.owner}/${run.repo}`, run.id, a.workerId ?? undefined),
       human,
       progress: a.surface.progress,
+      // The agent's commands get the allowlisted network only where the repository asks.
+      ...(run.config.network.agent ? { network: network.grant("agent") } : {}),
       onStep: afterEach(
         createStepCheckpointer({
           store,
@@ -89,12 +97,14 @@ async function runSession(
           frozen: freezing(a.deps.sandbox, run.id),
         }),
         (c) => a.surface.step(c.step, c.state),
+        () => network.flush(),
       ),
       resume,
       ...(round ? { task: round.task, taskTools: round.tools } : {}),
     });
   } finally {
     control.leaveAgent();
+    await network.flush();
   }
 }
 
@@ -149,12 +159,8 @@ function milestonesOf(a: Attempt, prepared: Prepared): MilestonePort {
 }
 
 /** `first`, then `then`, on each step. */
-function afterEach<T>(
-  first: (value: T) => Promise<void>,
-  then: (value: T) => Promise<void>,
-): (value: T) => Promise<void> {
+function afterEach<T>(...each: ((value: T) => Promise<void>)[]): (value: T) => Promise<void> {
   return async (value) => {
-    await first(value);
-    await then(value);
+    for (const fn of each) await fn(value);
   };
 }

@@ -34,6 +34,8 @@ export interface Attempt {
    * a run without a sandbox, submodules left out. Each is also an audit event.
    */
   notice(type: string, text: string, data?: Record<string, unknown>): Promise<void>;
+  /** Shows a line on the run's texts (in place of `replaces`) whose audit event the caller writes. */
+  show(text: string, replaces?: string): void;
   /** The run as this attempt last saw it. */
   run: Run;
   /** The worktree, once prepared. */
@@ -66,6 +68,11 @@ export function openAttempt(
     },
   };
   const notices: string[] = [];
+  const show = (text: string, replaces?: string) => {
+    const at = replaces === undefined ? -1 : notices.indexOf(replaces);
+    if (at >= 0) notices[at] = text;
+    else if (!notices.includes(text)) notices.push(text);
+  };
   const gh: PullRequestDeps = { store, github, audit, runId: claimed.id, ref, notices };
   const surface = createSurface({
     ...gh,
@@ -86,9 +93,10 @@ export function openAttempt(
     control: new RunControl(signal, drain),
     workerId,
     async notice(type, text, data = {}) {
-      if (!notices.includes(text)) notices.push(text);
+      show(text);
       await audit.record(type, { ...data, notice: text });
     },
+    show,
     run: claimed,
     workspace: undefined,
     phase: "preparing the workspace",

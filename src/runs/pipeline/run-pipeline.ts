@@ -1,5 +1,7 @@
 // One run from claim to pull request, as named stages: claim (claim.ts),
-// workspace (fresh, or restored from the last step checkpoint), setup, agent
+// workspace (fresh, or at the last step checkpoint's base commit), setup (on
+// that commit's files, never on work the run has not pushed), the checkpoint's
+// diff applied, agent
 // (with harness-run verification and a checkpoint after every step), finish
 // (park, answer a review, post a dry run, or commit) and publish (the pull
 // request and the tracking comment). Every stage leaves audit events; an
@@ -8,12 +10,13 @@ import type { Run } from "../../store/types.ts";
 import type { RunDependencies } from "../dependencies.ts";
 import { endEmptyRound } from "../kinds/finish-round.ts";
 import { DEFAULT_RETRY, settleRun } from "../settle-run.ts";
+import { openNetworkReport } from "../network-report.ts";
 import { agentStage } from "./agent.ts";
 import { openAttempt, type Attempt } from "./attempt.ts";
 import { claimStage } from "./claim.ts";
 import { finishStage } from "./finish.ts";
 import { setupStage } from "./setup.ts";
-import { workspaceStage } from "./workspace.ts";
+import { restoreCheckpoint, workspaceStage } from "./workspace.ts";
 
 /**
  * Runs (or resumes) a claimed run of an issue or a review round. `signal` stops it at once;
@@ -34,8 +37,15 @@ export async function runPipeline(
       await a.release();
       return await endEmptyRound(a.gh, a.run);
     }
-    const setup = await setupStage(a, prepared.workspace);
-    const worked = await agentStage(a, model, prepared, setup);
+    const network = openNetworkReport({
+      audit: a.audit,
+      allow: a.run.config.network.allow,
+      show: (text, replaces) => a.show(text, replaces),
+      earlier: await a.store.audit.events(a.run.id),
+    });
+    const setup = await setupStage(a, prepared.workspace, network);
+    await restoreCheckpoint(a, prepared);
+    const worked = await agentStage(a, model, prepared, setup, network);
     return await finishStage(a, prepared, worked);
   } catch (error) {
     // Awaited here, or the finally below would remove the worktree while a stop still pushes.

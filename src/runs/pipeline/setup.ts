@@ -1,9 +1,12 @@
 // The setup stage: the repository config's setup commands, run by the harness
-// in the sandbox with the run's own environment, before the agent starts. A
+// in the sandbox with the run's own environment and the allowlisted network,
+// before the agent starts, on the files of the commit the run starts from (a
+// resumed run's checkpoint diff is applied after it, see run-pipeline.ts). A
 // command that fails fails the run, in words naming the command.
 import { commandEnvironment } from "../../sandbox/sandbox.ts";
 import { RunFailure } from "../failure.ts";
 import { runHarnessCommand, type HarnessCommandContext } from "../harness-commands.ts";
+import type { NetworkReport } from "../network-report.ts";
 import type { Workspace } from "../prepare-workspace.ts";
 import type { Attempt } from "./attempt.ts";
 
@@ -13,7 +16,11 @@ export interface SetUp {
   harness: HarnessCommandContext;
 }
 
-export async function setupStage(a: Attempt, workspace: Workspace): Promise<SetUp> {
+export async function setupStage(
+  a: Attempt,
+  workspace: Workspace,
+  network: NetworkReport,
+): Promise<SetUp> {
   const { dirs } = workspace;
   const env = commandEnvironment({ home: dirs.home, tmpdir: dirs.tmp, extra: a.run.config.env });
   const harness: HarnessCommandContext = {
@@ -27,7 +34,12 @@ export async function setupStage(a: Attempt, workspace: Workspace): Promise<SetU
   };
   a.phase = "running the setup commands";
   for (const command of a.run.config.setup) {
-    const result = await runHarnessCommand(harness, command, "setup");
+    let result;
+    try {
+      result = await runHarnessCommand(harness, command, "setup", network.grant("setup"));
+    } finally {
+      await network.flush();
+    }
     if (result.exitCode !== 0) {
       const how = result.limit
         ? `was stopped by the sandbox's ${result.limit.limit} limit`

@@ -1,6 +1,7 @@
-// The workspace stage: the run's worktree prepared (fresh, or restored from the
-// last step checkpoint), the commit it starts from, and for a review round the
-// threads it answers.
+// The workspace stage: the run's worktree prepared (fresh, or at the base of
+// the last step checkpoint, whose diff is applied once setup has run), the
+// commit it starts from, and for a review round the threads it answers.
+import { applyCheckpointDiff } from "../../workspace/diff.ts";
 import { currentHead } from "../../workspace/git.ts";
 import { gitlinks } from "../../workspace/worktree-guard.ts";
 import type { StoredCheckpoint } from "../../store/types.ts";
@@ -30,6 +31,7 @@ export async function workspaceStage(a: Attempt): Promise<Prepared> {
     dataDir: a.deps.dataDir,
     signal: a.control.signal,
     checkpoint,
+    deferDiff: true,
   });
   a.run = prepared.run;
   a.workspace = prepared.workspace;
@@ -40,6 +42,28 @@ export async function workspaceStage(a: Attempt): Promise<Prepared> {
   // A follow-up answers the review threads waiting for it (follow-up.ts).
   const round = a.run.kind === "follow_up" ? await prepareRound(a.run, a.gh, worktree) : undefined;
   return { workspace: prepared.workspace, checkpoint, baseSha, round };
+}
+
+/**
+ * A resumed run's work since its last push (the checkpoint's diff), applied once setup has
+ * run on the pushed commit's files: setup never runs, with network, on what the run has not
+ * pushed (a `package.json` the agent edited).
+ */
+export async function restoreCheckpoint(a: Attempt, prepared: Prepared): Promise<void> {
+  const { checkpoint, workspace } = prepared;
+  if (checkpoint === undefined || checkpoint.diff.length === 0) return;
+  const restored = await applyCheckpointDiff(
+    workspace.dirs.worktree,
+    checkpoint.diff,
+    checkpoint.baseSha,
+    a.control.signal,
+  );
+  await a.audit.record("workspace.restored", {
+    step: checkpoint.step,
+    diffBytes: checkpoint.diff.length,
+    files: restored.files,
+    ...(restored.resetBySetup.length > 0 ? { resetBySetup: restored.resetBySetup } : {}),
+  });
 }
 
 /** Submodules stay empty folders: setup and the agent run without them, and the run says so. */
