@@ -1,7 +1,8 @@
 // The addresses no command may reach through the egress proxy, whatever name
 // leads there: loopback, link-local (the cloud metadata address), private and
 // shared ranges, unique-local, multicast, reserved, and IPv6 forms that carry
-// one of those IPv4 addresses inside (mapped, compatible, NAT64, 6to4).
+// one of those IPv4 addresses inside (mapped, compatible, NAT64, 6to4), and
+// any other IPv6 address outside global unicast (Teredo included).
 // Documentation ranges (TEST-NET) stay reachable: some networks route them.
 import { BlockList, isIP } from "node:net";
 
@@ -39,7 +40,12 @@ const V6 = ranges("ipv6", [
   ["fec0::", 10, "site-local (fec0::/10)"],
   ["ff00::", 8, "multicast (ff00::/8)"],
   ["100::", 64, "the discard range (100::/64)"],
+  ["2001::", 32, "Teredo (2001::/32), which carries an IPv4 address of its own"],
 ]);
+
+/** Global unicast: an IPv6 address outside it (and not an embedded IPv4) reaches nothing public. */
+const GLOBAL = new BlockList();
+GLOBAL.addSubnet("2000::", 3, "ipv6");
 
 /** IPv6 prefixes whose last (or, for 6to4, second and third) 32 bits are an IPv4 address. */
 const EMBEDDING = [
@@ -68,9 +74,9 @@ export function refusedRange(address: string): string | null {
     if (!embedding.list.check(plain, "ipv6")) continue;
     const inner = embeddedIPv4(plain, embedding.bits === 16 ? 16 : 96);
     const range = refusedRange(inner);
-    if (range !== null) return `${embedding.name} ${inner}, ${range}`;
+    return range === null ? null : `${embedding.name} ${inner}, ${range}`;
   }
-  return null;
+  return GLOBAL.check(plain, "ipv6") ? null : "outside IPv6 global unicast (2000::/3)";
 }
 
 /** The IPv4 address at bit `offset` of an IPv6 address. */

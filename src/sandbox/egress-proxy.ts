@@ -70,7 +70,8 @@ const HOP_BY_HOP = new Set([
   "upgrade",
 ]);
 
-type Decision = { address: string } | { blocked: BlockedRequest };
+/** The addresses a request may go to, in the resolver's order, or why it may not. */
+type Decision = { addresses: string[] } | { blocked: BlockedRequest };
 
 export async function startEgressProxy(opts: EgressProxyOptions): Promise<EgressProxy> {
   const decide = decider(opts);
@@ -102,10 +103,17 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
     const port = Number(url.port || 80);
     const decided = await decide(url.hostname, port);
     if ("blocked" in decided) return answer(res, 403, blockedText(decided.blocked));
+    let socket: Socket;
+    try {
+      socket = await dial(decided.addresses, port);
+    } catch (error) {
+      return answer(res, 502, unreachable(url.host, error));
+    }
+    track(socket);
     const upstream = httpRequest(
       {
-        host: decided.address,
-        port,
+        // The checked address, connected already: node looks nothing up again.
+        createConnection: () => socket,
         method: req.method,
         path: `${url.pathname}${url.search}`,
         headers: withoutHopByHop(req.headers),
@@ -117,51 +125,41 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
         response.on("error", () => res.destroy());
       },
     );
-    upstream.on("socket", track);
+    // A client that goes away takes its upstream request with it.
+    res.once("close", () => upstream.destroy());
     upstream.on("error", (error) => {
       if (res.headersSent) res.destroy();
-      else answer(res, 502, `Stamina's egress proxy could not reach ${url.host}: ${error.message}`);
+      else answer(res, 502, unreachable(url.host, error));
     });
     req.pipe(upstream);
   };
 
   server.on("connect", (req: IncomingMessage, client: Socket, head: Buffer) => {
     void (async () => {
-      let url: URL | null = null;
-      try {
-        url = new URL(`http://${req.url ?? ""}`);
-      } catch {
-        url = null;
-      }
-      if (url === null || url.hostname === "") {
+      const target = connectTarget(req.url ?? "");
+      if (target === null) {
         const reason = `CONNECT ${req.url ?? ""}: not a host:port`;
         const blocked: BlockedRequest = { host: "", port: 0, kind: "bad-request", reason };
         opts.onBlocked(blocked);
         return reply(client, 400, blockedText(blocked));
       }
-      const port = Number(url.port || 443);
-      const decided = await decide(url.hostname, port);
+      const { host, port } = target;
+      const decided = await decide(host, port);
       if (client.destroyed) return;
       if ("blocked" in decided) return reply(client, 403, blockedText(decided.blocked));
-      const upstream = connect({ host: decided.address, port });
+      let upstream: Socket;
+      try {
+        upstream = await dial(decided.addresses, port);
+      } catch (error) {
+        if (!client.destroyed) reply(client, 502, unreachable(`${host}:${port}`, error));
+        return;
+      }
       track(upstream);
-      let connected = false;
-      upstream.once("connect", () => {
-        connected = true;
-        client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
-        if (head.length > 0) upstream.write(head);
-        upstream.pipe(client);
-        client.pipe(upstream);
-      });
-      upstream.once("error", (error) => {
-        if (!connected && !client.destroyed) {
-          reply(
-            client,
-            502,
-            `Stamina's egress proxy could not reach ${url.host}: ${error.message}`,
-          );
-        } else client.destroy();
-      });
+      if (client.destroyed) return void upstream.destroy();
+      client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
       upstream.once("close", () => client.destroy());
       client.once("close", () => upstream.destroy());
     })();
@@ -220,12 +218,14 @@ function decider(opts: EgressProxyOptions): (asked: string, port: number) => Pro
       return refuse("unresolved", `${host} could not be resolved (${code})`);
     }
     let first: string | null = null;
+    const reachable: string[] = [];
     for (const { address } of addresses) {
       const why = refusedRange(address) ?? (own.has(address) ? "an address of this host" : null);
       const key = address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
-      if (why === null || exempt.has(key)) return { address };
-      first ??= `${address}, ${why}`;
+      if (why === null || exempt.has(key)) reachable.push(address);
+      else first ??= `${address}, ${why}`;
     }
+    if (reachable.length > 0) return { addresses: reachable };
     return refuse(
       first === null ? "unresolved" : "refused-address",
       first === null
@@ -233,6 +233,59 @@ function decider(opts: EgressProxyOptions): (asked: string, port: number) => Pro
         : `${host} resolves to ${first}, which commands may never reach, even for an allowed name`,
     );
   };
+}
+
+/** A CONNECT's host:port, its port read as given (a URL drops a port that is its scheme's default). */
+function connectTarget(requestTarget: string): { host: string; port: number } | null {
+  const target = /^(.+):(\d{1,5})$/.exec(requestTarget);
+  const port = Number(target?.[2]);
+  if (!target?.[1] || !(port >= 1 && port <= 65535)) return null;
+  try {
+    const host = new URL(`http://${target[1]}/`).hostname;
+    return host === "" ? null : { host, port };
+  } catch {
+    return null;
+  }
+}
+
+const CONNECT_TIMEOUT_MS = 15_000;
+
+/**
+ * A connection to the first of `addresses` that answers (a host whose IPv6 address has no
+ * route here is reached on its IPv4 one), each tried for at most 15 s.
+ */
+function dial(addresses: string[], port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    let at = 0;
+    let last: Error = new Error("no address to connect to");
+    const next = () => {
+      const address = addresses[at++];
+      if (address === undefined) return reject(last);
+      const socket = connect({ host: address, port });
+      const timer = setTimeout(() => {
+        socket.destroy(new Error(`${address} port ${port} did not answer within 15 s`));
+      }, CONNECT_TIMEOUT_MS);
+      const failed = (error: Error) => {
+        clearTimeout(timer);
+        last = error;
+        socket.destroy();
+        next();
+      };
+      socket.once("error", failed);
+      socket.once("connect", () => {
+        clearTimeout(timer);
+        socket.off("error", failed);
+        socket.on("error", () => socket.destroy());
+        resolve(socket);
+      });
+    };
+    next();
+  });
+}
+
+function unreachable(host: string, error: unknown): string {
+  const why = error instanceof Error ? error.message : String(error);
+  return `Stamina's egress proxy could not reach ${host}: ${why}\n`;
 }
 
 /** The 403's text: what was refused, and what (if anything) would let it through. */

@@ -39,6 +39,9 @@ const table: Record<string, string[]> = {
   "a.mirror.stamina.test": ["127.0.0.1"],
   "metadata.stamina.test": ["169.254.169.254"],
   "mixed.stamina.test": ["10.0.0.7", "127.0.0.1"],
+  // The first address takes no connection (nothing listens on 127.0.0.2 at the registry's port
+  // only when exempted there); the proxy goes on to the next.
+  "fallback.stamina.test": ["127.0.0.2", "127.0.0.1"],
   "private.stamina.test": ["192.168.1.1", "fd00::1"],
 };
 const resolve: Resolver = (host) => {
@@ -136,6 +139,24 @@ describe("the egress proxy", () => {
     const { proxy } = await open(["mixed.stamina.test"]);
     const answered = await get(proxy.socketPath, `http://mixed.stamina.test:${port}/`);
     expect(answered.body).toBe(`registry / mixed.stamina.test:${port}`);
+  });
+
+  it("goes on to the next reachable address when one does not connect", async () => {
+    const { proxy } = await open(
+      ["fallback.stamina.test"],
+      [`127.0.0.2:${port}`, `127.0.0.1:${port}`],
+    );
+    const answered = await tunnel(proxy.socketPath, `fallback.stamina.test:${port}`);
+    expect(answered.status).toBe(200);
+    expect(answered.body).toBe(`registry /tarball fallback.stamina.test:${port}`);
+  });
+
+  it("keeps the port a CONNECT names, the scheme's default included, and says when nothing answers", async () => {
+    const { proxy } = await open(["registry.stamina.test"], ["127.0.0.1:80"]);
+    const refused = await tunnel(proxy.socketPath, "registry.stamina.test:80");
+    // Nothing listens on port 80 here: a 502 naming port 80, not a tunnel to 443.
+    expect(refused.status).toBe(502);
+    expect(refused.body).toContain("registry.stamina.test:80");
   });
 
   it("refuses a name not on the allowlist with the key that allows it, once per request", async () => {
@@ -254,6 +275,9 @@ describe("refusedRange", () => {
     ["64:ff9b::10.0.0.1", "NAT64 10.0.0.1, a private range"],
     ["2002:c0a8:0101::1", "6to4 192.168.1.1"],
     ["[::1]", "loopback"],
+    ["2001:0:4136:e378::1", "Teredo"],
+    ["4000::1", "outside IPv6 global unicast"],
+    ["::ffff:0a00:0001", "IPv4-mapped 10.0.0.1"],
   ])("refuses %s (%s)", (address, words) => {
     expect(refusedRange(address)).toContain(words);
   });
