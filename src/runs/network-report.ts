@@ -43,9 +43,11 @@ function blockedNotice(
 ): string {
   const requests = total === 1 ? "1 request" : `${total.toLocaleString("en-US")} requests`;
   const by = first.purpose === "setup" ? "the setup command" : "the agent's command";
-  const what = `Stamina's egress proxy blocked \`${blocked.host}\` (${requests}, first from ${by} \`${shortCommand(first.command)}\`)`;
+  // The name is the command's choice: nothing of it but a host name's characters reaches GitHub.
+  const host = blocked.host.replace(/[^a-z0-9.:[\]-]/gi, "?");
+  const what = `Stamina's egress proxy blocked \`${host}\` (${requests}, first from ${by} \`${shortCommand(first.command)}\`)`;
   if (blocked.kind === "not-allowed") {
-    return `${what}. To allow it, add \`${blocked.host}\` to \`network.allow\` in \`.github/stamina.yml\`.`;
+    return `${what}. To allow it, add \`${host}\` to \`network.allow\` in \`.github/stamina.yml\`.`;
   }
   return `${what}: ${blocked.reason}`;
 }
@@ -70,8 +72,9 @@ export function openNetworkReport(options: NetworkReportOptions): NetworkReport 
       host: string;
       total: number;
     };
+    const previous = totals.get(host)?.notice;
     totals.set(host, { count: total, notice, first });
-    show(notice);
+    show(notice, previous);
   }
   let pending = new Map<string, Pending>();
   return {
@@ -90,6 +93,12 @@ export function openNetworkReport(options: NetworkReportOptions): NetworkReport 
       const batch = [...pending.values()];
       pending = new Map();
       for (const { blocked, command, purpose, count } of batch) {
+        if (blocked.kind === "bad-request") {
+          // A program that does not speak HTTP proxy: the log's, not a host to allow.
+          const data = { ...blocked, count, purpose, command: shortCommand(command, 2_000) };
+          await audit.record("network.refused", data);
+          continue;
+        }
         const before = totals.get(blocked.host);
         const total = (before?.count ?? 0) + count;
         const first = before?.first ?? { command: shortCommand(command), purpose };

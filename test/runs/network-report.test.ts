@@ -82,12 +82,21 @@ describe("the network report", () => {
     const first = world();
     first.report.grant("agent").onBlocked(OTHER, "pip install x");
     await first.report.flush();
+    first.report.grant("agent").onBlocked(OTHER, "pip install y");
+    await first.report.flush();
     const earlier = first.recorded.map((r, i) => ({ seq: i + 1, type: r.type, data: r.data }));
     const { report, notices } = world(earlier as unknown as AuditEvent[]);
     expect(notices).toEqual(first.notices);
     report.grant("setup").onBlocked(OTHER, "npm ci");
     await report.flush();
     expect(notices).toHaveLength(1);
-    expect(notices[0]).toContain("(2 requests, first from the agent's command `pip install x`)");
+    expect(notices[0]).toContain("(3 requests, first from the agent's command `pip install x`)");
+  });
+
+  it("lets nothing but a host name's characters of the name reach GitHub", async () => {
+    const { report, notices } = world();
+    report.grant("agent").onBlocked({ ...OTHER, host: "a`b*c.example.com" }, "curl x");
+    await report.flush();
+    expect(notices[0]).toContain("blocked `a?b?c.example.com`");
   });
 });
