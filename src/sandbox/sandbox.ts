@@ -192,21 +192,27 @@ export function createSandbox(opts: SandboxOptions = {}): Sandbox {
       if (req.network !== false) {
         proxy = await egress.start(req.network, req.command);
       }
-      // bwrap sets the command's environment itself (--clearenv, --setenv).
-      inner = [
-        bwrap,
-        ...bubblewrapArgs(system, bash, {
-          command: req.command,
-          cwd: req.cwd,
-          env: req.env,
-          // The probe checked socat is there.
-          egress: proxy === null ? null : { socket: proxy.socketPath, socat: tools.socat },
-          writablePaths: opts.writablePaths ?? [],
-          readOnlyPaths: [req.outputDir],
-          protectedPaths: opts.protectedPaths ?? [],
-          tmpBytes: privateTmpSized ? limits.tmpBytes : null,
-        }),
-      ];
+      try {
+        // bwrap sets the command's environment itself (--clearenv, --setenv).
+        inner = [
+          bwrap,
+          ...bubblewrapArgs(system, bash, {
+            command: req.command,
+            cwd: req.cwd,
+            env: req.env,
+            // The probe checked socat is there.
+            egress: proxy === null ? null : { socket: proxy.socketPath, socat: tools.socat },
+            writablePaths: opts.writablePaths ?? [],
+            readOnlyPaths: [req.outputDir],
+            protectedPaths: opts.protectedPaths ?? [],
+            tmpBytes: privateTmpSized ? limits.tmpBytes : null,
+          }),
+        ];
+      } catch (error) {
+        // A command that cannot be set up leaves no proxy listening.
+        await proxy?.close();
+        throw error;
+      }
     }
     const watch = new LimitWatch({
       layout,
