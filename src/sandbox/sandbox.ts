@@ -315,15 +315,13 @@ async function runCommand(
 
 /**
  * One egress proxy per command with network (so each blocked request is that command's), on a
- * Unix socket in a folder of this process's own, closed with the command.
+ * Unix socket of its own, closed with the command.
  */
 function egressProxies(opts: EgressOptions) {
-  let count = 0;
   return {
     async start(grant: NetworkGrant, command: string): Promise<EgressProxy> {
-      count += 1;
       return startEgressProxy({
-        socketPath: join(await socketFolder(), `${process.pid}-${count}.sock`),
+        socketPath: await nextSocketPath(),
         allow: [...(opts.allow ?? []), ...grant.allow],
         ...(opts.resolve ? { resolve: opts.resolve } : {}),
         ...(opts.exempt ? { exempt: opts.exempt } : {}),
@@ -334,14 +332,21 @@ function egressProxies(opts: EgressOptions) {
 }
 
 let egressFolder: Promise<string> | null = null;
+let egressSockets = 0;
 
-/** This process's folder for proxy sockets: short (a socket path has at most 107 bytes), private. */
-function socketFolder(): Promise<string> {
+/**
+ * A new socket path in this process's folder for proxy sockets: short (a socket path has at
+ * most 107 bytes), private, and numbered across every sandbox of the process, so no proxy
+ * ever replaces another's socket.
+ */
+async function nextSocketPath(): Promise<string> {
   egressFolder ??= (async () => {
     const dir = await mkdtemp(join(tmpdir(), "stamina-egress-"));
     await chmod(dir, 0o700);
     process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
     return dir;
   })();
-  return egressFolder;
+  egressSockets += 1;
+  const n = egressSockets;
+  return join(await egressFolder, `${n}.sock`);
 }
