@@ -74,12 +74,7 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Age
   };
   const network = openNetworkReport({ audit, allow: config.network.allow });
   for (const command of config.setup) {
-    let result;
-    try {
-      result = await runHarnessCommand(harness, command, "setup", network.grant("setup"));
-    } finally {
-      await network.flush();
-    }
+    const result = await runHarnessCommand(harness, command, "setup", network);
     if (result.exitCode !== 0) {
       throw new SetupFailed(
         `the setup command \`${command}\` ${result.timedOut ? "timed out" : `exited with code ${String(result.exitCode)}`}:\n${result.output.slice(-2_000)}`,

@@ -2,8 +2,9 @@
 // audit event. (The checks that verify the work are in checks.ts.)
 import { clip } from "../agent/turn.ts";
 import type { AuditSink } from "../agent/ports.ts";
-import type { NetworkGrant, Sandbox } from "../sandbox/sandbox.ts";
+import type { Sandbox } from "../sandbox/sandbox.ts";
 import { RunFailure } from "./failure.ts";
+import type { NetworkReport } from "./network-report.ts";
 import type { RunDirectories } from "./run-directories.ts";
 
 export interface HarnessCommandContext {
@@ -21,19 +22,25 @@ export async function runHarnessCommand(
   ctx: HarnessCommandContext,
   command: string,
   purpose: "setup",
-  network: NetworkGrant,
+  network: NetworkReport,
 ) {
-  const result = await ctx.sandbox.run({
-    command,
-    cwd: ctx.dirs.worktree,
-    env: ctx.env,
-    // Setup installs dependencies: it reaches the allowlisted hosts through the egress proxy.
-    network,
-    timeoutMs: ctx.timeoutMs,
-    outputDir: ctx.dirs.outputs,
-    signal: ctx.signal,
-    ...(ctx.group === undefined ? {} : { group: ctx.group }),
-  });
+  let result;
+  try {
+    result = await ctx.sandbox.run({
+      command,
+      cwd: ctx.dirs.worktree,
+      env: ctx.env,
+      // Setup installs dependencies: it reaches the allowlisted hosts through the egress proxy.
+      network: network.grant(purpose),
+      timeoutMs: ctx.timeoutMs,
+      outputDir: ctx.dirs.outputs,
+      signal: ctx.signal,
+      ...(ctx.group === undefined ? {} : { group: ctx.group }),
+    });
+  } finally {
+    // What the proxy refused is on record right after the command, whatever became of it.
+    await network.flush();
+  }
   await ctx.audit.record("command", {
     purpose,
     command,

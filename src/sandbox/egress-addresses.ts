@@ -64,10 +64,9 @@ const EMBEDDING = [
  * address commands may reach. Throws for what is not an IP address.
  */
 export function refusedRange(address: string): string | null {
-  const plain = address.replace(/^\[(.*)\]$/, "$1").replace(/%.*$/, "");
-  const family = isIP(plain);
-  if (family === 4) return V4.find((r) => r.list.check(plain, "ipv4"))?.name ?? null;
-  if (family !== 6) throw new Error(`${address} is not an IP address`);
+  const plain = ipAddress(address);
+  if (plain === null) throw new Error(`${address} is not an IP address`);
+  if (isIP(plain) === 4) return V4.find((r) => r.list.check(plain, "ipv4"))?.name ?? null;
   const own = V6.find((r) => r.list.check(plain, "ipv6"));
   if (own) return own.name;
   for (const embedding of EMBEDDING) {
@@ -77,6 +76,12 @@ export function refusedRange(address: string): string | null {
     return range === null ? null : `${embedding.name} ${inner}, ${range}`;
   }
   return GLOBAL.check(plain, "ipv6") ? null : "outside IPv6 global unicast (2000::/3)";
+}
+
+/** The IP address `text` is (its brackets and zone left out), or null when it is none. */
+export function ipAddress(text: string): string | null {
+  const plain = text.replace(/^\[(.*)\]$/, "$1").replace(/%.*$/, "");
+  return isIP(plain) === 0 ? null : plain;
 }
 
 /** The IPv4 address at bit `offset` of an IPv6 address. */

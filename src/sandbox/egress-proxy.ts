@@ -15,9 +15,9 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from "node:http";
-import { connect, isIP, type Socket } from "node:net";
+import { connect, type Socket } from "node:net";
 import { networkInterfaces } from "node:os";
-import { refusedRange } from "./egress-addresses.ts";
+import { ipAddress, refusedRange } from "./egress-addresses.ts";
 
 interface ResolvedAddress {
   address: string;
@@ -83,6 +83,13 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
     socket.on("error", () => socket.destroy());
   };
 
+  /** What is not a proxy request: told to onBlocked, answered with a 400. */
+  const badRequest = (host: string, reason: string) => {
+    const blocked: BlockedRequest = { host, port: 0, kind: "bad-request", reason };
+    opts.onBlocked(blocked);
+    return blockedText(blocked);
+  };
+
   const server = createServer((req, res) => void forward(req, res));
   server.on("connection", track);
   server.on("clientError", (_error, socket) => socket.destroy());
@@ -96,9 +103,7 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
     }
     if (url.protocol !== "http:") {
       const reason = `${req.method ?? "?"} ${req.url ?? ""}: a proxy request names an absolute http:// URL (HTTPS goes through CONNECT)`;
-      const blocked: BlockedRequest = { host: url.hostname, port: 0, kind: "bad-request", reason };
-      opts.onBlocked(blocked);
-      return answer(res, 400, blockedText(blocked));
+      return answer(res, 400, badRequest(url.hostname, reason));
     }
     const port = Number(url.port || 80);
     const decided = await decide(url.hostname, port);
@@ -138,10 +143,7 @@ export async function startEgressProxy(opts: EgressProxyOptions): Promise<Egress
     void (async () => {
       const target = connectTarget(req.url ?? "");
       if (target === null) {
-        const reason = `CONNECT ${req.url ?? ""}: not a host:port`;
-        const blocked: BlockedRequest = { host: "", port: 0, kind: "bad-request", reason };
-        opts.onBlocked(blocked);
-        return reply(client, 400, blockedText(blocked));
+        return reply(client, 400, badRequest("", `CONNECT ${req.url ?? ""}: not a host:port`));
       }
       const { host, port } = target;
       const decided = await decide(host, port);
@@ -201,7 +203,7 @@ function decider(opts: EgressProxyOptions): (asked: string, port: number) => Pro
       opts.onBlocked(blocked);
       return { blocked };
     };
-    if (isIP(host.replace(/^\[(.*)\]$/, "$1")) !== 0) {
+    if (ipAddress(host) !== null) {
       return refuse(
         "not-allowed",
         `${host} is an IP address; the proxy lets through host names on the allowlist, never addresses`,
@@ -292,7 +294,7 @@ function unreachable(host: string, error: unknown): string {
 function blockedText(blocked: BlockedRequest): string {
   switch (blocked.kind) {
     case "not-allowed":
-      return isIP(blocked.host.replace(/^\[(.*)\]$/, "$1")) !== 0
+      return ipAddress(blocked.host) !== null
         ? `Stamina's egress proxy blocked this request: ${blocked.reason}. Name the host instead, and add the name to \`network.allow\` in .github/stamina.yml.\n`
         : `Stamina's network allowlist does not include ${blocked.host}, so this request was blocked. To allow it, add it to \`network.allow\` in .github/stamina.yml (or, for every repository, to the operator's STAMINA_NETWORK_ALLOW).\n`;
     case "refused-address":

@@ -80,15 +80,7 @@ export async function commitPatches(
  */
 export async function applyDiff(cwd: string, diff: Buffer): Promise<void> {
   if (diff.length === 0) return;
-  await assertSafeRepoConfig(cwd);
-  const scratch = await mkdtemp(join(tmpdir(), "stamina-diff-"));
-  try {
-    const patch = join(scratch, "patch");
-    await writeFile(patch, diff);
-    await runGit(["apply", "--binary", "--whitespace=nowarn", patch], { cwd });
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
+  await withPatchFile(cwd, diff, undefined, (patch) => runGit([...APPLY, patch], { cwd }));
 }
 
 /**
@@ -102,12 +94,7 @@ export async function applyCheckpointDiff(
   base: string,
   signal?: AbortSignal,
 ): Promise<{ files: number; resetBySetup: string[] }> {
-  await assertSafeRepoConfig(cwd, signal);
-  const scratch = await mkdtemp(join(tmpdir(), "stamina-diff-"));
-  try {
-    const patch = join(scratch, "patch");
-    await writeFile(patch, diff);
-    const apply = ["apply", "--binary", "--whitespace=nowarn"];
+  return withPatchFile(cwd, diff, signal, async (patch) => {
     const { stdout } = await runGit(["apply", "--numstat", "-z", patch], { cwd, signal });
     const files = stdout
       .split("\0")
@@ -115,12 +102,30 @@ export async function applyCheckpointDiff(
       .map((entry) => entry.split("\t").slice(2).join("\t"));
     let resetBySetup: string[] = [];
     try {
-      await runGit([...apply, "--check", patch], { cwd, signal });
+      await runGit([...APPLY, "--check", patch], { cwd, signal });
     } catch {
       resetBySetup = await backToBase(cwd, base, files, signal);
     }
-    await runGit([...apply, patch], { cwd, signal });
+    await runGit([...APPLY, patch], { cwd, signal });
     return { files: files.length, resetBySetup };
+  });
+}
+
+const APPLY = ["apply", "--binary", "--whitespace=nowarn"];
+
+/** `fn` with the diff in a scratch file, once the repository's config is known to be safe. */
+async function withPatchFile<T>(
+  cwd: string,
+  diff: Buffer,
+  signal: AbortSignal | undefined,
+  fn: (patch: string) => Promise<T>,
+): Promise<T> {
+  await assertSafeRepoConfig(cwd, signal);
+  const scratch = await mkdtemp(join(tmpdir(), "stamina-diff-"));
+  try {
+    const patch = join(scratch, "patch");
+    await writeFile(patch, diff);
+    return await fn(patch);
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

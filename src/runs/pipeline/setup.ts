@@ -34,12 +34,7 @@ export async function setupStage(
   };
   a.phase = "running the setup commands";
   for (const command of a.run.config.setup) {
-    let result;
-    try {
-      result = await runHarnessCommand(harness, command, "setup", network.grant("setup"));
-    } finally {
-      await network.flush();
-    }
+    const result = await runHarnessCommand(harness, command, "setup", network);
     if (result.exitCode !== 0) {
       const how = result.limit
         ? `was stopped by the sandbox's ${result.limit.limit} limit`
