@@ -16,6 +16,18 @@ export interface Redactor {
   redactValue<T>(value: T): T;
   /** Adds a value to search for from now on (a fresh installation token, say). */
   addSecret(secret: string): void;
+  /**
+   * Where the held secrets (not the credential shapes) appear in `text`, in any form `redact`
+   * replaces, in order of `start`: for a scan that must say where, never what.
+   */
+  locate(text: string): SecretMatch[];
+}
+
+/** One held secret found in a text: `text.slice(start, end)` is it, in the form named. */
+export interface SecretMatch {
+  start: number;
+  end: number;
+  form: string;
 }
 
 /** Shorter values match too much ordinary text to be searched for safely. */
@@ -64,7 +76,19 @@ export function createRedactor(knownSecrets: Iterable<string> = []): Redactor {
 
   const redactValue = <T>(value: T): T => copyRedacted(value, redact, new WeakMap()) as T;
 
-  return { redact, redactValue, addSecret };
+  const locate = (text: string): SecretMatch[] => {
+    const found: SecretMatch[] = [];
+    for (const needle of needles) {
+      for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {
+        if (!found.some((m) => at < m.end && m.start < at + needle.length)) {
+          found.push({ start: at, end: at + needle.length, form: "as written" });
+        }
+      }
+    }
+    return found.sort((a, b) => a.start - b.start);
+  };
+
+  return { redact, redactValue, addSecret, locate };
 }
 
 /** The ways one secret value shows up in text we emit. */
