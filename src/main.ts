@@ -37,7 +37,9 @@ const USAGE = `usage: stamina <command>
   run --repo PATH --task TEXT | --task-file FILE [--audit-log FILE]
                       the agent on a local checkout, without GitHub
   replay LOG [--repo PATH]   re-run a recorded session with its recorded model turns
-  audit verify FILE [--head HASH]   check an audit log's hash chain (exported, or from \`run\`)
+  audit verify FILE [--head HASH] [--key PUBLIC]
+                      check an audit log's hash chain and, with --key, its signatures
+  audit key [--generate FILE]   print the audit key's public half (or make a new key)
   audit export RUN_ID [FILE]   write a run's audit log as JSONL (stdout without FILE)
   memory show|clear --repo OWNER/NAME | --checkout PATH
                       read or wipe what a repository's runs remember across runs
@@ -51,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
     case "worker":
       return start(command);
     case "audit":
+      if (existsSync(".env")) process.loadEnvFile(".env");
       return auditCommand(args, { out: process.stdout, err: process.stderr, env: process.env });
     case "memory":
       if (existsSync(".env")) process.loadEnvFile(".env");
@@ -68,6 +71,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+const UNSIGNED_AUDIT =
+  "audit logs are not signed: whoever can write the database could rewrite a run's log unnoticed. Sign them: `stamina audit key --generate audit-key.pem`, then set STAMINA_AUDIT_KEY_PATH=audit-key.pem (keep the file away from the database) and publish the public key that `stamina audit key` prints";
+
 async function start(mode: "all" | "serve" | "worker"): Promise<number> {
   if (existsSync(".env")) process.loadEnvFile(".env");
   const settings = readSettings();
@@ -83,11 +89,15 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
     secrets.webhookSecret,
     ...(secrets.anthropicApiKey === undefined ? [] : [secrets.anthropicApiKey]),
     ...modelSecrets(settings.model),
+    ...(settings.auditKey === undefined ? [] : [settings.auditKey.pem]),
   ]);
   const log = createLogger({ level: settings.logLevel, redactor });
+  if (settings.auditKey === undefined) log.warn(UNSIGNED_AUDIT);
+  else log.info({ auditKey: settings.auditKey.signer.publicKey }, "audit logs are signed");
   const store = await openStore({
     database: settings.database,
     redactor,
+    auditSigner: settings.auditKey?.signer,
     onIdleError: (err) => log.warn({ err }, "a database connection failed while idle"),
   });
   const clients = createGitHubClients({
@@ -241,6 +251,7 @@ function startWorker(
           maxTokens: settings.maxTokens,
           retry: { limit: settings.runRetries, baseMs: settings.retryBaseMs, maxMs: 30 * 60_000 },
           redactor,
+          auditSigner: settings.auditKey?.signer,
           progressIntervalMs: settings.progressIntervalMs,
           createModel: (model) =>
             createModel({

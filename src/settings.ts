@@ -5,6 +5,7 @@ import { isIP } from "node:net";
 import { hostname } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
+import { AuditKeyError, auditSigner, type AuditSigner } from "./audit/signing.ts";
 import type { ProviderOptions } from "./model/providers.ts";
 import { modelEnv, providerOptions, readModelSettings } from "./model-settings.ts";
 import { allowEntryProblem, allowEntrySchema } from "./policy/network-config.ts";
@@ -48,6 +49,8 @@ const envSchema = z.object({
   STAMINA_RUN_PROCESSES: z.coerce.number().int().positive().optional(),
   STAMINA_NETWORK_ALLOW: z.string().optional(),
   STAMINA_NETWORK_PRIVATE: z.string().optional(),
+  STAMINA_AUDIT_KEY: z.string().optional(),
+  STAMINA_AUDIT_KEY_PATH: z.string().optional(),
   STAMINA_MAX_TOKENS: positiveInt(16_000),
   ...modelEnv,
   STAMINA_MAX_ACTIVE_RUNS: positiveInt(10),
@@ -107,6 +110,11 @@ export interface Settings {
   maxTokens: number;
   /** The model provider, its variables and the retry window. */
   model: ModelSettings;
+  /**
+   * The audit key (STAMINA_AUDIT_KEY, or the file STAMINA_AUDIT_KEY_PATH names): its PEM, a
+   * secret to redact, and the signer of each run's audit head. Unset: logs are not signed.
+   */
+  auditKey: { pem: string; signer: AuditSigner } | undefined;
 }
 
 interface SandboxSettings {
@@ -188,7 +196,29 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     },
     maxTokens: e.STAMINA_MAX_TOKENS,
     model: readModelSettings(e),
+    auditKey: readAuditKey(e.STAMINA_AUDIT_KEY, e.STAMINA_AUDIT_KEY_PATH),
   };
+}
+
+/** The audit key, checked now: a key that cannot sign stops the start with the setting named. */
+function readAuditKey(inline: string | undefined, path: string | undefined): Settings["auditKey"] {
+  let pem = inline;
+  let setting = "STAMINA_AUDIT_KEY";
+  if (pem === undefined && path !== undefined) {
+    setting = `STAMINA_AUDIT_KEY_PATH (${path})`;
+    try {
+      pem = readFileSync(path, "utf8");
+    } catch (error) {
+      throw new SettingsError(`STAMINA_AUDIT_KEY_PATH: cannot read ${path}`, { cause: error });
+    }
+  }
+  if (pem === undefined) return undefined;
+  try {
+    return { pem, signer: auditSigner(pem, setting) };
+  } catch (error) {
+    if (error instanceof AuditKeyError) throw new SettingsError(error.message);
+    throw error;
+  }
 }
 
 const MB = 1024 * 1024;
@@ -221,6 +251,7 @@ function sandboxSettings(
   const protectedPaths = [dataDir, resolve(".env")];
   if (database.engine === "sqlite") protectedPaths.push(database.path);
   if (e.PRIVATE_KEY_PATH) protectedPaths.push(resolve(e.PRIVATE_KEY_PATH));
+  if (e.STAMINA_AUDIT_KEY_PATH) protectedPaths.push(resolve(e.STAMINA_AUDIT_KEY_PATH));
   return {
     kind: e.STAMINA_SANDBOX === "process" ? "process" : "bubblewrap",
     bwrap: e.STAMINA_BWRAP,

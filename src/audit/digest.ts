@@ -1,6 +1,8 @@
 // The audit digest at the top of the pull request's audit section: what the
-// run did in numbers, and the chain head a reader can check the log against.
+// run did in numbers, the chain head a reader can check the log against, and
+// whether an audit key signed it.
 import { codeSpan, inlineText } from "./markdown.ts";
+import { signedBy } from "./signing.ts";
 import type { AuditEvent } from "./types.ts";
 
 interface Tally {
@@ -30,6 +32,12 @@ export function renderDigest(events: readonly AuditEvent[]): string {
   ];
   if (t.retriedSteps > 0) lines.push(`- **Steps run again** after a restart: ${n(t.retriedSteps)}`);
   lines.push(`- **Chain head** \`${inlineText(last.hash, 64)}\` (seq ${last.seq})`);
+  const keyId = signedBy(events);
+  lines.push(
+    keyId === null
+      ? "- ⚠️ **Not signed**: no audit key signed this log, so whoever holds Stamina's database could rewrite it unnoticed. The operator signs logs by setting `STAMINA_AUDIT_KEY_PATH` to a key from `stamina audit key --generate FILE`."
+      : `- **Signed** with audit key \`${keyId}\` at every commit: check with \`stamina audit verify FILE --key PUBLIC\``,
+  );
   return lines.join("\n");
 }
 

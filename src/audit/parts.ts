@@ -5,6 +5,7 @@
 // timeline. Every field stays within GitHub's 65,535 characters (counted here
 // in UTF-8 bytes, which is never fewer).
 import { toJsonl } from "./jsonl.ts";
+import { signedBy } from "./signing.ts";
 import { renderTimeline } from "./timeline.ts";
 import type { AuditEvent } from "./types.ts";
 
@@ -33,6 +34,11 @@ export function auditParts(
   const jsonl = toJsonl(events);
   const slices = sliceUtf8(jsonl, limit - FENCE_ROOM);
   const head = events.at(-1)?.hash ?? "";
+  const keyId = signedBy(events);
+  const signing =
+    keyId === null
+      ? " (not signed: no audit key is set)"
+      : `, signed with audit key \`${keyId}\` (\`stamina audit verify FILE --key PUBLIC\` checks it)`;
   // The seq each slice starts in, for the summaries: line n of the JSONL is event n.
   let offset = 0;
   return slices.map((slice, index) => {
@@ -49,7 +55,7 @@ export function auditParts(
           : ""
       }.`,
       "",
-      `Chain head: \`${head}\`. The text of each part, between its fences, is a piece of the log's JSONL: put the pieces of every part together in order and \`stamina audit verify\` checks the file.`,
+      `Chain head: \`${head}\`${signing}. The text of each part, between its fences, is a piece of the log's JSONL: put the pieces of every part together in order and \`stamina audit verify\` checks the file.`,
       "",
     ].join("\n");
     const summary = intro + renderTimeline(inPart, limit - byteLength(intro) - 200);

@@ -14,6 +14,7 @@ const SUMMARIES: Record<string, (d: Data) => string> = {
   "run.claimed": (d) =>
     join([`attempt ${num(d.attempt)}`, d.version && `Stamina ${str(d.version)}`]),
   "run.finished": (d) => join([str(d.state), str(d.outcome)], ": "),
+  "audit.signed": (d) => `head ${str(d.head).slice(0, 12)}… signed by the audit key`,
   "agent.start": (d) =>
     join([str(d.model), d.maxSteps !== undefined && `up to ${num(d.maxSteps)} steps`]),
   "agent.stop": (d) =>

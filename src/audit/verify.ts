@@ -1,8 +1,11 @@
 // Checks an audit log: every event's hash matches its content, each links to
 // the one before, seq runs 1..n without gaps, one run throughout; and, given a
 // head published earlier (a commit's `Stamina-Audit` trailer, the pull
-// request), that the log still reaches it. The backbone of `stamina audit verify`.
+// request), that the log still reaches it; given the audit key's public half,
+// that the signatures hold and cover every event. The backbone of
+// `stamina audit verify`.
 import { hashEvent } from "./chain.ts";
+import { checkSignature, SIGNED_EVENT, type AuditPublicKey } from "./signing.ts";
 import { GENESIS_HASH, type AuditEvent } from "./types.ts";
 
 export { parseJsonl, toJsonl, AuditLogParseError } from "./jsonl.ts";
@@ -95,4 +98,89 @@ function misplaced(events: readonly AuditEvent[], index: number): string {
   const where =
     index === 0 ? `starts at event ${found}` : `goes from event ${index} to event ${found}`;
   return `event ${expected} is missing: the log ${where} (removed?)`;
+}
+
+export type SignaturesResult =
+  | {
+      ok: true;
+      /** How many signatures the log carries, each checked. */
+      signatures: number;
+      keyId: string;
+    }
+  | { ok: false; seq: number; reason: string };
+
+/** A signature an event carries: of the head at `head`, in text form. */
+function signatureIn(event: AuditEvent): { head: string; signature: string } | null {
+  const d = event.data;
+  if (event.type === SIGNED_EVENT && typeof d.head === "string") {
+    return { head: d.head, signature: typeof d.signature === "string" ? d.signature : "" };
+  }
+  if (typeof d.auditSignature === "string" && typeof d.auditHead === "string") {
+    return { head: d.auditHead, signature: d.auditSignature };
+  }
+  return null;
+}
+
+/**
+ * Checks the signatures of a log whose chain `verifyChain` accepted: each signature is the
+ * key's, of a head earlier in the log, and the last event is the signature of the one before
+ * it, so no event goes unsigned. A rewritten log (every hash recomputed) fails the first;
+ * a log cut short fails the last.
+ */
+export function verifySignatures(
+  events: readonly AuditEvent[],
+  key: AuditPublicKey,
+): SignaturesResult {
+  const seqOf = new Map<string, number>();
+  let signatures = 0;
+  let lastSigned = 0;
+  for (const event of events) {
+    const found = signatureIn(event);
+    if (found !== null) {
+      const signedSeq = seqOf.get(found.head);
+      const broken = (reason: string) => ({ ok: false as const, seq: event.seq, reason });
+      if (signedSeq === undefined) {
+        return broken(
+          `event ${event.seq} signs head ${found.head}, which is no event before it: events were removed or replaced`,
+        );
+      }
+      const check = checkSignature(key, found.head, found.signature);
+      if (!check.ok && check.reason === "other-key") {
+        return broken(
+          `event ${event.seq} is signed with audit key ${check.keyId ?? "?"}, not with the key given (${key.keyId}): the log comes from a deployment with another audit key, or the key given is not the one this log was signed with`,
+        );
+      }
+      if (!check.ok && check.reason === "malformed") {
+        return broken(
+          `event ${event.seq}: its signature is not of the form ed25519:KEY-ID:SIGNATURE (edited?)`,
+        );
+      }
+      if (!check.ok) {
+        return broken(
+          `event ${event.seq}: the signature of the head at event ${signedSeq} does not match: the events up to event ${signedSeq} were changed after they were signed`,
+        );
+      }
+      signatures += 1;
+      lastSigned = Math.max(lastSigned, signedSeq);
+      if (event.type === SIGNED_EVENT) lastSigned = event.seq;
+    }
+    seqOf.set(event.hash, event.seq);
+  }
+  const last = events.at(-1)?.seq ?? 0;
+  if (signatures === 0) {
+    return {
+      ok: false,
+      seq: 1,
+      reason:
+        "the log carries no signature: it was written without an audit key (STAMINA_AUDIT_KEY or STAMINA_AUDIT_KEY_PATH), or its signatures were removed",
+    };
+  }
+  if (lastSigned < last) {
+    return {
+      ok: false,
+      seq: lastSigned + 1,
+      reason: `the log is signed up to event ${lastSigned} of ${last}: the events after it carry no signature. The log was cut short (and perhaps extended), or exported while the run was still going; a finished run's log ends with its signature`,
+    };
+  }
+  return { ok: true, signatures, keyId: key.keyId };
 }

@@ -1,6 +1,7 @@
 // What a worker gives every run it executes: the store, GitHub, the sandbox,
 // the model, where the run's files go, and the limits and clocks of this
 // process. Tests pass their own (the fake GitHub, the scripted model).
+import type { AuditSigner } from "../audit/signing.ts";
 import type { ModelPort } from "../model/types.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Redactor } from "../observability/redact.ts";
@@ -26,6 +27,8 @@ export interface RunDependencies {
   clock?: () => Date;
   /** Every text the run writes on GitHub passes through it; a fresh one when unset. */
   redactor?: Redactor;
+  /** Signs the audit head each commit names (a `Stamina-Audit-Signature` trailer); unset: unsigned. */
+  auditSigner?: AuditSigner;
   /** Progress edits on GitHub at most this often (DEFAULT_PROGRESS_INTERVAL_MS when unset). */
   progressIntervalMs?: number;
   timers?: Timers;

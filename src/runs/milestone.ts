@@ -19,6 +19,8 @@ export interface MilestoneOptions {
   audit: AuditSink;
   /** The audit chain's head right now, for the `Stamina-Audit` trailer. */
   auditHead: () => Promise<string | null | undefined>;
+  /** The audit key's signature of a head, for the `Stamina-Audit-Signature` trailer; none unsigned. */
+  signHead?: (head: string) => string;
   /** Who asked for the work, credited on every commit (`Co-authored-by`); none for a local run. */
   coAuthor?: Identity;
   /**
@@ -34,6 +36,14 @@ export interface MilestoneOptions {
   frozen?: WhileFrozen;
 }
 
+/** The trailers that tie a commit to the audit log: its head, and the key's signature of it. */
+export function auditTrailers(head: string, signature: string | undefined): string[] {
+  return [
+    `Stamina-Audit: ${head}`,
+    ...(signature === undefined ? [] : [`Stamina-Audit-Signature: ${signature}`]),
+  ];
+}
+
 const SUBJECT_MAX = 72;
 const BODY_MAX = 5_000;
 
@@ -44,11 +54,12 @@ export function createMilestones(options: MilestoneOptions): MilestonePort {
     ...(options.rollback ? { rollback: options.rollback } : {}),
     async checkpoint({ message, reason }, signal): Promise<Milestone> {
       const head = (await options.auditHead()) ?? "";
+      const signature = head === "" ? undefined : options.signHead?.(head);
       const trailers = [
         ...(options.coAuthor
           ? [`Co-authored-by: ${options.coAuthor.name} <${options.coAuthor.email}>`]
           : []),
-        `Stamina-Audit: ${head}`,
+        ...auditTrailers(head, signature),
       ];
       let leftOut: string[] = [];
       const sha = await frozen(() =>
@@ -71,7 +82,12 @@ export function createMilestones(options: MilestoneOptions): MilestonePort {
         );
         return { sha: null, pushed: false, held };
       }
-      await options.audit.record("git.commit", { sha, auditHead: head, reason });
+      await options.audit.record("git.commit", {
+        sha,
+        auditHead: head,
+        ...(signature === undefined ? {} : { auditSignature: signature }),
+        reason,
+      });
       if (options.publish === undefined) return { sha, pushed: false, ...said };
       const published = await options.publish(sha, signal);
       return { sha: published ?? sha, pushed: true, ...said };
@@ -88,7 +104,7 @@ export function commitText(message: string): string {
   const lines = message
     .replace(/\r\n?/g, "\n")
     .split("\n")
-    .filter((line) => !/^\s*(?:Stamina-Audit|Co-authored-by):/i.test(line));
+    .filter((line) => !/^\s*(?:Stamina-Audit(?:-Signature)?|Co-authored-by):/i.test(line));
   const [first = "", ...rest] = lines;
   let subject = first.replace(/\s+/g, " ").trim() || "Work in progress";
   const body = rest.join("\n").trim();

@@ -24,6 +24,8 @@ export interface StopContext {
   dataDir: string;
   /** The worktree, when the run got that far. */
   workspace: Workspace | undefined;
+  /** Signs the audit head the commit of the work so far names; none unsigned. */
+  signHead?: (head: string) => string;
   /** Runs after the run's last event, while the worker still holds it (the audit log's check runs). */
   beforeFinish?: () => Promise<void>;
   /**
@@ -94,6 +96,7 @@ async function pushWorkSoFar(
     coAuthor: coAuthorOf(run),
     audit,
     auditHead: () => store.audit.head(ctx.runId),
+    ...(ctx.signHead ? { signHead: ctx.signHead } : {}),
     publish: pushToBranch({ store, runId: ctx.runId, worktree, audit, url, lease, token }),
   });
   const note = `Stopped by ${cancel.by} (${cancel.reason}): the work so far.`;

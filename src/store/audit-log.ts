@@ -1,9 +1,11 @@
 // The audit log as the store keeps it: each run's events appended to its
 // hash chain in one transaction (redacted before they are hashed), fenced by
 // the worker's lease, and read back whole. A follow-up run appends to its pull
-// request's chain (see migration 009), so one chain covers every round.
+// request's chain (see migration 009), so one chain covers every round. With
+// an audit key, each `run.finished` is followed by the key's signature of it.
 import type { Kysely } from "kysely";
 import { appendEvent } from "../audit/chain.ts";
+import { SIGNED_EVENT, type AuditSigner } from "../audit/signing.ts";
 import type { AuditEntry, AuditEvent } from "../audit/types.ts";
 import type { Redactor } from "../observability/redact.ts";
 import { writeTransaction, type StoreContext } from "./database.ts";
@@ -16,6 +18,8 @@ export class AuditRecords {
     private readonly ctx: StoreContext,
     /** Redacts every event before it is hashed and stored. */
     private readonly redactor: Redactor,
+    /** Signs the head of each finished run (signing.ts); none when no audit key is set. */
+    private readonly signer?: AuditSigner,
   ) {}
 
   /** The id of the chain a run's events go to: its pull request's (a follow-up's), else its own. */
@@ -49,9 +53,15 @@ export class AuditRecords {
         .executeTakeFirst();
       let prev = last ? toEvent(last) : undefined;
       const appended: AuditEvent[] = [];
-      for (const entry of entries) {
+      const queue = [...entries];
+      for (let entry = queue.shift(); entry !== undefined; entry = queue.shift()) {
         const clean = { type: entry.type, data: this.redactor.redactValue(entry.data) };
         const event = appendEvent(prev, chain, clean, this.ctx.now());
+        // A finished run's log closes with the audit key's signature of its head.
+        if (this.signer !== undefined && event.type === "run.finished") {
+          const signature = this.signer.sign(event.hash);
+          queue.unshift({ type: SIGNED_EVENT, data: { head: event.hash, signature } });
+        }
         await trx
           .insertInto("audit_events")
           .values({

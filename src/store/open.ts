@@ -1,5 +1,6 @@
 // Opens the store on the configured engine and migrates it: SQLite (a file
 // under the data directory, the embedded default) or PostgreSQL.
+import type { AuditSigner } from "../audit/signing.ts";
 import type { Redactor } from "../observability/redact.ts";
 import { openDatabase, type DatabaseTarget } from "./database.ts";
 import { Store } from "./store.ts";
@@ -10,6 +11,8 @@ export interface OpenStoreOptions {
   /** Path of the SQLite file, or ":memory:". */
   sqlitePath?: string;
   redactor: Redactor;
+  /** Signs each finished run's audit head; none without an audit key. */
+  auditSigner?: AuditSigner;
   clock?: () => Date;
   newId?: () => string;
   /** Told when an idle PostgreSQL connection fails. */
@@ -26,6 +29,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     db,
     engine,
     redactor: options.redactor,
+    auditSigner: options.auditSigner,
     clock: options.clock,
     newId: options.newId,
   });

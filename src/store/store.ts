@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Redactor } from "../observability/redact.ts";
 import { ApprovalRecords } from "./approvals.ts";
+import type { AuditSigner } from "../audit/signing.ts";
 import { AuditRecords } from "./audit-log.ts";
 import { CancelRecords } from "./cancels.ts";
 import { CheckpointRecords } from "./checkpoints.ts";
@@ -26,6 +27,8 @@ export interface StoreOptions {
   engine?: Engine;
   /** Redacts every audit event before it is hashed and stored. */
   redactor: Redactor;
+  /** Signs each finished run's audit head (audit/signing.ts); none without an audit key. */
+  auditSigner?: AuditSigner;
   clock?: () => Date;
   newId?: () => string;
 }
@@ -75,7 +78,7 @@ export class Store {
     this.pauses = new PauseRecords(ctx, this.runs);
     this.cancels = new CancelRecords(ctx, this.runs);
     this.checkpoints = new CheckpointRecords(ctx);
-    this.audit = new AuditRecords(ctx, options.redactor);
+    this.audit = new AuditRecords(ctx, options.redactor, options.auditSigner);
     this.installations = new InstallationRecords(ctx, ctx.now);
     this.memory = new MemoryRecords(ctx, ctx.now);
     this.rollbacks = new RollbackRecords(ctx, ctx.now, (input, within) =>

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
+import type { AuditSigner } from "../../src/audit/signing.ts";
 import { createGitHubClients } from "../../src/github/client.ts";
 import { createGitHubPort } from "../../src/github/port.ts";
 import { createAnthropicModel } from "../../src/model/anthropic.ts";
@@ -84,6 +85,8 @@ export async function startHarness(
      * harness signs its JWTs by the real clock, so the fake GitHub must read the same time.
      */
     clockStart?: number;
+    /** Signs each run's audit head: the store's `audit.signed` events and the commit trailers. */
+    auditSigner?: AuditSigner;
   } = {},
 ): Promise<Harness> {
   const sandbox = createSandbox({
@@ -106,6 +109,7 @@ export async function startHarness(
   const store = await openStore({
     sqlitePath: options.fileStore ? join(dir, "data", "stamina.db") : ":memory:",
     redactor: createRedactor(),
+    ...(options.auditSigner ? { auditSigner: options.auditSigner } : {}),
     clock: () => new Date(clock),
   });
   const log = pino({ level: process.env.HARNESS_LOG ?? "silent" });
@@ -173,6 +177,7 @@ export async function startHarness(
           maxTokens: 1_000,
           log,
           clock: () => new Date(clock),
+          ...(options.auditSigner ? { auditSigner: options.auditSigner } : {}),
           ...overrides,
         },
         control.signal ?? new AbortController().signal,

@@ -120,6 +120,7 @@ function milestonesOf(a: Attempt, prepared: Prepared): MilestonePort {
     coAuthor: coAuthorOf(run),
     audit,
     auditHead: () => store.audit.head(run.id),
+    ...(a.deps.auditSigner ? { signHead: a.deps.auditSigner.sign } : {}),
     // A dry run pushes nothing, so it has nothing to ask approval for.
     gate: run.dryRun
       ? undefined

@@ -70,6 +70,7 @@ function settle(a: Attempt, error: unknown): Promise<Run> {
     log: deps.log,
     dataDir: deps.dataDir,
     workspace: a.workspace,
+    ...(deps.auditSigner ? { signHead: deps.auditSigner.sign } : {}),
     releaseWorkspace: () => a.release(),
     phase: a.phase,
     signal: a.control.signal,
