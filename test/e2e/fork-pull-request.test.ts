@@ -118,5 +118,8 @@ describe("the Stamina label on a pull request", () => {
     db.close();
     expect(runs.n).toBe(0);
     expect(github.pulls(OWNER, REPO)).toHaveLength(0);
+    // Started without an audit key: said once, with how to sign.
+    expect(app.logs().match(/audit logs are not signed/g)).toHaveLength(1);
+    expect(app.logs()).toContain("stamina audit key --generate");
   }, 60_000);
 });

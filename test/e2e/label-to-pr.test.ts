@@ -2,10 +2,11 @@
 // the fake GitHub (REST, git over HTTP, expiring tokens) and the scripted model
 // on loopback; a signed issues.labeled webhook in, a pull request out.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { auditSigner, generateAuditKey } from "../../src/audit/signing.ts";
 import { parseJsonl, verifyChain } from "../../src/audit/verify.ts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeGitHub, type FakeGitHub } from "../support/fake-github/index.ts";
@@ -24,6 +25,9 @@ import { appEnv, startAppProcess, type AppProcess } from "../support/app-process
 const keys = appKeyPair();
 const WEBHOOK_SECRET = "e2e-webhook-secret-0123456789";
 const ANTHROPIC_KEY = "sk-ant-e2e-key-0123456789abcdef";
+/** The audit key the app signs with; the test checks the log with its public half. */
+const AUDIT_KEY = generateAuditKey();
+const AUDIT_PUBLIC = auditSigner(AUDIT_KEY, "test").publicKey;
 const OWNER = "octo-org";
 const REPO = "greeter";
 
@@ -54,9 +58,12 @@ describe("a labelled issue becomes a pull request", () => {
   let dir: string;
   let webhookUrl = "";
   let bare = "";
+  let auditKeyPath = "";
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "stamina-e2e-"));
+    auditKeyPath = join(dir, "audit-key.pem");
+    writeFileSync(auditKeyPath, AUDIT_KEY, { mode: 0o600 });
     github = await startFakeGitHub({ appId: 1, appPublicKeyPem: keys.publicKey });
     github.addInstallation(1, OWNER);
     ({ barePath: bare } = await github.createRepository({
@@ -87,6 +94,7 @@ describe("a labelled issue becomes a pull request", () => {
         modelUrl: model.url,
       }),
       STAMINA_POLL_MS: "200",
+      STAMINA_AUDIT_KEY_PATH: auditKeyPath,
     });
     webhookUrl = await app.webhookUrl();
   }, 60_000);
@@ -154,7 +162,8 @@ describe("a labelled issue becomes a pull request", () => {
         encoding: "utf8",
       },
     );
-    expect(message).toMatch(/Stamina-Audit: [0-9a-f]{64}/);
+    expect(message).toMatch(/Stamina-Audit: [0-9a-f]{64}\nStamina-Audit-Signature: ed25519:/);
+    expect(app.logs()).toContain(AUDIT_PUBLIC);
     // The person who asked is credited, by the account id the delivery gave.
     expect(message).toContain(
       `Co-authored-by: maintainer <${payload.sender.id}+maintainer@users.noreply.github.com>`,
@@ -172,6 +181,7 @@ describe("a labelled issue becomes a pull request", () => {
       ANTHROPIC_KEY,
       WEBHOOK_SECRET,
       keyBody(keys.privateKey),
+      keyBody(AUDIT_KEY, 1),
     ];
     expect(github.issuedTokens().length).toBeGreaterThan(0);
     for (const secret of secrets) {
@@ -208,6 +218,9 @@ describe("a labelled issue becomes a pull request", () => {
       });
     cli("audit", "export", runId!, exported);
     expect(cli("audit", "verify", exported)).toMatch(/^ok: \d+ events/);
+    expect(cli("audit", "verify", exported, "--key", AUDIT_PUBLIC)).toMatch(
+      /^ok: \d+ events, head [0-9a-f]{64}, \d+ signatures by audit key [0-9a-f]{16}\n$/,
+    );
     const trailerHead = /Stamina-Audit: ([0-9a-f]{64})/.exec(message)![1]!;
     expect(
       verifyChain(parseJsonl(readFileSync(exported, "utf8")), { expectedHead: trailerHead }),
@@ -230,7 +243,7 @@ describe("a labelled issue becomes a pull request", () => {
   }, 120_000);
 });
 
-/** A distinctive line from the middle of the PEM body. */
-function keyBody(pem: string): string {
-  return pem.split("\n")[5]!;
+/** A distinctive line from the PEM body (the middle one for a long key). */
+function keyBody(pem: string, line = 5): string {
+  return pem.split("\n")[line]!;
 }
