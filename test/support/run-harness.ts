@@ -10,7 +10,7 @@ import type { AuditSigner } from "../../src/audit/signing.ts";
 import { createGitHubClients } from "../../src/github/client.ts";
 import { createGitHubPort } from "../../src/github/port.ts";
 import { createAnthropicModel } from "../../src/model/anthropic.ts";
-import { createRedactor } from "../../src/observability/redact.ts";
+import { createRedactor, type Redactor } from "../../src/observability/redact.ts";
 import { parseRepoConfig } from "../../src/policy/config.ts";
 import type { RunDependencies } from "../../src/runs/dependencies.ts";
 import { executeRun } from "../../src/runs/execute-run.ts";
@@ -87,6 +87,8 @@ export async function startHarness(
     clockStart?: number;
     /** Signs each run's audit head: the store's `audit.signed` events and the commit trailers. */
     auditSigner?: AuditSigner;
+    /** The app's redactor (the secrets it holds), for the store and every run; a bare one unless given. */
+    redactor?: Redactor;
   } = {},
 ): Promise<Harness> {
   const sandbox = createSandbox({
@@ -108,7 +110,7 @@ export async function startHarness(
   if (options.fileStore) mkdirSync(join(dir, "data"), { recursive: true });
   const store = await openStore({
     sqlitePath: options.fileStore ? join(dir, "data", "stamina.db") : ":memory:",
-    redactor: createRedactor(),
+    redactor: options.redactor ?? createRedactor(),
     ...(options.auditSigner ? { auditSigner: options.auditSigner } : {}),
     clock: () => new Date(clock),
   });
@@ -178,6 +180,7 @@ export async function startHarness(
           log,
           clock: () => new Date(clock),
           ...(options.auditSigner ? { auditSigner: options.auditSigner } : {}),
+          ...(options.redactor ? { redactor: options.redactor } : {}),
           ...overrides,
         },
         control.signal ?? new AbortController().signal,

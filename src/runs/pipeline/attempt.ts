@@ -6,7 +6,7 @@
 import type { AuditSink } from "../../agent/ports.ts";
 import { quietCommands } from "../../github/quiet-commands.ts";
 import type { GitHubPort, RepoRef } from "../../github/types.ts";
-import { createRedactor } from "../../observability/redact.ts";
+import { createRedactor, type Redactor } from "../../observability/redact.ts";
 import type { Store } from "../../store/store.ts";
 import type { Run } from "../../store/types.ts";
 import { openDraft, type PullRequestDeps } from "../../surface/pull-request.ts";
@@ -23,6 +23,8 @@ export interface Attempt {
   /** GitHub, with every text the run writes redacted and no line that reads as a command. */
   readonly github: GitHubPort;
   readonly audit: AuditSink;
+  /** What every text leaving the run passes through: GitHub writes, model requests. */
+  readonly redactor: Redactor;
   /** Where the run writes on GitHub, for the surface's and the kinds' writes. */
   readonly gh: PullRequestDeps;
   readonly surface: Surface;
@@ -88,6 +90,7 @@ export function openAttempt(
     store,
     github,
     audit,
+    redactor,
     gh,
     surface,
     control: new RunControl(signal, drain),

@@ -6,6 +6,7 @@ import type { ModelPort } from "../../model/types.ts";
 import { STAMINA_VERSION } from "../../version.ts";
 import type { RunDependencies } from "../dependencies.ts";
 import { RunFailure } from "../failure.ts";
+import { redactedModel } from "../redacted-model.ts";
 import { CancelRequested } from "../interruptions.ts";
 import { beginFollowUp } from "../kinds/follow-up.ts";
 import { refuseForkPullRequest } from "../kinds/fork-guard.ts";
@@ -26,7 +27,7 @@ export async function claimStage(a: Attempt): Promise<ModelPort> {
     throw new CancelRequested(run.cancelRequestedBy, run.cancelReason ?? "asked to stop");
   }
   a.phase = "choosing the model";
-  const model = modelFor(a.deps, run.config.model);
+  const model = redactedModel(modelFor(a.deps, run.config.model), a.redactor);
   await refuseForkPullRequest(run, a.github);
   a.run = await beginFollowUp(run, a.gh);
   return model;
