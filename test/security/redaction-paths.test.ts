@@ -133,9 +133,9 @@ describe("a secret the app holds, in any encoding", () => {
     expect(leaks(h.github.issueComments(OWNER, REPO, 1).map((c) => c.body))).toEqual([]);
     expect(leaks(h.github.checkRuns(OWNER, REPO))).toEqual([]);
 
-    // The audit log, and what the branch carries (only a.txt changed).
+    // The audit log, and what the run's commits carry (only a.txt changed).
     expect(leaks(await h.store.audit.events(run.id))).toEqual([]);
-    const log = execFileSync("git", ["--git-dir", h.bare, "log", "-p", "stamina/1-make-it-two"], {
+    const log = execFileSync("git", ["--git-dir", h.bare, "log", "-p", "main..stamina/1-make-it-two"], {
       encoding: "utf8",
     });
     expect(leaks(log.replace(/^ .*$/gm, ""))).toEqual([]);
