@@ -1,7 +1,12 @@
 // The one place that knows what a secret looks like. Everything that leaves
 // the process (log lines, tool output, audit events) passes through a
-// Redactor: the values we hold (tokens, keys, webhook secret) by plain string
-// search, and the shapes of credentials we do not hold by one combined regex.
+// Redactor: the values we hold (tokens, keys, webhook secret, the database's
+// password) in every form `secret-forms.ts` knows (encoded, escaped, reversed,
+// cut across lines), and the shapes of credentials we do not hold by one
+// combined regex.
+
+import { BREAKS, flatten, formsOf, needlesOf } from "./secret-forms.ts";
+import { searchIndex, type Needle } from "./secret-search.ts";
 
 export const REDACTED = "[REDACTED]";
 
@@ -30,9 +35,6 @@ export interface SecretMatch {
   form: string;
 }
 
-/** Shorter values match too much ordinary text to be searched for safely. */
-const MIN_SECRET_LENGTH = 8;
-
 // Each alternative is one credential shape. The named groups keep a prefix
 // (header name, URL user) so the reader still sees what was there.
 const SHAPES = [
@@ -54,20 +56,32 @@ const SHAPES = [
 const SHAPE_PATTERN = new RegExp(SHAPES.join("|"), "gi");
 
 export function createRedactor(knownSecrets: Iterable<string> = []): Redactor {
-  // Longest first, so a secret that contains another is replaced whole.
-  let needles: string[] = [];
+  const known = new Set<string>();
+  // Per view of the text (`BREAKS`), the texts to search it for.
+  const needles: Needle[][] = BREAKS.map(() => []);
+  let search = searchFor(needles);
   const addSecret = (secret: string): void => {
-    const found = new Set(needles);
-    for (const form of formsOf(secret)) found.add(form);
-    needles = [...found].sort((a, b) => b.length - a.length);
+    if (known.has(secret)) return;
+    known.add(secret);
+    for (const { text, form, caseless } of formsOf(secret)) {
+      for (const [view, breaks] of BREAKS.entries()) {
+        for (const needle of needlesOf(text, breaks)) {
+          needles[view]!.push({ text: needle, form, caseless });
+        }
+      }
+    }
+    search = searchFor(needles);
   };
   for (const secret of knownSecrets) addSecret(secret);
 
   const redact = (text: string): string => {
-    let out = text;
-    for (const needle of needles) {
-      if (out.includes(needle)) out = out.replaceAll(needle, REDACTED);
+    let out = "";
+    let at = 0;
+    for (const match of search(text)) {
+      out += text.slice(at, match.start) + REDACTED;
+      at = match.end;
     }
+    out += text.slice(at);
     return out.replace(SHAPE_PATTERN, (...args: unknown[]) => {
       const groups = args.at(-1) as Record<string, string | undefined>;
       return (groups.header ?? groups.url ?? groups.user ?? "") + REDACTED;
@@ -76,36 +90,47 @@ export function createRedactor(knownSecrets: Iterable<string> = []): Redactor {
 
   const redactValue = <T>(value: T): T => copyRedacted(value, redact, new WeakMap()) as T;
 
-  const locate = (text: string): SecretMatch[] => {
-    const found: SecretMatch[] = [];
-    for (const needle of needles) {
-      for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {
-        if (!found.some((m) => at < m.end && m.start < at + needle.length)) {
-          found.push({ start: at, end: at + needle.length, form: "as written" });
-        }
-      }
-    }
-    return found.sort((a, b) => a.start - b.start);
-  };
-
-  return { redact, redactValue, addSecret, locate };
+  return { redact, redactValue, addSecret, locate: (text) => search(text) };
 }
 
-/** The ways one secret value shows up in text we emit. */
-function formsOf(secret: string): string[] {
-  const forms = new Set<string>();
-  for (const value of [secret, secret.trim()]) {
-    if (value.length < MIN_SECRET_LENGTH) continue;
-    forms.add(value);
-    // As a JSON string's content, once and twice escaped (a JSON log line holding JSON).
-    const once = JSON.stringify(value).slice(1, -1);
-    forms.add(once);
-    forms.add(JSON.stringify(once).slice(1, -1));
-    forms.add(Buffer.from(value).toString("base64"));
-    // git's Basic header: `AUTHORIZATION: basic base64(x-access-token:TOKEN)`.
-    forms.add(Buffer.from(`x-access-token:${value}`).toString("base64"));
+/**
+ * The search for every needle at once, in each view of the text (`BREAKS`), longest first, so a
+ * secret that contains another is found whole. Matches that overlap are joined, so no part of
+ * one is left out; the result is in the original text's offsets, in order.
+ */
+function searchFor(needles: readonly Needle[][]): (text: string) => SecretMatch[] {
+  const views = BREAKS.map((breaks, view) => ({ breaks, search: searchIndex(needles[view]!) }));
+  return (text) => {
+    const found: SecretMatch[] = [];
+    for (const [i, { breaks, search }] of views.entries()) {
+      const flat = flatten(text, breaks);
+      // The first view is the text itself where it has no line break; the others add nothing then.
+      if (i > 0 && !flat.changed) continue;
+      for (const match of joined(search(flat.text))) {
+        const start = flat.toOriginal(match.start);
+        const end = flat.toOriginal(match.end - 1) + 1;
+        const cut = end - start !== match.end - match.start;
+        found.push({ start, end, form: cut ? cutName(match.form) : match.form });
+      }
+    }
+    return joined(found);
+  };
+}
+
+function cutName(form: string): string {
+  return form === "as written" ? "split across lines" : `${form}, split across lines`;
+}
+
+/** The matches in order, those that overlap made one (named by the first). */
+function joined(matches: SecretMatch[]): SecretMatch[] {
+  matches.sort((a, b) => a.start - b.start || b.end - a.end);
+  const out: SecretMatch[] = [];
+  for (const m of matches) {
+    const last = out.at(-1);
+    if (last !== undefined && m.start < last.end) last.end = Math.max(last.end, m.end);
+    else out.push({ ...m });
   }
-  return [...forms];
+  return out;
 }
 
 function copyRedacted(
