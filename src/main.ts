@@ -5,6 +5,7 @@ import { Probot, ProbotOctokit, run as runProbotSetup } from "probot";
 import { createRedactor } from "./observability/redact.ts";
 import { createLogger, type Logger } from "./observability/logger.ts";
 import {
+  databaseSecrets,
   readSettings,
   requireAppSettings,
   sandboxOptions,
@@ -90,6 +91,7 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
     ...(secrets.anthropicApiKey === undefined ? [] : [secrets.anthropicApiKey]),
     ...modelSecrets(settings.model),
     ...(settings.auditKey === undefined ? [] : [settings.auditKey.pem]),
+    ...databaseSecrets(settings.database),
   ]);
   const log = createLogger({ level: settings.logLevel, redactor });
   if (settings.auditKey === undefined) log.warn(UNSIGNED_AUDIT);

@@ -308,6 +308,26 @@ function databaseTarget(url: string | undefined, dataDir: string): DatabaseTarge
   );
 }
 
+/**
+ * The password in a PostgreSQL URL, for the redactor: as the URL writes it (percent-encoded)
+ * and as the server is sent it (decoded). None for SQLite or a URL without one.
+ */
+export function databaseSecrets(database: DatabaseTarget): string[] {
+  if (database.engine !== "postgres") return [];
+  let written: string;
+  try {
+    written = new URL(database.url).password;
+  } catch {
+    return [];
+  }
+  if (written === "") return [];
+  try {
+    return [...new Set([written, decodeURIComponent(written)])];
+  } catch {
+    return [written]; // a stray `%` that decodes to nothing: the driver sends it as written
+  }
+}
+
 /** Settings a running app needs; start-up fails with this message when one is missing. */
 export interface AppSecrets {
   appId: number;
