@@ -22,11 +22,19 @@ export interface Form {
  * has such an escape. Kept apart so that a backslash in ordinary text never swallows a letter of
  * a secret after it.
  */
-export const BREAKS = [
-  /\r?\n[ \t]*/g,
-  // After an even number of backslashes only: `\\n` is an escaped backslash, then an `n`.
-  /(?<=(?:^|[^\\])(?:\\\\)*)(?:\\r)?\\n(?:[ \t]|\\t)*/g,
-] as const;
+export const BREAKS: readonly LineBreaks[] = [
+  { marker: "\n", pattern: /\r?\n[ \t]*/g, kept: "" },
+  // An escaped backslash is matched as itself and kept: `\\n` is a backslash, then an `n`.
+  { marker: "\\n", pattern: /(\\\\)|(?:\\r)?\\n(?:[ \t]|\\t)*/g, kept: "$1" },
+];
+
+/** One kind of line break: a text without `marker` has none; `pattern` matches one, or what to keep. */
+export interface LineBreaks {
+  marker: string;
+  pattern: RegExp;
+  /** The replacement for a match of `pattern`: what of it is not a break. */
+  kept: string;
+}
 
 /** A text with its line breaks removed, and the way back to the original's offsets. */
 export interface FlatText {
@@ -37,23 +45,14 @@ export interface FlatText {
   toOriginal(index: number): number;
 }
 
-export function flatten(text: string, breaks: RegExp): FlatText {
-  const parts: string[] = [];
-  // From the k-th break on, flattened offsets from flatAt[k] sit shift[k] further on.
-  const flatAt: number[] = [];
-  const shift: number[] = [];
-  let last = 0;
-  let removed = 0;
-  for (const m of text.matchAll(breaks)) {
-    parts.push(text.slice(last, m.index));
-    removed += m[0].length;
-    last = m.index + m[0].length;
-    flatAt.push(last - removed);
-    shift.push(removed);
-  }
-  if (flatAt.length === 0) return { text, changed: false, toOriginal: (i) => i };
-  parts.push(text.slice(last));
+export function flatten(text: string, breaks: LineBreaks): FlatText {
+  const flat = text.includes(breaks.marker) ? text.replace(breaks.pattern, breaks.kept) : text;
+  if (flat.length === text.length) return { text, changed: false, toOriginal: (i) => i };
+  // Where the breaks were, worked out only when a match needs its place in the original.
+  let table: { flatAt: number[]; shift: number[] } | undefined;
   const toOriginal = (index: number): number => {
+    table ??= breakTable(text, breaks);
+    const { flatAt, shift } = table;
     let lo = 0;
     let hi = flatAt.length;
     while (lo < hi) {
@@ -63,7 +62,21 @@ export function flatten(text: string, breaks: RegExp): FlatText {
     }
     return lo === 0 ? index : index + shift[lo - 1]!;
   };
-  return { text: parts.join(""), changed: true, toOriginal };
+  return { text: flat, changed: true, toOriginal };
+}
+
+/** After the k-th break, flattened offsets from flatAt[k] on sit shift[k] further on. */
+function breakTable(text: string, breaks: LineBreaks): { flatAt: number[]; shift: number[] } {
+  const flatAt: number[] = [];
+  const shift: number[] = [];
+  let removed = 0;
+  for (const m of text.matchAll(breaks.pattern)) {
+    if (m[1] !== undefined) continue; // kept whole
+    removed += m[0].length;
+    flatAt.push(m.index + m[0].length - removed);
+    shift.push(removed);
+  }
+  return { flatAt, shift };
 }
 
 /** The ways one secret value shows up in text we emit. */
@@ -108,7 +121,7 @@ export function formsOf(secret: string): Form[] {
  * since a break's indentation swallows the form's own spaces after it, the form with each run
  * of them (or its end) removed too. None shorter than `MIN_SECRET_LENGTH`.
  */
-export function needlesOf(form: string, breaks: RegExp): string[] {
+export function needlesOf(form: string, breaks: LineBreaks): string[] {
   const variants = new Set([form]);
   for (const space of form.matchAll(SPACE)) {
     if (variants.size >= 32) break;

@@ -1,8 +1,10 @@
-// Finding many needles in a long text in one pass: every needle is at least
-// WINDOW characters long, so a rolling hash of each WINDOW characters of the
-// text, looked up among the hashes of the needles' first WINDOW characters,
-// says where one may start; only there are needles compared. Letters are
-// hashed without their case, so hex digits match in any case.
+// Finding many needles in a long text at once (Wu and Manber's search): every
+// needle is at least WINDOW characters long, so the text is read WINDOW
+// characters at a time, and the last BLOCK characters of the window say how far
+// it may move on without passing the start of any needle. Where they say it may
+// not, the window's characters are hashed and looked up among the needles'
+// first WINDOW characters; only there are needles compared. Letters are read
+// without their case, so hex digits match in any case.
 import { MIN_SECRET_LENGTH } from "./secret-forms.ts";
 
 /** A text to look for, the form of the secret it is, and whether its case matters. */
@@ -22,22 +24,36 @@ export interface Found {
 
 /** Every needle is at least this long. */
 const WINDOW = MIN_SECRET_LENGTH;
-
-const BASE = 0x01000193;
-let power = 1;
-for (let k = 1; k < WINDOW; k++) power = Math.imul(power, BASE);
-/** BASE to the power WINDOW - 1: the weight of the character leaving the window. */
-const OUTGOING = power;
-const FILTER_BITS = 16;
+/** The characters that decide the shift. */
+const BLOCK = 3;
+const SHIFT_BITS = 16;
 
 /** A-Z as a-z, everything else as it is. */
 const fold = (code: number): number => (code >= 65 && code <= 90 ? code + 32 : code);
-const slot = (hash: number): number => (hash ^ (hash >>> FILTER_BITS)) & ((1 << FILTER_BITS) - 1);
+
+/** The slot in the shift table of the BLOCK characters that end at `end` (exclusive). */
+function blockSlot(text: string, end: number): number {
+  const a = fold(text.charCodeAt(end - 3));
+  const b = fold(text.charCodeAt(end - 2));
+  const c = fold(text.charCodeAt(end - 1));
+  return (Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca77) ^ c) >>> (32 - SHIFT_BITS);
+}
+
+/** The hash of the WINDOW characters from `start`: the key of the needles that start so. */
+function windowHash(text: string, start: number): number {
+  let hash = 0;
+  for (let k = start; k < start + WINDOW; k++) {
+    hash = (Math.imul(hash, 0x01000193) + fold(text.charCodeAt(k))) | 0;
+  }
+  return hash;
+}
 
 /** The needles, by the hash of their first WINDOW characters, longest first in each bucket. */
 export function searchIndex(needles: readonly Needle[]): (text: string) => Found[] {
   const buckets = new Map<number, Needle[]>();
-  const filter = new Uint8Array(1 << FILTER_BITS);
+  // How far the window may move when its last BLOCK characters hash to a slot (the least of
+  // every needle's block there, so no start is passed); WINDOW - BLOCK + 1 for any other.
+  const shifts = new Uint8Array(1 << SHIFT_BITS).fill(WINDOW - BLOCK + 1);
   const seen = new Set<string>();
   for (const needle of needles) {
     if (needle.text.length < WINDOW) continue;
@@ -45,40 +61,42 @@ export function searchIndex(needles: readonly Needle[]): (text: string) => Found
     const key = `${needle.caseless ? "i" : "s"}${text}`;
     if (seen.has(key)) continue; // the first form named is the one kept
     seen.add(key);
-    let hash = 0;
-    for (let k = 0; k < WINDOW; k++) hash = (Math.imul(hash, BASE) + fold(text.charCodeAt(k))) | 0;
+    const hash = windowHash(text, 0);
     const bucket = buckets.get(hash) ?? [];
     bucket.push({ ...needle, text });
     buckets.set(hash, bucket);
-    filter[slot(hash)] = 1;
+    for (let end = BLOCK; end <= WINDOW; end++) {
+      const slot = blockSlot(text, end);
+      shifts[slot] = Math.min(shifts[slot]!, WINDOW - end);
+    }
   }
   for (const bucket of buckets.values()) bucket.sort((a, b) => b.text.length - a.text.length);
-  return (text) => (buckets.size === 0 ? [] : scan(text, buckets, filter));
+  return (text) => (buckets.size === 0 ? [] : scan(text, buckets, shifts));
 }
 
 /**
  * At each offset, the longest needle that starts there; a match inside the last one is left
  * out, one that starts inside it and ends past it is kept (the caller joins them).
  */
-function scan(text: string, buckets: Map<number, Needle[]>, filter: Uint8Array): Found[] {
+function scan(text: string, buckets: Map<number, Needle[]>, shifts: Uint8Array): Found[] {
   const found: Found[] = [];
-  if (text.length < WINDOW) return found;
   let lastEnd = 0;
-  let hash = 0;
-  for (let k = 0; k < WINDOW; k++) hash = (Math.imul(hash, BASE) + fold(text.charCodeAt(k))) | 0;
-  for (let at = 0; ; at++) {
-    if (filter[slot(hash)] === 1) {
-      const bucket = buckets.get(hash);
-      const needle = bucket?.find((n) => matchesAt(text, at, n));
-      if (needle !== undefined && at + needle.text.length > lastEnd) {
-        lastEnd = at + needle.text.length;
-        found.push({ start: at, end: lastEnd, form: needle.form });
-      }
+  // The window is text[end - WINDOW, end).
+  for (let end = WINDOW; end <= text.length;) {
+    const shift = shifts[blockSlot(text, end)]!;
+    if (shift > 0) {
+      end += shift;
+      continue;
     }
-    if (at + WINDOW >= text.length) return found;
-    const leaving = Math.imul(fold(text.charCodeAt(at)), OUTGOING);
-    hash = (Math.imul(hash - leaving, BASE) + fold(text.charCodeAt(at + WINDOW))) | 0;
+    const at = end - WINDOW;
+    const needle = buckets.get(windowHash(text, at))?.find((n) => matchesAt(text, at, n));
+    if (needle !== undefined && at + needle.text.length > lastEnd) {
+      lastEnd = at + needle.text.length;
+      found.push({ start: at, end: lastEnd, form: needle.form });
+    }
+    end += 1;
   }
+  return found;
 }
 
 function matchesAt(text: string, at: number, needle: Needle): boolean {
