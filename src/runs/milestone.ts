@@ -2,11 +2,10 @@
 // chain's head as a trailer) and, for a run on GitHub, pushed to its branch.
 // The `checkpoint` tool, a green verification and the end of a run come here.
 import type { AuditSink, Milestone, MilestonePort } from "../agent/ports.ts";
-import { describeFindings, scanDiff } from "../policy/secret-scan.ts";
-import { commitPatches } from "../workspace/diff.ts";
 import { commitAll, GitError, push, runGit, type Identity } from "../workspace/git.ts";
 import { PushRefused, type BranchLease } from "../workspace/push-guard.ts";
 import type { ApprovalGate } from "./approval-gate.ts";
+import { scanBeforePush, type PushScanTarget } from "./push-scan.ts";
 import { buildOnRemote } from "./build-on-remote.ts";
 import { RunFailure } from "./failure.ts";
 import { unfrozen, type WhileFrozen } from "./frozen.ts";
@@ -131,6 +130,8 @@ export interface PushTarget {
    * the run's commits are put on top of what others pushed (build-on-remote.ts), by this committer.
    */
   shared?: { committer: Identity };
+  /** The run's redactor: its own secrets, in any form, block a push too (push-scan.ts). */
+  redactor?: PushScanTarget["redactor"];
 }
 
 /**
@@ -170,25 +171,6 @@ export function pushToBranch(
     await target.audit.record("git.push", { branch: lease.branch, sha });
     return sha;
   };
-}
-
-/**
- * Blocks the push when a commit adds something that looks like a secret, and undoes the
- * commits (their changes stay in the working tree), so the next milestone can push without it.
- */
-async function scanBeforePush(target: PushTarget, since: string, signal: AbortSignal) {
-  const findings = scanDiff(await commitPatches(target.worktree, since, "HEAD", signal));
-  await target.audit.record("git.secret_scan", {
-    since,
-    result: findings.length === 0 ? "clean" : "blocked",
-    findings,
-  });
-  if (findings.length > 0) {
-    await runGit(["reset", "--quiet", "--soft", since], { cwd: target.worktree });
-    throw new RunFailure(
-      `the change adds what looks like a secret (${describeFindings(findings)}), so Stamina did not push it. Secrets belong in the repository's secret store or an environment variable, not in the code.`,
-    );
-  }
 }
 
 /**

@@ -58,23 +58,6 @@ export async function workingDiffBytes(
 }
 
 /**
- * Every commit from `from` (excluded) to `to`, each as its patch without context: what a push
- * adds. Commit by commit, since a secret added and then removed is still in the history pushed.
- */
-export async function commitPatches(
-  cwd: string,
-  from: string,
-  to: string,
-  signal?: AbortSignal,
-): Promise<string> {
-  await assertSafeRepoConfig(cwd, signal);
-  const args = ["log", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "-p"];
-  args.push("-U0", "--format=commit %H", `${from}..${to}`, "--");
-  const { stdout } = await runGit(args, { cwd, signal });
-  return stdout;
-}
-
-/**
  * Applies a diff from workingDiffBytes to the working tree (not the index): tracked edits come
  * back unstaged and new files untracked, as they were.
  */

@@ -1,7 +1,7 @@
 // Runs git in the harness process, the only place that authenticates: a fresh
 // token per network command travels as an `http.extraHeader` on the command
 // line, never in a file, a URL or the environment, and never in an error.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -99,16 +99,7 @@ export async function runGit(
     // The empty value first clears any header a config file might have added.
     auth.push("-c", "http.extraHeader=", "-c", `http.extraHeader=Authorization: Basic ${basic}`);
   }
-  const env = {
-    PATH: process.env.PATH ?? SYSTEM_PATH,
-    HOME: await gitHome(),
-    GIT_CONFIG_NOSYSTEM: "1",
-    GIT_CONFIG_GLOBAL: "/dev/null",
-    GIT_ATTR_NOSYSTEM: "1",
-    GIT_TERMINAL_PROMPT: "0",
-    LANG: "C.UTF-8",
-    ...opts.env,
-  };
+  const env = await gitEnv(opts);
   return new Promise((resolve, reject) => {
     execFile(
       "git",
@@ -139,6 +130,67 @@ export async function runGit(
         reject(new GitError(subcommand, detail ? `${message}: ${detail}` : message, code, detail));
       },
     );
+  });
+}
+
+async function gitEnv(opts: GitOptions): Promise<Record<string, string>> {
+  return {
+    PATH: process.env.PATH ?? SYSTEM_PATH,
+    HOME: await gitHome(),
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_CONFIG_GLOBAL: "/dev/null",
+    GIT_ATTR_NOSYSTEM: "1",
+    GIT_TERMINAL_PROMPT: "0",
+    LANG: "C.UTF-8",
+    ...opts.env,
+  };
+}
+
+/**
+ * A local git command (never a network one: no token) with `input` on its stdin and its stdout
+ * handed over as bytes, chunk by chunk, for output too large or too binary for runGit
+ * (`cat-file --batch`). Hardened as runGit is.
+ */
+export async function streamGit(
+  args: string[],
+  opts: Omit<GitOptions, "token">,
+  input: Buffer,
+  onStdout: (chunk: Buffer) => void,
+): Promise<void> {
+  const subcommand = subcommandOf(args);
+  // It reads what is here: an object missing from a partial clone is not fetched for it.
+  const env = { ...(await gitEnv(opts)), GIT_NO_LAZY_FETCH: "1" };
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", [...HARDENING, ...args], {
+      cwd: opts.cwd,
+      env,
+      signal: opts.signal,
+      timeout: opts.timeoutMs,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stdout.on("data", onStdout);
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString("utf8")).slice(-8_192);
+    });
+    child.stdin.on("error", () => undefined);
+    child.on("error", (error) => {
+      const message =
+        error.name === "AbortError"
+          ? `git ${subcommand} was cancelled`
+          : `git ${subcommand}: ${error.message}`;
+      reject(new GitError(subcommand, message, null, ""));
+    });
+    child.on("close", (code, signal) => {
+      if (code === 0) return resolve();
+      const detail = lastLines(scrub(stderr.trim(), []));
+      const message =
+        code !== null
+          ? `git ${subcommand} failed with exit code ${code}`
+          : `git ${subcommand} was killed by ${signal ?? "a signal"}`;
+      reject(new GitError(subcommand, detail ? `${message}: ${detail}` : message, code, detail));
+    });
+    child.stdin.end(input);
   });
 }
 

@@ -149,6 +149,7 @@ function milestonesOf(a: Attempt, prepared: Prepared): MilestonePort {
           url,
           lease,
           token,
+          ...(a.deps.redactor ? { redactor: a.deps.redactor } : {}),
           ...(prepared.round ? { shared: { committer: BOT } } : {}),
         })(sha, signal),
       );
