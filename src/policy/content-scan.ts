@@ -39,7 +39,7 @@ export async function scanContent(
 }
 
 /** Findings once per path, line and rule. */
-export function dedupe(findings: SecretFinding[]): SecretFinding[] {
+export function dedupe<T extends SecretFinding>(findings: T[]): T[] {
   const seen = new Set<string>();
   return findings.filter((f) => {
     const key = `${f.path}\0${f.line}\0${f.kind}`;

@@ -59,6 +59,17 @@ export function createApprovalGate(deps: {
   };
 }
 
+/** Gates asked in turn: the first that holds the commit says what is asked. */
+export function firstHold(...gates: ApprovalGate[]): ApprovalGate {
+  return async (sha, signal) => {
+    for (const gate of gates) {
+      const held = await gate(sha, signal);
+      if (held !== null) return held;
+    }
+    return null;
+  };
+}
+
 /** The change from `base` to `head`, file by file (renames as a deletion and an addition). */
 async function changedFiles(
   worktree: string,

@@ -117,7 +117,8 @@ export function commitText(message: string): string {
 }
 
 export interface PushTarget {
-  store: Pick<Store, "runs">;
+  /** `approvals`: findings of the secret scan a writer approved go through (push-scan.ts). */
+  store: Pick<Store, "runs" | "approvals">;
   runId: string;
   worktree: string;
   audit: AuditSink;

@@ -3,11 +3,14 @@
 // and each gitlink (submodule entry) the push adds, which is refused unless the
 // base already had one at that path. What is found blocks the push, named by
 // file, line and rule, never by value; the audit's `git.secret_scan` says the same.
-import type { AuditSink } from "../agent/ports.ts";
+import { createHash } from "node:crypto";
+import type { AuditSink, PauseRequest } from "../agent/ports.ts";
 import { dedupe, scanContent, type LocateHeld } from "../policy/content-scan.ts";
 import { describeFindings, type SecretFinding } from "../policy/secret-scan.ts";
 import { runGit } from "../workspace/git.ts";
 import { pushedObjects, readBlobs, type PushedGitlink } from "../workspace/pushed-blobs.ts";
+import type { Store } from "../store/store.ts";
+import type { ApprovalGate } from "./approval-gate.ts";
 import { RunFailure } from "./failure.ts";
 
 /** The most of one blob that is read and scanned; a larger one is scanned this far and said so. */
@@ -20,8 +23,13 @@ export interface PushScanTarget {
   redactor?: { locate: LocateHeld };
 }
 
+/** A finding with the blob it is in: what a writer's approval is bound to. */
+type BlobFinding = SecretFinding & { blob: string };
+
 interface PushScan {
   findings: SecretFinding[];
+  /** The findings' blobs and rules (each blob, also one deduplicated away), as one value. */
+  fingerprint: string;
   /** Gitlinks the push adds where the base had none. */
   gitlinks: PushedGitlink[];
   /** Paths of blobs larger than SCAN_MAX_BYTES: only their first bytes were scanned. */
@@ -35,15 +43,16 @@ async function scanPush(
   target: PushScanTarget,
   since: string,
   signal?: AbortSignal,
+  head = "HEAD",
 ): Promise<PushScan> {
-  const { blobs, gitlinks } = await pushedObjects(target.worktree, since, "HEAD", signal);
+  const { blobs, gitlinks } = await pushedObjects(target.worktree, since, head, signal);
   const contents = await readBlobs(
     target.worktree,
     blobs.map((b) => b.id),
     SCAN_MAX_BYTES,
     signal,
   );
-  const findings: SecretFinding[] = [];
+  const findings: BlobFinding[] = [];
   const [partly, unread]: [string[], string[]] = [[], []];
   for (const blob of blobs) {
     const read = contents.get(blob.id);
@@ -52,10 +61,12 @@ async function scanPush(
       continue;
     }
     if (read.truncated) partly.push(blob.path);
-    findings.push(...(await scanContent(blob.path, read.content, target.redactor?.locate)));
+    const found = await scanContent(blob.path, read.content, target.redactor?.locate);
+    findings.push(...found.map((f) => ({ ...f, blob: blob.id })));
   }
   return {
-    findings: dedupe(findings),
+    findings: shown(dedupe(findings)),
+    fingerprint: fingerprintOf(findings),
     gitlinks: gitlinks.filter((g) => !g.inBase),
     partly,
     unread,
@@ -65,19 +76,26 @@ async function scanPush(
 /**
  * Blocks the push when a commit adds something that looks like a secret or a new gitlink, and
  * undoes the commits (their changes stay in the working tree), so the next milestone can push
- * without it.
+ * without it. Findings a writer approved (`/stamina approve` on what the secret gate held, bound
+ * to their blobs and rules) go through, recorded as approved and by whom.
  */
 export async function scanBeforePush(
-  target: PushScanTarget,
+  target: PushScanTarget & { store?: Pick<Store, "approvals">; runId?: string },
   since: string,
   signal: AbortSignal,
 ): Promise<void> {
   const scan = await scanPush(target, since, signal);
-  const blocked = scan.findings.length > 0 || scan.gitlinks.length > 0 || scan.unread.length > 0;
+  const hard = scan.gitlinks.length > 0 || scan.unread.length > 0;
+  const approvedBy =
+    !hard && scan.findings.length > 0 && target.store && target.runId !== undefined
+      ? (await target.store.approvals.grantedBy(target.runId)).get(scan.fingerprint)
+      : undefined;
+  const blocked = hard || (scan.findings.length > 0 && approvedBy === undefined);
   await target.audit.record("git.secret_scan", {
     since,
-    result: blocked ? "blocked" : "clean",
-    findings: scan.findings.map(({ path, line, kind }) => ({ path, line, kind })),
+    result: blocked ? "blocked" : approvedBy !== undefined ? "approved" : "clean",
+    ...(approvedBy !== undefined ? { approvedBy } : {}),
+    findings: scan.findings,
     ...(scan.gitlinks.length > 0 ? { gitlinks: scan.gitlinks.map((g) => g.path) } : {}),
     ...(scan.partly.length > 0 ? { scannedInPart: scan.partly } : {}),
     ...(scan.unread.length > 0 ? { notScanned: scan.unread } : {}),
@@ -85,6 +103,60 @@ export async function scanBeforePush(
   if (!blocked) return;
   await runGit(["reset", "--quiet", "--soft", since], { cwd: target.worktree });
   throw new RunFailure(refusal(scan));
+}
+
+/**
+ * The secret scan as an approval gate, before a milestone is pushed: findings no writer approved
+ * hold the commit and ask (`awaiting_approval`), rather than failing the run, since a finding may
+ * be a false positive. The approval is bound to the findings' blobs and rules: the same content
+ * goes through, a secret added later asks again. New gitlinks are left to the push, which
+ * refuses them whatever a writer says.
+ */
+export function createSecretGate(deps: {
+  store: Pick<Store, "runs" | "approvals">;
+  runId: string;
+  worktree: string;
+  audit: AuditSink;
+  redactor?: PushScanTarget["redactor"];
+}): ApprovalGate {
+  return async (sha, signal) => {
+    const run = await deps.store.runs.mustGet(deps.runId);
+    const since = run.headSha ?? run.baseSha;
+    if (since === null) return null;
+    const scan = await scanPush(deps, since, signal, sha);
+    if (scan.findings.length === 0) return null;
+    const { fingerprint } = scan;
+    if ((await deps.store.approvals.granted(deps.runId)).has(fingerprint)) return null;
+    const { findings } = scan;
+    await deps.audit.record("git.secret_scan", { since, result: "held", fingerprint, findings });
+    return heldForSecrets(fingerprint, scan.findings);
+  };
+}
+
+function heldForSecrets(fingerprint: string, findings: SecretFinding[]): PauseRequest {
+  const asked = findings
+    .slice(0, 10)
+    .map(
+      (f) =>
+        `adds what looks like a secret: ${f.kind} in \`${f.path}\` line ${f.line} (approve only if it is not one)`,
+    );
+  if (findings.length > 10) asked.push(`and ${findings.length - 10} more such lines`);
+  return {
+    source: "approval",
+    reason: `This change adds what looks like a secret (${describeFindings(findings)}). Secrets belong in the repository's secret store or an environment variable, not in the code; if these are not secrets, a writer can let them through.`,
+    details: { fingerprint, asked, secrets: findings },
+  };
+}
+
+/** The findings as the audit and the issue may show them: where and which rule, no value, no blob. */
+function shown(findings: SecretFinding[]): SecretFinding[] {
+  return findings.map(({ path, line, kind }) => ({ path, line, kind }));
+}
+
+/** The findings' blobs and rules, as one value an approval is bound to. */
+function fingerprintOf(findings: BlobFinding[]): string {
+  const pairs = [...new Set(findings.map((f) => `${f.blob}\0${f.kind}`))].sort();
+  return `secrets:${createHash("sha256").update(pairs.join("\n")).digest("hex")}`;
 }
 
 function refusal(scan: PushScan): string {

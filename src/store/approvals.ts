@@ -110,6 +110,17 @@ export class ApprovalRecords {
     );
   }
 
+  /** Who approved each fingerprint a writer approved on the run (the first to approve it). */
+  async grantedBy(runId: string): Promise<Map<string, string>> {
+    const by = new Map<string, string>();
+    for (const d of await this.decisions(runId)) {
+      if (d.granted && d.fingerprint !== undefined && !by.has(d.fingerprint)) {
+        by.set(d.fingerprint, d.by);
+      }
+    }
+    return by;
+  }
+
   private async decisions(runId: string) {
     const rows = await this.opened.db
       .selectFrom("run_triggers")

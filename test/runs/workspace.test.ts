@@ -2,7 +2,7 @@
 // per repository that a second run fetches into rather than cloning again, a
 // worktree per run removed when the run settles, a branch name that steps
 // aside for one already on GitHub, the asker credited on every commit, and a
-// push that a secret in the change stops.
+// push that a secret in the change holds for a writer.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -183,7 +183,7 @@ describe("the workspace", () => {
     expect(events.some((e) => e.type === "git.push")).toBe(false);
   });
 
-  it("stops the push of a change that adds a secret, and says where without saying what", async () => {
+  it("holds a change that adds a secret for a writer, and says where without saying what", async () => {
     const secret = `ghp_${"A1b2C3d4E5".repeat(4)}`;
     await h.model(
       byStep([
@@ -198,9 +198,10 @@ describe("the workspace", () => {
     );
     await h.queue({});
     const finished = await h.execute(await h.claim());
-    expect(finished.state).toBe("failed");
-    expect(finished.outcome).toContain("GitHub token in `config.js` line 2");
-    expect(h.comment()).toContain("so Stamina did not push it");
+    // A finding may be a false positive: the run waits for a writer instead of failing.
+    expect(finished.state).toBe("awaiting_approval");
+    const ask = h.github.issueComments(OWNER, REPO, 1).find((c) => c.body.startsWith("🔐"));
+    expect(ask?.body).toContain("GitHub token in `config.js` line 2");
     // Nothing reached GitHub: no branch, no pull request.
     expect(() =>
       git(h.bare, "rev-parse", "--verify", "--quiet", "refs/heads/stamina/1-make-it-two"),
@@ -209,35 +210,34 @@ describe("the workspace", () => {
     const events = await h.store.audit.events(finished.id);
     const scan = events.find((e) => e.type === "git.secret_scan");
     expect(scan?.data).toMatchObject({
-      result: "blocked",
+      result: "held",
       findings: [{ path: "config.js", line: 2, kind: "GitHub token" }],
     });
     expect(events.some((e) => e.type === "git.push")).toBe(false);
     expect(JSON.stringify(events)).not.toContain(secret);
-    expect(h.comment()).not.toContain(secret);
+    expect(JSON.stringify(h.github.issueComments(OWNER, REPO, 1))).not.toContain(secret);
   });
 
   it("undoes a milestone whose commit holds a secret, so the history it pushes later never has it", async () => {
     const secret = `sk-ant-api03-${"Zq9Xw8Vu7T".repeat(3)}`;
     await h.model(
       byStep([
+        reply(editFile("a.txt", "one", "two"), toolUse("checkpoint", { message: "Two" })),
         reply(toolUse("bash", { command: `printf 'const key = "${secret}";\\n' > config.js` })),
         reply(toolUse("checkpoint", { message: "Add the key" })),
-        reply(toolUse("bash", { command: "printf 'const key = process.env.KEY;\\n' > config.js" })),
-        reply(text("The key comes from the environment.")),
-        reply(text("config.js reads the key from the environment.")),
       ]),
     );
     await h.queue({});
     const finished = await h.execute(await h.claim());
-    expect(finished.state).toBe("succeeded");
+    expect(finished.state).toBe("awaiting_approval");
     const events = await h.store.audit.events(finished.id);
     const scans = events.filter((e) => e.type === "git.secret_scan").map((e) => e.data.result);
-    expect(scans).toEqual(["blocked", "clean"]);
-    const told = events.find((e) => e.type === "tool.result" && e.data.name === "checkpoint");
-    expect(JSON.stringify(told?.data)).toContain("so Stamina did not push it");
+    expect(scans).toEqual(["clean", "held"]);
+    const told = events.filter((e) => e.type === "tool.result" && e.data.name === "checkpoint");
+    expect(JSON.stringify(told.at(-1)?.data)).toContain("needs a maintainer's approval");
+    // The held commit is undone (its change kept in the working tree): GitHub has the first only.
     const pushed = git(h.bare, "log", "-p", `main..${finished.branch ?? ""}`);
-    expect(pushed).toContain("process.env.KEY");
+    expect(pushed).toContain("+two");
     expect(pushed).not.toContain("sk-ant-");
   });
 });

@@ -7,11 +7,17 @@ import type { HumanPort, MilestonePort } from "../../agent/ports.ts";
 import type { ModelPort } from "../../model/types.ts";
 import type { AgentOutcome } from "../../store/types.ts";
 import { runAgentSession } from "../agent-session.ts";
-import { createApprovalGate, resumeDecision, rollbackWorktree } from "../approval-gate.ts";
+import {
+  createApprovalGate,
+  firstHold,
+  resumeDecision,
+  rollbackWorktree,
+} from "../approval-gate.ts";
 import { createChecksRunner } from "../checks.ts";
 import { BOT, coAuthorOf } from "../commits.ts";
 import { createMilestones, pushToBranch } from "../milestone.ts";
 import { createHumanPort } from "../pause.ts";
+import { createSecretGate } from "../push-scan.ts";
 import { agentResume, recordRetriedStep } from "../resume.ts";
 import type { NetworkReport } from "../network-report.ts";
 import { createStepCheckpointer } from "../step-checkpoint.ts";
@@ -113,6 +119,7 @@ function milestonesOf(a: Attempt, prepared: Prepared): MilestonePort {
   const { store, audit, run } = a;
   const { dirs, url, token, branch, lease, defaultBranch: base } = prepared.workspace;
   const frozen = freezing(a.deps.sandbox, run.id);
+  const { redactor } = a.deps;
   return createMilestones({
     frozen,
     worktree: dirs.worktree,
@@ -121,16 +128,19 @@ function milestonesOf(a: Attempt, prepared: Prepared): MilestonePort {
     audit,
     auditHead: () => store.audit.head(run.id),
     ...(a.deps.auditSigner ? { signHead: a.deps.auditSigner.sign } : {}),
-    // A dry run pushes nothing, so it has nothing to ask approval for.
+    // A dry run pushes nothing, so it has nothing to ask approval for. A secret is asked first.
     gate: run.dryRun
       ? undefined
-      : createApprovalGate({
-          store,
-          runId: run.id,
-          worktree: dirs.worktree,
-          policy: run.config.approvals,
-          audit,
-        }),
+      : firstHold(
+          createSecretGate({ store, runId: run.id, worktree: dirs.worktree, audit, redactor }),
+          createApprovalGate({
+            store,
+            runId: run.id,
+            worktree: dirs.worktree,
+            policy: run.config.approvals,
+            audit,
+          }),
+        ),
     rollback: (signal) =>
       frozen(() =>
         rollbackWorktree({ store, runId: run.id, worktree: dirs.worktree, audit, signal }),
@@ -149,7 +159,7 @@ function milestonesOf(a: Attempt, prepared: Prepared): MilestonePort {
           url,
           lease,
           token,
-          ...(a.deps.redactor ? { redactor: a.deps.redactor } : {}),
+          ...(redactor ? { redactor } : {}),
           ...(prepared.round ? { shared: { committer: BOT } } : {}),
         })(sha, signal),
       );
