@@ -101,7 +101,11 @@ const SUMMARIES: Record<string, (d: Data) => string> = {
     const where = findings
       .slice(0, 3)
       .map((f) => `${str(f.kind)} in ${str(f.path)}:${num(f.line)}`);
-    return join([str(d.result), where.length > 0 && `(${where.join(", ")})`]);
+    return join([
+      str(d.result),
+      d.approvedBy !== undefined && `by ${str(d.approvedBy)}`,
+      where.length > 0 && `(${where.join(", ")})`,
+    ]);
   },
   "git.push_refused": (d) => join([str(d.branch), str(d.reason)]),
   "github.write": (d) =>

@@ -83,9 +83,16 @@ export function scanLine(text: string): string[] {
 
 /** The findings in words for the people reading the issue: where and what, never the value. */
 export function describeFindings(findings: SecretFinding[], limit = 10): string {
-  const shown = findings.slice(0, limit).map((f) => `${f.kind} in \`${f.path}\` line ${f.line}`);
+  const shown = findings
+    .slice(0, limit)
+    .map((f) => `${ruleName(f.kind)} in \`${f.path}\` line ${f.line}`);
   const more = findings.length - shown.length;
   return shown.join("; ") + (more > 0 ? `; and ${more} more` : "");
+}
+
+/** A rule's name for an issue comment: a secretlint rule id (`@secretlint/…`) as code, not a mention. */
+export function ruleName(kind: string): string {
+  return kind.startsWith("@") ? `\`${kind}\`` : kind;
 }
 
 /**

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import type { AuditSink, PauseRequest } from "../agent/ports.ts";
 import { dedupe, scanContent, type LocateHeld } from "../policy/content-scan.ts";
-import { describeFindings, type SecretFinding } from "../policy/secret-scan.ts";
+import { describeFindings, ruleName, type SecretFinding } from "../policy/secret-scan.ts";
 import { runGit } from "../workspace/git.ts";
 import { pushedObjects, readBlobs, type PushedGitlink } from "../workspace/pushed-blobs.ts";
 import type { Store } from "../store/store.ts";
@@ -138,7 +138,7 @@ function heldForSecrets(fingerprint: string, findings: SecretFinding[]): PauseRe
     .slice(0, 10)
     .map(
       (f) =>
-        `adds what looks like a secret: ${f.kind} in \`${f.path}\` line ${f.line} (approve only if it is not one)`,
+        `adds what looks like a secret: ${ruleName(f.kind)} in \`${f.path}\` line ${f.line} (approve only if it is not one)`,
     );
   if (findings.length > 10) asked.push(`and ${findings.length - 10} more such lines`);
   return {

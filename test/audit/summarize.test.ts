@@ -86,6 +86,18 @@ describe("summarizeEvent", () => {
       "blocked (GitHub token in config.js:2)",
     ],
     [
+      {
+        type: "git.secret_scan",
+        data: {
+          since: "0123456789abcdef",
+          result: "approved",
+          approvedBy: "maintainer",
+          findings: [{ path: "fixture.js", line: 1, kind: "@secretlint/secretlint-rule-slack" }],
+        },
+      },
+      "approved by maintainer (@\u200Dsecretlint/secretlint-rule-slack in fixture.js:1)",
+    ],
+    [
       { type: "github.write", data: { op: "pull.create", number: 8, draft: true } },
       "pull.create #\u200D8 (draft)",
     ],

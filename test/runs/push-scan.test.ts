@@ -179,6 +179,16 @@ describe("the secret scan before a push", () => {
     expect(remoteBranch()).toBe(base);
   });
 
+  it("scans the first 5 MiB of a larger file, and the audit says it was scanned in part", async () => {
+    await world();
+    const big = Buffer.alloc(6 * 1024 * 1024, 0x61);
+    big.write(`\n${TOKEN}\n`, 100);
+    write({ "big.bin": big, "ok.txt": "fine\n" });
+    commit("big");
+    expect(await pushRun()).toContain("GitHub token in `big.bin` line 2");
+    expect((await lastScan()).scan).toMatchObject({ scannedInPart: ["big.bin"] });
+  });
+
   it("scans an LFS pointer file like any other", async () => {
     await world();
     const pointer = `version https://git-lfs.github.com/spec/v1\noid sha256:${"a".repeat(64)}\nsize 12\n# ${TOKEN}\n`;
@@ -192,7 +202,8 @@ describe("the secret scan before a push", () => {
     write({ "notify.sh": `#!/bin/sh\nSLACK=${SLACK}\n` });
     commit("notify");
     const refused = await pushRun();
-    expect(refused).toContain("@secretlint/secretlint-rule-slack in `notify.sh` line 2");
+    // The rule id as code: on GitHub, a bare `@secretlint` would mention someone.
+    expect(refused).toContain("`@secretlint/secretlint-rule-slack` in `notify.sh` line 2");
     expect(refused).not.toContain(SLACK);
     const { all } = await lastScan();
     expect(all).not.toContain(SLACK);
