@@ -115,4 +115,25 @@ describe("a secret-scan finding held for approval", () => {
       .map((e) => e.data.result);
     expect(results).toEqual(["held", "approved", "held"]);
   });
+
+  it("holds a token in a file git renders as binary (-diff), on the whole run's path", async () => {
+    const token = `ghp_${"Q9w8E7r6T5".repeat(4)}`;
+    const create = (path: string, file_text: string) =>
+      toolUse("str_replace_based_edit_tool", { command: "create", path, file_text });
+    await h.model(
+      byStep([
+        reply(create(".gitattributes", "*.dat -diff\n"), create("keys.dat", `k=${token}\n`)),
+        reply(toolUse("checkpoint", { message: "Data" })),
+      ]),
+    );
+    const queued = await h.queue();
+    expect((await h.execute(await h.claim())).state).toBe("awaiting_approval");
+    const ask = comments().find((b) => b.startsWith("🔐"))!;
+    expect(ask).toContain("GitHub token in `keys.dat` line 1");
+    expect(ask).not.toContain(token);
+    const scans = (await h.store.audit.events(queued.id)).filter(
+      (e) => e.type === "git.secret_scan",
+    );
+    expect(JSON.stringify(scans)).not.toContain(token);
+  });
 });
