@@ -12,6 +12,7 @@ import type { GitHubPort } from "../github/types.ts";
 import { prepareWorkspace, type Workspace } from "./prepare-workspace.ts";
 import type { Store } from "../store/store.ts";
 import type { Say } from "../surface/tracking.ts";
+import type { Redactor } from "../observability/redact.ts";
 import type { Run } from "../store/types.ts";
 
 export interface StopContext {
@@ -24,6 +25,8 @@ export interface StopContext {
   dataDir: string;
   /** The worktree, when the run got that far. */
   workspace: Workspace | undefined;
+  /** The run's redactor: its own secrets, in any form, block the push of the work so far. */
+  redactor?: Redactor;
   /** Signs the audit head the commit of the work so far names; none unsigned. */
   signHead?: (head: string) => string;
   /** Runs after the run's last event, while the worker still holds it (the audit log's check runs). */
@@ -97,7 +100,16 @@ async function pushWorkSoFar(
     audit,
     auditHead: () => store.audit.head(ctx.runId),
     ...(ctx.signHead ? { signHead: ctx.signHead } : {}),
-    publish: pushToBranch({ store, runId: ctx.runId, worktree, audit, url, lease, token }),
+    publish: pushToBranch({
+      store,
+      runId: ctx.runId,
+      worktree,
+      audit,
+      url,
+      lease,
+      token,
+      ...(ctx.redactor ? { redactor: ctx.redactor } : {}),
+    }),
   });
   const note = `Stopped by ${cancel.by} (${cancel.reason}): the work so far.`;
   const { sha } = await milestones.checkpoint(

@@ -135,9 +135,13 @@ describe("a secret the app holds, in any encoding", () => {
 
     // The audit log, and what the run's commits carry (only a.txt changed).
     expect(leaks(await h.store.audit.events(run.id))).toEqual([]);
-    const log = execFileSync("git", ["--git-dir", h.bare, "log", "-p", "main..stamina/1-make-it-two"], {
-      encoding: "utf8",
-    });
+    const log = execFileSync(
+      "git",
+      ["--git-dir", h.bare, "log", "-p", "main..stamina/1-make-it-two"],
+      {
+        encoding: "utf8",
+      },
+    );
     expect(leaks(log.replace(/^ .*$/gm, ""))).toEqual([]);
   }, 60_000);
 });

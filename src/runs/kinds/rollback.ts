@@ -39,7 +39,10 @@ class RollbackRefused extends Error {
   override name = "RollbackRefused";
 }
 
-type Deps = Pick<RunDependencies, "store" | "github" | "dataDir" | "log" | "auditSigner">;
+type Deps = Pick<
+  RunDependencies,
+  "store" | "github" | "dataDir" | "log" | "auditSigner" | "redactor"
+>;
 
 /** Carries out a claimed rollback run and ends it. */
 export async function executeRollback(job: Run, deps: Deps, signal: AbortSignal): Promise<Run> {
@@ -243,10 +246,17 @@ async function commitAndPush(args: {
     });
   }
   try {
-    await pushToBranch({ store, runId: target.id, worktree: cwd, audit, url, lease, token })(
-      sha,
-      signal,
-    );
+    const redactor = deps.redactor;
+    await pushToBranch({
+      store,
+      runId: target.id,
+      worktree: cwd,
+      audit,
+      url,
+      lease,
+      token,
+      ...(redactor ? { redactor } : {}),
+    })(sha, signal);
   } catch (error) {
     if (error instanceof RunFailure)
       throw new RollbackRefused(`${error.message} Nothing was pushed.`);

@@ -119,7 +119,7 @@ function milestonesOf(a: Attempt, prepared: Prepared): MilestonePort {
   const { store, audit, run } = a;
   const { dirs, url, token, branch, lease, defaultBranch: base } = prepared.workspace;
   const frozen = freezing(a.deps.sandbox, run.id);
-  const { redactor } = a.deps;
+  const { redactor } = a;
   return createMilestones({
     frozen,
     worktree: dirs.worktree,
@@ -159,7 +159,7 @@ function milestonesOf(a: Attempt, prepared: Prepared): MilestonePort {
           url,
           lease,
           token,
-          ...(redactor ? { redactor } : {}),
+          redactor,
           ...(prepared.round ? { shared: { committer: BOT } } : {}),
         })(sha, signal),
       );

@@ -71,6 +71,7 @@ function settle(a: Attempt, error: unknown): Promise<Run> {
     dataDir: deps.dataDir,
     workspace: a.workspace,
     ...(deps.auditSigner ? { signHead: deps.auditSigner.sign } : {}),
+    redactor: a.redactor,
     releaseWorkspace: () => a.release(),
     phase: a.phase,
     signal: a.control.signal,
