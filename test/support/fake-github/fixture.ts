@@ -33,6 +33,13 @@ export const silentLog = {
   error: () => undefined,
 };
 
+/** What a token request may name: its repositories (by id or name) and its permissions. */
+export interface TokenNarrowing {
+  repositoryIds?: number[];
+  repositoryNames?: string[];
+  permissions?: Record<string, "read" | "write">;
+}
+
 export interface FakeGitHubFixture {
   /** This test's fake GitHub. */
   gh: FakeGitHub;
@@ -44,8 +51,8 @@ export interface FakeGitHubFixture {
   tick: (ms: number) => void;
   /** Octokit as the app's installation, signing its JWTs with `privateKey`. */
   appOctokit: (privateKey?: string) => Octokit;
-  /** An installation token minted through createAppAuth. */
-  installationToken: () => Promise<string>;
+  /** An installation token minted through createAppAuth, narrowed as asked (else the widest). */
+  installationToken: (narrowing?: TokenNarrowing) => Promise<string>;
   /** A plain request to the REST API, with `token` as the installation's. */
   api: (path: string, init?: RequestInit & { token?: string }) => Promise<Response>;
 }
@@ -106,14 +113,14 @@ export function fakeGitHubPerTest(): FakeGitHubFixture {
         baseUrl: started().gh.apiUrl,
         log: silentLog,
       }),
-    installationToken: async () => {
+    installationToken: async (narrowing = {}) => {
       const auth = createAppAuth({
         appId: APP_ID,
         privateKey: appKeys.privateKey,
         installationId: INSTALLATION_ID,
-        request: new Octokit({ baseUrl: started().gh.apiUrl }).request,
+        request: new Octokit({ baseUrl: started().gh.apiUrl, log: silentLog }).request,
       });
-      const { token } = await auth({ type: "installation" });
+      const { token } = await auth({ type: "installation", ...narrowing });
       return token;
     },
     api: (path, init = {}) => {

@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
 import type { Credentials } from "./auth.ts";
 import type { Git } from "./git.ts";
+import { holds, reaches } from "./grants.ts";
 import { type Exchange, HttpError, readBody } from "./http-io.ts";
 import type { FakeState } from "./state.ts";
 import type { RecordedRequest } from "./types.ts";
@@ -53,8 +54,15 @@ export async function serveGit(
   const token = deps.state.liveToken(credentials.password);
   if (!token) throw unauthorized();
   const repo = deps.state.repo(owner, name);
-  if (!repo || repo.installationId !== token.installationId) {
+  if (!repo || !reaches(token, repo)) {
     throw new HttpError(404, { message: "Repository not found." });
+  }
+  // A fetch needs contents read, a push contents write (GitHub's wording for a refused push).
+  const level = service === "git-receive-pack" ? "write" : "read";
+  if (!holds(token, [["contents", level]])) {
+    throw new HttpError(403, {
+      message: `${level === "write" ? "Write" : "Read"} access to repository not granted.`,
+    });
   }
 
   let body = await readBody(req);
@@ -76,7 +84,7 @@ export async function serveGit(
     REMOTE_ADDR: req.socket.remoteAddress ?? "127.0.0.1",
     // Read by the pre-receive hook (git.ts installPushHooks): GitHub's rule on workflow files.
     FAKE_GITHUB_APP_PUSH: "1",
-    FAKE_GITHUB_WORKFLOWS: deps.state.workflowsGranted.has(token.installationId) ? "1" : "0",
+    FAKE_GITHUB_WORKFLOWS: holds(token, [["workflows", "write"]]) ? "1" : "0",
   };
   const protocol = req.headers["git-protocol"];
   if (typeof protocol === "string") env.HTTP_GIT_PROTOCOL = protocol;

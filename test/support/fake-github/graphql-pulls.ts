@@ -1,6 +1,7 @@
 // The GraphQL mutations that move a pull request between draft and ready for review (REST has
 // no way to): markPullRequestReadyForReview and convertPullRequestToDraft, on the fake's pulls,
 // for an installation that may act on the pull request's repository.
+import { holds, notAccessible, reaches } from "./grants.ts";
 import type { GraphQLEndpoint } from "./graphql.ts";
 import type { FakeState, PullRecord } from "./state.ts";
 import type { GraphQLContext } from "./types.ts";
@@ -38,7 +39,8 @@ function pullOf(
     const pull = match && state.pulls.find((p) => p.id === Number(match[1]));
     if (!pull) continue;
     const repo = [...state.reposList()].find((r) => r.id === pull.repoId);
-    if (repo?.installationId !== context.installationId) break;
+    if (!repo || !reaches(context.token, repo)) break;
+    if (!holds(context.token, [["pull_requests", "write"]])) throw notAccessible();
     return pull;
   }
   throw new Error("Could not resolve to a node with the global id given.");

@@ -233,6 +233,18 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
       return [...state.issued];
     },
 
+    tokenGrants() {
+      const names = new Map([...state.reposList()].map((r) => [r.id, `${r.owner}/${r.name}`]));
+      return state.issued.flatMap((token) => {
+        const record = state.tokens.get(token);
+        if (!record) return [];
+        const { installationId, repositoryIds, permissions } = record;
+        const repositories =
+          repositoryIds === "all" ? "all" : repositoryIds.map((id) => names.get(id) ?? String(id));
+        return [{ token, installationId, repositories, permissions: { ...permissions } }];
+      });
+    },
+
     async close() {
       const closed = new Promise<void>((resolve, reject) =>
         server.close((error) => (error ? reject(error) : resolve())),

@@ -10,6 +10,7 @@ import {
   readBody,
   validationFailed,
 } from "./http-io.ts";
+import { ROUTE_NEEDS, requireAccess } from "./grants.ts";
 import { loadOpenApi, matchRoute, validateBody } from "./openapi.ts";
 import { appRoutes } from "./rest-app.ts";
 import { checkRoutes } from "./rest-checks.ts";
@@ -88,8 +89,12 @@ export async function serveRest(
       if (method === "GET") return exchange.json(404, notFound().body);
       throw notFound();
     }
-    // GitHub hides repositories outside the installation behind a 404.
-    if (repo.installationId !== token.installationId) throw notFound();
+    // GitHub hides repositories outside the token behind a 404, and refuses a permission it lacks.
+    const need = ROUTE_NEEDS[match.key];
+    if (!need) {
+      throw new HttpError(500, { message: `fake GitHub declares no permission for ${match.key}` });
+    }
+    requireAccess(token, repo, need);
     validate();
     reply = await route.handle({ ...base, repo, installationId: token.installationId });
   }

@@ -3,6 +3,7 @@
 // GraphQL's `reviewThreads` of a pull request and `resolveReviewThread`, as
 // GitHub answers them. Tests submit reviews and push human replies through
 // the handle (index.ts); the app reads and writes only through the API.
+import { type Need, holds, notAccessible, reaches } from "./grants.ts";
 import type { GraphQLEndpoint } from "./graphql.ts";
 import { notFound } from "./http-io.ts";
 import { intParam, type RouteTable } from "./route.ts";
@@ -188,7 +189,7 @@ function reviewCommentJson(
  */
 export function registerReviewGraphQL(graphql: GraphQLEndpoint, state: FakeState): void {
   graphql.register(/\breviewThreads\b/, (variables, _query, context) => {
-    const repo = repoOf(state, variables, context);
+    const repo = repoOf(state, variables, context, [["pull_requests", "read"]]);
     const number = Number(variables.number);
     const pull = state.pulls.find((p) => p.repoId === repo.id && p.number === number);
     if (!pull) throw new Error(`Could not resolve to a PullRequest with the number of ${number}.`);
@@ -220,9 +221,10 @@ export function registerReviewGraphQL(graphql: GraphQLEndpoint, state: FakeState
     const match = /^PRRT_(\d+)$/.exec(Buffer.from(id, "base64").toString("utf8"));
     const thread = match && state.reviewThreads.find((t) => t.id === Number(match[1]));
     const repo = thread && [...state.reposList()].find((r) => r.id === thread.repoId);
-    if (!thread || repo?.installationId !== context.installationId) {
+    if (!thread || !repo || !reaches(context.token, repo)) {
       throw new Error(`Could not resolve to a node with the global id of '${id}'.`);
     }
+    if (!holds(context.token, [["pull_requests", "write"]])) throw notAccessible();
     thread.isResolved = true;
     thread.resolvedBy = BOT_LOGIN;
     return { resolveReviewThread: { thread: { id, isResolved: true } } };
@@ -261,13 +263,15 @@ function repoOf(
   state: FakeState,
   variables: Record<string, unknown>,
   context: GraphQLContext,
+  need: Need,
 ): RepoRecord {
   const repo = state.repo(String(variables.owner), String(variables.name));
-  if (!repo || repo.installationId !== context.installationId) {
+  if (!repo || !reaches(context.token, repo)) {
     throw new Error(
       `Could not resolve to a Repository with the name '${String(variables.owner)}/${String(variables.name)}'.`,
     );
   }
+  if (!holds(context.token, need)) throw notAccessible();
   return repo;
 }
 

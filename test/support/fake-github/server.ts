@@ -83,7 +83,10 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
           ? deps.rest.world.state.liveToken(credentials.token)
           : undefined;
       if (!token) throw badCredentials();
-      const answer = await deps.graphql.answer(body, { installationId: token.installationId });
+      const answer = await deps.graphql.answer(body, {
+        installationId: token.installationId,
+        token,
+      });
       exchange.json(200, answer.body, answer.refused);
     } else if (isGitPath(url.pathname)) {
       await serveGit(deps.git, req, url, credentials, exchange, record);

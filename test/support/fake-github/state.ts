@@ -15,6 +15,10 @@ export interface RepoRecord {
 export interface TokenRecord {
   installationId: number;
   expiresAt: number;
+  /** The repositories it reaches: those it named, or all of the installation's. */
+  repositoryIds: number[] | "all";
+  /** What it may do there: what it asked for (and metadata read), or all the installation has. */
+  permissions: Record<string, "read" | "write">;
 }
 
 export interface CommentRecord {
@@ -88,6 +92,7 @@ export class FakeState {
   /** Installations whose operator granted the `workflows` permission. */
   readonly workflowsGranted = new Set<number>();
   readonly tokens = new Map<string, TokenRecord>();
+  /** Every token minted, in order. */
   readonly issued: string[] = [];
   readonly comments: CommentRecord[] = [];
   readonly reactions: ReactionRecord[] = [];

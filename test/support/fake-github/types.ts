@@ -1,12 +1,20 @@
 // The public shape of the fake GitHub server: its options, its recorded requests and its handle.
 import type { NewReviewComment, ReviewThreadView, ReviewView } from "./reviews.ts";
-import type { CheckRunRecord } from "./state.ts";
+import type { CheckRunRecord, TokenRecord } from "./state.ts";
 import type { UploadPackRequest } from "./upload-pack.ts";
 
 export type { UploadPackRequest } from "./upload-pack.ts";
 export type { NewReviewComment } from "./reviews.ts";
 
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
+
+/** A minted installation token and what it may do: `repositories` as `owner/name`, or "all". */
+interface TokenGrant {
+  token: string;
+  installationId: number;
+  repositories: string[] | "all";
+  permissions: Record<string, "read" | "write">;
+}
 
 type AuthorizationKind = "jwt" | "token" | "basic" | "none";
 
@@ -36,6 +44,8 @@ export interface RecordedRequest {
 
 export interface GraphQLContext {
   installationId: number;
+  /** The token of the request: which repositories it reaches and what it may do there. */
+  token: TokenRecord;
 }
 
 /** Returns the `data` of the response; a throw becomes `{errors}` and a refusal. */
@@ -145,5 +155,7 @@ export interface FakeGitHub {
   labels(owner: string, repo: string, issueNumber?: number): string[];
   /** Every installation token handed out, so tests can search logs for them. */
   issuedTokens(): string[];
+  /** Every token handed out, in order, with the repositories it reaches and its permissions. */
+  tokenGrants(): TokenGrant[];
   close(): Promise<void>;
 }
