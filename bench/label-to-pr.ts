@@ -171,7 +171,7 @@ async function shallowClones(github: FakeGitHub, privateKey: string, dir: string
   const port = createGitHubPort(clients, github.url);
   const times: number[] = [];
   for (let n = 0; n < CLONE_ROUNDS; n++) {
-    const token = await port.gitToken(1);
+    const token = await port.gitToken({ installationId: 1, owner: OWNER, repo: REPO });
     const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
     const target = join(dir, `clone-${n}`);
     const started = performance.now();

@@ -108,6 +108,8 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
     baseUrl: settings.githubApiUrl,
     log,
     throttle: settings.githubThrottle,
+    // Each fresh token joins the redactor, so it can appear in no log line or audit event.
+    onToken: (token) => redactor.addSecret(token),
   });
   const stops: Array<() => Promise<void>> = [];
   let worker: Worker | undefined;
@@ -222,15 +224,8 @@ function startWorker(
   log: Logger,
 ): { worker: Worker; stopSweep: () => void } {
   const port = createGitHubPort(clients, settings.githubGitUrl);
-  const github = {
-    ...port,
-    // Each fresh token joins the redactor, so it can appear in no log line or audit event.
-    gitToken: async (installationId: number) => {
-      const token = await port.gitToken(installationId);
-      redactor.addSecret(token);
-      return token;
-    },
-  };
+  // Every token the clients mint (git's and each call's) joins the redactor through `onToken`.
+  const github = port;
   const worker = new Worker({
     store,
     workerId: settings.workerId,

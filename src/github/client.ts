@@ -1,15 +1,23 @@
-// Installation-authenticated Octokit clients (REST, with Octokit's retry and
-// throttling), one per installation, so app auth can cache each token until
+// Installation-authenticated Octokit clients (REST, with Octokit's retry and throttling). A run's
+// calls go through `forRepository`: each call gets a token that names that one repository and
+// only the permission the call needs (`route-permissions.ts`), and git gets one that may only
+// read and write contents there, so a leaked token reaches one repository and does one thing.
+// App auth caches each narrowed token (by installation, repositories and permissions) until
 // shortly before it expires.
 import { createAppAuth } from "@octokit/auth-app";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
 import type { Logger } from "../observability/logger.ts";
+import { type Permissions, permissionsFor } from "./route-permissions.ts";
 import { createTokenCache } from "./token-cache.ts";
+import type { RepoRef } from "./types.ts";
 
 const StaminaOctokit = Octokit.plugin(retry, throttling);
 export type InstallationOctokit = InstanceType<typeof StaminaOctokit>;
+
+/** How long the installation's granted permissions (is `workflows` among them?) are trusted. */
+const GRANTS_TTL_MS = 5 * 60_000;
 
 export interface GitHubClientOptions {
   appId: number;
@@ -25,23 +33,99 @@ export interface GitHubClientOptions {
   throttle?: boolean;
   /** The clock that decides when an installation token is due for renewal. */
   now?: () => number;
+  /** Called once with every installation token the clients mint (the redactor's `addSecret`). */
+  onToken?: (token: string) => void;
 }
 
 export interface GitHubClients {
+  /** The installation's client, on its whole token: the webhook handlers' small calls. */
   forInstallation(installationId: number): InstallationOctokit;
-  installationToken(installationId: number): Promise<string>;
+  /**
+   * A client for one repository: every call is sent with a token for that repository alone,
+   * holding only the permission the call needs; a call no permission is declared for throws.
+   */
+  forRepository(ref: RepoRef): InstallationOctokit;
+  /**
+   * The token git uses for the repository: that repository alone, `contents: write` (and
+   * `workflows: write` where the installation granted it), never issues or pull requests.
+   */
+  gitToken(ref: RepoRef): Promise<string>;
 }
 
+interface Narrowing {
+  repositoryIds?: number[];
+  repositoryNames?: string[];
+  permissions: Permissions;
+}
+
+const repoKey = (ref: RepoRef): string =>
+  `${ref.installationId}/${ref.owner}/${ref.repo}`.toLowerCase();
+
 export function createGitHubClients(options: GitHubClientOptions): GitHubClients {
-  const cache = new Map<number, InstallationOctokit>();
+  const now = options.now ?? Date.now;
   const retries = options.retries ?? true;
-  // One cache for every installation's client: tokens are renewed before they expire.
-  const tokenCache = createTokenCache(options.now);
+  // One cache for every token: renewed before it expires, keyed by what the token may do.
+  const tokenCache = createTokenCache(now);
+  const bare = new Octokit({ baseUrl: options.baseUrl, userAgent: "stamina", log: quiet() });
+  // The app itself: its JWT on /app routes (auth-app's hook corrects a skewed clock there), and
+  // the installation tokens it mints, narrowed.
+  const app = new Octokit({
+    baseUrl: options.baseUrl,
+    userAgent: "stamina",
+    log: quiet(),
+    authStrategy: createAppAuth,
+    auth: { appId: options.appId, privateKey: options.privateKey, cache: tokenCache },
+  });
+  const seen = new Set<string>();
+  const mint = async (installationId: number, narrowing: Narrowing): Promise<string> => {
+    const { token } = (await app.auth({
+      type: "installation",
+      installationId,
+      ...narrowing,
+      // auth-app sorts the ids in place for its cache key.
+      ...(narrowing.repositoryIds ? { repositoryIds: [...narrowing.repositoryIds] } : {}),
+    })) as { token: string };
+    if (!seen.has(token)) {
+      seen.add(token);
+      options.onToken?.(token);
+    }
+    return token;
+  };
+
+  const octokitOptions = (installationId: number) => ({
+    baseUrl: options.baseUrl,
+    userAgent: "stamina",
+    log: {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (msg: string) => options.log.warn({ installationId }, msg),
+      error: (msg: string) => options.log.error({ installationId }, msg),
+    },
+    retry: { enabled: retries },
+    throttle: {
+      enabled: options.throttle ?? retries,
+      onRateLimit: (retryAfter: number, req: { url: string }, _o: unknown, retryCount: number) => {
+        options.log.warn({ retryAfter, url: req.url }, "GitHub rate limit hit");
+        return retryCount < 3;
+      },
+      onSecondaryRateLimit: (
+        retryAfter: number,
+        req: { url: string },
+        _o: unknown,
+        retryCount: number,
+      ) => {
+        options.log.warn({ retryAfter, url: req.url }, "GitHub secondary rate limit hit");
+        return retryCount < 3;
+      },
+    },
+  });
+
+  const installations = new Map<number, InstallationOctokit>();
   const forInstallation = (installationId: number): InstallationOctokit => {
-    let octokit = cache.get(installationId);
+    let octokit = installations.get(installationId);
     if (!octokit) {
       octokit = new StaminaOctokit({
-        baseUrl: options.baseUrl,
+        ...octokitOptions(installationId),
         authStrategy: createAppAuth,
         auth: {
           appId: options.appId,
@@ -49,37 +133,118 @@ export function createGitHubClients(options: GitHubClientOptions): GitHubClients
           installationId,
           cache: tokenCache,
         },
-        userAgent: "stamina",
-        log: {
-          debug: () => undefined,
-          info: () => undefined,
-          warn: (msg: string) => options.log.warn({ installationId }, msg),
-          error: (msg: string) => options.log.error({ installationId }, msg),
-        },
-        retry: { enabled: retries },
-        throttle: {
-          enabled: options.throttle ?? retries,
-          onRateLimit: (retryAfter, req, _octokit, retryCount) => {
-            options.log.warn({ retryAfter, url: req.url }, "GitHub rate limit hit");
-            return retryCount < 3;
-          },
-          onSecondaryRateLimit: (retryAfter, req, _octokit, retryCount) => {
-            options.log.warn({ retryAfter, url: req.url }, "GitHub secondary rate limit hit");
-            return retryCount < 3;
-          },
-        },
       });
-      cache.set(installationId, octokit);
+      installations.set(installationId, octokit);
     }
     return octokit;
   };
+
+  const ids = createRepositoryIds(bare, mint);
+  const workflows = createWorkflowGrants(app, now);
+
+  const repositories = new Map<string, InstallationOctokit>();
+  const forRepository = (ref: RepoRef): InstallationOctokit => {
+    const key = repoKey(ref);
+    let octokit = repositories.get(key);
+    if (!octokit) {
+      octokit = new StaminaOctokit(octokitOptions(ref.installationId));
+      octokit.hook.before("request", async (request) => {
+        const params = request as { owner?: unknown; repo?: unknown; query?: unknown };
+        const other =
+          [params.owner, params.repo].some((v) => typeof v === "string") &&
+          `${String(params.owner)}/${String(params.repo)}`.toLowerCase() !==
+            `${ref.owner}/${ref.repo}`.toLowerCase();
+        if (other) {
+          throw new Error(
+            `the client of ${ref.owner}/${ref.repo} was asked to call ${String(params.owner)}/${String(params.repo)}`,
+          );
+        }
+        const permissions = permissionsFor(request.method, request.url, params.query);
+        const id = await ids.of(ref);
+        const token = await mint(ref.installationId, { repositoryIds: [id], permissions });
+        request.headers.authorization = `token ${token}`;
+      });
+      repositories.set(key, octokit);
+    }
+    return octokit;
+  };
+
   return {
     forInstallation,
-    async installationToken(installationId) {
-      const auth = (await forInstallation(installationId).auth({ type: "installation" })) as {
-        token: string;
-      };
-      return auth.token;
+    forRepository,
+    async gitToken(ref) {
+      const id = await ids.of(ref);
+      const permissions: Permissions = { contents: "write" };
+      if (await workflows.granted(ref.installationId)) permissions.workflows = "write";
+      return mint(ref.installationId, { repositoryIds: [id], permissions });
     },
+  };
+}
+
+type Mint = (installationId: number, narrowing: Narrowing) => Promise<string>;
+
+/**
+ * Each repository's id, looked up once with a token that may only read its metadata. Tokens
+ * name the repository by id from then on, so one renamed while the process runs keeps its
+ * tokens.
+ */
+function createRepositoryIds(bare: Octokit, mint: Mint): { of(ref: RepoRef): Promise<number> } {
+  const known = new Map<string, Promise<number>>();
+  const lookUp = async (ref: RepoRef): Promise<number> => {
+    const token = await mint(ref.installationId, {
+      repositoryNames: [ref.repo],
+      permissions: { metadata: "read" },
+    });
+    const { data } = await bare.request("GET /repos/{owner}/{repo}", {
+      owner: ref.owner,
+      repo: ref.repo,
+      headers: { authorization: `token ${token}` },
+    });
+    return Number(data.id);
+  };
+  return {
+    of(ref) {
+      const key = repoKey(ref);
+      let id = known.get(key);
+      if (!id) {
+        id = lookUp(ref);
+        // A failed look-up is asked again next time, not remembered.
+        id.catch(() => known.delete(key));
+        known.set(key, id);
+      }
+      return id;
+    },
+  };
+}
+
+/**
+ * Whether an installation granted the `workflows` permission, which the app does not ask for
+ * (app.yml) but an operator may grant; asked of GitHub with the app's JWT, kept a few minutes.
+ */
+function createWorkflowGrants(
+  app: Octokit,
+  now: () => number,
+): { granted(installationId: number): Promise<boolean> } {
+  const known = new Map<number, { granted: boolean; until: number }>();
+  return {
+    async granted(installationId) {
+      const cached = known.get(installationId);
+      if (cached && now() < cached.until) return cached.granted;
+      const { data } = await app.request("GET /app/installations/{installation_id}", {
+        installation_id: installationId,
+      });
+      const granted = data.permissions.workflows === "write";
+      known.set(installationId, { granted, until: now() + GRANTS_TTL_MS });
+      return granted;
+    },
+  };
+}
+
+function quiet() {
+  return {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: () => undefined,
   };
 }

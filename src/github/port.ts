@@ -15,10 +15,11 @@ export function createGitHubPort(
   /** The clock of check runs' start and completion times. */
   now: () => Date = () => new Date(),
 ): GitHubPort {
-  const octo = (ref: RepoRef) => clients.forInstallation(ref.installationId);
+  // Each call gets a token for the one repository, with the permission that call needs.
+  const octo = (ref: RepoRef) => clients.forRepository(ref);
   const rest = (ref: RepoRef) => octo(ref).rest;
   return {
-    gitToken: (installationId) => clients.installationToken(installationId),
+    gitToken: (ref) => clients.gitToken(ref),
     cloneUrl: (owner, repo) => `${gitBaseUrl}/${owner}/${repo}.git`,
     async defaultBranch(ref) {
       const { data } = await rest(ref).repos.get({ owner: ref.owner, repo: ref.repo });
@@ -35,7 +36,7 @@ export function createGitHubPort(
     },
     findComment(ref, issueNumber, needle) {
       return findBotComment(
-        clients.forInstallation(ref.installationId),
+        octo(ref),
         { owner: ref.owner, repo: ref.repo, issue_number: issueNumber },
         needle,
       );

@@ -79,8 +79,11 @@ export interface LabelSpec {
 }
 
 export interface GitHubPort {
-  /** A valid installation token, asked for right before each git fetch or push. */
-  gitToken(installationId: number): Promise<string>;
+  /**
+   * A valid installation token for git on this repository alone (contents, never issues or
+   * pull requests), asked for right before each git fetch or push.
+   */
+  gitToken(ref: RepoRef): Promise<string>;
   /** The HTTPS remote of a repository; never carries credentials. */
   cloneUrl(owner: string, repo: string): string;
   defaultBranch(ref: RepoRef): Promise<string>;

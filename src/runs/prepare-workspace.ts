@@ -57,7 +57,7 @@ export async function prepareWorkspace(
   let run = options.run;
   const ref: RepoRef = { installationId: run.installationId, owner: run.owner, repo: run.repo };
   const dirs = await runDirectories(options.dataDir, run.id, run.attempts);
-  const token = () => github.gitToken(run.installationId);
+  const token = () => github.gitToken(ref);
   const url = github.cloneUrl(run.owner, run.repo);
   const defaultBranch = await github.defaultBranch(ref);
   const cache = await checkoutFromMirror({

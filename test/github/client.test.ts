@@ -1,7 +1,13 @@
 // The installation client as the worker uses it, against the fake GitHub:
 // Octokit's throttling waits out a secondary rate limit (the Retry-After
 // GitHub sends) and its retry plugin repeats a write GitHub failed with a
-// 5xx, so one write lands once. Tests elsewhere turn both off.
+// 5xx, so one write lands once. Tests elsewhere turn both off. Every call, and git, gets a
+// token for the one repository with only the permission it needs.
+import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createGitHubClients } from "../../src/github/client.ts";
@@ -21,15 +27,21 @@ beforeEach(async () => {
 });
 afterEach(() => github.close());
 
-function port() {
+const minted: string[] = [];
+function clientsOf(retries?: boolean) {
   const log = pino({ level: "warn" }, { write: (line: string) => void warnings.push(line) });
-  const clients = createGitHubClients({
+  return createGitHubClients({
     appId: 1,
     privateKey: keys.privateKey,
     baseUrl: github.apiUrl,
     log,
+    ...(retries === undefined ? {} : { retries }),
+    onToken: (token) => minted.push(token),
   });
-  return createGitHubPort(clients, github.url);
+}
+
+function port() {
+  return createGitHubPort(clientsOf(), github.url);
 }
 
 const posts = (path: RegExp) =>
@@ -57,5 +69,113 @@ describe("the installation client", () => {
     await port().ensureLabel(ref, { name: "stamina:working", color: "fbca04", description: "" });
     expect(github.labels("octo", "demo")).toEqual(["stamina:working"]);
     expect(posts(/\/labels$/).map((r) => r.status)).toEqual([502, 201]);
+  });
+});
+
+const execFileAsync = promisify(execFile);
+
+describe("narrowed tokens", () => {
+  beforeEach(async () => {
+    minted.length = 0;
+    await github.createRepository({ owner: "octo", name: "other", installationId: 1, files: {} });
+  });
+
+  it("sends each call with a token for its repository and the permission it needs", async () => {
+    const clients = clientsOf(false);
+    const gh = createGitHubPort(clients, github.url);
+    await gh.createComment(ref, 1, "progress");
+    await gh.issueLabels(ref, 1);
+    await gh.findCheckRuns(ref, "main", "Stamina");
+    expect(await gh.defaultBranch(ref)).toBe("main");
+    const grants = github.tokenGrants();
+    expect(grants.map((g) => g.repositories)).toEqual(grants.map(() => ["octo/demo"]));
+    expect(grants.map((g) => g.permissions)).toEqual([
+      // The repository's id, looked up once.
+      { metadata: "read" },
+      { metadata: "read", issues: "write" },
+      { metadata: "read", issues: "read" },
+      { metadata: "read", checks: "read" },
+      // The repository itself, by id now.
+      { metadata: "read" },
+    ]);
+    // Every token joined the caller's secrets (the redactor, in the app).
+    expect(minted).toEqual(github.issuedTokens());
+
+    // A call nobody declared a permission for is refused before it asks for any token.
+    const undeclared = await clients
+      .forRepository(ref)
+      .request("GET /repos/{owner}/{repo}/branches", { owner: "octo", repo: "demo" })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(String(undeclared)).toContain(
+      "no permission is declared for GET /repos/{owner}/{repo}/branches",
+    );
+    expect(github.tokenGrants()).toHaveLength(grants.length);
+  });
+
+  it("gives git a token that reaches only contents, of only its repository", async () => {
+    const clients = clientsOf(false);
+    const token = await clients.gitToken(ref);
+    expect(github.tokenGrants().at(-1)).toMatchObject({
+      token,
+      repositories: ["octo/demo"],
+      permissions: { metadata: "read", contents: "write" },
+    });
+    expect(minted).toContain(token);
+
+    const comment = await fetch(`${github.apiUrl}/repos/octo/demo/issues/1/comments`, {
+      method: "POST",
+      headers: { authorization: `token ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ body: "from git's token" }),
+    });
+    expect(comment.status).toBe(403);
+    expect(github.issueComments("octo", "demo", 1)).toEqual([]);
+
+    const dir = await mkdtemp(join(tmpdir(), "git-token-"));
+    try {
+      const git = (...args: string[]) =>
+        execFileAsync(
+          "git",
+          [
+            "-c",
+            "credential.helper=",
+            "-c",
+            `http.extraHeader=Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`,
+            "-c",
+            "user.name=T",
+            "-c",
+            "user.email=t@example.com",
+            ...args,
+          ],
+          { cwd: dir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir } },
+        );
+      await git("init", "--quiet", "-b", "stamina/x");
+      await git("commit", "--quiet", "--allow-empty", "-m", "x");
+      await git("push", "--quiet", `${github.url}/octo/demo.git`, "stamina/x");
+      const elsewhere = await git(
+        "push",
+        "--quiet",
+        `${github.url}/octo/other.git`,
+        "stamina/x",
+      ).then(
+        () => undefined,
+        (e: unknown) => e as { stderr: string },
+      );
+      expect(elsewhere?.stderr).toMatch(/not found/i);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("adds workflows to git's token only where the installation granted it", async () => {
+    github.grantWorkflows(1);
+    await clientsOf(false).gitToken(ref);
+    expect(github.tokenGrants().at(-1)?.permissions).toEqual({
+      metadata: "read",
+      contents: "write",
+      workflows: "write",
+    });
   });
 });

@@ -37,7 +37,7 @@ function checkout(repo: string, worktree: string) {
     owner: OWNER,
     repo,
     url: h.port.cloneUrl(OWNER, repo),
-    token: () => h.port.gitToken(1),
+    token: () => h.port.gitToken({ installationId: 1, owner: OWNER, repo }),
     branch: "main",
     worktree: join(data, "runs", worktree),
   });

@@ -100,7 +100,7 @@ async function rollBack(args: {
   };
   const remote: Remote = {
     url: github.cloneUrl(job.owner, job.repo),
-    token: () => github.gitToken(job.installationId),
+    token: () => github.gitToken(ref),
     defaultBranch: await github.defaultBranch(ref),
   };
   const tip = await fetchBranch({ deps, job, request, remote, cwd, signal });
