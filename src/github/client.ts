@@ -1,9 +1,9 @@
-// Installation-authenticated Octokit clients (REST, with Octokit's retry and throttling). A run's
-// calls go through `forRepository`: each call gets a token that names that one repository and
-// only the permission the call needs (`route-permissions.ts`), and git gets one that may only
-// read and write contents there, so a leaked token reaches one repository and does one thing.
-// App auth caches each narrowed token (by installation, repositories and permissions) until
-// shortly before it expires.
+// Installation-authenticated Octokit clients (REST, with Octokit's retry and throttling). Every
+// call goes through `forRepository`: it gets a token that names that one repository and only the
+// permission the call needs (`route-permissions.ts`), and git gets one that may only read and
+// write contents there, so a leaked token reaches one repository and does one thing. App auth
+// caches each narrowed token (by installation, repositories and permissions) until shortly
+// before it expires.
 import { createAppAuth } from "@octokit/auth-app";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
@@ -38,8 +38,6 @@ export interface GitHubClientOptions {
 }
 
 export interface GitHubClients {
-  /** The installation's client, on its whole token: the webhook handlers' small calls. */
-  forInstallation(installationId: number): InstallationOctokit;
   /**
    * A client for one repository: every call is sent with a token for that repository alone,
    * holding only the permission the call needs; a call no permission is declared for throws.
@@ -120,25 +118,6 @@ export function createGitHubClients(options: GitHubClientOptions): GitHubClients
     },
   });
 
-  const installations = new Map<number, InstallationOctokit>();
-  const forInstallation = (installationId: number): InstallationOctokit => {
-    let octokit = installations.get(installationId);
-    if (!octokit) {
-      octokit = new StaminaOctokit({
-        ...octokitOptions(installationId),
-        authStrategy: createAppAuth,
-        auth: {
-          appId: options.appId,
-          privateKey: options.privateKey,
-          installationId,
-          cache: tokenCache,
-        },
-      });
-      installations.set(installationId, octokit);
-    }
-    return octokit;
-  };
-
   const ids = createRepositoryIds(bare, mint);
   const workflows = createWorkflowGrants(app, now);
 
@@ -170,7 +149,6 @@ export function createGitHubClients(options: GitHubClientOptions): GitHubClients
   };
 
   return {
-    forInstallation,
     forRepository,
     async gitToken(ref) {
       const id = await ids.of(ref);

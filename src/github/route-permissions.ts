@@ -13,6 +13,8 @@ const ROUTES: Record<string, Permissions> = {
   [`POST ${REPO}/issues/{issue_number}/comments`]: { issues: "write" },
   [`GET ${REPO}/issues/{issue_number}/comments`]: { issues: "read" },
   [`PATCH ${REPO}/issues/comments/{comment_id}`]: { issues: "write" },
+  [`POST ${REPO}/issues/{issue_number}/reactions`]: { issues: "write" },
+  [`POST ${REPO}/issues/comments/{comment_id}/reactions`]: { issues: "write" },
   [`GET ${REPO}/labels/{name}`]: { issues: "read" },
   [`POST ${REPO}/labels`]: { issues: "write" },
   [`GET ${REPO}/issues/{issue_number}/labels`]: { issues: "read" },

@@ -96,6 +96,12 @@ export async function startApp(
       .persist()
       .post(/\/app\/installations\/\d+\/access_tokens/)
       .reply(201, { token: "ghs_testtoken", expires_at: "2099-01-01T00:00:00Z", permissions: {} });
+    // The repository's id, which Stamina's tokens name: looked up once per repository.
+    nock(API)
+      .persist()
+      .get(/^\/repos\/[^/]+\/[^/]+$/)
+      .optionally()
+      .reply(200, (uri) => ({ id: 1296269, full_name: uri.slice("/repos/".length) }));
   }
   return {
     store,

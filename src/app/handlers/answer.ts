@@ -23,7 +23,7 @@ export async function takeAnswer(
   if (run?.state !== "awaiting_reply") return false;
   if (await deps.store.installations.isSuspended(installationId)) return false;
   const log = deps.log.child({ deliveryId: context.id, ...where, runId: run.id });
-  const octokit = deps.clients.forInstallation(installationId);
+  const octokit = deps.clients.forRepository({ installationId, ...where });
   const { writer, role } = await isWriter(octokit, where, payload.sender);
   if (!writer) {
     log.info(

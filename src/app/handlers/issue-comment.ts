@@ -28,7 +28,7 @@ export function onIssueComment(deps: HandlerDependencies) {
     const where = { owner: payload.repository.owner.login, repo: payload.repository.name };
     const log = deps.log.child({ deliveryId: context.id, ...where, issue: payload.issue.number });
     if (await deps.store.installations.isSuspended(installationId)) return;
-    const octokit = deps.clients.forInstallation(installationId);
+    const octokit = deps.clients.forRepository({ installationId, ...where });
     const { writer, role } = await isWriter(octokit, where, payload.sender);
     if (!writer) {
       log.info(

@@ -27,7 +27,7 @@ export function onIssueLabeled(deps: HandlerDependencies) {
     const label = loaded.ok ? loaded.config.label : loaded.label;
     if (payload.label?.name !== label) return;
 
-    const octokit = deps.clients.forInstallation(installationId);
+    const octokit = deps.clients.forRepository({ installationId, ...where });
     const { writer, role } = await isWriter(octokit, where, payload.sender);
     if (!writer) {
       log.info(

@@ -17,7 +17,7 @@ export function onIssueUnlabeled(deps: HandlerDependencies) {
       deps,
       run,
       { by: `@${payload.sender.login}`, reason: `removed the \`${run.config.label}\` label` },
-      deps.clients.forInstallation(installationId),
+      deps.clients.forRepository({ installationId, owner, repo }),
     );
   };
 }

@@ -43,7 +43,7 @@ export function onPullRequestLabeled(deps: HandlerDependencies) {
       log.info("the label on a pull request of this repository starts nothing; label the issue");
       return;
     }
-    const octokit = deps.clients.forInstallation(installationId);
+    const octokit = deps.clients.forRepository({ installationId, ...where });
     const { writer, role } = await isWriter(octokit, where, payload.sender);
     if (!writer) {
       log.info({ sender: payload.sender.login, role }, "label added by a sender who cannot write");

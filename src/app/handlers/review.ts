@@ -87,7 +87,7 @@ async function followUp(
   if (!(await deps.store.pulls.isStaminas(where.owner, where.repo, number))) return false;
   const log = deps.log.child({ deliveryId: context.id, ...where, pull: number });
   if (await deps.store.installations.isSuspended(installationId)) return false;
-  const octokit = deps.clients.forInstallation(installationId);
+  const octokit = deps.clients.forRepository({ installationId, ...where });
   const { writer, role } = await isWriter(octokit, where, sender);
   if (!writer) {
     log.info({ sender: sender.login, role }, "review from a sender who cannot write; ignored");
@@ -145,7 +145,7 @@ export function onPullRequestClosed(deps: HandlerDependencies) {
       deps,
       run,
       { by: `@${payload.sender.login}`, reason: `${how} the pull request` },
-      deps.clients.forInstallation(installationId),
+      deps.clients.forRepository({ installationId, ...where }),
     );
     deps.log.info({ runId: run.id, ...where, outcome }, `the pull request was ${how}; run stopped`);
   };
