@@ -50,10 +50,13 @@ const auditChecks = (gh: FakeGitHub) =>
     .filter((c) => c.name.startsWith("Stamina audit log"))
     .sort((a, b) => part(a.name) - part(b.name));
 
-/** What the fake refused, but the first token request (the app corrects its clock from it). */
+/**
+ * What the fake refused, but the app's first JWT requests (a token, the installation's
+ * permissions): the app corrects its clock from their 401.
+ */
 function refused(gh: FakeGitHub): string[] {
   return gh.refusals
-    .filter((r) => !r.path.endsWith("/access_tokens"))
+    .filter((r) => !(r.authorization === "jwt" && r.status === 401))
     .map((r) => `${r.method} ${r.path} ${r.status}`);
 }
 
