@@ -74,7 +74,8 @@ export function createGitHubClients(options: GitHubClientOptions): GitHubClients
     authStrategy: createAppAuth,
     auth: { appId: options.appId, privateKey: options.privateKey, cache: tokenCache },
   });
-  const seen = new Set<string>();
+  // When this process first saw each token (monotonic ms): a fresh one may meet a 401 (below).
+  const seen = new Map<string, number>();
   const mint = async (installationId: number, narrowing: Narrowing): Promise<string> => {
     const { token } = (await app.auth({
       type: "installation",
@@ -84,7 +85,7 @@ export function createGitHubClients(options: GitHubClientOptions): GitHubClients
       ...(narrowing.repositoryIds ? { repositoryIds: [...narrowing.repositoryIds] } : {}),
     })) as { token: string };
     if (!seen.has(token)) {
-      seen.add(token);
+      seen.set(token, performance.now());
       options.onToken?.(token);
     }
     return token;
@@ -127,7 +128,7 @@ export function createGitHubClients(options: GitHubClientOptions): GitHubClients
     let octokit = repositories.get(key);
     if (!octokit) {
       octokit = new StaminaOctokit(octokitOptions(ref.installationId));
-      octokit.hook.before("request", async (request) => {
+      octokit.hook.wrap("request", async (send, request) => {
         const params = request as { owner?: unknown; repo?: unknown; query?: unknown };
         const other =
           [params.owner, params.repo].some((v) => typeof v === "string") &&
@@ -142,6 +143,7 @@ export function createGitHubClients(options: GitHubClientOptions): GitHubClients
         const id = await ids.of(ref);
         const token = await mint(ref.installationId, { repositoryIds: [id], permissions });
         request.headers.authorization = `token ${token}`;
+        return sendAcceptingFreshToken(async () => send(request), seen.get(token) ?? 0);
       });
       repositories.set(key, octokit);
     }
@@ -160,6 +162,28 @@ export function createGitHubClients(options: GitHubClientOptions): GitHubClients
 }
 
 type Mint = (installationId: number, narrowing: Narrowing) => Promise<string>;
+
+/** How long after it is minted GitHub may still answer a new token with 401, as auth-app allows. */
+const FRESH_TOKEN_MS = 5_000;
+const FRESH_RETRY_MS = 500;
+
+/**
+ * Sends a request, and again while GitHub answers 401 to a token minted less than five seconds
+ * ago: a new token can take a moment to reach every GitHub server. auth-app's own hook does the
+ * same for the tokens it sends; narrowed tokens are sent by this client's hook instead.
+ */
+async function sendAcceptingFreshToken<T>(send: () => Promise<T>, mintedAt: number): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      const status = (error as { status?: unknown }).status;
+      const fresh = performance.now() - mintedAt < FRESH_TOKEN_MS;
+      if (status !== 401 || !fresh) throw error;
+      await new Promise((resolve) => setTimeout(resolve, FRESH_RETRY_MS * attempt));
+    }
+  }
+}
 
 /**
  * Each repository's id, looked up once with a token that may only read its metadata. Tokens

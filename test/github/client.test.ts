@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import pino from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createGitHubClients } from "../../src/github/client.ts";
 import { createGitHubPort } from "../../src/github/port.ts";
 import { appKeyPair } from "../support/app-keys.ts";
@@ -113,6 +113,29 @@ describe("narrowed tokens", () => {
       "no permission is declared for GET /repos/{owner}/{repo}/branches",
     );
     expect(github.tokenGrants()).toHaveLength(grants.length);
+  });
+
+  it("sends a call again when GitHub does not yet accept its new token", async () => {
+    const gh = createGitHubPort(clientsOf(false), github.url);
+    const badCredentials = {
+      message: "Bad credentials",
+      documentation_url: "https://docs.github.com/rest",
+    };
+    github.failNext("POST", /\/issues\/1\/comments$/, { status: 401, body: badCredentials }, 2);
+    await gh.createComment(ref, 1, "progress");
+    expect(posts(/\/issues\/1\/comments$/)).toHaveLength(3);
+    expect(github.issueComments("octo", "demo", 1).map((c) => c.body)).toEqual(["progress"]);
+    // A token this process has had for long is not retried: its 401 is the answer.
+    github.failNext("POST", /\/issues\/1\/comments$/, { status: 401, body: badCredentials }, 1);
+    const realNow = performance.now.bind(performance);
+    vi.spyOn(performance, "now").mockImplementation(() => realNow() + 60_000);
+    const late = await gh.createComment(ref, 1, "late").then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    vi.restoreAllMocks();
+    expect((late as { status?: number }).status).toBe(401);
+    expect(posts(/\/issues\/1\/comments$/)).toHaveLength(4);
   });
 
   it("gives git a token that reaches only contents, of only its repository", async () => {
