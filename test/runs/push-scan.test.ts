@@ -5,7 +5,6 @@
 // added and then removed, a secret only secretlint's rules know, the run's own
 // token in base64, and a gitlink the push adds are each refused, naming file,
 // line and rule and never the value; a gitlink the base already had is not.
-import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -16,25 +15,13 @@ import { RunFailure } from "../../src/runs/failure.ts";
 import { pushToBranch } from "../../src/runs/milestone.ts";
 import { openStore } from "../../src/store/open.ts";
 import type { Store } from "../../src/store/store.ts";
+import { fixtureGit } from "../workspace/helpers.ts";
 
 const TOKEN = `ghp_${"A1b2C3d4E5".repeat(4)}`;
 const SLACK = `xoxb-123456789012-1234567890123-${"aBcDeFgHiJ".repeat(2)}abcd`;
 const BRANCH = "stamina/1-scan";
 
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    env: {
-      PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: cwd,
-      GIT_CONFIG_NOSYSTEM: "1",
-      GIT_AUTHOR_NAME: "Someone",
-      GIT_AUTHOR_EMAIL: "someone@example.com",
-      GIT_COMMITTER_NAME: "Someone",
-      GIT_COMMITTER_EMAIL: "someone@example.com",
-    },
-  }).trim();
+const git = (cwd: string, ...args: string[]) => fixtureGit(cwd, ...args).trim();
 
 let dir: string;
 let bare: string;
