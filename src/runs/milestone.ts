@@ -35,12 +35,21 @@ export interface MilestoneOptions {
   frozen?: WhileFrozen;
 }
 
-/** The trailers that tie a commit to the audit log: its head, and the key's signature of it. */
-export function auditTrailers(head: string, signature: string | undefined): string[] {
-  return [
-    `Stamina-Audit: ${head}`,
-    ...(signature === undefined ? [] : [`Stamina-Audit-Signature: ${signature}`]),
-  ];
+/**
+ * What ties a commit to the audit log: the chain's head and, with an audit key, its signature, as
+ * the commit's trailers and as the fields of its `git.commit` event.
+ */
+export function auditSeal(
+  head: string,
+  sign: ((head: string) => string) | undefined,
+): { trailers: string[]; data: { auditHead: string; auditSignature?: string } } {
+  const signature = head === "" ? undefined : sign?.(head);
+  if (signature === undefined)
+    return { trailers: [`Stamina-Audit: ${head}`], data: { auditHead: head } };
+  return {
+    trailers: [`Stamina-Audit: ${head}`, `Stamina-Audit-Signature: ${signature}`],
+    data: { auditHead: head, auditSignature: signature },
+  };
 }
 
 const SUBJECT_MAX = 72;
@@ -53,12 +62,12 @@ export function createMilestones(options: MilestoneOptions): MilestonePort {
     ...(options.rollback ? { rollback: options.rollback } : {}),
     async checkpoint({ message, reason }, signal): Promise<Milestone> {
       const head = (await options.auditHead()) ?? "";
-      const signature = head === "" ? undefined : options.signHead?.(head);
+      const seal = auditSeal(head, options.signHead);
       const trailers = [
         ...(options.coAuthor
           ? [`Co-authored-by: ${options.coAuthor.name} <${options.coAuthor.email}>`]
           : []),
-        ...auditTrailers(head, signature),
+        ...seal.trailers,
       ];
       let leftOut: string[] = [];
       const sha = await frozen(() =>
@@ -81,12 +90,7 @@ export function createMilestones(options: MilestoneOptions): MilestonePort {
         );
         return { sha: null, pushed: false, held };
       }
-      await options.audit.record("git.commit", {
-        sha,
-        auditHead: head,
-        ...(signature === undefined ? {} : { auditSignature: signature }),
-        reason,
-      });
+      await options.audit.record("git.commit", { sha, ...seal.data, reason });
       if (options.publish === undefined) return { sha, pushed: false, ...said };
       const published = await options.publish(sha, signal);
       return { sha: published ?? sha, pushed: true, ...said };

@@ -16,7 +16,7 @@ import { checkoutFromMirror, releaseWorktree } from "../../workspace/mirror.ts";
 import { assertPushAllowed, PushRefused } from "../../workspace/push-guard.ts";
 import { publishAuditLog } from "../../surface/audit-checks.ts";
 import { loadCheckpoints } from "../../store/branch-checkpoints.ts";
-import { auditTrailers, pushToBranch } from "../milestone.ts";
+import { auditSeal, pushToBranch } from "../milestone.ts";
 import { BOT, coAuthorOf } from "../commits.ts";
 import type { RunDependencies } from "../dependencies.ts";
 import { RunFailure } from "../failure.ts";
@@ -220,8 +220,8 @@ async function commitAndPush(args: {
   }
   const head = (await store.audit.head(target.id)) ?? "";
   const co = coAuthorOf(job);
-  const signature = head === "" ? undefined : deps.auditSigner?.sign(head);
-  const trailers = [`Co-authored-by: ${co.name} <${co.email}>`, ...auditTrailers(head, signature)];
+  const seal = auditSeal(head, deps.auditSigner?.sign);
+  const trailers = [`Co-authored-by: ${co.name} <${co.email}>`, ...seal.trailers];
   const sha = await commitTreeOnTop(cwd, {
     tree: request.toSha,
     parent: tip,
@@ -229,12 +229,7 @@ async function commitAndPush(args: {
     author: BOT,
     committer: BOT,
   });
-  await audit.record("git.commit", {
-    sha,
-    auditHead: head,
-    ...(signature === undefined ? {} : { auditSignature: signature }),
-    reason: "rollback",
-  });
+  await audit.record("git.commit", { sha, ...seal.data, reason: "rollback" });
   // Both trees' files in the worktree (a partial clone fetches them with the token), so the
   // push's secret scan can read what the commit changes; then the push every run makes.
   for (const rev of [tip, sha]) {
