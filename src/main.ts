@@ -223,9 +223,8 @@ function startWorker(
   redactor: ReturnType<typeof createRedactor>,
   log: Logger,
 ): { worker: Worker; stopSweep: () => void } {
-  const port = createGitHubPort(clients, settings.githubGitUrl);
   // Every token the clients mint (git's and each call's) joins the redactor through `onToken`.
-  const github = port;
+  const github = createGitHubPort(clients, settings.githubGitUrl);
   const worker = new Worker({
     store,
     workerId: settings.workerId,

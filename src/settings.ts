@@ -164,7 +164,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const webBase = e.GHE_HOST ? `${e.GHE_PROTOCOL}://${e.GHE_HOST}` : "https://github.com";
   return {
     appId: e.APP_ID,
-    privateKey: readPrivateKey(e.PRIVATE_KEY, e.PRIVATE_KEY_PATH),
+    privateKey: readPem(e.PRIVATE_KEY, e.PRIVATE_KEY_PATH, "PRIVATE_KEY_PATH"),
     webhookSecret: e.WEBHOOK_SECRET,
     githubApiUrl: e.GHE_HOST ? `${webBase}/api/v3` : "https://api.github.com",
     githubGitUrl: webBase,
@@ -202,17 +202,9 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
 
 /** The audit key, checked now: a key that cannot sign stops the start with the setting named. */
 function readAuditKey(inline: string | undefined, path: string | undefined): Settings["auditKey"] {
-  let pem = inline;
-  let setting = "STAMINA_AUDIT_KEY";
-  if (pem === undefined && path !== undefined) {
-    setting = `STAMINA_AUDIT_KEY_PATH (${path})`;
-    try {
-      pem = readFileSync(path, "utf8");
-    } catch (error) {
-      throw new SettingsError(`STAMINA_AUDIT_KEY_PATH: cannot read ${path}`, { cause: error });
-    }
-  }
+  const pem = readPem(inline, path, "STAMINA_AUDIT_KEY_PATH");
   if (pem === undefined) return undefined;
+  const setting = inline ? "STAMINA_AUDIT_KEY" : `STAMINA_AUDIT_KEY_PATH (${path})`;
   try {
     return { pem, signer: auditSigner(pem, setting) };
   } catch (error) {
@@ -368,13 +360,21 @@ export function requireAppSettings(s: Settings): AppSecrets {
   };
 }
 
-function readPrivateKey(inline: string | undefined, path: string | undefined): string | undefined {
+/**
+ * A PEM given inline (one line in `.env`, its line breaks written `\\n`) or as the path of a file;
+ * `pathSetting` names the path's variable in the error a maintainer reads.
+ */
+function readPem(
+  inline: string | undefined,
+  path: string | undefined,
+  pathSetting: string,
+): string | undefined {
   if (inline) return inline.includes("\\n") ? inline.replace(/\\n/g, "\n") : inline;
   if (!path) return undefined;
   try {
     return readFileSync(path, "utf8");
   } catch (error) {
-    throw new SettingsError(`PRIVATE_KEY_PATH: cannot read ${path}`, { cause: error });
+    throw new SettingsError(`${pathSetting}: cannot read ${path}`, { cause: error });
   }
 }
 

@@ -66,7 +66,7 @@ function keyIdOf(raw: Buffer): string {
 export function auditSigner(pem: string, setting: string): AuditSigner {
   let key: KeyObject;
   try {
-    key = createPrivateKey(pem.includes("\\n") ? pem.replace(/\\n/g, "\n") : pem);
+    key = createPrivateKey(pem);
   } catch {
     throw new AuditKeyError(
       `${setting}: not a PEM private key. The audit key is an Ed25519 private key in PEM; ${HOW_TO_MAKE}.`,

@@ -6,7 +6,7 @@
 // combined regex.
 
 import { BREAKS, flatten, formsOf, needlesOf } from "./secret-forms.ts";
-import { searchIndex, type Needle } from "./secret-search.ts";
+import { searchIndex, type Needle, type SecretMatch } from "./secret-search.ts";
 
 export const REDACTED = "[REDACTED]";
 
@@ -28,12 +28,7 @@ export interface Redactor {
   locate(text: string): SecretMatch[];
 }
 
-/** One held secret found in a text: `text.slice(start, end)` is it, in the form named. */
-export interface SecretMatch {
-  start: number;
-  end: number;
-  form: string;
-}
+export type { SecretMatch };
 
 // Each alternative is one credential shape. The named groups keep a prefix
 // (header name, URL user) so the reader still sees what was there.

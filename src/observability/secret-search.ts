@@ -15,8 +15,8 @@ export interface Needle {
   caseless: boolean;
 }
 
-/** Where one needle, or several that overlap, were found. */
-export interface Found {
+/** One held secret found in a text: `text.slice(start, end)` is it, in the form named. */
+export interface SecretMatch {
   start: number;
   end: number;
   form: string;
@@ -49,7 +49,7 @@ function windowHash(text: string, start: number): number {
 }
 
 /** The needles, by the hash of their first WINDOW characters, longest first in each bucket. */
-export function searchIndex(needles: readonly Needle[]): (text: string) => Found[] {
+export function searchIndex(needles: readonly Needle[]): (text: string) => SecretMatch[] {
   const buckets = new Map<number, Needle[]>();
   // How far the window may move when its last BLOCK characters hash to a slot (the least of
   // every needle's block there, so no start is passed); WINDOW - BLOCK + 1 for any other.
@@ -78,8 +78,8 @@ export function searchIndex(needles: readonly Needle[]): (text: string) => Found
  * At each offset, the longest needle that starts there; a match inside the last one is left
  * out, one that starts inside it and ends past it is kept (the caller joins them).
  */
-function scan(text: string, buckets: Map<number, Needle[]>, shifts: Uint8Array): Found[] {
-  const found: Found[] = [];
+function scan(text: string, buckets: Map<number, Needle[]>, shifts: Uint8Array): SecretMatch[] {
+  const found: SecretMatch[] = [];
   let lastEnd = 0;
   // The window is text[end - WINDOW, end).
   for (let end = WINDOW; end <= text.length;) {
