@@ -116,6 +116,9 @@ export function parsePublicKey(text: string): AuditPublicKey {
   return { keyId: keyIdOf(rawPublic(key)), key };
 }
 
+/** A signature's text form: `ed25519:<key id>:<64 bytes, base64url>`. */
+const SIGNATURE = /^ed25519:([0-9a-f]{16}):([A-Za-z0-9_-]{86})$/;
+
 export type SignatureCheck =
   { ok: true } | { ok: false; reason: "malformed" | "other-key" | "mismatch"; keyId?: string };
 
@@ -125,7 +128,7 @@ export function checkSignature(
   head: string,
   signature: string,
 ): SignatureCheck {
-  const match = /^ed25519:([0-9a-f]{16}):([A-Za-z0-9_-]{86})$/.exec(signature);
+  const match = SIGNATURE.exec(signature);
   if (match === null) return { ok: false, reason: "malformed" };
   const [, keyId = "", value = ""] = match;
   if (keyId !== key.keyId) return { ok: false, reason: "other-key", keyId };
@@ -133,13 +136,27 @@ export function checkSignature(
   return good ? { ok: true } : { ok: false, reason: "mismatch", keyId };
 }
 
+/**
+ * The signature an event carries, and the head it signs: an `audit.signed` event's, or a
+ * commit's (`git.commit` with `auditSignature`). Null for an event that carries none.
+ */
+export function signatureIn(event: AuditEvent): { head: string; signature: string } | null {
+  const d = event.data;
+  if (event.type === SIGNED_EVENT && typeof d.head === "string") {
+    return { head: d.head, signature: typeof d.signature === "string" ? d.signature : "" };
+  }
+  if (typeof d.auditSignature === "string" && typeof d.auditHead === "string") {
+    return { head: d.auditHead, signature: d.auditSignature };
+  }
+  return null;
+}
+
 /** The key id of the latest signature a log carries, or null for a log never signed. */
 export function signedBy(events: readonly AuditEvent[]): string | null {
   for (let i = events.length - 1; i >= 0; i--) {
-    const d = events[i]?.data ?? {};
-    const signature = events[i]?.type === SIGNED_EVENT ? d.signature : d.auditSignature;
-    const keyId = typeof signature === "string" ? /^ed25519:([0-9a-f]{16}):/.exec(signature) : null;
-    if (keyId?.[1] !== undefined) return keyId[1];
+    const found = events[i] === undefined ? null : signatureIn(events[i]!);
+    const keyId = SIGNATURE.exec(found?.signature ?? "")?.[1];
+    if (keyId !== undefined) return keyId;
   }
   return null;
 }

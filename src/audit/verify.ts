@@ -5,7 +5,7 @@
 // that the signatures hold and cover every event. The backbone of
 // `stamina audit verify`.
 import { hashEvent } from "./chain.ts";
-import { checkSignature, SIGNED_EVENT, type AuditPublicKey } from "./signing.ts";
+import { checkSignature, signatureIn, SIGNED_EVENT, type AuditPublicKey } from "./signing.ts";
 import { GENESIS_HASH, type AuditEvent } from "./types.ts";
 
 export { parseJsonl, toJsonl, AuditLogParseError } from "./jsonl.ts";
@@ -108,18 +108,6 @@ export type SignaturesResult =
       keyId: string;
     }
   | { ok: false; seq: number; reason: string };
-
-/** A signature an event carries: of the head at `head`, in text form. */
-function signatureIn(event: AuditEvent): { head: string; signature: string } | null {
-  const d = event.data;
-  if (event.type === SIGNED_EVENT && typeof d.head === "string") {
-    return { head: d.head, signature: typeof d.signature === "string" ? d.signature : "" };
-  }
-  if (typeof d.auditSignature === "string" && typeof d.auditHead === "string") {
-    return { head: d.auditHead, signature: d.auditSignature };
-  }
-  return null;
-}
 
 /**
  * Checks the signatures of a log whose chain `verifyChain` accepted: each signature is the

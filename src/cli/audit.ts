@@ -2,7 +2,13 @@
 // and `stamina audit export RUN_ID [FILE]`.
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
-import { AuditKeyError, auditSigner, generateAuditKey, parsePublicKey } from "../audit/signing.ts";
+import {
+  AuditKeyError,
+  auditSigner,
+  generateAuditKey,
+  parsePublicKey,
+  signedBy,
+} from "../audit/signing.ts";
 import type { AuditPublicKey } from "../audit/signing.ts";
 import {
   AuditLogParseError,
@@ -115,7 +121,7 @@ async function verify(file: string, args: string[], io: Io): Promise<number> {
     return 0;
   }
   io.out.write(`ok: ${result.count} events, head ${result.head}\n`);
-  if (events.some((e) => e.type === "audit.signed" || "auditSignature" in e.data)) {
+  if (signedBy(events) !== null) {
     io.out.write(
       "note: the log is signed; check its signatures with --key PUBLIC (the deployment's `stamina audit key`), or a rewritten log passes as well.\n",
     );
