@@ -146,6 +146,7 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
       clients,
       log,
       webhookSecret: secrets.webhookSecret,
+      webhook: settings.webhook,
       onRunQueued: () => worker?.wake(),
       onCancelRequested: () => worker?.wake(),
     });

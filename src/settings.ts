@@ -13,6 +13,7 @@ import type { ModelSettings } from "./model-settings.ts";
 import type { DatabaseTarget } from "./store/database.ts";
 import { registryHosts, type RegistryHost } from "./sandbox/registry-hosts.ts";
 import type { SandboxLimits, SandboxOptions } from "./sandbox/sandbox.ts";
+import type { WebhookSettings } from "./app/webhook-settings.ts";
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -61,6 +62,9 @@ const envSchema = z.object({
   STAMINA_GITHUB_THROTTLE: z.enum(["on", "off"]).default("on"),
   STAMINA_PROGRESS_SECONDS: z.coerce.number().min(0).default(5),
   STAMINA_WORKSPACE_MAX_GB: z.coerce.number().positive().default(20),
+  STAMINA_WEBHOOK_MAX_AGE_MINUTES: z.coerce.number().positive().default(60),
+  STAMINA_WEBHOOK_MAX_KB: positiveInt(1024),
+  STAMINA_WEBHOOK_READING: positiveInt(16),
   STAMINA_REPLY_TIMEOUT_HOURS: z.coerce
     .number()
     .positive()
@@ -99,6 +103,8 @@ export interface Settings {
   progressIntervalMs: number;
   /** A run waiting for a person this long unanswered is stopped (STAMINA_REPLY_TIMEOUT_HOURS). */
   replyTimeoutMs: number;
+  /** What the webhook ingress takes in: see WebhookSettings. */
+  webhook: WebhookSettings;
   /** The repository mirror cache's disk cap; idle mirrors are evicted past it, least recently used first. */
   workspaceMaxBytes: number;
   leaseMs: number;
@@ -185,6 +191,11 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     githubThrottle: e.STAMINA_GITHUB_THROTTLE === "on",
     progressIntervalMs: e.STAMINA_PROGRESS_SECONDS * 1000,
     replyTimeoutMs: Math.round(e.STAMINA_REPLY_TIMEOUT_HOURS * 3_600_000),
+    webhook: {
+      maxAgeMs: Math.round(e.STAMINA_WEBHOOK_MAX_AGE_MINUTES * 60_000),
+      maxBytes: e.STAMINA_WEBHOOK_MAX_KB * 1024,
+      maxReading: e.STAMINA_WEBHOOK_READING,
+    },
     workspaceMaxBytes: Math.round(e.STAMINA_WORKSPACE_MAX_GB * 1024 ** 3),
     leaseMs: e.STAMINA_LEASE_SECONDS * 1000,
     pollMs: e.STAMINA_POLL_MS,
@@ -341,29 +352,22 @@ export function requireAppSettings(s: Settings): AppSecrets {
     baseURL: s.anthropicBaseUrl,
   });
   if ("missing" in provider) missing.push(...provider.missing);
-  if (
-    s.appId === undefined ||
-    s.privateKey === undefined ||
-    s.webhookSecret === undefined ||
-    "missing" in provider
-  ) {
+  const { appId, privateKey, webhookSecret } = s;
+  if (!appId || privateKey === undefined || webhookSecret === undefined || "missing" in provider) {
     const why =
       s.model.provider === "anthropic" ? "" : ` for STAMINA_MODEL_PROVIDER=${s.model.provider}`;
     throw new SettingsError(`Missing settings: ${missing.join(", ")}${why} (see .env.example)`);
   }
   return {
-    appId: s.appId,
-    privateKey: s.privateKey,
-    webhookSecret: s.webhookSecret,
+    appId,
+    privateKey,
+    webhookSecret,
     anthropicApiKey: s.anthropicApiKey,
     modelProvider: provider,
   };
 }
 
-/**
- * A PEM given inline (one line in `.env`, its line breaks written `\\n`) or as the path of a file;
- * `pathSetting` names the path's variable in the error a maintainer reads.
- */
+/** A PEM inline (one `.env` line, breaks as `\\n`) or in a file; errors name `pathSetting`. */
 function readPem(
   inline: string | undefined,
   path: string | undefined,

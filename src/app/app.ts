@@ -14,6 +14,7 @@ import {
   onPullRequestReviewComment,
 } from "./handlers/review.ts";
 import { createWebhookIngress } from "./ingress.ts";
+import type { WebhookSettings } from "./webhook-settings.ts";
 
 export const WEBHOOK_PATH = "/api/github/webhooks";
 
@@ -39,6 +40,8 @@ const HANDLED_EVENTS = new Set([
 
 export interface AppOptions extends HandlerDependencies {
   webhookSecret: string;
+  /** The ingress's limits; each unset one is the settings' default. */
+  webhook?: Partial<WebhookSettings>;
 }
 
 export function staminaApp(options: AppOptions): ApplicationFunction {
@@ -70,6 +73,7 @@ export function staminaApp(options: AppOptions): ApplicationFunction {
       createWebhookIngress({
         path: WEBHOOK_PATH,
         secret: options.webhookSecret,
+        ...options.webhook,
         store: options.store,
         log: options.log,
         handles: (event, action) =>

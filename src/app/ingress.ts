@@ -21,6 +21,14 @@ export interface IngressOptions {
   dispatch: (delivery: { id: string; name: string; payload: unknown }) => Promise<void>;
   /** Deliveries handled at once; more wait their turn (they are stored already). Default 4. */
   dispatchConcurrency?: number;
+  /** An event older than this by its payload's own time is recorded and ignored. */
+  maxAgeMs?: number;
+  /** A body past this is refused. */
+  maxBytes?: number;
+  /** Bodies read at once; past this, a delivery is refused for load (503) and asked for again. */
+  maxReading?: number;
+  /** The clock freshness is judged by; default Date.now. */
+  now?: () => number;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;

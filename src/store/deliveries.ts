@@ -1,15 +1,51 @@
 // Webhook deliveries as the store keeps them: each one persisted before the
 // webhook is answered, so a redelivery (the same id) is seen as a duplicate
 // and a delivery acknowledged but never handled (the process died) is found
-// again at start.
+// again at start. A delivery also carries what it is about (its input key,
+// unique): the same signed body posted under a new delivery id is a replay,
+// kept as a record that acts on nothing. Deliveries refused for load are
+// noted, so Stamina can ask GitHub to send them again once it has room.
 import type { StoreContext } from "./database.ts";
 import type { Delivery } from "./types.ts";
+
+/** How a delivery was taken in: new, its id seen before, or its input acted on already. */
+export type Recorded = "new" | "duplicate" | { replayOf: string };
 
 export class DeliveryRecords {
   constructor(private readonly ctx: StoreContext) {}
 
-  /** Persists a webhook delivery; "duplicate" when its id was seen before. */
-  async record(delivery: Delivery): Promise<"new" | "duplicate"> {
+  /**
+   * Persists a webhook delivery; "duplicate" when its id was seen before, `replayOf` (the first
+   * delivery's id) when another delivery carried its input key: the replay is kept, handled, with
+   * an outcome that says so, and acts on nothing.
+   */
+  async record(delivery: Delivery): Promise<Recorded> {
+    const inserted = await this.insert(delivery, delivery.inputKey ?? null, null);
+    if (inserted) return "new";
+    if ((await this.outcome(delivery.id)) !== undefined) return "duplicate";
+    const first = await this.ctx.db
+      .selectFrom("deliveries")
+      .select("id")
+      .where("input_key", "=", delivery.inputKey ?? "")
+      .executeTakeFirst();
+    // Neither the id nor the key: another writer's row went between; taken as a duplicate.
+    if (!first) return "duplicate";
+    const outcome = `ignored: a replay of delivery ${first.id} (${delivery.inputKey}), which acted already`;
+    await this.insert(delivery, null, outcome);
+    return { replayOf: first.id };
+  }
+
+  /** Persists a delivery that acts on nothing (stale, say), handled at once with `outcome`. */
+  async recordIgnored(delivery: Delivery, outcome: string): Promise<"new" | "duplicate"> {
+    return (await this.insert(delivery, null, outcome)) ? "new" : "duplicate";
+  }
+
+  private async insert(
+    delivery: Delivery,
+    inputKey: string | null,
+    outcome: string | null,
+  ): Promise<boolean> {
+    const now = this.ctx.now();
     const result = await this.ctx.db
       .insertInto("deliveries")
       .values({
@@ -18,13 +54,14 @@ export class DeliveryRecords {
         action: delivery.action,
         installation_id: delivery.installationId,
         payload: delivery.payload,
-        received_at: this.ctx.now(),
-        handled_at: null,
-        outcome: null,
+        received_at: now,
+        handled_at: outcome === null ? null : now,
+        outcome,
+        input_key: inputKey,
       })
-      .onConflict((oc) => oc.column("id").doNothing())
+      .onConflict((oc) => oc.doNothing())
       .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1 ? "new" : "duplicate";
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
   }
 
   async markHandled(id: string, outcome: string): Promise<void> {
@@ -61,6 +98,67 @@ export class DeliveryRecords {
       action: r.action,
       installationId: r.installation_id === null ? null : Number(r.installation_id),
       payload: r.payload,
+      inputKey: r.input_key,
     }));
+  }
+
+  /** Notes a delivery refused for load (its id as GitHub sent it), to be asked for again. */
+  async refusedForLoad(guid: string): Promise<void> {
+    await this.ctx.db
+      .insertInto("redelivery_requests")
+      .values({
+        guid,
+        hook_delivery_id: null,
+        refused_at: this.ctx.now(),
+        requested_at: null,
+        attempts: 0,
+      })
+      .onConflict((oc) => oc.column("guid").doNothing())
+      .execute();
+  }
+
+  /** Deliveries refused for load that Stamina has not received since, oldest first. */
+  async awaitingRedelivery(
+    limit = 100,
+  ): Promise<
+    Array<{ guid: string; refusedAt: string; requestedAt: string | null; attempts: number }>
+  > {
+    const rows = await this.ctx.db
+      .selectFrom("redelivery_requests as r")
+      .leftJoin("deliveries as d", "d.id", "r.guid")
+      .select(["r.guid", "r.refused_at", "r.requested_at", "r.attempts"])
+      .where("d.id", "is", null)
+      .orderBy("r.refused_at")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({
+      guid: r.guid,
+      refusedAt: r.refused_at,
+      requestedAt: r.requested_at,
+      attempts: Number(r.attempts),
+    }));
+  }
+
+  /** Stamina asked GitHub to send `guid` again (its delivery `hookDeliveryId`). */
+  async redeliveryRequested(guid: string, hookDeliveryId: string): Promise<void> {
+    await this.ctx.db
+      .updateTable("redelivery_requests")
+      .set((eb) => ({
+        hook_delivery_id: hookDeliveryId,
+        requested_at: this.ctx.now(),
+        attempts: eb("attempts", "+", 1),
+      }))
+      .where("guid", "=", guid)
+      .execute();
+  }
+
+  /** Whether Stamina asked GitHub to send this delivery again: exempt from the freshness window. */
+  async askedToResend(guid: string): Promise<boolean> {
+    const row = await this.ctx.db
+      .selectFrom("redelivery_requests")
+      .select("requested_at")
+      .where("guid", "=", guid)
+      .executeTakeFirst();
+    return row?.requested_at !== undefined && row.requested_at !== null;
   }
 }

@@ -9,6 +9,7 @@ import { requesterId } from "./migrations/005-requester-id.ts";
 import { dryRunsAndRetries } from "./migrations/006-dry-runs-and-retries.ts";
 import { rollbacks } from "./migrations/008-rollbacks.ts";
 import { auditChain } from "./migrations/009-audit-chain.ts";
+import { freshInput } from "./migrations/010-fresh-input.ts";
 
 /** Every migration by name; the names sort in the order they were written. */
 export const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ export const migrations: Record<string, Migration> = {
   "006-dry-runs-and-retries": dryRunsAndRetries,
   "008-rollbacks": rollbacks,
   "009-audit-chain": auditChain,
+  "010-fresh-input": freshInput,
 };
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {

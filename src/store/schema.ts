@@ -39,6 +39,18 @@ interface DeliveriesTable {
   received_at: string;
   handled_at: string | null;
   outcome: string | null;
+  /** What the delivery is about (`issue_comment:123`), unique: a replay under a new id is caught. */
+  input_key: string | null;
+}
+
+/** Deliveries refused for load, and whether Stamina has asked GitHub to send each again. */
+interface RedeliveryRequestsTable {
+  guid: string;
+  /** GitHub's id of the delivery in `GET /app/hook/deliveries`, once found there. */
+  hook_delivery_id: string | null;
+  refused_at: string;
+  requested_at: string | null;
+  attempts: number;
 }
 
 export interface RunsTable {
@@ -166,6 +178,7 @@ interface RunRollbacksTable {
 
 export interface Database {
   deliveries: DeliveriesTable;
+  redelivery_requests: RedeliveryRequestsTable;
   runs: RunsTable;
   audit_events: AuditEventsTable;
   run_transcript: RunTranscriptTable;

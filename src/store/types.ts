@@ -97,6 +97,11 @@ export interface Delivery {
   action: string | null;
   installationId: number | null;
   payload: string;
+  /**
+   * What the delivery is about, when it can act (`issue_comment:123`, `pull_request_review:9`):
+   * one delivery per key acts, so the same body under a new delivery id is a replay.
+   */
+  inputKey?: string | null;
 }
 
 /** What one agent step leaves for a resume, written in one transaction after the step. */
