@@ -40,8 +40,8 @@ const HANDLED_EVENTS = new Set([
 
 export interface AppOptions extends HandlerDependencies {
   webhookSecret: string;
-  /** The ingress's limits; each unset one is the settings' default. */
-  webhook?: Partial<WebhookSettings>;
+  /** The ingress's limits, each unset one the settings' default; `now`: the clock ages are judged by. */
+  webhook?: Partial<WebhookSettings> & { now?: () => number };
 }
 
 export function staminaApp(options: AppOptions): ApplicationFunction {

@@ -1,11 +1,15 @@
 // The webhook endpoint, per the contract: verify the signature, drop a
 // delivery id already seen, persist the delivery, answer 202 — and only then,
-// outside the request, hand the event to the handlers.
+// outside the request, hand the event to the handlers. Input acts once and
+// only when fresh: an event older than the window by its payload's own time
+// is recorded and ignored (unless Stamina asked GitHub to send it again), and
+// the same comment or review under a new delivery id is a recorded replay.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { verify } from "@octokit/webhooks-methods";
 import type { Logger } from "../observability/logger.ts";
 import type { Store } from "../store/store.ts";
 import { DispatchQueue } from "./dispatch-queue.ts";
+import { ageOf, inputFacts, type InputFacts } from "./input-facts.ts";
 
 /** GitHub caps webhook payloads at 25 MB. */
 const MAX_PAYLOAD_BYTES = 25 * 1024 * 1024;
@@ -38,6 +42,15 @@ export function createWebhookIngress(options: IngressOptions): Handler {
   const queue = new DispatchQueue(options.dispatchConcurrency ?? 4, (error) =>
     log.error({ err: error }, "a delivery could not be dispatched"),
   );
+  const maxAgeMs = options.maxAgeMs ?? 60 * 60_000;
+  const now = options.now ?? Date.now;
+  /** Why an event is too old to act on, or null. A delivery Stamina asked for again is not. */
+  const staleness = async (facts: InputFacts, id: string): Promise<string | null> => {
+    const age = ageOf(facts, now());
+    if (age === null || age <= maxAgeMs) return null;
+    if (await store.deliveries.askedToResend(id)) return null;
+    return `${facts.field} is ${facts.at}, ${duration(age)} ago, past the ${duration(maxAgeMs)} window (STAMINA_WEBHOOK_MAX_AGE_MINUTES)`;
+  };
   return async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname !== options.path) return false;
@@ -74,16 +87,35 @@ export function createWebhookIngress(options: IngressOptions): Handler {
       answer(res, 202, "Accepted; Stamina does not act on this event.");
       return true;
     }
-    const seen = await store.deliveries.record({
+    const facts = inputFacts(name, action, payload);
+    const delivery = {
       id,
       event: name,
       action,
       installationId: typeof payload.installation?.id === "number" ? payload.installation.id : null,
       payload: body,
-    });
+      inputKey: facts.key,
+    };
+    const stale = await staleness(facts, id);
+    if (stale !== null) {
+      await store.deliveries.recordIgnored(delivery, `ignored: ${stale}`);
+      log.warn({ deliveryId: id, event: name, action }, `an old event was ignored: ${stale}`);
+      answer(res, 202, `Accepted and ignored: ${stale}.`);
+      return true;
+    }
+    const seen = await store.deliveries.record(delivery);
     if (seen === "duplicate") {
       log.info({ deliveryId: id, event: name }, "delivery already received; ignored");
       answer(res, 202, "Already received.");
+      return true;
+    }
+    if (seen !== "new") {
+      // The same signed body under a new delivery id: its comment or review acted already.
+      log.warn(
+        { deliveryId: id, event: name, replayOf: seen.replayOf, input: facts.key },
+        "a replay of a delivery that acted already; recorded and ignored",
+      );
+      answer(res, 202, "Already acted on: this delivery replays an earlier one.");
       return true;
     }
     answer(res, 202, "Accepted.");
@@ -110,4 +142,15 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string | u
     if (size <= limit) chunks.push(chunk);
   }
   return size > limit ? undefined : Buffer.concat(chunks).toString("utf8");
+}
+
+/** `3 h 2 min`, `45 min`, `12 s`: an age as a maintainer reads it. */
+function duration(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes === 0) return `${Math.max(0, Math.round(ms / 1000))} s`;
+  const hours = Math.floor(minutes / 60);
+  if (hours === 0) return `${minutes} min`;
+  const days = Math.floor(hours / 24);
+  if (days === 0) return `${hours} h${minutes % 60 === 0 ? "" : ` ${minutes % 60} min`}`;
+  return `${days} d${hours % 24 === 0 ? "" : ` ${hours % 24} h`}`;
 }

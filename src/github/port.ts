@@ -32,7 +32,7 @@ export function createGitHubPort(
         issue_number: issueNumber,
         body,
       });
-      return { id: data.id };
+      return { id: data.id, createdAt: data.created_at };
     },
     findComment(ref, issueNumber, needle) {
       return findBotComment(

@@ -87,7 +87,12 @@ export interface GitHubPort {
   /** The HTTPS remote of a repository; never carries credentials. */
   cloneUrl(owner: string, repo: string): string;
   defaultBranch(ref: RepoRef): Promise<string>;
-  createComment(ref: RepoRef, issueNumber: number, body: string): Promise<{ id: number }>;
+  /** The new comment's id, and when GitHub says it was made (by GitHub's clock). */
+  createComment(
+    ref: RepoRef,
+    issueNumber: number,
+    body: string,
+  ): Promise<{ id: number; createdAt?: string }>;
   updateComment(ref: RepoRef, commentId: number, body: string): Promise<void>;
   /** The app's own comment on the issue that contains `needle`, if it posted one. */
   findComment(ref: RepoRef, issueNumber: number, needle: string): Promise<number | null>;

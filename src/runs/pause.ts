@@ -31,12 +31,18 @@ export function createHumanPort(deps: {
           ...request.details,
         });
       }
-      const { id } = await github.createComment(
+      const { id, createdAt } = await github.createComment(
         ref,
         run.issueNumber,
         pauseComment(request, needle),
       );
-      await audit.record("github.write", { op: "comment.create", commentId: id, why: "pause" });
+      // When GitHub says the request was made: an answer written before it answers another.
+      await audit.record("github.write", {
+        op: "comment.create",
+        commentId: id,
+        why: "pause",
+        ...(createdAt === undefined ? {} : { createdAt }),
+      });
     },
   };
 }

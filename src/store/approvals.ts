@@ -22,6 +22,13 @@ export interface ApprovalRequest {
   /** The change was held at the run's end, after the agent finished. */
   final?: boolean;
   reason: string;
+  /**
+   * When it was asked: GitHub's time of the comment that asks, where recorded (an answer's own
+   * time is GitHub's too), else the store's time of the request.
+   */
+  askedAt: string;
+  /** How an answer names it: the held change's fingerprint, first 12 characters; none for a budget. */
+  name?: string;
 }
 
 export interface ApprovalDecision {
@@ -43,7 +50,7 @@ export class ApprovalRecords {
   ): Promise<ApprovalRequest | undefined> {
     const row = await db
       .selectFrom("audit_events")
-      .select(["seq", "data"])
+      .select(["seq", "ts", "data"])
       .where("run_id", "=", runId)
       .where("type", "=", APPROVAL_REQUESTED)
       .orderBy("seq", "desc")
@@ -51,26 +58,51 @@ export class ApprovalRecords {
       .executeTakeFirst();
     if (!row) return undefined;
     const data = JSON.parse(row.data) as Record<string, unknown>;
+    const fingerprint = typeof data.fingerprint === "string" ? data.fingerprint : undefined;
     return {
       seq: Number(row.seq),
       source: typeof data.source === "string" ? data.source : "approval",
       reason: typeof data.reason === "string" ? data.reason : "",
-      ...(typeof data.fingerprint === "string" ? { fingerprint: data.fingerprint } : {}),
+      askedAt: (await this.commentTime(runId, Number(row.seq), db)) ?? row.ts,
+      ...(fingerprint ? { fingerprint, name: fingerprint.slice(0, 12) } : {}),
       ...(data.final === true ? { final: true } : {}),
     };
   }
 
+  /** GitHub's time of the comment that asks for approval `seq`, once recorded. */
+  private async commentTime(
+    runId: string,
+    seq: number,
+    db: Kysely<Database>,
+  ): Promise<string | undefined> {
+    const rows = await db
+      .selectFrom("audit_events")
+      .select("data")
+      .where("run_id", "=", runId)
+      .where("type", "=", "github.write")
+      .where("seq", ">", seq)
+      .orderBy("seq")
+      .execute();
+    for (const row of rows) {
+      const data = JSON.parse(row.data) as Record<string, unknown>;
+      if (data.why === "pause" && typeof data.createdAt === "string") return data.createdAt;
+    }
+    return undefined;
+  }
+
   /**
    * A writer answers the approval a run waits on: recorded with who (and when), and the run
-   * queued again. Undefined, changing nothing, when the run does not wait in awaiting_approval.
+   * queued again. Undefined, changing nothing, when the run does not wait in awaiting_approval,
+   * or (`requestSeq`) waits on another request than the one the answer was checked against.
    */
   async decide(
     runId: string,
-    answer: { deliveryId: string; by: string; granted: boolean },
+    answer: { deliveryId: string; by: string; granted: boolean; requestSeq?: number },
   ): Promise<ApprovalDecision | undefined> {
     return writeTransaction(this.opened, async (trx) => {
       const request = await this.requested(runId, trx);
       if (!request) return undefined;
+      if (answer.requestSeq !== undefined && request.seq !== answer.requestSeq) return undefined;
       const result = await trx
         .updateTable("runs")
         .set({ state: "queued", not_before: null, updated_at: this.now() })

@@ -4,6 +4,15 @@
 // each answer does.
 import type { PauseRequest } from "../agent/ports.ts";
 
+/** How an answer is tied to the request it answers (src/app/commands/approve.ts). */
+function answerBinds(code: string | undefined): string {
+  const naming =
+    code === undefined
+      ? ""
+      : ` \`/stamina approve ${code}\` (or a quote of this comment) names this change; an answer that names another is not applied.`;
+  return `An answer counts for this request only: a comment written after this one.${naming}`;
+}
+
 const STOP = "To end it instead, comment `/stamina stop`: the work so far is pushed.";
 
 /** Text only the comment of this pause holds: a resumed run that pauses again finds it, not posts twice. */
@@ -61,6 +70,7 @@ function question(request: PauseRequest): string[] {
 function approval(request: PauseRequest): string[] {
   const asked = Array.isArray(request.details?.asked) ? request.details.asked.map(String) : [];
   const final = request.details?.final === true;
+  const fingerprint = request.details?.fingerprint;
   const protectedPaths = request.details?.protectedPaths;
   const workflows =
     Array.isArray(protectedPaths) &&
@@ -74,6 +84,8 @@ function approval(request: PauseRequest): string[] {
     "**What each answer does** (you need write access):",
     `- \`/stamina approve\`: this change is pushed as it is${final ? " and the pull request opens" : ", and the run goes on"}. A later change that asks something else asks again.`,
     `- \`/stamina deny\`: the change is rolled back to the last checkpoint (the last commit pushed to the branch)${final ? ", and the pull request opens with the work pushed so far" : "; the run goes on without it"}.`,
+    "",
+    answerBinds(typeof fingerprint === "string" ? fingerprint.slice(0, 12) : undefined),
     ...(workflows
       ? [
           "",
@@ -95,5 +107,7 @@ function extension(request: PauseRequest): string[] {
     "**What each answer does** (you need write access):",
     `- \`/stamina approve\`: ${Math.round(share * 100)}% of each budget more (\`budget_extension\`): ${n(more.steps)} more steps, ${n(more.tokens)} more tokens, $${(Number(more.dollars) || 0).toFixed(2)} more, ${n(more.minutes)} more minutes; the run goes on where it stopped.`,
     "- `/stamina deny`: the run ends as out of budget; the work so far is pushed and the pull request opens with it.",
+    "",
+    answerBinds(undefined),
   ];
 }

@@ -46,7 +46,7 @@ describe("a reply to a paused run", () => {
     const run = await activeRun(true);
     permission(REPO, "Codertocat", "write");
     const ack = nock(API)
-      .post(`${REPO}/issues/comments/492700400/reactions`, { content: "+1" })
+      .post(new RegExp(`^${REPO}/issues/comments/\\d+/reactions$`), { content: "+1" })
       .reply(201, {});
     const posted = await app.deliver(
       "issue_comment",

@@ -101,7 +101,7 @@ describe("/stamina stop", () => {
     const run = await queuedRun();
     permission(REPO, "Codertocat", "write");
     const ack = nock(API)
-      .post(`${REPO}/issues/comments/492700400/reactions`, { content: "+1" })
+      .post(new RegExp(`^${REPO}/issues/comments/\\d+/reactions$`), { content: "+1" })
       .reply(201, {});
     const edit = editedComment((b) => b.includes("@Codertocat asked with `/stamina stop`"));
     const posted = await app.deliver("issue_comment", comment("/stamina stop"));
@@ -114,7 +114,7 @@ describe("/stamina stop", () => {
   it("with no active run is answered with 😕", async () => {
     permission(REPO, "Codertocat", "admin");
     const ack = nock(API)
-      .post(`${REPO}/issues/comments/492700400/reactions`, { content: "confused" })
+      .post(new RegExp(`^${REPO}/issues/comments/\\d+/reactions$`), { content: "confused" })
       .reply(201, {});
     const posted = await app.deliver("issue_comment", comment("/stamina stop"));
     expect(await app.handled(posted.deliveryId)).toBe("ok");

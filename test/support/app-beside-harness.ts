@@ -67,6 +67,7 @@ export async function appBesideHarness(
         author,
         commentId: id,
         body,
+        at: h.now(),
       });
       await send("issue_comment", payload);
       return id;

@@ -7,7 +7,7 @@ import { Writable } from "node:stream";
 import nock from "nock";
 import pino from "pino";
 import { Probot, ProbotOctokit } from "probot";
-import { WEBHOOK_PATH } from "../../src/app/app.ts";
+import { WEBHOOK_PATH, type AppOptions } from "../../src/app/app.ts";
 import { createStaminaServer, listen } from "../../src/app/server.ts";
 import { createGitHubClients } from "../../src/github/client.ts";
 import { createRedactor } from "../../src/observability/redact.ts";
@@ -44,9 +44,16 @@ export interface AppUnderTest {
  * the app shares a store the test also runs runs on (closed by its owner, not here). `now`: the
  * clock Stamina's GitHub clients sign with, when the fake GitHub keeps a clock of the test's.
  * `privateKey`: the app's key, when the fake GitHub knows it by another than APP_PUBLIC_KEY.
+ * `webhook`: the ingress's limits (the freshness window, say).
  */
 export async function startApp(
-  options: { apiUrl?: string; store?: Store; now?: () => number; privateKey?: string } = {},
+  options: {
+    apiUrl?: string;
+    store?: Store;
+    now?: () => number;
+    privateKey?: string;
+    webhook?: AppOptions["webhook"];
+  } = {},
 ): Promise<AppUnderTest> {
   const baseUrl = options.apiUrl ?? API;
   const privateKey = options.privateKey ?? keys.privateKey;
@@ -86,6 +93,8 @@ export async function startApp(
     clients,
     log,
     webhookSecret: SECRET,
+    // Deliveries are aged by the test's clock, when it keeps one.
+    webhook: { ...(options.now ? { now: options.now } : {}), ...options.webhook },
     onCancelRequested: (run) => cancelRequested.push(run),
   });
   const port = await listen(server, 0, "127.0.0.1");

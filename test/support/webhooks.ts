@@ -13,18 +13,45 @@ interface ExampleGroup {
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as ExampleGroup[];
 
-/** A deep copy of GitHub's example payload for `event`.`action`, with an installation added. */
+/**
+ * A deep copy of GitHub's example payload for `event`.`action`, with an installation added and
+ * dated now (or `at`, ms): the times the app judges a delivery's age by (a comment's
+ * `created_at`, a review's `submitted_at`, an issue's `updated_at`) say when it happened.
+ */
 export function examplePayload<T = Record<string, unknown>>(
   event: string,
   action: string,
-  overrides: { installationId?: number } = {},
+  overrides: { installationId?: number; at?: number } = {},
 ): T {
   const group = examples.find((g) => g.name === event);
   const example = group?.examples.find((e) => e.action === action);
   if (!example) throw new Error(`no example payload for ${event}.${action}`);
   const payload = structuredClone(example);
   payload.installation = { id: overrides.installationId ?? 1, node_id: "MDIzOkludGVncmF0aW9uMQ==" };
+  datePayload(payload, overrides.at ?? Date.now());
+  // Each comment and review is a new one, as on GitHub: the app acts once per comment id.
+  for (const name of ["comment", "review"]) {
+    const item = payload[name] as Record<string, unknown> | undefined;
+    if (item) item.id = nextId++;
+  }
   return payload as T;
+}
+
+let nextId = 700_000_001;
+
+/** Sets the times of a payload's comment, review, issue and pull request to `at` (ms). */
+export function datePayload(payload: Record<string, unknown>, at: number): void {
+  // GitHub's times are to the second; milliseconds here keep two labels in one second apart.
+  const iso = new Date(at).toISOString();
+  const part = (name: string) => payload[name] as Record<string, unknown> | undefined;
+  for (const name of ["comment", "issue", "pull_request"]) {
+    const item = part(name);
+    if (!item) continue;
+    if (name === "comment") item.created_at = iso;
+    item.updated_at = iso;
+  }
+  const review = part("review");
+  if (review) review.submitted_at = iso;
 }
 
 /** The fields of `issues.labeled` that the tests and benchmarks set. */
@@ -43,9 +70,11 @@ export function labeledIssuePayload(options: {
   title: string;
   body?: string;
   installationId?: number;
+  at?: number;
 }): LabeledIssuePayload {
   const payload = examplePayload<LabeledIssuePayload>("issues", "labeled", {
     installationId: options.installationId,
+    at: options.at,
   });
   moveRepository(payload, options);
   payload.issue.number = options.issue;
@@ -89,6 +118,8 @@ export interface PayloadPlace {
   repo?: string;
   installationId?: number;
   github?: { url: string; apiUrl: string };
+  /** When it happened (ms); now unless given. */
+  at?: number;
 }
 
 /** The fields of `issue_comment.created` that the app reads, as issueCommentPayload sets them. */
@@ -103,7 +134,7 @@ export interface IssueCommentPayload {
 /**
  * GitHub's example `issue_comment.created`: `author` wrote `body` (comment `commentId`) on issue
  * `number` of the repository, or on pull request `number` with `pullRequest`. Unset fields keep
- * the example's: issue 1, comment 492700400 by Codertocat.
+ * the example's: issue 1 by Codertocat (the comment's id is a new one unless given).
  */
 export function issueCommentPayload(
   options: PayloadPlace & {
