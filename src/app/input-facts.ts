@@ -34,7 +34,8 @@ export function inputFacts(event: string, action: string | null, payload: Payloa
     case "pull_request": {
       // A label added twice is two acts, told apart by the time GitHub stamped on the item.
       const item = object(event === "issues" ? payload.issue : payload.pull_request);
-      const label = typeof object(payload.label).name === "string" ? object(payload.label).name : "";
+      const label =
+        typeof object(payload.label).name === "string" ? object(payload.label).name : "";
       const at = item.updated_at;
       const where = `${String(object(payload.repository).full_name)}#${String(item.number)}`;
       return facts(

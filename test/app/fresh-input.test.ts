@@ -119,7 +119,9 @@ describe("an approval", () => {
     expect(refused[0]).toMatchObject({ control: "approval.binding", outcome: "blocked" });
     expect(String(refused[0]!.detail)).toContain("answers an earlier request");
     const said = h.github.issueComments(OWNER, REPO, 1).at(-1)!.body;
-    expect(said).toContain("@maintainer, your `/stamina approve` was not applied: it was written at");
+    expect(said).toContain(
+      "@maintainer, your `/stamina approve` was not applied: it was written at",
+    );
     expect(said).toContain("To answer what the run waits on now, comment again.");
 
     // Naming another change is refused too; naming this one (as the request comment shows it) acts.
