@@ -195,11 +195,12 @@ describe("a review on Stamina's pull request", () => {
       user: "reader",
       comments: [{ path: "a.txt", line: 1, body: "Make it three." }],
     });
-    for (const author of [
-      { login: "reader", type: "User" },
-      { login: "ci[bot]", type: "Bot" },
+    // The bot's is a reply in the reader's thread: a comment of its own.
+    const botReply = h.github.replyInThread(threads[0]!.threadId, "ci[bot]", "Make it four.");
+    for (const [author, commentId] of [
+      [{ login: "reader", type: "User" }, threads[0]!.commentId],
+      [{ login: "ci[bot]", type: "Bot" }, botReply],
     ] as const) {
-      const commentId = threads[0]!.commentId;
       await app.send(
         "pull_request_review_comment",
         reviewCommentPayload({ ...ON_PULL, author, commentId }),
