@@ -1,5 +1,6 @@
 // Stopping a run from GitHub, through the real ingress and Probot (GitHub's
-// API answered by nock): removing the label or `/stamina stop` from a writer
+// API answered by nock): removing the label (test/app/unlabel.test.ts: by
+// anyone else) or `/stamina stop` from a writer
 // ends a run no worker started at once, with the tracking comment saying who
 // stopped it, or tells the worker holding it; anyone else is ignored.
 import nock from "nock";
@@ -61,6 +62,7 @@ function editedComment(match: (body: string) => boolean) {
 describe("removing the label", () => {
   it("stops a queued run at once and says who stopped it on the tracking comment", async () => {
     const run = await queuedRun();
+    permission(REPO, "octocat", "maintain");
     const edit = editedComment((b) => b.includes("🛑"));
     const posted = await app.deliver("issues", unlabeled("stamina", "octocat"));
     expect(await app.handled(posted.deliveryId)).toBe("ok");
@@ -78,6 +80,7 @@ describe("removing the label", () => {
   it("tells the worker holding the run, which pushes the work and ends it", async () => {
     const run = await queuedRun();
     await app.store.leases.claimNext("worker-1", 60_000);
+    permission(REPO, "Codertocat", "write");
     const posted = await app.deliver("issues", unlabeled("stamina"));
     expect(await app.handled(posted.deliveryId)).toBe("ok");
     expect(await app.store.runs.get(run.id)).toMatchObject({
