@@ -1,6 +1,8 @@
 // Review threads of a pull request over an installation client: every thread
 // with its comments (GraphQL `reviewThreads`, the only API that knows which
-// are resolved), a reply in a thread (REST), and resolving a thread (GraphQL).
+// are resolved; each comment with when it was written and last edited, so a
+// round can read the thread as it stood at its trigger), a reply in a thread
+// (REST), and resolving a thread (GraphQL).
 import type { RepoRef, ReviewThread } from "./types.ts";
 import type { InstallationOctokit } from "./client.ts";
 
@@ -24,7 +26,7 @@ const THREADS = `query($owner: String!, $name: String!, $number: Int!, $first: I
           line
           originalLine
           comments(last: ${COMMENTS}) {
-            nodes { databaseId body diffHunk url author { __typename login } }
+            nodes { databaseId body diffHunk url createdAt lastEditedAt author { __typename login } }
           }
         }
       }
@@ -50,6 +52,8 @@ interface ThreadsAnswer {
               body: string;
               diffHunk: string;
               url: string;
+              createdAt: string;
+              lastEditedAt: string | null;
               author: { __typename: string; login: string } | null;
             }>;
           };
@@ -91,6 +95,8 @@ export async function reviewThreads(
           url: c.url,
           author: c.author?.login ?? "ghost",
           bot: c.author?.__typename === "Bot",
+          createdAt: c.createdAt,
+          lastEditedAt: c.lastEditedAt,
         })),
       });
     }

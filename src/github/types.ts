@@ -42,6 +42,10 @@ interface ReviewThreadComment {
   url: string;
   author: string;
   bot: boolean;
+  /** When it was written, as GitHub says (ISO 8601). */
+  createdAt: string;
+  /** When its text was last edited (ISO 8601); null when never. */
+  lastEditedAt: string | null;
 }
 
 /** A review thread of a pull request, as GraphQL's `reviewThreads` gives it. */

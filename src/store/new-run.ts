@@ -17,7 +17,7 @@ export interface NewRunKeys {
 /** Inserts the run `id` unless a run holds one of its keys; undefined then. */
 export async function insertRun(
   trx: Kysely<Database>,
-  row: { id: string; now: string; input: NewRun; kind: RunKind; keys: NewRunKeys },
+  row: { id: string; now: string; input: TriggerInput; kind: RunKind; keys: NewRunKeys },
 ): Promise<string | undefined> {
   const { id, now, input, kind, keys } = row;
   const inserted = await trx
@@ -71,18 +71,22 @@ export async function insertRun(
   return id;
 }
 
+/** A request for a run, and when GitHub says it was made (a follow-up's trigger says). */
+type TriggerInput = NewRun & { triggeredAt?: string };
+
 /** Records who asked for the run, in which delivery (once per delivery). */
 export async function addTrigger(
   trx: Kysely<Database>,
   runId: string,
-  input: NewRun,
+  input: TriggerInput,
   now: string,
 ): Promise<void> {
+  const at = input.triggeredAt === undefined ? {} : { triggeredAt: input.triggeredAt };
   await insertTrigger(trx, {
     runId,
     deliveryId: input.deliveryId,
     requestedBy: input.requestedBy,
-    data: { title: input.issueTitle, body: input.issueBody },
+    data: { title: input.issueTitle, body: input.issueBody, ...at },
     now,
   });
 }

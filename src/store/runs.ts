@@ -41,7 +41,12 @@ export class RunRecords {
     return writeTransaction(this.ctx, fn);
   }
 
-  private insert(trx: Kysely<Database>, input: NewRun, kind: RunKind, keys: NewRunKeys) {
+  private insert(
+    trx: Kysely<Database>,
+    input: NewRun & { triggeredAt?: string },
+    kind: RunKind,
+    keys: NewRunKeys,
+  ) {
     return insertRun(trx, { id: this.newId(), now: this.ctx.now(), input, kind, keys });
   }
 
@@ -75,8 +80,11 @@ export class RunRecords {
   /**
    * A trigger on a pull request: it starts a run when none is active there, else it waits as
    * the follow-up of the active one; later triggers join that follow-up rather than queue more.
+   * `triggeredAt` (when GitHub says the event happened) is kept with the trigger's data.
    */
-  async enqueueFollowUp(input: NewRun & { pullNumber: number }): Promise<FollowUpResult> {
+  async enqueueFollowUp(
+    input: NewRun & { pullNumber: number; triggeredAt?: string },
+  ): Promise<FollowUpResult> {
     const key = threadKey(input.owner, input.repo, input.pullNumber);
     return this.write(async (trx) => {
       if (this.ctx.engine === "postgres") {

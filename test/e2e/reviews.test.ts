@@ -62,18 +62,26 @@ const answer = (thread: number, outcome: string, body: string) =>
 /** Where this file's payloads happen: Stamina's pull request on the harness's repository. */
 const ON_PULL = { owner: OWNER, repo: REPO, pull: PULL, title: "Make it two" };
 
-/** The review on GitHub, then its webhooks as GitHub sends them: the review, then each comment. */
+/**
+ * The review on GitHub, then its webhooks as GitHub sends them: the review, then each comment,
+ * with the times the fake GitHub gave them (a round reads its threads as of those).
+ */
 async function review(user: string, comments: NewReviewComment[]): Promise<string[]> {
   const submitted = h.github.submitReview(OWNER, REPO, PULL, { user, comments });
+  const when = new Date(h.now()).toISOString();
   const deliveries: string[] = [];
   const payload = pullRequestPayload<
-    PullRequestEventPayload & { review: { state: string; body: string | null } }
+    PullRequestEventPayload & {
+      review: { state: string; body: string | null; submitted_at: string };
+    }
   >("pull_request_review", "submitted", { ...ON_PULL, sender: user });
   payload.review.state = "changes_requested";
   payload.review.body = null;
+  payload.review.submitted_at = when;
   deliveries.push((await app.deliver("pull_request_review", payload)).deliveryId);
   for (const thread of submitted.threads) {
     const comment = reviewCommentPayload({ ...ON_PULL, author: user, commentId: thread.commentId });
+    Object.assign(comment.comment, { created_at: when });
     deliveries.push((await app.deliver("pull_request_review_comment", comment)).deliveryId);
   }
   for (const id of deliveries) expect(await app.handled(id)).toBe("ok");

@@ -2,7 +2,7 @@
 // changes requested), a review comment, or a comment on the pull request,
 // from a writer, queues a follow-up run there (store.enqueueFollowUp: the
 // events of one review join one run; those during a run wait for the next
-// round). Bots, Stamina itself, readers, and pull requests Stamina neither
+// round), with the time GitHub gives the event, which freezes the round's text. Bots, Stamina itself, readers, and pull requests Stamina neither
 // opened nor was handed are ignored. Closing the pull request stops its run.
 import type { Context } from "probot";
 import { isWriter, type Sender } from "../../github/permissions.ts";
@@ -27,6 +27,11 @@ interface Trigger {
   sender: Sender & { id: number };
   /** Text addressed to the pull request as a whole; review comments live in their threads. */
   body: string;
+  /**
+   * When GitHub says it happened (a comment's `created_at`, a review's `submitted_at`): the
+   * round reads every thread as it stood then (follow-up.ts), so later edits do not steer it.
+   */
+  at: string | null | undefined;
 }
 
 export function onPullRequestReview(deps: HandlerDependencies) {
@@ -41,6 +46,7 @@ export function onPullRequestReview(deps: HandlerDependencies) {
       title: payload.pull_request.title,
       sender: payload.sender,
       body: payload.review.body ?? "",
+      at: payload.review.submitted_at,
     });
   };
 }
@@ -55,6 +61,7 @@ export function onPullRequestReviewComment(deps: HandlerDependencies) {
       title: payload.pull_request.title,
       sender: payload.sender,
       body: "",
+      at: payload.comment.created_at,
     });
   };
 }
@@ -73,6 +80,7 @@ export async function followUpFromComment(
     title: payload.issue.title,
     sender: payload.sender,
     body: payload.comment.body,
+    at: payload.comment.created_at,
   });
 }
 
@@ -114,6 +122,7 @@ async function followUp(
     requestedById: sender.id,
     deliveryId: context.id,
     config: { ...loaded.config, instructions },
+    triggeredAt: triggerTime(trigger.at),
   });
   log.info({ runId: result.run.id, status: result.status }, "review queued for a follow-up");
   if (result.status === "started") {
@@ -126,6 +135,13 @@ async function followUp(
   }
   if (result.status === "started" || result.status === "joined") deps.onRunQueued?.(result.run);
   return true;
+}
+
+/** The trigger's time as ISO text, or undefined when the payload gives none that parses. */
+function triggerTime(at: string | null | undefined): string | undefined {
+  if (typeof at !== "string") return undefined;
+  const ms = Date.parse(at);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
 
 export function onPullRequestClosed(deps: HandlerDependencies) {

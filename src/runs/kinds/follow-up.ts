@@ -1,9 +1,11 @@
 // A follow-up run: a round of answers to the reviews of a pull request. It
 // starts on the pull request's branch where it stands now (a person's commit
-// there is built on), takes every thread waiting for an answer, and gives the
-// agent a task that lists them and the `answer_thread` tool. The batch is
-// recorded in the audit log the first time, so a resumed attempt answers the
-// same threads. How the round ends is in finish-round.ts.
+// there is built on), takes every thread waiting for an answer as it stood at
+// the latest trigger (review-threads.ts: text written or edited later does not
+// steer the round), and gives the agent a task that lists them and the
+// `answer_thread` tool. The batch is recorded in the audit log the first time,
+// so a resumed attempt answers the same threads. How the round ends is in
+// finish-round.ts.
 import type { AuditSink, Tool } from "../../agent/ports.ts";
 import { renderPrompt, type RenderedPrompt } from "../../agent/prompts.ts";
 import { createAnswerThreadTool } from "../../agent/tools/answer-thread.ts";
@@ -92,19 +94,39 @@ async function roundItems(run: Run, deps: RoundDeps): Promise<RoundItem[]> {
     }
     return known;
   };
+  const triggers = await deps.store.runs.triggers(run.id);
+  const freeze = freezeTime(triggers);
   const threads = await threadsToAnswer(
     await deps.github.reviewThreads(ref, run.issueNumber),
+    freeze,
     canWrite,
   );
-  // What writers said on the pull request itself (a review's body, a comment), in the triggers.
+  // What writers said on the pull request itself (a review's body, a comment), in the triggers:
+  // the payload's text, which is the text as of the trigger.
   const said: RoundItem[] = [];
-  for (const trigger of await deps.store.runs.triggers(run.id)) {
+  for (const trigger of triggers) {
     const data = trigger.data as { body?: unknown };
     if (typeof data.body === "string" && data.body.trim() !== "") {
       said.push({ conversation: { by: trigger.requestedBy, body: data.body } });
     }
   }
   const items: RoundItem[] = [...threads.map((thread) => ({ thread })), ...said];
-  await deps.audit.record("review.batch", { round: run.id, items });
+  const frozenAt = freeze === null ? null : new Date(freeze).toISOString();
+  await deps.audit.record("review.batch", { round: run.id, frozenAt, items });
   return items;
+}
+
+/**
+ * The round's freeze: the latest time its triggers say GitHub gave their events (the review
+ * submitted, the comment written), in ms; null when none says (a trigger recorded before
+ * triggers kept their time, or a command's), and then every edited comment's text is left out.
+ */
+function freezeTime(triggers: Array<{ data: unknown }>): number | null {
+  let latest: number | null = null;
+  for (const { data } of triggers) {
+    const at = (data as { triggeredAt?: unknown }).triggeredAt;
+    const ms = typeof at === "string" ? Date.parse(at) : Number.NaN;
+    if (!Number.isNaN(ms) && (latest === null || ms > latest)) latest = ms;
+  }
+  return latest;
 }

@@ -1,9 +1,12 @@
 // Which review threads a follow-up run answers, and how the task shows them.
-// A round takes every unresolved thread whose last word is a writer's: a
-// thread where Stamina (or another bot) spoke last waits for the reviewer,
-// and one started or continued by someone who cannot write is not a request.
-// Each thread goes to the model with its path, line, diff hunk and a window
-// of the file as it is on the branch now; all of it is untrusted text.
+// A round reads each thread as it stood at its freeze (the latest trigger's
+// time): people's later comments wait for the next round, and a comment edited
+// since keeps no text. It takes every unresolved thread whose last word then
+// was a writer's: a thread where Stamina (or another bot) spoke last waits for
+// the reviewer, and one started or continued by someone who cannot write is
+// not a request. Only writers' words are requests; anyone else's comments are
+// quoted as untrusted context. Each thread goes to the model with its path,
+// line, diff hunk and a window of the file as it is on the branch now.
 import { sanitizeUntrusted } from "../../policy/sanitize.ts";
 import { ToolInputError } from "../../workspace/editor-input.ts";
 import { PathOutsideWorkspaceError } from "../../workspace/paths.ts";
@@ -17,22 +20,81 @@ const MAX_HUNK_CHARS = 3_000;
 /** A file past this is not read for its window (a generated file, a log). */
 const MAX_FILE_BYTES = 8 * 1024 * 1024;
 
-/** The threads of a round, in the order the pull request has them. */
-export async function threadsToAnswer(
-  threads: ReviewThread[],
-  canWrite: (login: string) => Promise<boolean>,
-): Promise<ReviewThread[]> {
-  const chosen: ReviewThread[] = [];
-  for (const thread of threads) {
-    const last = thread.comments.at(-1);
-    if (thread.resolved || last === undefined || last.bot) continue;
-    if (await canWrite(last.author)) chosen.push(thread);
-  }
-  return chosen;
+/** A comment of a round's thread as the model is shown it, fixed when the round's batch is chosen. */
+export interface RoundComment {
+  /** REST's id, which a reply in the thread names. */
+  id: number;
+  url: string;
+  author: string;
+  bot: boolean;
+  /** The author may write to the repository: their words are the requests; anyone else's are quoted as untrusted. */
+  writer: boolean;
+  /** Its text as of the round's freeze; null when it was edited since (its text is left out). */
+  body: string | null;
+}
+
+/** A review thread as a round answers it: its comments as they stood at the freeze. */
+export interface RoundThread extends Omit<ReviewThread, "comments"> {
+  comments: RoundComment[];
 }
 
 /** What a round answers: a review thread, or a writer's comment on the pull request itself. */
-export type RoundItem = { thread: ReviewThread } | { conversation: { by: string; body: string } };
+export type RoundItem = { thread: RoundThread } | { conversation: { by: string; body: string } };
+
+const EDITED = "(edited after the request; its text is left out)";
+
+type ThreadComment = ReviewThread["comments"][number];
+
+/**
+ * Whether a comment was there at `freeze` (ms; null when no trigger said when it happened): a
+ * person's comment written later is left for the next round. Bots' comments (Stamina's answers)
+ * count whenever they came, so a thread an earlier round answered is not answered again.
+ */
+function wasThere(comment: ThreadComment, freeze: number | null): boolean {
+  return comment.bot || freeze === null || Date.parse(comment.createdAt) <= freeze;
+}
+
+/**
+ * Edited at or after the freeze (within its second too, since GitHub's times are whole seconds);
+ * with no freeze known, edited at all. Such a comment keeps no text: GitHub's edit history
+ * (`userContentEdits`) gives an earlier revision only as a "summary of the changes", so the text
+ * it had at the freeze cannot be had reliably, and a withheld text is the safe side.
+ */
+function editedSince(comment: ThreadComment, freeze: number | null): boolean {
+  if (comment.bot || comment.lastEditedAt === null) return false;
+  return freeze === null || !(Date.parse(comment.lastEditedAt) < freeze);
+}
+
+/**
+ * The threads of a round, in the order the pull request has them, as of `freeze`: the unresolved
+ * ones whose last word then was a writer's, each comment marked with whether its author writes.
+ */
+export async function threadsToAnswer(
+  threads: ReviewThread[],
+  freeze: number | null,
+  canWrite: (login: string) => Promise<boolean>,
+): Promise<RoundThread[]> {
+  const chosen: RoundThread[] = [];
+  for (const current of threads) {
+    const thread = { ...current, comments: current.comments.filter((c) => wasThere(c, freeze)) };
+    const last = thread.comments.at(-1);
+    if (thread.resolved || last === undefined || last.bot) continue;
+    if (!(await canWrite(last.author))) continue;
+    const comments: RoundComment[] = [];
+    for (const c of thread.comments) {
+      comments.push({
+        id: c.id,
+        url: c.url,
+        author: c.author,
+        bot: c.bot,
+        writer: !c.bot && (await canWrite(c.author)),
+        body: editedSince(c, freeze) ? null : c.body,
+      });
+    }
+    chosen.push({ ...thread, comments });
+  }
+  return chosen;
+}
 
 /** The items as the task lists them, numbered from 1. */
 export async function describeItems(items: RoundItem[], worktree: string): Promise<string> {
@@ -45,7 +107,7 @@ export async function describeItems(items: RoundItem[], worktree: string): Promi
         [
           `## Thread ${index + 1}: a comment on the pull request's conversation`,
           "",
-          `<comment author="${by}">\n${sanitizeUntrusted(body, MAX_COMMENT_CHARS)}\n</comment>`,
+          quoted({ author: by, writer: true, body }),
         ].join("\n"),
       );
     }
@@ -53,17 +115,31 @@ export async function describeItems(items: RoundItem[], worktree: string): Promi
   return parts.join("\n\n");
 }
 
-async function describeThread(n: number, thread: ReviewThread, worktree: string): Promise<string> {
+/**
+ * A comment as the task quotes it: a writer's in `<comment>`, anyone else's in
+ * `<untrusted_comment>`, which the prompt says is context, never instructions. A body cannot
+ * close its block or open another: those tags in it are escaped.
+ */
+function quoted(c: { author: string; writer: boolean; body: string | null }): string {
+  const author = c.author.replace(/[^A-Za-z0-9_.[\]-]/g, "");
+  const text =
+    c.body === null
+      ? EDITED
+      : sanitizeUntrusted(c.body, MAX_COMMENT_CHARS).replace(
+          /<(\s*\/?\s*(?:untrusted_comment|comment)\b)/gi,
+          "&lt;$1",
+        );
+  return c.writer
+    ? `<comment author="${author}">\n${text}\n</comment>`
+    : `<untrusted_comment author="${author}" permission="read">\n${text}\n</untrusted_comment>`;
+}
+
+async function describeThread(n: number, thread: RoundThread, worktree: string): Promise<string> {
   const line = thread.line ?? thread.originalLine;
   const where = thread.outdated
     ? `\`${thread.path}\`, an outdated line (line ${line ?? "?"} when it was written; the code has changed since)`
     : `\`${thread.path}\`${line === null ? "" : `, line ${line}`}`;
-  const comments = thread.comments
-    .filter((c) => !c.bot)
-    .map(
-      (c) =>
-        `<comment author="${c.author}">\n${sanitizeUntrusted(c.body, MAX_COMMENT_CHARS)}\n</comment>`,
-    );
+  const comments = thread.comments.filter((c) => !c.bot).map(quoted);
   return [
     `## Thread ${n}: ${where}`,
     "",

@@ -6,7 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ReviewThread } from "../../../src/github/types.ts";
-import { describeItems, threadsToAnswer } from "../../../src/runs/kinds/review-threads.ts";
+import {
+  describeItems,
+  threadsToAnswer,
+  type RoundThread,
+} from "../../../src/runs/kinds/review-threads.ts";
 
 let worktree: string;
 beforeEach(() => {
@@ -17,7 +21,13 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(worktree, { recursive: true, force: true }));
 
-function thread(over: Partial<ReviewThread> = {}, by = "reviewer", bot = false): ReviewThread {
+const AT = "2026-11-21T10:00:00Z";
+
+function reviewThread(
+  over: Partial<ReviewThread> = {},
+  by = "reviewer",
+  bot = false,
+): ReviewThread {
   return {
     id: "T1",
     resolved: false,
@@ -26,24 +36,41 @@ function thread(over: Partial<ReviewThread> = {}, by = "reviewer", bot = false):
     line: 20,
     originalLine: 20,
     diffHunk: "@@ -18,3 +18,3 @@\n-old\n+new",
-    comments: [{ id: 1, body: "Rename this.", url: "u", author: by, bot }],
+    comments: [
+      { id: 1, body: "Rename this.", url: "u", author: by, bot, createdAt: AT, lastEditedAt: null },
+    ],
     ...over,
   };
+}
+
+/** The thread as a round shows it, its comments a writer's. */
+function thread(over: Partial<ReviewThread> = {}): RoundThread {
+  const { comments, ...rest } = reviewThread(over);
+  return { ...rest, comments: comments.map((c) => ({ ...c, writer: true })) };
 }
 
 describe("a round's threads", () => {
   it("are the unresolved ones whose last word is a writer's", async () => {
     const writers = new Set(["reviewer"]);
-    const answered = thread({ id: "T2" });
-    answered.comments.push({ id: 2, body: "Done.", url: "u", author: "stamina", bot: true });
+    const answered = reviewThread({ id: "T2" });
+    answered.comments.push({
+      id: 2,
+      body: "Done.",
+      url: "u",
+      author: "stamina",
+      bot: true,
+      createdAt: AT,
+      lastEditedAt: null,
+    });
     const chosen = await threadsToAnswer(
       [
-        thread(),
+        reviewThread(),
         answered,
-        thread({ id: "T3", resolved: true }),
-        thread({ id: "T4" }, "reader"),
-        thread({ id: "T5" }, "linter", true),
+        reviewThread({ id: "T3", resolved: true }),
+        reviewThread({ id: "T4" }, "reader"),
+        reviewThread({ id: "T5" }, "linter", true),
       ],
+      Date.parse(AT),
       (login) => Promise.resolve(writers.has(login)),
     );
     expect(chosen.map((t) => t.id)).toEqual(["T1"]);

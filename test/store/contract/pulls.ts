@@ -35,6 +35,25 @@ export function pullsContract(engine: string, factory: StoreFactory): void {
       expect(third).toMatchObject({ status: "queued", behind: { id: first.run.id } });
     });
 
+    it("keeps each trigger's time with it, whether it starts, joins or waits as a follow-up", async () => {
+      const at = (s: number) => `2026-11-21T10:00:0${s}.000Z`;
+      const on101 = (s: number) => ({ ...w.newRun(101), pullNumber: 101, triggeredAt: at(s) });
+      const started = await w.store.runs.enqueueFollowUp(on101(1));
+      await w.store.runs.enqueueFollowUp(on101(2));
+      await w.store.runs.enqueueFollowUp({ ...w.newRun(101), pullNumber: 101 });
+      const times = async (id: string) =>
+        (await w.store.runs.triggers(id)).map(
+          (t) => (t.data as { triggeredAt?: string }).triggeredAt,
+        );
+      expect(await times(started.run.id)).toEqual([at(1), at(2), undefined]);
+      await w.store.leases.claimNext("w", LEASE);
+      const waiting = await w.store.runs.enqueueFollowUp(on101(3));
+      const batched = await w.store.runs.enqueueFollowUp(on101(4));
+      expect(waiting.status).toBe("queued");
+      expect(batched.status).toBe("batched");
+      expect(await times(waiting.run.id)).toEqual([at(3), at(4)]);
+    });
+
     it("keeps the ids of the run's check runs on GitHub, so a resumed run edits them", async () => {
       const run = await w.created(w.newRun());
       expect(run).toMatchObject({ checkRun: null, auditCheckRuns: null });

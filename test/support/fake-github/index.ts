@@ -8,7 +8,13 @@ import { AppJwtVerifier } from "./auth.ts";
 import { copyBareRepo, createBareRepo, createGit, installPushHooks } from "./git.ts";
 import { GraphQLEndpoint } from "./graphql.ts";
 import { registerPullMutations } from "./graphql-pulls.ts";
-import { addReviewComment, registerReviewGraphQL, submitReview, threadViews } from "./reviews.ts";
+import {
+  addReviewComment,
+  editReviewComment,
+  registerReviewGraphQL,
+  submitReview,
+  threadViews,
+} from "./reviews.ts";
 import { HttpError } from "./http-io.ts";
 import { attachHandler, listenFakeServer, type Fault } from "./server.ts";
 import { FakeState } from "./state.ts";
@@ -201,6 +207,10 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
       const thread = match && state.reviewThreads.find((t) => t.id === Number(match[1]));
       if (!thread) throw new Error(`no review thread ${threadId}`);
       return addReviewComment(state, thread, user, body);
+    },
+
+    editReviewComment(commentId, user, body) {
+      editReviewComment(state, commentId, user, body);
     },
 
     reviewThreads(owner, repoName, pullNumber) {

@@ -1,8 +1,9 @@
 // Reviews on the fake's pull requests: a submitted review's comments, each the
 // start of a review thread; replies in a thread (REST, by the app's bot); and
 // GraphQL's `reviewThreads` of a pull request and `resolveReviewThread`, as
-// GitHub answers them. Tests submit reviews and push human replies through
-// the handle (index.ts); the app reads and writes only through the API.
+// GitHub answers them (each comment with `createdAt` and `lastEditedAt`).
+// Tests submit reviews, push human replies and edit comments through the
+// handle (index.ts); the app reads and writes only through the API.
 import { type Need, holds, notAccessible, reaches } from "./grants.ts";
 import type { GraphQLEndpoint } from "./graphql.ts";
 import { notFound } from "./http-io.ts";
@@ -17,6 +18,8 @@ export interface ReviewCommentRecord {
   body: string;
   user: string;
   createdAt: number;
+  /** Every edit, oldest first: who edited, when, and the text before it. */
+  edits: Array<{ editor: string; at: number; before: string }>;
 }
 
 export interface ReviewThreadRecord {
@@ -55,7 +58,14 @@ export interface ReviewThreadView {
   line: number | null;
   isResolved: boolean;
   resolvedBy: string | null;
-  comments: Array<{ id: number; body: string; user: string }>;
+  comments: Array<{
+    id: number;
+    body: string;
+    user: string;
+    createdAt: string;
+    /** When it was last edited (ISO 8601), null when never, as GraphQL's `lastEditedAt`. */
+    lastEditedAt: string | null;
+  }>;
 }
 
 function threadNodeId(thread: ReviewThreadRecord): string {
@@ -100,10 +110,36 @@ export function addReviewComment(
   user: string,
   body: string,
 ): number {
-  const comment = { id: state.nextId(), threadId: thread.id, body, user, createdAt: state.now() };
+  const comment: ReviewCommentRecord = {
+    id: state.nextId(),
+    threadId: thread.id,
+    body,
+    user,
+    createdAt: state.now(),
+    edits: [],
+  };
   state.reviewComments.push(comment);
   return comment.id;
 }
+
+/**
+ * `user` edits review comment `commentId` to `body`, as a person does on GitHub (its author, or
+ * someone who may write): the text changes in place and the edit is kept in its history.
+ */
+export function editReviewComment(
+  state: FakeState,
+  commentId: number,
+  user: string,
+  body: string,
+): void {
+  const comment = state.reviewComments.find((c) => c.id === commentId);
+  if (!comment) throw new Error(`no review comment ${commentId}`);
+  comment.edits.push({ editor: user, at: state.now(), before: comment.body });
+  comment.body = body;
+}
+
+/** When the comment's text last changed (ms), or null: GraphQL's `lastEditedAt`. */
+const lastEditedAt = (c: ReviewCommentRecord): number | null => c.edits.at(-1)?.at ?? null;
 
 export function threadViews(
   state: FakeState,
@@ -118,7 +154,13 @@ export function threadViews(
       line: t.line,
       isResolved: t.isResolved,
       resolvedBy: t.resolvedBy,
-      comments: commentsOf(state, t).map(({ id, body, user }) => ({ id, body, user })),
+      comments: commentsOf(state, t).map((c) => ({
+        id: c.id,
+        body: c.body,
+        user: c.user,
+        createdAt: state.iso(c.createdAt),
+        lastEditedAt: isoOrNull(state, lastEditedAt(c)),
+      })),
     }));
 }
 
@@ -165,7 +207,7 @@ function reviewCommentJson(
     user: userJson(state, comment.user),
     body: comment.body,
     created_at: state.iso(comment.createdAt),
-    updated_at: state.iso(comment.createdAt),
+    updated_at: state.iso(lastEditedAt(comment) ?? comment.createdAt),
     html_url: `${state.url}/${fullName}/pull/${thread.pullNumber}#discussion_r${comment.id}`,
     pull_request_url: `${state.url}/api/v3/repos/${fullName}/pulls/${thread.pullNumber}`,
     author_association: comment.user === BOT_LOGIN ? "NONE" : "MEMBER",
@@ -249,6 +291,7 @@ function threadNode(state: FakeState, t: ReviewThreadRecord): Record<string, unk
         body: c.body,
         diffHunk: t.diffHunk,
         createdAt: state.iso(c.createdAt),
+        lastEditedAt: isoOrNull(state, lastEditedAt(c)),
         url: `${state.url}/pull/${t.pullNumber}#discussion_r${c.id}`,
         author: {
           login: c.user.replace(/\[bot\]$/, ""),
@@ -274,6 +317,9 @@ function repoOf(
   if (!holds(context.token, need)) throw notAccessible();
   return repo;
 }
+
+const isoOrNull = (state: FakeState, ms: number | null): string | null =>
+  ms === null ? null : state.iso(ms);
 
 const toCursor = (n: number): string => Buffer.from(`cursor:${n}`).toString("base64");
 const fromCursor = (c: string): string => Buffer.from(c, "base64").toString("utf8").slice(7);

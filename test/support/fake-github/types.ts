@@ -145,6 +145,8 @@ export interface FakeGitHub {
   ): ReviewView;
   /** A person's reply in a review thread (by its GraphQL id); the new comment's id. */
   replyInThread(threadId: string, user: string, body: string): number;
+  /** `user` edits review comment `commentId` to `body`, as a person does (the edit is kept). */
+  editReviewComment(commentId: number, user: string, body: string): void;
   /** The pull request's review threads with their comments, oldest first. */
   reviewThreads(owner: string, repo: string, pullNumber: number): ReviewThreadView[];
   /** Closes the pull request, as a person does on GitHub (the test sends the webhook). */
