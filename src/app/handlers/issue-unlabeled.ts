@@ -5,7 +5,7 @@
 // `safety` event on the run, and the issue is told once per run who may stop it.
 import type { Context } from "probot";
 import { inlineText } from "../../audit/markdown.ts";
-import { safetyEvent } from "../../audit/safety.ts";
+import { SAFETY_EVENT, safetyEvent } from "../../audit/safety.ts";
 import type { InstallationOctokit } from "../../github/client.ts";
 import { isWriter } from "../../github/permissions.ts";
 import type { Logger } from "../../observability/logger.ts";
@@ -81,7 +81,7 @@ async function refuseStop(
     }),
   ]);
   const first = (await deps.store.audit.events(run.id)).find(
-    (e) => e.type === recorded?.type && e.data.control === CONTROL,
+    (e) => e.type === SAFETY_EVENT && e.data.control === CONTROL,
   );
   if (recorded === undefined || first?.seq !== recorded.seq) {
     log.info("said before on this run who may stop it; no comment");

@@ -21,7 +21,7 @@ const MAX_HUNK_CHARS = 3_000;
 const MAX_FILE_BYTES = 8 * 1024 * 1024;
 
 /** A comment of a round's thread as the model is shown it, fixed when the round's batch is chosen. */
-export interface RoundComment {
+interface RoundComment {
   /** REST's id, which a reply in the thread names. */
   id: number;
   url: string;
