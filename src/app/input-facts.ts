@@ -19,7 +19,7 @@ const NONE: InputFacts = { key: null, at: null, field: null };
 /** The input key and time of an event Stamina handles; NONE for events it does not key. */
 export function inputFacts(event: string, action: string | null, payload: Payload): InputFacts {
   const name = action === null ? event : `${event}.${action}`;
-  const sender = idOf(payload.sender);
+  const sender = `${String(object(payload.sender).login)}/${idOf(payload.sender)}`;
   switch (event) {
     case "issue_comment":
     case "pull_request_review_comment": {

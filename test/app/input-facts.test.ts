@@ -28,7 +28,7 @@ describe("input facts", () => {
     const { facts: first } = facts("issues", "labeled");
     expect(first.field).toBe("issue.updated_at");
     expect(first.key).toMatch(
-      /^issues\.labeled:Codertocat\/Hello-World#\d+:\w+:\d+:2026-12-01T10:00:00\.000Z$/,
+      /^issues\.labeled:Codertocat\/Hello-World#\d+:\w+:\w+\/\d+:2026-12-01T10:00:00\.000Z$/,
     );
     const later = inputFacts(
       "issues",

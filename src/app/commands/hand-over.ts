@@ -11,6 +11,7 @@ import { joinInstructions } from "../../policy/instructions.ts";
 import { readInstructionFiles } from "../../github/instructions.ts";
 import { MAX_ISSUE_BODY_CHARS, sanitizeUntrusted } from "../../policy/sanitize.ts";
 import { configErrorComment, loadRepoConfig } from "../repo-config.ts";
+import { triggerTime } from "../handlers/review.ts";
 import type { CommandHandler } from "./context.ts";
 
 export const handOver: CommandHandler = async (command) => {
@@ -63,6 +64,8 @@ export const handOver: CommandHandler = async (command) => {
     requestedById: sender.id,
     deliveryId: context.id,
     config: { ...loaded.config, instructions },
+    // The round reads the pull request's threads as they were when the writer handed it over.
+    triggeredAt: triggerTime(context.payload.comment.created_at),
   });
   if (result.status === "started") {
     await deps.store.audit.append(result.run.id, [

@@ -138,7 +138,7 @@ async function followUp(
 }
 
 /** The trigger's time as ISO text, or undefined when the payload gives none that parses. */
-function triggerTime(at: string | null | undefined): string | undefined {
+export function triggerTime(at: string | null | undefined): string | undefined {
   if (typeof at !== "string") return undefined;
   const ms = Date.parse(at);
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
