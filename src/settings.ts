@@ -63,7 +63,7 @@ const envSchema = z.object({
   STAMINA_PROGRESS_SECONDS: z.coerce.number().min(0).default(5),
   STAMINA_WORKSPACE_MAX_GB: z.coerce.number().positive().default(20),
   STAMINA_WEBHOOK_MAX_AGE_MINUTES: z.coerce.number().positive().default(60),
-  STAMINA_WEBHOOK_MAX_KB: positiveInt(1024),
+  STAMINA_WEBHOOK_MAX_KB: positiveInt(2048), // 2 MiB, measured: see WebhookSettings.maxBytes
   STAMINA_WEBHOOK_READING: positiveInt(16),
   STAMINA_REPLY_TIMEOUT_HOURS: z.coerce
     .number()

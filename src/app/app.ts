@@ -14,6 +14,7 @@ import {
   onPullRequestReviewComment,
 } from "./handlers/review.ts";
 import { createWebhookIngress } from "./ingress.ts";
+import type { Redelivery } from "./redeliver.ts";
 import type { WebhookSettings } from "./webhook-settings.ts";
 
 export const WEBHOOK_PATH = "/api/github/webhooks";
@@ -22,7 +23,7 @@ export const WEBHOOK_PATH = "/api/github/webhooks";
  * The events Stamina acts on; the ingress stores and dispatches only these. Keep in step with
  * the `app.on` calls below (a handler missing here never runs, and its tests say so).
  */
-const HANDLED_EVENTS = new Set([
+export const HANDLED_EVENTS = new Set([
   "issues.labeled",
   "issues.unlabeled",
   "issue_comment.created",
@@ -42,6 +43,8 @@ export interface AppOptions extends HandlerDependencies {
   webhookSecret: string;
   /** The ingress's limits, each unset one the settings' default; `now`: the clock ages are judged by. */
   webhook?: Partial<WebhookSettings> & { now?: () => number };
+  /** Asks GitHub again for deliveries refused for load; kicked when the ingress has room. */
+  redelivery?: Pick<Redelivery, "kick">;
 }
 
 export function staminaApp(options: AppOptions): ApplicationFunction {
@@ -74,6 +77,7 @@ export function staminaApp(options: AppOptions): ApplicationFunction {
         path: WEBHOOK_PATH,
         secret: options.webhookSecret,
         ...options.webhook,
+        onRoom: options.redelivery?.kick,
         store: options.store,
         log: options.log,
         handles: (event, action) =>

@@ -1,18 +1,21 @@
 // The webhook endpoint, per the contract: verify the signature, drop a
 // delivery id already seen, persist the delivery, answer 202 — and only then,
-// outside the request, hand the event to the handlers. Input acts once and
-// only when fresh: an event older than the window by its payload's own time
-// is recorded and ignored (unless Stamina asked GitHub to send it again), and
-// the same comment or review under a new delivery id is a recorded replay.
+// outside the request, hand the event to the handlers. Before anything vouches
+// for a body, its reading is bounded: past `maxBytes` it is refused (413, the
+// connection closed, nothing stored), and past `maxReading` bodies at once a
+// delivery is refused unread (503) and noted, to be asked of GitHub again.
+// Input acts once and only when fresh: an event older than the window by its
+// payload's own time is recorded and ignored (unless Stamina asked GitHub to
+// send it again), and the same comment or review under a new delivery id is a
+// recorded replay.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { verify } from "@octokit/webhooks-methods";
 import type { Logger } from "../observability/logger.ts";
 import type { Store } from "../store/store.ts";
 import { DispatchQueue } from "./dispatch-queue.ts";
 import { ageOf, inputFacts, type InputFacts } from "./input-facts.ts";
-
-/** GitHub caps webhook payloads at 25 MB. */
-const MAX_PAYLOAD_BYTES = 25 * 1024 * 1024;
+import { createReadGate } from "./ingress-gate.ts";
+import { refuseAndClose } from "./read-body.ts";
 
 export interface IngressOptions {
   path: string;
@@ -31,14 +34,19 @@ export interface IngressOptions {
   maxBytes?: number;
   /** Bodies read at once; past this, a delivery is refused for load (503) and asked for again. */
   maxReading?: number;
+  /** Notes of deliveries refused for load that may await redelivery at once (forged ids too). */
+  maxPendingRedeliveries?: number;
   /** The clock freshness is judged by; default Date.now. */
   now?: () => number;
+  /** Told when bodies being read drop low again while deliveries refused for load are noted. */
+  onRoom?: () => void;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
 export function createWebhookIngress(options: IngressOptions): Handler {
   const { store, log } = options;
+  const gate = createReadGate(options);
   const queue = new DispatchQueue(options.dispatchConcurrency ?? 4, (error) =>
     log.error({ err: error }, "a delivery could not be dispatched"),
   );
@@ -62,14 +70,12 @@ export function createWebhookIngress(options: IngressOptions): Handler {
     const name = header(req, "x-github-event");
     const signature = header(req, "x-hub-signature-256");
     if (!id || !name || !signature) {
-      answer(res, 400, "Missing X-GitHub-Delivery, X-GitHub-Event or X-Hub-Signature-256.");
+      // Closed unread: whatever body came with it is not drained.
+      refuseAndClose(res, 400, "Missing X-GitHub-Delivery, X-GitHub-Event or X-Hub-Signature-256.");
       return true;
     }
-    const body = await readBody(req, MAX_PAYLOAD_BYTES);
-    if (body === undefined) {
-      answer(res, 413, "Payload larger than 25 MB.");
-      return true;
-    }
+    const body = await gate.read(req, res, { id, name });
+    if (body === undefined) return true;
     if (!(await verify(options.secret, body, signature).catch(() => false))) {
       log.warn({ deliveryId: id, event: name }, "webhook signature does not match; rejected");
       answer(res, 401, "Signature does not match.");
@@ -131,17 +137,6 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 function answer(res: ServerResponse, status: number, message: string): void {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ message }));
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  // Past the limit, keep draining (so the 413 reaches the client) but hold nothing.
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size <= limit) chunks.push(chunk);
-  }
-  return size > limit ? undefined : Buffer.concat(chunks).toString("utf8");
 }
 
 /** `3 h 2 min`, `45 min`, `12 s`: an age as a maintainer reads it. */

@@ -5,7 +5,7 @@
 // unique): the same signed body posted under a new delivery id is a replay,
 // kept as a record that acts on nothing. Deliveries refused for load are
 // noted, so Stamina can ask GitHub to send them again once it has room.
-import type { StoreContext } from "./database.ts";
+import { writeTransaction, type StoreContext } from "./database.ts";
 import type { Delivery } from "./types.ts";
 
 /** How a delivery was taken in: new, its id seen before, or its input acted on already. */
@@ -102,19 +102,47 @@ export class DeliveryRecords {
     }));
   }
 
-  /** Notes a delivery refused for load (its id as GitHub sent it), to be asked for again. */
-  async refusedForLoad(guid: string): Promise<void> {
+  /**
+   * Notes a delivery refused for load (its id as GitHub sent it), to be asked for again; false,
+   * noting nothing, when `maxPending` notes already await redelivery (the id is unauthenticated:
+   * a flood of forged ones must not grow the table without bound).
+   */
+  async refusedForLoad(guid: string, maxPending = Number.POSITIVE_INFINITY): Promise<boolean> {
+    return writeTransaction(this.ctx, async (trx) => {
+      const { pending } = await trx
+        .selectFrom("redelivery_requests as r")
+        .leftJoin("deliveries as d", "d.id", "r.guid")
+        .select((eb) => eb.fn.countAll().as("pending"))
+        .where("d.id", "is", null)
+        .executeTakeFirstOrThrow();
+      if (Number(pending) >= maxPending) return false;
+      await trx
+        .insertInto("redelivery_requests")
+        .values({
+          guid,
+          hook_delivery_id: null,
+          refused_at: this.ctx.now(),
+          requested_at: null,
+          attempts: 0,
+        })
+        .onConflict((oc) => oc.column("guid").doNothing())
+        .execute();
+      return true;
+    });
+  }
+
+  /** A look for `guid` that asked GitHub for nothing (not listed yet, or the request failed). */
+  async redeliveryTried(guid: string): Promise<void> {
     await this.ctx.db
-      .insertInto("redelivery_requests")
-      .values({
-        guid,
-        hook_delivery_id: null,
-        refused_at: this.ctx.now(),
-        requested_at: null,
-        attempts: 0,
-      })
-      .onConflict((oc) => oc.column("guid").doNothing())
+      .updateTable("redelivery_requests")
+      .set((eb) => ({ attempts: eb("attempts", "+", 1) }))
+      .where("guid", "=", guid)
       .execute();
+  }
+
+  /** Forgets a note: GitHub does not list it (forged), delivered it since, or Stamina gave up. */
+  async dropRedelivery(guid: string): Promise<void> {
+    await this.ctx.db.deleteFrom("redelivery_requests").where("guid", "=", guid).execute();
   }
 
   /** Deliveries refused for load that Stamina has not received since, oldest first. */
