@@ -17,6 +17,7 @@ import { createGitHubClients } from "./github/client.ts";
 import { createGitHubPort } from "./github/port.ts";
 import { createStaminaServer, listen } from "./app/server.ts";
 import { replayUnhandled } from "./app/app.ts";
+import { createRedelivery } from "./app/redeliver.ts";
 import { startExpirySweep } from "./runs/expire-waiting.ts";
 import { Worker } from "./runs/worker.ts";
 import { executeRun } from "./runs/execute-run.ts";
@@ -141,18 +142,23 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
       log: log.child({ name: "probot" }),
       Octokit: ProbotOctokit,
     });
+    // Deliveries refused for load, asked of GitHub again; its last sweep ends before the store closes.
+    const redelivery = createRedelivery({ store, request: clients.appRequest, log });
     const server = await createStaminaServer(probot, {
       store,
       clients,
       log,
       webhookSecret: secrets.webhookSecret,
       webhook: settings.webhook,
+      redelivery,
       onRunQueued: () => worker?.wake(),
       onCancelRequested: () => worker?.wake(),
     });
     await replayUnhandled(probot, { store, log });
     const port = await listen(server, settings.port, settings.host);
     log.info({ port, mode }, `Stamina is listening on http://${settings.host}:${port}`);
+    redelivery.start();
+    stops.unshift(() => redelivery.stop());
     stops.unshift(
       () =>
         new Promise((resolve) => {

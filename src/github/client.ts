@@ -48,6 +48,11 @@ export interface GitHubClients {
    * `workflows: write` where the installation granted it), never issues or pull requests.
    */
   gitToken(ref: RepoRef): Promise<string>;
+  /**
+   * A request as the app itself, signed with its JWT, for the `/app` routes (its webhook
+   * deliveries), with retry and throttling as every other call.
+   */
+  appRequest: InstallationOctokit["request"];
 }
 
 interface Narrowing {
@@ -119,6 +124,12 @@ export function createGitHubClients(options: GitHubClientOptions): GitHubClients
     },
   });
 
+  const appClient = new StaminaOctokit({
+    ...octokitOptions(0),
+    authStrategy: createAppAuth,
+    auth: { appId: options.appId, privateKey: options.privateKey, cache: tokenCache },
+  });
+
   const ids = createRepositoryIds(bare, mint);
   const workflows = createWorkflowGrants(app, now);
 
@@ -152,6 +163,7 @@ export function createGitHubClients(options: GitHubClientOptions): GitHubClients
 
   return {
     forRepository,
+    appRequest: appClient.request,
     async gitToken(ref) {
       const id = await ids.of(ref);
       const permissions: Permissions = { contents: "write" };
