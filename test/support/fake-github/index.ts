@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AppJwtVerifier } from "./auth.ts";
+import { deliver, deliveriesOf } from "./deliveries.ts";
 import { copyBareRepo, createBareRepo, createGit, installPushHooks } from "./git.ts";
 import { GraphQLEndpoint } from "./graphql.ts";
 import { registerPullMutations } from "./graphql-pulls.ts";
@@ -239,6 +240,14 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
       return [...state.issueLabels(repo.id, issueNumber)];
     },
 
+    setWebhook(target) {
+      deliveriesOf(state).target = target;
+    },
+
+    deliver: (event, payload) => deliver(state, event, payload),
+
+    hookDeliveries: () => [...deliveriesOf(state).records],
+
     issuedTokens() {
       return [...state.issued];
     },
@@ -256,6 +265,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     },
 
     async close() {
+      await Promise.allSettled([...deliveriesOf(state).inFlight]);
       const closed = new Promise<void>((resolve, reject) =>
         server.close((error) => (error ? reject(error) : resolve())),
       );

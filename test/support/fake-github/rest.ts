@@ -12,6 +12,7 @@ import {
 } from "./http-io.ts";
 import { ROUTE_NEEDS, requireAccess } from "./grants.ts";
 import { loadOpenApi, matchRoute, validateBody } from "./openapi.ts";
+import { deliveryRoutes } from "./deliveries.ts";
 import { appRoutes } from "./rest-app.ts";
 import { checkRoutes } from "./rest-checks.ts";
 import { issueRoutes } from "./rest-issues.ts";
@@ -25,6 +26,7 @@ export const API_PREFIX = "/api/v3";
 
 const ROUTES: Record<string, RouteDef> = {
   ...appRoutes,
+  ...deliveryRoutes,
   ...repoRoutes,
   ...issueRoutes,
   ...pullRoutes,

@@ -1,10 +1,12 @@
 // The public shape of the fake GitHub server: its options, its recorded requests and its handle.
+import type { HookDeliveryRecord } from "./deliveries.ts";
 import type { NewReviewComment, ReviewThreadView, ReviewView } from "./reviews.ts";
 import type { CheckRunRecord, TokenRecord } from "./state.ts";
 import type { UploadPackRequest } from "./upload-pack.ts";
 
 export type { UploadPackRequest } from "./upload-pack.ts";
 export type { NewReviewComment } from "./reviews.ts";
+export type { HookDeliveryRecord } from "./deliveries.ts";
 
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
 
@@ -155,6 +157,15 @@ export interface FakeGitHub {
   checkRuns(owner: string, repo: string): CheckRunView[];
   /** The labels on an issue or pull request, or, without a number, the repository's labels. */
   labels(owner: string, repo: string, issueNumber?: number): string[];
+  /** Where the app's webhook deliveries go, and the secret they are signed with. */
+  setWebhook(target: { url: string; secret: string }): void;
+  /**
+   * Signs and posts `payload` as a new delivery of `event`, as GitHub does (a fresh guid), and
+   * records it with what the app answered.
+   */
+  deliver(event: string, payload: unknown): Promise<HookDeliveryRecord>;
+  /** Every delivery made, oldest first (redeliveries included, `redelivery: true`). */
+  hookDeliveries(): HookDeliveryRecord[];
   /** Every installation token handed out, so tests can search logs for them. */
   issuedTokens(): string[];
   /** Every token handed out, in order, with the repositories it reaches and its permissions. */
