@@ -63,8 +63,16 @@ export function refuseAndClose(
   message: string,
   headers: Record<string, string> = {},
 ): void {
+  const body = JSON.stringify({ message });
+  // Read no more of the request while the answer is written; the connection ends after it.
+  res.socket?.pause();
   res.shouldKeepAlive = false;
   res
-    .writeHead(status, { "content-type": "application/json", connection: "close", ...headers })
-    .end(JSON.stringify({ message }), () => res.socket?.destroy());
+    .writeHead(status, {
+      "content-type": "application/json",
+      "content-length": String(Buffer.byteLength(body)),
+      connection: "close",
+      ...headers,
+    })
+    .end(body, () => res.socket?.destroy());
 }

@@ -10,6 +10,7 @@ import { installationsContract } from "./contract/installations.ts";
 import { memoryContract } from "./contract/memory.ts";
 import { pausesContract } from "./contract/pauses.ts";
 import { pullsContract } from "./contract/pulls.ts";
+import { redeliveryRequestsContract } from "./contract/redelivery-requests.ts";
 import { rollbacksContract } from "./contract/rollbacks.ts";
 import { runsContract } from "./contract/runs.ts";
 import type { StoreFactory } from "./contract/world.ts";
@@ -29,6 +30,7 @@ export function storeContract(engine: string, factory: StoreFactory): void {
     approvalsContract,
     installationsContract,
     rollbacksContract,
+    redeliveryRequestsContract,
   ]) {
     part(engine, factory);
   }

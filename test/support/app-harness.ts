@@ -8,7 +8,9 @@ import nock from "nock";
 import pino from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { WEBHOOK_PATH, type AppOptions } from "../../src/app/app.ts";
+import { createRedelivery, type RedeliveryOptions } from "../../src/app/redeliver.ts";
 import { createStaminaServer, listen } from "../../src/app/server.ts";
+import type { WebhookSettings } from "../../src/app/webhook-settings.ts";
 import { createGitHubClients } from "../../src/github/client.ts";
 import { createRedactor } from "../../src/observability/redact.ts";
 import { openStore } from "../../src/store/open.ts";
@@ -31,6 +33,8 @@ export interface AppUnderTest {
   log: pino.Logger;
   logLines: Array<Record<string, unknown>>;
   url: string;
+  /** The HTTP server, for a test that watches its connections. */
+  server: Server;
   /** Runs whose worker was told to stop them (the in-process worker's hook). */
   cancelRequested: Run[];
   deliver(event: string, payload: unknown, deliveryId?: string): ReturnType<typeof postWebhook>;
@@ -44,7 +48,8 @@ export interface AppUnderTest {
  * the app shares a store the test also runs runs on (closed by its owner, not here). `now`: the
  * clock Stamina's GitHub clients sign with, when the fake GitHub keeps a clock of the test's.
  * `privateKey`: the app's key, when the fake GitHub knows it by another than APP_PUBLIC_KEY.
- * `webhook`: the ingress's limits (the freshness window, say).
+ * `webhook`: the ingress's limits (the freshness window, say). `redelivery`: the timings of
+ * asking GitHub again for deliveries refused for load (else the server's own, a sweep a minute).
  */
 export async function startApp(
   options: {
@@ -53,6 +58,7 @@ export async function startApp(
     now?: () => number;
     privateKey?: string;
     webhook?: AppOptions["webhook"];
+    redelivery?: Pick<RedeliveryOptions, "backoffMs" | "maxAttempts" | "sweepMs" | "maxPages">;
   } = {},
 ): Promise<AppUnderTest> {
   const baseUrl = options.apiUrl ?? API;
@@ -88,6 +94,15 @@ export async function startApp(
     ...(options.now ? { now: options.now } : {}),
   });
   const cancelRequested: Run[] = [];
+  const redelivery =
+    options.redelivery &&
+    createRedelivery({
+      store,
+      request: clients.appRequest,
+      log,
+      maxPending: options.webhook?.maxPendingRedeliveries,
+      ...options.redelivery,
+    });
   const server: Server = await createStaminaServer(probot, {
     store,
     clients,
@@ -95,9 +110,11 @@ export async function startApp(
     webhookSecret: SECRET,
     // Deliveries are aged by the test's clock, when it keeps one.
     webhook: { ...(options.now ? { now: options.now } : {}), ...options.webhook },
+    ...(redelivery ? { redelivery } : {}),
     onCancelRequested: (run) => cancelRequested.push(run),
   });
   const port = await listen(server, 0, "127.0.0.1");
+  redelivery?.start();
   const url = `http://127.0.0.1:${port}${WEBHOOK_PATH}`;
   // Installation tokens, for Probot's client and Stamina's: not what these tests are about.
   if (options.apiUrl === undefined) {
@@ -118,6 +135,7 @@ export async function startApp(
     log,
     logLines,
     url,
+    server,
     cancelRequested,
     deliver: (event, payload, deliveryId) =>
       postWebhook({ url, secret: SECRET, event, payload, deliveryId }),
@@ -128,6 +146,7 @@ export async function startApp(
       ),
     async close() {
       await new Promise((resolve) => server.close(resolve));
+      await redelivery?.stop();
       if (options.store === undefined) await store.close();
       nock.cleanAll();
       nock.enableNetConnect();

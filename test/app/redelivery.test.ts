@@ -1,0 +1,139 @@
+// A delivery refused for load is not lost: the fake GitHub delivers a real signed issues.labeled
+// while the ingress is full (slow bodies held open), gets 503; once the slow bodies end, Stamina
+// finds the delivery in GitHub's list of the app's deliveries, asks for another attempt, and the
+// redelivery (the same guid) is stored and handled once.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startFakeGitHub, type FakeGitHub } from "../support/fake-github/index.ts";
+import { APP_PUBLIC_KEY, SECRET, startApp, type AppUnderTest } from "../support/app-harness.ts";
+import { labeledIssuePayload, waitFor } from "../support/webhooks.ts";
+import { rawPost, untilFull } from "./raw-post.ts";
+
+const ORG = "octo-org";
+const REPO = "app";
+
+let github: FakeGitHub;
+let app: AppUnderTest;
+
+beforeEach(async () => {
+  github = await startFakeGitHub({ appId: 1, appPublicKeyPem: APP_PUBLIC_KEY });
+  github.addInstallation(1, ORG);
+  await github.createRepository({
+    owner: ORG,
+    name: REPO,
+    installationId: 1,
+    files: { "README.md": "# app\n" },
+  });
+  github.setPermission(ORG, REPO, "maintainer", "write");
+});
+
+afterEach(async () => {
+  app.server.closeAllConnections();
+  await app.close();
+  await github.close();
+});
+
+/** Bodies held open part-way, filling the ingress; `finish` ends them (refused for signature). */
+async function fill(count: number) {
+  const held = Array.from({ length: count }, (_, i) =>
+    rawPost({
+      url: app.url,
+      headers: {
+        "x-github-delivery": `slow-${i}`,
+        "x-github-event": "issues",
+        "x-hub-signature-256": `sha256=${"0".repeat(64)}`,
+      },
+      size: 10_000,
+      hold: 100,
+    }),
+  );
+  await untilFull(app.url);
+  return async () => {
+    for (const post of held) post.finish();
+    return Promise.all(held.map(async (p) => (await p.answer).status));
+  };
+}
+
+describe("a delivery refused for load", () => {
+  it("is asked of GitHub again once there is room, then stored and handled once", async () => {
+    app = await startApp({
+      apiUrl: github.apiUrl,
+      webhook: { maxReading: 2 },
+      redelivery: { backoffMs: 10, sweepMs: 60_000 },
+    });
+    github.setWebhook({ url: app.url, secret: SECRET });
+    const release = await fill(2);
+    const payload = labeledIssuePayload({
+      owner: ORG,
+      repo: REPO,
+      issue: 1,
+      title: "Fix the thing",
+      installationId: 1,
+    });
+    const refused = await github.deliver("issues", payload);
+    expect(refused.statusCode).toBe(503);
+    expect(await app.store.deliveries.outcome(refused.guid)).toBeUndefined();
+    await waitFor(async () => {
+      const pending = await app.store.deliveries.awaitingRedelivery();
+      return pending.some((n) => n.guid === refused.guid) ? true : undefined;
+    }, "the refusal to be noted");
+
+    expect(await release()).toEqual([401, 401]);
+
+    expect(await app.handled(refused.guid)).toBe("ok");
+    expect(await app.store.deliveries.askedToResend(refused.guid)).toBe(true);
+    const lists = github.requests.filter((r) => r.path === "/api/v3/app/hook/deliveries");
+    expect(lists.length).toBeGreaterThan(0);
+    expect(lists.every((r) => r.authorization === "jwt")).toBe(true);
+    expect(
+      github.requests.filter(
+        (r) => r.path === `/api/v3/app/hook/deliveries/${refused.id}/attempts`,
+      ),
+    ).toHaveLength(1);
+    const sent = github.hookDeliveries().filter((d) => d.guid === refused.guid);
+    expect(sent.map((d) => [d.redelivery, d.statusCode])).toEqual([
+      [false, 503],
+      [true, 202],
+    ]);
+    // Handled once: one run queued for the issue, one tracking comment.
+    expect(await app.store.runs.list()).toHaveLength(1);
+    expect(await app.store.deliveries.awaitingRedelivery()).toEqual([]);
+  });
+
+  it("gives up after its tries with a warning that says what the operator can do", async () => {
+    app = await startApp({
+      apiUrl: github.apiUrl,
+      webhook: { maxReading: 1 },
+      redelivery: { backoffMs: 1, maxAttempts: 2, sweepMs: 20 },
+    });
+    github.setWebhook({ url: app.url, secret: SECRET });
+    const release = await fill(1);
+    const refused = await github.deliver(
+      "issues",
+      labeledIssuePayload({
+        owner: ORG,
+        repo: REPO,
+        issue: 2,
+        title: "Another",
+        installationId: 1,
+      }),
+    );
+    expect(refused.statusCode).toBe(503);
+    // GitHub refuses every attempt, as it would a delivery too old to send again.
+    github.failNext(
+      "POST",
+      /\/attempts$/,
+      { status: 422, body: { message: "Validation Failed" } },
+      10,
+    );
+    expect(await release()).toEqual([401]);
+    const warning = await waitFor(
+      () =>
+        app.logLines.find((l) => l.deliveryId === refused.guid && /gave up/.test(String(l.msg))),
+      "the warning",
+    );
+    expect(warning.level).toBe(40);
+    expect(String(warning.msg)).toContain(refused.guid);
+    expect(String(warning.msg)).toContain("Advanced settings");
+    expect(await app.store.deliveries.awaitingRedelivery()).toEqual([]);
+  });
+});
