@@ -5,7 +5,7 @@ import type { Server } from "node:http";
 import { connect, type Socket } from "node:net";
 import { waitFor } from "../support/webhooks.ts";
 
-export interface RawAnswer {
+interface RawAnswer {
   status: number;
   headers: string;
   body: string;

@@ -6,7 +6,6 @@ import type { UploadPackRequest } from "./upload-pack.ts";
 
 export type { UploadPackRequest } from "./upload-pack.ts";
 export type { NewReviewComment } from "./reviews.ts";
-export type { HookDeliveryRecord } from "./deliveries.ts";
 
 export type Permission = "admin" | "maintain" | "write" | "triage" | "read" | "none";
 
