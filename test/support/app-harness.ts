@@ -101,6 +101,7 @@ export async function startApp(
       request: clients.appRequest,
       log,
       maxPending: options.webhook?.maxPendingRedeliveries,
+      ...(options.now ? { now: options.now } : {}),
       ...options.redelivery,
     });
   const server: Server = await createStaminaServer(probot, {
