@@ -2,9 +2,18 @@
 // while the ingress is full (slow bodies held open), gets 503; once the slow bodies end, Stamina
 // finds the delivery in GitHub's list of the app's deliveries, asks for another attempt, and the
 // redelivery (the same guid) is stored and handled once.
+import { createServer } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createRedelivery } from "../../src/app/redeliver.ts";
+import { createGitHubClients } from "../../src/github/client.ts";
 import { startFakeGitHub, type FakeGitHub } from "../support/fake-github/index.ts";
-import { APP_PUBLIC_KEY, SECRET, startApp, type AppUnderTest } from "../support/app-harness.ts";
+import {
+  APP_PRIVATE_KEY,
+  APP_PUBLIC_KEY,
+  SECRET,
+  startApp,
+  type AppUnderTest,
+} from "../support/app-harness.ts";
 import { labeledIssuePayload, waitFor } from "../support/webhooks.ts";
 import { rawPost, untilFull } from "./raw-post.ts";
 
@@ -135,5 +144,57 @@ describe("a delivery refused for load", () => {
     expect(String(warning.msg)).toContain(refused.guid);
     expect(String(warning.msg)).toContain("Advanced settings");
     expect(await app.store.deliveries.awaitingRedelivery()).toEqual([]);
+  });
+});
+
+describe("the redelivery's look-up", () => {
+  it("reads GitHub's deliveries page by page to find an older one, and asks only for it", async () => {
+    app = await startApp({ apiUrl: github.apiUrl });
+    // A webhook target of its own: the first delivery is refused for load, the rest accepted.
+    let answered = 0;
+    const target = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => res.writeHead(answered++ === 0 ? 503 : 202).end());
+    });
+    await new Promise<void>((resolve) => target.listen(0, "127.0.0.1", resolve));
+    const address = target.address();
+    github.setWebhook({
+      url: `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/`,
+      secret: SECRET,
+    });
+    try {
+      const payload = labeledIssuePayload({ owner: ORG, repo: REPO, issue: 3, title: "Old" });
+      const refused = await github.deliver("issues", payload);
+      for (let i = 0; i < 150; i++) await github.deliver("issues", payload);
+      await app.store.deliveries.refusedForLoad(refused.guid);
+      await app.store.deliveries.refusedForLoad("00000000-0000-4000-8000-000000000000");
+      const clients = createGitHubClients({
+        appId: 1,
+        privateKey: APP_PRIVATE_KEY,
+        baseUrl: github.apiUrl,
+        log: app.log,
+        retries: false,
+      });
+      const redelivery = createRedelivery({
+        store: app.store,
+        request: clients.appRequest,
+        log: app.log,
+      });
+      await redelivery.sweep();
+      const lists = github.requests.filter((r) => r.path === "/api/v3/app/hook/deliveries");
+      // 152 deliveries, 100 a page: the forged id is looked for in both pages, and not found.
+      expect(lists.map((r) => r.query.cursor === undefined)).toEqual([true, false]);
+      expect(
+        github.requests.filter((r) => r.path.endsWith("/attempts")).map((r) => r.path),
+      ).toEqual([`/api/v3/app/hook/deliveries/${refused.id}/attempts`]);
+      expect(await app.store.deliveries.askedToResend(refused.guid)).toBe(true);
+      expect(await app.store.deliveries.awaitingRedelivery()).toEqual([
+        expect.objectContaining({ guid: refused.guid, attempts: 1 }),
+        expect.objectContaining({ guid: "00000000-0000-4000-8000-000000000000", attempts: 1 }),
+      ]);
+    } finally {
+      target.closeAllConnections();
+      await new Promise((resolve) => target.close(resolve));
+    }
   });
 });
