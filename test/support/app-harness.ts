@@ -10,7 +10,6 @@ import { Probot, ProbotOctokit } from "probot";
 import { WEBHOOK_PATH, type AppOptions } from "../../src/app/app.ts";
 import { createRedelivery, type RedeliveryOptions } from "../../src/app/redeliver.ts";
 import { createStaminaServer, listen } from "../../src/app/server.ts";
-import type { WebhookSettings } from "../../src/app/webhook-settings.ts";
 import { createGitHubClients } from "../../src/github/client.ts";
 import { createRedactor } from "../../src/observability/redact.ts";
 import { openStore } from "../../src/store/open.ts";
