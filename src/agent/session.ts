@@ -2,6 +2,7 @@
 // worktree (the persistent shell, the editor, search), the prompts, the loop,
 // and the session's start and stop in the audit log. A run on GitHub, a local
 // `stamina run` and `stamina replay` differ only in the ports they pass.
+import { safetyEvent } from "../audit/safety.ts";
 import type { NetworkGrant, Sandbox } from "../sandbox/sandbox.ts";
 import { createSearcher } from "../workspace/search.ts";
 import { describeSpend } from "./budget.ts";
@@ -9,7 +10,7 @@ import { createContextManager } from "./context/manager.ts";
 import type { ContextSettings } from "./context/settings.ts";
 import { runAgent, type AgentOptions, type AgentResult } from "./loop.ts";
 import type { WatchdogSettings } from "./watchdog-rules.ts";
-import type { CheckName, MemoryPort, Tool } from "./ports.ts";
+import type { AuditSink, CheckName, MemoryFile, MemoryPort, Tool } from "./ports.ts";
 import { renderPrompt, type RenderedPrompt } from "./prompts.ts";
 import { createBashTool } from "./tools/bash.ts";
 import { createEditorTool } from "./tools/editor.ts";
@@ -61,6 +62,7 @@ export async function runSession(options: SessionOptions): Promise<AgentResult> 
       resumed: options.resume !== undefined,
       ...(options.group === undefined ? {} : { group: options.group }),
       ...(options.network === undefined ? {} : { network: options.network }),
+      audit,
     }),
     createEditorTool(options.worktree),
     // A command of the run, in its sandbox: as the agent's own commands see the worktree.
@@ -124,6 +126,7 @@ export async function runSession(options: SessionOptions): Promise<AgentResult> 
     ...(manager ? { contextCapabilities: manager.capabilities } : {}),
     ...(options.resume ? { resumedAfterStep: options.resume.step } : {}),
   });
+  if (notes && remembered && remembered.length > 0) await recordMemoryFramed(audit, remembered);
   let result: AgentResult;
   try {
     result = await runAgent({
@@ -173,4 +176,18 @@ export function systemPrompt(vars: {
         ? named.join(", ")
         : "none are configured for this repository, so run the project's own tests with bash",
   });
+}
+
+/**
+ * The memory earlier runs wrote reaches the model only as notes, framed by `prompts/memory.md`
+ * as untrusted hints: an instruction an earlier run was swayed into writing there is data.
+ */
+async function recordMemoryFramed(audit: AuditSink, files: readonly MemoryFile[]): Promise<void> {
+  const { type, data } = safetyEvent({
+    control: "memory.notes",
+    outcome: "flagged",
+    detail: `The run starts with ${files.length === 1 ? "1 memory file" : `${files.length} memory files`} earlier runs wrote, given to the model as untrusted notes, never as instructions.`,
+    files: files.map((f) => f.path),
+  });
+  await audit.record(type, data);
 }

@@ -3,6 +3,7 @@
 // hash of the diff it saw, so an unchanged change is not run twice. A green
 // verification is a milestone: the work is committed (and pushed).
 import { createHash } from "node:crypto";
+import { safetyEvent } from "../audit/safety.ts";
 import type {
   AgentSnapshot,
   AuditSink,
@@ -12,7 +13,11 @@ import type {
   WorkspacePort,
 } from "./ports.ts";
 import type { Phase } from "./phase.ts";
-import { findTestWeakening, type TestWeakening } from "./test-integrity.ts";
+import {
+  describeTestWeakening,
+  findTestWeakening,
+  type TestWeakening,
+} from "./test-integrity.ts";
 
 export interface VerifyContext {
   checks: ChecksPort;
@@ -60,6 +65,15 @@ export async function verifyWork(
     })),
     ...(testWeakening.length > 0 ? { testWeakening } : {}),
   });
+  if (testWeakening.length > 0) {
+    const flagged = safetyEvent({
+      control: "test.integrity",
+      outcome: "flagged",
+      detail: `The change deletes or weakens tests, so its pull request stays a draft: ${describeTestWeakening(testWeakening).join("; ")}.`,
+      testWeakening,
+    });
+    await ctx.audit.record(flagged.type, flagged.data);
+  }
   if (report.passed) {
     await ctx.milestones.checkpoint(
       {

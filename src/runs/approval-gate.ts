@@ -10,6 +10,7 @@ import type {
   MilestonePort,
   PauseRequest,
 } from "../agent/ports.ts";
+import { safetyEvent } from "../audit/safety.ts";
 import {
   checkChange,
   describeHit,
@@ -43,6 +44,14 @@ export function createApprovalGate(deps: {
       return null;
     }
     await deps.audit.record("approval.held", { sha, fingerprint: hit.fingerprint, asked });
+    const held = safetyEvent({
+      control: "approval.gate",
+      outcome: "held",
+      detail: `The approval gate held commit ${sha.slice(0, 7)} back from GitHub until a writer answers: this change ${asked.join("; and ")}.`,
+      sha,
+      fingerprint: hit.fingerprint,
+    });
+    await deps.audit.record(held.type, held.data);
     return {
       source: "approval",
       reason: `This change ${asked.join("; and ")}.`,

@@ -2,6 +2,7 @@
 // chain's head as a trailer) and, for a run on GitHub, pushed to its branch.
 // The `checkpoint` tool, a green verification and the end of a run come here.
 import type { AuditSink, Milestone, MilestonePort } from "../agent/ports.ts";
+import { safetyEvent } from "../audit/safety.ts";
 import { commitAll, GitError, push, runGit, type Identity } from "../workspace/git.ts";
 import { PushRefused, type BranchLease } from "../workspace/push-guard.ts";
 import type { ApprovalGate } from "./approval-gate.ts";
@@ -169,6 +170,13 @@ export function pushToBranch(
         branch: lease.branch,
         reason: error.message,
       });
+      const refused = safetyEvent({
+        control: "push.guard",
+        outcome: "blocked",
+        detail: `The push guard refused a push to \`${lease.branch}\`: ${error.message}`,
+        branch: lease.branch,
+      });
+      await target.audit.record(refused.type, refused.data);
       throw new RunFailure(error.message);
     }
     lease.sha = sha;

@@ -4,6 +4,7 @@
 // with the config line that would allow it. A resumed attempt picks up the
 // hosts its earlier attempts reported, so the pull request lists them all.
 import type { AuditSink } from "../agent/ports.ts";
+import { safetyEvent } from "../audit/safety.ts";
 import type { AuditEvent } from "../audit/types.ts";
 import type { BlockedRequest, NetworkGrant } from "../sandbox/sandbox.ts";
 
@@ -97,6 +98,7 @@ export function openNetworkReport(options: NetworkReportOptions): NetworkReport 
           // A program that does not speak HTTP proxy: the log's, not a host to allow.
           const data = { ...blocked, count, purpose, command: shortCommand(command, 2_000) };
           await audit.record("network.refused", data);
+          await recordSafety(audit, blocked, purpose, "a request that does not speak HTTP proxy");
           continue;
         }
         const before = totals.get(blocked.host);
@@ -117,9 +119,29 @@ export function openNetworkReport(options: NetworkReportOptions): NetworkReport 
           first,
           notice,
         });
+        await recordSafety(audit, blocked, purpose, blocked.reason);
       }
     },
   };
+}
+
+/** The `safety` event of a refusal: the proxy stopped a command's request. */
+function recordSafety(
+  audit: AuditSink,
+  blocked: BlockedRequest,
+  purpose: NetworkPurpose,
+  why: string,
+): Promise<void> {
+  const host = blocked.host.replace(/[^a-z0-9.:[\]-]/gi, "?");
+  const { type, data } = safetyEvent({
+    control: "egress.proxy",
+    outcome: "blocked",
+    detail: `The egress proxy refused a request of the ${purpose === "setup" ? "setup" : "agent's"} command to \`${host}\`: ${why}`,
+    host: blocked.host,
+    kind: blocked.kind,
+    purpose,
+  });
+  return audit.record(type, data);
 }
 
 /** A command as one line, cut to `max` characters, with no backtick to break the code span. */

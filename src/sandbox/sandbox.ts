@@ -95,6 +95,8 @@ export interface Sandbox {
   readonly limits: Readonly<SandboxLimits>;
   /** The limits enforced on this host (memory and processes need a cgroup). */
   readonly enforced: readonly LimitName[];
+  /** The paths no command sees (SandboxOptions.protectedPaths), for the audit of who named one. */
+  readonly protectedPaths: readonly string[];
   run(req: CommandRequest): Promise<CommandResult>;
   /**
    * Runs a command to its end, handing its output (stdout and stderr merged) to `onOutput` as
@@ -246,6 +248,7 @@ export function createSandbox(opts: SandboxOptions = {}): Sandbox {
     warning: kind === "process" ? PROCESS_WARNING : null,
     limits,
     enforced: enforceable(layout.version !== "none", privateTmpSized),
+    protectedPaths: [...(opts.protectedPaths ?? [])],
     launch,
     collectOutput,
     freeze: (group) => groups.freeze(group),

@@ -89,14 +89,17 @@ export async function startHarness(
     auditSigner?: AuditSigner;
     /** The app's redactor (the secrets it holds), for the store and every run; a bare one unless given. */
     redactor?: Redactor;
+    /** The paths no command may see, as the operator's settings give them, from the harness's folder. */
+    protectedPaths?: (dir: string) => string[];
   } = {},
 ): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), "stamina-harness-"));
   const sandbox = createSandbox({
     kind: options.sandbox ?? "process",
     limits: options.limits,
     ...(options.egress ? { egress: options.egress } : {}),
+    ...(options.protectedPaths ? { protectedPaths: options.protectedPaths(dir) } : {}),
   });
-  const dir = mkdtempSync(join(tmpdir(), "stamina-harness-"));
   let clock = options.clockStart ?? Date.parse("2026-11-21T10:00:00Z");
   const now = () => clock;
   const github = await startFakeGitHub({ appId: 1, appPublicKeyPem: keys.publicKey, now });

@@ -5,9 +5,11 @@
 // saved in the run's folder, where the model can read it. A sandbox limit the
 // command hit is a note for the model and a fact in the details.
 import { z } from "zod";
+import { safetyEvent } from "../../audit/safety.ts";
 import type { NetworkGrant, Sandbox } from "../../sandbox/sandbox.ts";
 import { PersistentShell } from "../../sandbox/shell.ts";
-import type { Tool, ToolOutcome } from "../ports.ts";
+import type { AuditSink, Tool, ToolOutcome } from "../ports.ts";
+import { structuralAttempts } from "./bash-attempts.ts";
 import { flag, parseToolInput } from "./input.ts";
 
 const bashInput = z.object({
@@ -32,6 +34,8 @@ export interface BashToolOptions {
   group?: string;
   /** The egress proxy's grant (`network.agent`); none: no network. */
   network?: NetworkGrant;
+  /** Where a command that tries what the sandbox blocks by its structure is a `safety` event. */
+  audit?: AuditSink;
 }
 
 export function createBashTool(options: BashToolOptions): Tool {
@@ -63,6 +67,7 @@ export function createBashTool(options: BashToolOptions): Tool {
       if (!command?.trim()) {
         return { output: "Invalid input for bash: `command` is required.", isError: true };
       }
+      await recordAttempts(options, command);
       const result = await shell.run(command, { timeoutMs: options.timeoutMs, signal });
       const notes: string[] = [];
       if (!announcedResume) {
@@ -98,4 +103,19 @@ export function createBashTool(options: BashToolOptions): Tool {
       };
     },
   };
+}
+
+/** The `safety` events of what the command tries that the sandbox blocks by its structure. */
+async function recordAttempts(options: BashToolOptions, command: string): Promise<void> {
+  if (options.audit === undefined) return;
+  const shown = [options.worktree, options.outputDir, options.env.HOME, options.env.TMPDIR];
+  const attempts = structuralAttempts(command, {
+    worktree: options.worktree,
+    hidden: options.sandbox.protectedPaths,
+    shown: shown.filter((p): p is string => p !== undefined),
+  });
+  for (const { control, detail } of attempts) {
+    const { type, data } = safetyEvent({ control, outcome: "blocked", detail, command });
+    await options.audit.record(type, data);
+  }
 }

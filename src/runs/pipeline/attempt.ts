@@ -56,7 +56,6 @@ export function openAttempt(
 ): Attempt {
   const { store } = deps;
   const redactor = deps.redactor ?? createRedactor();
-  const github = redactWrites(deps.github, (text) => quietCommands(redactor.redact(text)));
   const ref: RepoRef = {
     installationId: claimed.installationId,
     owner: claimed.owner,
@@ -69,6 +68,7 @@ export function openAttempt(
       await store.audit.append(claimed.id, [{ type, data }], workerId ?? undefined);
     },
   };
+  const github = redactWrites(deps.github, (text) => quietCommands(redactor.redact(text)), audit);
   const notices: string[] = [];
   const show = (text: string, replaces?: string) => {
     const at = replaces === undefined ? -1 : notices.indexOf(replaces);
