@@ -6,6 +6,7 @@
 // audit check runs brought up to date.
 import type { AgentResult } from "../../agent/loop.ts";
 import type { MilestonePort } from "../../agent/ports.ts";
+import { describeTestWeakening, type TestWeakening } from "../../agent/test-integrity.ts";
 import type { ThreadAnswer } from "../../agent/tools/answer-thread.ts";
 import { renderDigest } from "../../audit/digest.ts";
 import { inlineText } from "../../audit/markdown.ts";
@@ -79,6 +80,7 @@ export async function finishRound(end: RoundEnd): Promise<Run> {
   }
 
   end.surface.verified(agent.verification);
+  lines.push(...(await draftIfWeakened(end, ref, pull, agent.testWeakening)));
   const finished = agent.stop === "completed";
   run = await end.surface.say({
     kind: "opened",
@@ -136,6 +138,29 @@ function latestAnswers(events: AuditEvent[], round: string): Map<number, ThreadA
     answers.set(thread, { thread, outcome, reply });
   }
   return answers;
+}
+
+/**
+ * A round that deletes or weakens tests sends its pull request back to draft, as an issue's run
+ * would have left it, and the summary says why: a reviewer's comment is input like any other.
+ */
+async function draftIfWeakened(
+  { github, audit }: RoundDeps,
+  ref: RepoRef,
+  pull: number,
+  weakening: readonly TestWeakening[],
+): Promise<string[]> {
+  if (weakening.length === 0) return [];
+  const info = await github.pullRequest(ref, pull);
+  if (!info.draft) {
+    await github.setDraft(ref, info, true);
+    await audit.record("github.write", { op: "pull.draft", number: pull });
+  }
+  return [
+    "",
+    "⚠️ **This round deletes or weakens tests**, so the pull request is a draft again; check that it should:",
+    ...describeTestWeakening(weakening).map((line) => `- ${line}`),
+  ];
 }
 
 function replyText(
