@@ -2,7 +2,8 @@
 // first: comments, replies in review threads, pull request bodies, check run titles and summaries. A
 // check run's `text` carries only audit JSONL, redacted before it was hashed;
 // redacting it again could only break the chain, so it goes as it is. A secret
-// found in a pull request's body is also a `safety` event, when an audit sink is given.
+// found in a comment, a reply or a pull request's body is also a `safety` event,
+// when an audit sink is given.
 import type { AuditSink } from "../agent/ports.ts";
 import { safetyEvent } from "../audit/safety.ts";
 import type { CheckRunWrite, GitHubPort } from "../github/types.ts";
@@ -17,14 +18,15 @@ export function redactWrites(
     title: redact(c.title),
     summary: redact(c.summary),
   });
-  // A pull request's body is the model's summary: what it was swayed into writing, if anything.
-  const body = async (text: string): Promise<string> => {
+  // What the model writes (a summary, a reply) is what it could be swayed into writing.
+  const scrub = async (where: string, text: string): Promise<string> => {
     const redacted = redact(text);
     if (redacted !== text && audit) {
       const { type, data } = safetyEvent({
         control: "github.redaction",
         outcome: "redacted",
-        detail: "A secret in the pull request body was redacted before it reached GitHub.",
+        detail: `A secret in ${where} was redacted before it reached GitHub.`,
+        where,
       });
       await audit.record(type, data);
     }
@@ -32,17 +34,25 @@ export function redactWrites(
   };
   return {
     ...port,
-    createComment: (ref, issue, text) => port.createComment(ref, issue, redact(text)),
-    updateComment: (ref, id, text) => port.updateComment(ref, id, redact(text)),
+    createComment: async (ref, issue, body) =>
+      port.createComment(ref, issue, await scrub("a comment", body)),
+    updateComment: async (ref, id, body) =>
+      port.updateComment(ref, id, await scrub("a comment", body)),
     openPullRequest: async (ref, pr) =>
-      port.openPullRequest(ref, { ...pr, title: redact(pr.title), body: await body(pr.body) }),
+      port.openPullRequest(ref, {
+        ...pr,
+        title: redact(pr.title),
+        body: await scrub("the pull request body", pr.body),
+      }),
     updatePullRequest: async (ref, number, patch) =>
       port.updatePullRequest(ref, number, {
         ...patch,
-        ...(patch.body === undefined ? {} : { body: await body(patch.body) }),
+        ...(patch.body === undefined
+          ? {}
+          : { body: await scrub("the pull request body", patch.body) }),
       }),
-    replyInThread: (ref, pull, commentId, body) =>
-      port.replyInThread(ref, pull, commentId, redact(body)),
+    replyInThread: async (ref, pull, commentId, body) =>
+      port.replyInThread(ref, pull, commentId, await scrub("a reply in a review thread", body)),
     createCheckRun: (ref, sha, c) => port.createCheckRun(ref, sha, check(c)),
     updateCheckRun: (ref, id, c) => port.updateCheckRun(ref, id, check(c)),
   };

@@ -21,11 +21,14 @@ const METADATA: BlockedRequest = {
 
 function world(earlier: AuditEvent[] = []) {
   const recorded: { type: string; data: Record<string, unknown> }[] = [];
+  /** The `safety` events beside them: one per refusal, for the audit trail. */
+  const safety: Record<string, unknown>[] = [];
   const notices: string[] = [];
   const report = openNetworkReport({
     audit: {
       record: (type, data) => {
-        recorded.push({ type, data });
+        if (type === "safety") safety.push(data);
+        else recorded.push({ type, data });
         return Promise.resolve();
       },
     },
@@ -37,12 +40,12 @@ function world(earlier: AuditEvent[] = []) {
     },
     earlier,
   });
-  return { report, recorded, notices };
+  return { report, recorded, safety, notices };
 }
 
 describe("the network report", () => {
   it("grants the repository's hosts and records each blocked host per command at a flush", async () => {
-    const { report, recorded, notices } = world();
+    const { report, recorded, safety, notices } = world();
     const setup = report.grant("setup");
     expect(setup.allow).toEqual(["pkgs.example.com"]);
     setup.onBlocked(OTHER, "npm ci");
@@ -53,6 +56,10 @@ describe("the network report", () => {
     expect(recorded.map((r) => [r.data.host, r.data.count, r.data.total, r.data.purpose])).toEqual([
       ["other.example.com", 2, 2, "setup"],
       ["metadata.example.com", 1, 1, "setup"],
+    ]);
+    expect(safety.map((d) => [d.control, d.outcome, d.host, d.kind])).toEqual([
+      ["egress.proxy", "blocked", "other.example.com", "not-allowed"],
+      ["egress.proxy", "blocked", "metadata.example.com", "refused-address"],
     ]);
     expect(notices).toEqual([
       "Stamina's egress proxy blocked `other.example.com` (2 requests, first from the setup command `npm ci`). To allow it, add `other.example.com` to `network.allow` in `.github/stamina.yml`.",
