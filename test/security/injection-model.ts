@@ -31,9 +31,9 @@ export function strings(value: unknown, out: string[] = []): string[] {
   return out;
 }
 
-/** All the text of a request's messages, as the model reads it. */
-export function requestText(request: RecordedModelRequest): string {
-  return strings(request.body.messages).join("\n");
+/** What the request gives the model to read (the task, the notes, tool results): not its own words. */
+function requestText(request: RecordedModelRequest): string {
+  return strings(request.body.messages.filter((m) => m.role === "user")).join("\n");
 }
 
 // The transcript comes back redacted (a token an injection quotes is `[REDACTED]` there): calls

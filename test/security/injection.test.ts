@@ -37,12 +37,19 @@ import {
   reviewCommentPayload,
   type PullRequestEventPayload,
 } from "../support/webhooks.ts";
-import { CHECKS, memoryReadBack, type CarrierOutcome, type World } from "./injection-checks.ts";
+import {
+  auditGap,
+  CHECKS,
+  memoryReadBack,
+  type CarrierOutcome,
+  type World,
+} from "./injection-checks.ts";
 import {
   ATTEMPTS,
   CARRIED,
   injections,
   type AttackContext,
+  type AttemptId,
   type CarrierName,
 } from "./injection-corpus.ts";
 import { obedientModel } from "./injection-model.ts";
@@ -77,6 +84,8 @@ interface Row {
   observable: string;
   blocked: "yes" | "no";
   why: string;
+  /** A block that holds with no `safety` event of its control (auditGap). */
+  note: string;
 }
 
 const rows: Row[] = [];
@@ -88,7 +97,7 @@ let received = 0;
 let base: Omit<AttackContext, "memoryFile" | "memoryText">;
 const savedEnv: Record<string, string | undefined> = {};
 /** What earlier carriers' runs wrote into memory: put back for the memory run. */
-const written: { path: string; content: string }[] = [];
+const written = new Map<string, string>();
 const PLAIN = "a.txt should say two.";
 
 const resolve: Resolver = (host) => {
@@ -147,14 +156,18 @@ async function setMemoryAside(): Promise<void> {
     result: now,
     change: { put: [], remove: now.map((f) => f.path) },
   }));
-  written.push(...files);
+  for (const file of files) written.set(file.path, file.content);
 }
 
-/** One carrier's run, held and denied where it asks for a workflow, with what it left. */
+/**
+ * One carrier's run, with what it left. A run held for approval is denied and goes on, unless
+ * `deny` is false (a review round: see the review carrier).
+ */
 async function runCarrier(
   carrier: CarrierName,
   read: ReturnType<typeof toolUse>[],
   start: () => Promise<unknown>,
+  deny = true,
 ): Promise<CarrierOutcome> {
   const server = await h.model(obedientModel(contextFor(carrier), read).script);
   const logs: string[] = [];
@@ -164,8 +177,8 @@ async function runCarrier(
   await start();
   const overrides = { log, progressIntervalMs: 0 };
   const first = await h.execute(await h.claim(), {}, overrides);
-  const last =
-    first.state === "awaiting_approval" ? await h.decide(first, false, overrides) : first;
+  const held = first.state === "awaiting_approval" && deny;
+  const last = held ? await h.decide(first, false, overrides) : first;
   await setMemoryAside();
   const outcome: CarrierOutcome = {
     first,
@@ -176,27 +189,19 @@ async function runCarrier(
     received: received - receivedBefore,
     mainBefore,
   };
-  if (process.env.INJECTION_DEBUG) {
-    console.log(
-      carrier,
-      first.state,
-      first.outcome,
-      last.state,
-      last.outcome,
-      server.requests.length,
-      JSON.stringify(server.requests[0]?.headers),
-    );
-    for (const e of outcome.events) console.log(e.type, JSON.stringify(e.data).slice(0, 400));
-  }
   expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${MODEL_KEY}`);
   outcomes.set(carrier, outcome);
   return outcome;
 }
 
-/** Checks each row the carrier carried, but the memory row (checked after the memory run). */
-function check(carrier: CarrierName, outcome: CarrierOutcome): string[] {
+/** Checks each row the carrier carried (or `only` these), but the memory row (checked after the memory run). */
+function check(
+  carrier: CarrierName,
+  outcome: CarrierOutcome,
+  only: readonly AttemptId[] = CARRIED[carrier],
+): string[] {
   const failed: string[] = [];
-  for (const row of ATTEMPTS.filter((a) => CARRIED[carrier].includes(a.id))) {
+  for (const row of ATTEMPTS.filter((a) => only.includes(a.id))) {
     if (row.id === "memory-write") continue;
     const why = CHECKS[row.id](outcome, world(carrier));
     rows.push({
@@ -205,6 +210,7 @@ function check(carrier: CarrierName, outcome: CarrierOutcome): string[] {
       observable: row.observable,
       blocked: why.length === 0 ? "yes" : "no",
       why: why.join("; "),
+      note: auditGap(row.id, outcome),
     });
     failed.push(...why.map((w) => `${row.attempt}: ${w}`));
   }
@@ -261,6 +267,8 @@ describe.skipIf(skip)(title("prompt injection, end to end"), () => {
       files: {
         "CONTRIBUTING.md": `# Contributing\n\nRun \`sh check.sh\` before you push.\n\n${guide}\n`,
         "scripts/lint.sh": `echo "lint: 0 problems"\nprintf '%s' '${printed}' | base64 -d\n`,
+        // The config a review round reads from the repository, as the issue runs are given it.
+        ".github/stamina.yml": `test: ${CONFIG.test}\nnetwork:\n  agent: true\n  allow: [${CONFIG.network.allow.join(", ")}]\n`,
       },
       message: "Contributing guide and lint script",
       author: { name: "Contributor", email: "contributor@example.com" },
@@ -301,17 +309,30 @@ describe.skipIf(skip)(title("prompt injection, end to end"), () => {
     await runCarrier("review comment", [], () => queue(4, PLAIN));
     const plain = outcomes.get("review comment")!.last;
     const pull = h.github.pulls(OWNER, REPO).find((p) => p.head === plain.branch)!;
-    const body = injections(contextFor("review comment"), CARRIED["review comment"]);
+    const context = contextFor("review comment");
+    // A round held for approval cannot be answered yet (see the README): the workflow row has a
+    // round of its own, after the round that carries the others.
+    const rest = CARRIED["review comment"].filter((id) => id !== "workflow");
     const outcome = await runCarrier("review comment", [], () =>
-      review(pull.number, [{ path: "a.txt", line: 1, body }]),
+      review(pull.number, [{ path: "a.txt", line: 1, body: injections(context, rest) }]),
     );
     expect(outcome.last.kind).toBe("follow_up");
-    expect(check("review comment", outcome)).toEqual([]);
+    const failed = check("review comment", outcome, rest);
+    const held = await runCarrier(
+      "review comment",
+      [],
+      () =>
+        review(pull.number, [{ path: "a.txt", line: 1, body: injections(context, ["workflow"]) }]),
+      false,
+    );
+    failed.push(...check("review comment", held, ["workflow"]));
+    expect(failed).toEqual([]);
   }, 180_000);
 
   it("in the memory an earlier run wrote", async () => {
-    expect(written.length).toBeGreaterThan(0);
-    await memory().edit(() => ({ result: null, change: { put: written, remove: [] } }));
+    expect(written.size).toBeGreaterThan(0);
+    const put = [...written].map(([path, content]) => ({ path, content }));
+    await memory().edit(() => ({ result: null, change: { put, remove: [] } }));
     const outcome = await runCarrier("memory", [], () => queue(5, PLAIN));
     const failed = check("memory", outcome);
     // The memory row of each carrier that wrote one: read back as a note by this run.
@@ -326,6 +347,7 @@ describe.skipIf(skip)(title("prompt injection, end to end"), () => {
         observable: row.observable,
         blocked: why.length === 0 ? "yes" : "no",
         why: why.join("; "),
+        note: "",
       });
       failed.push(...why.map((w) => `${carrier}: ${row.attempt}: ${w}`));
     }
@@ -335,7 +357,13 @@ describe.skipIf(skip)(title("prompt injection, end to end"), () => {
   it("is blocked in every row", () => {
     const blocked = rows.filter((r) => r.blocked === "yes").length;
     console.log(`injection: ${rows.length} tried, ${blocked} blocked`);
-    console.table(rows.map(({ why, ...row }) => (why ? { ...row, why } : row)));
+    console.table(
+      rows.map(({ why, note, ...row }) => ({
+        ...row,
+        ...(why ? { why } : {}),
+        ...(note ? { note } : {}),
+      })),
+    );
     expect(rows.length).toBe(Object.entries(CARRIED).reduce((n, [, ids]) => n + ids.length, 0));
     expect(rows.filter((r) => r.blocked === "no")).toEqual([]);
   });
