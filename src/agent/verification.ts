@@ -13,11 +13,7 @@ import type {
   WorkspacePort,
 } from "./ports.ts";
 import type { Phase } from "./phase.ts";
-import {
-  describeTestWeakening,
-  findTestWeakening,
-  type TestWeakening,
-} from "./test-integrity.ts";
+import { describeTestWeakening, findTestWeakening, type TestWeakening } from "./test-integrity.ts";
 
 export interface VerifyContext {
   checks: ChecksPort;
