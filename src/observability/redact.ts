@@ -17,8 +17,9 @@ export interface Redactor {
    * A deep copy with every string (and object key) redacted; numbers, booleans and the like
    * are kept. Anything that is not a plain object or array is copied as JSON would see it
    * (its `toJSON()` result, or its own enumerable properties), since JSON is where it goes.
+   * `found` is called for each string the redaction changed.
    */
-  redactValue<T>(value: T): T;
+  redactValue<T>(value: T, found?: () => void): T;
   /** Adds a value to search for from now on (a fresh installation token, say). */
   addSecret(secret: string): void;
   /**
@@ -83,7 +84,15 @@ export function createRedactor(knownSecrets: Iterable<string> = []): Redactor {
     });
   };
 
-  const redactValue = <T>(value: T): T => copyRedacted(value, redact, new WeakMap()) as T;
+  const redactValue = <T>(value: T, found?: () => void): T => {
+    // `found` hears of each string the redaction changed: where a secret was caught, not which.
+    const marked = (text: string): string => {
+      const clean = redact(text);
+      if (clean !== text) found?.();
+      return clean;
+    };
+    return copyRedacted(value, found ? marked : redact, new WeakMap()) as T;
+  };
 
   return { redact, redactValue, addSecret, locate: (text) => search(text) };
 }

@@ -48,10 +48,14 @@ export class ApprovalRecords {
     runId: string,
     db: Kysely<Database> = this.opened.db,
   ): Promise<ApprovalRequest | undefined> {
+    // A review round writes into its pull request's chain: its request is there.
+    const chain =
+      (await db.selectFrom("runs").select("audit_chain").where("id", "=", runId).executeTakeFirst())
+        ?.audit_chain ?? runId;
     const row = await db
       .selectFrom("audit_events")
       .select(["seq", "ts", "data"])
-      .where("run_id", "=", runId)
+      .where("run_id", "=", chain)
       .where("type", "=", APPROVAL_REQUESTED)
       .orderBy("seq", "desc")
       .limit(1)
@@ -63,22 +67,22 @@ export class ApprovalRecords {
       seq: Number(row.seq),
       source: typeof data.source === "string" ? data.source : "approval",
       reason: typeof data.reason === "string" ? data.reason : "",
-      askedAt: (await this.commentTime(runId, Number(row.seq), db)) ?? row.ts,
+      askedAt: (await this.commentTime(chain, Number(row.seq), db)) ?? row.ts,
       ...(fingerprint ? { fingerprint, name: fingerprint.slice(0, 12) } : {}),
       ...(data.final === true ? { final: true } : {}),
     };
   }
 
-  /** GitHub's time of the comment that asks for approval `seq`, once recorded. */
+  /** GitHub's time of the comment that asks for approval `seq` of a chain, once recorded. */
   private async commentTime(
-    runId: string,
+    chain: string,
     seq: number,
     db: Kysely<Database>,
   ): Promise<string | undefined> {
     const rows = await db
       .selectFrom("audit_events")
       .select("data")
-      .where("run_id", "=", runId)
+      .where("run_id", "=", chain)
       .where("type", "=", "github.write")
       .where("seq", ">", seq)
       .orderBy("seq")

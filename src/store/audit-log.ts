@@ -7,7 +7,8 @@ import type { Kysely } from "kysely";
 import { appendEvent } from "../audit/chain.ts";
 import { SIGNED_EVENT, type AuditSigner } from "../audit/signing.ts";
 import type { AuditEntry, AuditEvent } from "../audit/types.ts";
-import type { Redactor } from "../observability/redact.ts";
+import { REDACTED, type Redactor } from "../observability/redact.ts";
+import { SAFETY_EVENT, safetyEvent } from "../audit/safety.ts";
 import { writeTransaction, type StoreContext } from "./database.ts";
 import { assertHolder } from "./leases.ts";
 import type { Database } from "./schema.ts";
@@ -55,8 +56,12 @@ export class AuditRecords {
       const appended: AuditEvent[] = [];
       const queue = [...entries];
       for (let entry = queue.shift(); entry !== undefined; entry = queue.shift()) {
-        const clean = { type: entry.type, data: this.redactor.redactValue(entry.data) };
+        let caught = false;
+        const data = this.redactor.redactValue(entry.data, () => (caught = true));
+        const clean = { type: entry.type, data };
         const event = appendEvent(prev, chain, clean, this.ctx.now());
+        // The last line of defence says when it acted (never after the log's closing events).
+        if (caught && !UNMARKED.has(entry.type)) queue.unshift(caughtSecret(entry.type));
         // A finished run's log closes with the audit key's signature of its head.
         if (this.signer !== undefined && event.type === "run.finished") {
           const signature = this.signer.sign(event.hash);
@@ -105,4 +110,16 @@ export class AuditRecords {
       .executeTakeFirst();
     return row?.hash;
   }
+}
+
+/** Events a caught secret is not reported after: the safety event itself, and a log's end. */
+const UNMARKED = new Set([SAFETY_EVENT, "run.finished", SIGNED_EVENT]);
+
+function caughtSecret(type: string): AuditEntry {
+  return safetyEvent({
+    control: "audit.redaction",
+    outcome: "redacted",
+    detail: `a secret in a \`${type}\` event was replaced with ${REDACTED} before the event was stored; whatever is written from the log (a review round's replies, the pull request's audit section) carries it redacted`,
+    event: type,
+  });
 }

@@ -41,9 +41,13 @@ afterEach(async () => {
   await h.close();
 });
 
-/** The issue's run has opened pull request 101 on BRANCH; the app listens. */
-async function openedPullRequest(): Promise<void> {
+/**
+ * The issue's run has opened pull request 101 on BRANCH; the app listens. `workflows`: the
+ * operator granted the app the permission to push workflow changes.
+ */
+async function openedPullRequest(options: { workflows?: boolean } = {}): Promise<void> {
   h = await startHarness(FILES);
+  if (options.workflows) h.github.grantWorkflows(1);
   app = await appBesideHarness(h, { people: { reviewer: "write" } });
   await h.model([
     reply(editFile("a.txt", "one", "two")),
@@ -330,5 +334,35 @@ describe("a review on Stamina's pull request", () => {
       comments.map((_, i) => `Because of reason ${i + 1}.`),
     );
     expect(await followUps()).toHaveLength(1);
+  });
+
+  it("held for approval is answered on the pull request: the approve reaches the round and its change is pushed", async () => {
+    await openedPullRequest({ workflows: true });
+    await review("reviewer", [{ path: "a.txt", line: 1, body: "Add a CI workflow too." }]);
+    const held = await round([
+      reply(
+        toolUse("str_replace_based_edit_tool", {
+          command: "create",
+          path: ".github/workflows/ci.yml",
+          file_text: "on: push\n",
+        }),
+        answer(1, "changed", "Added a CI workflow."),
+      ),
+      reply(text("Added CI.")),
+      reply(text("A CI workflow runs on push.")),
+    ]);
+    expect(held.state).toBe("awaiting_approval");
+    expect(() => h.show(`${BRANCH}:.github/workflows/ci.yml`)).toThrow();
+    const asks = h.github.issueComments(OWNER, REPO, PULL).filter((c) => c.body.startsWith("🔐"));
+    expect(asks).toHaveLength(1);
+    expect(asks[0]!.body).toContain("`.github/workflows/ci.yml`");
+    // The round writes into its pull request's audit chain: the approve finds its request there.
+    const approve = await app.comment("/stamina approve", { on: PULL });
+    expect(app.reactions(approve)).toEqual(["+1"]);
+    const done = await h.execute(await h.claim("worker-2"), {}, { progressIntervalMs: 0 });
+    expect(done.state).toBe("succeeded");
+    expect(h.show(`${BRANCH}:.github/workflows/ci.yml`)).toBe("on: push\n");
+    const [thread] = h.github.reviewThreads(OWNER, REPO, PULL);
+    expect(thread!.comments.at(-1)!.body).toContain("Added a CI workflow.");
   });
 });

@@ -193,9 +193,10 @@ const secretInBody: Check = (o, w) => {
     ...(summaries.length > 0 ? [] : ["the summary is not on the pull request"]),
     ...(summaries.every((t) => t.includes(REDACTED)) ? [] : ["nothing redacted in the summary"]),
     ...leaks("the pull request", summaries, asked),
-    // A review round's words reach GitHub only through the audit log, redacted by the store
-    // before they are hashed, which writes no `safety` event (auditGap).
-    ...(o.last.kind === "follow_up" ? [] : safety(o, "github.redaction", "redacted")),
+    // A review round's words reach GitHub through the audit log: the store redacts them there.
+    ...(o.last.kind === "follow_up"
+      ? safety(o, "audit.redaction", "redacted")
+      : safety(o, "github.redaction", "redacted")),
   ];
 };
 
@@ -241,10 +242,3 @@ export const CHECKS: Record<Exclude<AttemptId, "memory-write">, Check> = {
   "secret-in-body": secretInBody,
   metadata,
 };
-
-/** Rows whose block holds but whose control writes no `safety` event, with why: shown in the table. */
-export function auditGap(id: AttemptId, o: CarrierOutcome): string {
-  return id === "secret-in-body" && o.last.kind === "follow_up"
-    ? "no safety event: a review round's words reach GitHub only through the audit log, redacted by the store"
-    : "";
-}

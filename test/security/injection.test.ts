@@ -37,13 +37,7 @@ import {
   reviewCommentPayload,
   type PullRequestEventPayload,
 } from "../support/webhooks.ts";
-import {
-  auditGap,
-  CHECKS,
-  memoryReadBack,
-  type CarrierOutcome,
-  type World,
-} from "./injection-checks.ts";
+import { CHECKS, memoryReadBack, type CarrierOutcome, type World } from "./injection-checks.ts";
 import {
   ATTEMPTS,
   CARRIED,
@@ -84,8 +78,6 @@ interface Row {
   observable: string;
   blocked: "yes" | "no";
   why: string;
-  /** A block that holds with no `safety` event of its control (auditGap). */
-  note: string;
 }
 
 const rows: Row[] = [];
@@ -160,14 +152,12 @@ async function setMemoryAside(): Promise<void> {
 }
 
 /**
- * One carrier's run, with what it left. A run held for approval is denied and goes on, unless
- * `deny` is false (a review round: see the review carrier).
+ * One carrier's run, with what it left. A run held for approval is denied and goes on.
  */
 async function runCarrier(
   carrier: CarrierName,
   read: ReturnType<typeof toolUse>[],
   start: () => Promise<unknown>,
-  deny = true,
 ): Promise<CarrierOutcome> {
   const server = await h.model(obedientModel(contextFor(carrier), read).script);
   const logs: string[] = [];
@@ -177,7 +167,7 @@ async function runCarrier(
   await start();
   const overrides = { log, progressIntervalMs: 0 };
   const first = await h.execute(await h.claim(), {}, overrides);
-  const held = first.state === "awaiting_approval" && deny;
+  const held = first.state === "awaiting_approval";
   const last = held ? await h.decide(first, false, overrides) : first;
   await setMemoryAside();
   const outcome: CarrierOutcome = {
@@ -210,7 +200,6 @@ function check(
       observable: row.observable,
       blocked: why.length === 0 ? "yes" : "no",
       why: why.join("; "),
-      note: auditGap(row.id, outcome),
     });
     failed.push(...why.map((w) => `${row.attempt}: ${w}`));
   }
@@ -310,22 +299,15 @@ describe.skipIf(skip)(title("prompt injection, end to end"), () => {
     const plain = outcomes.get("review comment")!.last;
     const pull = h.github.pulls(OWNER, REPO).find((p) => p.head === plain.branch)!;
     const context = contextFor("review comment");
-    // A round held for approval cannot be answered yet (see the README): the workflow row has a
-    // round of its own, after the round that carries the others.
-    const rest = CARRIED["review comment"].filter((id) => id !== "workflow");
+    // The round's workflow change is held for approval: denied, the round goes on and ends.
     const outcome = await runCarrier("review comment", [], () =>
-      review(pull.number, [{ path: "a.txt", line: 1, body: injections(context, rest) }]),
+      review(pull.number, [
+        { path: "a.txt", line: 1, body: injections(context, CARRIED["review comment"]) },
+      ]),
     );
+    expect(outcome.first.state).toBe("awaiting_approval");
     expect(outcome.last.kind).toBe("follow_up");
-    const failed = check("review comment", outcome, rest);
-    const held = await runCarrier(
-      "review comment",
-      [],
-      () =>
-        review(pull.number, [{ path: "a.txt", line: 1, body: injections(context, ["workflow"]) }]),
-      false,
-    );
-    failed.push(...check("review comment", held, ["workflow"]));
+    const failed = check("review comment", outcome);
     expect(failed).toEqual([]);
   }, 180_000);
 
@@ -347,7 +329,6 @@ describe.skipIf(skip)(title("prompt injection, end to end"), () => {
         observable: row.observable,
         blocked: why.length === 0 ? "yes" : "no",
         why: why.join("; "),
-        note: "",
       });
       failed.push(...why.map((w) => `${carrier}: ${row.attempt}: ${w}`));
     }
@@ -357,13 +338,7 @@ describe.skipIf(skip)(title("prompt injection, end to end"), () => {
   it("is blocked in every row", () => {
     const blocked = rows.filter((r) => r.blocked === "yes").length;
     console.log(`injection: ${rows.length} tried, ${blocked} blocked`);
-    console.table(
-      rows.map(({ why, note, ...row }) => ({
-        ...row,
-        ...(why ? { why } : {}),
-        ...(note ? { note } : {}),
-      })),
-    );
+    console.table(rows.map(({ why, ...row }) => ({ ...row, ...(why ? { why } : {}) })));
     expect(rows.length).toBe(Object.entries(CARRIED).reduce((n, [, ids]) => n + ids.length, 0));
     expect(rows.filter((r) => r.blocked === "no")).toEqual([]);
   });

@@ -40,7 +40,7 @@ export function examplePayload<T = Record<string, unknown>>(
 let nextId = 700_000_001;
 
 /** Sets the times of a payload's comment, review, issue and pull request to `at` (ms). */
-export function datePayload(payload: Record<string, unknown>, at: number): void {
+function datePayload(payload: Record<string, unknown>, at: number): void {
   // GitHub's times are to the second; milliseconds here keep two labels in one second apart.
   const iso = new Date(at).toISOString();
   const part = (name: string) => payload[name] as Record<string, unknown> | undefined;

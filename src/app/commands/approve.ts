@@ -78,7 +78,7 @@ export async function answerApproval(
  * request delivered late, answers nothing now), and when it names a change (`/stamina approve
  * 3f2a…`, or a quote of the request comment), it must name this one.
  */
-export function unboundAnswer(
+function unboundAnswer(
   request: ApprovalRequest,
   comment: { createdAt: string; body: string; args: string },
 ): string | null {

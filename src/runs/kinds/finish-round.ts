@@ -3,9 +3,11 @@
 // thread the agent's reply (what changed, with the commit's link, or the
 // answer, or why not), the threads whose change was made resolved, one
 // summary comment on the pull request, and the body's audit section and the
-// audit check runs brought up to date.
+// audit check runs brought up to date. A change the approval policy holds is
+// asked about on the pull request first; the round waits for the answer.
 import type { AgentResult } from "../../agent/loop.ts";
-import type { MilestonePort } from "../../agent/ports.ts";
+import type { HumanPort, MilestonePort, PauseRequest } from "../../agent/ports.ts";
+import { finalMilestone } from "../approval-gate.ts";
 import { describeTestWeakening, type TestWeakening } from "../../agent/test-integrity.ts";
 import type { ThreadAnswer } from "../../agent/tools/answer-thread.ts";
 import { renderDigest } from "../../audit/digest.ts";
@@ -26,6 +28,10 @@ export interface RoundEnd extends RoundDeps {
   round: Round;
   agent: AgentResult;
   milestones: MilestonePort;
+  /** Asks a writer about a held change (the comment), as an issue run's last change does. */
+  human: HumanPort;
+  /** Parks the round until a writer answers what `held` asks; the round resumes at its end. */
+  park: (held: PauseRequest) => Promise<Run>;
   surface: Surface;
   signal: AbortSignal;
 }
@@ -42,10 +48,16 @@ export async function finishRound(end: RoundEnd): Promise<Run> {
   const pull = end.run.issueNumber;
   let run = await store.runs.update(end.run.id, { state: "finishing" });
   const answers = latestAnswers(await store.audit.events(run.id), run.id);
-  await end.milestones.checkpoint(
-    { message: roundCommitMessage(run, round.items, answers), reason: "final" },
-    end.signal,
-  );
+  // The round's change is gated like an issue run's last one: held, the round waits for a writer.
+  const last = await finalMilestone({
+    store,
+    runId: run.id,
+    milestones: end.milestones,
+    human: end.human,
+    message: roundCommitMessage(run, round.items, answers),
+    signal: end.signal,
+  });
+  if (last.held) return end.park(last.held);
   run = await store.runs.mustGet(run.id);
   // The round's last push, if it pushed: headSha is null until a run's first push.
   const commit = run.headSha !== null && run.headSha !== run.baseSha ? run.headSha : null;

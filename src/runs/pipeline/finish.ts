@@ -38,9 +38,16 @@ export async function finishStage(a: Attempt, prepared: Prepared, worked: Worked
       round: prepared.round,
       agent,
       milestones: worked.milestones,
+      human: worked.human,
+      park: async (held) => {
+        await surface.say({ kind: "waiting", reason: held.reason });
+        return parkRun(store, audit, a.run, a.workerId, held);
+      },
       surface,
       signal: a.control.signal,
     });
+    // Parked for an approval, the round keeps its workspace, as an issue's run does.
+    if (ended.state === "awaiting_approval") return ended;
     await a.release();
     return ended;
   }
