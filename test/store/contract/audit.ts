@@ -19,12 +19,24 @@ export function auditContract(engine: string, factory: StoreFactory): void {
         },
       ]);
       const events = await w.store.audit.events(run.id);
-      expect(events.map((e) => e.seq)).toEqual([1, 2, 3]);
-      expect(verifyChain(events)).toMatchObject({ ok: true, count: 3, head: events[2]!.hash });
-      expect(await w.store.audit.head(run.id)).toBe(events[2]!.hash);
+      // Each event the store had to redact is followed by the safety event that says so.
+      expect(events.map((e) => e.type)).toEqual(["a", "b", "safety", "c", "safety"]);
+      expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+      expect(events[2]!.data).toMatchObject({
+        control: "audit.redaction",
+        outcome: "redacted",
+        event: "b",
+      });
+      expect(verifyChain(events)).toMatchObject({ ok: true, count: 5, head: events[4]!.hash });
+      expect(await w.store.audit.head(run.id)).toBe(events[4]!.hash);
       const text = JSON.stringify(events);
       expect(text).not.toContain("super-secret-value");
       expect(text).not.toContain("ghs_abcdefghijklmnopqrstuvwxyz0123456789");
+      // Never after a log's end: its last event stays the one that closes it.
+      await w.store.audit.append(run.id, [
+        { type: "run.finished", data: { outcome: "super-secret-value" } },
+      ]);
+      expect((await w.store.audit.events(run.id)).at(-1)!.type).toBe("run.finished");
     });
 
     it("stays gapless when two writers append to one run at once", async () => {
