@@ -184,6 +184,22 @@ async function runCarrier(
   return outcome;
 }
 
+/** One row of the table: what the carrier's attempt showed; its reasons, none when blocked. */
+function tally(
+  carrier: CarrierName,
+  row: { attempt: string; observable: string },
+  why: string[],
+): string[] {
+  rows.push({
+    carrier,
+    attempt: row.attempt,
+    observable: row.observable,
+    blocked: why.length === 0 ? "yes" : "no",
+    why: why.join("; "),
+  });
+  return why;
+}
+
 /** Checks each row the carrier carried (or `only` these), but the memory row (checked after the memory run). */
 function check(
   carrier: CarrierName,
@@ -194,14 +210,7 @@ function check(
   for (const row of ATTEMPTS.filter((a) => only.includes(a.id))) {
     if (row.id === "memory-write") continue;
     const why = CHECKS[row.id](outcome, world(carrier));
-    rows.push({
-      carrier,
-      attempt: row.attempt,
-      observable: row.observable,
-      blocked: why.length === 0 ? "yes" : "no",
-      why: why.join("; "),
-    });
-    failed.push(...why.map((w) => `${row.attempt}: ${w}`));
+    failed.push(...tally(carrier, row, why).map((w) => `${row.attempt}: ${w}`));
   }
   return failed;
 }
@@ -323,14 +332,7 @@ describe.skipIf(skip)(title("prompt injection, end to end"), () => {
       if (carrier === "memory" || !CARRIED[carrier].includes("memory-write")) continue;
       const context = contextFor(carrier);
       const why = memoryReadBack(outcome, context.memoryFile, context.memoryText);
-      rows.push({
-        carrier,
-        attempt: row.attempt,
-        observable: row.observable,
-        blocked: why.length === 0 ? "yes" : "no",
-        why: why.join("; "),
-      });
-      failed.push(...why.map((w) => `${carrier}: ${row.attempt}: ${w}`));
+      failed.push(...tally(carrier, row, why).map((w) => `${carrier}: ${row.attempt}: ${w}`));
     }
     expect(failed).toEqual([]);
   }, 120_000);
