@@ -114,9 +114,11 @@ describe("an approval", () => {
     expect((await h.store.runs.mustGet(run.id)).state).toBe("awaiting_approval");
     expect(await granted(run.id)).toBe(1);
     const events = await h.store.audit.events(run.id);
-    const refused = events.filter((e) => e.type === "safety").map((e) => e.data);
+    const refused = events
+      .filter((e) => e.type === "safety" && e.data.control === "approval.binding")
+      .map((e) => e.data);
     expect(refused).toHaveLength(1);
-    expect(refused[0]).toMatchObject({ control: "approval.binding", outcome: "blocked" });
+    expect(refused[0]).toMatchObject({ outcome: "blocked", by: "maintainer" });
     expect(String(refused[0]!.detail)).toContain("answers an earlier request");
     const said = h.github.issueComments(OWNER, REPO, 1).at(-1)!.body;
     expect(said).toContain(
