@@ -3,16 +3,15 @@
 // GitHub sends) and its retry plugin repeats a write GitHub failed with a
 // 5xx, so one write lands once. Tests elsewhere turn both off. Every call, and git, gets a
 // token for the one repository with only the permission it needs.
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createGitHubClients } from "../../src/github/client.ts";
 import { createGitHubPort } from "../../src/github/port.ts";
 import { appKeyPair } from "../support/app-keys.ts";
+import { gitWithToken } from "../support/fake-github/git.ts";
 import { startFakeGitHub, type FakeGitHub } from "../support/fake-github/index.ts";
 
 const keys = appKeyPair();
@@ -71,8 +70,6 @@ describe("the installation client", () => {
     expect(posts(/\/labels$/).map((r) => r.status)).toEqual([502, 201]);
   });
 });
-
-const execFileAsync = promisify(execFile);
 
 describe("narrowed tokens", () => {
   beforeEach(async () => {
@@ -158,22 +155,9 @@ describe("narrowed tokens", () => {
 
     const dir = await mkdtemp(join(tmpdir(), "git-token-"));
     try {
+      const withToken = gitWithToken(token, dir);
       const git = (...args: string[]) =>
-        execFileAsync(
-          "git",
-          [
-            "-c",
-            "credential.helper=",
-            "-c",
-            `http.extraHeader=Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`,
-            "-c",
-            "user.name=T",
-            "-c",
-            "user.email=t@example.com",
-            ...args,
-          ],
-          { cwd: dir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir } },
-        );
+        withToken("-c", "user.name=T", "-c", "user.email=t@example.com", ...args);
       await git("init", "--quiet", "-b", "stamina/x");
       await git("commit", "--quiet", "--allow-empty", "-m", "x");
       await git("push", "--quiet", `${github.url}/octo/demo.git`, "stamina/x");

@@ -209,3 +209,23 @@ export async function installPushHooks(barePath: string): Promise<void> {
   await mkdir(join(barePath, "hooks"), { recursive: true });
   await writeFile(join(barePath, "hooks", "pre-receive"), WORKFLOWS_HOOK, { mode: 0o755 });
 }
+
+/**
+ * Git as a client of GitHub holding installation token `token`, sent as GitHub takes it (Basic
+ * `x-access-token:TOKEN`): no credential helper, no prompt, HOME and the working folder `dir`.
+ */
+export function gitWithToken(
+  token: string,
+  dir: string,
+): (...args: string[]) => Promise<{ stdout: string; stderr: string }> {
+  const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
+  return (...args) =>
+    execFileAsync(
+      "git",
+      ["-c", "credential.helper=", "-c", `http.extraHeader=Authorization: Basic ${basic}`, ...args],
+      {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, GIT_TERMINAL_PROMPT: "0" },
+      },
+    );
+}

@@ -1,13 +1,11 @@
 // Installation tokens as narrow as they were asked for, as GitHub enforces them: a token names
 // its repositories and its permissions; another repository is a 404, a permission it lacks a
 // 403, over REST, GraphQL and git alike; asking for more than the installation has is a 422.
-import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { gitWithToken } from "./git.ts";
 import { fakeGitHubPerTest, INSTALLATION_ID, OWNER, REPO, type TokenNarrowing } from "./fixture.ts";
 
-const execFileAsync = promisify(execFile);
 const fake = fakeGitHubPerTest();
 const { api, installationToken } = fake;
 
@@ -136,25 +134,7 @@ describe("narrowed installation tokens", () => {
 
   it("lets git fetch with contents read, push only with contents write, on its repositories", async () => {
     await secondRepository();
-    const git = (token: string, ...args: string[]) =>
-      execFileAsync(
-        "git",
-        [
-          "-c",
-          "credential.helper=",
-          "-c",
-          `http.extraHeader=Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`,
-          ...args,
-        ],
-        {
-          cwd: fake.scratch,
-          env: {
-            PATH: process.env.PATH ?? "/usr/bin:/bin",
-            HOME: fake.scratch,
-            GIT_TERMINAL_PROMPT: "0",
-          },
-        },
-      );
+    const git = (token: string, ...args: string[]) => gitWithToken(token, fake.scratch)(...args);
     const url = (name: string) => `${fake.gh.url}/${OWNER}/${name}.git`;
     const reader = await installationToken({
       repositoryNames: [REPO],
