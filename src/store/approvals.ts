@@ -5,6 +5,7 @@
 // granted approval is tied to the change's fingerprint: the gate lets exactly
 // that change through, and asks again for any other.
 import type { Kysely } from "kysely";
+import { auditChainOf } from "./audit-log.ts";
 import { writeTransaction, type OpenedDatabase } from "./database.ts";
 import { insertTrigger } from "./new-run.ts";
 import type { Database } from "./schema.ts";
@@ -49,9 +50,7 @@ export class ApprovalRecords {
     db: Kysely<Database> = this.opened.db,
   ): Promise<ApprovalRequest | undefined> {
     // A review round writes into its pull request's chain: its request is there.
-    const chain =
-      (await db.selectFrom("runs").select("audit_chain").where("id", "=", runId).executeTakeFirst())
-        ?.audit_chain ?? runId;
+    const chain = await auditChainOf(db, runId);
     const row = await db
       .selectFrom("audit_events")
       .select(["seq", "ts", "data"])

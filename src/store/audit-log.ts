@@ -23,16 +23,6 @@ export class AuditRecords {
     private readonly signer?: AuditSigner,
   ) {}
 
-  /** The id of the chain a run's events go to: its pull request's (a follow-up's), else its own. */
-  private async chainOf(runId: string, db: Kysely<Database> = this.ctx.db): Promise<string> {
-    const row = await db
-      .selectFrom("runs")
-      .select("audit_chain")
-      .where("id", "=", runId)
-      .executeTakeFirst();
-    return row?.audit_chain ?? runId;
-  }
-
   /**
    * Appends events to a run's chain in one transaction; returns them as stored. With `holder`,
    * only while that worker holds the run: a worker that lost its lease adds nothing.
@@ -40,7 +30,7 @@ export class AuditRecords {
   async append(runId: string, entries: AuditEntry[], holder?: string): Promise<AuditEvent[]> {
     return writeTransaction(this.ctx, async (trx) => {
       if (holder !== undefined) await assertHolder(trx, this.ctx.engine, runId, holder);
-      const chain = await this.chainOf(runId, trx);
+      const chain = await auditChainOf(trx, runId);
       if (this.ctx.engine === "postgres") {
         // Appends to one chain take turns: each reads the last event and writes the next.
         await trx.selectFrom("runs").select("id").where("id", "=", chain).forUpdate().execute();
@@ -88,7 +78,7 @@ export class AuditRecords {
 
   /** The events of the run's chain (for a follow-up, every round of its pull request). */
   async events(runId: string): Promise<AuditEvent[]> {
-    const chain = await this.chainOf(runId);
+    const chain = await auditChainOf(this.ctx.db, runId);
     const rows = await this.ctx.db
       .selectFrom("audit_events")
       .selectAll()
@@ -100,7 +90,7 @@ export class AuditRecords {
 
   /** The hash of the chain's last event, the head a commit's trailer names. */
   async head(runId: string): Promise<string | undefined> {
-    const chain = await this.chainOf(runId);
+    const chain = await auditChainOf(this.ctx.db, runId);
     const row = await this.ctx.db
       .selectFrom("audit_events")
       .select("hash")
@@ -122,4 +112,14 @@ function caughtSecret(type: string): AuditEntry {
     detail: `a secret in a \`${type}\` event was replaced with ${REDACTED} before the event was stored; whatever is written from the log (a review round's replies, the pull request's audit section) carries it redacted`,
     event: type,
   });
+}
+
+/** The id of the chain a run's events go to: its pull request's (a follow-up's), else its own. */
+export async function auditChainOf(db: Kysely<Database>, runId: string): Promise<string> {
+  const row = await db
+    .selectFrom("runs")
+    .select("audit_chain")
+    .where("id", "=", runId)
+    .executeTakeFirst();
+  return row?.audit_chain ?? runId;
 }
