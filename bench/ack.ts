@@ -8,7 +8,7 @@ import { WEBHOOK_PATH } from "../src/app/app.ts";
 import { examplePayload } from "../test/support/webhooks.ts";
 import { load, startHelper, type Delivery } from "./_load.ts";
 import { median, percentile } from "./_stats.ts";
-import type { Figure } from "./run.ts";
+import type { BenchOptions, Figure, Promised } from "./_bench.ts";
 
 const CONNECTIONS = 20;
 const WARMUP = 500;
@@ -16,7 +16,13 @@ const REQUESTS = 3_000;
 const ROUNDS = 3;
 const SECRET = "bench-secret";
 
-export async function run(): Promise<Figure[]> {
+export const figures: readonly Promised[] = [
+  { name: "ack.p99_ms", unit: "ms" },
+  { name: "ack.base_p99_ms", unit: "ms" },
+  { name: "ack.p99_ratio", unit: "x" },
+];
+
+export async function run(_options: BenchOptions): Promise<Figure[]> {
   // An event the app acts on, so each delivery is verified, deduplicated and
   // persisted before the 202. The handlers run after the answer and find no
   // GitHub to talk to (they fail fast); what is measured is the acknowledgement.

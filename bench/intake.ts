@@ -15,7 +15,7 @@ import { createTestDatabase } from "../test/support/postgres.ts";
 import { examplePayload, waitFor } from "../test/support/webhooks.ts";
 import { load, startHelper, type Delivery } from "./_load.ts";
 import { median, percentile } from "./_stats.ts";
-import type { Figure } from "./run.ts";
+import type { BenchOptions, Figure, Promised } from "./_bench.ts";
 
 const CONNECTIONS = 50;
 const DELIVERIES = 1_000;
@@ -25,7 +25,20 @@ const SECRET = "bench-secret";
 /** Warm-up deliveries label issues from here on, outside the counted range. */
 const WARMUP_ISSUES = 100_000;
 
-export async function run(): Promise<Figure[]> {
+export const figures: readonly Promised[] = ["intake", "intake.postgres"].flatMap((prefix) => [
+  { name: `${prefix}.p99_ms`, unit: "ms" },
+  { name: `${prefix}.base_p99_ms`, unit: "ms" },
+  {
+    name: `${prefix}.p99_ratio`,
+    unit: "x",
+    ...(prefix === "intake.postgres" ? { target: { atMost: 3 } } : {}),
+  },
+  { name: `${prefix}.per_s`, unit: "deliveries/s" },
+  { name: `${prefix}.lost`, unit: "deliveries", target: { equals: 0 } },
+  { name: `${prefix}.duplicate_runs`, unit: "runs", target: { equals: 0 } },
+]);
+
+export async function run(_options: BenchOptions): Promise<Figure[]> {
   const keys = appKeyPair();
   const github = await startHelper<{ apiUrl: string }>("_fake-github.ts", [], {
     BENCH_APP_PUBLIC_KEY: keys.publicKey,

@@ -27,7 +27,7 @@ import { editFile, reply, startModelServer, text } from "../test/support/model-s
 import { labeledIssuePayload, postWebhook } from "../test/support/webhooks.ts";
 import { bigRepository } from "./_big-repo.ts";
 import { median } from "./_stats.ts";
-import type { Figure } from "./run.ts";
+import type { BenchOptions, Figure, Promised } from "./_bench.ts";
 
 const execFileAsync = promisify(execFile);
 const OWNER = "octo-org";
@@ -38,7 +38,14 @@ const WARM_ROUNDS = 3;
 const CLONE_ROUNDS = 3;
 const TERMINAL = new Set(["succeeded", "failed", "cancelled", "out_of_budget"]);
 
-export async function run(): Promise<Figure[]> {
+export const figures: readonly Promised[] = [
+  { name: "label_to_pr.cold_ms", unit: "ms" },
+  { name: "label_to_pr.warm_ms", unit: "ms" },
+  { name: "label_to_pr.clone_ms", unit: "ms" },
+  { name: "label_to_pr.warm_ratio", unit: "x", target: { atMost: 1 } },
+];
+
+export async function run(_options: BenchOptions): Promise<Figure[]> {
   const source = await bigRepository();
   const keys = appKeyPair();
   const dir = mkdtempSync(join(tmpdir(), "stamina-bench-label-to-pr-"));

@@ -5,7 +5,7 @@
 //   redact.ratio       that / the median of 5 runs of replaceAll() of the ten plain values
 import { randomBytes } from "node:crypto";
 import { createRedactor } from "../src/observability/redact.ts";
-import type { Figure } from "./run.ts";
+import type { BenchOptions, Figure, Promised } from "./_bench.ts";
 
 const RUNS = 5;
 
@@ -24,7 +24,12 @@ function timed(work: () => unknown): number {
   return median(times);
 }
 
-export function run(): Promise<Figure[]> {
+export const figures: readonly Promised[] = [
+  { name: "redact.ms_per_mb", unit: "ms" },
+  { name: "redact.ratio", unit: "x" },
+];
+
+export function run(_options: BenchOptions): Promise<Figure[]> {
   const secrets = [
     `ghs_${randomBytes(27).toString("base64url").slice(0, 36)}`,
     `sk-ant-api03-${randomBytes(60).toString("base64url")}`,

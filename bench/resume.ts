@@ -10,11 +10,17 @@ import Database from "better-sqlite3";
 import { startWorld } from "../test/support/world.ts";
 import { waitFor } from "../test/support/webhooks.ts";
 import { median } from "./_stats.ts";
-import type { Figure } from "./run.ts";
+import type { BenchOptions, Figure, Promised } from "./_bench.ts";
 
 const ROUNDS = 3;
 
-export async function run(): Promise<Figure[]> {
+export const figures: readonly Promised[] = [
+  { name: "resume.ms", unit: "ms" },
+  { name: "resume.serve_ms", unit: "ms" },
+  { name: "resume.ratio", unit: "x" },
+];
+
+export async function run(_options: BenchOptions): Promise<Figure[]> {
   const world = await startWorld();
   try {
     const rounds: Array<{ resumeMs: number; serveMs: number }> = [];

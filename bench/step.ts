@@ -39,14 +39,20 @@ import {
 } from "../test/support/model-server/index.ts";
 import { fixtureGit } from "../test/workspace/helpers.ts";
 import { median } from "./_stats.ts";
-import type { Figure } from "./run.ts";
+import type { BenchOptions, Figure, Promised } from "./_bench.ts";
 
 const STEPS = 200;
 const ROUNDS = 3;
 const KEY = "sk-ant-bench-step-key";
 const MODEL = "claude-sonnet-5-5";
 
-export async function run(): Promise<Figure[]> {
+export const figures: readonly Promised[] = [
+  { name: "step.p50_ms", unit: "ms" },
+  { name: "step.base_p50_ms", unit: "ms" },
+  { name: "step.ratio", unit: "x", target: { atMost: 1.3 } },
+];
+
+export async function run(_options: BenchOptions): Promise<Figure[]> {
   const dir = mkdtempSync(join(tmpdir(), "stamina-bench-step-"));
   try {
     const worktree = join(dir, "worktree");
