@@ -2,7 +2,8 @@
 // the model and the betas, then applied to the prompt the model reads (the request as sent is
 // recorded untouched). Messages before the last compaction block are dropped; old tool results
 // are cleared (`clear_tool_uses_20250919`); past its trigger, the prompt is compacted into a
-// `compaction` block that opens the answer (`compact_20260112`). The prompt that is left must fit
+// `compaction` block that opens the answer (`compact_20260112`), read whole by a compaction
+// iteration of its own that the answer bills (see message.ts). The prompt that is left must fit
 // the model's context window, or the request is refused as too long, as the API refuses it.
 import type Anthropic from "@anthropic-ai/sdk";
 import { COMPACTION_BETA, type FamilyCapabilities } from "./families.ts";
@@ -31,9 +32,16 @@ export interface AppliedEdit {
 export interface ManagedPrompt {
   /** What the model reads, in blocks, for the cache and the usage. */
   blocks: PromptBlock[];
+  /** The messages the model reads, after the edits (the tools and system are as sent). */
+  messages: Anthropic.MessageParam[];
   applied: AppliedEdit[];
   /** The summary that opens the answer, when this request was compacted. */
   compaction?: string;
+  /**
+   * The tokens of the prompt the compaction iteration read: the whole prompt as it stood when
+   * the trigger was reached (tools, system and every message after the edits before it).
+   */
+  compactedTokens?: number;
 }
 
 function editsOf(params: Anthropic.MessageCreateParams): Edit[] {
@@ -176,13 +184,16 @@ export function managePrompt(
   const tokens = () => measure(messages);
   const applied: AppliedEdit[] = [];
   let compaction: string | undefined;
+  let compactedTokens: number | undefined;
   for (const edit of editsOf(params)) {
     if (edit.type === "clear_tool_uses_20250919") {
       const done = clearToolUses(messages, edit, measure);
       if (done) applied.push(done);
     } else if (edit.type === "compact_20260112") {
       const trigger = edit.trigger?.value ?? COMPACT_DEFAULT_TRIGGER;
-      if (tokens() > trigger) {
+      const before = tokens();
+      if (before > trigger) {
+        compactedTokens = before;
         compaction = summarize(messages, edit);
         // The answer is written from the summary alone.
         messages.splice(0, messages.length, {
@@ -199,5 +210,10 @@ export function managePrompt(
   if (total > family.contextWindow) {
     return invalidRequest(`prompt is too long: ${total} tokens > ${family.contextWindow} maximum`);
   }
-  return { blocks, applied, ...(compaction !== undefined ? { compaction } : {}) };
+  return {
+    blocks,
+    messages,
+    applied,
+    ...(compaction !== undefined ? { compaction, compactedTokens } : {}),
+  };
 }

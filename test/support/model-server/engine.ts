@@ -150,6 +150,7 @@ export async function startScriptedServer(
     record.usage = usage;
     record.appliedEdits = managed.applied;
     record.compacted = managed.compaction !== undefined;
+    record.read = { system: checked.params.system, messages: managed.messages };
 
     const turn = turns.shift();
     if (turn === undefined) {
@@ -180,8 +181,14 @@ export async function startScriptedServer(
       id: `msg_${id}`,
       params: checked.params,
       requestChars: call.raw.length,
-      prompt: { usage, applied: managed.applied, compaction: managed.compaction },
+      prompt: {
+        usage,
+        applied: managed.applied,
+        compaction: managed.compaction,
+        compactedTokens: managed.compactedTokens,
+      },
     });
+    if (message.usage.iterations) record.iterations = message.usage.iterations;
     dialect.message(res, message, {
       stream: route.stream ?? checked.params.stream === true,
       requestId,

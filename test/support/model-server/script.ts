@@ -74,6 +74,26 @@ export interface RecordedModelRequest {
   appliedEdits?: Array<{ type: string; cleared_tool_uses?: number; cleared_input_tokens: number }>;
   /** The prompt was compacted (`compact_20260112`): the answer opens with a compaction block. */
   compacted?: boolean;
+  /**
+   * A compacted request's usage by sampling iteration, as answered under `usage.iterations`: the
+   * compaction (the whole prompt in, the summary out), then the message (the answer). The bill is
+   * their sum; `usage` above is the message iteration's prompt alone.
+   */
+  iterations?: Array<{
+    type: "compaction" | "message";
+    input_tokens: number;
+    output_tokens: number;
+    cache_read_input_tokens: number;
+    cache_creation_input_tokens: number;
+  }>;
+  /**
+   * The prompt as the model read it, once the server's edits were applied: the system prompt as
+   * sent and the messages after clearing and compaction (the tools are as sent).
+   */
+  read?: {
+    system: Anthropic.MessageCreateParams["system"];
+    messages: Anthropic.MessageParam[];
+  };
 }
 
 export function isScriptedError(reply: ScriptedReply): reply is ScriptedError {

@@ -100,6 +100,8 @@ export function streamEvents(
         cache_read_input_tokens: usage.cache_read_input_tokens,
         output_tokens_details: usage.output_tokens_details,
         server_tool_use: usage.server_tool_use,
+        // The beta stream reads a compacted request's iterations from here.
+        ...(usage.iterations ? { iterations: usage.iterations } : {}),
       },
       // The beta stream reads the edits the server applied from here.
       ...(message.context_management ? { context_management: message.context_management } : {}),
