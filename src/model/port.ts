@@ -1,5 +1,6 @@
 // The model port over any provider's client: prices each response, streams each call, and
-// sends the same request again, unchanged, while the model is overloaded or out of reach.
+// sends the same request again, unchanged, while the model is overloaded or out of reach. Each
+// response's usage is what the call is billed for, a server-side compaction included (usage.ts).
 import type { ModelPort } from "./types.ts";
 import type { ModelPrice } from "./prices.ts";
 import { costOf } from "./prices.ts";
@@ -7,6 +8,7 @@ import type { RetryPolicy } from "./retry.ts";
 import { withRetries } from "./retry.ts";
 import type { MessagesClient } from "./stream.ts";
 import { streamOnce, streamParams } from "./stream.ts";
+import { billedUsage } from "./usage.ts";
 
 export interface ModelPortOptions {
   client: MessagesClient;
@@ -31,7 +33,8 @@ export function createModelPort(options: ModelPortOptions): ModelPort {
         retry,
         signal,
         hooks?.onRetry,
-      );
+        // What the call is billed for: a server-side compaction's own iteration included.
+      ).then((message) => ({ ...message, usage: billedUsage(message.usage) }));
     },
   };
 }

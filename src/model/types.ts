@@ -58,6 +58,8 @@ export interface ModelPort {
    * One streamed model turn, returned whole, whatever its stop reason. The same request is sent
    * again while the model is overloaded or unreachable, within the retry window. Rejects on abort
    * (the SDK's APIUserAbortError), or with the SDK's last error once the window is spent.
+   * Its usage counts what the call is billed for: when the API compacted the prompt, the
+   * compaction iteration's tokens are added to the top-level counts (see usage.ts).
    */
   complete(
     request: ModelRequest,
