@@ -4,10 +4,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import type Anthropic from "@anthropic-ai/sdk";
 import type { Budget } from "../../src/agent/budget.ts";
+import type { RequestView } from "../../src/agent/hooks.ts";
 import type { AgentResult } from "../../src/agent/loop.ts";
 import type { AuditSink, CheckName } from "../../src/agent/ports.ts";
-import { renderPrompt } from "../../src/agent/prompts.ts";
+import { renderPrompt, repositoryInstructions } from "../../src/agent/prompts.ts";
 import { runSession, systemPrompt, type SessionOptions } from "../../src/agent/session.ts";
 import { createAnthropicModel } from "../../src/model/anthropic.ts";
 import { DEFAULT_BUDGET } from "../../src/policy/config.ts";
@@ -41,6 +43,10 @@ export interface SessionSetup {
   model?: string;
   /** Options of the scripted model server (a small context window). */
   server?: Omit<ModelServerOptions, "apiKey">;
+  /** The task (the issue's text) the session is given; "Do the task." by default. */
+  task?: string;
+  /** The repository's instructions (an AGENTS.md), rendered into the task as a run renders them. */
+  instructions?: string;
 }
 
 export interface AgentFixture {
@@ -128,8 +134,8 @@ export function agentFixture(
         system: systemPrompt({ project: "the fixture", workspace: worktree, checks: commands }),
         task: renderPrompt("task-local", {
           project: "the fixture",
-          task: "Do the task.",
-          instructions: "",
+          task: setup.task ?? "Do the task.",
+          instructions: repositoryInstructions(setup.instructions ?? ""),
         }),
         config: { checks: commands },
         checks: createChecksRunner({
@@ -182,3 +188,26 @@ export function toolResultsOf(
     content: string;
   }>;
 }
+
+const EPHEMERAL: Anthropic.CacheControlEphemeral = { type: "ephemeral" };
+
+/**
+ * The naive loop with prompt caching, as any harness runs it: the whole transcript every turn,
+ * with one cache breakpoint on the last block of the last message, moved there each request
+ * (pass it as the `view`; the context manager is then off). One breakpoint is the whole of it:
+ * the API caches by prefix, tools and system first, so a breakpoint on the last block caches them
+ * too, and a transcript that only grows never needs another (each step adds a couple of blocks,
+ * well inside the 20 the API looks back from a breakpoint for the previous one).
+ */
+export const naiveCachedView: RequestView = (transcript) => {
+  const messages = [...transcript];
+  const last = messages.at(-1);
+  if (last === undefined) return messages;
+  const content: Anthropic.ContentBlockParam[] =
+    typeof last.content === "string" ? [{ type: "text", text: last.content }] : [...last.content];
+  const end = content.length - 1;
+  if (end < 0) return messages;
+  content[end] = { ...content[end]!, cache_control: EPHEMERAL } as Anthropic.ContentBlockParam;
+  messages[messages.length - 1] = { ...last, content } as Anthropic.MessageParam;
+  return messages;
+};
