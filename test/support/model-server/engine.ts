@@ -188,6 +188,7 @@ export async function startScriptedServer(
         compactedTokens: managed.compactedTokens,
       },
     });
+    record.outputTokens = message.usage.output_tokens;
     if (message.usage.iterations) record.iterations = message.usage.iterations;
     dialect.message(res, message, {
       stream: route.stream ?? checked.params.stream === true,

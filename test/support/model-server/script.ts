@@ -72,6 +72,8 @@ export interface RecordedModelRequest {
   };
   /** Server-side context edits applied to the prompt (`clear_tool_uses_20250919`). */
   appliedEdits?: Array<{ type: string; cleared_tool_uses?: number; cleared_input_tokens: number }>;
+  /** The answer's output tokens (the message iteration's, on a compacted request). */
+  outputTokens?: number;
   /** The prompt was compacted (`compact_20260112`): the answer opens with a compaction block. */
   compacted?: boolean;
   /**
