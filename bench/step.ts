@@ -1,221 +1,290 @@
-// step: what the harness adds to one agent step. The same scripted session
-// (200 steps, each viewing a file) runs through the full harness (runSession:
-// every tool, the audit chain in the SQLite store, a durable checkpoint of
-// each step) and through a minimal loop (the SDK's stream, the same editor
-// tool, nothing else), against the same scripted model server on loopback.
-// Rounds alternate between the two, so a noisy moment hits both; the median
-// of each side's p50 is kept. The ratio is the figure to watch.
+// step: what the product adds to one agent step, on a real repository.
 //
-// The checkpoint: the durable-runs store's checkpoint writer is not on main
-// yet, so each StepCheckpoint is written here the simplest faithful way: the
-// messages the step added, its state and the working diff against the base
-// commit, in one SQLite transaction in the store's database file. The diff is
-// taken again only after a step that may have changed the worktree
-// (StepCheckpoint.touched); a step that only read keeps the last one. Taking
-// it after every step costs four git processes a step (about 5x here).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// The repository: 10,000 small files (100 folders of 100) in one commit; the
+// small form has 300. The session: 200 scripted steps (20 in the small form)
+// that mix reads (the editor's `view`), edits (`str_replace`, `create`) and
+// commands in the sandbox (ls, grep, git status, wc, the project's check
+// script); see _step-script.ts. Both sides run it against the same scripted
+// model server on loopback, each from a fresh checkout of the same commit.
+//
+// Ours: the product's own step, wired as the worker wires it. A run is queued
+// in the store (SQLite in a temporary folder) and claimed by a worker id, and
+// runAgentSession drives it (every tool, the context manager, the watchdog, the
+// audit chain fenced by the lease, the model's requests redacted), with the
+// real step checkpointer after every step: the working diff of the whole
+// worktree taken while the run's processes are frozen, compressed, and written
+// with the step's messages in one lease-checked transaction. Left out: GitHub
+// (the progress comment, pushes), which is not part of a step.
+//
+// The baseline: the same script's tools (the editor and the bash tool of
+// src/agent/tools, in the same bubblewrap sandbox, with the same environment
+// and a sandbox group of their own, as a run's commands have)
+// driven by a minimal loop on the SDK, each step's two messages appended to a
+// JSONL transcript file. Nothing else.
+//
+// A step's time runs from the end of the last step to the end of this one (its
+// checkpoint, or its transcript line); the turns that end the session are not
+// steps. Each round runs both sides, alternating which goes first, and keeps
+// each side's p50; the figures are the medians over the rounds, and the ratio
+// of each round's p50s, its median and spread (_rounds.ts).
+import { appendFile, mkdir, rm } from "node:fs/promises";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
-import Database from "better-sqlite3";
-import type { StepCheckpoint } from "../src/agent/ports.ts";
-import { renderPrompt } from "../src/agent/prompts.ts";
-import { runSession, systemPrompt } from "../src/agent/session.ts";
+import { createBashTool } from "../src/agent/tools/bash.ts";
 import { createEditorTool } from "../src/agent/tools/editor.ts";
 import { createAnthropicModel } from "../src/model/anthropic.ts";
 import { createRedactor } from "../src/observability/redact.ts";
-import { DEFAULT_BUDGET } from "../src/policy/config.ts";
+import { parseRepoConfig } from "../src/policy/config.ts";
+import { runAgentSession } from "../src/runs/agent-session.ts";
 import { createChecksRunner } from "../src/runs/checks.ts";
+import { BOT } from "../src/runs/commits.ts";
+import { freezing } from "../src/runs/frozen.ts";
 import { createMilestones } from "../src/runs/milestone.ts";
+import { redactedModel } from "../src/runs/redacted-model.ts";
+import { RunControl } from "../src/runs/run-control.ts";
+import type { RunDirectories } from "../src/runs/run-directories.ts";
+import { createStepCheckpointer } from "../src/runs/step-checkpoint.ts";
+import { commandEnvironment, createSandbox, type Sandbox } from "../src/sandbox/sandbox.ts";
 import { openStore } from "../src/store/open.ts";
-import { workingDiff } from "../src/workspace/diff.ts";
-import { commandEnvironment, createSandbox } from "../src/sandbox/sandbox.ts";
-import {
-  reply,
-  startModelServer,
-  text,
-  toolUse,
-  type ScriptedTurn,
-} from "../test/support/model-server/index.ts";
-import { fixtureGit } from "../test/workspace/helpers.ts";
+import { startModelServer } from "../test/support/model-server/index.ts";
+import { alternate, ratioFigures, ratioPromises } from "./_rounds.ts";
+import { createStepRepository, resetStepRepository } from "./_step-repo.ts";
+import { stepIssue, stepScript } from "./_step-script.ts";
 import { median } from "./_stats.ts";
 import type { BenchOptions, Figure, Promised } from "./_bench.ts";
 
-const STEPS = 200;
-const ROUNDS = 3;
 const KEY = "sk-ant-bench-step-key";
 const MODEL = "claude-sonnet-5-5";
+const WORKER = "bench-worker";
+const COMMAND_TIMEOUT_MS = 60_000;
+const MAX_TOKENS = 1_000;
+
+const FULL = { folders: 100, steps: 200, rounds: 3 };
+const SMALL = { folders: 3, steps: 20, rounds: 2 };
 
 export const figures: readonly Promised[] = [
   { name: "step.p50_ms", unit: "ms" },
   { name: "step.base_p50_ms", unit: "ms" },
-  { name: "step.ratio", unit: "x", target: { atMost: 1.3 } },
+  ...ratioPromises("step.ratio", { atMost: 1.3 }),
 ];
 
-export async function run(_options: BenchOptions): Promise<Figure[]> {
+interface Bench {
+  dir: string;
+  worktree: string;
+  baseSha: string;
+  steps: number;
+  folders: number;
+  sandbox: Sandbox;
+}
+
+export async function run(options: BenchOptions): Promise<Figure[]> {
+  const shape = options.small ? SMALL : FULL;
   const dir = mkdtempSync(join(tmpdir(), "stamina-bench-step-"));
   try {
     const worktree = join(dir, "worktree");
-    fixture(worktree);
-    const base: number[] = [];
-    const full: number[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      base.push(median(await minimalLoop(worktree)));
-      full.push(median(await fullHarness(dir, worktree, round)));
-    }
-    const p50 = median(full);
-    const baseP50 = median(base);
+    const baseSha = createStepRepository(worktree, shape.folders);
+    const bench: Bench = {
+      dir,
+      worktree,
+      baseSha,
+      ...shape,
+      sandbox: createSandbox({ kind: "auto" }),
+    };
+    const rounds = await alternate(shape.rounds, {
+      ours: async (round) => median(await ours(bench, round)),
+      base: async (round) => median(await minimalLoop(bench, round)),
+    });
     return [
-      { name: "step.p50_ms", value: p50, unit: "ms" },
-      { name: "step.base_p50_ms", value: baseP50, unit: "ms" },
-      { name: "step.ratio", value: p50 / baseP50, unit: "x" },
+      { name: "step.p50_ms", value: median(rounds.ours), unit: "ms" },
+      { name: "step.base_p50_ms", value: median(rounds.base), unit: "ms" },
+      ...ratioFigures("step.ratio", rounds.ratios),
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function script(): ScriptedTurn[] {
-  const view = () =>
-    reply(toolUse("str_replace_based_edit_tool", { command: "view", path: "src/data.ts" }));
-  return [...Array.from({ length: STEPS }, view), reply(text("Read it all."))];
+/** The run's own folders beside the worktree, fresh for each side of each round. */
+async function runDirs(bench: Bench, name: string): Promise<RunDirectories> {
+  const root = join(bench.dir, name);
+  await rm(root, { recursive: true, force: true });
+  const dirs = {
+    worktree: bench.worktree,
+    home: join(root, "home"),
+    tmp: join(root, "tmp"),
+    outputs: join(root, "outputs"),
+    progress: join(root, "progress.md"),
+  };
+  await Promise.all([dirs.home, dirs.tmp, dirs.outputs].map((d) => mkdir(d, { recursive: true })));
+  return dirs;
 }
 
-/** The SDK, the editor tool, a transcript: nothing else. Returns each step's milliseconds. */
-async function minimalLoop(worktree: string): Promise<number[]> {
-  const server = await startModelServer(script(), { apiKey: KEY });
+/** The minimal loop: the SDK, the editor and bash tools in the sandbox, a JSONL transcript. */
+async function minimalLoop(bench: Bench, round: number): Promise<number[]> {
+  resetStepRepository(bench.worktree, bench.baseSha);
+  const dirs = await runDirs(bench, `base-${round}`);
+  const server = await startModelServer(stepScript(bench.steps, bench.folders), { apiKey: KEY });
+  const tools = [
+    createBashTool({
+      sandbox: bench.sandbox,
+      worktree: bench.worktree,
+      env: commandEnvironment({ home: dirs.home, tmpdir: dirs.tmp }),
+      outputDir: dirs.outputs,
+      timeoutMs: COMMAND_TIMEOUT_MS,
+      group: `base-${round}`,
+    }),
+    createEditorTool(bench.worktree),
+  ];
+  const transcript = join(bench.dir, `base-${round}`, "transcript.jsonl");
   try {
     const client = new Anthropic({ apiKey: KEY, baseURL: server.url, maxRetries: 0 });
-    const editor = createEditorTool(worktree);
-    const messages: Anthropic.MessageParam[] = [{ role: "user", content: "Read the file." }];
+    const issue = stepIssue(bench.steps);
+    const messages: Anthropic.MessageParam[] = [
+      { role: "user", content: `${issue.title}\n\n${issue.body}` },
+    ];
+    await appendFile(transcript, `${JSON.stringify(messages[0])}\n`);
     const times: number[] = [];
-    for (let step = 0; step < STEPS; step++) {
+    for (let step = 0; step < bench.steps; step++) {
       const started = performance.now();
       const message = await client.messages
-        .stream({ model: MODEL, max_tokens: 1_000, messages, tools: [editor.definition] })
+        .stream({
+          model: MODEL,
+          max_tokens: MAX_TOKENS,
+          messages,
+          tools: tools.map((t) => t.definition as Anthropic.ToolUnion),
+        })
         .finalMessage();
-      messages.push({ role: "assistant", content: message.content });
       const results: Anthropic.ToolResultBlockParam[] = [];
       for (const block of message.content) {
         if (block.type !== "tool_use") continue;
-        const outcome = await editor.execute(block.input, new AbortController().signal);
-        results.push({ type: "tool_result", tool_use_id: block.id, content: outcome.output });
+        const tool = tools.find((t) => t.definition.name === block.name);
+        if (tool === undefined) throw new Error(`the script called an unknown tool ${block.name}`);
+        const outcome = await tool.execute(block.input, new AbortController().signal);
+        results.push({
+          type: "tool_result",
+          tool_use_id: block.id,
+          content: outcome.output,
+          ...(outcome.isError ? { is_error: true } : {}),
+        });
       }
-      messages.push({ role: "user", content: results });
+      const added: Anthropic.MessageParam[] = [
+        { role: "assistant", content: message.content },
+        { role: "user", content: results },
+      ];
+      messages.push(...added);
+      await appendFile(transcript, added.map((m) => `${JSON.stringify(m)}\n`).join(""));
       times.push(performance.now() - started);
     }
     return times;
   } finally {
+    await Promise.all(tools.map((t) => t.close?.() ?? Promise.resolve()));
+    await bench.sandbox.releaseGroup(`base-${round}`);
     await server.close();
   }
 }
 
-/** runSession with every port a run has, the audit in the store and a checkpoint per step. */
-async function fullHarness(dir: string, worktree: string, round: number): Promise<number[]> {
-  const server = await startModelServer(script(), { apiKey: KEY });
-  const dbPath = join(dir, `stamina-${round}.db`);
-  const store = await openStore({ sqlitePath: dbPath, redactor: createRedactor([KEY]) });
-  const checkpoints = checkpointTable(dbPath);
-  const runDir = join(dir, `run-${round}`);
-  const runId = `bench-${round}`;
-  const baseSha = fixtureGit(worktree, "rev-parse", "HEAD").trim();
-  const audit = {
-    record: async (type: string, data: Record<string, unknown>) =>
-      void (await store.audit.append(runId, [{ type, data }])),
-  };
-  const sandbox = createSandbox({ kind: "auto" });
-  const env = commandEnvironment({ home: join(runDir, "home"), tmpdir: join(runDir, "tmp") });
-  const times: number[] = [];
-  let last = performance.now();
-  let diff: string | null = null;
+/** The product's step: a claimed run's session, as the worker runs it, checkpointed each step. */
+async function ours(bench: Bench, round: number): Promise<number[]> {
+  resetStepRepository(bench.worktree, bench.baseSha);
+  const dirs = await runDirs(bench, `ours-${round}`);
+  const server = await startModelServer(stepScript(bench.steps, bench.folders), { apiKey: KEY });
+  const redactor = createRedactor([KEY]);
+  const store = await openStore({ sqlitePath: join(bench.dir, `ours-${round}.db`), redactor });
+  const { sandbox, worktree } = bench;
   try {
-    await runSession({
-      model: createAnthropicModel({
-        apiKey: KEY,
-        baseURL: server.url,
-        model: MODEL,
-        maxRetries: 0,
-      }),
-      audit,
-      sandbox,
+    const issue = stepIssue(bench.steps);
+    const config = parseRepoConfig({
+      budget: { steps: bench.steps + 10, tokens: 1_000_000_000, dollars: 10_000, minutes: 600 },
+    });
+    const created = await store.runs.create({
+      installationId: 1,
+      owner: "bench",
+      repo: "step",
+      issueNumber: round + 1,
+      issueTitle: issue.title,
+      issueBody: issue.body,
+      requestedBy: "bench",
+      deliveryId: `bench-step-${round}`,
+      config,
+    });
+    if (!created.created) throw new Error("the benchmark's run was not queued");
+    // Claimed by this worker: every checkpoint and audit event checks it still holds the lease.
+    const claimed = await store.leases.claimNext(WORKER, 10 * 60_000);
+    if (claimed?.id !== created.run.id) throw new Error("the benchmark's run was not claimed");
+    const runRow = await store.runs.update(claimed.id, { baseSha: bench.baseSha });
+    const audit = {
+      record: async (type: string, data: Record<string, unknown>) =>
+        void (await store.audit.append(runRow.id, [{ type, data }], WORKER)),
+    };
+    const control = new RunControl(new AbortController().signal);
+    const frozen = freezing(sandbox, runRow.id);
+    const env = commandEnvironment({ home: dirs.home, tmpdir: dirs.tmp });
+    const checkpoint = createStepCheckpointer({
+      store,
+      runId: runRow.id,
+      workerId: WORKER,
       worktree,
-      outputDir: join(runDir, "outputs"),
-      env,
-      commandTimeoutMs: 60_000,
-      maxTokens: 1_000,
-      budget: { ...DEFAULT_BUDGET, steps: STEPS + 10 },
-      config: {},
-      system: systemPrompt({
-        project: "bench",
-        workspace: worktree,
-        checks: { build: null, test: null, lint: null },
-      }),
-      task: renderPrompt("task-local", { project: "bench", task: "Read the file." }),
-      signal: new AbortController().signal,
-      checks: createChecksRunner({
+      control,
+      audit,
+      frozen,
+    });
+    const times: number[] = [];
+    let last = performance.now();
+    control.enterAgent();
+    try {
+      await runAgentSession({
+        run: runRow,
+        model: redactedModel(
+          createAnthropicModel({ apiKey: KEY, baseURL: server.url, model: MODEL, maxRetries: 0 }),
+          redactor,
+        ),
         sandbox,
         audit,
-        worktree,
-        outputDir: join(runDir, "outputs"),
+        dirs,
         env,
-        timeoutMs: 60_000,
-        commands: { build: null, test: null, lint: null },
-      }),
-      workspace: { diff: (signal) => workingDiff(worktree, baseSha, { signal }) },
-      milestones: createMilestones({
-        worktree,
-        author: { name: "bench", email: "bench@example.com" },
-        audit,
-        auditHead: () => store.audit.head(runId),
-      }),
-      onStep: async (c) => {
-        // A step whose tools only read leaves the diff as it was: no git run for it.
-        if (c.touched || diff === null)
-          diff = await workingDiff(worktree, baseSha, { binary: true });
-        checkpoints.save(runId, c, baseSha, diff);
-        const now = performance.now();
-        if (c.step <= STEPS) times.push(now - last);
-        last = now;
-      },
-    });
+        commandTimeoutMs: COMMAND_TIMEOUT_MS,
+        maxTokens: MAX_TOKENS,
+        signal: control.signal,
+        baseSha: bench.baseSha,
+        checks: createChecksRunner({
+          sandbox,
+          audit,
+          group: runRow.id,
+          worktree,
+          outputDir: dirs.outputs,
+          env,
+          timeoutMs: COMMAND_TIMEOUT_MS,
+          commands: { build: null, test: null, lint: null },
+        }),
+        milestones: createMilestones({
+          frozen,
+          worktree,
+          author: BOT,
+          audit,
+          auditHead: () => store.audit.head(runRow.id),
+        }),
+        memory: store.memory.port("bench/step", runRow.id, WORKER),
+        // The progress comment is GitHub's side of a run, not part of a step.
+        progress: { plan: () => Promise.resolve(), phase: () => Promise.resolve() },
+        onStep: async (c) => {
+          await checkpoint(c);
+          const now = performance.now();
+          if (c.step <= bench.steps) times.push(now - last);
+          last = now;
+        },
+      });
+    } finally {
+      control.leaveAgent();
+      await sandbox.releaseGroup(runRow.id);
+    }
+    if (times.length !== bench.steps) {
+      throw new Error(`the session took ${times.length} of the script's ${bench.steps} steps`);
+    }
     return times;
   } finally {
-    checkpoints.close();
     await store.close();
     await server.close();
   }
-}
-
-/** A step checkpoint table beside the store's own, written in one transaction per step. */
-function checkpointTable(path: string) {
-  const db = new Database(path);
-  db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = NORMAL");
-  db.exec(
-    "create table if not exists bench_transcript (run_id text, idx integer, step integer, message text, primary key (run_id, idx));" +
-      "create table if not exists bench_checkpoints (run_id text primary key, step integer, state text, base_sha text, diff text)",
-  );
-  const count = db.prepare("select count(*) as n from bench_transcript where run_id = ?");
-  const message = db.prepare("insert into bench_transcript values (?, ?, ?, ?)");
-  const checkpoint = db.prepare(
-    "insert into bench_checkpoints values (?, ?, ?, ?, ?) on conflict (run_id) do update set step = excluded.step, state = excluded.state, base_sha = excluded.base_sha, diff = excluded.diff",
-  );
-  const save = db.transaction((runId: string, c: StepCheckpoint, baseSha: string, diff: string) => {
-    const next = (count.get(runId) as { n: number }).n;
-    c.added.forEach((m, i) => message.run(runId, next + i, c.step, JSON.stringify(m)));
-    checkpoint.run(runId, c.step, JSON.stringify(c.state), baseSha, diff);
-  });
-  return { save, close: () => db.close() };
-}
-
-function fixture(worktree: string): void {
-  mkdirSync(join(worktree, "src"), { recursive: true });
-  const lines = Array.from(
-    { length: 60 },
-    (_, i) => `export const value${i} = ${i}; // a line of the file`,
-  );
-  writeFileSync(join(worktree, "src/data.ts"), `${lines.join("\n")}\n`);
-  fixtureGit(worktree, "init", "--quiet", "--initial-branch=main");
-  fixtureGit(worktree, "add", "--all");
-  fixtureGit(worktree, "commit", "--quiet", "-m", "fixture");
 }
