@@ -1,15 +1,19 @@
-// label-to-pr: how long from a signed `issues.labeled` delivery to the pull
-// request, on a repository of 10,000 files and ~50 MB of packed history
-// served by the fake GitHub, with the scripted model answering at once (an
-// edit, the end of the work, the review's summary). One `stamina all` process
-// (process sandbox, writes unthrottled, polling every 20 ms). The first run
-// makes the repository's mirror (cold); the next three find it cached (warm,
-// median). Baseline, in the same run and from the same server: a plain
-// `git clone --depth 1` (median of 3). The figure stops when the fake GitHub
-// holds the pull request: the draft opened at the run's first push. The
-// repository configures no checks, so there is no green-verification
-// milestone and that first push is the final commit's, after the whole
-// scripted session (secret scan included).
+// label-to-pr: how long from a signed `issues.labeled` delivery to the pull request, on a
+// repository served by the fake GitHub (full form: 10,000 files and ~50 MB of packed history;
+// small form: 200 files, 11 commits), with the scripted model answering at once (an edit, the end
+// of the work, the review's summary). One `stamina all` process (process sandbox, writes
+// unthrottled, polling every 20 ms). The first run makes the repository's mirror (cold); then
+// each round times one more run, which finds the mirror cached (warm), and one plain
+// `git clone --depth 1` of the same repository from the same server, the order alternating.
+// A run's time stops when the fake GitHub holds its pull request: the draft opened at the run's
+// first push. The repository configures no checks, so there is no green-verification milestone
+// and that first push is the final commit's, after the whole scripted session (secret scan
+// included); each run must then end `succeeded` before the next side starts.
+//   label_to_pr.cold_ms      the first run's time
+//   label_to_pr.warm_ms      the median over rounds of a warm run's time
+//   label_to_pr.clone_ms     the median over rounds of the shallow clone's time
+//   label_to_pr.warm_ratio   the median of the rounds' warm run / clone (_min, _max: spread)
+// Full form: 5 rounds; small form: 2.
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,7 +29,8 @@ import { byStep } from "../test/support/by-step.ts";
 import { startFakeGitHub, type FakeGitHub } from "../test/support/fake-github/index.ts";
 import { editFile, reply, startModelServer, text } from "../test/support/model-server/index.ts";
 import { labeledIssuePayload, postWebhook } from "../test/support/webhooks.ts";
-import { bigRepository } from "./_big-repo.ts";
+import { bigRepository, FULL_REPO, SMALL_REPO } from "./_big-repo.ts";
+import { alternate, ratioFigures, ratioPromises } from "./_rounds.ts";
 import { median } from "./_stats.ts";
 import type { BenchOptions, Figure, Promised } from "./_bench.ts";
 
@@ -34,19 +39,20 @@ const OWNER = "octo-org";
 const REPO = "large";
 const SECRET = "bench-webhook-secret-0123456789";
 const MODEL_KEY = "sk-ant-bench-key-0123456789abcdef";
-const WARM_ROUNDS = 3;
-const CLONE_ROUNDS = 3;
+const FULL_ROUNDS = 5;
+const SMALL_ROUNDS = 2;
 const TERMINAL = new Set(["succeeded", "failed", "cancelled", "out_of_budget"]);
 
 export const figures: readonly Promised[] = [
   { name: "label_to_pr.cold_ms", unit: "ms" },
   { name: "label_to_pr.warm_ms", unit: "ms" },
   { name: "label_to_pr.clone_ms", unit: "ms" },
-  { name: "label_to_pr.warm_ratio", unit: "x", target: { atMost: 1 } },
+  ...ratioPromises("label_to_pr.warm_ratio", { atMost: 1 }),
 ];
 
-export async function run(_options: BenchOptions): Promise<Figure[]> {
-  const source = await bigRepository();
+export async function run(options: BenchOptions): Promise<Figure[]> {
+  const roundCount = options.small ? SMALL_ROUNDS : FULL_ROUNDS;
+  const source = await bigRepository(options.small ? SMALL_REPO : FULL_REPO);
   const keys = appKeyPair();
   const dir = mkdtempSync(join(tmpdir(), "stamina-bench-label-to-pr-"));
   const github = await startFakeGitHub({ appId: 1, appPublicKeyPem: keys.publicKey });
@@ -63,7 +69,8 @@ export async function run(_options: BenchOptions): Promise<Figure[]> {
         reply(text("Edited the README.")),
         reply(text("The README says who edited it.")),
       ],
-      60,
+      // Three requests a run (the cold one and one a round), with room for retried steps.
+      10 * (roundCount + 1),
     ),
     { apiKey: MODEL_KEY },
   );
@@ -95,17 +102,16 @@ export async function run(_options: BenchOptions): Promise<Figure[]> {
     const database = join(dir, "data", "stamina.db");
 
     const cold = await labelToPull(github, url, database, 1);
-    const warm: number[] = [];
-    for (let issue = 2; issue <= WARM_ROUNDS + 1; issue++) {
-      warm.push(await labelToPull(github, url, database, issue));
-    }
-    const clone = await shallowClones(github, keys.privateKey, dir);
-    const warmMs = median(warm);
+    const clone = shallowClone(github, keys.privateKey, dir);
+    const rounds = await alternate(roundCount, {
+      ours: (round) => labelToPull(github, url, database, round + 2),
+      base: clone,
+    });
     return [
       { name: "label_to_pr.cold_ms", value: cold, unit: "ms" },
-      { name: "label_to_pr.warm_ms", value: warmMs, unit: "ms" },
-      { name: "label_to_pr.clone_ms", value: clone, unit: "ms" },
-      { name: "label_to_pr.warm_ratio", value: warmMs / clone, unit: "x" },
+      { name: "label_to_pr.warm_ms", value: median(rounds.ours), unit: "ms" },
+      { name: "label_to_pr.clone_ms", value: median(rounds.base), unit: "ms" },
+      ...ratioFigures("label_to_pr.warm_ratio", rounds.ratios),
     ];
   } finally {
     await app.stop();
@@ -156,7 +162,7 @@ function runState(database: string, issue: number): 1 | 0 | undefined {
   }
 }
 
-/** The time `check` first answers, polling every 2 ms (a minute at most). */
+/** The time `check` first answers, polling every 2 ms (two minutes at most). */
 async function poll<T>(check: () => T | undefined, what: string): Promise<number> {
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -166,8 +172,11 @@ async function poll<T>(check: () => T | undefined, what: string): Promise<number
   }
 }
 
-/** `git clone --depth 1` from the fake GitHub, with an installation token as GitHub takes it. */
-async function shallowClones(github: FakeGitHub, privateKey: string, dir: string) {
+/**
+ * One `git clone --depth 1` from the fake GitHub, with an installation token as GitHub takes it
+ * (fetched before the clock starts); its time in ms. The clone is removed afterwards.
+ */
+function shallowClone(github: FakeGitHub, privateKey: string, dir: string) {
   const clients = createGitHubClients({
     appId: 1,
     privateKey,
@@ -176,11 +185,10 @@ async function shallowClones(github: FakeGitHub, privateKey: string, dir: string
     retries: false,
   });
   const port = createGitHubPort(clients, github.url);
-  const times: number[] = [];
-  for (let n = 0; n < CLONE_ROUNDS; n++) {
+  return async (round: number): Promise<number> => {
     const token = await port.gitToken({ installationId: 1, owner: OWNER, repo: REPO });
     const basic = Buffer.from(`x-access-token:${token}`).toString("base64");
-    const target = join(dir, `clone-${n}`);
+    const target = join(dir, `clone-${round}`);
     const started = performance.now();
     await execFileAsync(
       "git",
@@ -197,8 +205,8 @@ async function shallowClones(github: FakeGitHub, privateKey: string, dir: string
       ],
       { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, GIT_CONFIG_NOSYSTEM: "1" } },
     );
-    times.push(performance.now() - started);
+    const elapsed = performance.now() - started;
     rmSync(target, { recursive: true, force: true });
-  }
-  return median(times);
+    return elapsed;
+  };
 }

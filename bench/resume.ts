@@ -1,30 +1,36 @@
-// resume: how soon a replacement worker gets a crashed run going again. A
-// `stamina all` process is killed (SIGKILL) in the middle of a run's step 3;
-// once its lease is expired (written into the database, so the figure is not
-// the lease time), a new `stamina all` starts. Measured from that process's
-// start: the time to the resumed run's next step (its request to the model)
-// over the time to serving its first request (/healthz). Median of 3 rounds.
+// resume: how soon a replacement worker gets a crashed run going again. Each round, a `stamina
+// all` process is killed (SIGKILL) in the middle of a run's step 3; once its lease is expired
+// (written into the database, so the figure is not the lease time), a new `stamina all` starts.
+// Both times are measured from that process's start, in the same round:
+//   resume.ms          the median over rounds of the time to the resumed run's next step (its
+//                      request to the model)
+//   resume.serve_ms    the median over rounds of the time to serving its first request (/healthz)
+//   resume.ratio       the median of the rounds' resume time / serve time (_min, _max: spread)
+// Full form: 5 rounds; small form: 2. Each round is a run of its own issue, to the end.
 import { createServer } from "node:net";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { startWorld } from "../test/support/world.ts";
 import { waitFor } from "../test/support/webhooks.ts";
+import { ratioFigures, ratioPromises } from "./_rounds.ts";
 import { median } from "./_stats.ts";
 import type { BenchOptions, Figure, Promised } from "./_bench.ts";
 
-const ROUNDS = 3;
+const FULL_ROUNDS = 5;
+const SMALL_ROUNDS = 2;
 
 export const figures: readonly Promised[] = [
   { name: "resume.ms", unit: "ms" },
   { name: "resume.serve_ms", unit: "ms" },
-  { name: "resume.ratio", unit: "x" },
+  ...ratioPromises("resume.ratio"),
 ];
 
-export async function run(_options: BenchOptions): Promise<Figure[]> {
+export async function run(options: BenchOptions): Promise<Figure[]> {
   const world = await startWorld();
   try {
     const rounds: Array<{ resumeMs: number; serveMs: number }> = [];
-    for (let issue = 1; issue <= ROUNDS; issue++) {
+    const count = options.small ? SMALL_ROUNDS : FULL_ROUNDS;
+    for (let issue = 1; issue <= count; issue++) {
       const crashed = world.start("all");
       await world.label(await crashed.webhookUrl(), issue);
       await world.stepThreeRunning(issue);
@@ -46,11 +52,13 @@ export async function run(_options: BenchOptions): Promise<Figure[]> {
       await replacement.stop();
       rounds.push({ resumeMs: resumedAt - started, serveMs: servedAt - started });
     }
-    const resumeMs = median(rounds.map((r) => r.resumeMs));
     return [
-      { name: "resume.ms", value: resumeMs, unit: "ms" },
+      { name: "resume.ms", value: median(rounds.map((r) => r.resumeMs)), unit: "ms" },
       { name: "resume.serve_ms", value: median(rounds.map((r) => r.serveMs)), unit: "ms" },
-      { name: "resume.ratio", value: median(rounds.map((r) => r.resumeMs / r.serveMs)), unit: "x" },
+      ...ratioFigures(
+        "resume.ratio",
+        rounds.map((r) => r.resumeMs / r.serveMs),
+      ),
     ];
   } finally {
     await world.close();
