@@ -2,7 +2,7 @@
 // of each swings with whatever else the machine does, so the sides alternate over several rounds
 // (ours first in one round, the baseline first in the next) and each round gives one ratio; the
 // median ratio is the figure, and the smallest and largest show how far it can be trusted.
-import type { Figure } from "./_bench.ts";
+import type { Figure, Promised, Target } from "./_bench.ts";
 import { median } from "./_stats.ts";
 
 export interface Rounds {
@@ -45,10 +45,7 @@ export function ratioFigures(name: string, ratios: readonly number[]): Figure[] 
 }
 
 /** The promises of ratioFigures(name): the median with `target`, and its spread. */
-export function ratioPromises(
-  name: string,
-  target?: { atMost?: number; atLeast?: number },
-): Array<{ name: string; unit: string; target?: { atMost?: number; atLeast?: number } }> {
+export function ratioPromises(name: string, target?: Target): Promised[] {
   return [
     { name, unit: "x", ...(target ? { target } : {}) },
     { name: `${name}_min`, unit: "x" },
