@@ -11,9 +11,10 @@
 // in the store (SQLite in a temporary folder) and claimed by a worker id, and
 // runAgentSession drives it (every tool, the context manager, the watchdog, the
 // audit chain fenced by the lease, the model's requests redacted), with the
-// real step checkpointer after every step: the working diff of the whole
-// worktree taken while the run's processes are frozen, compressed, and written
-// with the step's messages in one lease-checked transaction. Left out: GitHub
+// real step checkpointer after every step: the run's watched working tree
+// (workspace/working-tree.ts) brought up to date while the run's processes are
+// frozen, its diff compressed, and written with the step's messages in one
+// lease-checked transaction (a step that changed no file keeps the last diff). Left out: GitHub
 // (the progress comment, pushes), which is not part of a step.
 //
 // The baseline: the same script's tools (the editor and the bash tool of
@@ -41,6 +42,7 @@ import { runAgentSession } from "../src/runs/agent-session.ts";
 import { createChecksRunner } from "../src/runs/checks.ts";
 import { BOT } from "../src/runs/commits.ts";
 import { freezing } from "../src/runs/frozen.ts";
+import { recordLeftOut } from "../src/runs/left-out.ts";
 import { createMilestones } from "../src/runs/milestone.ts";
 import { redactedModel } from "../src/runs/redacted-model.ts";
 import { RunControl } from "../src/runs/run-control.ts";
@@ -48,6 +50,7 @@ import type { RunDirectories } from "../src/runs/run-directories.ts";
 import { createStepCheckpointer } from "../src/runs/step-checkpoint.ts";
 import { commandEnvironment, createSandbox, type Sandbox } from "../src/sandbox/sandbox.ts";
 import { openStore } from "../src/store/open.ts";
+import { WorkingTree } from "../src/workspace/working-tree.ts";
 import { startModelServer } from "../test/support/model-server/index.ts";
 import { alternate, ratioFigures, ratioPromises } from "./_rounds.ts";
 import { createStepRepository, resetStepRepository } from "./_step-repo.ts";
@@ -221,14 +224,13 @@ async function ours(bench: Bench, round: number): Promise<number[]> {
     const control = new RunControl(new AbortController().signal);
     const frozen = freezing(sandbox, runRow.id);
     const env = commandEnvironment({ home: dirs.home, tmpdir: dirs.tmp });
+    const tree = await WorkingTree.open(worktree, { frozen, onLeftOut: recordLeftOut(audit) });
     const checkpoint = createStepCheckpointer({
       store,
       runId: runRow.id,
       workerId: WORKER,
-      worktree,
+      tree,
       control,
-      audit,
-      frozen,
     });
     const times: number[] = [];
     let last = performance.now();
@@ -248,6 +250,7 @@ async function ours(bench: Bench, round: number): Promise<number[]> {
         maxTokens: MAX_TOKENS,
         signal: control.signal,
         baseSha: bench.baseSha,
+        tree,
         checks: createChecksRunner({
           sandbox,
           audit,
@@ -277,6 +280,7 @@ async function ours(bench: Bench, round: number): Promise<number[]> {
       });
     } finally {
       control.leaveAgent();
+      await tree.close();
       await sandbox.releaseGroup(runRow.id);
     }
     if (times.length !== bench.steps) {

@@ -19,9 +19,8 @@ import type { ModelPort } from "../model/types.ts";
 import { renderPrompt, repositoryInstructions, type RenderedPrompt } from "../agent/prompts.ts";
 import { contextSettingsOf, watchdogSettingsOf } from "../agent/config-settings.ts";
 import { runSession, systemPrompt } from "../agent/session.ts";
-import { workingDiff } from "../workspace/diff.ts";
+import type { WorkingTree } from "../workspace/working-tree.ts";
 import type { NetworkGrant, Sandbox } from "../sandbox/sandbox.ts";
-import { freezing } from "./frozen.ts";
 import type { RunDirectories } from "./run-directories.ts";
 import type { Run } from "../store/types.ts";
 
@@ -40,6 +39,8 @@ export interface AgentSessionOptions {
   progress: ProgressPort;
   /** The commit the run's branch started from: the diff for review is taken against it. */
   baseSha: string;
+  /** The run's working tree, watched: the same one the step checkpoint reads. */
+  tree: WorkingTree;
   onStep: (checkpoint: StepCheckpoint) => Promise<void>;
   /** The repository's memory, shared with its other runs. */
   memory?: MemoryPort;
@@ -58,7 +59,6 @@ export interface AgentSessionOptions {
 export function runAgentSession(options: AgentSessionOptions): Promise<AgentResult> {
   const { run, dirs } = options;
   const repository = `${run.owner}/${run.repo}`;
-  const frozen = freezing(options.sandbox, run.id);
   return runSession({
     ...options,
     group: run.id,
@@ -72,7 +72,7 @@ export function runAgentSession(options: AgentSessionOptions): Promise<AgentResu
     progressFile: dirs.progress,
     watchdog: watchdogSettingsOf(run.config.watchdog),
     workspace: {
-      diff: (signal) => frozen(() => workingDiff(dirs.worktree, options.baseSha, { signal })),
+      diff: (signal) => options.tree.diff(options.baseSha, { signal }),
     },
     system: systemPrompt({
       project: repository,

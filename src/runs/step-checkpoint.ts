@@ -1,12 +1,12 @@
 // The step checkpoint, per the contract: after every agent step, in one
 // transaction, the messages the step added, the step number, the agent's
 // state, the base commit (the last one pushed) and the working diff against
-// it. A draining worker stops right after it (see RunControl).
-import type { AuditSink, StepCheckpoint } from "../agent/ports.ts";
-import { workingDiffBytes } from "../workspace/diff.ts";
+// it. A draining worker stops right after it (see RunControl). The diff comes
+// from the run's watched working tree (workspace/working-tree.ts): a step that
+// changed no file runs no git and writes no diff, the last one is kept.
+import type { StepCheckpoint } from "../agent/ports.ts";
+import { DiffTooLarge, type WorkingTree } from "../workspace/working-tree.ts";
 import { RunFailure } from "./failure.ts";
-import type { WhileFrozen } from "./frozen.ts";
-import { recordLeftOut } from "./left-out.ts";
 import type { RunControl } from "./run-control.ts";
 import type { Store } from "../store/store.ts";
 
@@ -17,24 +17,44 @@ export function createStepCheckpointer(deps: {
   store: Store;
   runId: string;
   workerId: string;
-  worktree: string;
+  /** The run's working tree, shared with the session (its diffs and the watchdog's). */
+  tree: WorkingTree;
   control: RunControl;
-  audit: AuditSink;
-  /** The run's processes stopped while git reads the worktree (frozen.ts). */
-  frozen: WhileFrozen;
+  /** The largest working diff checkpointed (default 256 MB). */
+  maxDiffBytes?: number;
 }): (checkpoint: StepCheckpoint) => Promise<void> {
-  const onLeftOut = recordLeftOut(deps.audit);
+  /** What the last checkpoint of this process wrote: its base and tree. */
+  let written: { baseSha: string; tree: string } | null = null;
   return async ({ step, added, state }) => {
     const run = await deps.store.runs.mustGet(deps.runId);
     const baseSha = run.headSha ?? run.baseSha;
     if (baseSha === null) throw new Error(`run ${run.id} has no base commit to checkpoint against`);
-    const diff = await deps.frozen(() => workingDiffBytes(deps.worktree, baseSha, { onLeftOut }));
-    if (diff.length > MAX_CHECKPOINT_DIFF_BYTES) {
-      throw new RunFailure(
-        `the changes in the working tree grew past ${MAX_CHECKPOINT_DIFF_BYTES / 1024 / 1024} MB (untracked build output?), too large to checkpoint. Add such files to \`.gitignore\`.`,
-      );
+    let tree = await deps.tree.currentTree();
+    let diff: Buffer | null = null;
+    if (written?.baseSha !== baseSha || written.tree !== tree) {
+      ({ tree, bytes: diff } = await diffOf(deps.tree, baseSha, deps.maxDiffBytes));
     }
     await deps.store.checkpoints.save(run.id, deps.workerId, { step, added, state, baseSha, diff });
+    written = { baseSha, tree };
     deps.control.afterCheckpoint();
   };
+}
+
+async function diffOf(
+  tree: WorkingTree,
+  baseSha: string,
+  maxBytes = MAX_CHECKPOINT_DIFF_BYTES,
+): Promise<{ tree: string; bytes: Buffer }> {
+  try {
+    return await tree.diffBytes(baseSha, { maxBytes });
+  } catch (error) {
+    if (!(error instanceof DiffTooLarge)) throw error;
+    throw new RunFailure(
+      `the changes in the working tree grew past ${megabytes(maxBytes)} (untracked build output?), too large to checkpoint. Add such files to \`.gitignore\`.`,
+    );
+  }
+}
+
+function megabytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${bytes / 1024 / 1024} MB` : `${bytes} bytes`;
 }

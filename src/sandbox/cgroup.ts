@@ -306,9 +306,14 @@ export async function setFrozen(
   }
 }
 
+/**
+ * Waits up to five seconds for `check`, looking again soon at first: a freeze usually takes
+ * hold within a millisecond, and a step waits on it twice.
+ */
 async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 250 && !check(); i++) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  const deadline = performance.now() + 5_000;
+  for (let wait = 0; !check() && performance.now() < deadline; wait = Math.min(20, wait * 2 || 1)) {
+    await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }
 

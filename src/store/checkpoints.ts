@@ -19,9 +19,11 @@ export class CheckpointRecords {
 
   /** Persists one step's checkpoint; throws LeaseLost when `workerId` no longer holds the run. */
   async save(runId: string, workerId: string, input: CheckpointInput): Promise<void> {
+    // Compressed before the transaction: no lock is held while zlib works.
+    const diff = input.diff === null ? null : await gzipAsync(input.diff);
     await writeTransaction(this.ctx, async (trx) => {
       await assertHolder(trx, this.ctx.engine, runId, workerId);
-      await writeCheckpoint(trx, runId, input, this.ctx.now());
+      await writeCheckpoint(trx, runId, input, diff, this.ctx.now());
     });
   }
 
@@ -36,6 +38,7 @@ async function writeCheckpoint(
   trx: Kysely<Database>,
   runId: string,
   input: CheckpointInput,
+  gzipped: Buffer | null,
   nowIso: string,
 ): Promise<void> {
   const last = await trx
@@ -61,15 +64,29 @@ async function writeCheckpoint(
     step: input.step,
     state: JSON.stringify(input.state),
     base_sha: input.baseSha,
-    diff: (await gzipAsync(input.diff)).toString("base64"),
-    diff_bytes: input.diff.length,
     created_at: nowIso,
   };
-  await trx
-    .insertInto("run_checkpoints")
-    .values({ run_id: runId, ...row })
-    .onConflict((oc) => oc.column("run_id").doUpdateSet(row))
-    .execute();
+  if (gzipped === null || input.diff === null) {
+    // The working tree is as it was at the last checkpoint: its diff stays, unwritten.
+    const kept = await trx
+      .updateTable("run_checkpoints")
+      .set(row)
+      .where("run_id", "=", runId)
+      .where("base_sha", "=", input.baseSha)
+      .executeTakeFirst();
+    if (Number(kept.numUpdatedRows) !== 1) {
+      throw new Error(
+        `run ${runId} has no checkpoint on ${input.baseSha} whose diff could be kept`,
+      );
+    }
+  } else {
+    const full = { ...row, diff: gzipped.toString("base64"), diff_bytes: input.diff.length };
+    await trx
+      .insertInto("run_checkpoints")
+      .values({ run_id: runId, ...full })
+      .onConflict((oc) => oc.column("run_id").doUpdateSet(full))
+      .execute();
+  }
   await trx
     .updateTable("runs")
     .set({ steps_used: input.step, updated_at: nowIso })

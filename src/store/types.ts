@@ -112,8 +112,11 @@ export interface CheckpointInput {
   state: AgentSnapshot;
   /** The last commit pushed (the run's head, else the default-branch commit it started from). */
   baseSha: string;
-  /** `git diff --binary` of the working tree against baseSha, untracked files included. */
-  diff: Buffer;
+  /**
+   * `git diff --binary` of the working tree against baseSha, untracked files included; null when
+   * it is the last checkpoint's (same base, same tree): the stored diff is kept, not written again.
+   */
+  diff: Buffer | null;
 }
 
 /** The latest checkpoint and the whole transcript up to it. */

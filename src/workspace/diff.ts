@@ -1,15 +1,15 @@
 // The run's change as one diff: from a base commit to the working tree,
-// untracked files included (ignored ones not). Staged through a throwaway
-// index, so the worktree's own index, and what the agent staged, stay as
-// they are. The self-review shows it to the model; the test check reads it;
+// untracked files included (ignored ones not). Staged through an index of the
+// harness's own (working-tree.ts), so the worktree's own index, and what the
+// agent staged, stay as they are. The self-review shows it to the model; the test check reads it;
 // the step checkpoint stores it as bytes (workingDiffBytes) and a resume on
 // another machine applies it back (applyDiff).
-import { copyFile, mkdtemp, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { assertSafeRepoConfig } from "./git-config-guard.ts";
 import { runGit } from "./git-run.ts";
-import { guardWorktree } from "./worktree-guard.ts";
+import { WorkingTree } from "./working-tree.ts";
 
 export interface WorkingDiffOptions {
   /** `--binary`: a diff that `git apply` can restore binary files from. */
@@ -21,21 +21,29 @@ export interface WorkingDiffOptions {
   onLeftOut?: (paths: string[]) => void | Promise<void>;
 }
 
-const DIFF = ["diff", "--cached", "--no-color", "--no-ext-diff", "--no-textconv"];
+/** A one-off look at the working tree (a run keeps one WorkingTree for its whole session). */
+async function once<T>(
+  cwd: string,
+  opts: Pick<WorkingDiffOptions, "onLeftOut">,
+  fn: (tree: WorkingTree) => Promise<T>,
+): Promise<T> {
+  const tree = await WorkingTree.open(cwd, {
+    watch: false,
+    ...(opts.onLeftOut ? { onLeftOut: opts.onLeftOut } : {}),
+  });
+  try {
+    return await fn(tree);
+  } finally {
+    await tree.close();
+  }
+}
 
 export async function workingDiff(
   cwd: string,
   base: string,
   opts: WorkingDiffOptions = {},
 ): Promise<string> {
-  return withWorkingTreeStaged(cwd, opts, async ({ env }) => {
-    const args = [...DIFF];
-    if (opts.binary) args.push("--binary");
-    if (opts.stat) args.push("--stat=200");
-    args.push(base, "--");
-    const { stdout } = await runGit(args, { cwd, env, signal: opts.signal });
-    return stdout;
-  });
+  return once(cwd, opts, (tree) => tree.diff(base, opts));
 }
 
 /**
@@ -47,14 +55,7 @@ export async function workingDiffBytes(
   base: string,
   opts: Pick<WorkingDiffOptions, "signal" | "onLeftOut"> = {},
 ): Promise<Buffer> {
-  const { signal } = opts;
-  return withWorkingTreeStaged(cwd, opts, async ({ env, scratch }) => {
-    const out = join(scratch, "diff");
-    // Renames as a deletion and an addition: nothing for `git apply` to guess.
-    const args = [...DIFF, "--binary", "--no-renames", `--output=${out}`, base, "--"];
-    await runGit(args, { cwd, env, signal });
-    return readFile(out);
-  });
+  return once(cwd, opts, async (tree) => (await tree.diffBytes(base, opts)).bytes);
 }
 
 /**
@@ -149,47 +150,4 @@ async function backToBase(
   // git clean removes only what is there, never through a symbolic link.
   if (present.length > 0) await git(["clean", "-f", "-x", "-q", "--", ...present]);
   return [...changed, ...present].sort();
-}
-
-/** Runs `fn` with a scratch index (GIT_INDEX_FILE in `env`) that holds the whole working tree. */
-async function withWorkingTreeStaged<T>(
-  cwd: string,
-  opts: Pick<WorkingDiffOptions, "signal" | "onLeftOut">,
-  fn: (staged: { env: Record<string, string>; scratch: string }) => Promise<T>,
-): Promise<T> {
-  const { signal } = opts;
-  // `git add` would run a clean filter the repository config, or a nested one, names.
-  const guarded = await guardWorktree(cwd, signal);
-  if (guarded.nested.length > 0) await opts.onLeftOut?.(guarded.nested);
-  const { stdout: gitDir } = await runGit(["rev-parse", "--absolute-git-dir"], { cwd });
-  const scratch = await mkdtemp(join(tmpdir(), "stamina-diff-"));
-  try {
-    const index = join(scratch, "index");
-    await copyIndex(join(gitDir.trim(), "index"), index);
-    const env = { GIT_INDEX_FILE: index };
-    await runGit(["add", "--all", "--", ...guarded.pathspec], { cwd, env, signal });
-    return await fn({ env, scratch });
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
-}
-
-/**
- * Starting from a copy of the real index keeps git's stat cache, so only changed files are
- * hashed again. The copy keeps the index's own time, a second earlier: git trusts a cached
- * stat only for files older than the index, and compares times in whole seconds, so a copy
- * dated now would let an edit of the same size, in the same second as the checkout, pass
- * for unchanged ("racy git").
- */
-async function copyIndex(from: string, to: string): Promise<void> {
-  let written: Date;
-  try {
-    written = (await stat(from)).mtime;
-    await copyFile(from, to);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw error;
-  }
-  const earlier = new Date(written.getTime() - 1_000);
-  await utimes(to, earlier, earlier);
 }

@@ -22,6 +22,8 @@ import { agentResume, recordRetriedStep } from "../resume.ts";
 import type { NetworkReport } from "../network-report.ts";
 import { createStepCheckpointer } from "../step-checkpoint.ts";
 import { freezing } from "../frozen.ts";
+import { recordLeftOut } from "../left-out.ts";
+import { WorkingTree } from "../../workspace/working-tree.ts";
 import type { Attempt } from "./attempt.ts";
 import type { SetUp } from "./setup.ts";
 import type { Prepared } from "./workspace.ts";
@@ -64,6 +66,11 @@ async function runSession(
     checkpoint && (await store.pauses.pendingAnswer(run.id, checkpoint.step)),
     await resumeDecision(store, run.id),
   );
+  // Watched for the whole session: a step that changed nothing costs no git at all.
+  const tree = await WorkingTree.open(dirs.worktree, {
+    frozen: freezing(a.deps.sandbox, run.id),
+    onLeftOut: recordLeftOut(a.audit),
+  });
   control.enterAgent();
   try {
     const events = await store.audit.events(run.id);
@@ -79,6 +86,7 @@ async function runSession(
       maxTokens: a.deps.maxTokens,
       signal: control.signal,
       baseSha,
+      tree,
       checks: createChecksRunner({
         ...setup.harness,
         group: run.id,
@@ -97,10 +105,8 @@ async function runSession(
           store,
           runId: run.id,
           workerId: a.workerId ?? "",
-          worktree: dirs.worktree,
+          tree,
           control,
-          audit: a.audit,
-          frozen: freezing(a.deps.sandbox, run.id),
         }),
         (c) => a.surface.step(c.step, c.state),
         () => network.flush(),
@@ -110,6 +116,7 @@ async function runSession(
     });
   } finally {
     control.leaveAgent();
+    await tree.close();
     await network.flush();
   }
 }

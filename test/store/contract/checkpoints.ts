@@ -10,7 +10,7 @@ export function checkpointsContract(engine: string, factory: StoreFactory): void
   describe(`checkpoints in the store on ${engine}`, () => {
     const w = storeWorld(factory);
 
-    const checkpoint = (step: number, text: string, diff: Buffer): CheckpointInput => ({
+    const checkpoint = (step: number, text: string, diff: Buffer | null): CheckpointInput => ({
       step,
       added: [
         { role: "assistant", content: [{ type: "text", text }] },
@@ -44,6 +44,25 @@ export function checkpointsContract(engine: string, factory: StoreFactory): void
       expect(loaded?.state.usage.inputTokens).toBe(2);
       expect(loaded?.diff.equals(binary)).toBe(true);
       expect((await w.store.runs.get(run.id))?.stepsUsed).toBe(2);
+    });
+
+    it("keeps the last diff, unwritten, for a step that changed nothing, and only on its base", async () => {
+      const run = await w.created(w.newRun());
+      await w.store.leases.claimNext("w", LEASE);
+      // Nothing to keep before the first diff is written.
+      await expect(
+        w.store.checkpoints.save(run.id, "w", checkpoint(1, "one", null)),
+      ).rejects.toThrow(/no checkpoint/);
+      await w.store.checkpoints.save(run.id, "w", checkpoint(1, "one", Buffer.from("diff 1")));
+      await w.store.checkpoints.save(run.id, "w", checkpoint(2, "two", null));
+      const loaded = await w.store.checkpoints.load(run.id);
+      expect(loaded?.step).toBe(2);
+      expect(loaded?.messages).toHaveLength(4);
+      expect(loaded?.diff.toString()).toBe("diff 1");
+      // A diff taken on another base is never kept for it.
+      const moved = { ...checkpoint(3, "three", null), baseSha: "b".repeat(40) };
+      await expect(w.store.checkpoints.save(run.id, "w", moved)).rejects.toThrow(/no checkpoint/);
+      expect((await w.store.checkpoints.load(run.id))?.step).toBe(2);
     });
 
     it("keeps whether a run is dry and which run it continues", async () => {

@@ -1,0 +1,162 @@
+// The watches behind the working tree (working-tree.ts): one inotify watch per
+// folder, never per file, each change noted against its folder until the next
+// look takes them. A change to the ignore rules, the attributes, a nested
+// repository or the git folder itself is noted as such: those ask for more
+// than staging one folder's entries.
+import { watch, type FSWatcher } from "node:fs";
+import { readdir } from "node:fs/promises";
+import { join, posix } from "node:path";
+
+export const GIT_DIR = ".git";
+
+/** What changed since the last look. */
+export interface Pending {
+  /** Folders (relative, "" the top) whose direct entries changed. */
+  dirs: Set<string>;
+  /** Entries that changed: a folder among them is staged or dropped whole. */
+  entries: Set<string>;
+  /** Stage everything: the watches cannot say what changed. */
+  full: boolean;
+  /** Look for nested repositories and check the config again. */
+  guard: boolean;
+  /**
+   * Start again from the real index: the ignore rules changed (a file staged before may be
+   * ignored now), or the real index did (what the agent staged by force counts).
+   */
+  reseed: boolean;
+  events: number;
+}
+
+const nothingPending = (): Pending => ({
+  dirs: new Set(),
+  entries: new Set(),
+  full: false,
+  guard: false,
+  reseed: false,
+  events: 0,
+});
+
+export class FolderWatches {
+  private readonly watchers = new Map<string, FSWatcher>();
+  pending = nothingPending();
+
+  constructor(
+    private readonly cwd: string,
+    private readonly budget: number,
+  ) {}
+
+  /** Whether nothing was noted since the last take. */
+  get quiet(): boolean {
+    const p = this.pending;
+    return !p.full && !p.guard && !p.reseed && p.dirs.size === 0 && p.entries.size === 0;
+  }
+
+  /** What was noted, handed over; noting starts afresh. */
+  take(): Pending {
+    const taken = this.pending;
+    this.pending = nothingPending();
+    return taken;
+  }
+
+  has(dir: string): boolean {
+    return this.watchers.has(dir);
+  }
+
+  /** Whether `entry` or a folder under it is watched. */
+  covers(entry: string): boolean {
+    for (const dir of this.watchers.keys()) {
+      if (dir === entry || dir.startsWith(`${entry}/`)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Watches the git folder (its index, HEAD and config) and its `info` (the exclude file).
+   * False when it is not a folder of the worktree's own (a linked worktree's is elsewhere).
+   */
+  watchGitDir(): boolean {
+    return (
+      this.add(GIT_DIR, (name) => {
+        this.pending.guard = true;
+        if (name === "index" || name === "info" || name === null) this.pending.reseed = true;
+      }) && this.add(posix.join(GIT_DIR, "info"), () => (this.pending.reseed = true), true)
+    );
+  }
+
+  /**
+   * Watches `dir` and the folders under it, but not those in `skip` (ignored, nested) nor the
+   * top's git folder; false when the budget is spent or a watch failed.
+   */
+  async watchTree(dir: string, skip: (path: string) => boolean): Promise<boolean> {
+    const queue = [dir];
+    while (queue.length > 0) {
+      const current = queue.shift() as string;
+      if (!this.add(current, (name) => this.changed(current, name))) return false;
+      const entries = await readdir(join(this.cwd, current), { withFileTypes: true }).catch(
+        () => [],
+      );
+      for (const entry of entries) {
+        // Symbolic links are never followed: a link to a folder is an entry, not a folder.
+        if (!entry.isDirectory()) continue;
+        if (current === "" && entry.name === GIT_DIR) continue;
+        const path = current === "" ? entry.name : `${current}/${entry.name}`;
+        if (!skip(path)) queue.push(path);
+      }
+    }
+    return true;
+  }
+
+  /** Stops watching `dir` and every folder under it. */
+  unwatchUnder(dir: string): void {
+    for (const [path, watcher] of this.watchers) {
+      if (path === dir || path.startsWith(`${dir}/`)) {
+        watcher.close();
+        this.watchers.delete(path);
+      }
+    }
+  }
+
+  close(): void {
+    for (const watcher of this.watchers.values()) watcher.close();
+    this.watchers.clear();
+  }
+
+  /** One watch on one folder; false when it could not be made or the budget is spent. */
+  private add(dir: string, onEvent: (name: string | null) => void, optional = false): boolean {
+    if (this.watchers.has(dir)) return true;
+    if (this.watchers.size >= this.budget) return false;
+    try {
+      const watcher = watch(join(this.cwd, dir), { persistent: false }, (_event, name) => {
+        this.pending.events += 1;
+        onEvent(typeof name === "string" ? name : null);
+      });
+      // A watch that breaks (its folder removed, the kernel out of watches) cannot be trusted.
+      watcher.on("error", () => {
+        this.pending.full = true;
+        watcher.close();
+        this.watchers.delete(dir);
+      });
+      this.watchers.set(dir, watcher);
+      return true;
+    } catch {
+      return optional;
+    }
+  }
+
+  private changed(dir: string, name: string | null): void {
+    const p = this.pending;
+    // The ignore rules and attributes decide how every file is staged.
+    if (name === null || name === ".gitattributes") p.full = true;
+    else if (name === ".gitignore") p.reseed = true;
+    else if (name === GIT_DIR) p.guard = true;
+    else {
+      p.dirs.add(dir);
+      p.entries.add(dir === "" ? name : `${dir}/${name}`);
+    }
+  }
+}
+
+/** Lets the event loop read what the kernel has queued: two turns, so one poll comes after now. */
+export async function drainEvents(): Promise<void> {
+  for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,0 +1,365 @@
+// The run's working tree as git sees it, kept up to date step after step at a
+// cost in proportion to what changed, not to the repository.
+//
+// A scratch index of the harness's own (outside the worktree, where no
+// command reaches) holds the whole working tree, untracked files included and
+// ignored ones not; it lives as long as the session, so git's stat cache stays
+// warm. Each directory of the worktree is watched (inotify, one watch per
+// directory, never per file): a change, by the editor or by any process,
+// marks its directory, and the next look stages only those directories. A
+// step that changed nothing runs no git at all. The staged tree is written as
+// a tree object and diffed tree against tree, so the diff's cost follows the
+// change too; diffs of an unchanged tree are answered from memory.
+//
+// What cannot be watched is looked at in full, as before: more directories
+// than the watch budget, a watch that fails, a burst of events the kernel may
+// have dropped, a change to the ignore rules or to a nested repository, and,
+// as a belt, any look a minute after the last full one.
+import { copyFile, lstat, mkdtemp, readFile, rm, stat, utimes } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { drainEvents, FolderWatches, GIT_DIR, type Pending } from "./folder-watch.ts";
+import { GitError, runGit } from "./git-run.ts";
+import { guardWorktree, type GuardedWorktree } from "./worktree-guard.ts";
+
+/** Runs `fn` while the processes that could write to the worktree are stopped. */
+type Frozen = <T>(fn: () => Promise<T>) => Promise<T>;
+
+export interface WorkingTreeOptions {
+  /** Where git reads the worktree, the run's processes are frozen (runs/frozen.ts). */
+  frozen?: Frozen;
+  /** Told the nested repositories left out of the diff (worktree-guard.ts), when there are any. */
+  onLeftOut?: (paths: string[]) => void | Promise<void>;
+  /** Watch directories for changes (default); false: every look stages the whole tree. */
+  watch?: boolean;
+  /** At most this many directories are watched; past it every look is a full one. */
+  maxWatched?: number;
+}
+
+export interface DiffOptions {
+  /** `--binary`: a diff that `git apply` can restore binary files from. */
+  binary?: boolean;
+  /** `--stat` instead of the patch: what changed, in one line per file. */
+  stat?: boolean;
+  /** Renames as a deletion and an addition (what the checkpoint stores). */
+  noRenames?: boolean;
+  signal?: AbortSignal;
+}
+
+/** A diff larger than the caller's cap: refused from its size alone, never read. */
+export class DiffTooLarge extends Error {
+  constructor(readonly bytes: number) {
+    super(`the working diff is ${bytes} bytes`);
+    this.name = "DiffTooLarge";
+  }
+}
+
+const DIFF = ["diff", "--no-color", "--no-ext-diff", "--no-textconv"];
+/** A full look at least this often, whatever the watches say. */
+const FULL_LOOK_EVERY_MS = 60_000;
+/** More events than this between two looks: the kernel's queue may have overflowed. */
+const MAX_EVENTS = 8_192;
+/** More changed entries than this: one look at everything is cheaper than naming them. */
+const MAX_ENTRIES = 1_000;
+const DEFAULT_MAX_WATCHED = 8_192;
+
+export class WorkingTree {
+  private readonly watches: FolderWatches;
+  private watching: boolean;
+  private seeded = false;
+  private tree: string | null = null;
+  private guarded: GuardedWorktree | null = null;
+  private lastFull = 0;
+  private readonly diffs = new Map<string, string>();
+  private closed = false;
+  /** How each look went: answered from the watches alone, staged in part, or staged in full. */
+  readonly looks = { quiet: 0, narrow: 0, full: 0 };
+
+  private constructor(
+    readonly cwd: string,
+    private readonly scratch: string,
+    private readonly options: WorkingTreeOptions,
+  ) {
+    this.watching = options.watch !== false;
+    this.watches = new FolderWatches(cwd, options.maxWatched ?? DEFAULT_MAX_WATCHED);
+  }
+
+  static async open(cwd: string, options: WorkingTreeOptions = {}): Promise<WorkingTree> {
+    const scratch = await mkdtemp(join(tmpdir(), "stamina-tree-"));
+    return new WorkingTree(cwd, scratch, options);
+  }
+
+  /** Whether changes are found by watching (false: every look stages the whole tree). */
+  get watched(): boolean {
+    return this.watching;
+  }
+
+  /** The working tree as a git tree object, brought up to date with what changed. */
+  async currentTree(signal?: AbortSignal): Promise<string> {
+    if (this.closed) throw new Error("the working tree was closed");
+    await drainEvents();
+    if (this.seeded && this.tree !== null && this.quiet()) {
+      this.looks.quiet += 1;
+      return this.tree;
+    }
+    const frozen = this.options.frozen ?? ((fn) => fn());
+    return frozen(async () => {
+      // Events that arrived before the freeze took hold are part of this look.
+      await drainEvents();
+      const work = this.watches.take();
+      try {
+        this.tree = await this.stage(work, signal);
+      } catch (error) {
+        // What was not staged is looked at again, in full, next time.
+        this.watches.pending.full = true;
+        throw error;
+      }
+      return this.tree;
+    });
+  }
+
+  /** The diff from `base` to the working tree. */
+  async diff(base: string, options: DiffOptions = {}): Promise<string> {
+    const tree = await this.currentTree(options.signal);
+    const key = [base, tree, options.binary, options.stat, options.noRenames].join("\0");
+    const known = this.diffs.get(key);
+    if (known !== undefined) return known;
+    const { stdout } = await runGit(this.diffArgs(base, tree, options), {
+      cwd: this.cwd,
+      signal: options.signal,
+    });
+    this.remember(key, stdout);
+    return stdout;
+  }
+
+  /**
+   * `git diff --binary --no-renames` from `base` to the working tree as bytes, exactly as git
+   * wrote them: what the step checkpoint stores. Written to a file first and refused from its
+   * size when past `maxBytes`, never read whole into memory.
+   */
+  async diffBytes(
+    base: string,
+    options: { signal?: AbortSignal; maxBytes?: number } = {},
+  ): Promise<{ tree: string; bytes: Buffer }> {
+    const tree = await this.currentTree(options.signal);
+    const out = join(this.scratch, "diff");
+    const args = this.diffArgs(base, tree, { binary: true, noRenames: true });
+    args.splice(1, 0, `--output=${out}`);
+    try {
+      await runGit(args, { cwd: this.cwd, signal: options.signal });
+      const { size } = await stat(out);
+      if (options.maxBytes !== undefined && size > options.maxBytes) throw new DiffTooLarge(size);
+      return { tree, bytes: await readFile(out) };
+    } finally {
+      await rm(out, { force: true });
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.watches.close();
+    await rm(this.scratch, { recursive: true, force: true });
+  }
+
+  private diffArgs(base: string, tree: string, options: DiffOptions): string[] {
+    const args = [...DIFF];
+    if (options.binary) args.push("--binary");
+    if (options.noRenames) args.push("--no-renames");
+    if (options.stat) args.push("--stat=200");
+    args.push(base, tree, "--");
+    return args;
+  }
+
+  /** Diffs are kept for the current tree only. */
+  private remember(key: string, diff: string): void {
+    const tree = key.split("\0")[1];
+    for (const known of this.diffs.keys()) {
+      if (known.split("\0")[1] !== tree) this.diffs.delete(known);
+    }
+    this.diffs.set(key, diff);
+  }
+
+  private quiet(): boolean {
+    const recent = performance.now() - this.lastFull < FULL_LOOK_EVERY_MS;
+    return this.watching && this.watches.quiet && recent;
+  }
+
+  private get index(): string {
+    return join(this.scratch, "index");
+  }
+
+  private git(args: string[], signal?: AbortSignal) {
+    return runGit(args, { cwd: this.cwd, env: { GIT_INDEX_FILE: this.index }, signal });
+  }
+
+  /** Brings the scratch index up to date with `work` and writes its tree. */
+  private async stage(work: Pending, signal?: AbortSignal): Promise<string> {
+    const first = !this.seeded || work.reseed;
+    // What the watches saw cannot be trusted to be all: watch everything afresh.
+    const rewatch =
+      first || work.full || work.events > MAX_EVENTS || work.entries.size > MAX_ENTRIES;
+    let full = rewatch || !this.watching || performance.now() - this.lastFull >= FULL_LOOK_EVERY_MS;
+    if (first) await this.seedIndex();
+    const made = full ? [] : await this.madeFolders(work);
+    if (full || work.guard || made.length > 0 || this.guarded === null) {
+      // `git add` would run a clean filter the repository config, or a nested one, names.
+      const before = this.guarded?.nested.join("\0");
+      this.guarded = await guardWorktree(this.cwd, signal);
+      if (this.guarded.nested.length > 0) await this.options.onLeftOut?.(this.guarded.nested);
+      if (before !== undefined && before !== this.guarded.nested.join("\0")) full = true;
+    }
+    const guarded = this.guarded;
+    this.looks[full ? "full" : "narrow"] += 1;
+    if (full) {
+      await this.addAll(guarded, signal);
+      if (this.watching && (rewatch || made.length > 0)) await this.rewatch(guarded, signal);
+    } else {
+      const narrow = await this.narrowPathspec(work, made, guarded, signal);
+      if (narrow === null) await this.addAll(guarded, signal);
+      else if (narrow.length > 0) {
+        try {
+          await this.git(["add", "--all", "--", ...narrow, ...guarded.pathspec.slice(1)], signal);
+        } catch (error) {
+          // A folder made and emptied, or made ignored, since the last look: nothing of it to
+          // stage, and git says so; the whole tree tells the truth.
+          if (!(error instanceof GitError) || error.exitCode !== 128) throw error;
+          await this.addAll(guarded, signal);
+        }
+      }
+    }
+    this.seeded = true;
+    const { stdout } = await this.git(["write-tree"], signal);
+    return stdout.trim();
+  }
+
+  private async addAll(guarded: GuardedWorktree, signal?: AbortSignal): Promise<void> {
+    await this.git(["add", "--all", "--", ...guarded.pathspec], signal);
+    this.lastFull = performance.now();
+  }
+
+  /** Changed entries that are folders no watch covers yet: made, or moved in. */
+  private async madeFolders(work: Pending): Promise<string[]> {
+    const made: string[] = [];
+    for (const entry of work.entries) {
+      if (this.watches.has(entry)) continue;
+      const info = await lstat(join(this.cwd, entry)).catch(() => null);
+      if (info?.isDirectory() === true) made.push(entry);
+    }
+    return made;
+  }
+
+  /**
+   * The pathspecs that cover what changed: each changed folder's direct entries, and whole
+   * folders made, removed or replaced (new folders are watched from now on). null: stage all.
+   */
+  private async narrowPathspec(
+    work: Pending,
+    made: string[],
+    guarded: GuardedWorktree,
+    signal?: AbortSignal,
+  ): Promise<string[] | null> {
+    const specs = [...work.dirs].map(children);
+    for (const entry of work.entries) {
+      const info = await lstat(join(this.cwd, entry)).catch(() => null);
+      if (info?.isDirectory() === true && this.watches.has(entry)) continue;
+      if (this.watches.covers(entry)) {
+        // A watched folder removed or replaced: its entries leave the index with it.
+        this.watches.unwatchUnder(entry);
+        specs.push(everything(entry));
+      }
+    }
+    const ignored = made.length > 0 ? await this.ignoredFolders(made, signal) : new Set<string>();
+    for (const dir of made) {
+      if (guarded.nested.includes(dir) || ignored.has(dir)) continue;
+      specs.push(everything(dir));
+      const skip = (path: string) => ignored.has(path) || guarded.nested.includes(path);
+      if (!(await this.watches.watchTree(dir, skip))) {
+        this.stopWatching();
+        return null;
+      }
+    }
+    return specs;
+  }
+
+  /** The ignored folders under `dirs` (the top when none are named), as git lists them. */
+  private async ignoredFolders(dirs: string[], signal?: AbortSignal): Promise<Set<string>> {
+    const { stdout } = await runGit(
+      [
+        "ls-files",
+        "-z",
+        "--others",
+        "--ignored",
+        "--exclude-standard",
+        "--directory",
+        "--",
+        ...dirs.map((d) => `:(top,literal)${d}`),
+      ],
+      { cwd: this.cwd, signal },
+    );
+    return new Set(
+      stdout
+        .split("\0")
+        .filter((p) => p.endsWith("/"))
+        .map((p) => p.slice(0, -1)),
+    );
+  }
+
+  /**
+   * Starting from a copy of the real index keeps git's stat cache, so only changed files are
+   * hashed the first time. The copy keeps the index's own time, a second earlier: git trusts a
+   * cached stat only for files older than the index, and compares times in whole seconds, so a
+   * copy dated now would let an edit of the same size, in the same second as the checkout,
+   * pass for unchanged ("racy git"). From then on git writes this index itself, and keeps it
+   * honest the same way it keeps its own.
+   */
+  private async seedIndex(): Promise<void> {
+    const { stdout: gitDir } = await runGit(["rev-parse", "--absolute-git-dir"], {
+      cwd: this.cwd,
+    });
+    const from = join(gitDir.trim(), "index");
+    await rm(this.index, { force: true });
+    let written: Date;
+    try {
+      written = (await stat(from)).mtime;
+      await copyFile(from, this.index);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw error;
+    }
+    const earlier = new Date(written.getTime() - 1_000);
+    await utimes(this.index, earlier, earlier);
+  }
+
+  /** Watches every folder git would look in, afresh: the ignored and nested ones left out. */
+  private async rewatch(guarded: GuardedWorktree, signal?: AbortSignal): Promise<void> {
+    this.watches.close();
+    const top = await lstat(join(this.cwd, GIT_DIR)).catch(() => null);
+    // A worktree whose git folder is elsewhere (a linked worktree): its index and config
+    // change where no watch sees them, so every look is a full one.
+    if (top?.isDirectory() !== true) return this.stopWatching();
+    const ignored = await this.ignoredFolders([], signal);
+    const skip = (path: string) => ignored.has(path) || guarded.nested.includes(path);
+    const ok = (await this.watches.watchTree("", skip)) && this.watches.watchGitDir();
+    if (!ok) this.stopWatching();
+  }
+
+  private stopWatching(): void {
+    this.watches.close();
+    this.watching = false;
+  }
+}
+
+/** `*`, `?`, `[` and `\` taken literally in a glob pathspec. */
+function escapeGlob(path: string): string {
+  return path.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
+/** The direct entries of a folder ("" the top), not those of the folders in it. */
+function children(dir: string): string {
+  return dir === "" ? ":(top,glob)*" : `:(top,glob)${escapeGlob(dir)}/*`;
+}
+
+/** Everything under a folder. */
+function everything(dir: string): string {
+  return `:(top,glob)${escapeGlob(dir)}/**`;
+}
