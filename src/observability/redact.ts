@@ -51,6 +51,11 @@ const SHAPES = [
 ];
 const SHAPE_PATTERN = new RegExp(SHAPES.join("|"), "gi");
 
+/** Texts shorter than this are redacted afresh each time: cheaper than remembering them. */
+const MEMO_MIN_CHARS = 256;
+/** The remembered texts' total length, at most. */
+const MEMO_MAX_CHARS = 32 * 1024 * 1024;
+
 export function createRedactor(knownSecrets: Iterable<string> = []): Redactor {
   const known = new Set<string>();
   // Per view of the text (`BREAKS`), the texts to search it for.
@@ -67,10 +72,31 @@ export function createRedactor(knownSecrets: Iterable<string> = []): Redactor {
       }
     }
     search = searchFor(needles);
+    // A text redacted before may hold the new secret.
+    memo.clear();
+    memoChars = 0;
   };
+  // Long texts already redacted, with what they became: a model request carries the whole
+  // transcript again each turn, and only its last messages are new. Forgotten past a bound.
+  const memo = new Map<string, string>();
+  let memoChars = 0;
   for (const secret of knownSecrets) addSecret(secret);
 
   const redact = (text: string): string => {
+    if (text.length < MEMO_MIN_CHARS) return redactNow(text);
+    const known = memo.get(text);
+    if (known !== undefined) return known;
+    const clean = redactNow(text);
+    if (memoChars + text.length > MEMO_MAX_CHARS) {
+      memo.clear();
+      memoChars = 0;
+    }
+    memo.set(text, clean);
+    memoChars += text.length;
+    return clean;
+  };
+
+  const redactNow = (text: string): string => {
     let out = "";
     let at = 0;
     for (const match of search(text)) {

@@ -156,3 +156,17 @@ describe("redact: ordinary text comes out as it went in", () => {
     );
   });
 });
+
+describe("a long text redacted again", () => {
+  it("gives the same result, and catches a secret added since", () => {
+    const later = "tok_added_later_Zq8Lp2Vx";
+    const redactor = createRedactor([secret]);
+    const text = `${"output line\n".repeat(100)}${secret} and ${later}\n`;
+    const first = redactor.redact(text);
+    expect(first).toContain(REDACTED);
+    expect(first).toContain(later);
+    expect(redactor.redact(text)).toBe(first);
+    redactor.addSecret(later);
+    expect(redactor.redact(text)).not.toContain(later);
+  });
+});
