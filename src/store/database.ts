@@ -6,6 +6,7 @@ import { dirname } from "node:path";
 import SQLite from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
 import pg from "pg";
+import { preparedOnce } from "./sqlite-statements.ts";
 import { migrateToLatest } from "./migrate.ts";
 import type { Database } from "./schema.ts";
 
@@ -54,7 +55,7 @@ function sqliteDatabase(path: string): Kysely<Database> {
   // WAL with NORMAL sync survives a crash of the process (not of the OS) without an fsync per commit.
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: preparedOnce(sqlite) }) });
 }
 
 function postgresDatabase(
