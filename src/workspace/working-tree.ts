@@ -72,6 +72,8 @@ export class WorkingTree {
   private lastFull = 0;
   private readonly diffs = new Map<string, string>();
   private closed = false;
+  private looking: Promise<void> = Promise.resolve();
+  private outputs = 0;
   /** How each look went: answered from the watches alone, staged in part, or staged in full. */
   readonly looks = { quiet: 0, narrow: 0, full: 0 };
 
@@ -95,7 +97,17 @@ export class WorkingTree {
   }
 
   /** The working tree as a git tree object, brought up to date with what changed. */
-  async currentTree(signal?: AbortSignal): Promise<string> {
+  currentTree(signal?: AbortSignal): Promise<string> {
+    // One look at a time: they share the scratch index.
+    const look = this.looking.then(() => this.look(signal));
+    this.looking = look.then(
+      () => undefined,
+      () => undefined,
+    );
+    return look;
+  }
+
+  private async look(signal?: AbortSignal): Promise<string> {
     if (this.closed) throw new Error("the working tree was closed");
     await drainEvents();
     if (this.seeded && this.tree !== null && this.quiet()) {
@@ -118,7 +130,10 @@ export class WorkingTree {
     });
   }
 
-  /** The diff from `base` to the working tree. */
+  /**
+   * The diff from `base` to the working tree. Tree against tree: git reads objects, not the
+   * worktree, so the run's processes need not be frozen for it.
+   */
   async diff(base: string, options: DiffOptions = {}): Promise<string> {
     const tree = await this.currentTree(options.signal);
     const key = [base, tree, options.binary, options.stat, options.noRenames].join("\0");
@@ -142,7 +157,7 @@ export class WorkingTree {
     options: { signal?: AbortSignal; maxBytes?: number } = {},
   ): Promise<{ tree: string; bytes: Buffer }> {
     const tree = await this.currentTree(options.signal);
-    const out = join(this.scratch, "diff");
+    const out = join(this.scratch, `diff-${(this.outputs += 1)}`);
     const args = this.diffArgs(base, tree, { binary: true, noRenames: true });
     args.splice(1, 0, `--output=${out}`);
     try {

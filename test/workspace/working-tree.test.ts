@@ -114,6 +114,20 @@ describe("WorkingTree", () => {
     expect(tree.looks).toEqual({ quiet: 2, narrow: 1, full: 1 });
   });
 
+  it("takes looks asked for at once in turn, each with the same answer", async () => {
+    const { dir, base } = repo();
+    const tree = await watched(dir);
+    writeFileSync(join(dir, "d0", "f0.txt"), "at once\n");
+    const [text, bytes, stat] = await Promise.all([
+      tree.diff(base),
+      tree.diffBytes(base),
+      tree.diff(base, { stat: true }),
+    ]);
+    expect(text).toContain("+at once");
+    expect(bytes.bytes.toString()).toContain("+at once");
+    expect(stat).toMatch(/1 file changed/);
+  });
+
   it("sees a change a background process made between two looks", async () => {
     const { dir, base } = repo();
     const tree = await watched(dir);
