@@ -19,10 +19,9 @@ export interface Pending {
   full: boolean;
   /** Look for nested repositories and check the config again. */
   guard: boolean;
-  /**
-   * Start again from the real index: the ignore rules changed (a file staged before may be
-   * ignored now), or the real index did (what the agent staged by force counts).
-   */
+  /** The real index changed: its gitlinks, and the ignored files it tracks, may have. */
+  index: boolean;
+  /** Start again from the real index: the ignore rules changed (a file staged before may be ignored now). */
   reseed: boolean;
   events: number;
 }
@@ -32,6 +31,7 @@ const nothingPending = (): Pending => ({
   entries: new Set(),
   full: false,
   guard: false,
+  index: false,
   reseed: false,
   events: 0,
 });
@@ -48,7 +48,8 @@ export class FolderWatches {
   /** Whether nothing was noted since the last take. */
   get quiet(): boolean {
     const p = this.pending;
-    return !p.full && !p.guard && !p.reseed && p.dirs.size === 0 && p.entries.size === 0;
+    const flagged = p.full || p.guard || p.index || p.reseed;
+    return !flagged && p.dirs.size === 0 && p.entries.size === 0;
   }
 
   /** What was noted, handed over; noting starts afresh. */
@@ -71,14 +72,16 @@ export class FolderWatches {
   }
 
   /**
-   * Watches the git folder (its index, HEAD and config) and its `info` (the exclude file).
-   * False when it is not a folder of the worktree's own (a linked worktree's is elsewhere).
+   * Watches the git folder (its index and config) and its `info` (the exclude file). What else
+   * changes there (HEAD, refs, objects) leaves the working tree as it is. False when it is not
+   * a folder of the worktree's own (a linked worktree's is elsewhere).
    */
   watchGitDir(): boolean {
     return (
       this.add(GIT_DIR, (name) => {
-        this.pending.guard = true;
-        if (name === "index" || name === "info" || name === null) this.pending.reseed = true;
+        if (name === "index") this.pending.index = true;
+        else if (name === "config" || name === "config.worktree") this.pending.guard = true;
+        else if (name === "info" || name === null) this.pending.reseed = true;
       }) && this.add(posix.join(GIT_DIR, "info"), () => (this.pending.reseed = true), true)
     );
   }
@@ -159,4 +162,19 @@ export class FolderWatches {
 /** Lets the event loop read what the kernel has queued: two turns, so one poll comes after now. */
 export async function drainEvents(): Promise<void> {
   for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** `*`, `?`, `[` and `\` taken literally in a glob pathspec. */
+function escapeGlob(path: string): string {
+  return path.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
+/** The direct entries of a folder ("" the top), not those of the folders in it. */
+export function children(dir: string): string {
+  return dir === "" ? ":(top,glob)*" : `:(top,glob)${escapeGlob(dir)}/*`;
+}
+
+/** Everything under a folder. */
+export function everything(dir: string): string {
+  return `:(top,glob)${escapeGlob(dir)}/**`;
 }

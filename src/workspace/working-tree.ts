@@ -18,7 +18,14 @@
 import { copyFile, lstat, mkdtemp, readFile, rm, stat, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { drainEvents, FolderWatches, GIT_DIR, type Pending } from "./folder-watch.ts";
+import {
+  children,
+  drainEvents,
+  everything,
+  FolderWatches,
+  GIT_DIR,
+  type Pending,
+} from "./folder-watch.ts";
 import { GitError, runGit } from "./git-run.ts";
 import { guardWorktree, type GuardedWorktree } from "./worktree-guard.ts";
 
@@ -74,6 +81,8 @@ export class WorkingTree {
   private closed = false;
   private looking: Promise<void> = Promise.resolve();
   private outputs = 0;
+  /** The ignored files the real index tracked at the last look, as git listed them. */
+  private forced = "";
   /** How each look went: answered from the watches alone, staged in part, or staged in full. */
   readonly looks = { quiet: 0, narrow: 0, full: 0 };
 
@@ -215,8 +224,13 @@ export class WorkingTree {
       first || work.full || work.events > MAX_EVENTS || work.entries.size > MAX_ENTRIES;
     let full = rewatch || !this.watching || performance.now() - this.lastFull >= FULL_LOOK_EVERY_MS;
     if (first) await this.seedIndex();
+    if (!first && work.index && (await this.forcedChanged(signal))) {
+      // The agent staged an ignored file by force, or unstaged one: start from its index.
+      return this.stage({ ...work, reseed: true }, signal);
+    }
     const made = full ? [] : await this.madeFolders(work);
-    if (full || work.guard || made.length > 0 || this.guarded === null) {
+    const guard = work.guard || work.index || made.length > 0;
+    if (full || guard || this.guarded === null) {
       // `git add` would run a clean filter the repository config, or a nested one, names.
       const before = this.guarded?.nested.join("\0");
       this.guarded = await guardWorktree(this.cwd, signal);
@@ -245,6 +259,24 @@ export class WorkingTree {
     this.seeded = true;
     const { stdout } = await this.git(["write-tree"], signal);
     return stdout.trim();
+  }
+
+  /**
+   * Whether the ignored files the real index tracks (staged by force) are other than they were:
+   * the only way the real index changes what the working tree's diff holds.
+   */
+  private async forcedChanged(signal?: AbortSignal): Promise<boolean> {
+    const before = this.forced;
+    this.forced = await this.trackedIgnored(signal);
+    return before !== this.forced;
+  }
+
+  private async trackedIgnored(signal?: AbortSignal): Promise<string> {
+    const { stdout } = await runGit(
+      ["ls-files", "-z", "--cached", "--ignored", "--exclude-standard"],
+      { cwd: this.cwd, signal },
+    );
+    return stdout;
   }
 
   private async addAll(guarded: GuardedWorktree, signal?: AbortSignal): Promise<void> {
@@ -328,6 +360,7 @@ export class WorkingTree {
    * honest the same way it keeps its own.
    */
   private async seedIndex(): Promise<void> {
+    this.forced = await this.trackedIgnored();
     const { stdout: gitDir } = await runGit(["rev-parse", "--absolute-git-dir"], {
       cwd: this.cwd,
     });
@@ -362,19 +395,4 @@ export class WorkingTree {
     this.watches.close();
     this.watching = false;
   }
-}
-
-/** `*`, `?`, `[` and `\` taken literally in a glob pathspec. */
-function escapeGlob(path: string): string {
-  return path.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
-}
-
-/** The direct entries of a folder ("" the top), not those of the folders in it. */
-function children(dir: string): string {
-  return dir === "" ? ":(top,glob)*" : `:(top,glob)${escapeGlob(dir)}/*`;
-}
-
-/** Everything under a folder. */
-function everything(dir: string): string {
-  return `:(top,glob)${escapeGlob(dir)}/**`;
 }

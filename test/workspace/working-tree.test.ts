@@ -164,6 +164,25 @@ describe("WorkingTree", () => {
     expect(diff).toBe(await workingDiff(dir, base));
   });
 
+  it("starts again from the real index only when what it tracks by force changes", async () => {
+    const { dir, base } = repo();
+    const tree = await watched(dir);
+    expect(await tree.diff(base)).toBe("");
+    writeFileSync(join(dir, "d0", "kept.log"), "staged by force\n");
+    expect(await tree.diff(base)).toBe("");
+    fixtureGit(dir, "add", "--force", "d0/kept.log");
+    expect(await tree.diff(base)).toContain("+++ b/d0/kept.log");
+    fixtureGit(dir, "reset", "--quiet");
+    expect(await tree.diff(base)).toBe("");
+    const full = tree.looks.full;
+    // The agent staging an ordinary edit changes nothing the diff holds: no full look for it.
+    writeFileSync(join(dir, "d1", "f1.txt"), "staged\n");
+    fixtureGit(dir, "add", "d1/f1.txt");
+    expect(await tree.diff(base)).toContain("+staged");
+    expect(tree.looks.full).toBe(full);
+    expect(await tree.diff(base)).toBe(await workingDiff(dir, base));
+  });
+
   it("leaves out a repository nested after the first look, running none of its filters", async () => {
     const { dir, base } = repo();
     const tree = await watched(dir);
