@@ -115,6 +115,12 @@ export interface ProgressPort {
 export interface WorkspacePort {
   /** The whole change so far against the run's base commit, untracked files included. */
   diff(signal: AbortSignal): Promise<string>;
+  /**
+   * The same change as the step checkpoint takes it (renames as a deletion and an addition,
+   * binary files as patches), which the run has at hand after a step: what the watchdog
+   * compares step to step. Without it, the watchdog reads `diff`.
+   */
+  change?(signal: AbortSignal): Promise<string>;
 }
 
 // --- Memory across runs: one per repository, kept by the store -----------------------------

@@ -66,7 +66,7 @@ export function createWatchdog(options: WatchdogOptions): StepHook {
       const state = restore(raw);
       const diff =
         context.touched || state.rules.diffHash === null
-          ? await options.workspace.diff(options.signal)
+          ? await (options.workspace.change ?? options.workspace.diff)(options.signal)
           : null;
       const { state: rules, signals } = observeStep(
         state.rules,

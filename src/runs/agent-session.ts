@@ -73,6 +73,8 @@ export function runAgentSession(options: AgentSessionOptions): Promise<AgentResu
     watchdog: watchdogSettingsOf(run.config.watchdog),
     workspace: {
       diff: (signal) => options.tree.diff(options.baseSha, { signal }),
+      change: async (signal) =>
+        (await options.tree.diffBytes(options.baseSha, { signal })).bytes.toString(),
     },
     system: systemPrompt({
       project: repository,

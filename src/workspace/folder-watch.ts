@@ -6,6 +6,7 @@
 import { watch, type FSWatcher } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join, posix } from "node:path";
+import { runGit } from "./git-run.ts";
 
 export const GIT_DIR = ".git";
 
@@ -177,4 +178,41 @@ export function children(dir: string): string {
 /** Everything under a folder. */
 export function everything(dir: string): string {
   return `:(top,glob)${escapeGlob(dir)}/**`;
+}
+
+/** The ignored folders under `dirs` (the top when none are named), as git lists them. */
+export async function ignoredFolders(
+  cwd: string,
+  dirs: string[],
+  signal?: AbortSignal,
+): Promise<Set<string>> {
+  const literal = dirs.map((d) => `:(top,literal)${d}`);
+  const { stdout } = await runGit(
+    [
+      "ls-files",
+      "-z",
+      "--others",
+      "--ignored",
+      "--exclude-standard",
+      "--directory",
+      "--",
+      ...literal,
+    ],
+    { cwd, signal },
+  );
+  return new Set(
+    stdout
+      .split("\0")
+      .filter((p) => p.endsWith("/"))
+      .map((p) => p.slice(0, -1)),
+  );
+}
+
+/** The ignored files the real index tracks (staged by force), as git lists them. */
+export async function trackedIgnored(cwd: string, signal?: AbortSignal): Promise<string> {
+  const { stdout } = await runGit(
+    ["ls-files", "-z", "--cached", "--ignored", "--exclude-standard"],
+    { cwd, signal },
+  );
+  return stdout;
 }

@@ -24,6 +24,8 @@ import {
   everything,
   FolderWatches,
   GIT_DIR,
+  ignoredFolders,
+  trackedIgnored,
   type Pending,
 } from "./folder-watch.ts";
 import { GitError, runGit } from "./git-run.ts";
@@ -69,6 +71,8 @@ const MAX_EVENTS = 8_192;
 /** More changed entries than this: one look at everything is cheaper than naming them. */
 const MAX_ENTRIES = 1_000;
 const DEFAULT_MAX_WATCHED = 8_192;
+/** The last diff taken as bytes is kept when it is no larger than this. */
+const KEEP_DIFF_BYTES = 8 * 1024 * 1024;
 
 export class WorkingTree {
   private readonly watches: FolderWatches;
@@ -81,6 +85,7 @@ export class WorkingTree {
   private closed = false;
   private looking: Promise<void> = Promise.resolve();
   private outputs = 0;
+  private lastBytes: { base: string; tree: string; bytes: Buffer } | null = null;
   /** The ignored files the real index tracked at the last look, as git listed them. */
   private forced = "";
   /** How each look went: answered from the watches alone, staged in part, or staged in full. */
@@ -166,6 +171,13 @@ export class WorkingTree {
     options: { signal?: AbortSignal; maxBytes?: number } = {},
   ): Promise<{ tree: string; bytes: Buffer }> {
     const tree = await this.currentTree(options.signal);
+    const last = this.lastBytes;
+    if (last?.base === base && last.tree === tree) {
+      if (options.maxBytes !== undefined && last.bytes.length > options.maxBytes) {
+        throw new DiffTooLarge(last.bytes.length);
+      }
+      return { tree, bytes: last.bytes };
+    }
     const out = join(this.scratch, `diff-${(this.outputs += 1)}`);
     const args = this.diffArgs(base, tree, { binary: true, noRenames: true });
     args.splice(1, 0, `--output=${out}`);
@@ -173,7 +185,10 @@ export class WorkingTree {
       await runGit(args, { cwd: this.cwd, signal: options.signal });
       const { size } = await stat(out);
       if (options.maxBytes !== undefined && size > options.maxBytes) throw new DiffTooLarge(size);
-      return { tree, bytes: await readFile(out) };
+      const bytes = await readFile(out);
+      // The watchdog and the checkpoint ask for the same diff after a step: kept when small.
+      this.lastBytes = size <= KEEP_DIFF_BYTES ? { base, tree, bytes } : null;
+      return { tree, bytes };
     } finally {
       await rm(out, { force: true });
     }
@@ -267,16 +282,8 @@ export class WorkingTree {
    */
   private async forcedChanged(signal?: AbortSignal): Promise<boolean> {
     const before = this.forced;
-    this.forced = await this.trackedIgnored(signal);
+    this.forced = await trackedIgnored(this.cwd, signal);
     return before !== this.forced;
-  }
-
-  private async trackedIgnored(signal?: AbortSignal): Promise<string> {
-    const { stdout } = await runGit(
-      ["ls-files", "-z", "--cached", "--ignored", "--exclude-standard"],
-      { cwd: this.cwd, signal },
-    );
-    return stdout;
   }
 
   private async addAll(guarded: GuardedWorktree, signal?: AbortSignal): Promise<void> {
@@ -315,7 +322,8 @@ export class WorkingTree {
         specs.push(everything(entry));
       }
     }
-    const ignored = made.length > 0 ? await this.ignoredFolders(made, signal) : new Set<string>();
+    const ignored =
+      made.length > 0 ? await ignoredFolders(this.cwd, made, signal) : new Set<string>();
     for (const dir of made) {
       if (guarded.nested.includes(dir) || ignored.has(dir)) continue;
       specs.push(everything(dir));
@@ -328,29 +336,6 @@ export class WorkingTree {
     return specs;
   }
 
-  /** The ignored folders under `dirs` (the top when none are named), as git lists them. */
-  private async ignoredFolders(dirs: string[], signal?: AbortSignal): Promise<Set<string>> {
-    const { stdout } = await runGit(
-      [
-        "ls-files",
-        "-z",
-        "--others",
-        "--ignored",
-        "--exclude-standard",
-        "--directory",
-        "--",
-        ...dirs.map((d) => `:(top,literal)${d}`),
-      ],
-      { cwd: this.cwd, signal },
-    );
-    return new Set(
-      stdout
-        .split("\0")
-        .filter((p) => p.endsWith("/"))
-        .map((p) => p.slice(0, -1)),
-    );
-  }
-
   /**
    * Starting from a copy of the real index keeps git's stat cache, so only changed files are
    * hashed the first time. The copy keeps the index's own time, a second earlier: git trusts a
@@ -360,7 +345,7 @@ export class WorkingTree {
    * honest the same way it keeps its own.
    */
   private async seedIndex(): Promise<void> {
-    this.forced = await this.trackedIgnored();
+    this.forced = await trackedIgnored(this.cwd);
     const { stdout: gitDir } = await runGit(["rev-parse", "--absolute-git-dir"], {
       cwd: this.cwd,
     });
@@ -385,7 +370,7 @@ export class WorkingTree {
     // A worktree whose git folder is elsewhere (a linked worktree): its index and config
     // change where no watch sees them, so every look is a full one.
     if (top?.isDirectory() !== true) return this.stopWatching();
-    const ignored = await this.ignoredFolders([], signal);
+    const ignored = await ignoredFolders(this.cwd, [], signal);
     const skip = (path: string) => ignored.has(path) || guarded.nested.includes(path);
     const ok = (await this.watches.watchTree("", skip)) && this.watches.watchGitDir();
     if (!ok) this.stopWatching();

@@ -126,6 +126,8 @@ describe("WorkingTree", () => {
     expect(text).toContain("+at once");
     expect(bytes.bytes.toString()).toContain("+at once");
     expect(stat).toMatch(/1 file changed/);
+    // The watchdog's look and the checkpoint's, after one step: one diff, taken once.
+    expect((await tree.diffBytes(base)).bytes).toBe(bytes.bytes);
   });
 
   it("sees a change a background process made between two looks", async () => {
