@@ -26,8 +26,12 @@
 // A step's time runs from the end of the last step to the end of this one (its
 // checkpoint, or its transcript line); the turns that end the session are not
 // steps. Each round runs both sides, alternating which goes first, and keeps
-// each side's p50; the figures are the medians over the rounds, and the ratio
-// of each round's p50s, its median and spread (_rounds.ts).
+// each side's p50 and mean; the figures are the medians over the rounds, and
+// the ratio of each round's p50s (and of its means), its median and spread
+// (_rounds.ts). The script's steps fall in two groups (commands, which wait on
+// the sandbox and `du`, and the editor's steps, several times quicker), and
+// the p50 lands where they meet, so the mean, the cost of a step of the
+// session as a whole, is printed beside it.
 import { appendFile, mkdir, rm } from "node:fs/promises";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -55,7 +59,7 @@ import { startModelServer } from "../test/support/model-server/index.ts";
 import { alternate, ratioFigures, ratioPromises } from "./_rounds.ts";
 import { createStepRepository, resetStepRepository } from "./_step-repo.ts";
 import { stepIssue, stepScript } from "./_step-script.ts";
-import { median } from "./_stats.ts";
+import { mean, median } from "./_stats.ts";
 import type { BenchOptions, Figure, Promised } from "./_bench.ts";
 
 const KEY = "sk-ant-bench-step-key";
@@ -71,6 +75,9 @@ export const figures: readonly Promised[] = [
   { name: "step.p50_ms", unit: "ms" },
   { name: "step.base_p50_ms", unit: "ms" },
   ...ratioPromises("step.ratio", { atMost: 1.3 }),
+  { name: "step.mean_ms", unit: "ms" },
+  { name: "step.base_mean_ms", unit: "ms" },
+  ...ratioPromises("step.mean_ratio"),
 ];
 
 interface Bench {
@@ -95,14 +102,24 @@ export async function run(options: BenchOptions): Promise<Figure[]> {
       ...shape,
       sandbox: createSandbox({ kind: "auto" }),
     };
+    // Each side's steps per round, for their mean beside the p50.
+    const means = { ours: [] as number[], base: [] as number[] };
+    const sampled = (side: "ours" | "base", times: number[]) => {
+      means[side].push(mean(times));
+      return median(times);
+    };
     const rounds = await alternate(shape.rounds, {
-      ours: async (round) => median(await ours(bench, round)),
-      base: async (round) => median(await minimalLoop(bench, round)),
+      ours: async (round) => sampled("ours", await ours(bench, round)),
+      base: async (round) => sampled("base", await minimalLoop(bench, round)),
     });
+    const meanRatios = means.ours.map((m, i) => m / (means.base[i] ?? Number.NaN));
     return [
       { name: "step.p50_ms", value: median(rounds.ours), unit: "ms" },
       { name: "step.base_p50_ms", value: median(rounds.base), unit: "ms" },
       ...ratioFigures("step.ratio", rounds.ratios),
+      { name: "step.mean_ms", value: median(means.ours), unit: "ms" },
+      { name: "step.base_mean_ms", value: median(means.base), unit: "ms" },
+      ...ratioFigures("step.mean_ratio", meanRatios),
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
