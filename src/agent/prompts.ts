@@ -13,6 +13,7 @@ export type PromptName =
   | "continue"
   | "compact"
   | "compact-server"
+  | "pinned"
   | "memory"
   | "answer"
   | "asked"

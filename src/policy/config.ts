@@ -36,14 +36,17 @@ function wholeNumber(min: number, max: number) {
     .max(max, { error: `must be at most ${max.toLocaleString("en-US")}` });
 }
 
-/** The context manager's defaults: clear past 20,000 tokens, compact past 80,000, keep 6 results. */
+/**
+ * The context manager's defaults: the last 6 results whole, older ones cleared here 10 at a time,
+ * compacted past 16,000 tokens; the server-side edits (off) keep their own thresholds.
+ */
 export const DEFAULT_CONTEXT_CONFIG = {
-  server_side: true,
+  server_side: false,
   keep_tool_results: 6,
-  clear_batch: 8,
+  clear_batch: 10,
   server_clear_at: 20_000,
   server_compact_at: 60_000,
-  compact_at: 80_000,
+  compact_at: 16_000,
 };
 
 /** When the watchdog nudges the model, then pauses the run (see src/agent/watchdog.ts). */
@@ -236,7 +239,7 @@ export const repoConfigSchema = z
               .boolean({ error: "must be true or false" })
               .default(DEFAULT_CONTEXT_CONFIG.server_side)
               .describe(
-                "Let the API clear old tool results and compact the conversation, where the model can.",
+                "Let the API clear old tool results and compact the conversation, where the model can, instead of Stamina in batches (off by default: it breaks the prompt cache more often).",
               ),
             keep_tool_results: wholeNumber(1, 100)
               .default(DEFAULT_CONTEXT_CONFIG.keep_tool_results)
@@ -244,21 +247,25 @@ export const repoConfigSchema = z
             clear_batch: wholeNumber(1, 100)
               .default(DEFAULT_CONTEXT_CONFIG.clear_batch)
               .describe(
-                "Without server-side clearing: how many more tool results to clear at once.",
+                "Without server-side clearing: how many more tool results than keep_tool_results to wait for, then clear at once.",
               ),
             server_clear_at: wholeNumber(5_000, 1_000_000)
               .default(DEFAULT_CONTEXT_CONFIG.server_clear_at)
-              .describe("The API clears old tool results past this many input tokens."),
+              .describe(
+                "With server_side: the API clears old tool results past this many input tokens.",
+              ),
             server_compact_at: wholeNumber(50_000, 1_000_000)
               .default(DEFAULT_CONTEXT_CONFIG.server_compact_at)
-              .describe("The API compacts the conversation past this many input tokens."),
+              .describe(
+                "With server_side: the API compacts the conversation past this many input tokens.",
+              ),
             compact_at: wholeNumber(5_000, 1_000_000)
               .default(DEFAULT_CONTEXT_CONFIG.compact_at)
               .describe(
-                "Without server-side compaction: the model summarises the conversation past this many input tokens.",
+                "Without server-side compaction: the model summarises the conversation past this many input tokens (estimated), which bounds every request.",
               ),
           },
-          { error: "must be a mapping such as `compact_at: 80000`" },
+          { error: "must be a mapping such as `compact_at: 16000`" },
         )
         .default(() => ({ ...DEFAULT_CONTEXT_CONFIG }))
         .describe("How the conversation is kept small on long runs, in tokens."),

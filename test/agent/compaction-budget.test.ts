@@ -19,9 +19,11 @@ afterEach(async () => {
 describe("a server-side compaction, in the run's budgets", () => {
   it("counts the compaction iteration's tokens and dollars with the answers'", async () => {
     fx = agentFixture(readableFiles(20, 1_600), { budget: { steps: 200 } });
-    // Clearing never starts and compaction does at the API's minimum, so the prompt reaches it.
+    // Server-side, where clearing never starts and compaction does at the API's minimum, so the
+    // prompt reaches it.
     const context = {
       ...contextSettingsOf(DEFAULT_CONTEXT_CONFIG),
+      serverSide: true,
       serverClearAt: 1_000_000,
       serverCompactAt: 50_000,
     };

@@ -58,11 +58,16 @@ describe("where a kept tail starts", () => {
 });
 
 describe("cache breakpoints", () => {
-  it("mark the tail and an anchor at a multiple of the batch, on copies", () => {
-    const marked = withBreakpoints(transcript, 4);
+  it("mark the stable messages and the tail, on copies, three at most", () => {
+    const at = (marked: Message[]) =>
+      marked.flatMap((m, i) => (JSON.stringify(m).includes("cache_control") ? [i] : []));
+    const marked = withBreakpoints(transcript, [0, 4]);
     expect(JSON.stringify(transcript)).not.toContain("cache_control");
-    const at = marked.flatMap((m, i) => (JSON.stringify(m).includes("cache_control") ? [i] : []));
-    expect(at).toEqual([4, 8]);
+    expect(at(marked)).toEqual([0, 4, 8]);
+    // The same frontier twice is one breakpoint; past the tail or repeated, none.
+    expect(at(withBreakpoints(transcript, [4, 4, 8, 12]))).toEqual([4, 8]);
+    // Three at most besides the system prompt's: the latest ones.
+    expect(at(withBreakpoints(transcript, [0, 2, 4, 6]))).toEqual([4, 6, 8]);
   });
 });
 

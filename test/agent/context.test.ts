@@ -9,7 +9,9 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { StepHook } from "../../src/agent/hooks.ts";
 import type { StepCheckpoint } from "../../src/agent/ports.ts";
+import { CLEARED_NOTE } from "../../src/agent/context/clearing.ts";
 import { reply, toolUse, type RecordedModelRequest } from "../support/model-server/index.ts";
+import { promptBlocks, totalTokens } from "../support/model-server/prompt-cache.ts";
 import { agentFixture, type AgentFixture } from "./fixture.ts";
 import { isSummaryRequest, longSession, PLAN_STEP, readableFiles } from "./context-session.ts";
 
@@ -101,6 +103,46 @@ describe("a long session through the context manager", () => {
   }, 120_000);
 });
 
+describe("the prompt cache across our clearing", () => {
+  it("a clearing reads everything up to where the last one ended from the cache, and writes the rest once", async () => {
+    fx = agentFixture(readableFiles(20, 1_600), {
+      budget: { steps: 100, tokens: 100_000_000, dollars: 1_000 },
+    });
+    // No compaction: only the clearing moves the prompt.
+    const result = await fx.run(longSession({ calls: 60, files: 20 }), {
+      context: { serverSide: false, compactAt: 1_000_000, keepToolResults: 6, clearBatch: 8 },
+    });
+    expect(result.stop).toBe("completed");
+    const requests = accepted(fx);
+    const isCleared = (key: string) => key.includes('"tool_result"') && key.includes(CLEARED_NOTE);
+    const cleared = (r: RecordedModelRequest) =>
+      promptBlocks({ ...r.body, messages: r.read!.messages }).filter((b) => isCleared(b.key))
+        .length;
+    let clearings = 0;
+    for (const [i, r] of requests.entries()) {
+      const before = i > 0 ? cleared(requests[i - 1]!) : 0;
+      if (cleared(r) <= before) continue;
+      clearings += 1;
+      // The prompt up to the last result the previous clearing cleared (the header when none),
+      // unchanged by this one, came from the cache.
+      const blocks = promptBlocks({ ...r.body, messages: r.read!.messages });
+      let seen = 0;
+      let end = blocks.findIndex((b) => b.key.startsWith("user:")) + 1;
+      for (const [at, block] of blocks.entries()) {
+        if (!isCleared(block.key)) continue;
+        if (++seen > before) break;
+        end = at + 1;
+      }
+      expect(r.usage!.cache_read_input_tokens).toBeGreaterThanOrEqual(
+        totalTokens(blocks.slice(0, end)),
+      );
+      // What it wrote: the batch just cleared, the kept results and the new step, not the prefix.
+      expect(r.usage!.cache_creation_input_tokens).toBeLessThan(totalTokens(blocks.slice(end)) + 1);
+    }
+    expect(clearings).toBeGreaterThan(3);
+  }, 60_000);
+});
+
 describe("server-side context management", () => {
   it("asks for clearing and compaction under their betas, sends back the compaction block and nothing before it", async () => {
     fx = agentFixture(readableFiles(30, 8_000), {
@@ -108,7 +150,7 @@ describe("server-side context management", () => {
     });
     const result = await fx.run(longSession({ calls: 40, files: 30 }), {
       // Clearing out of the way, so the prompt reaches the compaction trigger.
-      context: { serverClearAt: 500_000, serverCompactAt: 50_000, compactAt: 1_000_000 },
+      context: { serverSide: true, serverClearAt: 500_000, serverCompactAt: 50_000 },
     });
     expect(result.stop).toBe("completed");
     const requests = accepted(fx);
@@ -127,23 +169,23 @@ describe("server-side context management", () => {
         { type: "compact_20260112", trigger: { type: "input_tokens", value: 50_000 } },
       ],
     });
-    // Breakpoints on the last tool, the system prompt and the tail.
-    expect(JSON.stringify(first.sent.tools).match(/cache_control/g)).toHaveLength(1);
-    expect(first.sent.system).toMatchObject([{ cache_control: { type: "ephemeral" } }]);
+    // Breakpoints on the system prompt (the task its last block), none on the tools.
+    expect(JSON.stringify(first.sent.tools)).not.toContain("cache_control");
+    expect(first.sent.system).toMatchObject([{}, { cache_control: { type: "ephemeral" } }]);
     const compacted = requests.findIndex((r) => r.compacted === true);
     expect(compacted).toBeGreaterThan(0);
     const after = requests[compacted + 1]!;
-    // The issue first, then the answer that opens with the compaction block, then what followed.
+    // The header first, then the answer that opens with the compaction block, then what followed.
     expect(after.body.messages[0]!.role).toBe("user");
-    expect((after.body.messages[0]!.content as Array<{ text: string }>)[0]!.text).toContain(TASK);
     expect(JSON.stringify(after.body.messages[0])).toContain("<progress_file>");
     expect((after.body.messages[1]!.content as Array<{ type: string }>)[0]!.type).toBe(
       "compaction",
     );
     expect(bytesOf(after)).toBeLessThan(bytesOf(requests[compacted]!) / 2);
-    // From there on every request carries the issue and the plan (in the progress file).
+    // From there on every request carries the issue (in the system prompt) and the plan (in the
+    // progress file).
     for (const r of requests.slice(compacted + 1)) {
-      expect(JSON.stringify(r.body.messages[0])).toContain(TASK);
+      expect(JSON.stringify(r.sent.system)).toContain(TASK);
       expect(JSON.stringify(r.body.messages[0])).toContain(`[~] ${PLAN_STEP}`);
     }
     expect(fx.events.filter((e) => e.type === "context.health").at(-1)!.data.compactions).toBe(1);
@@ -153,7 +195,9 @@ describe("server-side context management", () => {
     fx = agentFixture(readableFiles(30, 8_000), {
       budget: { steps: 100, tokens: 100_000_000, dollars: 1_000 },
     });
-    await fx.run(longSession({ calls: 30, files: 30 }), { context: { serverClearAt: 10_000 } });
+    await fx.run(longSession({ calls: 30, files: 30 }), {
+      context: { serverSide: true, serverClearAt: 10_000 },
+    });
     const cleared = accepted(fx).filter((r) => (r.appliedEdits ?? []).length > 0);
     expect(cleared.length).toBeGreaterThan(0);
     const health = fx.events.filter((e) => e.type === "context.health").at(-1)!.data;
@@ -165,7 +209,7 @@ describe("server-side context management", () => {
 
   it("a model that clears on the server but does not compact there is sent only the clearing", async () => {
     fx = agentFixture(readableFiles(3, 500), { model: "claude-haiku-4-5" });
-    await fx.run(longSession({ calls: 4, files: 3 }), { context: {} });
+    await fx.run(longSession({ calls: 4, files: 3 }), { context: { serverSide: true } });
     const [first] = accepted(fx);
     // Haiku 4.5 clears on the server but does not compact there: no compaction beta, no edit.
     expect(first!.headers["anthropic-beta"]).toBe("context-management-2025-06-27");

@@ -48,12 +48,12 @@ describe("repository config", () => {
       dry_run: false,
       instructions: "",
       context: {
-        server_side: true,
+        server_side: false,
         keep_tool_results: 6,
-        clear_batch: 8,
+        clear_batch: 10,
         server_clear_at: 20_000,
         server_compact_at: 60_000,
-        compact_at: 80_000,
+        compact_at: 16_000,
       },
     });
     expect(DEFAULT_MODEL).not.toMatch(/sonnet-4-5/);

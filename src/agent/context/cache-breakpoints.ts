@@ -1,25 +1,26 @@
-// Prompt-cache breakpoints, four at most as the API allows: the last tool, the system prompt, an
-// anchor that moves in batches, and the moving tail. The tail breakpoint writes the whole request
-// so the next one reads it; the anchor sits on the last message at a multiple of `batch`, so a
-// prefix stays cached even when the tail moved further than the API looks back (20 blocks).
+// Prompt-cache breakpoints, four at most as the API allows: the system prompt (which the tools
+// precede, so it caches them too), the clearing frontier as it was before the last clearing and
+// as it is now, and the moving tail. The frontier is the last message whose tool result is
+// cleared (the header when none is): everything before it stays as it is until the view is
+// compacted. A clearing changes only what comes after the old frontier, so the request that
+// clears reads the prefix up to it from the cache and writes the newly cleared batch and the
+// kept results once; the tail breakpoint writes each new step once, for the next request to read.
 import type Anthropic from "@anthropic-ai/sdk";
-import type { ToolDefinition } from "../../model/types.ts";
 import type { Message } from "./transcript.ts";
 
-/** The anchor breakpoint moves every this many messages. */
-export const ANCHOR_BATCH = 8;
 const EPHEMERAL: Anthropic.CacheControlEphemeral = { type: "ephemeral" };
 /** Block types the API takes a breakpoint on. */
 const CACHEABLE = new Set(["text", "tool_use", "tool_result", "image", "document", "compaction"]);
+/** The API's limit, less the system prompt's. */
+const MESSAGE_BREAKPOINTS = 3;
 
-export function cachedTools(tools: readonly ToolDefinition[]): ToolDefinition[] {
-  return tools.map((tool, i) =>
-    i === tools.length - 1 ? { ...tool, cache_control: EPHEMERAL } : tool,
+/** The system prompt as blocks, the breakpoint on the last one. */
+export function cachedSystem(blocks: readonly string[]): Anthropic.TextBlockParam[] {
+  return blocks.map((text, i) =>
+    i === blocks.length - 1
+      ? { type: "text", text, cache_control: EPHEMERAL }
+      : { type: "text", text },
   );
-}
-
-export function cachedSystem(system: string): Anthropic.TextBlockParam[] {
-  return [{ type: "text", text: system, cache_control: EPHEMERAL }];
 }
 
 /** A copy of the message with a breakpoint on its last block that takes one, if any. */
@@ -37,14 +38,21 @@ function marked(message: Message): Message {
   return message;
 }
 
-/** The messages with the anchor and tail breakpoints; the transcript's own objects are untouched. */
-export function withBreakpoints(messages: readonly Message[], batch: number): Message[] {
+/**
+ * The messages with breakpoints on the messages at `stable` (indices whose prefix stays as it
+ * is, such as the clearing frontiers) and on the last; the transcript's own objects are untouched.
+ */
+export function withBreakpoints(
+  messages: readonly Message[],
+  stable: readonly number[],
+): Message[] {
   const out = [...messages];
   const tail = out.length - 1;
   if (tail < 0) return out;
-  // Strictly before the tail, so there are always two when there are two messages.
-  const anchor = Math.floor((tail - 1) / batch) * batch;
-  if (anchor >= 0 && anchor < tail) out[anchor] = marked(out[anchor]!);
-  out[tail] = marked(out[tail]!);
+  const points = [...new Set([...stable.filter((i) => i >= 0 && i < tail), tail])].sort(
+    (a, b) => a - b,
+  );
+  // The latest ones when there are too many: the earlier prefixes are inside them.
+  for (const i of points.slice(-MESSAGE_BREAKPOINTS)) out[i] = marked(out[i]!);
   return out;
 }

@@ -5,8 +5,7 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import { blocksOf, type Message } from "./transcript.ts";
 
-export const CLEARED_NOTE =
-  "[Output cleared from the conversation to save context. Run the tool again if you need it; long command output is also saved in the run's folder.]";
+export const CLEARED_NOTE = "[Output cleared to save context; run the tool again to see it.]";
 
 /** Tool names whose results stay: the plan is small and is what the run steers by. */
 const KEPT_TOOLS = new Set(["update_plan"]);

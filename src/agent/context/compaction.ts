@@ -1,6 +1,6 @@
 // What replaces the dropped middle of the transcript: the first message of every view, which
-// carries the task (the issue) as it was given, and after a compaction the summary, the plan
-// and the progress file. The deterministic summary needs no model call: it is what an overflow
+// carries the task as it was given (or points to the system prompt, when that carries it), and
+// after a compaction the summary, the plan and the progress file. The deterministic summary needs no model call: it is what an overflow
 // falls back on, built from the run's state and the dropped messages alone.
 import type Anthropic from "@anthropic-ai/sdk";
 import type { AgentSnapshot, PlanItem } from "../ports.ts";
@@ -97,18 +97,24 @@ export function deterministicSummary(
 }
 
 export interface HeaderParts {
-  task: Message;
+  /**
+   * The first message as the view opens with it: the task as given, or, when the system prompt
+   * carries the task (the API compacts, and drops what came before), a pointer to it.
+   */
+  opening: Message;
   summary: string | null;
+  /** The plan as it stood when the summary was written (the tail holds any later update_plan). */
+  plan: string;
   progress: string | null;
-  plan: readonly PlanItem[];
 }
 
 /**
- * The view's first message: the task as given, then (after a compaction or on resume) the
- * progress file, the summary and the current plan, each in a block of its own.
+ * The view's first message: the opening, then (after a compaction or on resume) the progress
+ * file, the summary and the plan it was written with, each in a block of its own. It changes only
+ * when the view is compacted, so its prefix stays cached.
  */
 export function headerMessage(parts: HeaderParts): Message {
-  const blocks: Anthropic.TextBlockParam[] = blocksOf(parts.task).filter(
+  const blocks: Anthropic.TextBlockParam[] = blocksOf(parts.opening).filter(
     (b): b is Anthropic.TextBlockParam => b.type === "text",
   );
   if (parts.progress !== null) {
@@ -120,9 +126,9 @@ export function headerMessage(parts: HeaderParts): Message {
   if (parts.summary !== null) {
     blocks.push({
       type: "text",
-      text: `<summary_of_earlier_work>\n${parts.summary}\n</summary_of_earlier_work>\n<current_plan>\n${planText(parts.plan)}\n</current_plan>\nThe conversation before this point was compacted into the summary above; the messages after it are the latest ones, in full.`,
+      text: `<summary_of_earlier_work>\n${parts.summary}\n</summary_of_earlier_work>\n<plan_at_summary>\n${parts.plan}\n</plan_at_summary>\nThe conversation before this point was compacted into the summary above; the messages after it are the latest ones, in full (a later update_plan among them replaces the plan above).`,
     });
   }
-  if (blocks.length === 1 && typeof parts.task.content === "string") return parts.task;
+  if (blocks.length === 1 && typeof parts.opening.content === "string") return parts.opening;
   return { role: "user", content: blocks };
 }

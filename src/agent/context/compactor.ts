@@ -7,8 +7,8 @@ import type Anthropic from "@anthropic-ai/sdk";
 import type { ViewRequest } from "../hooks.ts";
 import { renderPrompt } from "../prompts.ts";
 import { askModel, textOf } from "../turn.ts";
-import { ANCHOR_BATCH, cachedSystem, cachedTools, withBreakpoints } from "./cache-breakpoints.ts";
-import { deterministicSummary } from "./compaction.ts";
+import { withBreakpoints } from "./cache-breakpoints.ts";
+import { deterministicSummary, planText } from "./compaction.ts";
 import { progressText, writeProgress } from "./progress-file.ts";
 import type { ServerEdits } from "./server-edits.ts";
 import type { ContextSettings } from "./settings.ts";
@@ -49,12 +49,14 @@ export async function compact(
     return undefined;
   }
   const dropped = transcript.slice(Math.max(base, 1), at);
-  const written = kind === "summary" ? await modelSummary(built, request, spent, how.server) : null;
+  const written =
+    kind === "summary" ? await modelSummary(input, built, request, spent, how.server) : null;
   const summary =
     written ??
     deterministicSummary(taskText(transcript), dropped, transcript, snapshot, state.summary);
   state.boundary = at;
   state.summary = summary;
+  state.summaryPlan = planText(snapshot.plan);
   state.compactions += 1;
   state.clipTail = kind === "deterministic";
   const progress = progressText(transcript, snapshot, request.step, state);
@@ -71,6 +73,7 @@ export async function compact(
 
 /** A summary written by the model from the current view; null when it wrote none. */
 async function modelSummary(
+  input: ViewInput,
   built: Built,
   request: ViewRequest,
   spent: Anthropic.Usage[],
@@ -87,9 +90,10 @@ async function modelSummary(
       request,
       request.step,
       {
-        messages: withBreakpoints(messages, ANCHOR_BATCH),
-        system: cachedSystem(request.system),
-        tools: cachedTools(request.tools),
+        // As the view sends them, so the request reads the cached prefix.
+        messages: withBreakpoints(messages, built.stable),
+        system: input.system ?? request.system,
+        tools: input.tools ?? request.tools,
         ...(server ? { betas: server.betas, contextManagement: server.config } : {}),
       },
       { purpose: "compaction" },

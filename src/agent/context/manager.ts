@@ -3,18 +3,18 @@
 // supports `clear_tool_uses`, else here, in batches); past a size the view is compacted (by the
 // API's `compact_20260112` where supported, else into a summary the model writes, else, when the
 // context overflowed, into one built without a model call); cache breakpoints sit on the tools,
-// the system prompt and the moving tail. The transcript is never changed: only the view shrinks.
+// the system prompt (which carries the task), the clearing frontiers and the moving tail. The transcript is never changed: only the view shrinks.
 // Its state rides in the agent's snapshot (`hooks.context`), so a resumed run sends the same view.
 import type Anthropic from "@anthropic-ai/sdk";
 import type { ContextStats, ContextView, RequestView, StepHook, ViewRequest } from "../hooks.ts";
-import { ANCHOR_BATCH, cachedSystem, cachedTools, withBreakpoints } from "./cache-breakpoints.ts";
+import { cachedSystem, withBreakpoints } from "./cache-breakpoints.ts";
 import { capabilitiesOf, type ModelContextCapabilities } from "./capabilities.ts";
 import { compact, type Compaction } from "./compactor.ts";
 import { progressText, readProgress, writeProgress } from "./progress-file.ts";
 import { serverEdits } from "./server-edits.ts";
 import { DEFAULT_CONTEXT, type ContextSettings } from "./settings.ts";
 import { restoreContextState, type ContextState } from "./state.ts";
-import { blocksOf } from "./transcript.ts";
+import { blocksOf, taskText } from "./transcript.ts";
 import { buildMessages, type Built, type Layout, type ViewInput } from "./view-messages.ts";
 
 const CONTEXT_HOOK = "context";
@@ -61,6 +61,7 @@ export function createContextManager(options: ContextManagerOptions): ContextMan
     settings,
     server,
     clearsOnServer: server?.clears === true,
+    taskInSystem: server?.compacts === true,
     progressFile: options.progressFile,
     resumed: options.resumed === true,
     headerProgress: null,
@@ -70,8 +71,14 @@ export function createContextManager(options: ContextManagerOptions): ContextMan
 
   const view: RequestView = async (transcript, snapshot, request) => {
     const state = (m.state ??= restoreContextState(snapshot.hooks[CONTEXT_HOOK]));
-    const system = request ? cachedSystem(request.system) : undefined;
-    const tools = request ? cachedTools(request.tools) : undefined;
+    // The task (the issue, the repository's instructions, the acceptance criteria: the first
+    // message as given) stays where nothing removes it: in the first message, which every view
+    // keeps, or, when the API compacts (and drops every message before its compaction block),
+    // after the rules in the system prompt.
+    const system = request
+      ? cachedSystem(m.taskInSystem ? [request.system, taskText(transcript)] : [request.system])
+      : undefined;
+    const tools = request?.tools;
     const input: ViewInput = { transcript, snapshot, state, system, tools };
     await showProgress(m, input, request);
     const spent: Anthropic.Usage[] = [];
@@ -129,7 +136,10 @@ async function showProgress(
   }
 }
 
-/** The view's messages, compacted first after an overflow or once past `compact_at`. */
+/**
+ * The view's messages, compacted first after an overflow or, unless the API compacts, once past
+ * `compact_at`.
+ */
 async function compactedMessages(
   m: Manager,
   input: ViewInput,
@@ -148,7 +158,7 @@ async function compactedMessages(
   if (state.overflowPending) {
     state.overflowPending = false;
     built = await compacted("deterministic", built);
-  } else if (built.estimatedTokens > compactAt) {
+  } else if (m.server?.compacts !== true && built.estimatedTokens > compactAt) {
     built = await compacted("summary", built);
     if (built.estimatedTokens > compactAt && !state.clipTail) {
       // The kept turns alone are over the threshold: their results are cut from here on.
@@ -182,7 +192,7 @@ function shapeView(
     serverClearedTokens: state.serverClearedTokens,
   };
   return {
-    messages: withBreakpoints(built.messages, ANCHOR_BATCH),
+    messages: withBreakpoints(built.messages, built.stable),
     ...(system ? { system } : {}),
     ...(tools ? { tools } : {}),
     ...(m.server ? { betas: m.server.betas, contextManagement: m.server.config } : {}),

@@ -21,6 +21,8 @@ export interface ServerEdits {
   config: Anthropic.Beta.BetaContextManagementConfig;
   /** The API clears old tool results itself, so the view does not. */
   clears: boolean;
+  /** The API compacts the conversation itself, so the view does only after an overflow. */
+  compacts: boolean;
 }
 
 export function serverEdits(
@@ -54,5 +56,6 @@ export function serverEdits(
       : [CONTEXT_MANAGEMENT_BETA],
     config: { edits },
     clears: capabilities.clearToolUses,
+    compacts: capabilities.compaction,
   };
 }

@@ -10,10 +10,14 @@ const contextStateSchema = z.object({
   boundary: count,
   /** What replaces the messages between the task and the boundary. */
   summary: z.string().nullable().catch(null),
+  /** The plan as it stood when the summary was written: the header keeps it until the next one. */
+  summaryPlan: z.string().catch(""),
   /** Transcript index of the assistant message whose compaction block the server wrote; 0 if none. */
   serverCompactionAt: count,
   /** Tool results (counted over the whole transcript) whose output the view no longer carries. */
   clearedResults: count,
+  /** `clearedResults` before the last clearing: where the cached prefix the clearing kept ends. */
+  clearedBefore: count,
   /** After a deterministic compaction, the tail's tool results are cut too (an overflow's fix). */
   clipTail: z.boolean().catch(false),
   /** Overflows since the last answer that did not overflow. */
