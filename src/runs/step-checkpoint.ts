@@ -23,19 +23,19 @@ export function createStepCheckpointer(deps: {
   /** The largest working diff checkpointed (default 256 MB). */
   maxDiffBytes?: number;
 }): (checkpoint: StepCheckpoint) => Promise<void> {
-  /** What the last checkpoint of this process wrote: its base and tree. */
-  let written: { baseSha: string; tree: string } | null = null;
+  /** What the last checkpoint of this process wrote: its base, and the working tree's version. */
+  let written: { baseSha: string; version: number } | null = null;
   return async ({ step, added, state }) => {
     const run = await deps.store.runs.mustGet(deps.runId);
     const baseSha = run.headSha ?? run.baseSha;
     if (baseSha === null) throw new Error(`run ${run.id} has no base commit to checkpoint against`);
-    let tree = await deps.tree.currentTree();
+    let version = await deps.tree.current();
     let diff: Buffer | null = null;
-    if (written?.baseSha !== baseSha || written.tree !== tree) {
-      ({ tree, bytes: diff } = await diffOf(deps.tree, baseSha, deps.maxDiffBytes));
+    if (written?.baseSha !== baseSha || written.version !== version) {
+      ({ version, bytes: diff } = await diffOf(deps.tree, baseSha, deps.maxDiffBytes));
     }
     await deps.store.checkpoints.save(run.id, deps.workerId, { step, added, state, baseSha, diff });
-    written = { baseSha, tree };
+    written = { baseSha, version };
     deps.control.afterCheckpoint();
   };
 }
@@ -44,7 +44,7 @@ async function diffOf(
   tree: WorkingTree,
   baseSha: string,
   maxBytes = MAX_CHECKPOINT_DIFF_BYTES,
-): Promise<{ tree: string; bytes: Buffer }> {
+): Promise<{ version: number; bytes: Buffer }> {
   try {
     return await tree.diffBytes(baseSha, { maxBytes });
   } catch (error) {

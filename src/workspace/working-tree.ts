@@ -7,9 +7,9 @@
 // warm. Each directory of the worktree is watched (inotify, one watch per
 // directory, never per file): a change, by the editor or by any process,
 // marks its directory, and the next look stages only those directories. A
-// step that changed nothing runs no git at all. The staged tree is written as
-// a tree object and diffed tree against tree, so the diff's cost follows the
-// change too; diffs of an unchanged tree are answered from memory.
+// step that changed no file runs no git at all. The diff is the scratch index
+// against the base commit (`git diff --cached`): no tree object is written
+// for it, and diffs of an unchanged working tree are answered from memory.
 //
 // What cannot be watched is looked at in full, as before: more directories
 // than the watch budget, a watch that fails, a burst of events the kernel may
@@ -63,7 +63,8 @@ export class DiffTooLarge extends Error {
   }
 }
 
-const DIFF = ["diff", "--no-color", "--no-ext-diff", "--no-textconv"];
+const DIFF = ["diff", "--cached", "--no-color", "--no-ext-diff", "--no-textconv"];
+const NO_PRELOAD = ["-c", "core.preloadIndex=false"];
 /** A full look at least this often, whatever the watches say. */
 const FULL_LOOK_EVERY_MS = 60_000;
 /** More events than this between two looks: the kernel's queue may have overflowed. */
@@ -78,14 +79,17 @@ export class WorkingTree {
   private readonly watches: FolderWatches;
   private watching: boolean;
   private seeded = false;
-  private tree: string | null = null;
+  /** Counts the looks that staged something: the working tree as this object last saw it. */
+  private version = 0;
   private guarded: GuardedWorktree | null = null;
   private lastFull = 0;
+  /** The diffs of the version `diffsOf`, by base and options. */
   private readonly diffs = new Map<string, string>();
+  private diffsOf = 0;
   private closed = false;
   private looking: Promise<void> = Promise.resolve();
   private outputs = 0;
-  private lastBytes: { base: string; tree: string; bytes: Buffer } | null = null;
+  private lastBytes: { base: string; version: number; bytes: Buffer } | null = null;
   /** The ignored files the real index tracked at the last look, as git listed them. */
   private forced = "";
   /** How each look went: answered from the watches alone, staged in part, or staged in full. */
@@ -110,23 +114,30 @@ export class WorkingTree {
     return this.watching;
   }
 
-  /** The working tree as a git tree object, brought up to date with what changed. */
-  currentTree(signal?: AbortSignal): Promise<string> {
-    // One look at a time: they share the scratch index.
-    const look = this.looking.then(() => this.look(signal));
-    this.looking = look.then(
+  /**
+   * Brings the scratch index up to date with what changed; returns its version, which moves
+   * whenever a look staged something (the same version: the working tree did not change).
+   */
+  current(signal?: AbortSignal): Promise<number> {
+    return this.serially(() => this.look(signal));
+  }
+
+  /** One at a time: looks and diffs share the scratch index. */
+  private serially<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.looking.then(fn);
+    this.looking = next.then(
       () => undefined,
       () => undefined,
     );
-    return look;
+    return next;
   }
 
-  private async look(signal?: AbortSignal): Promise<string> {
+  private async look(signal?: AbortSignal): Promise<number> {
     if (this.closed) throw new Error("the working tree was closed");
     await drainEvents();
-    if (this.seeded && this.tree !== null && this.quiet()) {
+    if (this.seeded && this.quiet()) {
       this.looks.quiet += 1;
-      return this.tree;
+      return this.version;
     }
     const frozen = this.options.frozen ?? ((fn) => fn());
     return frozen(async () => {
@@ -134,31 +145,32 @@ export class WorkingTree {
       await drainEvents();
       const work = this.watches.take();
       try {
-        this.tree = await this.stage(work, signal);
+        await this.stage(work, signal);
       } catch (error) {
         // What was not staged is looked at again, in full, next time.
         this.watches.pending.full = true;
         throw error;
       }
-      return this.tree;
+      return (this.version += 1);
     });
   }
 
   /**
-   * The diff from `base` to the working tree. Tree against tree: git reads objects, not the
-   * worktree, so the run's processes need not be frozen for it.
+   * The diff from `base` to the working tree: the scratch index against the commit. git reads
+   * the index and objects, not the worktree, so the run's processes need not be frozen for it.
    */
-  async diff(base: string, options: DiffOptions = {}): Promise<string> {
-    const tree = await this.currentTree(options.signal);
-    const key = [base, tree, options.binary, options.stat, options.noRenames].join("\0");
-    const known = this.diffs.get(key);
-    if (known !== undefined) return known;
-    const { stdout } = await runGit(this.diffArgs(base, tree, options), {
-      cwd: this.cwd,
-      signal: options.signal,
+  diff(base: string, options: DiffOptions = {}): Promise<string> {
+    return this.serially(async () => {
+      const version = await this.look(options.signal);
+      const key = [base, options.binary, options.stat, options.noRenames].join("\0");
+      if (this.diffsOf !== version) this.diffs.clear();
+      this.diffsOf = version;
+      const known = this.diffs.get(key);
+      if (known !== undefined) return known;
+      const { stdout } = await this.git(this.diffArgs(base, options), options.signal);
+      this.diffs.set(key, stdout);
+      return stdout;
     });
-    this.remember(key, stdout);
-    return stdout;
   }
 
   /**
@@ -166,32 +178,36 @@ export class WorkingTree {
    * wrote them: what the step checkpoint stores. Written to a file first and refused from its
    * size when past `maxBytes`, never read whole into memory.
    */
-  async diffBytes(
+  diffBytes(
     base: string,
     options: { signal?: AbortSignal; maxBytes?: number } = {},
-  ): Promise<{ tree: string; bytes: Buffer }> {
-    const tree = await this.currentTree(options.signal);
-    const last = this.lastBytes;
-    if (last?.base === base && last.tree === tree) {
-      if (options.maxBytes !== undefined && last.bytes.length > options.maxBytes) {
-        throw new DiffTooLarge(last.bytes.length);
+  ): Promise<{ version: number; bytes: Buffer }> {
+    return this.serially(async () => {
+      const version = await this.look(options.signal);
+      const last = this.lastBytes;
+      if (last?.base === base && last.version === version) {
+        if (options.maxBytes !== undefined && last.bytes.length > options.maxBytes) {
+          throw new DiffTooLarge(last.bytes.length);
+        }
+        return { version, bytes: last.bytes };
       }
-      return { tree, bytes: last.bytes };
-    }
-    const out = join(this.scratch, `diff-${(this.outputs += 1)}`);
-    const args = this.diffArgs(base, tree, { binary: true, noRenames: true });
-    args.splice(1, 0, `--output=${out}`);
-    try {
-      await runGit(args, { cwd: this.cwd, signal: options.signal });
-      const { size } = await stat(out);
-      if (options.maxBytes !== undefined && size > options.maxBytes) throw new DiffTooLarge(size);
-      const bytes = await readFile(out);
-      // The watchdog and the checkpoint ask for the same diff after a step: kept when small.
-      this.lastBytes = size <= KEEP_DIFF_BYTES ? { base, tree, bytes } : null;
-      return { tree, bytes };
-    } finally {
-      await rm(out, { force: true });
-    }
+      const out = join(this.scratch, `diff-${(this.outputs += 1)}`);
+      const args = this.diffArgs(base, { binary: true, noRenames: true });
+      args.splice(1, 0, `--output=${out}`);
+      try {
+        await this.git(args, options.signal);
+        const { size } = await stat(out);
+        if (options.maxBytes !== undefined && size > options.maxBytes) {
+          throw new DiffTooLarge(size);
+        }
+        const bytes = await readFile(out);
+        // The watchdog and the checkpoint ask for the same diff after a step: kept when small.
+        this.lastBytes = size <= KEEP_DIFF_BYTES ? { base, version, bytes } : null;
+        return { version, bytes };
+      } finally {
+        await rm(out, { force: true });
+      }
+    });
   }
 
   async close(): Promise<void> {
@@ -200,22 +216,13 @@ export class WorkingTree {
     await rm(this.scratch, { recursive: true, force: true });
   }
 
-  private diffArgs(base: string, tree: string, options: DiffOptions): string[] {
+  private diffArgs(base: string, options: DiffOptions): string[] {
     const args = [...DIFF];
     if (options.binary) args.push("--binary");
     if (options.noRenames) args.push("--no-renames");
     if (options.stat) args.push("--stat=200");
-    args.push(base, tree, "--");
+    args.push(base, "--");
     return args;
-  }
-
-  /** Diffs are kept for the current tree only. */
-  private remember(key: string, diff: string): void {
-    const tree = key.split("\0")[1];
-    for (const known of this.diffs.keys()) {
-      if (known.split("\0")[1] !== tree) this.diffs.delete(known);
-    }
-    this.diffs.set(key, diff);
   }
 
   private quiet(): boolean {
@@ -231,8 +238,8 @@ export class WorkingTree {
     return runGit(args, { cwd: this.cwd, env: { GIT_INDEX_FILE: this.index }, signal });
   }
 
-  /** Brings the scratch index up to date with `work` and writes its tree. */
-  private async stage(work: Pending, signal?: AbortSignal): Promise<string> {
+  /** Brings the scratch index up to date with `work`. */
+  private async stage(work: Pending, signal?: AbortSignal): Promise<void> {
     const first = !this.seeded || work.reseed;
     // What the watches saw cannot be trusted to be all: watch everything afresh.
     const rewatch =
@@ -262,7 +269,11 @@ export class WorkingTree {
       if (narrow === null) await this.addAll(guarded, signal);
       else if (narrow.length > 0) {
         try {
-          await this.git(["add", "--all", "--", ...narrow, ...guarded.pathspec.slice(1)], signal);
+          // A few paths: threads to stat the index in parallel cost more than they save.
+          await this.git(
+            [...NO_PRELOAD, "add", "--all", "--", ...narrow, ...guarded.pathspec.slice(1)],
+            signal,
+          );
         } catch (error) {
           // A folder made and emptied, or made ignored, since the last look: nothing of it to
           // stage, and git says so; the whole tree tells the truth.
@@ -272,8 +283,6 @@ export class WorkingTree {
       }
     }
     this.seeded = true;
-    const { stdout } = await this.git(["write-tree"], signal);
-    return stdout.trim();
   }
 
   /**
