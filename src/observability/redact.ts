@@ -51,10 +51,10 @@ const SHAPES = [
 ];
 const SHAPE_PATTERN = new RegExp(SHAPES.join("|"), "gi");
 
-/** Texts shorter than this are redacted afresh each time: cheaper than remembering them. */
-const MEMO_MIN_CHARS = 256;
 /** The remembered texts' total length, at most. */
 const MEMO_MAX_CHARS = 32 * 1024 * 1024;
+/** The remembered texts, at most (short ones: a request's keys, ids and tool names). */
+const MEMO_MAX_TEXTS = 100_000;
 
 export function createRedactor(knownSecrets: Iterable<string> = []): Redactor {
   const known = new Set<string>();
@@ -76,18 +76,18 @@ export function createRedactor(knownSecrets: Iterable<string> = []): Redactor {
     memo.clear();
     memoChars = 0;
   };
-  // Long texts already redacted, with what they became: a model request carries the whole
-  // transcript again each turn, and only its last messages are new. Forgotten past a bound.
+  // Texts already redacted, with what they became: a model request carries the whole
+  // transcript again each turn, and only its last messages are new; its keys, ids and tool
+  // names come back every time. Forgotten past a bound.
   const memo = new Map<string, string>();
   let memoChars = 0;
   for (const secret of knownSecrets) addSecret(secret);
 
   const redact = (text: string): string => {
-    if (text.length < MEMO_MIN_CHARS) return redactNow(text);
     const known = memo.get(text);
     if (known !== undefined) return known;
     const clean = redactNow(text);
-    if (memoChars + text.length > MEMO_MAX_CHARS) {
+    if (memoChars + text.length > MEMO_MAX_CHARS || memo.size >= MEMO_MAX_TEXTS) {
       memo.clear();
       memoChars = 0;
     }

@@ -157,16 +157,22 @@ describe("redact: ordinary text comes out as it went in", () => {
   });
 });
 
-describe("a long text redacted again", () => {
-  it("gives the same result, and catches a secret added since", () => {
+describe("a text redacted again", () => {
+  it.each([
+    ["long", "output line\n".repeat(100)],
+    ["short", ""],
+  ])("(%s) gives the same result, and catches a secret added since", (_, lines) => {
     const later = "tok_added_later_Zq8Lp2Vx";
     const redactor = createRedactor([secret]);
-    const text = `${"output line\n".repeat(100)}${secret} and ${later}\n`;
+    const text = `${lines}${secret} and ${later}\n`;
     const first = redactor.redact(text);
     expect(first).toContain(REDACTED);
     expect(first).toContain(later);
     expect(redactor.redact(text)).toBe(first);
+    // As a key of a value too: keys come back in every request.
+    expect(Object.keys(redactor.redactValue({ [later]: 1 }))).toEqual([later]);
     redactor.addSecret(later);
     expect(redactor.redact(text)).not.toContain(later);
+    expect(Object.keys(redactor.redactValue({ [later]: 1 }))).toEqual([REDACTED]);
   });
 });
