@@ -5,13 +5,29 @@
 // unique): the same signed body posted under a new delivery id is a replay,
 // kept as a record that acts on nothing. Deliveries refused for load are
 // noted, so Stamina can ask GitHub to send them again once it has room.
+//
+// Deliveries that arrive together are written together: while one insert is
+// on its way, the next ones wait and go in one statement (one commit, one
+// flush of the database's log), each answered once it is durable.
 import { writeTransaction, type StoreContext } from "./database.ts";
 import type { Delivery } from "./types.ts";
 
 /** How a delivery was taken in: new, its id seen before, or its input acted on already. */
 export type Recorded = "new" | "duplicate" | { replayOf: string };
 
+/** The most deliveries one insert writes. */
+const MAX_BATCH = 100;
+
+interface Waiting {
+  delivery: Delivery;
+  resolve: (recorded: Recorded) => void;
+  reject: (error: unknown) => void;
+}
+
 export class DeliveryRecords {
+  private waiting: Waiting[] = [];
+  private writing = false;
+
   constructor(private readonly ctx: StoreContext) {}
 
   /**
@@ -19,9 +35,64 @@ export class DeliveryRecords {
    * delivery's id) when another delivery carried its input key: the replay is kept, handled, with
    * an outcome that says so, and acts on nothing.
    */
-  async record(delivery: Delivery): Promise<Recorded> {
-    const inserted = await this.insert(delivery, delivery.inputKey ?? null, null);
-    if (inserted) return "new";
+  record(delivery: Delivery): Promise<Recorded> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ delivery, resolve, reject });
+      // Those that arrive in the same turn of the event loop go in the same insert.
+      if (!this.writing) {
+        this.writing = true;
+        setImmediate(() => void this.writeWaiting());
+      }
+    });
+  }
+
+  /** Inserts what waits, a batch at a time, until nothing does. */
+  private async writeWaiting(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, MAX_BATCH);
+      let inserted: Set<string>;
+      try {
+        inserted = await this.insertMany(batch.map((w) => w.delivery));
+      } catch (error) {
+        for (const w of batch) w.reject(error);
+        continue;
+      }
+      for (const w of batch) {
+        // An id twice in one batch: the first one is the new delivery.
+        const isNew = inserted.delete(w.delivery.id);
+        if (isNew) w.resolve("new");
+        else this.notInserted(w.delivery).then(w.resolve, w.reject);
+      }
+    }
+    this.writing = false;
+  }
+
+  /** The deliveries inserted, by id; those left out met an id or an input key already there. */
+  private async insertMany(deliveries: Delivery[]): Promise<Set<string>> {
+    const now = this.ctx.now();
+    const rows = await this.ctx.db
+      .insertInto("deliveries")
+      .values(
+        deliveries.map((d) => ({
+          id: d.id,
+          event: d.event,
+          action: d.action,
+          installation_id: d.installationId,
+          payload: d.payload,
+          received_at: now,
+          handled_at: null,
+          outcome: null,
+          input_key: d.inputKey ?? null,
+        })),
+      )
+      .onConflict((oc) => oc.doNothing())
+      .returning("id")
+      .execute();
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** A delivery its insert left out: a duplicate, or a replay of the input's first delivery. */
+  private async notInserted(delivery: Delivery): Promise<Recorded> {
     if ((await this.outcome(delivery.id)) !== undefined) return "duplicate";
     const first = await this.ctx.db
       .selectFrom("deliveries")

@@ -26,6 +26,27 @@ export function deliveriesContract(engine: string, factory: StoreFactory): void 
       expect(await w.store.deliveries.outcome("abc")).toBe("ok");
     });
 
+    it("takes in 250 deliveries that arrive together, each once, past one insert's batch", async () => {
+      const d = (n: number) => ({
+        id: `many-${n}`,
+        event: "issues",
+        action: "labeled",
+        installationId: 1,
+        payload: "{}",
+        inputKey: `issues:${n}`,
+      });
+      // 200 deliveries, then 50 of them again, all at once.
+      const sent = [
+        ...Array.from({ length: 200 }, (_, n) => d(n)),
+        ...Array.from({ length: 50 }, (_, n) => d(n * 4)),
+      ];
+      const results = await Promise.all(sent.map((x) => w.store.deliveries.record(x)));
+      expect(results.filter((r) => r === "new")).toHaveLength(200);
+      expect(results.filter((r) => r === "duplicate")).toHaveLength(50);
+      expect(results.slice(0, 200).every((r) => r === "new")).toBe(true);
+      expect(await w.store.deliveries.unhandled(1_000)).toHaveLength(200);
+    });
+
     it("acts on an input key once, however many delivery ids carry it at once", async () => {
       const d = (id: string) => ({
         id,
