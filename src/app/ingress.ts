@@ -62,6 +62,15 @@ export function createWebhookIngress(options: IngressOptions): Handler {
   return async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname !== options.path) return false;
+    const answered = queue.takingIn();
+    try {
+      return await takeIn(req, res);
+    } finally {
+      answered();
+    }
+  };
+
+  async function takeIn(req: IncomingMessage, res: ServerResponse): Promise<true> {
     if (req.method !== "POST") {
       answer(res, 405, "Webhooks are POSTed.");
       return true;
@@ -127,7 +136,7 @@ export function createWebhookIngress(options: IngressOptions): Handler {
     answer(res, 202, "Accepted.");
     queue.push(() => options.dispatch({ id, name, payload }));
     return true;
-  };
+  }
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
