@@ -52,7 +52,9 @@ export class DeliveryRecords {
       const batch = this.waiting.splice(0, MAX_BATCH);
       let inserted: Set<string>;
       try {
-        inserted = await this.insertMany(batch.map((w) => w.delivery));
+        inserted = await this.insert(
+          batch.map(({ delivery }) => ({ delivery, inputKey: delivery.inputKey ?? null })),
+        );
       } catch (error) {
         for (const w of batch) w.reject(error);
         continue;
@@ -67,30 +69,6 @@ export class DeliveryRecords {
     this.writing = false;
   }
 
-  /** The deliveries inserted, by id; those left out met an id or an input key already there. */
-  private async insertMany(deliveries: Delivery[]): Promise<Set<string>> {
-    const now = this.ctx.now();
-    const rows = await this.ctx.db
-      .insertInto("deliveries")
-      .values(
-        deliveries.map((d) => ({
-          id: d.id,
-          event: d.event,
-          action: d.action,
-          installation_id: d.installationId,
-          payload: d.payload,
-          received_at: now,
-          handled_at: null,
-          outcome: null,
-          input_key: d.inputKey ?? null,
-        })),
-      )
-      .onConflict((oc) => oc.doNothing())
-      .returning("id")
-      .execute();
-    return new Set(rows.map((r) => r.id));
-  }
-
   /** A delivery its insert left out: a duplicate, or a replay of the input's first delivery. */
   private async notInserted(delivery: Delivery): Promise<Recorded> {
     if ((await this.outcome(delivery.id)) !== undefined) return "duplicate";
@@ -102,37 +80,43 @@ export class DeliveryRecords {
     // Neither the id nor the key: another writer's row went between; taken as a duplicate.
     if (!first) return "duplicate";
     const outcome = `ignored: a replay of delivery ${first.id} (${delivery.inputKey}), which acted already`;
-    await this.insert(delivery, null, outcome);
+    await this.insert([{ delivery, inputKey: null, outcome }]);
     return { replayOf: first.id };
   }
 
   /** Persists a delivery that acts on nothing (stale, say), handled at once with `outcome`. */
   async recordIgnored(delivery: Delivery, outcome: string): Promise<"new" | "duplicate"> {
-    return (await this.insert(delivery, null, outcome)) ? "new" : "duplicate";
+    const inserted = await this.insert([{ delivery, inputKey: null, outcome }]);
+    return inserted.has(delivery.id) ? "new" : "duplicate";
   }
 
+  /**
+   * Inserts deliveries in one statement, each under `inputKey`, handled at once when it has an
+   * `outcome`; returns the ids inserted (those left out met an id or an input key already there).
+   */
   private async insert(
-    delivery: Delivery,
-    inputKey: string | null,
-    outcome: string | null,
-  ): Promise<boolean> {
+    rows: { delivery: Delivery; inputKey: string | null; outcome?: string }[],
+  ): Promise<Set<string>> {
     const now = this.ctx.now();
-    const result = await this.ctx.db
+    const inserted = await this.ctx.db
       .insertInto("deliveries")
-      .values({
-        id: delivery.id,
-        event: delivery.event,
-        action: delivery.action,
-        installation_id: delivery.installationId,
-        payload: delivery.payload,
-        received_at: now,
-        handled_at: outcome === null ? null : now,
-        outcome,
-        input_key: inputKey,
-      })
+      .values(
+        rows.map(({ delivery, inputKey, outcome = null }) => ({
+          id: delivery.id,
+          event: delivery.event,
+          action: delivery.action,
+          installation_id: delivery.installationId,
+          payload: delivery.payload,
+          received_at: now,
+          handled_at: outcome === null ? null : now,
+          outcome,
+          input_key: inputKey,
+        })),
+      )
       .onConflict((oc) => oc.doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+      .returning("id")
+      .execute();
+    return new Set(inserted.map((r) => r.id));
   }
 
   async markHandled(id: string, outcome: string): Promise<void> {
