@@ -4,11 +4,11 @@
 // repository or the git folder itself is noted as such: those ask for more
 // than staging one folder's entries.
 import { watch, type FSWatcher } from "node:fs";
-import { readdir } from "node:fs/promises";
-import { join, posix } from "node:path";
+import { lstat, readdir } from "node:fs/promises";
+import { isAbsolute, join, posix } from "node:path";
 import { runGit } from "./git-run.ts";
 
-export const GIT_DIR = ".git";
+const GIT_DIR = ".git";
 
 /** What changed since the last look. */
 export interface Pending {
@@ -73,18 +73,24 @@ export class FolderWatches {
   }
 
   /**
-   * Watches the git folder (its index and config) and its `info` (the exclude file). What else
-   * changes there (HEAD, refs, objects) leaves the working tree as it is. False when it is not
-   * a folder of the worktree's own (a linked worktree's is elsewhere).
+   * Watches the worktree's git folders, given as absolute paths: its own (the index, and
+   * `config.worktree`) and the common one (`config`, and `info` with the exclude file), which
+   * are the same folder unless the worktree is a linked one. What else changes there (HEAD,
+   * refs, objects) leaves the working tree as it is. False when a watch could not be made.
    */
-  watchGitDir(): boolean {
-    return (
-      this.add(GIT_DIR, (name) => {
-        if (name === "index") this.pending.index = true;
-        else if (name === "config" || name === "config.worktree") this.pending.guard = true;
-        else if (name === "info" || name === null) this.pending.reseed = true;
-      }) && this.add(posix.join(GIT_DIR, "info"), () => (this.pending.reseed = true), true)
-    );
+  watchGitDirs(own: string, common: string): boolean {
+    const onOwn = (name: string | null) => {
+      if (name === "index") this.pending.index = true;
+      else if (name === "config" || name === "config.worktree") this.pending.guard = true;
+      else if (name === "info" || name === null) this.pending.reseed = true;
+    };
+    const onCommon = (name: string | null) => {
+      if (name === "config") this.pending.guard = true;
+      else if (name === "info" || name === null) this.pending.reseed = true;
+    };
+    if (!this.add(own, onOwn)) return false;
+    if (common !== own && !this.add(common, onCommon)) return false;
+    return this.add(posix.join(common, "info"), () => (this.pending.reseed = true), true);
   }
 
   /**
@@ -130,10 +136,14 @@ export class FolderWatches {
     if (this.watchers.has(dir)) return true;
     if (this.watchers.size >= this.budget) return false;
     try {
-      const watcher = watch(join(this.cwd, dir), { persistent: false }, (_event, name) => {
-        this.pending.events += 1;
-        onEvent(typeof name === "string" ? name : null);
-      });
+      const watcher = watch(
+        isAbsolute(dir) ? dir : join(this.cwd, dir),
+        { persistent: false },
+        (_event, name) => {
+          this.pending.events += 1;
+          onEvent(typeof name === "string" ? name : null);
+        },
+      );
       // A watch that breaks (its folder removed, the kernel out of watches) cannot be trusted.
       watcher.on("error", () => {
         this.pending.full = true;
@@ -152,12 +162,38 @@ export class FolderWatches {
     // The ignore rules and attributes decide how every file is staged.
     if (name === null || name === ".gitattributes") p.full = true;
     else if (name === ".gitignore") p.reseed = true;
-    else if (name === GIT_DIR) p.guard = true;
-    else {
+    else if (name === GIT_DIR) {
+      // The git folder, or the file that names a linked worktree's, replaced: look afresh.
+      p.guard = true;
+      p.full = true;
+    } else {
       p.dirs.add(dir);
       p.entries.add(dir === "" ? name : `${dir}/${name}`);
     }
   }
+}
+
+/**
+ * The worktree's own git folder and the common one, where its index, config and exclude file
+ * live: `.git` itself, or for a linked worktree (`.git` a file, as in a worktree of the
+ * mirror) the folders git names. null: none git would use (then nothing is watched).
+ */
+export async function gitFolders(
+  cwd: string,
+  signal?: AbortSignal,
+): Promise<{ own: string; common: string } | null> {
+  const top = await lstat(join(cwd, GIT_DIR)).catch(() => null);
+  if (top?.isDirectory() === true) {
+    const own = join(cwd, GIT_DIR);
+    return { own, common: own };
+  }
+  if (top?.isFile() !== true) return null;
+  const { stdout } = await runGit(
+    ["rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir"],
+    { cwd, signal },
+  );
+  const [own, common] = stdout.split("\n");
+  return own && common ? { own, common } : null;
 }
 
 /** Lets the event loop read what the kernel has queued: two turns, so one poll comes after now. */

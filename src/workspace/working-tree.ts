@@ -23,7 +23,7 @@ import {
   drainEvents,
   everything,
   FolderWatches,
-  GIT_DIR,
+  gitFolders,
   ignoredFolders,
   trackedIgnored,
   type Pending,
@@ -375,13 +375,13 @@ export class WorkingTree {
   /** Watches every folder git would look in, afresh: the ignored and nested ones left out. */
   private async rewatch(guarded: GuardedWorktree, signal?: AbortSignal): Promise<void> {
     this.watches.close();
-    const top = await lstat(join(this.cwd, GIT_DIR)).catch(() => null);
-    // A worktree whose git folder is elsewhere (a linked worktree): its index and config
-    // change where no watch sees them, so every look is a full one.
-    if (top?.isDirectory() !== true) return this.stopWatching();
+    const gitDirs = await gitFolders(this.cwd, signal);
+    if (gitDirs === null) return this.stopWatching();
     const ignored = await ignoredFolders(this.cwd, [], signal);
     const skip = (path: string) => ignored.has(path) || guarded.nested.includes(path);
-    const ok = (await this.watches.watchTree("", skip)) && this.watches.watchGitDir();
+    const ok =
+      (await this.watches.watchTree("", skip)) &&
+      this.watches.watchGitDirs(gitDirs.own, gitDirs.common);
     if (!ok) this.stopWatching();
   }
 

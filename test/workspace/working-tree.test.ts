@@ -166,6 +166,28 @@ describe("WorkingTree", () => {
     expect(diff).toBe(await workingDiff(dir, base));
   });
 
+  it("watches a linked worktree (as the mirror makes them) like a clone, its git folders too", async () => {
+    const { dir: main, base } = repo();
+    const dir = join(tempDir("stamina-tree-linked-"), "wt");
+    fixtureGit(main, "worktree", "add", "--quiet", "--detach", dir, base);
+    const tree = await watched(dir);
+    expect(await tree.diff(base)).toBe("");
+    writeFileSync(join(dir, "d1", "f1.txt"), "edited in the linked worktree\n");
+    expect(await tree.diff(base)).toContain("+edited in the linked worktree");
+    expect(tree.watched).toBe(true);
+    expect(tree.looks).toEqual({ quiet: 0, narrow: 1, full: 1 });
+    await tree.diff(base);
+    expect(tree.looks.quiet).toBe(1);
+    // Its own index (in the common folder's worktrees/) and the common exclude file are watched.
+    writeFileSync(join(dir, "d0", "forced.log"), "staged by force\n");
+    fixtureGit(dir, "add", "--force", "d0/forced.log");
+    expect(await tree.diff(base)).toContain("+++ b/d0/forced.log");
+    writeFileSync(join(main, ".git", "info", "exclude"), "*.txt\n");
+    writeFileSync(join(dir, "top-new.txt"), "excluded\n");
+    expect(await tree.diff(base)).toBe(await workingDiff(dir, base));
+    expect(await tree.diff(base)).not.toContain("top-new.txt");
+  });
+
   it("starts again from the real index only when what it tracks by force changes", async () => {
     const { dir, base } = repo();
     const tree = await watched(dir);
