@@ -14,10 +14,9 @@ import {
   fetchFromRemote,
   hasCommit,
   moveRemoteBranch,
-  remoteBranchNames,
   remoteBranchSha,
 } from "../workspace/git-remote.ts";
-import { checkoutFromMirror } from "../workspace/mirror.ts";
+import { checkoutFromMirror, fetchedBranchNames } from "../workspace/mirror.ts";
 import { assertPushAllowed, PushRefused, type BranchLease } from "../workspace/push-guard.ts";
 import { applyDiff } from "../workspace/diff.ts";
 import { RunFailure } from "./failure.ts";
@@ -79,7 +78,7 @@ export async function prepareWorkspace(
     await audit.record("git.clone", { url, branch: defaultBranch, sha: baseSha, mirror });
     // A name already on GitHub is someone else's branch (or an earlier run's): never reused.
     const wanted = branchSlug(run.issueNumber, run.issueTitle);
-    const taken = await remoteBranchNames(cwd, { url, token, signal, prefix: wanted });
+    const taken = await fetchedBranchNames(cwd, wanted);
     const branch = freeBranchName(wanted, taken);
     await runGit(["switch", "--quiet", "--force-create", branch], { cwd });
     run = await store.runs.update(run.id, { state: "running", branch, baseSha });

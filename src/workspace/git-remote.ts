@@ -31,25 +31,6 @@ export async function remoteBranchSha(
   return null;
 }
 
-/** The branches on the remote named `prefix` or starting with `prefix-` (the free-name check). */
-export async function remoteBranchNames(
-  cwd: string,
-  opts: RemoteOptions & { prefix: string },
-): Promise<Set<string>> {
-  const { stdout } = await runGit(["ls-remote", "--heads", "--", opts.url], {
-    cwd,
-    token: opts.token,
-    signal: opts.signal,
-    timeoutMs: NETWORK_TIMEOUT_MS,
-  });
-  const names = new Set<string>();
-  for (const line of stdout.split("\n")) {
-    const name = line.split("\t")[1]?.replace(/^refs\/heads\//, "");
-    if (name === opts.prefix || name?.startsWith(`${opts.prefix}-`)) names.add(name);
-  }
-  return names;
-}
-
 /** Fetches a branch or a commit into the object store (no ref is updated). */
 export async function fetchFromRemote(
   cwd: string,

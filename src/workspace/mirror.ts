@@ -94,6 +94,23 @@ export async function checkoutFromMirror(req: WorktreeRequest): Promise<MirrorCh
   });
 }
 
+/**
+ * GitHub's branches named `prefix` or starting with `prefix-`, as the mirror fetched them for
+ * this worktree a moment ago (the free-name check; the first push's lease refuses a branch made
+ * since). Read from `refs/remotes/origin/`, which the fetch's `--prune` keeps exact.
+ */
+export async function fetchedBranchNames(worktree: string, prefix: string): Promise<Set<string>> {
+  const { stdout } = await runGit(
+    ["for-each-ref", "--format=%(refname:lstrip=3)", "--", "refs/remotes/origin/"],
+    { cwd: worktree },
+  );
+  const names = new Set<string>();
+  for (const name of stdout.split("\n")) {
+    if (name === prefix || name.startsWith(`${prefix}-`)) names.add(name);
+  }
+  return names;
+}
+
 /** Removes a run's worktree (and its local branch) from the mirror, when the run is over. */
 export async function releaseWorktree(
   dataDir: string,
