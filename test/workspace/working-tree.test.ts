@@ -4,6 +4,8 @@
 // watched is looked at in full; a diff past the cap is refused unread.
 import { spawn } from "node:child_process";
 import {
+  appendFileSync,
+  chmodSync,
   mkdirSync,
   renameSync,
   rmSync,
@@ -67,6 +69,10 @@ describe("WorkingTree", () => {
     const ops: ((step: number) => void)[] = [
       (s) => write(`d${pick(4)}/f${pick(5)}.txt`, `edited ${s}\n`),
       (s) => write(`d${pick(4)}/new${s}.txt`, `made ${s}\n`),
+      // Content and mode changes to files that are there: no file comes or goes.
+      (s) => appendFileSync(join(dir, `d${pick(4)}`, `f${pick(5)}.txt`), `appended ${s}\n`),
+      (s) => appendFileSync(join(dir, `d${pick(4)}`, "inner", "deep.txt"), `deeper ${s}\n`),
+      () => chmodSync(join(dir, `d${pick(4)}`, `f${pick(5)}.txt`), 0o755),
       () => rmSync(join(dir, `d${pick(4)}`, `f${pick(5)}.txt`), { force: true }),
       (s) => write(`d${pick(4)}/inner/deep.txt`, `deep ${s}\n`),
       (s) => {
