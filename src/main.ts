@@ -1,6 +1,5 @@
 // Process entry and CLI: `stamina serve | worker | all | run | replay | audit | memory`.
 // Reads the settings, wires the layers, handles signals.
-import { existsSync } from "node:fs";
 import { Probot, ProbotOctokit, run as runProbotSetup } from "probot";
 import { createRedactor } from "./observability/redact.ts";
 import { createLogger, type Logger } from "./observability/logger.ts";
@@ -30,43 +29,37 @@ import { auditCommand } from "./cli/audit.ts";
 import { memoryCommand } from "./cli/memory.ts";
 import { replayCommand } from "./cli/replay/command.ts";
 import { runCommand } from "./cli/run.ts";
-
-const USAGE = `usage: stamina <command>
-
-  all                 webhooks and a worker in one process (what \`npm start\` runs)
-  serve               the webhook server only
-  worker              a worker only (shares the database with \`serve\`)
-  run --repo PATH --task TEXT | --task-file FILE [--audit-log FILE]
-                      the agent on a local checkout, without GitHub
-  replay LOG [--repo PATH]   re-run a recorded session with its recorded model turns
-  audit verify FILE [--head HASH] [--key PUBLIC]
-                      check an audit log's hash chain and, with --key, its signatures
-  audit key [--generate FILE]   print the audit key's public half (or make a new key)
-  audit export RUN_ID [FILE]   write a run's audit log as JSONL (stdout without FILE)
-  memory show|clear --repo OWNER/NAME | --checkout PATH
-                      read or wipe what a repository's runs remember across runs
-`;
+import { helpFor, loadEnvFile, USAGE } from "./cli/entry.ts";
 
 async function main(argv: string[]): Promise<number> {
   const [command = "all", ...args] = argv;
+  const help = helpFor(command, args);
+  if (help !== undefined) {
+    process.stdout.write(help);
+    return 0;
+  }
   switch (command) {
     case "all":
     case "serve":
     case "worker":
+      if (args.length > 0) {
+        process.stderr.write(
+          `stamina ${command} takes no arguments (its settings come from the environment and .env): ${args.join(" ")}\n\n${helpFor(command, ["--help"])}`,
+        );
+        return 2;
+      }
+      loadEnvFile(command);
       return start(command);
     case "audit":
-      if (existsSync(".env")) process.loadEnvFile(".env");
+      loadEnvFile(command);
       return auditCommand(args, { out: process.stdout, err: process.stderr, env: process.env });
     case "memory":
-      if (existsSync(".env")) process.loadEnvFile(".env");
+      loadEnvFile(command);
       return memoryCommand(args, { out: process.stdout, err: process.stderr, env: process.env });
     case "run":
     case "replay":
+      loadEnvFile(command);
       return local(command, args);
-    case "help":
-    case "--help":
-      process.stdout.write(USAGE);
-      return 0;
     default:
       process.stderr.write(`unknown command: ${command}\n\n${USAGE}`);
       return 2;
@@ -77,7 +70,6 @@ const UNSIGNED_AUDIT =
   "audit logs are not signed: whoever can write the database could rewrite a run's log unnoticed. Sign them: `stamina audit key --generate audit-key.pem`, then set STAMINA_AUDIT_KEY_PATH=audit-key.pem (keep the file away from the database) and publish the public key that `stamina audit key` prints";
 
 async function start(mode: "all" | "serve" | "worker"): Promise<number> {
-  if (existsSync(".env")) process.loadEnvFile(".env");
   const settings = readSettings();
   if (settings.appId === undefined && mode !== "worker") {
     // First start: Probot's setup page registers the app from app.yml and writes .env.
@@ -281,7 +273,6 @@ function startWorker(
 
 /** `run` and `replay`: one local session in the foreground; Ctrl-C stops it and says so. */
 async function local(command: "run" | "replay", args: string[]): Promise<number> {
-  if (existsSync(".env")) process.loadEnvFile(".env");
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
   const io = {

@@ -25,7 +25,7 @@ import type { Out } from "./console.ts";
 
 type Io = { out: Out; err: Out; env: NodeJS.ProcessEnv };
 
-const USAGE = `usage:
+export const AUDIT_USAGE = `usage:
   stamina audit verify FILE [--head HASH] [--key PUBLIC]
       check an audit log's hash chain; with --key, its signatures too (PUBLIC is the
       \`ed25519:…\` line \`stamina audit key\` prints, or a file holding it or a PEM public key);
@@ -40,7 +40,7 @@ const USAGE = `usage:
 export async function auditCommand(args: string[], io: Io): Promise<number> {
   const [sub, target, out] = args;
   if (args.includes("--help") || args.includes("-h")) {
-    io.out.write(USAGE);
+    io.out.write(AUDIT_USAGE);
     return 0;
   }
   if (sub === "verify" && target) return verify(target, args, io);
@@ -62,7 +62,7 @@ export async function auditCommand(args: string[], io: Io): Promise<number> {
       await store.close();
     }
   }
-  io.err.write(USAGE);
+  io.err.write(AUDIT_USAGE);
   return 2;
 }
 

@@ -11,7 +11,7 @@ import { readSettings, type Settings } from "../settings.ts";
 import { runGit } from "../workspace/git.ts";
 import type { Out } from "./console.ts";
 
-const MEMORY_USAGE = `usage: stamina memory show|clear --repo OWNER/NAME
+export const MEMORY_USAGE = `usage: stamina memory show|clear --repo OWNER/NAME
        stamina memory show|clear --checkout PATH
 
   show   prints every file of the repository's memory (/memories), with when and by which run it was written

@@ -25,12 +25,13 @@ import { runLocalSession, SetupFailed } from "./local-session.ts";
 import { localMemoryDatabase, localMemoryKey } from "./memory.ts";
 import { printOutcome } from "./outcome.ts";
 
-const RUN_USAGE = `usage: stamina run --repo PATH (--task TEXT | --task-file FILE) [--audit-log FILE]
+export const RUN_USAGE = `usage: stamina run --repo PATH (--task TEXT | --task-file FILE) [--audit-log FILE]
 
   Runs the agent on a local git checkout, on a new branch stamina/local-<task>:
   it reads .github/stamina.yml there (setup, build, test, lint, budget), needs a
   clean working tree, and the model provider's settings (ANTHROPIC_API_KEY, or
-  those of STAMINA_MODEL_PROVIDER) in the environment or .env.
+  those of STAMINA_MODEL_PROVIDER) in the environment, the file STAMINA_ENV_FILE
+  names, or Stamina's own .env (never the checkout's).
 `;
 
 export interface CliIo {
@@ -109,7 +110,9 @@ async function setUpRun(argv: string[], env: NodeJS.ProcessEnv): Promise<RunSetu
     baseURL: settings.anthropicBaseUrl,
   });
   if ("missing" in provider) {
-    throw new UsageError(`set ${provider.missing.join(", ")} (in the environment or .env) first.`);
+    throw new UsageError(
+      `set ${provider.missing.join(", ")} (in the environment, the file STAMINA_ENV_FILE names, or Stamina's own .env, never the checkout's) first.`,
+    );
   }
   let sandbox: Sandbox;
   try {

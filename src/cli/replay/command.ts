@@ -20,7 +20,7 @@ import { findDivergences, type Divergence } from "./divergence.ts";
 import { recordedModel, ReplayExhausted } from "./model.ts";
 import { readRecording, RecordingError, type Recording } from "./recording.ts";
 
-const REPLAY_USAGE = `usage: stamina replay LOG [--repo PATH] [--audit-log FILE]
+export const REPLAY_USAGE = `usage: stamina replay LOG [--repo PATH] [--audit-log FILE]
 
   Re-runs the session recorded in the audit log LOG with the recorded model
   responses, on a fresh clone of PATH (default: the repository the log names)
