@@ -61,6 +61,9 @@ interface Narrowing {
   permissions: Permissions;
 }
 
+/** How Octokit's request log says a request was answered 404: `GET /path - 404 with id …`. */
+const NOT_FOUND = /^[A-Z]+ \S+ - 404 with id /;
+
 const repoKey = (ref: RepoRef): string =>
   `${ref.installationId}/${ref.owner}/${ref.repo}`.toLowerCase();
 
@@ -103,7 +106,12 @@ export function createGitHubClients(options: GitHubClientOptions): GitHubClients
       debug: () => undefined,
       info: () => undefined,
       warn: (msg: string) => options.log.warn({ installationId }, msg),
-      error: (msg: string) => options.log.error({ installationId }, msg),
+      // A 404 is an answer its caller expects and handles (no AGENTS.md, no such label yet);
+      // a caller that did not expect one says so in its own words. Not an error to alert on.
+      error: (msg: string) =>
+        NOT_FOUND.test(msg)
+          ? options.log.debug({ installationId }, msg)
+          : options.log.error({ installationId }, msg),
     },
     retry: { enabled: retries },
     throttle: {

@@ -71,6 +71,39 @@ describe("the installation client", () => {
   });
 });
 
+describe("the request log", () => {
+  it("says a 404 GitHub answered at debug (its caller expects it) and a failure at error", async () => {
+    const lines: { level: number; msg: string }[] = [];
+    const log = pino(
+      { level: "debug" },
+      { write: (line: string) => void lines.push(JSON.parse(line)) },
+    );
+    const clients = createGitHubClients({
+      appId: 1,
+      privateKey: keys.privateKey,
+      baseUrl: github.apiUrl,
+      log,
+      retries: false,
+    });
+    // The label is looked up first: not there yet, GitHub answers 404, and it is made.
+    await createGitHubPort(clients, github.url).ensureLabel(ref, {
+      name: "stamina:working",
+      color: "fbca04",
+      description: "",
+    });
+    const missing = lines.filter((l) => / - 404 with id /.test(l.msg));
+    expect(missing.length).toBeGreaterThan(0);
+    expect(missing.every((l) => l.level === 20)).toBe(true);
+    github.failNext("POST", /\/comments$/, { status: 500, body: { message: "Server Error" } });
+    await expect(
+      createGitHubPort(clients, github.url).createComment(ref, 1, "x"),
+    ).rejects.toThrow();
+    expect(lines.filter((l) => l.level === 50).map((l) => l.msg)).toEqual([
+      expect.stringMatching(/^POST \S+ - 500 with id /),
+    ]);
+  });
+});
+
 describe("narrowed tokens", () => {
   beforeEach(async () => {
     minted.length = 0;
