@@ -32,7 +32,7 @@ export default tseslint.config(
     rules: { "max-lines-per-function": ["error", { max: 120 }] },
   },
   {
-    files: ["**/*.js", "**/*.cjs"],
+    files: ["**/*.js", "**/*.mjs", "**/*.cjs"],
     ...tseslint.configs.disableTypeChecked,
   },
   {

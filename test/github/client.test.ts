@@ -76,7 +76,10 @@ describe("the request log", () => {
     const lines: { level: number; msg: string }[] = [];
     const log = pino(
       { level: "debug" },
-      { write: (line: string) => void lines.push(JSON.parse(line)) },
+      {
+        write: (line: string) =>
+          void lines.push(JSON.parse(line) as { level: number; msg: string }),
+      },
     );
     const clients = createGitHubClients({
       appId: 1,
