@@ -355,10 +355,12 @@ export class WorkingTree {
    */
   private async seedIndex(): Promise<void> {
     this.forced = await trackedIgnored(this.cwd);
-    const { stdout: gitDir } = await runGit(["rev-parse", "--absolute-git-dir"], {
-      cwd: this.cwd,
-    });
-    const from = join(gitDir.trim(), "index");
+    // The same resolution the watches use; git is asked only where `.git` is neither a folder
+    // nor a linked worktree's file (and then says what is wrong).
+    const gitDir =
+      (await gitFolders(this.cwd))?.own ??
+      (await runGit(["rev-parse", "--absolute-git-dir"], { cwd: this.cwd })).stdout.trim();
+    const from = join(gitDir, "index");
     await rm(this.index, { force: true });
     let written: Date;
     try {

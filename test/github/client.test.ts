@@ -27,8 +27,10 @@ beforeEach(async () => {
 afterEach(() => github.close());
 
 const minted: string[] = [];
-function clientsOf(retries?: boolean) {
-  const log = pino({ level: "warn" }, { write: (line: string) => void warnings.push(line) });
+function clientsOf(
+  retries?: boolean,
+  log = pino({ level: "warn" }, { write: (line: string) => void warnings.push(line) }),
+) {
   return createGitHubClients({
     appId: 1,
     privateKey: keys.privateKey,
@@ -81,13 +83,7 @@ describe("the request log", () => {
           void lines.push(JSON.parse(line) as { level: number; msg: string }),
       },
     );
-    const clients = createGitHubClients({
-      appId: 1,
-      privateKey: keys.privateKey,
-      baseUrl: github.apiUrl,
-      log,
-      retries: false,
-    });
+    const clients = clientsOf(false, log);
     // The label is looked up first: not there yet, GitHub answers 404, and it is made.
     await createGitHubPort(clients, github.url).ensureLabel(ref, {
       name: "stamina:working",
