@@ -30,6 +30,14 @@ import { memoryCommand } from "./cli/memory.ts";
 import { replayCommand } from "./cli/replay/command.ts";
 import { runCommand } from "./cli/run.ts";
 import { helpFor, loadEnvFile, USAGE } from "./cli/entry.ts";
+import {
+  checkLine,
+  doctorCommand,
+  runChecks,
+  type CheckName,
+  type CheckResult,
+} from "./cli/doctor.ts";
+import { databaseProblem } from "./store/probe.ts";
 
 async function main(argv: string[]): Promise<number> {
   const [command = "all", ...args] = argv;
@@ -53,6 +61,9 @@ async function main(argv: string[]): Promise<number> {
     case "audit":
       loadEnvFile(command);
       return auditCommand(args, { out: process.stdout, err: process.stderr, env: process.env });
+    case "doctor":
+      loadEnvFile(command);
+      return doctorCommand(args, { out: process.stdout, err: process.stderr, env: process.env });
     case "memory":
       loadEnvFile(command);
       return memoryCommand(args, { out: process.stdout, err: process.stderr, env: process.env });
@@ -65,6 +76,13 @@ async function main(argv: string[]): Promise<number> {
       return 2;
   }
 }
+
+/** The checks each service runs at start; the sandbox's own probe runs where a worker starts. */
+const STARTUP_CHECKS: Record<"all" | "serve" | "worker", CheckName[]> = {
+  all: ["github-app", "webhook-secret", "model"],
+  serve: ["github-app", "webhook-secret"],
+  worker: ["github-app", "model"],
+};
 
 const UNSIGNED_AUDIT =
   "audit logs are not signed: whoever can write the database could rewrite a run's log unnoticed. Sign them: `stamina audit key --generate audit-key.pem`, then set STAMINA_AUDIT_KEY_PATH=audit-key.pem (keep the file away from the database) and publish the public key that `stamina audit key` prints";
@@ -89,12 +107,8 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
   const log = createLogger({ level: settings.logLevel, redactor });
   if (settings.auditKey === undefined) log.warn(UNSIGNED_AUDIT);
   else log.info({ auditKey: settings.auditKey.signer.publicKey }, "audit logs are signed");
-  const store = await openStore({
-    database: settings.database,
-    redactor,
-    auditSigner: settings.auditKey?.signer,
-    onIdleError: (err) => log.warn({ err }, "a database connection failed while idle"),
-  });
+  const { modelFailed } = await checkAtStart(mode, settings, secrets, log);
+  const store = await openStoreOrSay(settings, redactor, log);
   const clients = createGitHubClients({
     appId: secrets.appId,
     privateKey: secrets.privateKey,
@@ -108,23 +122,8 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
   let worker: Worker | undefined;
 
   // A worker only where the sandbox starts: never one that runs commands with less isolation.
-  const sandbox = mode === "serve" ? undefined : openSandbox(settings, mode, log);
-  if (sandbox !== undefined) {
-    const started = startWorker(
-      settings,
-      sandbox,
-      secrets.modelProvider,
-      store,
-      clients,
-      redactor,
-      log,
-    );
-    worker = started.worker;
-    stops.push(async () => {
-      started.stopSweep();
-      await started.worker.stop(settings.shutdownGraceMs);
-    });
-  }
+  const sandbox =
+    mode === "serve" || modelFailed !== undefined ? undefined : openSandbox(settings, mode, log);
   if (mode !== "worker") {
     const probot = new Probot({
       appId: secrets.appId,
@@ -147,7 +146,14 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
       onCancelRequested: () => worker?.wake(),
     });
     await replayUnhandled(probot, { store, log });
-    const port = await listen(server, settings.port, settings.host);
+    const port = await listen(server, settings.port, settings.host).catch((error: unknown) => {
+      const code = (error as { code?: unknown }).code;
+      throw new SettingsError(
+        code === "EADDRINUSE"
+          ? `PORT ${settings.port} on ${settings.host} is in use by another process: stop it, or set PORT (and HOST) to a free one`
+          : `PORT ${settings.port} on HOST ${settings.host} cannot be listened on (${String(code ?? error)}): set PORT and HOST to an address of this machine`,
+      );
+    });
     log.info({ port, mode }, `Stamina is listening on http://${settings.host}:${port}`);
     redelivery.start();
     stops.unshift(() => redelivery.stop());
@@ -161,6 +167,23 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
     );
   }
 
+  // The worker starts once the server listens: a port in use stops the process before it claims.
+  if (sandbox !== undefined) {
+    const started = startWorker(
+      settings,
+      sandbox,
+      secrets.modelProvider,
+      store,
+      clients,
+      redactor,
+      log,
+    );
+    worker = started.worker;
+    stops.push(async () => {
+      started.stopSweep();
+      await started.worker.stop(settings.shutdownGraceMs);
+    });
+  }
   return new Promise<number>((resolve) => {
     const shutdown = (signal: string) => {
       log.info({ signal }, "shutting down");
@@ -173,6 +196,54 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
     process.once("SIGTERM", shutdown);
     process.once("SIGINT", shutdown);
   });
+}
+
+/**
+ * Before any work is taken: the app's key authenticates, the secret is GitHub's, the model
+ * answers. A service that cannot reach GitHub, and a worker whose model refuses it, stop here
+ * (one line naming the setting); `all` whose model fails goes on serving, with no worker.
+ */
+async function checkAtStart(
+  mode: "all" | "serve" | "worker",
+  settings: Settings,
+  secrets: ReturnType<typeof requireAppSettings>,
+  log: Logger,
+): Promise<{ modelFailed: CheckResult | undefined }> {
+  const checks = await runChecks(settings, secrets, STARTUP_CHECKS[mode]);
+  const level = { ok: "info", warn: "warn", fail: "error" } as const;
+  for (const check of checks) {
+    log[level[check.status]]({ check: check.name, setting: check.setting }, checkLine(check));
+  }
+  const failed = (name: CheckName) => checks.find((c) => c.name === name && c.status === "fail");
+  const fatal = failed("github-app") ?? (mode === "worker" ? failed("model") : undefined);
+  if (fatal !== undefined) throw new SettingsError(fatal.text);
+  const modelFailed = failed("model");
+  if (modelFailed !== undefined) {
+    log.error(
+      { setting: modelFailed.setting },
+      `no worker started, so no run will be claimed: ${modelFailed.text}`,
+    );
+  }
+  return { modelFailed };
+}
+
+/** The store, opened and migrated; a database that does not answer stops start-up in one line. */
+async function openStoreOrSay(
+  settings: Settings,
+  redactor: ReturnType<typeof createRedactor>,
+  log: Logger,
+): Promise<Store> {
+  try {
+    return await openStore({
+      database: settings.database,
+      redactor,
+      auditSigner: settings.auditKey?.signer,
+      onIdleError: (err) => log.warn({ err }, "a database connection failed while idle"),
+    });
+  } catch (error) {
+    log.debug({ err: error }, "the database could not be opened");
+    throw new SettingsError(databaseProblem(settings.database, error));
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 // What the `stamina` command settles before any command runs: the usage of
 // each command (printed for -h or --help, which start nothing) and the
-// settings file it reads. The services and the admin commands read
+// settings file it reads. The services and the admin commands (doctor too) read
 // STAMINA_ENV_FILE, else `.env` where they are started; `run` and `replay`
 // work on someone's checkout, whose `.env` is that repository's own and may
 // hold anything, so they read STAMINA_ENV_FILE, else Stamina's own `.env`.
@@ -9,6 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SettingsError } from "../settings.ts";
 import { AUDIT_USAGE } from "./audit.ts";
+import { DOCTOR_USAGE } from "./doctor.ts";
 import { MEMORY_USAGE } from "./memory.ts";
 import { REPLAY_USAGE } from "./replay/command.ts";
 import { RUN_USAGE } from "./run.ts";
@@ -18,6 +19,8 @@ export const USAGE = `usage: stamina <command> [-h | --help]
   all                 webhooks and a worker in one process (what \`npm start\` runs)
   serve               the webhook server only
   worker              a worker only (shares the database with \`serve\`)
+  doctor              the start-up checks alone: GitHub App, webhook secret, database,
+                      sandbox, model; each failure names the setting to fix
   run --repo PATH --task TEXT | --task-file FILE [--audit-log FILE]
                       the agent on a local checkout, without GitHub
   replay LOG [--repo PATH]   re-run a recorded session with its recorded model turns
@@ -52,6 +55,7 @@ const USAGES: Record<string, string> = {
   run: RUN_USAGE,
   replay: REPLAY_USAGE,
   audit: AUDIT_USAGE,
+  doctor: DOCTOR_USAGE,
   memory: MEMORY_USAGE,
 };
 

@@ -47,8 +47,33 @@ export const PROVIDER_NAMES: Record<ModelProvider, string> = {
   vertex: "Google Vertex AI",
 };
 
+/** The settings that hold each provider's credentials, as a start-up error names them. */
+export const CREDENTIAL_SETTINGS: Record<ModelProvider, string> = {
+  anthropic: "ANTHROPIC_API_KEY",
+  bedrock:
+    "the AWS credentials (AWS_BEARER_TOKEN_BEDROCK, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the AWS default chain)",
+  vertex:
+    "the Google credentials (Application Default Credentials, GOOGLE_APPLICATION_CREDENTIALS)",
+};
+
+/** The settings that say where each provider is reached. */
+export const ENDPOINT_SETTINGS: Record<ModelProvider, string> = {
+  anthropic: "ANTHROPIC_BASE_URL",
+  bedrock: "AWS_REGION or ANTHROPIC_BEDROCK_BASE_URL",
+  vertex: "CLOUD_ML_REGION or ANTHROPIC_VERTEX_BASE_URL",
+};
+
 export function createClient(options: ProviderOptions, timeoutMs: number): MessagesClient {
-  const common = { maxRetries: 0, timeout: timeoutMs };
+  return providerClient(options, timeoutMs);
+}
+
+/** The provider's whole SDK client: the start-up checks call more of it than a run does. */
+export function providerClient(
+  options: ProviderOptions,
+  timeoutMs: number,
+  maxRetries = 0,
+): Anthropic | AnthropicBedrock | AnthropicVertex {
+  const common = { maxRetries, timeout: timeoutMs };
   switch (options.provider) {
     case "anthropic":
       return new Anthropic({ ...common, apiKey: options.apiKey, baseURL: options.baseURL ?? null });

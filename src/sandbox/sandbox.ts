@@ -153,7 +153,8 @@ export function createSandbox(opts: SandboxOptions = {}): Sandbox {
   let system: MountOp[] = [];
   let privateTmpSized = false;
   if (kind === "bubblewrap") {
-    const probe = probeSandbox({ bwrap });
+    // Without STAMINA_BWRAP the probe looks for bwrap itself, and says so when it is missing.
+    const probe = probeSandbox(opts.bwrap === undefined ? {} : { bwrap });
     if (!probe.ok) throw new SandboxUnavailable(probe.reason, probe.remedy);
     privateTmpSized = sizesTmp(probe.bubblewrapVersion);
     system = hostSystemMounts({

@@ -24,19 +24,29 @@ export const migrations: Record<string, Migration> = {
   "010-fresh-input": freshInput,
 };
 
-export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
-  const migrator = new Migrator({
+function migratorOf(db: Kysely<unknown>): Migrator {
+  return new Migrator({
     db,
     provider: { getMigrations: () => Promise.resolve(migrations) },
     // Numbers are reserved by work landing in parallel: a database already at 004 still gets 003.
     allowUnorderedMigrations: true,
   });
+}
+
+export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
+  const migrator = migratorOf(db);
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === "Error");
   if (error !== undefined || failed) {
     const name = failed?.migrationName ?? "unknown";
     throw new Error(`Database migration ${name} failed: ${describe(error)}`, { cause: error });
   }
+}
+
+/** The migrations this database has not had yet, read without changing anything. */
+export async function pendingMigrations(db: Kysely<unknown>): Promise<string[]> {
+  const all = await migratorOf(db).getMigrations();
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
 }
 
 function describe(error: unknown): string {

@@ -6,7 +6,7 @@ import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { flattenHeaders } from "./headers.ts";
-import { buildMessage } from "./message.ts";
+import { buildMessage, estimateTokens } from "./message.ts";
 import type { AnsweredMessage } from "./message.ts";
 import type { Refusal } from "./refusal.ts";
 import { invalidRequest, isRefusal } from "./refusal.ts";
@@ -40,6 +40,8 @@ export interface Call {
 export interface Route {
   model?: string;
   stream?: boolean;
+  /** `POST /v1/messages/count_tokens`: answered with a count, consuming no scripted turn. */
+  countTokens?: boolean;
 }
 
 interface Unwrapped {
@@ -93,6 +95,23 @@ export interface ScriptedServerOptions {
   contextWindow?: number;
 }
 
+/** The count-tokens call: the request's size in the fake's tokens, with the API's own shape. */
+function countTokens(
+  sent: Record<string, unknown>,
+  res: ServerResponse,
+  requestId: string,
+  refuse: (refusal: Refusal) => void,
+): void {
+  if (typeof sent.model !== "string" || !Array.isArray(sent.messages)) {
+    return refuse(invalidRequest("model and messages are required"));
+  }
+  const tokens = estimateTokens(
+    JSON.stringify({ system: sent.system, messages: sent.messages }).length,
+  );
+  res.writeHead(200, { "content-type": "application/json", "request-id": requestId });
+  res.end(JSON.stringify({ input_tokens: tokens }));
+}
+
 export async function startScriptedServer(
   dialect: Dialect,
   script: ScriptedTurn[],
@@ -114,6 +133,15 @@ export async function startScriptedServer(
       raw: await readBody(req),
     };
     const sent = parseObject(call.raw);
+    const counting = dialect.route(call);
+    if (!isRefusal(counting) && counting.countTokens === true) {
+      // A count is no turn of the conversation: answered, and kept out of `requests`.
+      const refusal =
+        dialect.authenticate(call) ??
+        (sent === undefined ? invalidRequest("The request body is not valid JSON.") : undefined);
+      if (refusal !== undefined) return dialect.error(res, refusal, requestId);
+      return countTokens(sent ?? {}, res, requestId, (r) => dialect.error(res, r, requestId));
+    }
     // A refused body is recorded as sent, which may not match the type.
     const record: RecordedModelRequest = {
       method: call.method,

@@ -21,7 +21,11 @@ function anthropicDialect(opts: ModelServerOptions): Dialect {
   return {
     basePath: "",
     route(call): Route | Refusal {
-      if (call.method === "POST" && call.path.split("?")[0] === "/v1/messages") return {};
+      const path = call.path.split("?")[0];
+      if (call.method === "POST" && path === "/v1/messages") return {};
+      if (call.method === "POST" && path === "/v1/messages/count_tokens") {
+        return { countTokens: true };
+      }
       return { status: 404, type: "not_found_error", message: "Not Found" };
     },
     authenticate: (call) => checkHeaders(call.headers, opts.apiKey),
