@@ -2,6 +2,7 @@
 // replay of deliveries that were acknowledged but never handled.
 import type { ApplicationFunction, Probot } from "probot";
 import type { Logger } from "../observability/logger.ts";
+import { operatorProblem, type OperatorProblem } from "../runs/operator-settings.ts";
 import { onInstallation, onInstallationRepositories } from "./handlers/installation.ts";
 import { onIssueComment } from "./handlers/issue-comment.ts";
 import { onIssueLabeled } from "./handlers/issue-labeled.ts";
@@ -47,8 +48,32 @@ export interface AppOptions extends HandlerDependencies {
   redelivery?: Pick<Redelivery, "kick">;
 }
 
+/** What the operators' settings stopped, by delivery id, for each app its handlers run in. */
+const keptFor = new WeakMap<Probot, Map<string, OperatorProblem>>();
+
+/**
+ * `app.on` whose handlers hand an operators' problem (the app's key, say) to dispatch instead
+ * of throwing it: Probot would log each one as a failed handler, payload and all.
+ */
+function keepingOn(app: Probot): Probot["on"] {
+  const kept = new Map<string, OperatorProblem>();
+  keptFor.set(app, kept);
+  const on: Probot["on"] = (events, handler) =>
+    app.on(events, async (context) => {
+      try {
+        await handler(context);
+      } catch (error) {
+        const problem = operatorProblem(error);
+        if (problem === null) throw error;
+        kept.set(context.id, problem);
+      }
+    });
+  return on;
+}
+
 export function staminaApp(options: AppOptions): ApplicationFunction {
-  return (app, { addHandler }) => {
+  return (probot, { addHandler }) => {
+    const app = { on: keepingOn(probot), onError: probot.onError.bind(probot) };
     app.on("issues.labeled", onIssueLabeled(options));
     app.on("issues.unlabeled", onIssueUnlabeled(options));
     app.on("issue_comment.created", onIssueComment(options));
@@ -70,7 +95,10 @@ export function staminaApp(options: AppOptions): ApplicationFunction {
       onInstallationRepositories(options),
     );
     app.onError((error) => {
-      options.log.error({ err: error }, "a webhook handler failed");
+      // The operators' settings are reported once, by dispatch, with what to do.
+      if (operatorProblem(error) !== null)
+        options.log.debug({ err: error }, "a webhook handler failed");
+      else options.log.error({ err: error }, "a webhook handler failed");
     });
     addHandler(
       createWebhookIngress({
@@ -83,7 +111,7 @@ export function staminaApp(options: AppOptions): ApplicationFunction {
         handles: (event, action) =>
           HANDLED_EVENTS.has(event) ||
           (action !== null && HANDLED_EVENTS.has(`${event}.${action}`)),
-        dispatch: (delivery) => dispatch(app, options, delivery),
+        dispatch: (delivery) => dispatch(probot, options, delivery),
       }),
     );
     addHandler((req, res) => {
@@ -94,7 +122,14 @@ export function staminaApp(options: AppOptions): ApplicationFunction {
   };
 }
 
-/** Runs the handlers of a persisted delivery and marks it handled, whatever they did. */
+/** Settings already reported in this process: the operators are told once, not per delivery. */
+const reported = new WeakMap<Logger, Set<string>>();
+
+/**
+ * Runs the handlers of a persisted delivery and marks it handled, whatever they did; except
+ * when the operators' settings stopped it (the app's key, say): then it is kept unhandled, to
+ * be handled at the next start, and the operators are told once at error level.
+ */
 async function dispatch(
   probot: Probot,
   options: { store: HandlerDependencies["store"]; log: Logger },
@@ -112,10 +147,32 @@ async function dispatch(
     outcome = `error: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500);
     options.log.error({ err: error, deliveryId: delivery.id }, "delivery handling failed");
   }
+  const kept = keptFor.get(probot);
+  const problem = kept?.get(delivery.id);
+  if (problem !== undefined) {
+    kept?.delete(delivery.id);
+    keep(options.log, problem, delivery);
+    return;
+  }
   await options.store.deliveries.markHandled(delivery.id, outcome);
 }
 
-/** Hands deliveries that a crash left unhandled back to the handlers. */
+function keep(log: Logger, problem: OperatorProblem, delivery: { id: string; name: string }): void {
+  const told = reported.get(log) ?? new Set<string>();
+  reported.set(log, told);
+  const fields = { deliveryId: delivery.id, event: delivery.name, setting: problem.setting };
+  if (told.has(problem.setting)) {
+    log.warn(fields, `delivery kept unhandled until ${problem.setting} is fixed`);
+    return;
+  }
+  told.add(problem.setting);
+  log.error(
+    fields,
+    `${problem.problem}. Deliveries are kept, not lost: fix ${problem.setting}, check it with \`stamina doctor\`, and restart Stamina; it then handles every delivery it kept`,
+  );
+}
+
+/** Hands deliveries that a crash (or the operators' settings) left unhandled back to the handlers. */
 export async function replayUnhandled(
   probot: Probot,
   options: { store: HandlerDependencies["store"]; log: Logger },
