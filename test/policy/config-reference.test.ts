@@ -1,4 +1,5 @@
-// The README's config reference is the schema's: whoever adds or changes a key regenerates it.
+// The config reference in docs/configuration.md is the schema's: whoever adds or changes a key
+// regenerates it. The README points there, under "Config reference".
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
@@ -6,14 +7,15 @@ import {
   renderReference,
   withReference,
 } from "../../src/policy/config-reference.ts";
-import { formatReadme } from "../../scripts/docs-config.ts";
+import { formatReferenceDoc } from "../../scripts/docs-config.ts";
 
+const REFERENCE_DOC = new URL("../../docs/configuration.md", import.meta.url);
 const README = new URL("../../README.md", import.meta.url);
 
-describe("the config reference in the README", () => {
+describe("the config reference in docs/configuration.md", () => {
   it("is up to date with the schema (run `npm run docs:config` if this fails)", async () => {
-    const readme = readFileSync(README, "utf8");
-    expect(await formatReadme(withReference(readme))).toBe(readme);
+    const doc = readFileSync(REFERENCE_DOC, "utf8");
+    expect(await formatReferenceDoc(withReference(doc))).toBe(doc);
   });
 
   it("has a row for every key, nested keys included, with its default", () => {
@@ -28,14 +30,26 @@ describe("the config reference in the README", () => {
     expect(table).toContain("| `budget.dollars` | number, more than 0, at most 10,000 | `10` |");
   });
 
-  it("would fail on a README whose reference differs", async () => {
-    const readme = readFileSync(README, "utf8");
-    const start = readme.indexOf(REFERENCE_START);
-    const stale = readme.slice(0, start) + readme.slice(start).replace("`dry_run`", "`dry_rum`");
-    expect(stale).not.toBe(readme);
-    // The check above compares the regenerated README with the file: for this one they differ.
-    expect(await formatReadme(withReference(stale))).not.toBe(stale);
-    expect(await formatReadme(withReference(stale))).toBe(readme);
+  it("would fail on a file whose reference differs", async () => {
+    const doc = readFileSync(REFERENCE_DOC, "utf8");
+    const start = doc.indexOf(REFERENCE_START);
+    const stale = doc.slice(0, start) + doc.slice(start).replace("`dry_run`", "`dry_rum`");
+    expect(stale).not.toBe(doc);
+    // The check above compares the regenerated file with the file: for this one they differ.
+    expect(await formatReferenceDoc(withReference(stale))).not.toBe(stale);
+    expect(await formatReferenceDoc(withReference(stale))).toBe(doc);
     expect(() => withReference("no markers here")).toThrow(/markers/);
+  });
+
+  it("is the one the README sends readers to, under “Config reference”", () => {
+    // A bad repository config's comment says every key is listed under “Config reference”
+    // (src/app/repo-config.ts): the README keeps that heading, linking to the generated table.
+    const readme = readFileSync(README, "utf8");
+    expect(readme).not.toContain(REFERENCE_START);
+    const heading = readme.indexOf("\n### Config reference\n");
+    expect(heading).toBeGreaterThan(0);
+    expect(readme.slice(heading, heading + 800)).toContain(
+      "(docs/configuration.md#config-reference)",
+    );
   });
 });
