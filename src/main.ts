@@ -21,7 +21,7 @@ import { startExpirySweep } from "./runs/expire-waiting.ts";
 import { Worker } from "./runs/worker.ts";
 import { executeRun } from "./runs/execute-run.ts";
 import { createModel } from "./model/factory.ts";
-import type { ProviderOptions } from "./model/providers.ts";
+import { CREDENTIAL_SETTINGS, type ProviderOptions } from "./model/providers.ts";
 import { modelSecrets } from "./model-settings.ts";
 import { createSandbox, SandboxUnavailable, type Sandbox } from "./sandbox/sandbox.ts";
 import type { Store } from "./store/store.ts";
@@ -319,6 +319,8 @@ function startWorker(
           redactor,
           auditSigner: settings.auditKey?.signer,
           progressIntervalMs: settings.progressIntervalMs,
+          modelCredentials: CREDENTIAL_SETTINGS[modelProvider.provider],
+          onOperatorProblem: (problem) => worker.holdClaims(problem),
           createModel: (model) =>
             createModel({
               model,

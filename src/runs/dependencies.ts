@@ -10,6 +10,7 @@ import type { Store } from "../store/store.ts";
 import type { Timers } from "../surface/throttle.ts";
 import type { Sandbox } from "../sandbox/sandbox.ts";
 import type { RetrySchedule } from "./transient.ts";
+import type { OperatorProblem } from "./operator-settings.ts";
 
 export interface RunDependencies {
   store: Store;
@@ -32,4 +33,8 @@ export interface RunDependencies {
   /** Progress edits on GitHub at most this often (DEFAULT_PROGRESS_INTERVAL_MS when unset). */
   progressIntervalMs?: number;
   timers?: Timers;
+  /** The model's credential settings as an error names them (ANTHROPIC_API_KEY unless given). */
+  modelCredentials?: string;
+  /** Told when a run is kept for the operators' settings: the worker stops claiming a while. */
+  onOperatorProblem?: (problem: OperatorProblem) => void;
 }

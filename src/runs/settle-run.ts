@@ -10,9 +10,13 @@ import { CancelRequested, ShutdownRequested } from "./interruptions.ts";
 import { LeaseLost } from "../store/leases.ts";
 import { stopRun, type StopContext } from "./stop-run.ts";
 import { retryDelayMs, transientCause, type RetrySchedule } from "./transient.ts";
+import { operatorProblem, type OperatorProblem } from "./operator-settings.ts";
 import type { Run } from "../store/types.ts";
 
 export const DEFAULT_RETRY: RetrySchedule = { limit: 5, baseMs: 30_000, maxMs: 30 * 60_000 };
+
+/** How long a run kept for the operators' settings waits before it is tried again. */
+export const OPERATOR_RECHECK_MS = 10 * 60_000;
 
 export interface SettleContext extends StopContext {
   /** The run as this attempt last saw it, for a run that no longer exists. */
@@ -25,6 +29,10 @@ export interface SettleContext extends StopContext {
   retry: RetrySchedule;
   clock: () => Date;
   random?: () => number;
+  /** The model's credential settings, as a refused key names them. */
+  modelCredentials?: string;
+  /** Told when the run is kept for the operators' settings. */
+  onOperatorProblem?: (problem: OperatorProblem) => void;
 }
 
 type Interruption = LeaseLost | ShutdownRequested | CancelRequested;
@@ -53,6 +61,9 @@ export async function settleRun(error: unknown, ctx: SettleContext): Promise<Run
     return store.runs.mustGet(runId);
   }
   if (why instanceof CancelRequested) return stopRun(ctx, why);
+
+  const problem = operatorProblem(error, ctx.modelCredentials);
+  if (problem !== null && ctx.workerId !== null) return keepForOperators(ctx, problem, error);
 
   const run = await store.runs.mustGet(runId);
   const cause = transientCause(error);
@@ -91,6 +102,35 @@ export async function settleRun(error: unknown, ctx: SettleContext): Promise<Run
   await ctx.beforeFinish?.();
   await ctx.releaseWorkspace?.();
   return store.runs.finish(runId, failure.state, failure.message);
+}
+
+/**
+ * The operators' settings stopped the run (the model refused the key, GitHub the app's): it is
+ * neither failed nor counted as a retry. It goes back to the queue to be tried again later,
+ * the issue says why, and the worker is told (it stops claiming for a while).
+ */
+async function keepForOperators(
+  ctx: SettleContext,
+  problem: OperatorProblem,
+  error: unknown,
+): Promise<Run> {
+  const { store, log, runId } = ctx;
+  const at = new Date(ctx.clock().getTime() + OPERATOR_RECHECK_MS);
+  log.warn(
+    { err: error, runId, setting: problem.setting, at },
+    `run kept in the queue: ${problem.problem}`,
+  );
+  ctx.onOperatorProblem?.(problem);
+  await ctx.audit.record("run.released", {
+    reason: `the operators' settings: ${problem.problem}`,
+    phase: ctx.phase,
+  });
+  await ctx
+    .say({ kind: "held", problem: problem.problem, at })
+    .catch((e: unknown) => log.warn({ err: e, runId }, "could not update the tracking comment"));
+  await ctx.releaseWorkspace?.();
+  await store.leases.release(runId, ctx.workerId ?? "", { notBefore: at });
+  return store.runs.mustGet(runId);
 }
 
 /** Another worker owns the run now (or it was purged): this one touches nothing of it. */

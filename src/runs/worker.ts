@@ -7,6 +7,8 @@ import type { ClaimLimits } from "../store/claim.ts";
 import { CancelRequested, ShutdownRequested } from "./interruptions.ts";
 import { LeaseLost } from "../store/leases.ts";
 import type { Store } from "../store/store.ts";
+import type { OperatorProblem } from "./operator-settings.ts";
+import { OPERATOR_RECHECK_MS } from "./settle-run.ts";
 import type { Run } from "../store/types.ts";
 
 export interface WorkerOptions {
@@ -32,6 +34,10 @@ export class Worker {
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   private polling = false;
+  /** No claim before this (ms): the operators' settings stopped a run. */
+  private heldUntil = 0;
+  /** Settings the operators were told of at error level, once each. */
+  private readonly told = new Set<string>();
 
   constructor(private readonly options: WorkerOptions) {}
 
@@ -84,7 +90,11 @@ export class Worker {
     this.polling = true;
     try {
       await this.passOnStopRequests();
-      while (!this.stopping && this.active.size < this.options.concurrency) {
+      while (
+        !this.stopping &&
+        Date.now() >= this.heldUntil &&
+        this.active.size < this.options.concurrency
+      ) {
         const run = await this.options.store.leases.claimNext(
           this.options.workerId,
           this.options.leaseMs,
@@ -99,6 +109,25 @@ export class Worker {
       this.polling = false;
       if (!this.stopping) this.schedule(this.options.pollMs);
     }
+  }
+
+  /**
+   * The operators' settings stopped a run (a key the model refused): this worker claims
+   * nothing for `ms`, so other runs are not taken up only to meet the same refusal, and the
+   * operators are told once at error level what to fix.
+   */
+  holdClaims(problem: OperatorProblem, ms = OPERATOR_RECHECK_MS): void {
+    this.heldUntil = Math.max(this.heldUntil, Date.now() + ms);
+    const fields = { setting: problem.setting, until: new Date(this.heldUntil) };
+    if (this.told.has(problem.setting)) {
+      this.options.log.warn(fields, `no run claimed until ${problem.setting} works`);
+      return;
+    }
+    this.told.add(problem.setting);
+    this.options.log.error(
+      fields,
+      `${problem.problem}. Runs are kept in the queue, not failed: fix ${problem.setting}, check it with \`stamina doctor\`, and restart Stamina; until then this worker tries again every ${Math.round(ms / 60_000)} min`,
+    );
   }
 
   /** A run someone asked to stop (on any process) is aborted here, where it runs. */

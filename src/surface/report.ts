@@ -34,6 +34,8 @@ export type Stage =
   /** Paused for a person (the watchdog, a question): the comment after this one says how to answer. */
   | { kind: "waiting"; reason: string }
   | { kind: "retrying"; cause: string; retry: number; limit: number; at: Date }
+  /** Kept for the operators' settings (a key the model refused): tried again from `at`. */
+  | { kind: "held"; problem: string; at: Date }
   | {
       kind: "stopped";
       /** Who stopped it ("@octocat"), and how ("removed the `stamina` label"). */
@@ -104,6 +106,13 @@ export function trackingComment(run: Run, stage: Stage, notices: readonly string
     case "retrying":
       lines.push(
         `⏳ Stamina paused: ${stage.cause}. It will try again at ${stage.at.toISOString().slice(11, 16)} UTC (retry ${stage.retry} of ${stage.limit}), from where it stopped.`,
+      );
+      break;
+    case "held":
+      lines.push(
+        `⏳ Stamina is waiting for its operators: ${stage.problem}.`,
+        "",
+        `Nothing is lost: the run stays in the queue, is tried again from ${stage.at.toISOString().slice(11, 16)} UTC, and goes on from where it stopped once the setting is fixed.`,
       );
       break;
     case "stopped":

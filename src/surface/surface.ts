@@ -195,6 +195,8 @@ function ending(
       return [null, "cancelled", `Stopped by ${stage.by}`];
     case "retrying":
       return ["waiting", null, `Waiting to retry (${stage.retry} of ${stage.limit})`];
+    case "held":
+      return ["waiting", null, "Waiting for the operators' settings"];
     case "waiting":
       return ["waiting", null, "Waiting for an answer"];
     case "queued":

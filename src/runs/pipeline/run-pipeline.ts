@@ -77,6 +77,8 @@ function settle(a: Attempt, error: unknown): Promise<Run> {
     signal: a.control.signal,
     retry: deps.retry ?? DEFAULT_RETRY,
     clock: deps.clock ?? (() => new Date()),
+    modelCredentials: deps.modelCredentials,
+    onOperatorProblem: deps.onOperatorProblem,
     beforeFinish: () => a.surface.publishAudit(),
   });
 }
