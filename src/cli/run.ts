@@ -9,6 +9,7 @@ import { renderPrompt, repositoryInstructions, type RenderedPrompt } from "../ag
 import { systemPrompt } from "../agent/session.ts";
 import { ModelUnavailableError } from "../model/errors.ts";
 import { createModel } from "../model/factory.ts";
+import { classifyError } from "../model/retry-classify.ts";
 import type { ModelPort } from "../model/types.ts";
 import { modelSecrets, providerOptions } from "../model-settings.ts";
 import { createRedactor } from "../observability/redact.ts";
@@ -18,7 +19,13 @@ import type { RepoConfig } from "../policy/config.ts";
 import { readSettings, sandboxOptions, type Settings } from "../settings.ts";
 import { STAMINA_VERSION } from "../version.ts";
 import { createSandbox, SandboxUnavailable, type Sandbox } from "../sandbox/sandbox.ts";
-import { CheckoutRefused, openCheckout, startBranch } from "./checkout.ts";
+import {
+  CheckoutRefused,
+  openCheckout,
+  settleBranch,
+  startBranch,
+  type StartedBranch,
+} from "./checkout.ts";
 import type { Out } from "./console.ts";
 import { createRunFolder, openLocalAudit, type LocalAudit, type RunFolder } from "./local-run.ts";
 import { runLocalSession, SetupFailed } from "./local-session.ts";
@@ -31,7 +38,9 @@ export const RUN_USAGE = `usage: stamina run --repo PATH (--task TEXT | --task-f
   it reads .github/stamina.yml there (setup, build, test, lint, budget), needs a
   clean working tree, and the model provider's settings (ANTHROPIC_API_KEY, or
   those of STAMINA_MODEL_PROVIDER) in the environment, the file STAMINA_ENV_FILE
-  names, or Stamina's own .env (never the checkout's).
+  names, or Stamina's own .env (never the checkout's). A run that commits nothing
+  (it failed early, or Ctrl-C) puts the checkout back where it was and deletes
+  its branch; otherwise the work stays on the branch and \`git switch -\` returns.
 `;
 
 export interface CliIo {
@@ -93,12 +102,33 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   });
   const run: LocalRun = { ...folder, ...log, memoryStore };
   try {
-    return await workOnNewBranch(setup, run, io);
-  } catch (error) {
-    return await reportStopped(error, setup.top, run, io.err);
+    return await workAndSettle(setup, run, io);
   } finally {
     await memoryStore.close();
   }
+}
+
+/**
+ * The run on its new branch, then the branch settled (checkout.ts: a branch the run committed
+ * nothing on is deleted, the checkout back where it was), and a line that says so.
+ */
+async function workAndSettle(setup: RunSetup, run: LocalRun, io: CliIo): Promise<number> {
+  const { top, sandbox } = setup;
+  if (sandbox.warning !== null) io.out.write(`warning: ${sandbox.warning}\n`);
+  let started: StartedBranch | undefined;
+  let code: number | undefined;
+  let failure: unknown;
+  try {
+    started = await startBranch(top, setup.task);
+    code = await workOnBranch(setup, started, run, io);
+  } catch (error) {
+    failure = error;
+  }
+  const where =
+    started === undefined ? `The checkout ${top} is as it was.` : await settleBranch(top, started);
+  if (code === undefined) return await reportStopped(failure, run, io.err, where);
+  io.out.write(`${where}\n`);
+  return code;
 }
 
 /** Everything refused before the run makes anything: a UsageError, or the checkout refused. */
@@ -137,12 +167,16 @@ async function setUpRun(argv: string[], env: NodeJS.ProcessEnv): Promise<RunSetu
   return { task, auditLog, settings, top, config, model, sandbox };
 }
 
-/** From `run.start` on a new branch to the outcome printed; an error is left to the caller. */
-async function workOnNewBranch(setup: RunSetup, run: LocalRun, io: CliIo): Promise<number> {
+/** From `run.start` on the run's new branch to the outcome printed; an error is left to the caller. */
+async function workOnBranch(
+  setup: RunSetup,
+  started: StartedBranch,
+  run: LocalRun,
+  io: CliIo,
+): Promise<number> {
   const { top, config, settings, sandbox } = setup;
   const { audit } = run;
-  if (sandbox.warning !== null) io.out.write(`warning: ${sandbox.warning}\n`);
-  const { title, branch, baseSha } = await startBranch(top, setup.task);
+  const { title, branch, baseSha } = started;
   await audit.record("run.start", {
     mode: "local",
     version: STAMINA_VERSION,
@@ -216,22 +250,32 @@ function pauseNotice(out: Out): HumanPort {
   };
 }
 
-/** The model gave up for good, a setup command failed, git refused: said plainly, logged. */
+/**
+ * The model gave up for good, a setup command failed, git refused: said plainly, logged, with
+ * `checkout`, the line that says where the checkout was left.
+ */
 async function reportStopped(
   error: unknown,
-  top: string,
   run: LocalRun,
   err: Out,
+  checkout: string,
 ): Promise<number> {
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = reasonOf(error);
   await run.audit.record("run.finished", { state: "failed", outcome: reason });
   await run.audit.close();
   err.write(
     error instanceof SetupFailed
-      ? `stamina run: ${reason}\n`
-      : `stamina run: the run stopped: ${reason}\nAny work since the last commit is left uncommitted in ${top}.\nAudit log: ${run.auditPath}\n`,
+      ? `stamina run: ${reason}\n${checkout}\n`
+      : `stamina run: the run stopped: ${reason}\n${checkout}\nAudit log: ${run.auditPath}\n`,
   );
   return 1;
+}
+
+/** Why the run stopped; a key the model provider refused names the settings to check. */
+function reasonOf(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (classifyError(error, Date.now()).status !== 401) return message;
+  return `the model provider did not accept the credentials; check ANTHROPIC_API_KEY (or the settings of STAMINA_MODEL_PROVIDER). It answered: ${message}`;
 }
 
 /** The command line, and the task it names; each refusal is a CommandLineError. */
