@@ -31,8 +31,10 @@ import { createRunFolder, openLocalAudit, type LocalAudit, type RunFolder } from
 import { runLocalSession, SetupFailed } from "./local-session.ts";
 import { localMemoryDatabase, localMemoryKey } from "./memory.ts";
 import { printOutcome } from "./outcome.ts";
+import { applyOverrides, FlagRefused, readOverrides, servedModelsText } from "./run-overrides.ts";
 
-export const RUN_USAGE = `usage: stamina run --repo PATH (--task TEXT | --task-file FILE) [--audit-log FILE]
+export const RUN_USAGE = `usage: stamina run --repo PATH (--task TEXT | --task-file FILE) [--model ID]
+                   [--budget-steps N] [--budget-dollars AMOUNT] [--audit-log FILE]
 
   Runs the agent on a local git checkout, on a new branch stamina/local-<task>:
   it reads .github/stamina.yml there (setup, build, test, lint, budget), needs a
@@ -41,6 +43,12 @@ export const RUN_USAGE = `usage: stamina run --repo PATH (--task TEXT | --task-f
   names, or Stamina's own .env (never the checkout's). A run that commits nothing
   (it failed early, or Ctrl-C) puts the checkout back where it was and deletes
   its branch; otherwise the work stays on the branch and \`git switch -\` returns.
+
+  --model ID               the model for this run instead of the config's \`model\`:
+                           ${servedModelsText(" ".repeat(27))}
+  --budget-steps N         stop after N model turns (instead of budget.steps)
+  --budget-dollars AMOUNT  stop at this spend in US dollars (instead of budget.dollars)
+  --audit-log FILE         write the audit log there (default: the run's own folder)
 `;
 
 export interface CliIo {
@@ -79,7 +87,11 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   try {
     setup = await setUpRun(argv, io.env);
   } catch (error) {
-    if (!(error instanceof UsageError || error instanceof CheckoutRefused)) throw error;
+    const refused =
+      error instanceof UsageError ||
+      error instanceof CheckoutRefused ||
+      error instanceof FlagRefused;
+    if (!refused) throw error;
     const usage = error instanceof CommandLineError ? `\n${RUN_USAGE}` : "";
     io.err.write(`stamina run: ${error.message}\n${usage}`);
     return 2;
@@ -133,8 +145,9 @@ async function workAndSettle(setup: RunSetup, run: LocalRun, io: CliIo): Promise
 
 /** Everything refused before the run makes anything: a UsageError, or the checkout refused. */
 async function setUpRun(argv: string[], env: NodeJS.ProcessEnv): Promise<RunSetup> {
-  const { repo, task, auditLog } = await readRequest(argv);
+  const { repo, task, auditLog, flags } = await readRequest(argv);
   const settings = readSettings(env);
+  const overrides = readOverrides(flags, settings.model);
   const provider = providerOptions(settings.model, {
     apiKey: settings.anthropicApiKey,
     baseURL: settings.anthropicBaseUrl,
@@ -151,7 +164,9 @@ async function setUpRun(argv: string[], env: NodeJS.ProcessEnv): Promise<RunSetu
     if (error instanceof SandboxUnavailable) throw new UsageError(error.message);
     throw error;
   }
-  const { top, config } = await openCheckout(repo);
+  const checkout = await openCheckout(repo);
+  const { top } = checkout;
+  const config = applyOverrides(checkout.config, overrides);
   let model: ModelPort;
   try {
     model = createModel({
@@ -289,6 +304,9 @@ async function readRequest(argv: string[]) {
         task: { type: "string" },
         "task-file": { type: "string" },
         "audit-log": { type: "string" },
+        model: { type: "string" },
+        "budget-steps": { type: "string" },
+        "budget-dollars": { type: "string" },
       },
       strict: true,
     }));
@@ -312,5 +330,11 @@ async function readRequest(argv: string[]) {
   if (task.length > 100_000) {
     throw new CommandLineError("the task is longer than 100,000 characters.");
   }
-  return { repo: resolve(values.repo), task, auditLog: values["audit-log"] };
+  const { model, "budget-steps": steps, "budget-dollars": dollars } = values;
+  return {
+    repo: resolve(values.repo),
+    task,
+    auditLog: values["audit-log"],
+    flags: { model, "budget-steps": steps, "budget-dollars": dollars },
+  };
 }

@@ -51,6 +51,14 @@ const TABLES: Record<Exclude<ModelProvider, "anthropic">, Record<string, Provide
   vertex: VERTEX,
 };
 
+/** Models the providers no longer serve, with the day each retired. */
+const RETIRED: Record<string, string> = { "claude-sonnet-4-5": "2026-11-30" };
+
+/** The day `model` (a family or a dated id) retired, or undefined while it is served. */
+export function retiredOn(model: string): string | undefined {
+  return RETIRED[familyOf(model)];
+}
+
 /** Stamina's family id: a dated id (`claude-haiku-4-5-20251001`) without its date. */
 export function familyOf(model: string): string {
   return model.replace(/-\d{8}$/, "");

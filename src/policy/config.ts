@@ -28,6 +28,9 @@ const MAX_NETWORK_ALLOW = 100;
 /** What a run may spend unless the repository says otherwise. */
 export const DEFAULT_BUDGET = { steps: 50, tokens: 5_000_000, dollars: 10, minutes: 120 };
 
+/** The most `budget.steps` and `budget.dollars` may be, here and on `stamina run`'s command line. */
+export const BUDGET_LIMITS = { steps: 10_000, dollars: 10_000 };
+
 function wholeNumber(min: number, max: number) {
   return z.coerce
     .number({ error: "must be a whole number" })
@@ -112,14 +115,18 @@ export const repoConfigSchema = z
       budget: z
         .strictObject(
           {
-            steps: wholeNumber(1, 10_000).default(DEFAULT_BUDGET.steps).describe("Model turns."),
+            steps: wholeNumber(1, BUDGET_LIMITS.steps)
+              .default(DEFAULT_BUDGET.steps)
+              .describe("Model turns."),
             tokens: wholeNumber(1_000, 1_000_000_000)
               .default(DEFAULT_BUDGET.tokens)
               .describe("Tokens read and written, prompt cache included."),
             dollars: z.coerce
               .number({ error: "must be an amount in US dollars, such as 10 or 2.50" })
               .positive({ error: "must be more than 0" })
-              .max(10_000, { error: "must be at most 10,000" })
+              .max(BUDGET_LIMITS.dollars, {
+                error: `must be at most ${BUDGET_LIMITS.dollars.toLocaleString("en-US")}`,
+              })
               .default(DEFAULT_BUDGET.dollars)
               .describe("Spend at the model's list price, in US dollars."),
             minutes: wholeNumber(1, 7 * 24 * 60)
