@@ -21,7 +21,8 @@ export const USAGE = `usage: stamina <command> [-h | --help]
   worker              a worker only (shares the database with \`serve\`)
   doctor              the start-up checks alone: GitHub App, webhook secret, database,
                       sandbox, model; each failure names the setting to fix
-  run --repo PATH --task TEXT | --task-file FILE [--audit-log FILE]
+  run --repo PATH --task TEXT | --task-file FILE [--model ID] [--budget-steps N]
+      [--budget-dollars AMOUNT] [--audit-log FILE]
                       the agent on a local checkout, without GitHub
   replay LOG [--repo PATH]   re-run a recorded session with its recorded model turns
   audit verify FILE [--head HASH] [--key PUBLIC]

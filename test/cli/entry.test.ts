@@ -43,6 +43,7 @@ describe("the stamina command", () => {
     ["audit", "export", "-h"],
     ["memory", "--help"],
     ["memory", "show", "-h"],
+    ["doctor", "--help"],
   ];
   it.each(asked.map((args) => [args.join(" "), args] as const))(
     "prints the usage for `stamina %s` and starts nothing",
