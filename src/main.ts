@@ -200,8 +200,10 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
 
 /**
  * Before any work is taken: the app's key authenticates, the secret is GitHub's, the model
- * answers. A service that cannot reach GitHub, and a worker whose model refuses it, stop here
- * (one line naming the setting); `all` whose model fails goes on serving, with no worker.
+ * answers. A service whose key GitHub refuses, and a worker whose model refuses its key, stop
+ * here (one line naming the setting); `all` whose model refuses its key goes on serving, with
+ * no worker. GitHub or a model that cannot be reached is logged at error, naming the setting
+ * and the URL, and the process goes on.
  */
 async function checkAtStart(
   mode: "all" | "serve" | "worker",
@@ -214,10 +216,13 @@ async function checkAtStart(
   for (const check of checks) {
     log[level[check.status]]({ check: check.name, setting: check.setting }, checkLine(check));
   }
-  const failed = (name: CheckName) => checks.find((c) => c.name === name && c.status === "fail");
-  const fatal = failed("github-app") ?? (mode === "worker" ? failed("model") : undefined);
+  // A setting GitHub or the model refused stops the start; one they cannot be reached at is
+  // logged and the process goes on (an outage must not stop a restart; runs retry meanwhile).
+  const refused = (name: CheckName) =>
+    checks.find((c) => c.name === name && c.status === "fail" && c.unreachable !== true);
+  const fatal = refused("github-app") ?? (mode === "worker" ? refused("model") : undefined);
   if (fatal !== undefined) throw new SettingsError(fatal.text);
-  const modelFailed = failed("model");
+  const modelFailed = refused("model");
   if (modelFailed !== undefined) {
     log.error(
       { setting: modelFailed.setting },

@@ -37,6 +37,8 @@ export interface CheckResult {
   status: "ok" | "warn" | "fail";
   /** The setting to look at, for a warning or a failure. */
   setting?: string;
+  /** A failure to reach GitHub or the model, rather than a setting they refused. */
+  unreachable?: boolean;
   text: string;
 }
 
@@ -65,7 +67,13 @@ export async function runChecks(
     results.push(
       found.ok
         ? { name: "github-app", status: "ok", text: found.detail }
-        : { name: "github-app", status: "fail", setting: found.setting, text: found.message },
+        : {
+            name: "github-app",
+            status: "fail",
+            setting: found.setting,
+            unreachable: found.unreachable === true,
+            text: found.message,
+          },
     );
   }
   const appWorks = results.every((r) => r.name !== "github-app" || r.status === "ok");
@@ -101,6 +109,7 @@ export async function runChecks(
             // A busy model is the provider's trouble for now; runs wait and retry.
             status: found.problem === "busy" ? "warn" : "fail",
             setting: found.setting,
+            unreachable: found.problem === "unreachable",
             text: found.message,
           },
     );

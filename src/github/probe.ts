@@ -7,7 +7,9 @@ import { createAppAuth } from "@octokit/auth-app";
 import { Octokit } from "@octokit/rest";
 
 export type GitHubProbe =
-  { ok: true; detail: string } | { ok: false; setting: string; message: string };
+  | { ok: true; detail: string }
+  /** unreachable: no answer, or GitHub's own trouble (5xx, 429); not the settings' fault. */
+  | { ok: false; setting: string; message: string; unreachable?: boolean };
 
 export interface GitHubProbeOptions {
   appId: number;
@@ -111,6 +113,7 @@ function requestFailure(error: unknown, baseUrl: string): GitHubProbe {
     return {
       ok: false,
       setting: "GHE_HOST",
+      unreachable: true,
       message: `${baseUrl} cannot be reached (${typeof code === "string" ? code : message}): check GHE_HOST (unset for github.com) and that this machine reaches it`,
     };
   }
@@ -124,6 +127,7 @@ function requestFailure(error: unknown, baseUrl: string): GitHubProbe {
   return {
     ok: false,
     setting: "GHE_HOST",
+    unreachable: status === 429 || (typeof status === "number" && status >= 500) ? true : undefined,
     message: `${baseUrl} answered ${String(status)} (${message}); GitHub may be having trouble, try again shortly`,
   };
 }

@@ -12,6 +12,7 @@ import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { doctorCommand } from "../../src/cli/doctor.ts";
 import { appKeyPair } from "../support/app-keys.ts";
+import { startAppProcess } from "../support/app-process.ts";
 import { startFakeGitHub, type FakeGitHub } from "../support/fake-github/index.ts";
 import { startModelServer, type ModelServer } from "../support/model-server/index.ts";
 
@@ -201,6 +202,22 @@ describe("the services' checks at start", () => {
     expect(stderr).toMatch(
       /^stamina: the Claude API at .* refused the credentials .*check ANTHROPIC_API_KEY/,
     );
+  });
+
+  it("starts a worker whose model cannot be reached, saying so at error level with the URL", async () => {
+    const url = `http://127.0.0.1:${closedPort}`;
+    const worker = startAppProcess("worker", { ...goodEnv(), ANTHROPIC_BASE_URL: url });
+    try {
+      const [line] = await worker.waitForLog(
+        /"level":50[^\n]*cannot be reached[^\n]*/,
+        "the model's line",
+      );
+      expect(line).toContain(`the Claude API cannot be reached at ${url}`);
+      expect(line).toContain('"setting":"ANTHROPIC_BASE_URL"');
+      await worker.waitForLog(/sandbox: bubblewrap/, "the worker's start");
+    } finally {
+      await worker.stop();
+    }
   });
 
   it("stops a service whose key is not the app's, before it takes any delivery", async () => {
