@@ -55,6 +55,10 @@ export async function settleRun(error: unknown, ctx: SettleContext): Promise<Run
       if (e instanceof LeaseLost) return leaveAlone(ctx);
       throw e;
     }
+    // Said before the release: once released, another worker may claim it and say "working".
+    await ctx
+      .say({ kind: "requeued" })
+      .catch((e: unknown) => log.warn({ err: e, runId }, "could not update the tracking comment"));
     await ctx.releaseWorkspace?.();
     await store.leases.release(runId, ctx.workerId);
     log.info({ runId }, "run handed back to the queue");

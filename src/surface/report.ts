@@ -34,6 +34,8 @@ export type Stage =
   /** Paused for a person (the watchdog, a question): the comment after this one says how to answer. */
   | { kind: "waiting"; reason: string }
   | { kind: "retrying"; cause: string; retry: number; limit: number; at: Date }
+  /** Handed back to the queue (the worker shut down): any worker resumes it from its checkpoint. */
+  | { kind: "requeued" }
   /** Kept for the operators' settings (a key the model refused): tried again from `at`. */
   | { kind: "held"; problem: string; at: Date }
   | {
@@ -108,6 +110,9 @@ export function trackingComment(run: Run, stage: Stage, notices: readonly string
         `⏳ Stamina paused: ${stage.cause}. It will try again at ${stage.at.toISOString().slice(11, 16)} UTC (retry ${stage.retry} of ${stage.limit}), from where it stopped.`,
       );
       break;
+    case "requeued":
+      lines.push(...requeuedLines(run));
+      break;
     case "held":
       lines.push(
         `⏳ Stamina is waiting for its operators: ${stage.problem}.`,
@@ -146,6 +151,17 @@ function workingLines(run: Run, stage: Extract<Stage, { kind: "working" }>): str
       ? `- [x] Open a draft pull request: ${stage.pullUrl}`
       : "- [ ] Open a pull request",
     ...(stage.spend ? ["", `**Spent so far:** ${stage.spend}.`] : []),
+  ];
+}
+
+/** A run its worker handed back: it is not working now, and it goes on by itself. */
+function requeuedLines(run: Run): string[] {
+  const on = run.branch ? ` on branch \`${run.branch}\`` : "";
+  return [
+    run.stepsUsed > 0
+      ? `⏳ Stamina was stopped for a restart after ${run.stepsUsed} of ${run.config.budget.steps} steps; the run is queued and resumes from its last checkpoint${on}.`
+      : "⏳ Stamina was stopped for a restart before its first step was done; the run is queued and starts again when a worker is free.",
+    ...(run.pullUrl ? ["", `The work so far is in the draft ${run.pullUrl}.`] : []),
   ];
 }
 

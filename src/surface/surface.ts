@@ -201,6 +201,8 @@ function ending(
       return ["waiting", null, "Waiting for an answer"];
     case "queued":
       return ["waiting", null, "Queued"];
+    case "requeued":
+      return ["waiting", null, "Queued to resume after a restart"];
   }
 }
 

@@ -3,7 +3,7 @@
 // started again, it resumes the run at the next step, and no step runs twice.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyChain } from "../../src/audit/verify.ts";
-import { startWorld, type World } from "../support/world.ts";
+import { OWNER, REPO, startWorld, type World } from "../support/world.ts";
 
 let world: World;
 beforeAll(async () => {
@@ -29,6 +29,10 @@ describe("SIGTERM during a run", () => {
       steps_used: 3,
     });
     expect(steps).toEqual([1, 2, 3]);
+    // The issue says the run waits in the queue, not that it is still working.
+    const [tracking] = world.github.issueComments(OWNER, REPO, 1);
+    expect(tracking?.body).toContain("the run is queued and resumes from its last checkpoint");
+    expect(tracking?.body).not.toContain("Stamina is working");
 
     const second = world.start("all");
     await second.webhookUrl();

@@ -131,7 +131,7 @@ describe("a run", () => {
     expect(pull?.body).toContain("✅ `sh check.sh` passed");
   });
 
-  it("goes back to the queue, untouched on GitHub, when the worker shuts down", async () => {
+  it("goes back to the queue, and says so on the issue, when the worker shuts down", async () => {
     const controller = new AbortController();
     const { finished, comment } = await run(
       [
@@ -145,8 +145,12 @@ describe("a run", () => {
     );
     expect(finished).toMatchObject({ state: "queued", leaseOwner: null });
     expect(comment()).not.toContain("❌");
+    expect(comment()).toContain("the run is queued and starts again when a worker is free");
     const types = (await h.store.audit.events(finished.id)).map((e) => e.type);
-    expect(types.at(-1)).toBe("run.released");
+    // Released, then the tracking comment, labels and check said so; nothing else.
+    const after = types.slice(types.lastIndexOf("run.released") + 1);
+    expect(after.length).toBeGreaterThan(0);
+    expect(new Set(after)).toEqual(new Set(["github.write"]));
     expect(h.github.pulls(OWNER, REPO)).toHaveLength(0);
   });
 });

@@ -100,6 +100,32 @@ describe("a run handed back after a step", () => {
     expect(types).toContain("run.resumed");
     expect(types).not.toContain("step.retried");
   });
+
+  it("says on its tracking comment that it is queued to resume, then that it is working again", async () => {
+    await h.queue(CONFIG, 1);
+    const drain = new AbortController();
+    let whileResumed = "";
+    await h.model(
+      byStep([
+        STEPS[0]!,
+        () => (drain.abort(new ShutdownRequested()), STEPS[1]!),
+        () => ((whileResumed = h.comment()), STEPS[2]!),
+        ...STEPS.slice(3),
+      ]),
+    );
+    const released = await h.execute(await h.claim("worker-1"), { drain: drain.signal });
+    expect(released.state).toBe("queued");
+    expect(h.comment()).toContain(
+      `⏳ Stamina was stopped for a restart after 2 of ${released.config.budget.steps} steps; the run is queued and resumes from its last checkpoint on branch \`${released.branch}\`.`,
+    );
+    expect(h.comment()).not.toContain("Stamina is working");
+    expect(h.github.labels(OWNER, REPO, 1)).toContain("stamina:waiting");
+
+    const resumed = await h.execute(await h.claim("worker-2"));
+    expect(resumed.state).toBe("succeeded");
+    expect(whileResumed).toContain("🛠️ Stamina is working on this issue");
+    expect(whileResumed).not.toContain("queued");
+  });
 });
 
 describe("a run whose worker died in the middle of a step", () => {
