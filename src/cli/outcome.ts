@@ -4,6 +4,7 @@
 import { describeSpend, type Budget } from "../agent/budget.ts";
 import { checksText } from "../agent/checks-text.ts";
 import type { AgentResult } from "../agent/loop.ts";
+import type { HumanPort } from "../agent/ports.ts";
 import { describeTestWeakening } from "../agent/test-integrity.ts";
 import { runGit } from "../workspace/git.ts";
 import type { Out } from "./console.ts";
@@ -19,20 +20,25 @@ export interface Outcome {
   auditCount: number;
 }
 
+/**
+ * Nobody answers a pause on the terminal: the outcome says why the session paused (once), and
+ * `stamina run` exits with PAUSED_EXIT_CODE.
+ */
+export const terminalPause: HumanPort = { pause: () => Promise.resolve() };
+
 /** A session the watchdog paused: it needs a person before it is worth going on. */
 export const PAUSED_EXIT_CODE = 3;
 
 /** 0 when the work finished and the harness found nothing wrong with it; 3 when paused; 1 otherwise. */
 export async function printOutcome(out: Out, o: Outcome): Promise<number> {
   const { result } = o;
+  const { stdout: log } = await runGit(["log", "--oneline", `${o.baseSha}..HEAD`], {
+    cwd: o.worktree,
+  });
+  const commits = log.trim() === "" ? [] : log.trim().split("\n");
   const lines =
     result.stop === "paused"
-      ? [
-          "",
-          `Paused, waiting for a person: ${result.message}`,
-          "The work so far is committed on the branch below. Read what it did, then run again with a task that says how to go on (or narrows it); raise the thresholds under `watchdog` in .github/stamina.yml if this was no loop.",
-          "",
-        ]
+      ? ["", `Paused, waiting for a person: ${result.message}`, pausedAdvice(result, commits), ""]
       : ["", `Stopped: ${result.message}`, ""];
   lines.push(result.verification ? checksText(result.verification) : "Nothing was verified.");
   const weakened = describeTestWeakening(result.testWeakening);
@@ -44,10 +50,6 @@ export async function printOutcome(out: Out, o: Outcome): Promise<number> {
     );
   }
   lines.push("", `Budget: ${describeSpend(o.budget, result.steps, result.spent)}.`);
-  const { stdout: log } = await runGit(["log", "--oneline", `${o.baseSha}..HEAD`], {
-    cwd: o.worktree,
-  });
-  const commits = log.trim() === "" ? [] : log.trim().split("\n");
   lines.push(
     "",
     commits.length === 0
@@ -70,4 +72,17 @@ export async function printOutcome(out: Out, o: Outcome): Promise<number> {
     (result.verification?.passed === true || result.verification?.configured === false) &&
     weakened.length === 0;
   return clean ? 0 : 1;
+}
+
+/** What a person does about a pause, and where the work so far is: on the branch only if committed. */
+function pausedAdvice(result: AgentResult, commits: readonly string[]): string {
+  const where =
+    commits.length > 0
+      ? "The work so far is committed on the branch below. Read what it did, then run again"
+      : "Nothing was committed: the session had not changed any file. Run again";
+  const watchdog =
+    result.pause?.source === "watchdog"
+      ? "; raise the thresholds under `watchdog` in .github/stamina.yml if this was no loop"
+      : "";
+  return `${where} with a task that says how to go on (or narrows it)${watchdog}.`;
 }

@@ -4,7 +4,6 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import type { HumanPort } from "../agent/ports.ts";
 import { renderPrompt, repositoryInstructions, type RenderedPrompt } from "../agent/prompts.ts";
 import { systemPrompt } from "../agent/session.ts";
 import { ModelUnavailableError } from "../model/errors.ts";
@@ -30,7 +29,7 @@ import type { Out } from "./console.ts";
 import { createRunFolder, openLocalAudit, type LocalAudit, type RunFolder } from "./local-run.ts";
 import { runLocalSession, SetupFailed } from "./local-session.ts";
 import { localMemoryDatabase, localMemoryKey } from "./memory.ts";
-import { printOutcome } from "./outcome.ts";
+import { printOutcome, terminalPause } from "./outcome.ts";
 import { applyOverrides, FlagRefused, readOverrides, servedModelsText } from "./run-overrides.ts";
 
 export const RUN_USAGE = `usage: stamina run --repo PATH (--task TEXT | --task-file FILE) [--model ID]
@@ -218,7 +217,7 @@ async function workOnBranch(
     signal: io.signal,
     progress: run.reporter.progress,
     memory: run.memoryStore.memory.port(localMemoryKey(top), run.runId),
-    human: pauseNotice(io.out),
+    human: terminalPause,
   });
   await audit.record("run.finished", { state: result.stop, outcome: result.message });
   await audit.close();
@@ -250,18 +249,6 @@ function sessionPrompts(setup: RunSetup): { system: RenderedPrompt; task: Render
       task: setup.task,
       instructions: repositoryInstructions(config.instructions),
     }),
-  };
-}
-
-/** Nobody answers a pause on the terminal: it is said, and the run ends with exit code 3. */
-function pauseNotice(out: Out): HumanPort {
-  return {
-    pause: (request) => {
-      out.write(
-        `\nPaused by the ${request.source === "watchdog" ? "watchdog" : "agent"}: ${request.reason}\n`,
-      );
-      return Promise.resolve();
-    },
   };
 }
 

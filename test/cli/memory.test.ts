@@ -15,6 +15,7 @@ import { createRedactor } from "../../src/observability/redact.ts";
 import { openStore } from "../../src/store/open.ts";
 import { fixtureGit } from "../workspace/helpers.ts";
 import {
+  editFile,
   reply,
   startModelServer,
   text,
@@ -92,8 +93,14 @@ describe("stamina run with memory and the watchdog", () => {
     const first = await cli(runCommand, "--repo", repo, "--task", "Read a.txt", "--audit-log", log);
     expect(first.stderr).toBe("");
     expect(first.status).toBe(PAUSED_EXIT_CODE);
-    expect(first.stdout).toContain("Paused by the watchdog: The watchdog paused the run at step 7");
-    expect(first.stdout).toContain("Paused, waiting for a person: The watchdog paused the run");
+    expect(first.stdout).toContain(
+      "Paused, waiting for a person: The watchdog paused the run at step 7",
+    );
+    // The reason once, and no claim of committed work on a branch with no commits.
+    expect(first.stdout.split("The watchdog paused the run").length - 1).toBe(1);
+    expect(first.stdout).toContain("Nothing was committed: the session had not changed any file.");
+    expect(first.stdout).not.toContain("The work so far is committed");
+    expect(first.stdout).toContain(": no commits (nothing changed).");
     expect(first.stdout).not.toContain("Stopped:");
 
     // Any folder of the checkout names its memory.
@@ -124,6 +131,21 @@ describe("stamina run with memory and the watchdog", () => {
     expect((await cli(memoryCommand, "show", "--checkout", repo)).stdout).toContain(
       "has no memory",
     );
+  });
+});
+
+describe("stamina run paused after it changed a file", () => {
+  it("says the work so far is committed, and shows the commit", async () => {
+    server = await startModelServer([
+      reply(editFile("a.txt", "one", "two")),
+      ...Array.from({ length: 10 }, () => look),
+    ]);
+    const run = await cli(runCommand, "--repo", repo, "--task", "Make a.txt say two");
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(PAUSED_EXIT_CODE);
+    expect(run.stdout.split("The watchdog paused the run").length - 1).toBe(1);
+    expect(run.stdout).toContain("The work so far is committed on the branch below.");
+    expect(run.stdout).toMatch(/: 1 commit on [0-9a-f]{12}:/);
   });
 });
 
