@@ -1,6 +1,7 @@
-// Text from an audit event made safe for one line of Markdown on GitHub.
-// Event data holds what the model, tools and commands said, so it is
-// untrusted: it must not break the layout, ping anyone or link an issue.
+// Text from an audit event made safe for one line of Markdown on GitHub (or,
+// for the terminal, one line of plain text). Event data holds what the model,
+// tools and commands said, so it is untrusted: it must not break the layout,
+// ping anyone, link an issue or send the terminal an escape sequence.
 
 const ZWJ = "\u200D";
 
@@ -16,17 +17,32 @@ const INVISIBLE = /\p{Cc}/gu;
  * so GitHub neither notifies a person or team nor links (or closes) an issue.
  */
 export function inlineText(text: string, max: number): string {
+  const markdownSafe = flatten(text, max)
+    .replace(/`/g, "ˋ")
+    .replace(/@(?=[\p{L}\p{N}_-])/gu, `@${ZWJ}`)
+    .replace(/#(?=\d)/g, `#${ZWJ}`);
+  return cap(markdownSafe, max);
+}
+
+/**
+ * One line of plain text for a terminal, at most `max` characters: whitespace collapsed and
+ * invisible and control characters dropped (no escape sequence reaches the terminal), but
+ * nothing changed for Markdown: backticks, `@name` and `#123` stay as they were written.
+ */
+export function plainLine(text: string, max: number): string {
+  return cap(flatten(text, max), max);
+}
+
+/** The start of `text` on one line: whitespace collapsed, invisible and control characters dropped. */
+function flatten(text: string, max: number): string {
   // Only the start can show; cleaning a megabyte of tool output to show 200 characters is waste.
   const scan = Math.max(max * 8, 1_000);
   const clean = head(text, scan)
     .replace(FORMAT, "")
     .replace(/\s+/g, " ")
     .replace(INVISIBLE, "")
-    .trim()
-    .replace(/`/g, "ˋ")
-    .replace(/@(?=[\p{L}\p{N}_-])/gu, `@${ZWJ}`)
-    .replace(/#(?=\d)/g, `#${ZWJ}`);
-  return cap(text.length > scan ? `${clean}…` : clean, max);
+    .trim();
+  return text.length > scan ? `${clean}…` : clean;
 }
 
 /** `text` cut to `max` characters with an ellipsis. */

@@ -2,7 +2,7 @@
 // check runs show for it. Built per type from the fields the writers record
 // (see src/agent/loop.ts and src/runs/execute-run.ts), so a reader sees the
 // command and its exit code, the tool and its input, the commit, not raw JSON.
-import { inlineText } from "./markdown.ts";
+import { inlineText, plainLine } from "./markdown.ts";
 import type { AuditEvent } from "./types.ts";
 
 /** A summary's length on its own; the timeline may cut it further to fit its line. */
@@ -120,10 +120,14 @@ const SUMMARIES: Record<string, (d: Data) => string> = {
   "hook.failed": (d) => join([step(d), str(d.hook), str(d.error)]),
 };
 
-/** A one-line, Markdown-safe summary of `e` (at most SUMMARY_MAX characters). */
-export function summarizeEvent(e: AuditEvent): string {
+/**
+ * A one-line summary of `e` (at most SUMMARY_MAX characters): Markdown-safe for GitHub, or, with
+ * `plain`, as written, for a terminal (control characters dropped either way).
+ */
+export function summarizeEvent(e: AuditEvent, options: { plain?: boolean } = {}): string {
   const summarize = Object.hasOwn(SUMMARIES, e.type) ? SUMMARIES[e.type] : undefined;
-  return inlineText(summarize ? summarize(e.data) : fields(e.data), SUMMARY_MAX);
+  const text = summarize ? summarize(e.data) : fields(e.data);
+  return options.plain === true ? plainLine(text, SUMMARY_MAX) : inlineText(text, SUMMARY_MAX);
 }
 
 /** What a tool was asked to do: the command or path where there is one, else its fields. */

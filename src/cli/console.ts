@@ -1,8 +1,11 @@
 // What `stamina run` and `stamina replay` print while a session goes: a line
 // for each thing worth watching (the model's turns, tool calls, failed tools,
-// phases, checks, commits, budgets), and the plan when it changes.
+// phases, checks, commits, budgets), and the plan when it changes. Plain text
+// for a terminal, not the Markdown-safe text GitHub gets: what the model wrote
+// shows as it wrote it, minus control characters.
 import { describePhase } from "../agent/phase.ts";
 import type { PlanItem, ProgressPort } from "../agent/ports.ts";
+import { plainLine } from "../audit/markdown.ts";
 import { summarizeEvent } from "../audit/summarize.ts";
 import type { AuditEvent } from "../audit/types.ts";
 
@@ -35,12 +38,12 @@ export function createReporter(out: Out): Reporter {
       if (label !== undefined) {
         // Agent checks run through run_checks show as the tool's result.
         if (e.type === "command" && e.data.purpose === "check") return;
-        line(label, summarizeEvent(e));
+        line(label, summarizeEvent(e, { plain: true }));
       } else if (
         e.type === "tool.result" &&
         (e.data.isError === true || isFailure(e.data.exitCode))
       ) {
-        line("  failed", summarizeEvent(e));
+        line("  failed", summarizeEvent(e, { plain: true }));
       }
     },
     progress: {
@@ -49,7 +52,7 @@ export function createReporter(out: Out): Reporter {
         line("plan", `${items.length} step${items.length === 1 ? "" : "s"}, ${done} done`);
         for (const item of items) {
           const mark = item.status === "done" ? "x" : item.status === "in_progress" ? "~" : " ";
-          out.write(`          [${mark}] ${item.step}\n`);
+          out.write(`          [${mark}] ${plainLine(item.step, 200)}\n`);
         }
         return Promise.resolve();
       },
