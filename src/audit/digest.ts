@@ -3,12 +3,18 @@
 // whether an audit key signed it.
 import { codeSpan, inlineText } from "./markdown.ts";
 import { signedBy } from "./signing.ts";
+import {
+  addTokens,
+  describeTokens,
+  NO_TOKENS,
+  tokenCountsOf,
+  type TokenCounts,
+} from "./tokens-text.ts";
 import type { AuditEvent } from "./types.ts";
 
 interface Tally {
   modelCalls: number;
-  inputTokens: number;
-  outputTokens: number;
+  tokens: TokenCounts;
   toolCalls: number;
   commands: number;
   failedCommands: number;
@@ -26,7 +32,7 @@ export function renderDigest(events: readonly AuditEvent[]): string {
   const t = tally(events);
   const lines = [
     `- **Run** ${codeSpan(inlineText(first.run, 80))}: ${count(events.length, "event")}, ${span(first.ts, last.ts)}`,
-    `- **Model calls** ${n(t.modelCalls)} (${n(t.inputTokens)} tokens in, ${n(t.outputTokens)} out)`,
+    `- **Model calls** ${n(t.modelCalls)} (${describeTokens(t.tokens)})`,
     `- **Tool calls** ${n(t.toolCalls)}; **commands** ${n(t.commands)}, ${n(t.failedCommands)} with a non-zero exit or none`,
     `- **Commits** ${n(t.commits)}; **pushes** ${n(t.pushes)}; **GitHub writes** ${n(t.githubWrites)}`,
   ];
@@ -44,8 +50,7 @@ export function renderDigest(events: readonly AuditEvent[]): string {
 function tally(events: readonly AuditEvent[]): Tally {
   const t: Tally = {
     modelCalls: 0,
-    inputTokens: 0,
-    outputTokens: 0,
+    tokens: NO_TOKENS,
     toolCalls: 0,
     commands: 0,
     failedCommands: 0,
@@ -57,11 +62,7 @@ function tally(events: readonly AuditEvent[]): Tally {
   for (const { type, data } of events) {
     if (type === "model.response") {
       t.modelCalls += 1;
-      const usage = data.usage;
-      if (typeof usage === "object" && usage !== null) {
-        t.inputTokens += tokens((usage as Record<string, unknown>).input_tokens);
-        t.outputTokens += tokens((usage as Record<string, unknown>).output_tokens);
-      }
+      t.tokens = addTokens(t.tokens, tokenCountsOf(data.usage));
     }
     if (type === "tool.call") t.toolCalls += 1;
     // Commands: the harness's own (setup, verify) and the agent's through a tool (bash).
@@ -75,10 +76,6 @@ function tally(events: readonly AuditEvent[]): Tally {
     if (type === "step.retried") t.retriedSteps += 1;
   }
   return t;
-}
-
-function tokens(value: unknown): number {
-  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : 0;
 }
 
 function n(value: number): string {

@@ -3,6 +3,7 @@
 // (see src/agent/loop.ts and src/runs/execute-run.ts), so a reader sees the
 // command and its exit code, the tool and its input, the commit, not raw JSON.
 import { inlineText, plainLine } from "./markdown.ts";
+import { describeTokens, tokenCountsOf } from "./tokens-text.ts";
 import type { AuditEvent } from "./types.ts";
 
 /** A summary's length on its own; the timeline may cut it further to fit its line. */
@@ -29,13 +30,15 @@ const SUMMARIES: Record<string, (d: Data) => string> = {
   "model.response": (d) => {
     const usage = record(d.usage);
     const calls = Array.isArray(d.toolCalls) ? d.toolCalls.map((c) => str(record(c).name)) : [];
-    const facts = join([
-      step(d),
-      d.stopReason !== undefined && `stop ${str(d.stopReason)}`,
-      usage.input_tokens !== undefined &&
-        `${num(usage.input_tokens)} in / ${num(usage.output_tokens)} out tokens`,
-      calls.length > 0 && `calls ${calls.join(", ")}`,
-    ]);
+    const facts = join(
+      [
+        join([step(d), d.stopReason !== undefined && `stop ${str(d.stopReason)}`]),
+        // All the input, the part the prompt cache served included: "0 in" for a cached call says nothing.
+        usage.input_tokens !== undefined && describeTokens(tokenCountsOf(usage)),
+        calls.length > 0 && `calls ${calls.join(", ")}`,
+      ],
+      "; ",
+    );
     return join([facts, str(d.text)], ": ");
   },
   "model.retry": (d) =>

@@ -61,6 +61,29 @@ describe("renderDigest", () => {
     expect(digest.split("\n").length).toBeLessThanOrEqual(6);
   });
 
+  it("counts input read from and written to the prompt cache as input, and says how much", () => {
+    const cached = chain([
+      {
+        type: "model.response",
+        data: { usage: { input_tokens: 0, cache_read_input_tokens: 9_000, output_tokens: 100 } },
+      },
+      {
+        type: "model.response",
+        data: {
+          usage: {
+            input_tokens: 45,
+            cache_read_input_tokens: 3_000,
+            cache_creation_input_tokens: 300,
+            output_tokens: 700,
+          },
+        },
+      },
+    ]);
+    expect(renderDigest(cached)).toContain(
+      "**Model calls** 2 (12,345 tokens in (12,000 from cache, 300 written to cache), 800 out)",
+    );
+  });
+
   it("ignores usage that is not a number", () => {
     const odd = chain([
       { type: "model.response", data: { usage: { input_tokens: "lots", output_tokens: -5 } } },

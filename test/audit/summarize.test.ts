@@ -68,7 +68,24 @@ describe("summarizeEvent", () => {
           ],
         },
       },
-      "step 2 stop tool_use 10 in / 5 out tokens calls bash, search: Let me look.",
+      "step 2 stop tool_use; 10 tokens in, 5 out; calls bash, search: Let me look.",
+    ],
+    [
+      {
+        type: "model.response",
+        data: {
+          step: 3,
+          stopReason: "end_turn",
+          usage: {
+            input_tokens: 0,
+            cache_read_input_tokens: 12_000,
+            cache_creation_input_tokens: 345,
+            output_tokens: 800,
+          },
+          text: "Done.",
+        },
+      },
+      "step 3 stop end_turn; 12,345 tokens in (12,000 from cache, 345 written to cache), 800 out: Done.",
     ],
     [
       { type: "git.push", data: { branch: "stamina/7-fix", sha: "0123456789abcdef" } },

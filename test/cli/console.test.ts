@@ -42,6 +42,24 @@ describe("the console reporter", () => {
     expect(text).not.toContain("\u200D");
   });
 
+  it("counts input the prompt cache served as input, not as nothing", () => {
+    const { r, printed } = reporter();
+    const [event] = chain([
+      {
+        type: "model.response",
+        data: {
+          step: 2,
+          stopReason: "tool_use",
+          usage: { input_tokens: 0, cache_read_input_tokens: 12_000, output_tokens: 800 },
+        },
+      },
+    ]);
+    r.onEvent(event!);
+    expect(printed()).toBe(
+      "model   step 2 stop tool_use; 12,000 tokens in (12,000 from cache), 800 out\n",
+    );
+  });
+
   it("drops control and invisible characters, in events and in the plan", async () => {
     const { r, printed } = reporter();
     const [event] = chain([
