@@ -3,6 +3,7 @@
 import type { ApplicationFunction, Probot } from "probot";
 import type { Logger } from "../observability/logger.ts";
 import { operatorProblem, type OperatorProblem } from "../runs/operator-settings.ts";
+import { onCheckRunRerequested } from "./handlers/check-rerun.ts";
 import { onInstallation, onInstallationRepositories } from "./handlers/installation.ts";
 import { onIssueComment } from "./handlers/issue-comment.ts";
 import { onIssueLabeled } from "./handlers/issue-labeled.ts";
@@ -32,6 +33,7 @@ export const HANDLED_EVENTS = new Set([
   "pull_request.closed",
   "pull_request_review.submitted",
   "pull_request_review_comment.created",
+  "check_run.rerequested",
   "installation.created",
   "installation.deleted",
   "installation.suspend",
@@ -81,6 +83,7 @@ export function staminaApp(options: AppOptions): ApplicationFunction {
     app.on("pull_request.closed", onPullRequestClosed(options));
     app.on("pull_request_review.submitted", onPullRequestReview(options));
     app.on("pull_request_review_comment.created", onPullRequestReviewComment(options));
+    app.on("check_run.rerequested", onCheckRunRerequested(options));
     app.on(
       [
         "installation.created",

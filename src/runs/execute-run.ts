@@ -1,10 +1,12 @@
 // One claimed run carried out by the executor of its kind: an issue's run and
 // a review round go through the pipeline (pipeline/run-pipeline.ts: claim,
 // workspace, setup, agent, finish, publish, settle); a `/stamina rollback`
-// request is carried out by its own module (kinds/rollback.ts).
+// request is carried out by its own module (kinds/rollback.ts), and so is a
+// re-run of the checks on a pull request's head (kinds/recheck.ts).
 import type { RunKind } from "../store/schema.ts";
 import type { Run } from "../store/types.ts";
 import type { RunDependencies } from "./dependencies.ts";
+import { executeRecheck } from "./kinds/recheck.ts";
 import { executeRollback } from "./kinds/rollback.ts";
 import { runPipeline } from "./pipeline/run-pipeline.ts";
 
@@ -25,6 +27,7 @@ const RUN_KINDS: Record<RunKind, Executor> = {
   issue: runPipeline,
   follow_up: runPipeline,
   rollback: (claimed, deps, signal) => executeRollback(claimed, deps, signal),
+  recheck: executeRecheck,
 };
 
 /** Runs (or resumes) a claimed run with the executor of its kind. */

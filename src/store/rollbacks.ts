@@ -6,7 +6,7 @@
 // branch (whose audit logs hold the branch's checkpoints).
 import type { Kysely } from "kysely";
 import type { OpenedDatabase } from "./database.ts";
-import type { Database } from "./schema.ts";
+import type { Database, RunKind } from "./schema.ts";
 import type { CreateRunResult } from "./runs.ts";
 import { toRun } from "./rows.ts";
 import type { NewRun, Run } from "./types.ts";
@@ -36,6 +36,9 @@ type CreateWithin = (
   input: NewRun,
   within: (trx: Kysely<Database>, runId: string) => Promise<void>,
 ) => Promise<CreateRunResult>;
+
+/** Runs that do not work on an issue's change: "the run of an issue" is never one of them. */
+const NOT_THE_WORK: RunKind[] = ["rollback", "recheck"];
 
 export class RollbackRecords {
   constructor(
@@ -105,9 +108,9 @@ export class RollbackRecords {
   }
 
   /**
-   * The last run (rollbacks aside) on an issue or pull request: the issue's own, or one whose
-   * pull request this is (the run that opened it, or a follow-up on it). `pushed`: the last
-   * that pushed to its branch.
+   * The last run (rollbacks and re-runs of the checks aside) on an issue or pull request: the
+   * issue's own, or one whose pull request this is (the run that opened it, or a follow-up on
+   * it). `pushed`: the last that pushed to its branch.
    */
   async lastRunOn(
     owner: string,
@@ -120,7 +123,7 @@ export class RollbackRecords {
       .selectAll()
       .where("owner", "=", owner)
       .where("repo", "=", repo)
-      .where("kind", "!=", "rollback")
+      .where("kind", "not in", NOT_THE_WORK)
       .where((eb) => eb.or([eb("issue_number", "=", number), eb("pull_number", "=", number)]));
     // Only a run that pushed its branch: the one a rollback goes back on.
     if (options.pushed === true) query = query.where("head_sha", "is not", null);
@@ -132,7 +135,7 @@ export class RollbackRecords {
     return row ? toRun(row) : undefined;
   }
 
-  /** The runs (rollbacks aside) that worked on a branch, first to last. */
+  /** The runs (rollbacks, re-runs of the checks aside) that worked on a branch, first to last. */
   async runsOnBranch(owner: string, repo: string, branch: string): Promise<Run[]> {
     const rows = await this.opened.db
       .selectFrom("runs")
@@ -140,7 +143,7 @@ export class RollbackRecords {
       .where("owner", "=", owner)
       .where("repo", "=", repo)
       .where("branch", "=", branch)
-      .where("kind", "!=", "rollback")
+      .where("kind", "not in", NOT_THE_WORK)
       .orderBy("created_at")
       .orderBy("id")
       .execute();

@@ -27,8 +27,12 @@ export const HELD_STATES: readonly RunState[] = ["preparing", "running", "finish
 /** States in which a run waits for a person and holds no worker. */
 export const AWAITING_STATES: readonly RunState[] = ["awaiting_approval", "awaiting_reply"];
 
-/** "rollback": a `/stamina rollback` request, done by a worker (rollback-run.ts). */
-export type RunKind = "issue" | "follow_up" | "rollback";
+/**
+ * "rollback": a `/stamina rollback` request, done by a worker (runs/kinds/rollback.ts).
+ * "recheck": the checks run again on a pull request's head, asked for by "Re-run" on the
+ * Stamina check (runs/kinds/recheck.ts); its issue number is the pull request's.
+ */
+export type RunKind = "issue" | "follow_up" | "rollback" | "recheck";
 
 interface DeliveriesTable {
   id: string;

@@ -131,16 +131,19 @@ function sum(values: Array<number | null>): number {
   return values.reduce<number>((total, v) => total + (v ?? 0), 0);
 }
 
-/** Each check the harness ran, as it ran; failures with the end of their output. */
-export function verificationText(v: ChecksReport | null): string {
+/**
+ * Each check the harness ran, as it ran; failures with the end of their output. `on`: what they
+ * ran on (the final change, unless given).
+ */
+export function verificationText(v: ChecksReport | null, on = "the final change"): string {
   if (v === null) return "Stamina could not verify the change.";
   if (!v.configured) {
     return "No build, test or lint command is configured in `.github/stamina.yml`, so nothing was verified.";
   }
   const lines = [
     v.passed
-      ? "Stamina ran the checks itself on the final change:"
-      : "Stamina ran the checks itself on the final change, and they did not all pass:",
+      ? `Stamina ran the checks itself on ${on}:`
+      : `Stamina ran the checks itself on ${on}, and they did not all pass:`,
     "",
   ];
   for (const c of v.checks) lines.push(`- ${checkLine(c)}`);

@@ -8,7 +8,8 @@ import type { CheckConclusion, GitHubPort, RepoRef } from "../github/types.ts";
 import type { Store } from "../store/store.ts";
 import type { CheckRunRef } from "../store/types.ts";
 
-const STAMINA_CHECK = "Stamina";
+/** The check run every Stamina run shows its progress and outcome on. */
+export const STAMINA_CHECK = "Stamina";
 
 export interface CheckContent {
   title: string;

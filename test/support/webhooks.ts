@@ -219,6 +219,36 @@ export function reviewCommentPayload(
   return payload;
 }
 
+/** The fields of `check_run.rerequested` that the app reads. */
+export interface CheckRunPayload {
+  check_run: { id: number; name: string; external_id: string; head_sha: string };
+  sender: PayloadAccount;
+  repository: PayloadRepository;
+  installation: { id: number };
+}
+
+/**
+ * GitHub's example `check_run.rerequested`: `sender` pressed "Re-run" on check run `check` of the
+ * repository. Unset fields of the check keep the example's (another app's check, "randscape").
+ */
+export function checkRunRerequestedPayload(
+  options: PayloadPlace & {
+    check: { id?: number; name?: string; externalId?: string; headSha?: string };
+    sender: string | Account;
+  },
+): CheckRunPayload {
+  const payload = examplePayload<CheckRunPayload>("check_run", "rerequested", options);
+  moveRepository(payload, options);
+  const { check } = options;
+  const run = payload.check_run;
+  if (check.id !== undefined) run.id = check.id;
+  if (check.name !== undefined) run.name = check.name;
+  if (check.externalId !== undefined) run.external_id = check.externalId;
+  if (check.headSha !== undefined) run.head_sha = check.headSha;
+  payload.sender = asAccount(payload.sender, options.sender);
+  return payload;
+}
+
 function moveRepository(
   payload: { repository: PayloadRepository },
   place: PayloadPlace,

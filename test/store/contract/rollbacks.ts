@@ -1,8 +1,8 @@
 // The store contract, the part of `/stamina rollback` and `/stamina status`: a
 // rollback request is a run of kind "rollback" with its request, written
 // together, holding the issue's one active slot; the last run on an issue or
-// pull request and the runs on a branch leave rollbacks out; purging an
-// installation takes its requests along.
+// pull request and the runs on a branch leave rollbacks (and re-runs of the
+// checks) out; purging an installation takes its requests along.
 import { describe, expect, it } from "vitest";
 import type { Run } from "../../../src/store/types.ts";
 import { storeWorld, type StoreFactory } from "./world.ts";
@@ -86,6 +86,17 @@ export function rollbacksContract(engine: string, factory: StoreFactory): void {
       expect(pushed?.id).toBe(second.id);
       const onBranch = await w.store.rollbacks.runsOnBranch("octo", "demo", "stamina/1-fix-it");
       expect(onBranch.map((r) => r.id)).toEqual([first.id, second.id]);
+    });
+
+    it("leaves a re-run of the checks out of the last run on a pull request, though it holds its slot", async () => {
+      const opened = await finished(1, "stamina/1-fix-it", 101);
+      const recheck = await w.store.runs.create(w.newRun(101), { kind: "recheck" });
+      if (!recheck.created) throw new Error("expected the re-run to be queued");
+      expect(recheck.run).toMatchObject({ kind: "recheck", issueNumber: 101, state: "queued" });
+      expect((await w.store.runs.activeOn("octo", "demo", 101))?.id).toBe(recheck.run.id);
+      await w.store.runs.finish(recheck.run.id, "succeeded", "Checks passed");
+      expect((await w.store.rollbacks.lastRunOn("octo", "demo", 101))?.id).toBe(opened.id);
+      expect((await w.store.rollbacks.lastRunOn("octo", "demo", 1))?.id).toBe(opened.id);
     });
 
     it("purges an installation's rollback requests with its runs", async () => {
