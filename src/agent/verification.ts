@@ -8,6 +8,7 @@ import type {
   AgentSnapshot,
   AuditSink,
   ChecksPort,
+  ChecksReport,
   MilestonePort,
   VerificationRecord,
   WorkspacePort,
@@ -51,14 +52,7 @@ export async function verifyWork(
     phase,
     configured: report.configured,
     passed: report.passed,
-    checks: report.checks.map((c) => ({
-      name: c.name,
-      command: c.command,
-      passed: c.passed,
-      exitCode: c.exitCode,
-      timedOut: c.timedOut,
-      ...(c.skipped !== null ? { skipped: c.skipped } : {}),
-    })),
+    checks: auditedChecks(report),
     ...(testWeakening.length > 0 ? { testWeakening } : {}),
   });
   if (testWeakening.length > 0) {
@@ -80,4 +74,16 @@ export async function verifyWork(
     );
   }
   return { record, diff, testWeakening };
+}
+
+/** Each check of a report as a `verify.result` event records it. */
+export function auditedChecks(report: ChecksReport) {
+  return report.checks.map((c) => ({
+    name: c.name,
+    command: c.command,
+    passed: c.passed,
+    exitCode: c.exitCode,
+    timedOut: c.timedOut,
+    ...(c.skipped !== null ? { skipped: c.skipped } : {}),
+  }));
 }

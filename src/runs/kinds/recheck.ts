@@ -7,6 +7,7 @@
 // worktree goes back to the mirror at the end. Its audit log is its own.
 import { join } from "node:path";
 import type { AuditSink, ChecksReport } from "../../agent/ports.ts";
+import { auditedChecks } from "../../agent/verification.ts";
 import { cannotPushToFork, forkOf } from "../../github/fork.ts";
 import { quietCommands } from "../../github/quiet-commands.ts";
 import type { GitHubPort, PullRequestInfo, RepoRef } from "../../github/types.ts";
@@ -140,14 +141,7 @@ async function recheck(r: Recheck): Promise<ChecksReport> {
     sha: pull.headSha,
     configured: report.configured,
     passed: report.passed,
-    checks: report.checks.map((c) => ({
-      name: c.name,
-      command: c.command,
-      passed: c.passed,
-      exitCode: c.exitCode,
-      timedOut: c.timedOut,
-      ...(c.skipped !== null ? { skipped: c.skipped } : {}),
-    })),
+    checks: auditedChecks(report),
   });
   return report;
 }
