@@ -21,7 +21,8 @@ import { startExpirySweep } from "./runs/expire-waiting.ts";
 import { Worker } from "./runs/worker.ts";
 import { executeRun } from "./runs/execute-run.ts";
 import { createModel } from "./model/factory.ts";
-import { CREDENTIAL_SETTINGS, type ProviderOptions } from "./model/providers.ts";
+import { CREDENTIAL_SETTINGS, ENDPOINT_SETTINGS, type ProviderOptions } from "./model/providers.ts";
+import type { ModelRetry } from "./model/types.ts";
 import { modelSecrets } from "./model-settings.ts";
 import { createSandbox, SandboxUnavailable, type Sandbox } from "./sandbox/sandbox.ts";
 import type { Store } from "./store/store.ts";
@@ -332,6 +333,7 @@ function startWorker(
               provider: modelProvider,
               modelIds: settings.model.modelIds,
               retry: { windowMs: settings.model.retryWindowMs },
+              onRetry: (retry, endpoint) => logModelRetry(log, retry, endpoint, modelProvider),
             }),
         },
         signal,
@@ -347,6 +349,27 @@ function startWorker(
     onCancelRequested: () => worker.wake(),
   });
   return { worker, stopSweep };
+}
+
+/**
+ * A model call sent again, in the operators' log with the URL and the setting that names it:
+ * the first retry of a call at warn (the audit log has each one), the rest at debug.
+ */
+function logModelRetry(
+  log: Logger,
+  retry: ModelRetry,
+  endpoint: string,
+  provider: ProviderOptions,
+): void {
+  const what =
+    retry.status === undefined
+      ? `could not be reached (${retry.message})`
+      : `answered ${retry.status}${retry.errorType ? ` ${retry.errorType}` : ""}`;
+  const setting = ENDPOINT_SETTINGS[provider.provider];
+  log[retry.attempt === 1 ? "warn" : "debug"](
+    { endpoint, setting, attempt: retry.attempt, waitMs: retry.waitMs, elapsedMs: retry.elapsedMs },
+    `the model at ${endpoint} ${what}; trying again in ${Math.ceil(retry.waitMs / 1000)} s, for up to STAMINA_MODEL_RETRY_MINUTES (check ${setting} if it lasts)`,
+  );
 }
 
 /** `run` and `replay`: one local session in the foreground; Ctrl-C stops it and says so. */

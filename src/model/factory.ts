@@ -1,12 +1,12 @@
 // One factory for the model port on every provider. It refuses, before anything is spent, a
 // model with no price or with no id on the chosen provider.
-import type { ModelPort } from "./types.ts";
+import type { ModelPort, ModelRetry } from "./types.ts";
 import { UnmappedModelError, UnpricedModelError } from "./errors.ts";
 import { mappedModels, providerModelId } from "./model-ids.ts";
 import { createModelPort } from "./port.ts";
 import { priceOf } from "./prices.ts";
 import type { ProviderOptions } from "./providers.ts";
-import { createClient, PROVIDER_NAMES } from "./providers.ts";
+import { PROVIDER_NAMES, providerClient } from "./providers.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { retryPolicy } from "./retry.ts";
 
@@ -22,6 +22,8 @@ export interface ModelOptions {
   timeoutMs?: number;
   /** How long a stream may go silent before the attempt is dropped and retried (10 minutes). */
   streamIdleMs?: number;
+  /** Told of every retry, with the URL the provider is reached at: for the operators' log. */
+  onRetry?: (retry: ModelRetry, endpoint: string) => void;
 }
 
 export function createModel(options: ModelOptions): ModelPort {
@@ -32,11 +34,14 @@ export function createModel(options: ModelOptions): ModelPort {
   if (id === undefined) {
     throw new UnmappedModelError(options.model, PROVIDER_NAMES[provider], mappedModels(provider));
   }
+  const client = providerClient(options.provider, options.timeoutMs ?? 10 * 60_000);
+  const { onRetry } = options;
   return createModelPort({
-    client: createClient(options.provider, options.timeoutMs ?? 10 * 60_000),
+    client,
     providerModelId: id,
     price,
     retry: retryPolicy(options.retry),
     streamIdleMs: options.streamIdleMs ?? 10 * 60_000,
+    ...(onRetry ? { onRetry: (retry: ModelRetry) => onRetry(retry, client.baseURL) } : {}),
   });
 }

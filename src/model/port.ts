@@ -1,7 +1,7 @@
 // The model port over any provider's client: prices each response, streams each call, and
 // sends the same request again, unchanged, while the model is overloaded or out of reach. Each
 // response's usage is what the call is billed for, a server-side compaction included (usage.ts).
-import type { ModelPort } from "./types.ts";
+import type { ModelPort, ModelRetry } from "./types.ts";
 import type { ModelPrice } from "./prices.ts";
 import { costOf } from "./prices.ts";
 import type { RetryPolicy } from "./retry.ts";
@@ -18,6 +18,8 @@ export interface ModelPortOptions {
   retry: RetryPolicy;
   /** How long a stream may send nothing before the attempt counts as a dropped connection. */
   streamIdleMs: number;
+  /** Told of every retry of every call (the operators' log), before the caller's own hook. */
+  onRetry?: (retry: ModelRetry) => void;
 }
 
 export function createModelPort(options: ModelPortOptions): ModelPort {
@@ -32,7 +34,10 @@ export function createModelPort(options: ModelPortOptions): ModelPort {
         () => streamOnce(client, request, params, signal, streamIdleMs),
         retry,
         signal,
-        hooks?.onRetry,
+        (attempt) => {
+          options.onRetry?.(attempt);
+          return hooks?.onRetry?.(attempt);
+        },
         // What the call is billed for: a server-side compaction's own iteration included.
       ).then((message) => ({ ...message, usage: billedUsage(message.usage) }));
     },

@@ -1,12 +1,12 @@
 // The SDK client for each provider: the Claude API, Amazon Bedrock, Google Vertex AI. Each
 // speaks its provider's wire format (path, body, auth, stream framing) and hands back the same
-// Messages API objects. Their own retries are off: ours wait, on a clock tests can drive.
+// Messages API objects. Their own retries are off for runs (ours wait, on a clock tests can
+// drive); the start-up checks allow the SDK's two short ones.
 import Anthropic from "@anthropic-ai/sdk";
 import { AnthropicBedrock } from "@anthropic-ai/bedrock-sdk";
 import { AnthropicVertex } from "@anthropic-ai/vertex-sdk";
 import type { AuthClient } from "google-auth-library";
 import type { ModelProvider } from "./model-ids.ts";
-import type { MessagesClient } from "./stream.ts";
 
 interface AnthropicProvider {
   provider: "anthropic";
@@ -63,11 +63,7 @@ export const ENDPOINT_SETTINGS: Record<ModelProvider, string> = {
   vertex: "CLOUD_ML_REGION or ANTHROPIC_VERTEX_BASE_URL",
 };
 
-export function createClient(options: ProviderOptions, timeoutMs: number): MessagesClient {
-  return providerClient(options, timeoutMs);
-}
-
-/** The provider's whole SDK client: the start-up checks call more of it than a run does. */
+/** The provider's SDK client: a run streams with it, the start-up checks call more of it. */
 export function providerClient(
   options: ProviderOptions,
   timeoutMs: number,

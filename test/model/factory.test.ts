@@ -146,3 +146,26 @@ describe("what the next layers pass through the Claude API port", () => {
     });
   });
 });
+
+describe("a model call sent again", () => {
+  it("tells the port's observer each retry with the URL the provider is reached at", async () => {
+    server = await startModelServer(
+      [{ status: 529, errorType: "overloaded_error", message: "Overloaded" }, reply(text("Done."))],
+      { apiKey: KEY },
+    );
+    const seen: Array<{ attempt: number; status: number | undefined; endpoint: string }> = [];
+    const model = createModel({
+      model: "claude-sonnet-5-5",
+      provider: { provider: "anthropic", apiKey: KEY, baseURL: server.url },
+      retry: { baseDelayMs: 1, maxDelayMs: 1 },
+      onRetry: (retry, endpoint) =>
+        seen.push({ attempt: retry.attempt, status: retry.status, endpoint }),
+    });
+    const hooked: number[] = [];
+    await expect(
+      model.complete(REQUEST, undefined, { onRetry: (r) => void hooked.push(r.attempt) }),
+    ).resolves.toMatchObject({ content: [{ text: "Done." }] });
+    expect(seen).toEqual([{ attempt: 1, status: 529, endpoint: server.url }]);
+    expect(hooked).toEqual([1]);
+  });
+});
