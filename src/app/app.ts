@@ -98,10 +98,8 @@ export function staminaApp(options: AppOptions): ApplicationFunction {
       onInstallationRepositories(options),
     );
     app.onError((error) => {
-      // The operators' settings are reported once, by dispatch, with what to do.
-      if (operatorProblem(error) !== null)
-        options.log.debug({ err: error }, "a webhook handler failed");
-      else options.log.error({ err: error }, "a webhook handler failed");
+      // An operators' problem never reaches here: keepingOn hands it to dispatch.
+      options.log.error({ err: error }, "a webhook handler failed");
     });
     addHandler(
       createWebhookIngress({
