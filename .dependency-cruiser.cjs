@@ -20,7 +20,14 @@ const file = (name) => ({ name, path: `^src/${name}\\.ts$` });
 /** @type {Floor[]} */
 const FLOORS = [
   {
-    rooms: [file("main"), folder("cli"), file("settings"), file("model-settings")],
+    rooms: [
+      file("main"),
+      folder("cli"),
+      file("settings"),
+      file("settings-error"),
+      file("model-settings"),
+      file("network-settings"),
+    ],
     shared: true,
     why: "the process entry, the local commands and the settings they read: they wire the rest",
   },

@@ -1,19 +1,21 @@
 // The process's settings, read once from the environment and validated, so a
 // wrong value stops start-up with a sentence that names the variable.
 import { readFileSync } from "node:fs";
-import { isIP } from "node:net";
 import { hostname } from "node:os";
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { AuditKeyError, auditSigner, type AuditSigner } from "./audit/signing.ts";
 import type { ProviderOptions } from "./model/providers.ts";
 import { modelEnv, providerOptions, readModelSettings } from "./model-settings.ts";
-import { allowEntryProblem, allowEntrySchema } from "./policy/network-config.ts";
+import { networkAllow, networkReach, type NetworkSettings } from "./network-settings.ts";
+import { SettingsError } from "./settings-error.ts";
 import type { ModelSettings } from "./model-settings.ts";
 import type { DatabaseTarget } from "./store/database.ts";
 import { registryHosts, type RegistryHost } from "./sandbox/registry-hosts.ts";
 import type { SandboxLimits, SandboxOptions } from "./sandbox/sandbox.ts";
 import type { WebhookSettings } from "./app/webhook-settings.ts";
+
+export { SettingsError };
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -136,24 +138,6 @@ interface SandboxSettings {
   protectedPaths: string[];
 }
 
-interface NetworkSettings {
-  /**
-   * Host names (`pkgs.example.com`, or `*.example.com` for any name under it), lowercased, from
-   * STAMINA_NETWORK_ALLOW: allowed to every run, besides the package registries this machine's
-   * package managers use and what each repository's config adds (`network.allow`).
-   */
-  allow: string[];
-  /**
-   * "address:port" pairs in a refused range that commands may reach all the same, from
-   * STAMINA_NETWORK_PRIVATE: an internal registry on a private address. The operator's only.
-   */
-  reach: string[];
-}
-
-export class SettingsError extends Error {
-  override name = "SettingsError";
-}
-
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   // An empty value (`APP_ID=` in .env) means unset, as it does for Probot.
   const present = Object.fromEntries(
@@ -262,43 +246,6 @@ function sandboxSettings(
     extraReadOnlyPaths: extra,
     protectedPaths,
   };
-}
-
-/** STAMINA_NETWORK_ALLOW: host names separated by commas or white space, each checked. */
-function networkAllow(value: string | undefined): string[] {
-  const allow = new Set<string>();
-  for (const entry of (value ?? "").split(/[\s,]+/).filter((e) => e !== "")) {
-    const problem = allowEntryProblem(entry);
-    if (problem !== null) throw new SettingsError(`STAMINA_NETWORK_ALLOW: ${entry} ${problem}`);
-    allow.add(allowEntrySchema.parse(entry));
-  }
-  return [...allow];
-}
-
-/**
- * STAMINA_NETWORK_PRIVATE: `address:port` pairs (`[v6]:port` for IPv6) of internal services in a
- * private range, such as a registry mirror, that allowlisted names may lead to. Never link-local:
- * that is where the cloud metadata lives.
- */
-function networkReach(value: string | undefined): string[] {
-  const reach = new Set<string>();
-  for (const entry of (value ?? "").split(/[\s,]+/).filter((e) => e !== "")) {
-    const match = /^(?:\[([0-9a-fA-F:.]+)\]|(\d+\.\d+\.\d+\.\d+)):(\d{1,5})$/.exec(entry);
-    const address = match?.[1] ?? match?.[2];
-    const port = Number(match?.[3]);
-    if (address === undefined || isIP(address) === 0 || !(port >= 1 && port <= 65535)) {
-      throw new SettingsError(
-        `STAMINA_NETWORK_PRIVATE: ${entry} is not an address and port: give 10.0.0.5:443, or [fd00::5]:443 for IPv6`,
-      );
-    }
-    if (/^(169\.254\.|fe[89ab][0-9a-f]:)/i.test(address)) {
-      throw new SettingsError(
-        `STAMINA_NETWORK_PRIVATE: ${entry} is link-local, where the cloud metadata address lives: commands may never reach it`,
-      );
-    }
-    reach.add(isIP(address) === 6 ? `[${address.toLowerCase()}]:${port}` : `${address}:${port}`);
-  }
-  return [...reach];
 }
 
 function databaseTarget(url: string | undefined, dataDir: string): DatabaseTarget {
