@@ -27,6 +27,7 @@ const FLOORS = [
       file("settings-error"),
       file("model-settings"),
       file("network-settings"),
+      file("spend-settings"),
     ],
     shared: true,
     why: "the process entry, the local commands and the settings they read: they wire the rest",

@@ -130,6 +130,7 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
       webhookSecret: secrets.webhookSecret,
       webhook: settings.webhook,
       redelivery,
+      limits: settings.limits,
       onRunQueued: () => worker?.wake(),
       onCancelRequested: () => worker?.wake(),
     });
@@ -222,6 +223,7 @@ function startWorker(
           auditSigner: settings.auditKey?.signer,
           progressIntervalMs: settings.progressIntervalMs,
           modelCredentials: CREDENTIAL_SETTINGS[modelProvider.provider],
+          limits: settings.limits,
           onOperatorProblem: (problem) => worker.holdClaims(problem),
           createModel: (model) =>
             createModel({

@@ -7,6 +7,8 @@ import { z } from "zod";
 import { AuditKeyError, auditSigner, type AuditSigner } from "./audit/signing.ts";
 import type { ProviderOptions } from "./model/providers.ts";
 import { modelEnv, providerOptions, readModelSettings } from "./model-settings.ts";
+import { readOperatorLimits, spendEnv } from "./spend-settings.ts";
+import type { OperatorLimits } from "./runs/spend-limits.ts";
 import { networkAllow, networkReach, type NetworkSettings } from "./network-settings.ts";
 import { SettingsError } from "./settings-error.ts";
 import type { ModelSettings } from "./model-settings.ts";
@@ -56,6 +58,7 @@ const envSchema = z.object({
   STAMINA_AUDIT_KEY_PATH: z.string().optional(),
   STAMINA_MAX_TOKENS: positiveInt(16_000),
   ...modelEnv,
+  ...spendEnv,
   STAMINA_MAX_ACTIVE_RUNS: positiveInt(10),
   STAMINA_INSTALLATION_MAX_RUNS: positiveInt(3),
   STAMINA_RUN_RETRIES: z.coerce.number().int().min(0).default(5),
@@ -118,6 +121,8 @@ export interface Settings {
   maxTokens: number;
   /** The model provider, its variables and the retry window. */
   model: ModelSettings;
+  /** The operator's limits on spend and models, which no repository or command can pass. */
+  limits: OperatorLimits;
   /**
    * The audit key (STAMINA_AUDIT_KEY, or the file STAMINA_AUDIT_KEY_PATH names): its PEM, a
    * secret to redact, and the signer of each run's audit head. Unset: logs are not signed.
@@ -191,6 +196,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     },
     maxTokens: e.STAMINA_MAX_TOKENS,
     model: readModelSettings(e),
+    limits: readOperatorLimits(e),
     auditKey: readAuditKey(e.STAMINA_AUDIT_KEY, e.STAMINA_AUDIT_KEY_PATH),
   };
 }

@@ -57,3 +57,35 @@ describe("STAMINA_NETWORK_PRIVATE", () => {
     );
   });
 });
+
+describe("the operator's spending limits and model allow-list", () => {
+  it("are unset unless set, and read in dollars and model ids", () => {
+    expect(readSettings({}).limits).toEqual({});
+    expect(
+      readSettings({
+        STAMINA_MAX_DOLLARS_PER_RUN: "25",
+        STAMINA_MAX_DOLLARS_PER_INSTALLATION_DAY: "100.50",
+        STAMINA_MAX_DOLLARS_PER_INSTALLATION_MONTH: "2000",
+        STAMINA_MODEL_ALLOW: "claude-sonnet-5-5, claude-opus-5 claude-sonnet-5-5",
+      }).limits,
+    ).toEqual({
+      perRun: 25,
+      perInstallationDay: 100.5,
+      perInstallationMonth: 2000,
+      modelAllow: ["claude-sonnet-5-5", "claude-opus-5"],
+    });
+  });
+
+  it("name the setting and what to give when a value is wrong", () => {
+    const read = (env: Record<string, string>) => () => readSettings(env);
+    expect(read({ STAMINA_MAX_DOLLARS_PER_RUN: "ten" })).toThrow(
+      /STAMINA_MAX_DOLLARS_PER_RUN.*amount in US dollars/,
+    );
+    expect(read({ STAMINA_MAX_DOLLARS_PER_INSTALLATION_DAY: "0" })).toThrow(
+      /STAMINA_MAX_DOLLARS_PER_INSTALLATION_DAY.*more than 0/,
+    );
+    expect(read({ STAMINA_MODEL_ALLOW: "claude-sonnet-5-5,gpt-9" })).toThrow(
+      /^STAMINA_MODEL_ALLOW: gpt-9 is not a model Stamina knows; name models from .*claude-sonnet-5-5/,
+    );
+  });
+});

@@ -100,3 +100,12 @@ function n(value: number): string {
 function dollars(value: number): string {
   return `$${value.toFixed(2)}`;
 }
+
+/**
+ * The operator's spending limits, which no repository config or command can raise. Before each
+ * step the loop asks it to reserve what the step may cost (`estimate`, in dollars, with `spent`
+ * what the run has spent so far); a limit the step would pass comes back as the run's stop.
+ */
+export interface SpendGate {
+  reserve(spent: number, estimate: number): Promise<BudgetStop | null>;
+}

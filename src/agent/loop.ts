@@ -5,7 +5,13 @@
 // from them as if it had never stopped. The loop reaches the world only
 // through its ports, so a webhook run, `stamina run` and a test share it.
 import type Anthropic from "@anthropic-ai/sdk";
-import { exhaustedBudget, extendBudget, type Budget, type BudgetStop } from "./budget.ts";
+import {
+  exhaustedBudget,
+  extendBudget,
+  type Budget,
+  type BudgetStop,
+  type SpendGate,
+} from "./budget.ts";
 import { wholeTranscript, type RequestView, type StepHook } from "./hooks.ts";
 import { checkpointStep, toolsByName, type LoopRun } from "./loop-run.ts";
 import type { Phase } from "./phase.ts";
@@ -102,7 +108,12 @@ export interface AgentOptions {
   onStep?: (checkpoint: StepCheckpoint) => void | Promise<void>;
   /** Continue a run that stopped after `resume.step` steps (a crash, a restart, a pause). */
   resume?: AgentResume;
+  /** The operator's spending limits, asked before each step; none: only the run's budget. */
+  spendGate?: SpendGate;
 }
+
+/** The least a step reserves against the operator's limits, before any step has cost anything. */
+const MIN_STEP_RESERVE = 0.01;
 
 const STOP_MESSAGES: Record<Exclude<AgentStop, "out_of_budget" | "paused">, string> = {
   completed: "Stamina finished the work.",
@@ -132,6 +143,8 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
   }
   if (taken.message) run.transcript.push(taken.message);
 
+  // What the next step reserves against the operator's limits: what the last one cost.
+  let stepCost = Math.max(run.step > 0 ? state.spent.dollars / run.step : 0, MIN_STEP_RESERVE);
   for (;;) {
     if (signal.aborted) return finish(run, "aborted");
     const over = exhaustedBudget(run.budget(), run.step, {
@@ -139,7 +152,15 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
       elapsedMs: run.elapsed(),
     });
     if (over) return outOfBudget(run, options, over);
+    const refused = await options.spendGate?.reserve(state.spent.dollars, stepCost);
+    if (refused) {
+      // The operator's limit: no writer may extend it, so the run ends here.
+      await run.audit.record("budget.exhausted", { step: run.step, ...refused });
+      return finish(run, "out_of_budget", { budgetStop: refused });
+    }
+    const before = state.spent.dollars;
     const end = await runStep(run);
+    stepCost = Math.max(state.spent.dollars - before, MIN_STEP_RESERVE);
     if (end.kind === "aborted") return finish(run, "aborted");
     if (end.kind === "done") return finish(run, "completed", { done: end.verified });
     if (end.kind === "stop") return finish(run, end.stop);

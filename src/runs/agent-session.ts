@@ -23,9 +23,14 @@ import type { WorkingTree } from "../workspace/working-tree.ts";
 import type { NetworkGrant, Sandbox } from "../sandbox/sandbox.ts";
 import type { RunDirectories } from "./run-directories.ts";
 import type { Run } from "../store/types.ts";
+import type { SpendGate } from "../agent/budget.ts";
+import { cappedBudget, type OperatorLimits } from "./spend-limits.ts";
 
 export interface AgentSessionOptions {
   run: Run;
+  /** The operator's limits: the dollar budget is held to the one per run. */
+  limits?: OperatorLimits;
+  spendGate?: SpendGate;
   model: ModelPort;
   sandbox: Sandbox;
   audit: AuditSink;
@@ -64,7 +69,7 @@ export function runAgentSession(options: AgentSessionOptions): Promise<AgentResu
     group: run.id,
     worktree: dirs.worktree,
     outputDir: dirs.outputs,
-    budget: run.config.budget,
+    budget: cappedBudget(run.config.budget, options.limits),
     // With a person to ask, a budget running out asks for more before the run ends.
     ...(options.human ? { budgetExtension: run.config.approvals.budget_extension } : {}),
     config: run.config,

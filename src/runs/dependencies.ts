@@ -11,6 +11,7 @@ import type { Timers } from "../surface/throttle.ts";
 import type { Sandbox } from "../sandbox/sandbox.ts";
 import type { RetrySchedule } from "./transient.ts";
 import type { OperatorProblem } from "./operator-settings.ts";
+import type { OperatorLimits } from "./spend-limits.ts";
 
 export interface RunDependencies {
   store: Store;
@@ -35,6 +36,8 @@ export interface RunDependencies {
   timers?: Timers;
   /** The model's credential settings as an error names them (ANTHROPIC_API_KEY unless given). */
   modelCredentials?: string;
+  /** The operator's limits on spend and models (STAMINA_MAX_DOLLARS_*, STAMINA_MODEL_ALLOW). */
+  limits?: OperatorLimits;
   /** Told when a run is kept for the operators' settings: the worker stops claiming a while. */
   onOperatorProblem?: (problem: OperatorProblem) => void;
 }

@@ -8,6 +8,7 @@ import type { Kysely } from "kysely";
 import type { AgentSnapshot } from "../agent/ports.ts";
 import { writeTransaction, type StoreContext } from "./database.ts";
 import { assertHolder } from "./leases.ts";
+import { chargeStep } from "./spend.ts";
 import type { Database } from "./schema.ts";
 import type { CheckpointInput, StoredCheckpoint } from "./types.ts";
 
@@ -23,7 +24,10 @@ export class CheckpointRecords {
     const diff = input.diff === null ? null : await gzipAsync(input.diff);
     await writeTransaction(this.ctx, async (trx) => {
       await assertHolder(trx, this.ctx.engine, runId, workerId);
-      await writeCheckpoint(trx, runId, input, diff, this.ctx.now());
+      const now = this.ctx.now();
+      // Charged before the checkpoint is replaced: a first charge reads what it recorded.
+      await chargeStep(trx, runId, input.state.spent.dollars, now);
+      await writeCheckpoint(trx, runId, input, diff, now);
     });
   }
 

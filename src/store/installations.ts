@@ -118,6 +118,8 @@ export class InstallationRecords {
         await trx.deleteFrom("run_triggers").where("run_id", "in", chunk).execute();
         await trx.deleteFrom("run_rollbacks").where("run_id", "in", chunk).execute();
       }
+      await trx.deleteFrom("spend_runs").where("installation_id", "=", id).execute();
+      await trx.deleteFrom("spend_ledger").where("installation_id", "=", id).execute();
       await trx.deleteFrom("runs").where("installation_id", "=", id).execute();
       let deliveries = trx.deleteFrom("deliveries").where("installation_id", "=", id);
       if (keepDelivery !== undefined) deliveries = deliveries.where("id", "!=", keepDelivery);

@@ -10,6 +10,7 @@ import { dryRunsAndRetries } from "./migrations/006-dry-runs-and-retries.ts";
 import { rollbacks } from "./migrations/008-rollbacks.ts";
 import { auditChain } from "./migrations/009-audit-chain.ts";
 import { freshInput } from "./migrations/010-fresh-input.ts";
+import { spend } from "./migrations/011-spend.ts";
 
 /** Every migration by name; the names sort in the order they were written. */
 export const migrations: Record<string, Migration> = {
@@ -22,6 +23,7 @@ export const migrations: Record<string, Migration> = {
   "008-rollbacks": rollbacks,
   "009-audit-chain": auditChain,
   "010-fresh-input": freshInput,
+  "011-spend": spend,
 };
 
 function migratorOf(db: Kysely<unknown>): Migrator {

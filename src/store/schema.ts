@@ -180,6 +180,21 @@ interface RunRollbacksTable {
   created_at: string;
 }
 
+interface SpendLedgerTable {
+  installation_id: number;
+  /** The UTC day, YYYY-MM-DD. */
+  day: string;
+  micro_dollars: number;
+}
+
+interface SpendRunsTable {
+  run_id: string;
+  installation_id: number;
+  charged_micro: number;
+  reserved_micro: number;
+  reserved_at: string | null;
+}
+
 export interface Database {
   deliveries: DeliveriesTable;
   redelivery_requests: RedeliveryRequestsTable;
@@ -192,4 +207,6 @@ export interface Database {
   installation_repositories: InstallationRepositoriesTable;
   repository_memory: RepositoryMemoryTable;
   run_rollbacks: RunRollbacksTable;
+  spend_ledger: SpendLedgerTable;
+  spend_runs: SpendRunsTable;
 }

@@ -21,6 +21,7 @@ import { RetryRecords } from "./retries.ts";
 import { RollbackRecords } from "./rollbacks.ts";
 import { RunRecords } from "./runs.ts";
 import type { Database } from "./schema.ts";
+import { SpendRecords } from "./spend.ts";
 
 export interface StoreOptions {
   db: Kysely<Database>;
@@ -61,6 +62,8 @@ export class Store {
   readonly approvals: ApprovalRecords;
   /** The pull requests Stamina works on. */
   readonly pulls: PullRecords;
+  /** What runs spend, held to the operator's limits per run and per installation. */
+  readonly spend: SpendRecords;
 
   constructor(options: StoreOptions) {
     this.db = options.db;
@@ -87,6 +90,7 @@ export class Store {
     this.retries = new RetryRecords(ctx, this.runs);
     this.approvals = new ApprovalRecords(ctx, ctx.now);
     this.pulls = new PullRecords(ctx);
+    this.spend = new SpendRecords(ctx);
   }
 
   async close(): Promise<void> {

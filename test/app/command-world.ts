@@ -15,6 +15,7 @@ import { createGitHubPort } from "../../src/github/port.ts";
 import { createAnthropicModel } from "../../src/model/anthropic.ts";
 import { executeRun } from "../../src/runs/execute-run.ts";
 import type { Run } from "../../src/store/types.ts";
+import type { OperatorLimits } from "../../src/runs/spend-limits.ts";
 import { createSandbox } from "../../src/sandbox/sandbox.ts";
 import { startFakeGitHub, type FakeGitHub } from "../support/fake-github/index.ts";
 import {
@@ -55,7 +56,10 @@ export interface CommandWorld {
   close(): Promise<void>;
 }
 
-export async function startCommandWorld(files: Record<string, string>): Promise<CommandWorld> {
+export async function startCommandWorld(
+  files: Record<string, string>,
+  options: { limits?: OperatorLimits } = {},
+): Promise<CommandWorld> {
   const dir = mkdtempSync(join(tmpdir(), "stamina-commands-"));
   const github = await startFakeGitHub({ appId: 1, appPublicKeyPem: APP_PUBLIC_KEY });
   github.addInstallation(1, ORG);
@@ -67,7 +71,7 @@ export async function startCommandWorld(files: Record<string, string>): Promise<
   });
   github.setPermission(ORG, REPO, "maintainer", "write");
   github.setPermission(ORG, REPO, "reader", "read");
-  const app = await startApp({ apiUrl: github.apiUrl });
+  const app = await startApp({ apiUrl: github.apiUrl, limits: options.limits });
   const log = pino({ level: "silent" });
   const clients = createGitHubClients({
     appId: 1,
@@ -124,6 +128,7 @@ export async function startCommandWorld(files: Record<string, string>): Promise<
           maxTokens: 1_000,
           log,
           progressIntervalMs: 0,
+          limits: options.limits,
         },
         new AbortController().signal,
       );

@@ -13,6 +13,7 @@ import { pullsContract } from "./contract/pulls.ts";
 import { redeliveryRequestsContract } from "./contract/redelivery-requests.ts";
 import { rollbacksContract } from "./contract/rollbacks.ts";
 import { runsContract } from "./contract/runs.ts";
+import { spendContract } from "./contract/spend.ts";
 import type { StoreFactory } from "./contract/world.ts";
 
 export type { StoreFactory } from "./contract/world.ts";
@@ -31,6 +32,7 @@ export function storeContract(engine: string, factory: StoreFactory): void {
     installationsContract,
     rollbacksContract,
     redeliveryRequestsContract,
+    spendContract,
   ]) {
     part(engine, factory);
   }

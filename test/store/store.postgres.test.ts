@@ -37,7 +37,7 @@ async function truncateAll(url: string): Promise<void> {
   await client.connect();
   try {
     await client.query(
-      "TRUNCATE runs, deliveries, audit_events, run_transcript, run_checkpoints, run_triggers, installations, installation_repositories, repository_memory, run_rollbacks, redelivery_requests",
+      "TRUNCATE runs, deliveries, audit_events, run_transcript, run_checkpoints, run_triggers, installations, installation_repositories, repository_memory, run_rollbacks, redelivery_requests, spend_ledger, spend_runs",
     );
   } finally {
     await client.end();

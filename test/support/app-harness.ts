@@ -58,6 +58,7 @@ export async function startApp(
     privateKey?: string;
     webhook?: AppOptions["webhook"];
     redelivery?: Pick<RedeliveryOptions, "backoffMs" | "maxAttempts" | "sweepMs" | "maxPages">;
+    limits?: AppOptions["limits"];
   } = {},
 ): Promise<AppUnderTest> {
   const baseUrl = options.apiUrl ?? API;
@@ -107,6 +108,7 @@ export async function startApp(
     store,
     clients,
     log,
+    limits: options.limits,
     webhookSecret: SECRET,
     // Deliveries are aged by the test's clock, when it keeps one.
     webhook: { ...(options.now ? { now: options.now } : {}), ...options.webhook },

@@ -11,6 +11,7 @@ import type { RepoConfig } from "../../policy/config.ts";
 import type { RunState } from "../../store/schema.ts";
 import type { Run } from "../../store/types.ts";
 import type { CommandContext, CommandHandler } from "./context.ts";
+import { limitUsedUp } from "../../runs/spend-limits.ts";
 import { startFromComment } from "./start.ts";
 
 const RETRYABLE: readonly RunState[] = ["failed", "cancelled", "out_of_budget"];
@@ -31,6 +32,16 @@ export const retry: CommandHandler = async (command) => {
   const checkpoint = await deps.store.checkpoints.load(last.id);
   const steps = checkpoint?.step ?? last.stepsUsed;
   const spent = checkpoint?.state.spent;
+  // A retry spends against the operator's limits like the run it continues: none is used up.
+  const used =
+    deps.limits === undefined
+      ? null
+      : await deps.store.spend.usedUp(last.installationId, deps.limits, spent?.dollars ?? 0);
+  if (used !== null) {
+    await explain(command, limitUsedUp(used));
+    log.info({ lastRun: last.id, limit: used.limit }, "/stamina retry past an operator's limit");
+    return "nothing";
+  }
   return startFromComment(command, {
     // A retried dry run stays dry: it pushes nothing either.
     dryRun: last.dryRun || undefined,

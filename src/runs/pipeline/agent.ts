@@ -21,6 +21,7 @@ import { createSecretGate } from "../push-scan.ts";
 import { agentResume, recordRetriedStep } from "../resume.ts";
 import type { NetworkReport } from "../network-report.ts";
 import { createStepCheckpointer } from "../step-checkpoint.ts";
+import { spendGateFor } from "../spend-limits.ts";
 import { freezing } from "../frozen.ts";
 import { recordLeftOut } from "../left-out.ts";
 import { WorkingTree } from "../../workspace/working-tree.ts";
@@ -77,6 +78,8 @@ async function runSession(
     await recordRetriedStep(a.audit, events, resume?.step ?? 0, run.attempts);
     return await runAgentSession({
       run,
+      limits: a.deps.limits,
+      spendGate: spendGateFor(store, run, a.deps.limits),
       model,
       sandbox: a.deps.sandbox,
       audit: a.audit,

@@ -7,6 +7,7 @@ import { STAMINA_VERSION } from "../../version.ts";
 import type { RunDependencies } from "../dependencies.ts";
 import { RunFailure } from "../failure.ts";
 import { redactedModel } from "../redacted-model.ts";
+import { modelRefused } from "../spend-limits.ts";
 import { CancelRequested } from "../interruptions.ts";
 import { beginFollowUp } from "../kinds/follow-up.ts";
 import { refuseForkPullRequest } from "../kinds/fork-guard.ts";
@@ -27,6 +28,8 @@ export async function claimStage(a: Attempt): Promise<ModelPort> {
     throw new CancelRequested(run.cancelRequestedBy, run.cancelReason ?? "asked to stop");
   }
   a.phase = "choosing the model";
+  const refused = modelRefused(run.config.model, a.deps.limits);
+  if (refused !== null) throw new RunFailure(`Stamina did not start: ${refused}.`);
   const model = redactedModel(modelFor(a.deps, run.config.model), a.redactor);
   await refuseForkPullRequest(run, a.github);
   a.run = await beginFollowUp(run, a.gh);

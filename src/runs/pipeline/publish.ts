@@ -46,7 +46,13 @@ export async function publishStage(
 
 /** Why the pull request stays a draft, in words for its body; undefined when it is ready. */
 function draftReason(agent: AgentOutcome): string | undefined {
-  if (agent.stop !== "completed") return "it stopped before it finished";
+  if (agent.stop !== "completed") {
+    // Which budget or limit stopped it, where one did: the tracking comment says it too.
+    const why = agent.budgetStop?.message.replace(/; this is the work so far\.$/, "");
+    return why === undefined
+      ? "it stopped before it finished"
+      : `it stopped before it finished (${why})`;
+  }
   if (agent.verification?.configured === false) {
     return "no checks are configured, so nothing was verified";
   }
