@@ -3,6 +3,7 @@
 import { Probot, ProbotOctokit, run as runProbotSetup } from "probot";
 import { createRedactor } from "./observability/redact.ts";
 import { createLogger, type Logger } from "./observability/logger.ts";
+import { createMetrics, type Metrics } from "./observability/metrics.ts";
 import {
   databaseSecrets,
   readSettings,
@@ -96,13 +97,16 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
   if (settings.auditKey === undefined) log.warn(UNSIGNED_AUDIT);
   else log.info({ auditKey: settings.auditKey.signer.publicKey }, "audit logs are signed");
   const { modelFailed } = await checkAtStart(mode, settings, secrets, log);
-  const store = await openStoreOrSay(settings, redactor, log);
+  const metrics = createMetrics();
+  const store = await openStoreOrSay(settings, redactor, log, metrics);
+  metrics.countRunsWith(() => store.runs.countActive());
   const clients = createGitHubClients({
     appId: secrets.appId,
     privateKey: secrets.privateKey,
     baseUrl: settings.githubApiUrl,
     log,
     throttle: settings.githubThrottle,
+    metrics,
     // Each fresh token joins the redactor, so it can appear in no log line or audit event.
     onToken: (token) => redactor.addSecret(token),
   });
@@ -131,6 +135,8 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
       webhook: settings.webhook,
       redelivery,
       limits: settings.limits,
+      metrics,
+      metricsToken: settings.metricsToken,
       onRunQueued: () => worker?.wake(),
       onCancelRequested: () => worker?.wake(),
     });
@@ -166,6 +172,7 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
       clients,
       redactor,
       log,
+      metrics,
     );
     worker = started.worker;
     stops.push(async () => {
@@ -195,11 +202,13 @@ function startWorker(
   clients: ReturnType<typeof createGitHubClients>,
   redactor: ReturnType<typeof createRedactor>,
   log: Logger,
+  metrics: Metrics,
 ): { worker: Worker; stopSweep: () => void } {
   // Every token the clients mint (git's and each call's) joins the redactor through `onToken`.
   const github = createGitHubPort(clients, settings.githubGitUrl);
   const worker = new Worker({
     store,
+    metrics,
     workerId: settings.workerId,
     concurrency: settings.workerConcurrency,
     limits: { global: settings.maxActiveRuns, perInstallation: settings.installationMaxRuns },

@@ -56,6 +56,7 @@ const envSchema = z.object({
   STAMINA_NETWORK_PRIVATE: z.string().optional(),
   STAMINA_AUDIT_KEY: z.string().optional(),
   STAMINA_AUDIT_KEY_PATH: z.string().optional(),
+  STAMINA_METRICS_TOKEN: z.string().optional(),
   STAMINA_MAX_TOKENS: positiveInt(16_000),
   ...modelEnv,
   ...spendEnv,
@@ -121,6 +122,8 @@ export interface Settings {
   maxTokens: number;
   /** The model provider, its variables and the retry window. */
   model: ModelSettings;
+  /** The bearer token /metrics asks for (STAMINA_METRICS_TOKEN); unset: /metrics is open. */
+  metricsToken: string | undefined;
   /** The operator's limits on spend and models, which no repository or command can pass. */
   limits: OperatorLimits;
   /**
@@ -197,6 +200,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     maxTokens: e.STAMINA_MAX_TOKENS,
     model: readModelSettings(e),
     limits: readOperatorLimits(e),
+    metricsToken: e.STAMINA_METRICS_TOKEN,
     auditKey: readAuditKey(e.STAMINA_AUDIT_KEY, e.STAMINA_AUDIT_KEY_PATH),
   };
 }

@@ -1,5 +1,6 @@
 // The Probot app: the durable webhook ingress, the event handlers, and the
 // replay of deliveries that were acknowledged but never handled.
+import { metricsHandler, type Metrics } from "../observability/metrics.ts";
 import type { ApplicationFunction, Probot } from "probot";
 import type { Logger } from "../observability/logger.ts";
 import { operatorProblem, type OperatorProblem } from "../runs/operator-settings.ts";
@@ -48,6 +49,9 @@ export interface AppOptions extends HandlerDependencies {
   webhook?: Partial<WebhookSettings> & { now?: () => number };
   /** Asks GitHub again for deliveries refused for load; kicked when the ingress has room. */
   redelivery?: Pick<Redelivery, "kick">;
+  /** The process's metrics, served at /metrics (behind `metricsToken` when set). */
+  metrics?: Metrics;
+  metricsToken?: string;
 }
 
 /** What the operators' settings stopped, by delivery id, for each app its handlers run in. */
@@ -107,6 +111,7 @@ export function staminaApp(options: AppOptions): ApplicationFunction {
         secret: options.webhookSecret,
         ...options.webhook,
         onRoom: options.redelivery?.kick,
+        onOutcome: options.metrics?.webhook,
         store: options.store,
         log: options.log,
         handles: (event, action) =>
@@ -115,6 +120,7 @@ export function staminaApp(options: AppOptions): ApplicationFunction {
         dispatch: (delivery) => dispatch(probot, options, delivery),
       }),
     );
+    if (options.metrics) addHandler(metricsHandler(options.metrics, options.metricsToken));
     addHandler((req, res) => {
       if (req.url !== "/healthz") return false;
       res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');

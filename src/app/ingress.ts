@@ -26,6 +26,8 @@ export interface IngressOptions {
   handles: (event: string, action: string | null) => boolean;
   /** Runs the handlers for a persisted delivery; called after the response is sent. */
   dispatch: (delivery: { id: string; name: string; payload: unknown }) => Promise<void>;
+  /** Told of each delivery's outcome (the process's metrics). */
+  onOutcome?: (outcome: DeliveryOutcome) => void;
   /** Deliveries handled at once; more wait their turn (they are stored already). Default 4. */
   dispatchConcurrency?: number;
   /** An event older than this by its payload's own time is recorded and ignored. */
@@ -43,6 +45,9 @@ export interface IngressOptions {
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+/** What became of a delivery: stored to be handled, seen before, not acted on, or refused. */
+type DeliveryOutcome = "accepted" | "duplicate" | "ignored" | "rejected";
 
 export function createWebhookIngress(options: IngressOptions): Handler {
   const { store, log } = options;
@@ -64,16 +69,18 @@ export function createWebhookIngress(options: IngressOptions): Handler {
     if (url.pathname !== options.path) return false;
     const answered = queue.takingIn();
     try {
-      return await takeIn(req, res);
+      const outcome = await takeIn(req, res);
+      options.onOutcome?.(res.statusCode >= 400 ? "rejected" : outcome);
+      return true;
     } finally {
       answered();
     }
   };
 
-  async function takeIn(req: IncomingMessage, res: ServerResponse): Promise<true> {
+  async function takeIn(req: IncomingMessage, res: ServerResponse): Promise<DeliveryOutcome> {
     if (req.method !== "POST") {
       answer(res, 405, "Webhooks are POSTed.");
-      return true;
+      return "ignored";
     }
     const id = header(req, "x-github-delivery");
     const name = header(req, "x-github-event");
@@ -81,26 +88,26 @@ export function createWebhookIngress(options: IngressOptions): Handler {
     if (!id || !name || !signature) {
       // Closed unread: whatever body came with it is not drained.
       refuseAndClose(res, 400, "Missing X-GitHub-Delivery, X-GitHub-Event or X-Hub-Signature-256.");
-      return true;
+      return "ignored";
     }
     const body = await gate.read(req, res, { id, name });
-    if (body === undefined) return true;
+    if (body === undefined) return "ignored";
     if (!(await verify(options.secret, body, signature).catch(() => false))) {
       log.warn({ deliveryId: id, event: name }, "webhook signature does not match; rejected");
       answer(res, 401, "Signature does not match.");
-      return true;
+      return "ignored";
     }
     let payload: { action?: unknown; installation?: { id?: unknown } };
     try {
       payload = JSON.parse(body) as typeof payload;
     } catch {
       answer(res, 400, "Payload is not JSON.");
-      return true;
+      return "ignored";
     }
     const action = typeof payload.action === "string" ? payload.action : null;
     if (!options.handles(name, action)) {
       answer(res, 202, "Accepted; Stamina does not act on this event.");
-      return true;
+      return "ignored";
     }
     const facts = inputFacts(name, action, payload);
     const delivery = {
@@ -116,13 +123,13 @@ export function createWebhookIngress(options: IngressOptions): Handler {
       await store.deliveries.recordIgnored(delivery, `ignored: ${stale}`);
       log.warn({ deliveryId: id, event: name, action }, `an old event was ignored: ${stale}`);
       answer(res, 202, `Accepted and ignored: ${stale}.`);
-      return true;
+      return "ignored";
     }
     const seen = await store.deliveries.record(delivery);
     if (seen === "duplicate") {
       log.info({ deliveryId: id, event: name }, "delivery already received; ignored");
       answer(res, 202, "Already received.");
-      return true;
+      return "duplicate";
     }
     if (seen !== "new") {
       // The same signed body under a new delivery id: its comment or review acted already.
@@ -131,11 +138,11 @@ export function createWebhookIngress(options: IngressOptions): Handler {
         "a replay of a delivery that acted already; recorded and ignored",
       );
       answer(res, 202, "Already acted on: this delivery replays an earlier one.");
-      return true;
+      return "duplicate";
     }
     answer(res, 202, "Accepted.");
     queue.push(() => options.dispatch({ id, name, payload }));
-    return true;
+    return "accepted";
   }
 }
 

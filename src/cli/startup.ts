@@ -5,6 +5,7 @@
 import { createSandbox, SandboxUnavailable, type Sandbox } from "../sandbox/sandbox.ts";
 import type { createRedactor } from "../observability/redact.ts";
 import type { Logger } from "../observability/logger.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import {
   SettingsError,
   sandboxOptions,
@@ -67,6 +68,7 @@ export async function openStoreOrSay(
   settings: Settings,
   redactor: ReturnType<typeof createRedactor>,
   log: Logger,
+  metrics?: Metrics,
 ): Promise<Store> {
   try {
     return await openStore({
@@ -74,6 +76,7 @@ export async function openStoreOrSay(
       redactor,
       auditSigner: settings.auditKey?.signer,
       onIdleError: (err) => log.warn({ err }, "a database connection failed while idle"),
+      onAudit: metrics?.audit,
     });
   } catch (error) {
     log.debug({ err: error }, "the database could not be opened");

@@ -4,6 +4,7 @@
 // write contents there, so a leaked token reaches one repository and does one thing. App auth
 // caches each narrowed token (by installation, repositories and permissions) until shortly
 // before it expires.
+import type { Metrics } from "../observability/metrics.ts";
 import { createAppAuth } from "@octokit/auth-app";
 import { retry } from "@octokit/plugin-retry";
 import { throttling } from "@octokit/plugin-throttling";
@@ -20,6 +21,8 @@ export type InstallationOctokit = InstanceType<typeof StaminaOctokit>;
 const GRANTS_TTL_MS = 5 * 60_000;
 
 export interface GitHubClientOptions {
+  /** The process's metrics: GitHub's error answers (404s aside) and the calls sent again. */
+  metrics?: Pick<Metrics, "githubError" | "githubRetry">;
   appId: number;
   privateKey: string;
   baseUrl: string;
@@ -63,6 +66,8 @@ interface Narrowing {
 
 /** How Octokit's request log says a request was answered 404: `GET /path - 404 with id …`. */
 const NOT_FOUND = /^[A-Z]+ \S+ - 404 with id /;
+/** The status of an answered request in Octokit's request log. */
+const ANSWERED = /^[A-Z]+ \S+ - (\d{3}) with id /;
 
 const repoKey = (ref: RepoRef): string =>
   `${ref.installationId}/${ref.owner}/${ref.repo}`.toLowerCase();
@@ -108,16 +113,19 @@ export function createGitHubClients(options: GitHubClientOptions): GitHubClients
       warn: (msg: string) => options.log.warn({ installationId }, msg),
       // A 404 is an answer its caller expects and handles (no AGENTS.md, no such label yet);
       // a caller that did not expect one says so in its own words. Not an error to alert on.
-      error: (msg: string) =>
-        NOT_FOUND.test(msg)
-          ? options.log.debug({ installationId }, msg)
-          : options.log.error({ installationId }, msg),
+      error: (msg: string) => {
+        if (NOT_FOUND.test(msg)) return options.log.debug({ installationId }, msg);
+        const status = ANSWERED.exec(msg)?.[1];
+        options.metrics?.githubError(status === undefined ? undefined : Number(status));
+        options.log.error({ installationId }, msg);
+      },
     },
     retry: { enabled: retries },
     throttle: {
       enabled: options.throttle ?? retries,
       onRateLimit: (retryAfter: number, req: { url: string }, _o: unknown, retryCount: number) => {
         options.log.warn({ retryAfter, url: req.url }, "GitHub rate limit hit");
+        if (retryCount < 3) options.metrics?.githubRetry();
         return retryCount < 3;
       },
       onSecondaryRateLimit: (
@@ -127,6 +135,7 @@ export function createGitHubClients(options: GitHubClientOptions): GitHubClients
         retryCount: number,
       ) => {
         options.log.warn({ retryAfter, url: req.url }, "GitHub secondary rate limit hit");
+        if (retryCount < 3) options.metrics?.githubRetry();
         return retryCount < 3;
       },
     },

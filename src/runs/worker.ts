@@ -2,6 +2,7 @@
 // caps), keeps each lease alive with a heartbeat, runs up to `concurrency` of
 // them at once, passes on stop requests, and on shutdown lets each run finish
 // its current step and checkpoint before handing it back to the queue.
+import type { Metrics } from "../observability/metrics.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { ClaimLimits } from "../store/claim.ts";
 import { CancelRequested, ShutdownRequested } from "./interruptions.ts";
@@ -13,6 +14,8 @@ import type { Run } from "../store/types.ts";
 
 export interface WorkerOptions {
   store: Store;
+  /** The process's metrics: queue wait and lease takeovers. */
+  metrics?: Pick<Metrics, "claimed">;
   workerId: string;
   concurrency: number;
   limits?: ClaimLimits;
@@ -95,12 +98,17 @@ export class Worker {
         Date.now() >= this.heldUntil &&
         this.active.size < this.options.concurrency
       ) {
+        let takeover = false;
         const run = await this.options.store.leases.claimNext(
           this.options.workerId,
           this.options.leaseMs,
           this.options.limits,
+          (taken) => (takeover = taken),
         );
         if (!run) break;
+        // A first claim waited since the run was queued (a later one, since its retry time).
+        const waited = run.attempts === 1 ? (Date.now() - Date.parse(run.createdAt)) / 1000 : 0;
+        this.options.metrics?.claimed(waited, takeover);
         this.launch(run);
       }
     } catch (error) {

@@ -14,6 +14,9 @@ import { assertHolder } from "./leases.ts";
 import type { Database } from "./schema.ts";
 import { toEvent } from "./rows.ts";
 
+/** Told of each audit event once it is stored, with the run it was appended for. */
+export type AuditObserver = (runId: string, type: string, data: Record<string, unknown>) => void;
+
 export class AuditRecords {
   constructor(
     private readonly ctx: StoreContext,
@@ -21,6 +24,8 @@ export class AuditRecords {
     private readonly redactor: Redactor,
     /** Signs the head of each finished run (signing.ts); none when no audit key is set. */
     private readonly signer?: AuditSigner,
+    /** Told of each event once it is stored (the process's metrics). */
+    private readonly observe?: AuditObserver,
   ) {}
 
   /**
@@ -28,6 +33,12 @@ export class AuditRecords {
    * only while that worker holds the run: a worker that lost its lease adds nothing.
    */
   async append(runId: string, entries: AuditEntry[], holder?: string): Promise<AuditEvent[]> {
+    const appended = await this.write(runId, entries, holder);
+    for (const event of appended) this.observe?.(runId, event.type, event.data);
+    return appended;
+  }
+
+  private write(runId: string, entries: AuditEntry[], holder?: string): Promise<AuditEvent[]> {
     return writeTransaction(this.ctx, async (trx) => {
       if (holder !== undefined) await assertHolder(trx, this.ctx.engine, runId, holder);
       const chain = await auditChainOf(trx, runId);

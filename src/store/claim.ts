@@ -23,7 +23,7 @@ const CLAIM_LOCK = 0x5374616d; // "Stam"
 export async function claimRun(
   opened: OpenedDatabase,
   args: { workerId: string; leaseMs: number; now: Date; limits: ClaimLimits },
-): Promise<string | undefined> {
+): Promise<{ id: string; takeover: boolean } | undefined> {
   const nowIso = args.now.toISOString();
   return writeTransaction(opened, async (trx) => {
     if (opened.engine === "postgres") {
@@ -79,7 +79,8 @@ export async function claimRun(
       })
       .where("id", "=", candidate.id)
       .execute();
-    return candidate.id;
+    // A run not queued was held by a worker whose lease ran out: this one takes it over.
+    return { id: candidate.id, takeover: candidate.state !== "queued" };
   });
 }
 

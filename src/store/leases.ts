@@ -43,9 +43,13 @@ export class LeaseRecords {
     workerId: string,
     leaseMs: number,
     limits: ClaimLimits = NO_LIMITS,
+    /** Told whether the run was taken over from a worker whose lease ran out. */
+    onClaimed?: (takeover: boolean) => void,
   ): Promise<Run | undefined> {
-    const id = await claimRun(this.ctx, { workerId, leaseMs, now: this.ctx.clock(), limits });
-    return id === undefined ? undefined : this.runs.get(id);
+    const claimed = await claimRun(this.ctx, { workerId, leaseMs, now: this.ctx.clock(), limits });
+    if (claimed === undefined) return undefined;
+    onClaimed?.(claimed.takeover);
+    return this.runs.get(claimed.id);
   }
 
   /** Extends the lease; false when the worker lost it (another worker took the run). */

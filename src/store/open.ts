@@ -4,6 +4,7 @@ import type { AuditSigner } from "../audit/signing.ts";
 import type { Redactor } from "../observability/redact.ts";
 import { openDatabase, type DatabaseTarget } from "./database.ts";
 import { Store } from "./store.ts";
+import type { AuditObserver } from "./audit-log.ts";
 
 export interface OpenStoreOptions {
   /** Where the data lives; `sqlitePath` is the short form of a SQLite target. */
@@ -17,6 +18,8 @@ export interface OpenStoreOptions {
   newId?: () => string;
   /** Told when an idle PostgreSQL connection fails. */
   onIdleError?: (error: Error) => void;
+  /** Told of each audit event once it is stored (the process's metrics). */
+  onAudit?: AuditObserver;
 }
 
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
@@ -32,5 +35,6 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     auditSigner: options.auditSigner,
     clock: options.clock,
     newId: options.newId,
+    onAudit: options.onAudit,
   });
 }

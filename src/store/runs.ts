@@ -228,6 +228,17 @@ export class RunRecords {
       return this.mustGet(runId, trx);
     });
   }
+
+  /** Runs not yet ended, by state (for the metrics' gauge). */
+  async countActive(): Promise<Record<string, number>> {
+    const rows = await this.ctx.db
+      .selectFrom("runs")
+      .select(["state", (eb) => eb.fn.countAll<number | string>().as("count")])
+      .where("state", "not in", TERMINAL_STATES)
+      .groupBy("state")
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.state, Number(r.count)]));
+  }
 }
 
 /** Ends a run inside the caller's transaction; the follow-up waiting behind it becomes active. */

@@ -7,7 +7,7 @@ import type { Kysely } from "kysely";
 import type { Redactor } from "../observability/redact.ts";
 import { ApprovalRecords } from "./approvals.ts";
 import type { AuditSigner } from "../audit/signing.ts";
-import { AuditRecords } from "./audit-log.ts";
+import { AuditRecords, type AuditObserver } from "./audit-log.ts";
 import { CancelRecords } from "./cancels.ts";
 import { CheckpointRecords } from "./checkpoints.ts";
 import type { Engine, StoreContext } from "./database.ts";
@@ -32,6 +32,8 @@ export interface StoreOptions {
   auditSigner?: AuditSigner;
   clock?: () => Date;
   newId?: () => string;
+  /** Told of each audit event once it is stored (the process's metrics). */
+  onAudit?: AuditObserver;
 }
 
 export class Store {
@@ -81,7 +83,7 @@ export class Store {
     this.pauses = new PauseRecords(ctx, this.runs);
     this.cancels = new CancelRecords(ctx, this.runs);
     this.checkpoints = new CheckpointRecords(ctx);
-    this.audit = new AuditRecords(ctx, options.redactor, options.auditSigner);
+    this.audit = new AuditRecords(ctx, options.redactor, options.auditSigner, options.onAudit);
     this.installations = new InstallationRecords(ctx, ctx.now);
     this.memory = new MemoryRecords(ctx, ctx.now);
     this.rollbacks = new RollbackRecords(ctx, ctx.now, (input, within) =>
