@@ -25,6 +25,7 @@ import { modelSecrets } from "./model-settings.ts";
 import { SandboxUnavailable, type Sandbox } from "./sandbox/sandbox.ts";
 import type { Store } from "./store/store.ts";
 import { auditCommand } from "./cli/audit.ts";
+import { dbCommand } from "./cli/db.ts";
 import { memoryCommand } from "./cli/memory.ts";
 import { replayCommand } from "./cli/replay/command.ts";
 import { runCommand } from "./cli/run.ts";
@@ -60,6 +61,9 @@ async function main(argv: string[]): Promise<number> {
     case "audit":
       loadEnvFile(command);
       return auditCommand(args, { out: process.stdout, err: process.stderr, env: process.env });
+    case "db":
+      loadEnvFile(command);
+      return dbCommand(args, { out: process.stdout, err: process.stderr, env: process.env });
     case "doctor":
       loadEnvFile(command);
       return doctorCommand(args, { out: process.stdout, err: process.stderr, env: process.env });

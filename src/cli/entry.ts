@@ -9,6 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SettingsError } from "../settings.ts";
 import { AUDIT_USAGE } from "./audit.ts";
+import { DB_USAGE } from "./db.ts";
 import { DOCTOR_USAGE } from "./doctor.ts";
 import { MEMORY_USAGE } from "./memory.ts";
 import { REPLAY_USAGE } from "./replay/command.ts";
@@ -31,6 +32,10 @@ export const USAGE = `usage: stamina <command> [-h | --help]
   audit export RUN_ID [FILE]   write a run's audit log as JSONL (stdout without FILE)
   memory show|clear --repo OWNER/NAME | --checkout PATH
                       read or wipe what a repository's runs remember across runs
+  db copy --to URL    copy Stamina's database into another, empty one (SQLite to PostgreSQL),
+                      then check every table and audit chain
+  db backup FILE      a consistent copy of the SQLite database while Stamina runs (PostgreSQL:
+                      the pg_dump command to use)
 
   Settings come from the environment, then from the file STAMINA_ENV_FILE names, else from
   .env (where the command is started; for run and replay, Stamina's own). Every setting is
@@ -56,6 +61,7 @@ const USAGES: Record<string, string> = {
   run: RUN_USAGE,
   replay: REPLAY_USAGE,
   audit: AUDIT_USAGE,
+  db: DB_USAGE,
   doctor: DOCTOR_USAGE,
   memory: MEMORY_USAGE,
 };

@@ -33,10 +33,7 @@ export async function openDatabase(
   /** Told when an idle PostgreSQL connection fails (the pool replaces it). */
   onIdleError: (error: Error) => void = () => undefined,
 ): Promise<OpenedDatabase> {
-  const db =
-    target.engine === "sqlite"
-      ? sqliteDatabase(target.path)
-      : postgresDatabase(target, onIdleError);
+  const db = connectDatabase(target, onIdleError);
   try {
     await migrateToLatest(db as unknown as Kysely<unknown>);
   } catch (error) {
@@ -44,6 +41,16 @@ export async function openDatabase(
     throw error;
   }
   return { db, engine: target.engine };
+}
+
+/** The database as it is, not migrated: for a command that looks before it changes anything. */
+export function connectDatabase(
+  target: DatabaseTarget,
+  onIdleError: (error: Error) => void = () => undefined,
+): Kysely<Database> {
+  return target.engine === "sqlite"
+    ? sqliteDatabase(target.path)
+    : postgresDatabase(target, onIdleError);
 }
 
 function sqliteDatabase(path: string): Kysely<Database> {

@@ -52,6 +52,22 @@ export class LeaseRecords {
     return this.runs.get(claimed.id);
   }
 
+  /** The leases not yet expired: a worker holds these runs now (or held them until it died). */
+  async live(): Promise<Array<{ runId: string; workerId: string; expiresAt: string }>> {
+    const rows = await this.ctx.db
+      .selectFrom("runs")
+      .select(["id", "lease_owner", "lease_expires_at"])
+      .where("lease_owner", "is not", null)
+      .where("lease_expires_at", ">=", this.ctx.now())
+      .orderBy("lease_expires_at", "desc")
+      .execute();
+    return rows.map((r) => ({
+      runId: r.id,
+      workerId: r.lease_owner ?? "",
+      expiresAt: r.lease_expires_at ?? "",
+    }));
+  }
+
   /** Extends the lease; false when the worker lost it (another worker took the run). */
   async heartbeat(runId: string, workerId: string, leaseMs: number): Promise<boolean> {
     const now = this.ctx.clock();

@@ -11,7 +11,7 @@ import { pendingMigrations } from "./migrate.ts";
 export type DatabaseProbe = { ok: true; detail: string } | { ok: false; message: string };
 
 /** Where the data lives, as a log line may say it: the host, port and database, no password. */
-function databaseLocation(target: DatabaseTarget): string {
+export function databaseLocation(target: DatabaseTarget): string {
   if (target.engine === "sqlite") return `SQLite at ${target.path}`;
   try {
     const url = new URL(target.url);
@@ -22,10 +22,15 @@ function databaseLocation(target: DatabaseTarget): string {
 }
 
 /** One line for a database that could not be opened or migrated, naming the setting. */
-export function databaseProblem(target: DatabaseTarget, error: unknown): string {
+export function databaseProblem(
+  target: DatabaseTarget,
+  error: unknown,
+  /** Where the URL came from, when not from the settings (a command's option). */
+  named?: string,
+): string {
   const where = databaseLocation(target);
   const setting =
-    target.engine === "sqlite" ? "DATABASE_URL (or STAMINA_DATA_DIR)" : "DATABASE_URL";
+    named ?? (target.engine === "sqlite" ? "DATABASE_URL (or STAMINA_DATA_DIR)" : "DATABASE_URL");
   return `${setting}: ${where} could not be opened (${reason(error)}); start the database or correct ${setting}`;
 }
 

@@ -44,6 +44,8 @@ describe("the stamina command", () => {
     ["memory", "--help"],
     ["memory", "show", "-h"],
     ["doctor", "--help"],
+    ["db", "--help"],
+    ["db", "copy", "-h"],
   ];
   it.each(asked.map((args) => [args.join(" "), args] as const))(
     "prints the usage for `stamina %s` and starts nothing",
