@@ -1,6 +1,6 @@
 // Process entry and CLI: `stamina serve | worker | all | run | replay | audit | memory`.
 // Reads the settings, wires the layers, handles signals.
-import { Probot, ProbotOctokit, run as runProbotSetup } from "probot";
+import { Probot, ProbotOctokit } from "probot";
 import { createRedactor } from "./observability/redact.ts";
 import { createLogger, type Logger } from "./observability/logger.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
@@ -31,6 +31,7 @@ import { replayCommand } from "./cli/replay/command.ts";
 import { runCommand } from "./cli/run.ts";
 import { helpFor, loadEnvFile, USAGE } from "./cli/entry.ts";
 import { doctorCommand } from "./cli/doctor.ts";
+import { setupMode } from "./cli/setup.ts";
 import {
   checkAtStart,
   logModelRetry,
@@ -82,12 +83,8 @@ async function main(argv: string[]): Promise<number> {
 
 async function start(mode: "all" | "serve" | "worker"): Promise<number> {
   const settings = readSettings();
-  if (settings.appId === undefined && mode !== "worker") {
-    // First start: Probot's setup page registers the app from app.yml and writes .env.
-    process.env.NO_SMEE_SETUP ??= "true";
-    await runProbotSetup(() => undefined);
-    return new Promise<number>(() => undefined);
-  }
+  // First start: the setup page registers the app from app.yml and writes its settings.
+  if (settings.appId === undefined && mode !== "worker") return setupMode(settings);
   const secrets = requireAppSettings(settings);
   const redactor = createRedactor([
     secrets.privateKey,

@@ -51,7 +51,8 @@ const SERVICE_USAGE = `usage: stamina all | serve | worker
 
   They take no arguments: settings come from the environment, then from the file
   STAMINA_ENV_FILE names, else from .env in the folder they are started in. Without APP_ID,
-  all and serve open GitHub's app registration page on PORT (default 3000).
+  all and serve open GitHub's app registration page on HOST and PORT (default 0.0.0.0:3000),
+  which writes the app's settings into that file and keeps the rest of it.
 `;
 
 const USAGES: Record<string, string> = {
@@ -75,6 +76,15 @@ export function helpFor(command: string, args: readonly string[]): string | unde
 
 /** Stamina's own folder (where its package.json is), whatever folder the command runs in. */
 const OWN_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/**
+ * The settings file of the services (`all`, `serve`, `worker`) and of the admin commands, which
+ * the setup page writes too: the one STAMINA_ENV_FILE names, else `.env` in `cwd`.
+ */
+export function serviceEnvFile(cwd = process.cwd()): string {
+  const named = process.env.STAMINA_ENV_FILE;
+  return named !== undefined && named !== "" ? resolve(cwd, named) : join(cwd, ".env");
+}
 
 /**
  * Loads the settings file for `command` into `env` (a variable set already wins) and returns

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AppJwtVerifier } from "./auth.ts";
 import { deliver, deliveriesOf } from "./deliveries.ts";
+import { offerManifestCode } from "./manifests.ts";
 import { copyBareRepo, createBareRepo, createGit, installPushHooks } from "./git.ts";
 import { GraphQLEndpoint } from "./graphql.ts";
 import { registerPullMutations } from "./graphql-pulls.ts";
@@ -239,6 +240,8 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
       if (issueNumber === undefined) return state.repoLabels(repo.id).map((l) => l.name);
       return [...state.issueLabels(repo.id, issueNumber)];
     },
+
+    offerManifestCode: (pem) => offerManifestCode(state, pem),
 
     setWebhook(target) {
       deliveriesOf(state).target = target;

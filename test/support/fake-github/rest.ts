@@ -17,6 +17,7 @@ import { appRoutes } from "./rest-app.ts";
 import { checkRoutes } from "./rest-checks.ts";
 import { issueRoutes } from "./rest-issues.ts";
 import { labelRoutes } from "./rest-labels.ts";
+import { manifestRoutes } from "./manifests.ts";
 import { pullRoutes } from "./rest-pulls.ts";
 import { repoRoutes } from "./rest-repos.ts";
 import { reviewRoutes } from "./reviews.ts";
@@ -26,6 +27,7 @@ export const API_PREFIX = "/api/v3";
 
 const ROUTES: Record<string, RouteDef> = {
   ...appRoutes,
+  ...manifestRoutes,
   ...deliveryRoutes,
   ...repoRoutes,
   ...issueRoutes,
@@ -75,7 +77,10 @@ export async function serveRest(
   };
 
   let reply: Reply;
-  if (route.auth === "jwt") {
+  if (route.auth === "none") {
+    validate();
+    reply = await route.handle(base);
+  } else if (route.auth === "jwt") {
     if (credentials.kind !== "jwt")
       throw new HttpError(401, { message: "A JSON web token could not be decoded" });
     deps.verifier.verify(credentials.jwt);

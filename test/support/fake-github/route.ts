@@ -38,6 +38,8 @@ export interface Reply {
 }
 
 export type RouteDef =
+  /** A route GitHub answers without credentials (trading a manifest's code, say). */
+  | { auth: "none"; handle: (ctx: BaseContext) => Reply | Promise<Reply> }
   | { auth: "jwt"; handle: (ctx: AppContext) => Reply | Promise<Reply> }
   | { auth: "token"; handle: (ctx: RepoContext) => Reply | Promise<Reply> };
 

@@ -1,5 +1,6 @@
 // The public shape of the fake GitHub server: its options, its recorded requests and its handle.
 import type { HookDeliveryRecord } from "./deliveries.ts";
+import type { ManifestApp } from "./manifests.ts";
 import type { NewReviewComment, ReviewThreadView, ReviewView } from "./reviews.ts";
 import type { CheckRunRecord, TokenRecord } from "./state.ts";
 import type { UploadPackRequest } from "./upload-pack.ts";
@@ -156,6 +157,11 @@ export interface FakeGitHub {
   checkRuns(owner: string, repo: string): CheckRunView[];
   /** The labels on an issue or pull request, or, without a number, the repository's labels. */
   labels(owner: string, repo: string, issueNumber?: number): string[];
+  /**
+   * A person registering the app from a setup page's manifest: the code GitHub sends them back
+   * with, which the page trades (once) for the app's credentials, `pem` as its private key.
+   */
+  offerManifestCode(pem: string): { code: string } & ManifestApp;
   /** Where the app's webhook deliveries go, and the secret they are signed with. */
   setWebhook(target: { url: string; secret: string }): void;
   /**
