@@ -16,6 +16,7 @@ import { createGitHubPort } from "./github/port.ts";
 import { createStaminaServer, listen } from "./app/server.ts";
 import { replayUnhandled } from "./app/app.ts";
 import { createRedelivery } from "./app/redeliver.ts";
+import { openWebhookTunnel } from "./app/webhook-tunnel.ts";
 import { startExpirySweep } from "./runs/expire-waiting.ts";
 import { Worker } from "./runs/worker.ts";
 import { executeRun } from "./runs/execute-run.ts";
@@ -161,6 +162,9 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
           server.closeIdleConnections();
         }),
     );
+    // First to stop: no delivery comes through the tunnel to a server that is closing.
+    const tunnel = openWebhookTunnel(settings.webhookProxyUrl, { host: settings.host, port, log });
+    stops.unshift(() => tunnel.stop());
   }
 
   // The worker starts once the server listens: a port in use stops the process before it claims.

@@ -71,6 +71,9 @@ const envSchema = z.object({
   STAMINA_WEBHOOK_MAX_AGE_MINUTES: z.coerce.number().positive().default(60),
   STAMINA_WEBHOOK_MAX_KB: positiveInt(2048), // 2 MiB, measured: see WebhookSettings.maxBytes
   STAMINA_WEBHOOK_READING: positiveInt(16),
+  WEBHOOK_PROXY_URL: z
+    .url({ protocol: /^https?$/, error: "must be a smee.io channel's http(s) URL, or unset" })
+    .optional(),
   STAMINA_REPLY_TIMEOUT_HOURS: z.coerce
     .number()
     .positive()
@@ -111,6 +114,8 @@ export interface Settings {
   replyTimeoutMs: number;
   /** What the webhook ingress takes in: see WebhookSettings. */
   webhook: WebhookSettings;
+  /** A smee.io channel whose deliveries are forwarded to the ingress (development only). */
+  webhookProxyUrl: string | undefined;
   /** The repository mirror cache's disk cap; idle mirrors are evicted past it, least recently used first. */
   workspaceMaxBytes: number;
   leaseMs: number;
@@ -188,6 +193,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       maxBytes: e.STAMINA_WEBHOOK_MAX_KB * 1024,
       maxReading: e.STAMINA_WEBHOOK_READING,
     },
+    webhookProxyUrl: e.WEBHOOK_PROXY_URL,
     workspaceMaxBytes: Math.round(e.STAMINA_WORKSPACE_MAX_GB * 1024 ** 3),
     leaseMs: e.STAMINA_LEASE_SECONDS * 1000,
     pollMs: e.STAMINA_POLL_MS,
