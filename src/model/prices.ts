@@ -37,9 +37,13 @@ const PRICES: Record<string, ModelPrice> = {
   "claude-haiku-4-5": standard(1, 5),
 };
 
-/** The price of a model id, dated suffixes (`-20251001`) included; undefined when unknown. */
+/**
+ * The price of a model id, dated suffixes (`-20251001`) included; undefined when unknown. Own
+ * entries only: `constructor` or `toString` is a property of every object, not a model.
+ */
 export function priceOf(model: string): ModelPrice | undefined {
-  return PRICES[model] ?? PRICES[familyOf(model)];
+  const own = (id: string) => (Object.hasOwn(PRICES, id) ? PRICES[id] : undefined);
+  return own(model) ?? own(familyOf(model));
 }
 
 export function knownModels(): string[] {

@@ -11,6 +11,14 @@ describe("prices", () => {
     expect(priceOf("claude-imaginary-9")).toBeUndefined();
   });
 
+  it("knows no price for the names every object has", () => {
+    // `model: constructor` once passed the config's price check and ran with a price of NaN.
+    for (const name of ["constructor", "toString", "__proto__", "hasOwnProperty", "valueOf"]) {
+      expect(priceOf(name), name).toBeUndefined();
+      expect(priceOf(`${name}-20251001`), name).toBeUndefined();
+    }
+  });
+
   it("prices uncached input, cache writes at 1.25×, cache reads at 0.1× and output", () => {
     const price = priceOf("claude-sonnet-5-5")!;
     const cost = costOf(price, {

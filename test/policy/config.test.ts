@@ -129,6 +129,9 @@ describe("repository config", () => {
       /^`model` names a model Stamina has no price for \(claude-imaginary-9\)/,
     );
     expect(problem).toContain(DEFAULT_MODEL);
+    expect(problems({ model: "constructor" })[0]).toMatch(
+      /^`model` names a model Stamina has no price for/,
+    );
     expect(parseRepoConfig({ model: "claude-haiku-4-5-20251001" }).model).toBe(
       "claude-haiku-4-5-20251001",
     );
