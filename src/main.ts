@@ -1,4 +1,4 @@
-// Process entry and CLI: `stamina serve | worker | all | run | replay | audit | memory`.
+// Process entry and CLI: `stamina serve | worker | all | run | replay | audit | memory | config`.
 // Reads the settings, wires the layers, handles signals.
 import { Probot, ProbotOctokit } from "probot";
 import { createRedactor } from "./observability/redact.ts";
@@ -27,6 +27,7 @@ import { SandboxUnavailable, type Sandbox } from "./sandbox/sandbox.ts";
 import type { Store } from "./store/store.ts";
 import { auditCommand } from "./cli/audit.ts";
 import { dbCommand } from "./cli/db.ts";
+import { configCommand } from "./cli/config.ts";
 import { memoryCommand } from "./cli/memory.ts";
 import { replayCommand } from "./cli/replay/command.ts";
 import { runCommand } from "./cli/run.ts";
@@ -72,6 +73,13 @@ async function main(argv: string[]): Promise<number> {
     case "memory":
       loadEnvFile(command);
       return memoryCommand(args, { out: process.stdout, err: process.stderr, env: process.env });
+    case "config":
+      return configCommand(args, {
+        out: process.stdout,
+        err: process.stderr,
+        stdin: process.stdin,
+        cwd: process.cwd(),
+      });
     case "run":
     case "replay":
       loadEnvFile(command);

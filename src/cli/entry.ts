@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { SettingsError } from "../settings.ts";
 import { AUDIT_USAGE } from "./audit.ts";
 import { DB_USAGE } from "./db.ts";
+import { CONFIG_USAGE } from "./config.ts";
 import { DOCTOR_USAGE } from "./doctor.ts";
 import { MEMORY_USAGE } from "./memory.ts";
 import { REPLAY_USAGE } from "./replay/command.ts";
@@ -36,6 +37,8 @@ export const USAGE = `usage: stamina <command> [-h | --help]
                       then check every table and audit chain
   db backup FILE      a consistent copy of the SQLite database while Stamina runs (PostgreSQL:
                       the pg_dump command to use)
+  config check [FILE]   check a repository's .github/stamina.yml offline, every problem by
+                      line and column
 
   Settings come from the environment, then from the file STAMINA_ENV_FILE names, else from
   .env (where the command is started; for run and replay, Stamina's own). Every setting is
@@ -65,6 +68,7 @@ const USAGES: Record<string, string> = {
   db: DB_USAGE,
   doctor: DOCTOR_USAGE,
   memory: MEMORY_USAGE,
+  config: CONFIG_USAGE,
 };
 
 /** The usage to print when `args` ask for help (-h or --help anywhere), else undefined. */

@@ -72,6 +72,15 @@ const DEFAULT_WATCHDOG_CONFIG = {
   pause_within: 30,
 };
 
+/**
+ * What `_extends` may say, as Probot's config loader (`@probot/octokit-plugin-config`) parses it:
+ * `repo`, `owner/repo`, either with `:path.yml`; its `i` flag written out, so a JSON Schema can
+ * carry it too. The loader refuses anything else before the schema sees the file; empty text it
+ * leaves alone (extends nothing).
+ */
+export const EXTENDS_PATTERN =
+  /^$|^(?:[A-Za-z\d](?:[A-Za-z\d]|-(?=[A-Za-z\d])){0,38}\/)?[-_.\w]+(?::[-_./\w]+\.[Yy][Aa]?[Mm][Ll])?$/;
+
 const envName = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "is not a valid environment variable name" });
@@ -278,7 +287,11 @@ export const repoConfigSchema = z
         .describe("How the conversation is kept small on long runs, in tokens."),
       // Consumed by Probot's config loader (org defaults); kept here so it is not "unknown".
       _extends: z
-        .string()
+        .string({ error: "must name a repository (text), such as `.github`" })
+        .regex(EXTENDS_PATTERN, {
+          error:
+            "must name a repository as Probot's config loader reads it: `repo` (same owner) or `owner/repo`, either with `:path/to/file.yml` (a file of this same repository too is `repo:path.yml`)",
+        })
         .optional()
         .describe(
           'Another repository\'s `.github/stamina.yml` to take defaults from: `repo` (same owner), `owner/repo` or `owner/repo:path.yml`. See "Org defaults" above.',
@@ -290,10 +303,25 @@ export const repoConfigSchema = z
 
 export type RepoConfig = z.output<typeof repoConfigSchema>;
 
+/** One problem of a config, where it is: the key's path, and whether the key itself is wrong. */
+export interface ConfigProblem {
+  /** The path of keys (and list positions) from the top of the file; [] for the file itself. */
+  path: Array<string | number>;
+  /** "key": the key itself is wrong (unknown, or not a valid name); "value": what it holds. */
+  at: "key" | "value";
+  /** The problem without the key: `must be at least 1`. */
+  message: string;
+  /** The sentence a maintainer is shown: "`budget.steps` must be at least 1". */
+  text: string;
+}
+
 export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
+  readonly problems: string[];
+  constructor(readonly issues: ConfigProblem[]) {
+    const problems = issues.map((p) => p.text);
     super(`${CONFIG_PATH} is not valid: ${problems.join("; ")}`);
     this.name = "ConfigError";
+    this.problems = problems;
   }
 }
 
@@ -305,23 +333,31 @@ export function parseRepoConfig(raw: unknown): RepoConfig {
 }
 
 /** One problem per key: an unknown key each on its own, with the known key it is closest to. */
-function describeIssue(issue: z.core.$ZodIssue): string[] {
+function describeIssue(issue: z.core.$ZodIssue): ConfigProblem[] {
+  const path = issue.path.map((p) => (typeof p === "number" ? p : String(p)));
   if (issue.code === "unrecognized_keys") {
-    const where = issue.path.length > 0 ? ` in \`${issue.path.join(".")}\`` : "";
-    const known = knownKeysAt(issue.path);
+    const where = path.length > 0 ? ` in \`${path.join(".")}\`` : "";
+    const known = knownKeysAt(path);
     return issue.keys.map((k) => {
       const near = closest(k, known);
-      return `unknown key \`${k}\`${where}${near === undefined ? "" : ` (did you mean \`${near}\`?)`}`;
+      const hint = near === undefined ? "" : ` (did you mean \`${near}\`?)`;
+      return {
+        path: [...path, k],
+        at: "key",
+        message: `unknown key${hint}`,
+        text: `unknown key \`${k}\`${where}${hint}`,
+      };
     });
   }
-  return [describeKeyIssue(issue)];
-}
-
-function describeKeyIssue(issue: z.core.$ZodIssue): string {
-  if (issue.path.length === 0) return `the file ${issue.message}`;
-  const key = `\`${issue.path.join(".")}\``;
-  if (issue.code === "invalid_key") return `${key} is not a valid environment variable name`;
-  return `${key} ${issue.message}`;
+  if (path.length === 0) {
+    return [{ path, at: "value", message: issue.message, text: `the file ${issue.message}` }];
+  }
+  const key = `\`${path.join(".")}\``;
+  if (issue.code === "invalid_key") {
+    const message = "is not a valid environment variable name";
+    return [{ path, at: "key", message, text: `${key} ${message}` }];
+  }
+  return [{ path, at: "value", message: issue.message, text: `${key} ${issue.message}` }];
 }
 
 /** The keys the schema knows at a path of nested mappings, for "did you mean". */

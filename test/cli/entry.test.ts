@@ -46,6 +46,7 @@ describe("the stamina command", () => {
     ["doctor", "--help"],
     ["db", "--help"],
     ["db", "copy", "-h"],
+    ["config", "check", "--help"],
   ];
   it.each(asked.map((args) => [args.join(" "), args] as const))(
     "prints the usage for `stamina %s` and starts nothing",
