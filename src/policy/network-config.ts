@@ -64,6 +64,28 @@ export const allowEntrySchema: z.ZodType<string> = z
   })
   .transform(normalise);
 
+/**
+ * `allowEntryProblem`'s rule as one regular expression, for the config's JSON Schema (an editor
+ * checks an entry as it is typed): a name it finds no problem with, blanks around it allowed (the
+ * schema trims them), in any case (it lowercases), a trailing dot or none. A test holds the two to
+ * the same verdict on every entry of their tests and on generated names: change them together.
+ */
+export const ALLOW_ENTRY_PATTERN = ((): string => {
+  const anyCase = (text: string) =>
+    text.replace(/[a-z]/g, (c) => `[${c}${c.toUpperCase()}]`).replace(/\./g, "\\.");
+  const label = `[A-Za-z0-9](?:[A-Za-z0-9-]{0,${MAX_LABEL - 2}}[A-Za-z0-9])?`;
+  const end = "\\.?\\s*$";
+  return [
+    "^\\s*(?:\\*\\.)?",
+    // At most MAX_NAME characters after the wildcard, the trailing dot aside.
+    `(?=[A-Za-z0-9.-]{1,${MAX_NAME}}${end})`,
+    // Neither a local domain nor a name under one.
+    `(?!(?:[^.\\s]+\\.)*(?:${LOCAL_DOMAINS.map(anyCase).join("|")})${end})`,
+    // Two labels at least, the last not a number (which a URL parser reads as an address).
+    `(?:${label}\\.)+(?![0-9]+${end}|0[xX][0-9a-fA-F]*${end})${label}${end}`,
+  ].join("");
+})();
+
 function normalise(entry: string): string {
   return entry.trim().toLowerCase().replace(/\.$/, "");
 }
