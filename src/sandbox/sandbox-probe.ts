@@ -2,7 +2,7 @@
 // be enforced here; when it cannot, what failed and what the operator can do.
 // The worker calls it before claiming anything: the sandbox is never dropped
 // silently.
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -45,10 +45,71 @@ const NAMESPACES =
   "Allow unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1 (Debian, older Ubuntu), " +
   "sysctl user.max_user_namespaces=15000 where it is 0, and on Ubuntu 24.04+ sysctl kernel.apparmor_restrict_unprivileged_userns=0 " +
   "(or an AppArmor profile for bwrap). In Docker, run the container with --security-opt seccomp=unconfined " +
-  `--security-opt apparmor=unconfined (or --cap-add SYS_ADMIN); in Kubernetes, the same through the pod's securityContext. ${OPT_OUT}`;
+  '--security-opt apparmor=unconfined --security-opt systempaths=unconfined (the last for "Can\'t mount proc"); ' +
+  `in Kubernetes, the same through the pod's securityContext (procMount: Unmasked). ${OPT_OUT}`;
 
-/** Probes synchronously (two short bwrap runs, and the cgroup setup once per process). */
+/** One program the probe runs: its stdout (as text), or a throw carrying its stderr. */
+interface ProbeRun {
+  file: string;
+  args: string[];
+}
+
+const RUN_TIMEOUT_MS = 10_000;
+
+/**
+ * Probes synchronously (two short bwrap runs, and the cgroup setup once per process), as the
+ * worker does before it claims anything.
+ */
 export function probeSandbox(opts: { bwrap?: string } = {}): SandboxProbe {
+  const steps = probeSteps(opts);
+  let next = steps.next();
+  while (next.done !== true) {
+    let stdout: string;
+    try {
+      stdout = execFileSync(next.value.file, next.value.args, {
+        encoding: "utf8",
+        timeout: RUN_TIMEOUT_MS,
+        env: {},
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+    } catch (error) {
+      next = steps.throw(error);
+      continue;
+    }
+    next = steps.next(stdout);
+  }
+  return next.value;
+}
+
+/**
+ * The same probe with its two bwrap runs awaited, not blocking: for a readiness check that
+ * runs it again and again while the process serves requests.
+ */
+export async function probeSandboxAsync(opts: { bwrap?: string } = {}): Promise<SandboxProbe> {
+  const steps = probeSteps(opts);
+  let next = steps.next();
+  while (next.done !== true) {
+    const { file, args } = next.value;
+    const outcome = await new Promise<{ stdout: string } | { error: unknown }>((resolve) => {
+      const child = execFile(
+        file,
+        args,
+        { encoding: "utf8", timeout: RUN_TIMEOUT_MS, env: {} },
+        (error, stdout, stderr) =>
+          resolve(error === null ? { stdout } : { error: Object.assign(error, { stderr }) }),
+      );
+      child.stdin?.end();
+    });
+    next = "error" in outcome ? steps.throw(outcome.error) : steps.next(outcome.stdout);
+  }
+  return next.value;
+}
+
+/** The passwd and group files of the probe's trial sandbox, written once per process. */
+let probeUsers: ReturnType<typeof writeSandboxUsers> | undefined;
+
+/** The probe's steps: yields each program to run, takes its stdout (or its failure thrown in). */
+function* probeSteps(opts: { bwrap?: string }): Generator<ProbeRun, SandboxProbe, string> {
   const bwrap = opts.bwrap ?? findExecutable("bwrap");
   if (bwrap === null) {
     return {
@@ -59,12 +120,7 @@ export function probeSandbox(opts: { bwrap?: string } = {}): SandboxProbe {
   }
   let version: string;
   try {
-    version = execFileSync(bwrap, ["--version"], {
-      encoding: "utf8",
-      timeout: 10_000,
-      env: {},
-      stdio: ["ignore", "pipe", "pipe"],
-    }).trim();
+    version = (yield { file: bwrap, args: ["--version"] }).trim();
   } catch (error) {
     return { ok: false, reason: `${bwrap} --version failed: ${failure(error)}`, remedy: INSTALL };
   }
@@ -79,7 +135,8 @@ export function probeSandbox(opts: { bwrap?: string } = {}): SandboxProbe {
   const bash = findExecutable("bash") ?? "/bin/bash";
   const cwd = mkdtempSync(join(tmpdir(), "stamina-bwrap-probe-"));
   try {
-    const system = hostSystemMounts({ users: writeSandboxUsers(), extraReadOnlyPaths: [] });
+    probeUsers ??= writeSandboxUsers();
+    const system = hostSystemMounts({ users: probeUsers, extraReadOnlyPaths: [] });
     const trial = bubblewrapArgs(system, bash, {
       command: "true",
       cwd,
@@ -90,7 +147,7 @@ export function probeSandbox(opts: { bwrap?: string } = {}): SandboxProbe {
       protectedPaths: [],
       tmpBytes: sizesTmp(version) ? 1024 * 1024 : null,
     });
-    execFileSync(bwrap, trial, { timeout: 10_000, env: {}, stdio: ["ignore", "ignore", "pipe"] });
+    yield { file: bwrap, args: trial };
   } catch (error) {
     return {
       ok: false,
@@ -130,6 +187,10 @@ export function sizesTmp(version: string): boolean {
 /** What a failed run said: its stderr (cut short), else its error. */
 function failure(error: unknown): string {
   const stderr = (error as { stderr?: Buffer | string }).stderr?.toString().trim() ?? "";
+  // A program that could not be started at all: the same words from execFile and execFileSync.
+  const code = (error as { code?: unknown }).code;
+  if (stderr === "" && code === "ENOENT") return "no such file (ENOENT)";
+  if (stderr === "" && code === "EACCES") return "not executable (EACCES)";
   const text = stderr.length > 0 ? stderr : error instanceof Error ? error.message : String(error);
   const oneLine = text.replace(/\s+/g, " ");
   return oneLine.length > 300 ? `${oneLine.slice(0, 300)}…` : oneLine;

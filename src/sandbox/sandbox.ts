@@ -27,7 +27,12 @@ import { LimitWatch, limitedCommand } from "./sandbox-watch.ts";
 
 export { commandEnvironment } from "./env.ts";
 export { DEFAULT_LIMITS, type LimitHit, type SandboxLimits } from "./limits.ts";
-export { probeSandbox, SandboxUnavailable, type SandboxProbe } from "./sandbox-probe.ts";
+export {
+  probeSandbox,
+  probeSandboxAsync,
+  SandboxUnavailable,
+  type SandboxProbe,
+} from "./sandbox-probe.ts";
 export type { LimitWatch } from "./sandbox-watch.ts";
 export type { BlockedRequest, Resolver } from "./egress-proxy.ts";
 

@@ -11,6 +11,7 @@ import {
   createSandbox,
   DEFAULT_LIMITS,
   probeSandbox,
+  probeSandboxAsync,
   SandboxUnavailable,
   type CommandRequest,
   type Sandbox,
@@ -95,6 +96,26 @@ describe("createSandbox", () => {
     const probed = probeSandbox({ bwrap: "/nonexistent/bwrap" });
     expect(probed.ok).toBe(false);
     if (!probed.ok) expect(probed.remedy).toMatch(/Install bubblewrap/);
+  });
+
+  it("probes the same awaited as synchronously: this host's bwrap, a missing one, one that cannot mount /proc", async () => {
+    // As in a container whose /proc is masked: --version answers, the trial sandbox fails.
+    const masked = join(tempDir("stamina-masked-bwrap-"), "bwrap");
+    writeFileSync(
+      masked,
+      '#!/bin/sh\nif [ "$1" = --version ]; then echo "bubblewrap 0.8.0"; exit 0; fi\necho "bwrap: Can\'t mount proc on /newroot/proc: Operation not permitted" >&2\nexit 1\n',
+      { mode: 0o755 },
+    );
+    for (const options of [{}, { bwrap: "/nonexistent/bwrap" }, { bwrap: masked }]) {
+      expect(await probeSandboxAsync(options)).toEqual(probeSandbox(options));
+    }
+    const contained = await probeSandboxAsync({ bwrap: masked });
+    expect(contained).toMatchObject({
+      ok: false,
+      reason:
+        "bubblewrap 0.8.0 is installed but cannot start a sandbox here (a user namespace with an unprivileged uid): bwrap: Can't mount proc on /newroot/proc: Operation not permitted",
+    });
+    if (!contained.ok) expect(contained.remedy).toContain("--security-opt systempaths=unconfined");
   });
 
   it("has the documented default limits, and refuses a group that is not a plain name", async () => {
