@@ -26,6 +26,14 @@ export interface WorkerOptions {
   execute: (run: Run, signal: AbortSignal, drain: AbortSignal) => Promise<unknown>;
 }
 
+/** Whether a worker takes work, for its readiness: only `claiming` is ready. */
+export type WorkerClaims =
+  | { state: "claiming"; load: number; concurrency: number }
+  | { state: "not-started" }
+  | { state: "stopping" }
+  | { state: "held"; problem: OperatorProblem; until: Date }
+  | { state: "failing"; error: string };
+
 interface ActiveRun {
   controller: AbortController;
   drain: AbortController;
@@ -37,14 +45,20 @@ export class Worker {
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   private polling = false;
+  private started = false;
   /** No claim before this (ms): the operators' settings stopped a run. */
   private heldUntil = 0;
+  /** What stopped the claims until heldUntil. */
+  private heldFor: OperatorProblem | undefined;
+  /** Why the last look for work failed; undefined once one succeeds. */
+  private claimError: string | undefined;
   /** Settings the operators were told of at error level, once each. */
   private readonly told = new Set<string>();
 
   constructor(private readonly options: WorkerOptions) {}
 
   start(): void {
+    this.started = true;
     this.options.log.info({ workerId: this.options.workerId }, "worker started");
     this.schedule(0);
   }
@@ -57,6 +71,17 @@ export class Worker {
   /** How many runs this worker holds now. */
   get load(): number {
     return this.active.size;
+  }
+
+  /** Whether this worker takes work now, and if not, why. */
+  get claims(): WorkerClaims {
+    if (!this.started) return { state: "not-started" };
+    if (this.stopping) return { state: "stopping" };
+    if (this.heldFor !== undefined && Date.now() < this.heldUntil) {
+      return { state: "held", problem: this.heldFor, until: new Date(this.heldUntil) };
+    }
+    if (this.claimError !== undefined) return { state: "failing", error: this.claimError };
+    return { state: "claiming", load: this.active.size, concurrency: this.options.concurrency };
   }
 
   /**
@@ -111,7 +136,9 @@ export class Worker {
         this.options.metrics?.claimed(waited, takeover);
         this.launch(run);
       }
+      this.claimError = undefined;
     } catch (error) {
+      this.claimError = error instanceof Error ? error.message : String(error);
       this.options.log.error({ err: error }, "could not claim a run");
     } finally {
       this.polling = false;
@@ -126,6 +153,7 @@ export class Worker {
    */
   holdClaims(problem: OperatorProblem, ms = OPERATOR_RECHECK_MS): void {
     this.heldUntil = Math.max(this.heldUntil, Date.now() + ms);
+    this.heldFor = problem;
     const fields = { setting: problem.setting, until: new Date(this.heldUntil) };
     if (this.told.has(problem.setting)) {
       this.options.log.warn(fields, `no run claimed until ${problem.setting} works`);

@@ -1,6 +1,6 @@
 // Brings a database up to the current schema. Migrations are listed here in
 // order (no directory scanning), so a bundled or compiled app finds them all.
-import { Migrator, type Kysely, type Migration } from "kysely";
+import { DEFAULT_MIGRATION_TABLE, Migrator, sql, type Kysely, type Migration } from "kysely";
 import { initial } from "./migrations/001-initial.ts";
 import { durableRuns } from "./migrations/002-durable-runs.ts";
 import { memory } from "./migrations/003-memory.ts";
@@ -49,6 +49,24 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
 export async function pendingMigrations(db: Kysely<unknown>): Promise<string[]> {
   const all = await migratorOf(db).getMigrations();
   return all.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
+/**
+ * Where the database stands against this code's migrations: the ones it has not had, and the
+ * ones it has that this code does not know (a newer Stamina migrated it: a rolling upgrade
+ * half done).
+ */
+export async function migrationGap(
+  db: Kysely<unknown>,
+): Promise<{ pending: string[]; unknown: string[] }> {
+  const all = await migratorOf(db).getMigrations();
+  const { rows } = await sql<{
+    name: string;
+  }>`select name from ${sql.table(DEFAULT_MIGRATION_TABLE)}`.execute(db);
+  return {
+    pending: all.filter((m) => m.executedAt === undefined).map((m) => m.name),
+    unknown: rows.map((r) => r.name).filter((name) => !(name in migrations)),
+  };
 }
 
 function describe(error: unknown): string {

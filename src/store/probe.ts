@@ -6,7 +6,7 @@ import SQLite from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import type { DatabaseTarget } from "./database.ts";
-import { pendingMigrations } from "./migrate.ts";
+import { migrationGap, pendingMigrations } from "./migrate.ts";
 
 export type DatabaseProbe = { ok: true; detail: string } | { ok: false; message: string };
 
@@ -75,6 +75,42 @@ export async function probeDatabase(target: DatabaseTarget): Promise<DatabasePro
   } finally {
     await db.destroy().catch(() => undefined);
   }
+}
+
+/**
+ * Whether the open store's database answers and has exactly this Stamina's migrations, for a
+ * service's readiness: what passed, or the one sentence saying what is wrong and what to do.
+ */
+export async function databaseReadiness(
+  db: Kysely<unknown>,
+  target: DatabaseTarget,
+): Promise<DatabaseProbe> {
+  const where = databaseLocation(target);
+  const setting =
+    target.engine === "sqlite" ? "DATABASE_URL (or STAMINA_DATA_DIR)" : "DATABASE_URL";
+  let gap: Awaited<ReturnType<typeof migrationGap>>;
+  try {
+    await sql`select 1`.execute(db);
+    gap = await migrationGap(db);
+  } catch (error) {
+    return {
+      ok: false,
+      message: `${setting}: ${where} does not answer (${reason(error)}); start the database or correct ${setting}`,
+    };
+  }
+  if (gap.unknown.length > 0) {
+    return {
+      ok: false,
+      message: `${where} has migrations this version of Stamina does not know (${gap.unknown.join(", ")}): a newer Stamina migrated it; upgrade this process to that version`,
+    };
+  }
+  if (gap.pending.length > 0) {
+    return {
+      ok: false,
+      message: `${where} lacks ${gap.pending.length} migration(s) of this version (${gap.pending.join(", ")}); restart this process, which applies them as it starts`,
+    };
+  }
+  return { ok: true, detail: `${where} answers and has every migration` };
 }
 
 /** The cause as a person reads it: a system error's code (ECONNREFUSED), else the deepest message. */
