@@ -28,6 +28,7 @@ const FLOORS = [
       file("model-settings"),
       file("network-settings"),
       file("spend-settings"),
+      file("ops-settings"),
     ],
     shared: true,
     why: "the process entry, the local commands and the settings they read: they wire the rest",

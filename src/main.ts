@@ -34,6 +34,7 @@ import { runCommand } from "./cli/run.ts";
 import { helpFor, loadEnvFile, USAGE } from "./cli/entry.ts";
 import { doctorCommand } from "./cli/doctor.ts";
 import { setupMode } from "./cli/setup.ts";
+import { serviceHealth } from "./cli/service-health.ts";
 import {
   checkAtStart,
   logModelRetry,
@@ -126,6 +127,7 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
   // A worker only where the sandbox starts: never one that runs commands with less isolation.
   const sandbox =
     mode === "serve" || modelFailed !== undefined ? undefined : openSandbox(settings, mode, log);
+  const health = serviceHealth({ mode, settings, store, modelFailed, redactor, log }, () => worker);
   if (mode !== "worker") {
     const probot = new Probot({
       appId: secrets.appId,
@@ -149,6 +151,7 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
       metricsToken: settings.metricsToken,
       onRunQueued: () => worker?.wake(),
       onCancelRequested: () => worker?.wake(),
+      routes: health.routes,
     });
     await replayUnhandled(probot, { store, log });
     const port = await listen(server, settings.port, settings.host).catch((error: unknown) => {
@@ -175,7 +178,8 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
     stops.unshift(() => tunnel.stop());
   }
 
-  // The worker starts once the server listens: a port in use stops the process before it claims.
+  // The worker starts once the servers listen: a port in use stops the process before it claims.
+  const closeHealth = await health.open();
   if (sandbox !== undefined) {
     const started = startWorker(
       settings,
@@ -193,6 +197,7 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
       await started.worker.stop(settings.shutdownGraceMs);
     });
   }
+  stops.push(closeHealth);
   return new Promise<number>((resolve) => {
     const shutdown = (signal: string) => {
       log.info({ signal }, "shutting down");

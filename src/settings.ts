@@ -10,6 +10,7 @@ import { modelEnv, providerOptions, readModelSettings } from "./model-settings.t
 import { readOperatorLimits, spendEnv } from "./spend-settings.ts";
 import type { OperatorLimits } from "./runs/spend-limits.ts";
 import { networkAllow, networkReach, type NetworkSettings } from "./network-settings.ts";
+import { opsEnv, readOpsSettings, type OpsSettings } from "./ops-settings.ts";
 import { SettingsError } from "./settings-error.ts";
 import type { ModelSettings } from "./model-settings.ts";
 import type { DatabaseTarget } from "./store/database.ts";
@@ -60,6 +61,7 @@ const envSchema = z.object({
   STAMINA_MAX_TOKENS: positiveInt(16_000),
   ...modelEnv,
   ...spendEnv,
+  ...opsEnv,
   STAMINA_MAX_ACTIVE_RUNS: positiveInt(10),
   STAMINA_INSTALLATION_MAX_RUNS: positiveInt(3),
   STAMINA_RUN_RETRIES: z.coerce.number().int().min(0).default(5),
@@ -131,6 +133,8 @@ export interface Settings {
   metricsToken: string | undefined;
   /** The operator's limits on spend and models, which no repository or command can pass. */
   limits: OperatorLimits;
+  /** The operations port (health endpoints) beside or instead of the webhook server. */
+  ops: OpsSettings;
   /**
    * The audit key (STAMINA_AUDIT_KEY, or the file STAMINA_AUDIT_KEY_PATH names): its PEM, a
    * secret to redact, and the signer of each run's audit head. Unset: logs are not signed.
@@ -207,6 +211,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     model: readModelSettings(e),
     limits: readOperatorLimits(e),
     metricsToken: e.STAMINA_METRICS_TOKEN,
+    ops: readOpsSettings(e),
     auditKey: readAuditKey(e.STAMINA_AUDIT_KEY, e.STAMINA_AUDIT_KEY_PATH),
   };
 }

@@ -1,6 +1,7 @@
 // The process's settings: the operator's network allowlist (STAMINA_NETWORK_ALLOW), each entry
 // checked as a repository's `network.allow` is, the internal addresses commands may reach all
-// the same (STAMINA_NETWORK_PRIVATE), and a bad entry named with its reason.
+// the same (STAMINA_NETWORK_PRIVATE), the operations port (STAMINA_METRICS_PORT), and a bad
+// entry named with its reason.
 import { describe, expect, it } from "vitest";
 import { readSettings, SettingsError } from "../src/settings.ts";
 
@@ -87,5 +88,22 @@ describe("the operator's spending limits and model allow-list", () => {
     expect(read({ STAMINA_MODEL_ALLOW: "claude-sonnet-5-5,gpt-9" })).toThrow(
       /^STAMINA_MODEL_ALLOW: gpt-9 is not a model Stamina knows; name models from .*claude-sonnet-5-5/,
     );
+  });
+});
+
+describe("STAMINA_METRICS_PORT", () => {
+  it("is unset unless set, 0 for any free port, and a port number otherwise", () => {
+    expect(readSettings({}).ops).toEqual({ metricsPort: undefined });
+    expect(readSettings({ STAMINA_METRICS_PORT: "" }).ops).toEqual({ metricsPort: undefined });
+    expect(readSettings({ STAMINA_METRICS_PORT: "0" }).ops).toEqual({ metricsPort: 0 });
+    expect(readSettings({ STAMINA_METRICS_PORT: "9464" }).ops).toEqual({ metricsPort: 9464 });
+  });
+
+  it("names the setting when the value is not a port", () => {
+    for (const bad of ["70000", "metrics", "-1"]) {
+      const read = () => readSettings({ STAMINA_METRICS_PORT: bad });
+      expect(read).toThrow(SettingsError);
+      expect(read).toThrow(/^Invalid environment: STAMINA_METRICS_PORT: /);
+    }
   });
 });

@@ -1,7 +1,7 @@
 // The Probot app: the durable webhook ingress, the event handlers, and the
 // replay of deliveries that were acknowledged but never handled.
 import { metricsHandler, type Metrics } from "../observability/metrics.ts";
-import type { ApplicationFunction, Probot } from "probot";
+import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
 import type { Logger } from "../observability/logger.ts";
 import { operatorProblem, type OperatorProblem } from "../runs/operator-settings.ts";
 import { onCheckRunRerequested } from "./handlers/check-rerun.ts";
@@ -21,6 +21,9 @@ import type { Redelivery } from "./redeliver.ts";
 import type { WebhookSettings } from "./webhook-settings.ts";
 
 export const WEBHOOK_PATH = "/api/github/webhooks";
+
+/** A route of the server, as Probot's addHandler takes it: true when it answered the request. */
+type Handler = Parameters<ApplicationFunctionOptions["addHandler"]>[0];
 
 /**
  * The events Stamina acts on; the ingress stores and dispatches only these. Keep in step with
@@ -52,6 +55,8 @@ export interface AppOptions extends HandlerDependencies {
   /** The process's metrics, served at /metrics (behind `metricsToken` when set). */
   metrics?: Metrics;
   metricsToken?: string;
+  /** More routes of the server, after the webhook's: the process's /healthz and /readyz. */
+  routes?: readonly Handler[];
 }
 
 /** What the operators' settings stopped, by delivery id, for each app its handlers run in. */
@@ -121,11 +126,7 @@ export function staminaApp(options: AppOptions): ApplicationFunction {
       }),
     );
     if (options.metrics) addHandler(metricsHandler(options.metrics, options.metricsToken));
-    addHandler((req, res) => {
-      if (req.url !== "/healthz") return false;
-      res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
-      return true;
-    });
+    for (const route of options.routes ?? []) addHandler(route);
   };
 }
 

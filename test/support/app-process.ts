@@ -12,6 +12,8 @@ export interface AppProcess {
   exited: Promise<number | null>;
   /** The webhook URL, once a `serve` or `all` process listens. */
   webhookUrl(): Promise<string>;
+  /** The URL of the process's health endpoints (`/healthz`, `/readyz`) on its operations port. */
+  opsUrl(): Promise<string>;
   /** Waits for a log line matching `pattern`. */
   waitForLog(pattern: RegExp, what: string, timeoutMs?: number): Promise<RegExpExecArray>;
   /** SIGTERM, and wait for the process to end. */
@@ -46,7 +48,15 @@ export function startAppProcess(
 ): AppProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", mode], {
     cwd: process.cwd(),
-    env: { PATH: process.env.PATH, HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "debug", ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOST: "127.0.0.1",
+      PORT: "0",
+      // A worker alone opens its health port (9464 unset): any free one, so workers run side by side.
+      ...(mode === "worker" ? { STAMINA_METRICS_PORT: "0" } : {}),
+      LOG_LEVEL: "debug",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let logs = "";
@@ -71,6 +81,10 @@ export function startAppProcess(
     webhookUrl: async () => {
       const match = await waitForLog(/"port":(\d+)[^\n]*listening/, "the app to listen");
       return `http://127.0.0.1:${match[1]}/api/github/webhooks`;
+    },
+    opsUrl: async () => {
+      const match = await waitForLog(/"opsPort":(\d+)/, "the health endpoints to listen");
+      return `http://127.0.0.1:${match[1]}`;
     },
     waitForLog,
     async stop() {
