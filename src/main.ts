@@ -1,16 +1,10 @@
 // Process entry and CLI: `stamina serve | worker | all | run | replay | audit | memory | config`.
 // Reads the settings, wires the layers, handles signals.
 import { Probot, ProbotOctokit } from "probot";
-import { createRedactor } from "./observability/redact.ts";
+import type { createRedactor } from "./observability/redact.ts";
 import { createLogger, type Logger } from "./observability/logger.ts";
 import { createMetrics, type Metrics } from "./observability/metrics.ts";
-import {
-  databaseSecrets,
-  readSettings,
-  requireAppSettings,
-  SettingsError,
-  type Settings,
-} from "./settings.ts";
+import { readSettings, requireAppSettings, SettingsError, type Settings } from "./settings.ts";
 import { createGitHubClients } from "./github/client.ts";
 import { createGitHubPort } from "./github/port.ts";
 import { createStaminaServer, listen } from "./app/server.ts";
@@ -22,7 +16,6 @@ import { Worker } from "./runs/worker.ts";
 import { executeRun } from "./runs/execute-run.ts";
 import { createModel } from "./model/factory.ts";
 import { CREDENTIAL_SETTINGS, type ProviderOptions } from "./model/providers.ts";
-import { modelSecrets } from "./model-settings.ts";
 import { SandboxUnavailable, type Sandbox } from "./sandbox/sandbox.ts";
 import type { Store } from "./store/store.ts";
 import { auditCommand } from "./cli/audit.ts";
@@ -40,6 +33,7 @@ import {
   logModelRetry,
   openSandbox,
   openStoreOrSay,
+  processRedactor,
   UNSIGNED_AUDIT,
 } from "./cli/startup.ts";
 
@@ -96,14 +90,7 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
   // First start: the setup page registers the app from app.yml and writes its settings.
   if (settings.appId === undefined && mode !== "worker") return setupMode(settings);
   const secrets = requireAppSettings(settings);
-  const redactor = createRedactor([
-    secrets.privateKey,
-    secrets.webhookSecret,
-    ...(secrets.anthropicApiKey === undefined ? [] : [secrets.anthropicApiKey]),
-    ...modelSecrets(settings.model),
-    ...(settings.auditKey === undefined ? [] : [settings.auditKey.pem]),
-    ...databaseSecrets(settings.database),
-  ]);
+  const redactor = processRedactor(settings, secrets);
   const log = createLogger({ level: settings.logLevel, redactor });
   if (settings.auditKey === undefined) log.warn(UNSIGNED_AUDIT);
   else log.info({ auditKey: settings.auditKey.signer.publicKey }, "audit logs are signed");
@@ -127,7 +114,10 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
   // A worker only where the sandbox starts: never one that runs commands with less isolation.
   const sandbox =
     mode === "serve" || modelFailed !== undefined ? undefined : openSandbox(settings, mode, log);
-  const health = serviceHealth({ mode, settings, store, modelFailed, redactor, log }, () => worker);
+  const health = serviceHealth(
+    { mode, settings, store, modelFailed, redactor, log, metrics },
+    () => worker,
+  );
   if (mode !== "worker") {
     const probot = new Probot({
       appId: secrets.appId,
@@ -148,7 +138,6 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
       redelivery,
       limits: settings.limits,
       metrics,
-      metricsToken: settings.metricsToken,
       onRunQueued: () => worker?.wake(),
       onCancelRequested: () => worker?.wake(),
       routes: health.routes,

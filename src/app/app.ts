@@ -1,6 +1,6 @@
 // The Probot app: the durable webhook ingress, the event handlers, and the
 // replay of deliveries that were acknowledged but never handled.
-import { metricsHandler, type Metrics } from "../observability/metrics.ts";
+import type { Metrics } from "../observability/metrics.ts";
 import type { ApplicationFunction, ApplicationFunctionOptions, Probot } from "probot";
 import type { Logger } from "../observability/logger.ts";
 import { operatorProblem, type OperatorProblem } from "../runs/operator-settings.ts";
@@ -52,9 +52,8 @@ export interface AppOptions extends HandlerDependencies {
   webhook?: Partial<WebhookSettings> & { now?: () => number };
   /** Asks GitHub again for deliveries refused for load; kicked when the ingress has room. */
   redelivery?: Pick<Redelivery, "kick">;
-  /** The process's metrics, served at /metrics (behind `metricsToken` when set). */
+  /** The process's metrics: the ingress counts deliveries by outcome (served through `routes`). */
   metrics?: Metrics;
-  metricsToken?: string;
   /** More routes of the server, after the webhook's: the process's /healthz and /readyz. */
   routes?: readonly Handler[];
 }
@@ -125,7 +124,6 @@ export function staminaApp(options: AppOptions): ApplicationFunction {
         dispatch: (delivery) => dispatch(probot, options, delivery),
       }),
     );
-    if (options.metrics) addHandler(metricsHandler(options.metrics, options.metricsToken));
     for (const route of options.routes ?? []) addHandler(route);
   };
 }

@@ -3,6 +3,7 @@
 // /healthz and /readyz on the webhook server, and the operations port (STAMINA_METRICS_PORT),
 // which a worker alone always opens, so the container's health check has somewhere to ask.
 import type { Logger } from "../observability/logger.ts";
+import { metricsHandler, type Metrics } from "../observability/metrics.ts";
 import type { Redactor } from "../observability/redact.ts";
 import { DEFAULT_WORKER_OPS_PORT } from "../ops-settings.ts";
 import type { Worker } from "../runs/worker.ts";
@@ -15,7 +16,7 @@ import { databaseCheck, sandboxCheck, workerCheck } from "../web/service-checks.
 import type { CheckResult } from "./doctor.ts";
 
 export interface ServiceHealth {
-  /** /healthz and /readyz, for the webhook server's addHandler. */
+  /** /healthz, /readyz and /metrics, for the webhook server's addHandler. */
   routes: Route[];
   /**
    * Opens the operations port where the mode has one (before the worker claims anything: a
@@ -34,6 +35,8 @@ export function serviceHealth(
     modelFailed: CheckResult | undefined;
     redactor: Redactor;
     log: Logger;
+    /** The process's metrics, served at /metrics beside the health endpoints. */
+    metrics?: Metrics;
   },
   /** The process's worker, once it starts. */
   worker: () => Worker | undefined,
@@ -50,7 +53,10 @@ export function serviceHealth(
     );
   }
   const readiness = createReadiness(checks);
-  const routes = healthRoutes(readiness, (text) => options.redactor.redact(text));
+  const routes: Route[] = [
+    ...healthRoutes(readiness, (text) => options.redactor.redact(text)),
+    ...(options.metrics ? [metricsHandler(options.metrics, settings.metricsToken)] : []),
+  ];
   const port =
     settings.ops.metricsPort ?? (mode === "worker" ? DEFAULT_WORKER_OPS_PORT : undefined);
   return {
@@ -74,7 +80,7 @@ export function serviceHealth(
       });
       log.info(
         { opsPort: server.port, mode },
-        `health endpoints (/healthz, /readyz) at http://${settings.host}:${server.port}`,
+        `health endpoints (/healthz, /readyz) and /metrics at http://${settings.host}:${server.port}`,
       );
       return async () => {
         await server.close();

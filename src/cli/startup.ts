@@ -3,10 +3,12 @@
 // A problem that should stop the start is thrown as a SettingsError: one line, naming the
 // setting, which main prints before it exits 78.
 import { createSandbox, SandboxUnavailable, type Sandbox } from "../sandbox/sandbox.ts";
-import type { createRedactor } from "../observability/redact.ts";
+import { createRedactor, type Redactor } from "../observability/redact.ts";
+import { modelSecrets } from "../model-settings.ts";
 import type { Logger } from "../observability/logger.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import {
+  databaseSecrets,
   SettingsError,
   sandboxOptions,
   type requireAppSettings,
@@ -145,4 +147,19 @@ export function logModelRetry(
     { endpoint, setting, attempt: retry.attempt, waitMs: retry.waitMs, elapsedMs: retry.elapsedMs },
     `the model at ${endpoint} ${what}; trying again in ${Math.ceil(retry.waitMs / 1000)} s, for up to STAMINA_MODEL_RETRY_MINUTES (check ${setting} if it lasts)`,
   );
+}
+
+/** The process's redactor, knowing every secret the settings hold (tokens join it as minted). */
+export function processRedactor(
+  settings: Settings,
+  secrets: ReturnType<typeof requireAppSettings>,
+): Redactor {
+  return createRedactor([
+    secrets.privateKey,
+    secrets.webhookSecret,
+    ...(secrets.anthropicApiKey === undefined ? [] : [secrets.anthropicApiKey]),
+    ...modelSecrets(settings.model),
+    ...(settings.auditKey === undefined ? [] : [settings.auditKey.pem]),
+    ...databaseSecrets(settings.database),
+  ]);
 }

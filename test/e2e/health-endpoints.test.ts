@@ -1,5 +1,6 @@
-// The health endpoints of real processes against the fakes: a worker answers /healthz and
-// /readyz on its own port (STAMINA_METRICS_PORT) with `serve` apart on PORT; `all` whose
+// The health endpoints of real processes against the fakes: a worker answers /healthz, /readyz
+// and /metrics on its own port (STAMINA_METRICS_PORT) with `serve` apart on PORT, each counting
+// its own part of a run; `all` whose
 // sandbox cannot start goes on serving and answers 503 saying why; a worker whose port is taken
 // stops before it claims. The container's health check (scripts/healthcheck.mjs) agrees.
 import { execFile } from "node:child_process";
@@ -90,6 +91,28 @@ describe("health endpoints of the processes", () => {
       PORT: servePort,
     });
     expect(forServe).toEqual({ code: 0, out: `ready (http://127.0.0.1:${servePort}/readyz)\n` });
+
+    // One run through both: serve counts the delivery, the worker the run, each on its own port.
+    expect((await world.label(await serve.webhookUrl(), 1)).status).toBe(202);
+    expect(await world.finished(1)).toBe("succeeded");
+    const steps = (await world.audit(1)).filter((e) => e.type === "model.response").length;
+    const series = async (base: string, name: string) => {
+      const text = await (await fetch(`${base}/metrics`)).text();
+      const line = text
+        .split("\n")
+        .find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+      return line === undefined ? undefined : Number(line.split(" ").at(-1));
+    };
+    expect(await series(serveBase, 'stamina_webhook_deliveries_total{outcome="accepted"}')).toBe(1);
+    expect(await series(serveBase, "stamina_steps_total")).toBe(0);
+    await waitFor(
+      async () =>
+        (await series(workerBase, "stamina_runs_finished_total")) === 1 ? true : undefined,
+      "the worker's metrics to count the run's end",
+    );
+    expect(await series(workerBase, "stamina_steps_total")).toBe(steps);
+    expect(steps).toBeGreaterThan(0);
+    expect(await series(workerBase, "stamina_webhook_deliveries_total")).toBeUndefined();
 
     expect(await worker.stop()).toBe(0);
     expect(await serve.stop()).toBe(0);
