@@ -222,14 +222,14 @@ function startWorker(
     leaseMs: settings.leaseMs,
     pollMs: settings.pollMs,
     log,
-    execute: (run, signal, drain) =>
+    execute: (run, signal, drain, runLog) =>
       executeRun(
         run,
         {
           store,
           github,
           sandbox,
-          log,
+          log: runLog,
           dataDir: settings.dataDir,
           workspaceMaxBytes: settings.workspaceMaxBytes,
           commandTimeoutMs: settings.commandTimeoutMs,
@@ -247,7 +247,7 @@ function startWorker(
               provider: modelProvider,
               modelIds: settings.model.modelIds,
               retry: { windowMs: settings.model.retryWindowMs },
-              onRetry: (retry, endpoint) => logModelRetry(log, retry, endpoint, modelProvider),
+              onRetry: (retry, endpoint) => logModelRetry(runLog, retry, endpoint, modelProvider),
             }),
         },
         signal,

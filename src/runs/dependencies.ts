@@ -12,6 +12,7 @@ import type { Sandbox } from "../sandbox/sandbox.ts";
 import type { RetrySchedule } from "./transient.ts";
 import type { OperatorProblem } from "./operator-settings.ts";
 import type { OperatorLimits } from "./spend-limits.ts";
+import type { RunSpent } from "./run-end.ts";
 
 export interface RunDependencies {
   store: Store;
@@ -23,7 +24,10 @@ export interface RunDependencies {
   workspaceMaxBytes?: number;
   commandTimeoutMs: number;
   maxTokens: number;
+  /** The run's own logger: every line carries the run, its delivery, installation and repository. */
   log: Logger;
+  /** Told what the run has spent so far: at a restored checkpoint and after each step. */
+  onSpent?: (spent: RunSpent) => void;
   /** Retries of failures that are not the agent's fault; DEFAULT_RETRY when unset. */
   retry?: RetrySchedule;
   clock?: () => Date;

@@ -9,6 +9,7 @@ import type { RunDependencies } from "./dependencies.ts";
 import { executeRecheck } from "./kinds/recheck.ts";
 import { executeRollback } from "./kinds/rollback.ts";
 import { runPipeline } from "./pipeline/run-pipeline.ts";
+import { recordRunEnd, type RunSpent } from "./run-end.ts";
 
 /**
  * Carries out a claimed run to the end of this attempt. `signal` stops it at once; `drain` asks it
@@ -30,12 +31,22 @@ const RUN_KINDS: Record<RunKind, Executor> = {
   recheck: executeRecheck,
 };
 
-/** Runs (or resumes) a claimed run with the executor of its kind. */
-export function executeRun(
+/** Runs (or resumes) a claimed run with the executor of its kind, and logs how the attempt ended. */
+export async function executeRun(
   claimed: Run,
   deps: RunDependencies,
   signal: AbortSignal,
   drain?: AbortSignal,
 ): Promise<Run> {
-  return RUN_KINDS[claimed.kind](claimed, deps, signal, drain);
+  let seen: RunSpent | undefined;
+  const watched: RunDependencies = {
+    ...deps,
+    onSpent: (spent) => {
+      seen = spent;
+      deps.onSpent?.(spent);
+    },
+  };
+  const ended = await RUN_KINDS[claimed.kind](claimed, watched, signal, drain);
+  recordRunEnd(deps.log, ended, seen, (deps.clock ?? (() => new Date()))());
+  return ended;
 }

@@ -28,7 +28,7 @@ export async function releaseWorkspace(opts: {
       ["home", "tmp"].map((d) => rm(join(root, d), { recursive: true, force: true })),
     );
   } catch (error) {
-    log.warn({ err: error, runId: run.id }, "could not remove the run's worktree");
+    log.warn({ err: error }, "could not remove the run's worktree");
   }
   if (opts.maxBytes === undefined) return;
   try {

@@ -58,10 +58,10 @@ export async function settleRun(error: unknown, ctx: SettleContext): Promise<Run
     // Said before the release: once released, another worker may claim it and say "working".
     await ctx
       .say({ kind: "requeued" })
-      .catch((e: unknown) => log.warn({ err: e, runId }, "could not update the tracking comment"));
+      .catch((e: unknown) => log.warn({ err: e }, "could not update the tracking comment"));
     await ctx.releaseWorkspace?.();
     await store.leases.release(runId, ctx.workerId);
-    log.info({ runId }, "run handed back to the queue");
+    log.info("run handed back to the queue");
     return store.runs.mustGet(runId);
   }
   if (why instanceof CancelRequested) return stopRun(ctx, why);
@@ -74,7 +74,7 @@ export async function settleRun(error: unknown, ctx: SettleContext): Promise<Run
   if (cause !== null && ctx.workerId !== null && run.retries < ctx.retry.limit) {
     const retry = run.retries + 1;
     const at = new Date(ctx.clock().getTime() + retryDelayMs(ctx.retry, retry, ctx.random));
-    log.warn({ err: error, runId, retry, at }, "transient failure; the run will be retried");
+    log.warn({ err: error, retry, at }, "transient failure; the run will be retried");
     await ctx.audit.record("run.retry_scheduled", {
       cause,
       phase: ctx.phase,
@@ -84,7 +84,7 @@ export async function settleRun(error: unknown, ctx: SettleContext): Promise<Run
     });
     await ctx
       .say({ kind: "retrying", cause, retry, limit: ctx.retry.limit, at })
-      .catch((e: unknown) => log.warn({ err: e, runId }, "could not update the tracking comment"));
+      .catch((e: unknown) => log.warn({ err: e }, "could not update the tracking comment"));
     await ctx.releaseWorkspace?.();
     await store.leases.release(runId, ctx.workerId, { notBefore: at, retry: true });
     return store.runs.mustGet(runId);
@@ -96,13 +96,13 @@ export async function settleRun(error: unknown, ctx: SettleContext): Promise<Run
           `${cause} while ${ctx.phase}, and it still failed after ${run.retries} retries. This was not a problem with the change; add the label again to start over.`,
         )
       : asFailure(error, ctx.phase, runId);
-  log.error({ err: error, runId }, "run failed");
+  log.error({ err: error }, "run failed");
   await ctx.audit
     .record("run.finished", { state: failure.state, outcome: failure.message })
-    .catch((e: unknown) => log.error({ err: e, runId }, "could not record the end of the run"));
+    .catch((e: unknown) => log.error({ err: e }, "could not record the end of the run"));
   await ctx
     .say({ kind: "failed", reason: failure.message })
-    .catch((e: unknown) => log.error({ err: e, runId }, "could not update the tracking comment"));
+    .catch((e: unknown) => log.error({ err: e }, "could not update the tracking comment"));
   await ctx.beforeFinish?.();
   await ctx.releaseWorkspace?.();
   return store.runs.finish(runId, failure.state, failure.message);
@@ -131,7 +131,7 @@ async function keepForOperators(
   });
   await ctx
     .say({ kind: "held", problem: problem.problem, at })
-    .catch((e: unknown) => log.warn({ err: e, runId }, "could not update the tracking comment"));
+    .catch((e: unknown) => log.warn({ err: e }, "could not update the tracking comment"));
   await ctx.releaseWorkspace?.();
   await store.leases.release(runId, ctx.workerId ?? "", { notBefore: at });
   return store.runs.mustGet(runId);

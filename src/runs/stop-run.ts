@@ -45,7 +45,7 @@ export async function stopRun(ctx: StopContext, cancel: CancelRequested): Promis
   try {
     pushed = await pushWorkSoFar(ctx, cancel);
   } catch (error) {
-    log.error({ err: error, runId: ctx.runId }, "could not push the work of a stopped run");
+    log.error({ err: error }, "could not push the work of a stopped run");
     pushError = error instanceof Error ? error.message : String(error);
   }
   await audit.record("run.stopped", {
@@ -56,9 +56,7 @@ export async function stopRun(ctx: StopContext, cancel: CancelRequested): Promis
   });
   await ctx
     .say({ kind: "stopped", by: cancel.by, reason: cancel.reason, pushed })
-    .catch((e: unknown) =>
-      log.error({ err: e, runId: ctx.runId }, "could not update the tracking comment"),
-    );
+    .catch((e: unknown) => log.error({ err: e }, "could not update the tracking comment"));
   const outcome = `stopped by ${cancel.by} (${cancel.reason})`;
   await audit.record("run.finished", { state: "cancelled", outcome });
   await ctx.beforeFinish?.();

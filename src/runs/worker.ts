@@ -22,8 +22,11 @@ export interface WorkerOptions {
   leaseMs: number;
   pollMs: number;
   log: Logger;
-  /** `signal` stops the run at once; `drain` asks it to stop after its current step. */
-  execute: (run: Run, signal: AbortSignal, drain: AbortSignal) => Promise<unknown>;
+  /**
+   * `signal` stops the run at once; `drain` asks it to stop after its current step. `log` is the
+   * run's logger, to write the run's lines with instead of the worker's.
+   */
+  execute: (run: Run, signal: AbortSignal, drain: AbortSignal, log: Logger) => Promise<unknown>;
 }
 
 /** Whether a worker takes work, for its readiness: only `claiming` is ready. */
@@ -38,6 +41,17 @@ interface ActiveRun {
   controller: AbortController;
   drain: AbortController;
   done: Promise<void>;
+  log: Logger;
+}
+
+/** What every log line of a run carries, from its claim on: which run, asked by which delivery, where. */
+function runLogger(log: Logger, run: Run): Logger {
+  return log.child({
+    runId: run.id,
+    deliveryId: run.deliveryId,
+    installationId: run.installationId,
+    repository: `${run.owner}/${run.repo}`,
+  });
 }
 
 export class Worker {
@@ -172,7 +186,7 @@ export class Worker {
     for (const run of await this.options.store.cancels.requested(this.options.workerId)) {
       const active = this.active.get(run.id);
       if (!active || active.controller.signal.aborted) continue;
-      this.options.log.info({ runId: run.id, by: run.cancelRequestedBy }, "stopping a run");
+      active.log.info({ by: run.cancelRequestedBy }, "stopping a run");
       active.controller.abort(
         new CancelRequested(
           run.cancelRequestedBy ?? "someone",
@@ -183,7 +197,8 @@ export class Worker {
   }
 
   private launch(run: Run): void {
-    const { store, workerId, leaseMs, log } = this.options;
+    const { store, workerId, leaseMs } = this.options;
+    const log = runLogger(this.options.log, run);
     const controller = new AbortController();
     const drain = new AbortController();
     const heartbeat = setInterval(
@@ -192,28 +207,21 @@ export class Worker {
           (held) => {
             if (!held) controller.abort(new LeaseLost());
           },
-          (error: unknown) => log.warn({ err: error, runId: run.id }, "heartbeat failed"),
+          (error: unknown) => log.warn({ err: error }, "heartbeat failed"),
         );
       },
       Math.max(500, Math.floor(leaseMs / 3)),
     );
-    log.info(
-      {
-        runId: run.id,
-        issue: `${run.owner}/${run.repo}#${run.issueNumber}`,
-        attempt: run.attempts,
-      },
-      "run claimed",
-    );
+    log.info({ issue: run.issueNumber, attempt: run.attempts, workerId }, "run claimed");
     const done = this.options
-      .execute(run, controller.signal, drain.signal)
-      .catch((error: unknown) => log.error({ err: error, runId: run.id }, "run crashed"))
+      .execute(run, controller.signal, drain.signal, log)
+      .catch((error: unknown) => log.error({ err: error }, "run crashed"))
       .finally(() => {
         clearInterval(heartbeat);
         this.active.delete(run.id);
         this.wake();
       })
       .then(() => undefined);
-    this.active.set(run.id, { controller, drain, done });
+    this.active.set(run.id, { controller, drain, done, log });
   }
 }

@@ -87,7 +87,7 @@ export function createSurface(deps: {
   const throttle = createThrottle<Working>({
     intervalMs: deps.intervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS,
     write: writeWorking,
-    onError: (err) => deps.log.warn({ err, runId }, "could not show the run's progress on GitHub"),
+    onError: (err) => deps.log.warn({ err }, "could not show the run's progress on GitHub"),
     ...(deps.timers ? { timers: deps.timers } : {}),
   });
 
@@ -164,9 +164,9 @@ export function createSurface(deps: {
     async publishAudit() {
       try {
         const parts = await publishAuditLog({ store, github: deps.github, runId });
-        deps.log.info({ runId, parts }, "audit log attached as check runs");
+        deps.log.info({ parts }, "audit log attached as check runs");
       } catch (err) {
-        deps.log.warn({ err, runId }, "could not attach the audit log as check runs");
+        deps.log.warn({ err }, "could not attach the audit log as check runs");
       }
     },
     close: () => throttle.cancel(),

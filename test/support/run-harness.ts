@@ -32,7 +32,8 @@ export { byStep, stepOf } from "./by-step.ts";
 const keys = appKeyPair();
 /** The key the harness's fake GitHub knows the app by, for an app started beside it (startApp). */
 export const HARNESS_APP_KEY = keys.privateKey;
-const MODEL_KEY = "sk-ant-run-harness-key";
+/** The API key the harness's scripted model takes, for a test that makes its own model port. */
+export const MODEL_KEY = "sk-ant-run-harness-key";
 export const OWNER = "octo";
 export const REPO = "demo";
 export const LEASE_MS = 60_000;

@@ -202,15 +202,13 @@ async function settle(r: Recheck, error: unknown): Promise<Run> {
   const { store, log } = deps;
   const why: unknown = signal.aborted ? signal.reason : error;
   if (why instanceof LeaseLost || error instanceof LeaseLost) {
-    log.warn({ runId: job.id }, "lease lost: another worker owns the re-run now; leaving it alone");
+    log.warn("lease lost: another worker owns the re-run now; leaving it alone");
     return (await store.runs.get(job.id)) ?? job;
   }
   const say = async (write: () => Promise<void>) => {
     // The check shows how it ended; the run ends either way.
     if (r.asked.sha === "") return;
-    await write().catch((e: unknown) =>
-      log.warn({ err: e, runId: job.id }, "could not update the Stamina check"),
-    );
+    await write().catch((e: unknown) => log.warn({ err: e }, "could not update the Stamina check"));
   };
   if (why instanceof ShutdownRequested && job.leaseOwner !== null) {
     try {
@@ -221,7 +219,7 @@ async function settle(r: Recheck, error: unknown): Promise<Run> {
     }
     await say(() => check.update(recheckRequeued(r.asked)));
     await store.leases.release(job.id, job.leaseOwner);
-    log.info({ runId: job.id }, "re-run of the checks handed back to the queue");
+    log.info("re-run of the checks handed back to the queue");
     return store.runs.mustGet(job.id);
   }
   if (why instanceof CancelRequested) {
@@ -231,7 +229,7 @@ async function settle(r: Recheck, error: unknown): Promise<Run> {
     return store.runs.finish(job.id, "cancelled", outcome);
   }
   const failure = asFailure(error, "running the checks again", job.id);
-  if (!(error instanceof RunFailure)) log.error({ err: error, runId: job.id }, "re-run failed");
+  if (!(error instanceof RunFailure)) log.error({ err: error }, "re-run failed");
   await say(() => check.complete("failure", recheckFailed(r.asked, failure.message)));
   await audit.record("run.finished", { state: failure.state, outcome: failure.message });
   return store.runs.finish(job.id, failure.state, failure.message);

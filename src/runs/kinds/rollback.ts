@@ -65,12 +65,12 @@ export async function executeRollback(job: Run, deps: Deps, signal: AbortSignal)
         : cancel
           ? `${cancel.by} stopped it (${cancel.reason}).`
           : "something unexpected went wrong; the app's log has the details.";
-    if (cancel) log.info({ runId: job.id, by: cancel.by }, "rollback stopped");
-    else log.error({ err: error, runId: job.id }, "rollback failed");
+    if (cancel) log.info({ by: cancel.by }, "rollback stopped");
+    else log.error({ err: error }, "rollback failed");
     try {
       await github.createComment(ref, request.askedOn, rollbackFailed(request, reason));
     } catch (commentError) {
-      log.warn({ err: commentError, runId: job.id }, "could not say that the rollback failed");
+      log.warn({ err: commentError }, "could not say that the rollback failed");
     }
     if (cancel) return await store.runs.finish(job.id, "cancelled", `stopped: ${cancel.reason}`);
     return await store.runs.finish(job.id, "failed", `rollback failed: ${reason}`);
@@ -78,7 +78,7 @@ export async function executeRollback(job: Run, deps: Deps, signal: AbortSignal)
     try {
       await releaseWorktree(deps.dataDir, job.owner, job.repo, dirs.worktree);
     } catch (error) {
-      log.warn({ err: error, runId: job.id }, "could not remove the rollback's worktree");
+      log.warn({ err: error }, "could not remove the rollback's worktree");
     }
   }
 }
@@ -282,7 +282,7 @@ async function surfaceRollback(args: {
     }
     await publishAuditLog({ store: deps.store, github: deps.github, runId: target.id });
   } catch (err) {
-    deps.log.warn({ err, runId: target.id }, "could not show the rollback on GitHub");
+    deps.log.warn({ err, rolledBackRunId: target.id }, "could not show the rollback on GitHub");
   }
 }
 

@@ -19,6 +19,7 @@ import { createMilestones, pushToBranch } from "../milestone.ts";
 import { createHumanPort } from "../pause.ts";
 import { createSecretGate } from "../push-scan.ts";
 import { agentResume, recordRetriedStep } from "../resume.ts";
+import { spentOf } from "../run-end.ts";
 import type { NetworkReport } from "../network-report.ts";
 import { createStepCheckpointer } from "../step-checkpoint.ts";
 import { spendGateFor } from "../spend-limits.ts";
@@ -104,6 +105,8 @@ async function runSession(
       // The agent's commands get the allowlisted network only where the repository asks.
       ...(run.config.network.agent ? { network: network.grant("agent") } : {}),
       onStep: afterEach(
+        // First: a draining run stops at its checkpoint, and this step's spend counts all the same.
+        (c) => Promise.resolve(a.deps.onSpent?.(spentOf(c.step, c.state))),
         createStepCheckpointer({
           store,
           runId: run.id,

@@ -7,6 +7,7 @@ import { gitlinks } from "../../workspace/worktree-guard.ts";
 import type { StoredCheckpoint } from "../../store/types.ts";
 import { prepareRound, type Round } from "../kinds/follow-up.ts";
 import { prepareWorkspace, type Workspace } from "../prepare-workspace.ts";
+import { spentOf } from "../run-end.ts";
 import type { Attempt } from "./attempt.ts";
 
 export interface Prepared {
@@ -23,6 +24,7 @@ export async function workspaceStage(a: Attempt): Promise<Prepared> {
   const { store } = a;
   a.phase = a.run.branch === null ? "cloning the repository" : "restoring the workspace";
   const checkpoint = await store.checkpoints.load(a.run.id);
+  if (checkpoint) a.deps.onSpent?.(spentOf(checkpoint.step, checkpoint.state));
   const prepared = await prepareWorkspace({
     run: a.run,
     store,
