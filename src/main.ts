@@ -34,8 +34,10 @@ import {
   openSandbox,
   openStoreOrSay,
   processRedactor,
+  startTracingOrSay,
   UNSIGNED_AUDIT,
 } from "./cli/startup.ts";
+import type { Tracer } from "./observability/tracing.ts";
 
 async function main(argv: string[]): Promise<number> {
   const [command = "all", ...args] = argv;
@@ -96,6 +98,7 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
   else log.info({ auditKey: settings.auditKey.signer.publicKey }, "audit logs are signed");
   const { modelFailed } = await checkAtStart(mode, settings, secrets, log);
   const metrics = createMetrics();
+  const tracing = await startTracingOrSay(log, redactor);
   const store = await openStoreOrSay(settings, redactor, log, metrics);
   metrics.countRunsWith(() => store.runs.countActive());
   const clients = createGitHubClients({
@@ -179,6 +182,7 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
       redactor,
       log,
       metrics,
+      tracing.tracer,
     );
     worker = started.worker;
     stops.push(async () => {
@@ -186,7 +190,8 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
       await started.worker.stop(settings.shutdownGraceMs);
     });
   }
-  stops.push(closeHealth);
+  // Last, the traces: the spans of the runs the worker just handed back go out before the exit.
+  stops.push(closeHealth, () => tracing.shutdown());
   return new Promise<number>((resolve) => {
     const shutdown = (signal: string) => {
       log.info({ signal }, "shutting down");
@@ -210,6 +215,7 @@ function startWorker(
   redactor: ReturnType<typeof createRedactor>,
   log: Logger,
   metrics: Metrics,
+  tracer: Tracer,
 ): { worker: Worker; stopSweep: () => void } {
   // Every token the clients mint (git's and each call's) joins the redactor through `onToken`.
   const github = createGitHubPort(clients, settings.githubGitUrl);
@@ -230,6 +236,7 @@ function startWorker(
           github,
           sandbox,
           log: runLog,
+          tracer,
           dataDir: settings.dataDir,
           workspaceMaxBytes: settings.workspaceMaxBytes,
           commandTimeoutMs: settings.commandTimeoutMs,
@@ -247,6 +254,7 @@ function startWorker(
               provider: modelProvider,
               modelIds: settings.model.modelIds,
               retry: { windowMs: settings.model.retryWindowMs },
+              tracer,
               onRetry: (retry, endpoint) => logModelRetry(runLog, retry, endpoint, modelProvider),
             }),
         },

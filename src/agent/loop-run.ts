@@ -16,6 +16,7 @@ import type {
   Tool,
 } from "./ports.ts";
 import type { ModelPort } from "../model/types.ts";
+import type { Tracer } from "../observability/tracing.ts";
 import { createAskHumanTool } from "./tools/ask-human.ts";
 import { createCheckpointTool } from "./tools/checkpoint.ts";
 import { createRunChecksTool } from "./tools/run-checks.ts";
@@ -27,6 +28,8 @@ export interface LoopRun {
   readonly model: ModelPort;
   readonly audit: AuditSink;
   readonly signal: AbortSignal;
+  /** Each step and tool call a span (a no-op one when traces are off). */
+  readonly tracer: Tracer;
   readonly view: RequestView;
   readonly hooks: readonly StepHook[];
   readonly human: HumanPort | undefined;

@@ -33,6 +33,7 @@ import type {
   WorkspacePort,
 } from "./ports.ts";
 import type { ModelPort } from "../model/types.ts";
+import { NO_TRACER, type Tracer } from "../observability/tracing.ts";
 import { initialSnapshot, restoreSnapshot } from "./snapshot.ts";
 import { runStep } from "./step.ts";
 import type { TestWeakening } from "./test-integrity.ts";
@@ -110,6 +111,8 @@ export interface AgentOptions {
   resume?: AgentResume;
   /** The operator's spending limits, asked before each step; none: only the run's budget. */
   spendGate?: SpendGate;
+  /** Each step and tool call a span, the model's calls inside its step's; none: no spans. */
+  tracer?: Tracer;
 }
 
 /** The least a step reserves against the operator's limits, before any step has cost anything. */
@@ -188,6 +191,7 @@ function openLoop(options: AgentOptions): LoopRun {
     model,
     audit,
     signal,
+    tracer: options.tracer ?? NO_TRACER,
     view: options.view ?? wholeTranscript,
     hooks: options.hooks ?? [],
     human: options.human,

@@ -81,9 +81,7 @@ async function answerUnrun(
   calls: Anthropic.ToolUseBlock[],
   reason: string,
 ): Promise<Anthropic.ContentBlockParam[]> {
-  const ran = await runTools(calls, run.tools, run.audit, run.signal, run.step, {
-    notRun: reason,
-  });
+  const ran = await runTools(calls, run, { notRun: reason });
   return [...ran.results];
 }
 
@@ -93,9 +91,7 @@ async function runCalls(
   message: Anthropic.Message,
   calls: Anthropic.ToolUseBlock[],
 ): Promise<StepReply | "aborted"> {
-  const ran = await runTools(calls, run.tools, run.audit, run.signal, run.step, {
-    cutOff: cutOffToolUse(message),
-  });
+  const ran = await runTools(calls, run, { cutOff: cutOffToolUse(message) });
   if (run.signal.aborted) return "aborted";
   const planned = ran.ran.some((r) => r.name === "update_plan" && !r.isError);
   const edited = ran.ran.some((r) => r.name === "str_replace_based_edit_tool" && !r.readOnly);

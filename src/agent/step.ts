@@ -10,6 +10,12 @@ import type { PauseRequest } from "./ports.ts";
 import { respond, type Next, type StepReply } from "./respond.ts";
 import { runStepHooks } from "./step-hooks.ts";
 import { askModel, textOf } from "./turn.ts";
+import { withSpan } from "../observability/tracing.ts";
+import {
+  ATTR_STAMINA_PHASE,
+  ATTR_STAMINA_STEP,
+  ATTR_STAMINA_STEP_NEXT,
+} from "../observability/semconv.ts";
 
 /** How a step leaves the run; "aborted" ends it before the step's checkpoint. */
 export type StepEnd = Next | { kind: "aborted" };
@@ -20,8 +26,18 @@ interface Answer {
   built: ContextView;
 }
 
-export async function runStep(run: LoopRun): Promise<StepEnd> {
+/** One step, in a span of its own: the model's call and the tool calls are its children. */
+export function runStep(run: LoopRun): Promise<StepEnd> {
   run.step += 1;
+  const attributes = { [ATTR_STAMINA_STEP]: run.step, [ATTR_STAMINA_PHASE]: run.state.phase };
+  return withSpan(run.tracer, "step", { attributes }, async (span) => {
+    const end = await stepOf(run);
+    span.setAttribute(ATTR_STAMINA_STEP_NEXT, end.kind);
+    return end;
+  });
+}
+
+async function stepOf(run: LoopRun): Promise<StepEnd> {
   const added: Anthropic.MessageParam[] = [];
   const append = (message: Anthropic.MessageParam) => {
     run.transcript.push(message);

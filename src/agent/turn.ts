@@ -4,6 +4,13 @@
 import type Anthropic from "@anthropic-ai/sdk";
 import type { AuditSink, PauseRequest, Tool, ToolOutcome } from "./ports.ts";
 import type { ModelPort, ModelRequest, ToolDefinition } from "../model/types.ts";
+import { markFailed, NO_TRACER, withSpan, type Tracer } from "../observability/tracing.ts";
+import {
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_GEN_AI_TOOL_CALL_ID,
+  ATTR_GEN_AI_TOOL_NAME,
+  GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
+} from "../observability/semconv.ts";
 
 /** How much of a text or a tool's output the audit event shows (the model saw more). */
 const AUDIT_OUTPUT_CHARS = 4_000;
@@ -91,14 +98,21 @@ export interface ToolCallRecord {
   details?: Record<string, unknown>;
 }
 
+/** Where a step's calls run: the tools by name, the audit log, and the step's span's tracer. */
+export interface ToolContext {
+  readonly tools: Map<string, Tool>;
+  readonly audit: AuditSink;
+  readonly signal: AbortSignal;
+  readonly step: number;
+  readonly tracer?: Tracer;
+}
+
 export async function runTools(
   calls: Anthropic.ToolUseBlock[],
-  tools: Map<string, Tool>,
-  audit: AuditSink,
-  signal: AbortSignal,
-  step: number,
+  ctx: ToolContext,
   skip: { cutOff?: Anthropic.ToolUseBlock; notRun?: string } = {},
 ): Promise<ToolRun> {
+  const { tools, audit, signal, step } = ctx;
   const run: ToolRun = { results: [], touched: false, ran: [] };
   for (const call of calls) {
     await audit.record("tool.call", { step, id: call.id, name: call.name, input: call.input });
@@ -110,7 +124,9 @@ export async function runTools(
     const outcome: ToolOutcome =
       reason !== undefined
         ? { output: reason, isError: true, readOnly: true }
-        : await executeTool(tools.get(call.name), call, signal);
+        : await tracedTool(ctx.tracer ?? NO_TRACER, call, () =>
+            executeTool(tools.get(call.name), call, signal),
+          );
     await audit.record("tool.result", {
       step,
       id: call.id,
@@ -147,6 +163,25 @@ function limitHitOf(
   const hit = details?.limit as { limit?: unknown; message?: unknown } | null | undefined;
   if (typeof hit?.limit !== "string" || typeof hit.message !== "string") return undefined;
   return { limit: hit.limit, message: hit.message };
+}
+
+/** A call the harness runs, in its span (`execute_tool {name}`): never its input or output. */
+function tracedTool(
+  tracer: Tracer,
+  call: Anthropic.ToolUseBlock,
+  execute: () => Promise<ToolOutcome>,
+): Promise<ToolOutcome> {
+  const attributes = {
+    [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL,
+    [ATTR_GEN_AI_TOOL_NAME]: call.name,
+    [ATTR_GEN_AI_TOOL_CALL_ID]: call.id,
+  };
+  const name = `${GEN_AI_OPERATION_NAME_VALUE_EXECUTE_TOOL} ${call.name}`;
+  return withSpan(tracer, name, { attributes }, async (span) => {
+    const outcome = await execute();
+    if (outcome.isError) markFailed(span, "tool_error");
+    return outcome;
+  });
 }
 
 async function executeTool(

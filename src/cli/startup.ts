@@ -1,5 +1,6 @@
 // What a service checks and opens as it starts, before it takes any work: the start-up checks
-// (the same as `stamina doctor`'s), the store, the sandbox, and how a model's retry is logged.
+// (the same as `stamina doctor`'s), traces, the store, the sandbox, and how a model's retry is
+// logged.
 // A problem that should stop the start is thrown as a SettingsError: one line, naming the
 // setting, which main prints before it exits 78.
 import { createSandbox, SandboxUnavailable, type Sandbox } from "../sandbox/sandbox.ts";
@@ -20,6 +21,13 @@ import { databaseProblem } from "../store/probe.ts";
 import { ENDPOINT_SETTINGS, type ProviderOptions } from "../model/providers.ts";
 import type { ModelRetry } from "../model/types.ts";
 import { checkLine, runChecks, type CheckName, type CheckResult } from "./doctor.ts";
+import {
+  otlpHeaderSecrets,
+  startTracing,
+  TracingSettingError,
+  type Tracing,
+} from "../observability/tracing.ts";
+import { STAMINA_VERSION } from "../version.ts";
 
 /** The checks each service runs at start; the sandbox's own probe runs where a worker starts. */
 const STARTUP_CHECKS: Record<"all" | "serve" | "worker", CheckName[]> = {
@@ -162,4 +170,28 @@ export function processRedactor(
     ...(settings.auditKey === undefined ? [] : [settings.auditKey.pem]),
     ...databaseSecrets(settings.database),
   ]);
+}
+
+/**
+ * Traces, as the OTEL_* variables ask (off unless an OTLP endpoint is set): a value that cannot
+ * be used stops the start in one line naming it; where spans go is logged. The exporter's
+ * headers (a collector's API key) join the redactor first. Its shutdown is the process's last
+ * stop, after the worker handed its runs back, so their spans are sent.
+ */
+export async function startTracingOrSay(log: Logger, redactor: Redactor): Promise<Tracing> {
+  for (const secret of otlpHeaderSecrets(process.env)) redactor.addSecret(secret);
+  let tracing: Tracing;
+  try {
+    tracing = await startTracing({ serviceVersion: STAMINA_VERSION, log });
+  } catch (error) {
+    if (error instanceof TracingSettingError) throw new SettingsError(error.message);
+    throw error;
+  }
+  if (tracing.endpoint !== undefined) {
+    log.info(
+      { endpoint: tracing.endpoint },
+      `traces: a span per run, step, model call and tool call, sent to ${tracing.endpoint}`,
+    );
+  }
+  return tracing;
 }

@@ -9,6 +9,8 @@ import type { ProviderOptions } from "./providers.ts";
 import { PROVIDER_NAMES, providerClient } from "./providers.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { retryPolicy } from "./retry.ts";
+import { tracedModel } from "./traced.ts";
+import type { Tracer } from "../observability/tracing.ts";
 
 export interface ModelOptions {
   /** Stamina's id for the model, as `.github/stamina.yml` names it (`claude-sonnet-5-5`). */
@@ -24,6 +26,8 @@ export interface ModelOptions {
   streamIdleMs?: number;
   /** Told of every retry, with the URL the provider is reached at: for the operators' log. */
   onRetry?: (retry: ModelRetry, endpoint: string) => void;
+  /** Each call a span (`chat {model}`); none: no spans. */
+  tracer?: Tracer;
 }
 
 export function createModel(options: ModelOptions): ModelPort {
@@ -35,8 +39,8 @@ export function createModel(options: ModelOptions): ModelPort {
     throw new UnmappedModelError(options.model, PROVIDER_NAMES[provider], mappedModels(provider));
   }
   const client = providerClient(options.provider, options.timeoutMs ?? 10 * 60_000);
-  const { onRetry } = options;
-  return createModelPort({
+  const { onRetry, tracer } = options;
+  const port = createModelPort({
     client,
     providerModelId: id,
     price,
@@ -44,4 +48,5 @@ export function createModel(options: ModelOptions): ModelPort {
     streamIdleMs: options.streamIdleMs ?? 10 * 60_000,
     ...(onRetry ? { onRetry: (retry: ModelRetry) => onRetry(retry, client.baseURL) } : {}),
   });
+  return tracer ? tracedModel(port, tracer, { provider, endpoint: client.baseURL }) : port;
 }

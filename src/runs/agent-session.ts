@@ -16,6 +16,7 @@ import type {
   Tool,
 } from "../agent/ports.ts";
 import type { ModelPort } from "../model/types.ts";
+import type { Tracer } from "../observability/tracing.ts";
 import { renderPrompt, repositoryInstructions, type RenderedPrompt } from "../agent/prompts.ts";
 import { contextSettingsOf, watchdogSettingsOf } from "../agent/config-settings.ts";
 import { runSession, systemPrompt } from "../agent/session.ts";
@@ -39,6 +40,8 @@ export interface AgentSessionOptions {
   commandTimeoutMs: number;
   maxTokens: number;
   signal: AbortSignal;
+  /** Each step and tool call a span; none: no spans. */
+  tracer?: Tracer;
   checks: ChecksPort;
   milestones: MilestonePort;
   progress: ProgressPort;

@@ -4,6 +4,7 @@
 import type { AuditSigner } from "../audit/signing.ts";
 import type { ModelPort } from "../model/types.ts";
 import type { Logger } from "../observability/logger.ts";
+import type { Tracer } from "../observability/tracing.ts";
 import type { Redactor } from "../observability/redact.ts";
 import type { GitHubPort } from "../github/types.ts";
 import type { Store } from "../store/store.ts";
@@ -26,6 +27,8 @@ export interface RunDependencies {
   maxTokens: number;
   /** The run's own logger: every line carries the run, its delivery, installation and repository. */
   log: Logger;
+  /** The run, its steps and its tool calls as spans (the model's calls are the model port's); none: no spans. */
+  tracer?: Tracer;
   /** Told what the run has spent so far: at a restored checkpoint and after each step. */
   onSpent?: (spent: RunSpent) => void;
   /** Retries of failures that are not the agent's fault; DEFAULT_RETRY when unset. */

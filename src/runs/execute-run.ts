@@ -3,6 +3,19 @@
 // workspace, setup, agent, finish, publish, settle); a `/stamina rollback`
 // request is carried out by its own module (kinds/rollback.ts), and so is a
 // re-run of the checks on a pull request's head (kinds/recheck.ts).
+import type { Attributes } from "@opentelemetry/api";
+import {
+  ATTR_GEN_AI_AGENT_NAME,
+  ATTR_GEN_AI_CONVERSATION_ID,
+  ATTR_GEN_AI_OPERATION_NAME,
+  ATTR_STAMINA_INSTALLATION_ID,
+  ATTR_STAMINA_ISSUE,
+  ATTR_STAMINA_REPOSITORY,
+  ATTR_STAMINA_RUN_ATTEMPT,
+  ATTR_STAMINA_RUN_KIND,
+  GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT,
+} from "../observability/semconv.ts";
+import { NO_TRACER, runContext, withSpan } from "../observability/tracing.ts";
 import type { RunKind } from "../store/schema.ts";
 import type { Run } from "../store/types.ts";
 import type { RunDependencies } from "./dependencies.ts";
@@ -31,8 +44,11 @@ const RUN_KINDS: Record<RunKind, Executor> = {
   recheck: executeRecheck,
 };
 
-/** Runs (or resumes) a claimed run with the executor of its kind, and logs how the attempt ended. */
-export async function executeRun(
+/**
+ * Runs (or resumes) a claimed run with the executor of its kind, in the run's span (every span
+ * the run starts is inside it, with the run's id), and logs how the attempt ended.
+ */
+export function executeRun(
   claimed: Run,
   deps: RunDependencies,
   signal: AbortSignal,
@@ -46,7 +62,25 @@ export async function executeRun(
       deps.onSpent?.(spent);
     },
   };
-  const ended = await RUN_KINDS[claimed.kind](claimed, watched, signal, drain);
-  recordRunEnd(deps.log, ended, seen, (deps.clock ?? (() => new Date()))());
-  return ended;
+  const options = { attributes: runAttributes(claimed), context: runContext(claimed.id) };
+  const name = `${GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT} stamina`;
+  return withSpan(deps.tracer ?? NO_TRACER, name, options, async (span) => {
+    const ended = await RUN_KINDS[claimed.kind](claimed, watched, signal, drain);
+    recordRunEnd(deps.log, span, ended, seen, (deps.clock ?? (() => new Date()))());
+    return ended;
+  });
+}
+
+/** The run's span as it starts: GenAI's agent invocation, with what identifies the run. */
+function runAttributes(run: Run): Attributes {
+  return {
+    [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_NAME_VALUE_INVOKE_AGENT,
+    [ATTR_GEN_AI_AGENT_NAME]: "stamina",
+    [ATTR_GEN_AI_CONVERSATION_ID]: run.id,
+    [ATTR_STAMINA_RUN_KIND]: run.kind,
+    [ATTR_STAMINA_RUN_ATTEMPT]: run.attempts,
+    [ATTR_STAMINA_INSTALLATION_ID]: run.installationId,
+    [ATTR_STAMINA_REPOSITORY]: `${run.owner}/${run.repo}`,
+    [ATTR_STAMINA_ISSUE]: run.issueNumber,
+  };
 }

@@ -1,8 +1,17 @@
 // How an attempt at a run ends, for the operators: the run's end line in the log (its state, how
-// long it took, its steps, tokens and dollars). A run that stops to wait for a person says so
-// instead; it ends later, on another attempt.
+// long it took, its steps, tokens and dollars) and the same figures on the run's span. A run
+// that stops to wait for a person says so instead; it ends later, on another attempt.
+import type { Span } from "@opentelemetry/api";
 import type { AgentUsage, Spent } from "../agent/ports.ts";
 import type { Logger } from "../observability/logger.ts";
+import {
+  ATTR_GEN_AI_USAGE_INPUT_TOKENS,
+  ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
+  ATTR_STAMINA_RUN_DOLLARS,
+  ATTR_STAMINA_RUN_STATE,
+  ATTR_STAMINA_RUN_STEPS,
+} from "../observability/semconv.ts";
+import { markFailed } from "../observability/tracing.ts";
 import { TERMINAL_STATES } from "../store/schema.ts";
 import type { Run } from "../store/types.ts";
 
@@ -34,15 +43,32 @@ const WAITS: Partial<Record<Run["state"], string>> = {
 };
 
 /**
- * The attempt's end in the log: at a terminal state, the run's end line (once per run); waiting
- * for a person, a line that says so. `seen` is what the attempt last heard the run had spent
- * (a restored checkpoint, a step), for a run that ended before its agent did.
+ * The attempt's end, on the run's span and in the log: at a terminal state, the run's end line
+ * (once per run); waiting for a person, a line that says so. `seen` is what the attempt last
+ * heard the run had spent (a restored checkpoint, a step), for a run that ended before its
+ * agent did.
  */
-export function recordRunEnd(log: Logger, run: Run, seen: RunSpent | undefined, now: Date): void {
+export function recordRunEnd(
+  log: Logger,
+  span: Span,
+  run: Run,
+  seen: RunSpent | undefined,
+  now: Date,
+): void {
   const spent = run.agentOutcome
     ? spentOf(run.agentOutcome.steps, run.agentOutcome)
     : (seen ?? { steps: run.stepsUsed, tokens: 0, dollars: 0, usage: NOTHING });
   const dollars = Math.round(spent.dollars * 10_000) / 10_000;
+  const { usage } = spent;
+  span.setAttributes({
+    [ATTR_STAMINA_RUN_STATE]: run.state,
+    [ATTR_STAMINA_RUN_STEPS]: spent.steps,
+    [ATTR_STAMINA_RUN_DOLLARS]: dollars,
+    [ATTR_GEN_AI_USAGE_INPUT_TOKENS]:
+      usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens,
+    [ATTR_GEN_AI_USAGE_OUTPUT_TOKENS]: usage.outputTokens,
+  });
+  if (run.state === "failed") markFailed(span, "run_failed");
   if (!TERMINAL_STATES.includes(run.state)) {
     const waits = WAITS[run.state];
     if (waits !== undefined) log.info({ state: run.state }, waits);

@@ -40,13 +40,12 @@ describe("a limit hit in the bash tool", () => {
       input: { command: "dd if=/dev/zero of=big bs=64k count=100 2>/dev/null" },
     };
     try {
-      const ran = await runTools(
-        [call],
-        new Map([["bash", tool]]),
+      const ran = await runTools([call], {
+        tools: new Map([["bash", tool]]),
         audit,
-        AbortSignal.timeout(30_000),
-        4,
-      );
+        signal: AbortSignal.timeout(30_000),
+        step: 4,
+      });
       const message =
         "The command was killed: it wrote a file past 1 MiB, the sandbox's largest file size. The file is cut at that size; write less (a smaller log, a sample of the data).";
       expect(ran.results[0]).toMatchObject({ is_error: true });

@@ -89,6 +89,7 @@ async function runSession(
       commandTimeoutMs: a.deps.commandTimeoutMs,
       maxTokens: a.deps.maxTokens,
       signal: control.signal,
+      tracer: a.deps.tracer,
       baseSha,
       tree,
       checks: createChecksRunner({
