@@ -31,7 +31,14 @@ const range = z.preprocess(
 const path = z.string().min(1, "path must not be empty");
 
 export const editorInputSchema = z.discriminatedUnion("command", [
-  z.object({ command: z.literal("view"), path, view_range: range.optional() }),
+  z.object({
+    command: z.literal("view"),
+    path,
+    view_range: range.optional(),
+    // Not in Anthropic's schema: a character window on the one line view_range names, which the
+    // note under a cut line offers (a minified file's single line, shown a piece at a time).
+    char_range: range.optional(),
+  }),
   z.object({ command: z.literal("create"), path, file_text: z.string() }),
   z.object({
     command: z.literal("str_replace"),

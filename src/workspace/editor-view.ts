@@ -1,13 +1,23 @@
-// The editor's `view` command: a file with `cat -n` style line numbers (capped,
-// with a note that says how to see the rest), or a directory two levels deep,
-// both through fds that worktree-fs.ts opened.
+// The editor's `view` command: a file with `cat -n` style line numbers, or a
+// directory two levels deep, both through fds that worktree-fs.ts opened. A view
+// is bounded (lines, characters, and each line's length), and every cut says which
+// call shows what follows; that call always shows something new, so following the
+// notes reaches the end of any file, a single 500 KB line included.
 import type { FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { ToolInputError } from "./editor-input.ts";
 import { listFolder, openSubfolder, readBounded, type WorktreeEntry } from "./worktree-fs.ts";
 
-const MAX_VIEW_LINES = 16_000;
-const MAX_VIEW_BYTES = 400_000;
+const MAX_VIEW_LINES = 2_000;
+/**
+ * The most characters one view returns: about 25,000 tokens at 4 characters a token (code
+ * often runs nearer 3, so a little more). Also the tool definition's `max_characters`.
+ */
+export const MAX_VIEW_CHARS = 100_000;
+/** Longer lines are cut in a view, with a note naming the call that shows the rest. */
+const MAX_LINE_CHARS = 2_000;
+/** The window that note offers on the rest of a long line. */
+const PIECE_CHARS = 20_000;
 /** The most the editor reads of a file, to view or to edit it. */
 const MAX_FILE_BYTES = 64 * 1024 * 1024;
 const MAX_ENTRIES = 1_000;
@@ -45,12 +55,14 @@ export async function viewFile(
   entry: WorktreeEntry,
   shown: string,
   range: [number, number] | undefined,
+  chars: [number, number] | undefined,
 ): Promise<string> {
   const bytes = await readCapped(entry, shown, "view");
   if (bytes.subarray(0, 8_000).includes(0)) {
     throw new ToolInputError(`${shown} is a binary file; the editor only shows text.`);
   }
   const lines = splitLines(bytes.toString("utf8"));
+  if (chars !== undefined) return viewPiece(lines, shown, range, chars);
   const start = range?.[0] ?? 1;
   let end = range?.[1] ?? -1;
   if (range !== undefined) {
@@ -66,20 +78,83 @@ export async function viewFile(
     }
   }
   if (end === -1 || end > lines.length) end = lines.length;
-  const picked = lines.slice(start - 1, end);
-  let bytesSoFar = 0;
-  let count = 0;
-  for (const line of picked) {
-    bytesSoFar += Buffer.byteLength(line) + 8;
-    if (count >= MAX_VIEW_LINES || bytesSoFar > MAX_VIEW_BYTES) break;
-    count++;
-  }
-  let text = numberLines(picked.slice(0, count), start);
-  if (count < picked.length) {
-    const next = start + count;
-    text += `\n[Output cut after line ${next - 1} of ${lines.length}. Use view_range [${next}, ${Math.min(next + 1000, lines.length)}] to see more, or bash (grep -n) to find what you need.]`;
-  }
+  const shownLines = bounded(lines, start, end);
+  let text = numberLines(shownLines, start);
+  const next = start + shownLines.length;
+  if (next <= end) text += `\n${moreLines(next, lines.length)}`;
   return `Here's the result of running \`cat -n\` on ${shown}:\n${text}\n`;
+}
+
+/**
+ * Lines `start` to `end` (1-based) as one view shows them: each long one cut, no more than
+ * MAX_VIEW_LINES and MAX_VIEW_CHARS in all, and never none (a cut line is short), so every
+ * view moves on.
+ */
+export function bounded(lines: string[], start: number, end: number): string[] {
+  const shownLines: string[] = [];
+  let size = 0;
+  for (let n = start; n <= end && n <= lines.length; n++) {
+    const line = cutLine(lines[n - 1] ?? "", n);
+    size += line.length + 8;
+    if (shownLines.length > 0 && (shownLines.length >= MAX_VIEW_LINES || size > MAX_VIEW_CHARS)) {
+      break;
+    }
+    shownLines.push(line);
+  }
+  return shownLines;
+}
+
+/** The note after a view cut before line `next`. */
+export function moreLines(next: number, total: number): string {
+  const until = Math.min(next + MAX_VIEW_LINES - 1, total);
+  return `[Output cut after line ${next - 1} of ${total}: one view shows at most ${MAX_VIEW_LINES} lines and ${MAX_VIEW_CHARS} characters. Use view_range [${next}, ${until}] to see more, or search (or grep -n) to find what you need.]`;
+}
+
+/** The line as a view shows it: a long one cut, with the call that shows what follows. */
+function cutLine(line: string, n: number): string {
+  if (line.length <= MAX_LINE_CHARS) return line;
+  return `${line.slice(0, MAX_LINE_CHARS)}${nextPiece(n, MAX_LINE_CHARS, line.length)}`;
+}
+
+/** The note after a piece of line `n` that ends at character `shownTo`. */
+function nextPiece(n: number, shownTo: number, length: number): string {
+  const to = Math.min(shownTo + PIECE_CHARS, length);
+  return ` [line ${n} cut: characters 1-${shownTo} of ${length} shown; view_range [${n}, ${n}] with char_range [${shownTo + 1}, ${to}] shows the next piece]`;
+}
+
+/** Characters `chars` of the one line `range` names, as many as one view holds. */
+function viewPiece(
+  lines: string[],
+  shown: string,
+  range: [number, number] | undefined,
+  chars: [number, number],
+): string {
+  const [first, last] = chars;
+  const n = range?.[0];
+  if (range === undefined || n === undefined || range[1] !== n) {
+    throw new ToolInputError(
+      `char_range needs view_range to name one line, e.g. view_range [${n ?? 1}, ${n ?? 1}] with char_range [${first}, ${last}].`,
+    );
+  }
+  if (n < 1 || n > lines.length) {
+    throw new ToolInputError(
+      `Invalid view_range [${n}, ${n}]: the line must be between 1 and ${lines.length}, the file's line count.`,
+    );
+  }
+  const line = lines[n - 1] ?? "";
+  if (first < 1 || first > Math.max(line.length, 1) || (last !== -1 && last < first)) {
+    throw new ToolInputError(
+      `Invalid char_range [${first}, ${last}]: line ${n} has ${line.length} characters; give [first, last] with 1 <= first <= ${Math.max(line.length, 1)} and last >= first (or -1 for the end of the line).`,
+    );
+  }
+  const wanted = last === -1 ? line.length : Math.min(last, line.length);
+  const to = Math.min(wanted, first - 1 + MAX_VIEW_CHARS);
+  let text = numberLines([line.slice(first - 1, to)], n);
+  if (to < line.length) {
+    const after = Math.min(to + PIECE_CHARS, line.length);
+    text += `\n[Line ${n} goes on: characters ${to + 1}-${line.length} not shown. view_range [${n}, ${n}] with char_range [${to + 1}, ${after}] shows the next piece.]`;
+  }
+  return `Here's the result of running \`cat -n\` on ${shown}, line ${n}, characters ${first}-${to} of ${line.length}:\n${text}\n`;
 }
 
 export async function viewDirectory(folder: FileHandle, shown: string): Promise<string> {

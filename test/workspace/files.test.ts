@@ -31,7 +31,8 @@ beforeEach(() => {
 
 afterAll(removeTempDirs);
 
-const run = (input: unknown) => executeEditorCommand(root, editorInputSchema.parse(input));
+const run = async (input: unknown) =>
+  (await executeEditorCommand(root, editorInputSchema.parse(input))).output;
 const file = (path: string) => readFileSync(join(root, path), "utf8");
 
 describe("view", () => {
@@ -72,7 +73,7 @@ describe("view", () => {
     );
     const out = await run({ command: "view", path: "big.txt" });
     expect(out).toContain(
-      " 16000\tl15999\n[Output cut after line 16000 of 20000. Use view_range [16001, 17001]",
+      "  2000\tl1999\n[Output cut after line 2000 of 20000: one view shows at most 2000 lines and 100000 characters. Use view_range [2001, 4000] to see more",
     );
   });
 });

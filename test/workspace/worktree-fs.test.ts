@@ -37,7 +37,8 @@ beforeEach(() => {
 
 afterAll(removeTempDirs);
 
-const run = (input: unknown) => executeEditorCommand(root, editorInputSchema.parse(input));
+const run = async (input: unknown) =>
+  (await executeEditorCommand(root, editorInputSchema.parse(input))).output;
 const failure = (input: unknown) => run(input).then(String, (e: unknown) => e as Error);
 
 describe("a folder swapped for a symlink to outside, over and over", () => {
