@@ -64,7 +64,15 @@ export async function runSession(options: SessionOptions): Promise<AgentResult> 
       ...(options.network === undefined ? {} : { network: options.network }),
       audit,
     }),
-    createEditorTool(options.worktree),
+    createEditorTool(options.worktree, {
+      // Python's compiler checks a .py edit in the run's sandbox, as the agent's commands run.
+      python: {
+        sandbox: options.sandbox,
+        env: options.env,
+        outputDir: options.outputDir,
+        ...(options.group === undefined ? {} : { group: options.group }),
+      },
+    }),
     // A command of the run, in its sandbox: as the agent's own commands see the worktree.
     createSearchTool(
       createSearcher({

@@ -1,7 +1,7 @@
 // The editor as the model meets it, through the real SDK and the scripted model on
 // a real git worktree, its tools in the bubblewrap sandbox: bounded views whose
-// notes lead to the end of a 500 KB single-line file without a loop, and CRLF
-// kept by a multi-line str_replace.
+// notes lead to the end of a 500 KB single-line file without a loop, CRLF kept by
+// a multi-line str_replace, and syntax errors returned with the edit that made them.
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -110,5 +110,54 @@ describe("line endings", () => {
     );
     // Git sees the lines changed, and no line's ending.
     expect(fx.git("diff", "--numstat", fx.baseSha, "--", "main.vb")).toBe("2\t1\tmain.vb\n");
+  });
+});
+
+describe("syntax check", () => {
+  it("returns the errors an edit introduced with the edit, which stays made", async () => {
+    fx = agentFixture(
+      {
+        "src/a.ts": "export function f(x: number): number {\n  return x + 1;\n}\n",
+        "config.json": '{\n  "a": 1\n}\n',
+        "ci.yml": "jobs:\n  test:\n    runs-on: ubuntu-latest\n",
+        "tool.py": "def f(x):\n    return x + 1\n",
+        "broken.js": "let a = ;\n",
+      },
+      {},
+      sandbox,
+    );
+    const results = await callAll(
+      edit({ command: "str_replace", path: "src/a.ts", old_str: "x + 1;", new_str: "(x + 1;" }),
+      edit({ command: "str_replace", path: "config.json", old_str: '"a": 1', new_str: '"a": 1,' }),
+      edit({ command: "insert", path: "ci.yml", insert_line: 3, insert_text: "  - [x\n" }),
+      edit({ command: "str_replace", path: "tool.py", old_str: "def f(x):", new_str: "def f(x)" }),
+      // Already broken before: this edit adds nothing new, and nothing is said.
+      edit({ command: "insert", path: "broken.js", insert_line: 1, insert_text: "let b = 2;\n" }),
+      edit({ command: "create", path: "src/new.ts", file_text: "export const b = 2;\n" }),
+    );
+    expect(results.map((r) => r.is_error ?? false)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+    const [ts, json, yaml, py, broken, created] = results.map((r) => r.content);
+    expect(ts).toMatch(
+      /has been edited\.[\s\S]*\n\nA syntax check of the result \(TypeScript's parser\) found errors this edit introduced:\n {2}line 2, column \d+: '\)' expected\.\nThe edit was made/,
+    );
+    expect(json).toMatch(
+      /\(JSON\.parse\) found errors this edit introduced:\n {2}line 3, column 1: /,
+    );
+    expect(yaml).toMatch(/\(the yaml package\) found errors this edit introduced:\n {2}line \d+/);
+    expect(py).toMatch(
+      /\(Python's compile\(\), in the sandbox\) found errors this edit introduced:\n {2}line 1, column \d+: expected ':'/,
+    );
+    expect(broken).not.toContain("syntax check");
+    expect(created).toBe(`File created: ${fx.worktree}/src/new.ts`);
+    expect(readFileSync(join(fx.worktree, "src/a.ts"), "utf8")).toContain("return (x + 1;");
+    // No Python bytecode, and nothing of the check left in the worktree.
+    expect(fx.git("status", "--porcelain", "--untracked-files=all")).not.toMatch(/pycache|syntax-/);
   });
 });

@@ -1,5 +1,5 @@
 // The Anthropic-defined text editor tool, confined to the worktree, with its views
-// bounded (`max_characters` tells the model so).
+// bounded (`max_characters` tells the model so) and a syntax check of each edit.
 import {
   editorInputSchema,
   executeEditorCommand,
@@ -9,8 +9,16 @@ import {
 } from "../../workspace/files.ts";
 import type { Tool, ToolOutcome } from "../ports.ts";
 import { parseToolInput } from "./input.ts";
+import { createSyntaxChecker } from "./syntax-check.ts";
+import { pythonParser, type PythonCheckOptions } from "./syntax-python.ts";
 
-export function createEditorTool(worktree: string): Tool {
+export interface EditorToolOptions {
+  /** Where Python's compiler checks a .py edit (the run's sandbox); none: no Python check. */
+  python?: PythonCheckOptions;
+}
+
+export function createEditorTool(worktree: string, options: EditorToolOptions = {}): Tool {
+  const syntax = createSyntaxChecker(options.python ? pythonParser(options.python) : null);
   return {
     definition: {
       type: "text_editor_20250728",
@@ -31,7 +39,9 @@ export function createEditorTool(worktree: string): Tool {
         }
         throw error;
       }
-      return { output: result.output, isError: false, readOnly };
+      const { edited } = result;
+      const note = edited ? await syntax.check(edited.path, edited.before, edited.after) : "";
+      return { output: result.output + note, isError: false, readOnly };
     },
   };
 }
