@@ -81,7 +81,7 @@ export async function viewFile(
   const shownLines = bounded(lines, start, end);
   let text = numberLines(shownLines, start);
   const next = start + shownLines.length;
-  if (next <= end) text += `\n${moreLines(next, lines.length)}`;
+  if (next <= end) text += `\n${moreLines(next, end, lines.length)}`;
   return `Here's the result of running \`cat -n\` on ${shown}:\n${text}\n`;
 }
 
@@ -104,9 +104,9 @@ export function bounded(lines: string[], start: number, end: number): string[] {
   return shownLines;
 }
 
-/** The note after a view cut before line `next`. */
-export function moreLines(next: number, total: number): string {
-  const until = Math.min(next + MAX_VIEW_LINES - 1, total);
+/** The note after a view of lines up to `end` cut before line `next`. */
+export function moreLines(next: number, end: number, total: number): string {
+  const until = Math.min(next + MAX_VIEW_LINES - 1, end);
   return `[Output cut after line ${next - 1} of ${total}: one view shows at most ${MAX_VIEW_LINES} lines and ${MAX_VIEW_CHARS} characters. Use view_range [${next}, ${until}] to see more, or search (or grep -n) to find what you need.]`;
 }
 

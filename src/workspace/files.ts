@@ -214,6 +214,6 @@ function snippet(text: string, first: number, last: number): string {
   const to = Math.min(lines.length, Math.max(first, last) + SNIPPET_LINES);
   const shown = bounded(lines, from, to);
   const next = from + shown.length;
-  const more = next <= to ? `\n${moreLines(next, lines.length)}` : "";
+  const more = next <= to ? `\n${moreLines(next, to, lines.length)}` : "";
   return `Here's a snippet of the result:\n${numberLines(shown, from)}${more}\n`;
 }

@@ -43,6 +43,9 @@ describe("view bounds", () => {
     expect(next).toBe(last! + 1);
     expect(last).toBeGreaterThan(800);
     const more = await run({ command: "view", path: "wide.txt", view_range: [next, next] });
+    // A range asked for is the bound of the next one offered.
+    const part = await run({ command: "view", path: "wide.txt", view_range: [1, 1_200] });
+    expect(part).toContain(`Use view_range [${next}, 1200] to see more`);
     expect(more).toContain(`\t${String(next).padEnd(100, ".")}\n`);
   });
 
