@@ -22,6 +22,11 @@ const TEST_PATHS = [
   /Tests?\.(java|kt|cs|scala|swift)$/,
 ];
 
+/** A path a test suite's files live at, by the usual conventions of each language. */
+export function isTestPath(path: string): boolean {
+  return TEST_PATHS.some((p) => p.test(path));
+}
+
 const CASE =
   /\b(it|test|specify)(\.(skip|only|todo|concurrent))?(\.each\s*\(.*?\))?\s*\(|\bdef\s+test\w*\s*\(|\bfunc\s+Test\w*\s*\(|@(Test|ParameterizedTest)\b|#\[(tokio::)?test\]|^\s*(it|test|scenario)\s+["']/g;
 const ASSERTION =
@@ -46,7 +51,7 @@ interface FileDiff {
 export function findTestWeakening(diff: string): TestWeakening[] {
   const flags: TestWeakening[] = [];
   for (const file of parseDiff(diff)) {
-    if (!TEST_PATHS.some((p) => p.test(file.path))) continue;
+    if (!isTestPath(file.path)) continue;
     const { removed: r, added: a } = file;
     if (file.deleted) {
       flags.push({

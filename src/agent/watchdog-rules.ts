@@ -4,6 +4,7 @@
 // here, so every rule is tested on a scripted sequence of steps.
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../audit/canonical-json.ts";
+import { isTestPath } from "./test-integrity.ts";
 
 /** The watchdog's thresholds (`watchdog` in the repository config, see README). */
 export interface WatchdogSettings {
@@ -51,6 +52,10 @@ export interface ObservedCall {
   failed: boolean;
   /** The command it ran (bash's command line; `run_checks`), null for other tools. */
   command: string | null;
+  /** A search that found nothing: grep, rg or git grep exiting 1 with no output. */
+  noMatch: boolean;
+  /** It runs tests (a test runner, `npm test`, `run_checks`): a failure may be a test written first. */
+  runsTests: boolean;
 }
 
 /** The working diff after a step, when the step may have changed it. */
@@ -85,6 +90,10 @@ export interface WatchdogState {
   strays: string[];
   /** Evidence before this step no longer counts, per rule (reset by a nudge or a pause). */
   since: Partial<Record<WatchdogRule, number>>;
+  /** Some diff of the run changed a file that is not a test: test-first work is over. */
+  sourceChanged?: boolean;
+  /** The diff as last seen changes test files and nothing else. */
+  testsOnly?: boolean;
 }
 
 /** Commands whose failures are counted at once; an older one's count is forgotten. */
@@ -100,6 +109,8 @@ export function initialWatchdogState(): WatchdogState {
     scoped: [],
     strays: [],
     since: {},
+    sourceChanged: false,
+    testsOnly: false,
   };
 }
 
@@ -128,12 +139,43 @@ export function observeCall(call: {
         ? "run_checks"
         : null;
   const shown = canonicalJson(call.input ?? null);
+  const silent = call.details?.totalBytes === 0;
   return {
     key: hash(`${call.name}\n${shown}`),
     label: `${call.name} ${shown.length > 120 ? `${shown.slice(0, 117)}...` : shown}`,
     failed: call.isError || nonZero || checksFailed,
     command,
+    noMatch:
+      call.name === "bash" && !call.isError && exit === 1 && silent && isSearch(command ?? ""),
+    runsTests: call.name === "run_checks" || (call.name === "bash" && runsTests(command ?? "")),
   };
+}
+
+/** The last command of a command line: after its last `&&`, `||`, `;` or newline. */
+function lastCommand(line: string): string {
+  const parts = line.split(/&&|\|\||;|\n/);
+  return (parts.at(-1) ?? "").trim();
+}
+
+/** Commands whose exit code 1 means "no match", not an error. */
+const SEARCH =
+  /^(?:\S+=\S*\s+)*(?:command\s+)?(?:grep|egrep|fgrep|zgrep|rg|git(?:\s+-\S+)*\s+grep)\b/;
+
+/**
+ * The command line ends in a search (grep, egrep, fgrep, zgrep, rg, git grep): the last command
+ * after `&&`, `||`, `;` is one, with no pipe after it, so its exit code is the line's.
+ */
+function isSearch(line: string): boolean {
+  const last = lastCommand(line);
+  return !last.includes("|") && SEARCH.test(last);
+}
+
+/** A test runner, or a project's test script. */
+const TEST_RUNNER =
+  /(^|[\s;&|(])(?:(?:npm|pnpm|yarn|bun)\s+(?:run\s+)?test\b|(?:npx\s+|bunx\s+)?(?:vitest|jest|mocha|ava|tap|jasmine|karma|playwright\s+test)\b|pytest\b|py\.test\b|python3?\s+-m\s+(?:pytest|unittest)\b|go\s+test\b|cargo\s+(?:test|nextest)\b|rspec\b|phpunit\b|mix\s+test\b|dotnet\s+test\b|ctest\b|tox\b|(?:\.\/)?gradlew?\s+(?:\S+\s+)*test\b|mvn\s+(?:\S+\s+)*test\b|make\s+(?:test|check)\b|deno\s+test\b|node\s+--test\b)/;
+
+function runsTests(line: string): boolean {
+  return TEST_RUNNER.test(line);
 }
 
 /** The files a `git diff` names, with the text of the lines it adds to each. */
@@ -178,7 +220,21 @@ export function observeStep(
 
   // Calls repeat only against the same worktree: re-running tests after an edit is work, not a loop.
   const against = state.diffHash ?? EMPTY_DIFF;
-  for (const call of seen.calls) {
+  if (seen.diff !== null) {
+    // A changed diff is new work: a command failing before it is not failing "again".
+    if (seen.diff.hash !== against) state.failing = [];
+    const files = seen.diff.files.map((f) => f.path);
+    if (files.some((p) => !isTestPath(p))) state.sourceChanged = true;
+    state.testsOnly = files.length > 0 && files.every(isTestPath);
+  }
+  // Tests written first, before any other file changed, are meant to fail.
+  const testFirst = state.testsOnly === true && state.sourceChanged !== true;
+  const calls = seen.calls.map((call) =>
+    call.failed && (call.noMatch || (call.runsTests && testFirst))
+      ? { ...call, failed: false }
+      : call,
+  );
+  for (const call of calls) {
     state.calls.push({
       step,
       key: hash(`${call.key}\n${against}`),
@@ -207,7 +263,7 @@ export function observeStep(
     }
   }
 
-  for (const call of seen.calls) {
+  for (const call of calls) {
     if (call.command === null) continue;
     const streak = state.failing.find((f) => f.command === call.command);
     state.failing = state.failing.filter((f) => f !== streak);

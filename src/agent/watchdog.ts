@@ -40,7 +40,7 @@ const ADVICE: Record<WatchdogRule, string> = {
   repeated_call:
     "Doing it again will give the same result. Re-read the task and the last results, and take a different approach.",
   failing_command:
-    "Read its output closely and change something before you run it again. If it cannot pass for a reason outside the task, stop and say so in your summary.",
+    "Read its output closely and change something before you run it again. If it cannot pass for a reason outside your change (it failed before you changed anything), end your turn with a message that starts with `cannot fix:` and the reason.",
   out_of_scope:
     "Keep the change to what the issue asks: undo the unrelated edits (`git show HEAD:path > path`, or delete files you created), or add the reason for each to the plan with update_plan.",
   error_rate:

@@ -14,7 +14,14 @@ import {
 } from "../../src/agent/watchdog-rules.ts";
 
 interface ScriptedStep {
-  calls?: Array<{ name: string; input: unknown; isError?: boolean; exitCode?: number }>;
+  calls?: Array<{
+    name: string;
+    input: unknown;
+    isError?: boolean;
+    exitCode?: number;
+    /** The bytes the command printed (bash's `totalBytes`). */
+    totalBytes?: number;
+  }>;
   /** The working diff after the step; undefined: the step changed nothing. */
   diff?: string;
   plan?: string;
@@ -39,7 +46,10 @@ function play(
             name: c.name,
             input: c.input,
             isError: c.isError ?? false,
-            details: c.exitCode === undefined ? undefined : { exitCode: c.exitCode },
+            details:
+              c.exitCode === undefined
+                ? undefined
+                : { exitCode: c.exitCode, totalBytes: c.totalBytes ?? 10 },
           }),
         ),
         diff: s.diff === undefined ? null : { hash: hash(s.diff), files: diffFiles(s.diff) },
@@ -100,20 +110,121 @@ describe("the watchdog's rules", () => {
   });
 
   it("fire when the same command fails 3 times in a row, and not when it passes in between", () => {
-    const failing = play([
-      { calls: [bash("npm test", 1)], diff: fileDiff("a.txt") + "+1" },
-      { calls: [bash("cat a.txt"), bash("npm test", 1)], diff: fileDiff("a.txt") + "+2" },
-      { calls: [bash("npm test", 1)], diff: fileDiff("a.txt") + "+3" },
-    ]);
+    const failing = play(
+      [
+        { calls: [bash("npm test", 1)], diff: fileDiff("a.txt") + "+1" },
+        { calls: [bash("cat a.txt"), bash("npm test", 1)] },
+        { calls: [bash("npm test", 1)] },
+      ],
+      { settings: { repeatedCalls: 100 } },
+    );
     expect(rules(failing.signals)).toEqual(["3:failing_command"]);
     expect(failing.signals[0]!.message).toBe("the command `npm test` failed 3 times in a row.");
-    const recovering = play([
-      { calls: [bash("npm test", 1)], diff: fileDiff("a.txt") + "+1" },
-      { calls: [bash("npm test", 1)], diff: fileDiff("a.txt") + "+2" },
-      { calls: [bash("npm test", 0)], diff: fileDiff("a.txt") + "+3" },
-      { calls: [bash("npm test", 1)], diff: fileDiff("a.txt") + "+4" },
-    ]);
+    const recovering = play(
+      [
+        { calls: [bash("npm test", 1)], diff: fileDiff("a.txt") + "+1" },
+        { calls: [bash("npm test", 0)] },
+        { calls: [bash("npm test", 1)] },
+        { calls: [bash("npm test", 1)] },
+      ],
+      { settings: { repeatedCalls: 100 } },
+    );
     expect(rules(recovering.signals)).toEqual([]);
+  });
+
+  it("start the failing streak again when the diff changes", () => {
+    const settings = { repeatedCalls: 100 };
+    const editing = play(
+      [
+        { calls: [bash("npm test", 1)], diff: fileDiff("a.txt") + "+1" },
+        { calls: [bash("npm test", 1)] },
+        // An edit: the next failure is the first against the new change.
+        { calls: [bash("npm test", 1)], diff: fileDiff("a.txt") + "+2" },
+        { calls: [bash("npm test", 1)] },
+      ],
+      { settings },
+    );
+    expect(rules(editing.signals)).toEqual([]);
+    expect(editing.state.failing).toEqual([{ command: "npm test", count: 2 }]);
+    const stuck = play(
+      [
+        { calls: [bash("npm test", 1)], diff: fileDiff("a.txt") + "+1" },
+        { calls: [bash("npm test", 1)] },
+        { calls: [bash("npm test", 1)], diff: fileDiff("a.txt") + "+1" },
+      ],
+      { settings },
+    );
+    expect(rules(stuck.signals)).toEqual(["3:failing_command"]);
+  });
+
+  it("do not count a search that found nothing as a failing command", () => {
+    const misses = ["grep -rn missingName src", "cd src && rg -n missingName", "git grep -n nope"];
+    const { signals, state } = play(
+      Array.from({ length: 6 }, (_, i) => ({
+        calls: [{ ...bash(misses[i % 3]!, 1), totalBytes: 0 }],
+      })),
+    );
+    expect(rules(signals)).toEqual([]);
+    expect(state.calls.filter((c) => c.failed)).toEqual([]);
+    // A search that printed an error, one piped on, and exit 2 are failures as before.
+    const failing = play(
+      Array.from({ length: 3 }, () => ({
+        calls: [
+          { ...bash("grep -rn x nowhere/", 2), totalBytes: 0 },
+          { ...bash("grep x a.txt | sort -z", 1), totalBytes: 0 },
+          { ...bash("rg x", 1), totalBytes: 40 },
+        ],
+      })),
+      { settings: { repeatedCalls: 100 } },
+    );
+    expect(rules(failing.signals).filter((r) => r.endsWith("failing_command"))).toEqual([
+      "3:failing_command",
+      "3:failing_command",
+      "3:failing_command",
+    ]);
+  });
+
+  it("do not count a failing test written first, until a file other than a test changes", () => {
+    const settings = { repeatedCalls: 100 };
+    const testFirst = play(
+      [
+        { diff: fileDiff("test/parser.test.ts") },
+        { calls: [bash("npx vitest run test/parser.test.ts", 1)] },
+        { calls: [bash("npx vitest run test/parser.test.ts", 1)] },
+        { calls: [bash("npx vitest run test/parser.test.ts", 1)] },
+      ],
+      { settings },
+    );
+    expect(rules(testFirst.signals)).toEqual([]);
+    expect(testFirst.state.failing).toEqual([]);
+    // Once the source changed, the same failures count, even after the change is undone.
+    const source = fileDiff("test/parser.test.ts", "src/parser.ts");
+    const afterSource = play(
+      [
+        { diff: fileDiff("test/parser.test.ts") },
+        { calls: [bash("npx vitest run test/parser.test.ts", 1)], diff: source },
+        { calls: [bash("npx vitest run test/parser.test.ts", 1)] },
+        {
+          calls: [bash("npx vitest run test/parser.test.ts", 1)],
+          diff: fileDiff("test/parser.test.ts"),
+        },
+        { calls: [bash("npx vitest run test/parser.test.ts", 1)] },
+        { calls: [bash("npx vitest run test/parser.test.ts", 1)] },
+      ],
+      { settings },
+    );
+    expect(rules(afterSource.signals)).toEqual(["6:failing_command"]);
+    // A failing command that is no test is counted while only tests changed.
+    const other = play(
+      [
+        { diff: fileDiff("test/parser.test.ts") },
+        { calls: [bash("node scripts/gen.js", 1)] },
+        { calls: [bash("node scripts/gen.js", 1)] },
+        { calls: [bash("node scripts/gen.js", 1)] },
+      ],
+      { settings },
+    );
+    expect(rules(other.signals)).toEqual(["4:failing_command"]);
   });
 
   it("fire once more files than allowed are changed that nothing points to", () => {

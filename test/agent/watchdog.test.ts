@@ -137,22 +137,26 @@ describe("the watchdog in a session", () => {
 
   it("nudges, then pauses, on the same command failing 3 times in a row", async () => {
     fx = agentFixture({ "a.txt": "one\n" });
-    // Each attempt changes the worktree and passes, so only the failures repeat.
-    const attempt = (i: number) => bash(`echo ${i} >> a.txt`);
+    // Each attempt reads and passes, changing nothing, so only the failures repeat (a changed
+    // worktree would start the streak again; the same call repeated is not what is tested here).
+    const attempt = (i: number) => bash(`head -c ${i} a.txt`);
     const fail = reply(toolUse("bash", { command: "sh -c 'exit 4'" }));
-    const { result } = await watched([
-      fail,
-      attempt(1),
-      fail,
-      attempt(2),
-      fail,
-      attempt(3),
-      fail,
-      attempt(4),
-      fail,
-      attempt(5),
-      fail,
-    ]);
+    const { result } = await watched(
+      [
+        fail,
+        attempt(1),
+        fail,
+        attempt(2),
+        fail,
+        attempt(3),
+        fail,
+        attempt(4),
+        fail,
+        attempt(5),
+        fail,
+      ],
+      { repeatedCalls: 100, errorShare: 1 },
+    );
     expect(watchdogEvents()).toEqual([
       "watchdog.signal:5:failing_command",
       "watchdog.nudge:5:failing_command",
@@ -163,6 +167,43 @@ describe("the watchdog in a session", () => {
       "Watchdog (failing command): The command `sh -c 'exit 4'` failed 3 times in a row.",
     );
     expect(result.stop).toBe("paused");
+  });
+
+  it("counts neither a search that finds nothing nor a test written first as failing", async () => {
+    fx = agentFixture({ "src/sum.js": "exports.sum = (a, b) => a - b;\n" });
+    const miss = (i: number) => bash(`grep -rn missingName${i} src`);
+    const failingTest = [
+      'const assert = require("node:assert");',
+      'const { sum } = require("../src/sum.js");',
+      "assert.equal(sum(1, 2), 3);",
+      "",
+    ].join("\n");
+    const runTest = bash("node --test test/sum.test.js");
+    const { result } = await watched(
+      [
+        miss(1),
+        miss(2),
+        miss(3),
+        miss(4),
+        edit({ command: "create", path: "test/sum.test.js", file_text: failingTest }),
+        runTest,
+        runTest,
+        runTest,
+        runTest,
+        reply(text("The test fails as it should until sum is fixed; stopping here.")),
+        reply(text("Reviewed.")),
+      ],
+      // The same test run again is the point here, not a repeated call.
+      { repeatedCalls: 100 },
+    );
+    const results = fx.events.filter((e) => e.type === "tool.result" && e.data.name === "bash");
+    // They did fail: grep exits 1 with nothing printed, the test run exits non-zero.
+    expect(results.slice(0, 4).map((e) => [e.data.exitCode, e.data.totalBytes])).toEqual(
+      Array.from({ length: 4 }, () => [1, 0]),
+    );
+    expect(results.slice(4).every((e) => e.data.exitCode !== 0)).toBe(true);
+    expect(watchdogEvents()).toEqual([]);
+    expect(result.stop).toBe("completed");
   });
 
   it("nudges, then pauses, when the edits drift to files nothing points to", async () => {
