@@ -1,7 +1,13 @@
 // A checks report in words, for the model (the run_checks tool, a failed
 // verification) and for the CLI: one line per check, then the output of each
 // one that failed.
-import type { CheckResult, ChecksReport } from "./ports.ts";
+import type { CheckName, CheckResult, ChecksReport } from "./ports.ts";
+
+/** A verification's judgement against the base commit (baseline.ts), when it had one. */
+interface Judged {
+  preexisting?: CheckName[];
+  flaky?: CheckName[];
+}
 
 function checksHeadline(report: ChecksReport): string {
   if (!report.configured) {
@@ -28,9 +34,19 @@ function checkLine(c: CheckResult): string {
   return `${mark} ${c.name}: \`${c.command}\` ${how}`;
 }
 
+/** What the checks on the base commit said of a check, when a verification was judged by them. */
+function baselineMark(report: ChecksReport & Judged, c: CheckResult): string {
+  if (report.preexisting?.includes(c.name)) return " (it failed on the base commit too)";
+  if (report.flaky?.includes(c.name)) return " (flaky: it failed once, then passed when run again)";
+  return "";
+}
+
 /** The headline, a line per check, and the output of the failed ones. */
-export function checksText(report: ChecksReport): string {
-  const parts = [checksHeadline(report), ...report.checks.map(checkLine)];
+export function checksText(report: ChecksReport & Judged): string {
+  const parts = [
+    checksHeadline(report),
+    ...report.checks.map((c) => `${checkLine(c)}${baselineMark(report, c)}`),
+  ];
   for (const c of report.checks) {
     if (c.passed || c.skipped !== null || c.output.length === 0) continue;
     const where = c.fullOutputPath ? ` (the whole output is in ${c.fullOutputPath})` : "";

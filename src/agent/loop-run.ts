@@ -39,6 +39,8 @@ export interface LoopRun {
   /** What every turn asks with unless the view says otherwise. */
   readonly turn: TurnRequest;
   readonly verify: VerifyContext;
+  /** An empty diff after a text-only turn is asked about once before it counts as done. */
+  readonly confirmNoChange: boolean;
   /** The whole conversation, only ever appended to; the view sent to the model is built from it. */
   readonly transcript: Anthropic.MessageParam[];
   readonly state: AgentSnapshot;

@@ -34,6 +34,7 @@ import type {
 } from "./ports.ts";
 import type { ModelPort } from "../model/types.ts";
 import { NO_TRACER, type Tracer } from "../observability/tracing.ts";
+import { takeBaseline } from "./baseline.ts";
 import { initialSnapshot, restoreSnapshot } from "./snapshot.ts";
 import { runStep } from "./step.ts";
 import type { TestWeakening } from "./test-integrity.ts";
@@ -48,12 +49,18 @@ type AgentStop =
   | "refusal"
   | "aborted"
   /** Waiting for a person (a watchdog pause): the run resumes from its last checkpoint. */
-  | "paused";
+  | "paused"
+  /** The checks fail for reasons the run cannot fix (failing on the base commit too); see phases.ts. */
+  | "cannot_fix"
+  /** The model changed nothing and, asked once, said why no change is needed. */
+  | "no_change";
 
 export interface AgentResult {
   stop: AgentStop;
   /** Why the loop stopped, in words for the pull request or the terminal. */
   message: string;
+  /** The reason of a `cannot_fix` or `no_change` stop, as the model or the harness gave it. */
+  reason?: string;
   /** The budget that ran out, when stop is out_of_budget. */
   budgetStop: BudgetStop | null;
   steps: number;
@@ -109,6 +116,16 @@ export interface AgentOptions {
   onStep?: (checkpoint: StepCheckpoint) => void | Promise<void>;
   /** Continue a run that stopped after `resume.step` steps (a crash, a restart, a pause). */
   resume?: AgentResume;
+  /**
+   * Run the checks on the base commit before the first step (a new run only), so verification
+   * tells failures the change caused from ones that were there, and re-runs a flaky one once.
+   */
+  baseline?: boolean;
+  /**
+   * An empty diff after a text-only turn is asked about once ("you changed nothing…") before it
+   * counts, and then ends the run as `no_change`. Off: it is done, as any verified turn.
+   */
+  confirmNoChange?: boolean;
   /** The operator's spending limits, asked before each step; none: only the run's budget. */
   spendGate?: SpendGate;
   /** Each step and tool call a span, the model's calls inside its step's; none: no spans. */
@@ -118,8 +135,11 @@ export interface AgentOptions {
 /** The least a step reserves against the operator's limits, before any step has cost anything. */
 const MIN_STEP_RESERVE = 0.01;
 
-const STOP_MESSAGES: Record<Exclude<AgentStop, "out_of_budget" | "paused">, string> = {
+type WordedStop = Exclude<AgentStop, "out_of_budget" | "paused" | "cannot_fix">;
+
+const STOP_MESSAGES: Record<WordedStop, string> = {
   completed: "Stamina finished the work.",
+  no_change: "No change needed: Stamina changed nothing and said why.",
   context_window_exceeded:
     "The conversation outgrew the model's context window before the work was finished; this is the work so far.",
   refusal: "The model declined to work on this task.",
@@ -145,6 +165,12 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
     return finish(run, "out_of_budget", { budgetStop: deniedExtension(taken.pause) });
   }
   if (taken.message) run.transcript.push(taken.message);
+  if (options.baseline === true && options.resume === undefined && !state.baseline) {
+    // Before the first edit; checkpointed as step 0, so a resumed run never runs it again.
+    await takeBaseline(run.verify, state);
+    if (signal.aborted) return finish(run, "aborted");
+    await checkpointStep(run, false);
+  }
 
   // What the next step reserves against the operator's limits: what the last one cost.
   let stepCost = Math.max(run.step > 0 ? state.spent.dollars / run.step : 0, MIN_STEP_RESERVE);
@@ -166,6 +192,8 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
     stepCost = Math.max(state.spent.dollars - before, MIN_STEP_RESERVE);
     if (end.kind === "aborted") return finish(run, "aborted");
     if (end.kind === "done") return finish(run, "completed", { done: end.verified });
+    if (end.kind === "end")
+      return finish(run, end.stop, { done: end.verified, reason: end.reason });
     if (end.kind === "stop") return finish(run, end.stop);
     if (state.pause) {
       // The step is checkpointed with the pause: the run picks up from here once answered.
@@ -212,6 +240,7 @@ function openLoop(options: AgentOptions): LoopRun {
       audit,
       signal,
     },
+    confirmNoChange: options.confirmNoChange === true,
     transcript,
     state,
     step: resume?.step ?? 0,
@@ -252,11 +281,13 @@ interface Ending {
   /** The verification the step that finished the work already ran. */
   done?: Verified;
   pause?: PauseRequest;
+  /** Why the run ended short of done (`cannot_fix`, `no_change`). */
+  reason?: string;
 }
 
 async function finish(run: LoopRun, stop: AgentStop, ending: Ending = {}): Promise<AgentResult> {
   const { state } = run;
-  const { budgetStop = null, done = null, pause = null } = ending;
+  const { budgetStop = null, done = null, pause = null, reason } = ending;
   let verification: VerificationRecord | null = null;
   let testWeakening: TestWeakening[] = [];
   // A paused run is not handed over: it goes on after the answer, so nothing is verified yet.
@@ -272,7 +303,10 @@ async function finish(run: LoopRun, stop: AgentStop, ending: Ending = {}): Promi
     message:
       pause?.reason ??
       budgetStop?.message ??
-      STOP_MESSAGES[stop as Exclude<AgentStop, "out_of_budget" | "paused">],
+      (stop === "cannot_fix"
+        ? `Stamina stopped with checks it cannot fix: ${reason ?? "no reason given."}`
+        : STOP_MESSAGES[stop as WordedStop]),
+    ...(reason !== undefined ? { reason } : {}),
     budgetStop,
     steps: run.step,
     summary: run.summary,

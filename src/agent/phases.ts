@@ -4,6 +4,7 @@
 // passing ones lead to a self-review of the whole diff, then a final check.
 import { checksText } from "./checks-text.ts";
 import type { Phase } from "./phase.ts";
+import { baselineNote, cannotFixReason, failingChecks, failureKey } from "./baseline.ts";
 import type { AgentSnapshot, ChecksReport } from "./ports.ts";
 import { renderPrompt } from "./prompts.ts";
 import { describeTestWeakening, type TestWeakening } from "./test-integrity.ts";
@@ -13,12 +14,24 @@ import { verifyWork, type Verified, type VerifyContext } from "./verification.ts
 const REVIEW_DIFF_CHARS = 60_000;
 
 export type NextMove =
-  { kind: "continue"; prompt: string } | { kind: "done"; verified: Verified } | { kind: "aborted" };
+  | { kind: "continue"; prompt: string }
+  | { kind: "done"; verified: Verified }
+  /** The run ends without finishing: checks it cannot fix, or no change needed (`reason`). */
+  | { kind: "end"; stop: "cannot_fix" | "no_change"; reason: string; verified: Verified }
+  | { kind: "aborted" };
+
+/** How the turn that ended was written: its text, and whether changing nothing is asked about. */
+export interface EndedTurn {
+  text: string;
+  /** An empty diff after a text-only turn gets one question before it counts as done. */
+  confirmNoChange: boolean;
+}
 
 export async function afterTurnEnded(
   ctx: VerifyContext,
   state: AgentSnapshot,
   setPhase: (phase: Phase) => Promise<void>,
+  turn: EndedTurn = { text: "", confirmNoChange: false },
 ): Promise<NextMove> {
   const reviewed = state.phase === "review" || state.phase === "final_verify";
   const verified = await verifyWork(ctx, state, reviewed ? "final_verify" : "verify");
@@ -26,7 +39,18 @@ export async function afterTurnEnded(
   if (record.aborted) return { kind: "aborted" };
   if (record.configured && !record.passed) {
     await setPhase(reviewed ? "final_verify" : "verify");
-    return { kind: "continue", prompt: failedPrompt(record) };
+    return failedTurn(ctx, state, verified, turn.text);
+  }
+  state.failedEnds = null;
+  if (verified.diff.trim() === "" && turn.confirmNoChange) {
+    if (state.askedNoChange !== true) {
+      // A plan or a question is not a finish: the model is asked once to say why nothing changed.
+      state.askedNoChange = true;
+      await ctx.audit.record("agent.no_change_asked", { phase: state.phase });
+      return { kind: "continue", prompt: renderPrompt("no-change", {}).text };
+    }
+    await setPhase("done");
+    return { kind: "end", stop: "no_change", reason: turn.text.trim(), verified };
   }
   if (reviewed || verified.diff.trim() === "") {
     // Reviewed and verified (or nothing to verify); or nothing changed, so nothing to review.
@@ -40,8 +64,64 @@ export async function afterTurnEnded(
   };
 }
 
-function failedPrompt(report: ChecksReport): string {
-  return renderPrompt("verify-failed", { results: checksText(report) }).text;
+/** Turn ends in a row on an unchanged diff with failing checks, after which the run stops. */
+const UNCHANGED_ENDS = 3;
+
+/**
+ * A turn ended and the checks fail. The run stops with `cannot_fix` when every failing check
+ * failed on the base commit too and the model says "cannot fix: <reason>", or two turn ends in a
+ * row got the same failures; and when the model ended its turn UNCHANGED_ENDS times in a row
+ * without changing anything. Otherwise the failures go back to the model.
+ */
+async function failedTurn(
+  ctx: VerifyContext,
+  state: AgentSnapshot,
+  verified: Verified,
+  text: string,
+): Promise<NextMove> {
+  const { record } = verified;
+  const failing = failingChecks(record).map((c) => c.name);
+  const preexisting = record.preexisting ?? [];
+  const onlyPreexisting = failing.length > 0 && failing.every((n) => preexisting.includes(n));
+  const key = failureKey(record);
+  const last = state.failedEnds ?? null;
+  const count = last?.key === key ? last.count + 1 : 1;
+  const unchanged = last?.diffHash === record.diffHash ? last.unchanged + 1 : 1;
+  state.failedEnds = { key, count, diffHash: record.diffHash, unchanged };
+  const asked = cannotFixReason(text);
+  const names = failing.join(", ") || "the build";
+  let reason: string | null = null;
+  if (onlyPreexisting && asked !== null) reason = asked;
+  else if (onlyPreexisting && count >= 2) {
+    reason = `the checks that fail (${names}) failed on the base commit too, before any change, and ${count} verifications in a row gave the same result.`;
+  } else if (unchanged >= UNCHANGED_ENDS) {
+    reason = `the checks still fail (${names}), and the model ended its turn ${unchanged} times in a row without changing anything.`;
+  }
+  if (reason !== null) {
+    await ctx.audit.record("agent.cannot_fix", {
+      by: asked !== null && onlyPreexisting ? "model" : "harness",
+      reason,
+      failing,
+      preexisting,
+    });
+    return { kind: "end", stop: "cannot_fix", reason, verified };
+  }
+  const notes: string[] = [baselineNote(state.baseline, record)];
+  if (asked !== null) {
+    notes.push(
+      `\nThe harness does not accept "cannot fix" here: ${failing.filter((n) => !preexisting.includes(n)).join(", ")} did not fail on the base commit${state.baseline ? "" : " (no checks were run on the base commit)"}, so the failure may be your change's.\n`,
+    );
+  }
+  if (unchanged > 1) {
+    notes.push(
+      `\nNothing changed since the last verification, so this is the same result. Ending your turn again without a change stops the run with the checks failing.\n`,
+    );
+  }
+  return {
+    kind: "continue",
+    prompt: renderPrompt("verify-failed", { results: checksText(record), notes: notes.join("") })
+      .text,
+  };
 }
 
 function reviewPrompt(report: ChecksReport, diff: string, weakening: TestWeakening[]): string {

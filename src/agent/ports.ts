@@ -64,9 +64,17 @@ export interface ChecksReport {
   checks: CheckResult[];
 }
 
-/** Runs the configured checks. `purpose` says who asked: the agent's tool or the harness. */
+/**
+ * Runs the configured checks. `purpose` says who asked: the agent's tool, the harness's
+ * verification, or the harness's baseline on the base commit before the agent edits. `only`
+ * runs just those checks (a failed one run once more), in their usual order.
+ */
 export interface ChecksPort {
-  run(purpose: "agent" | "harness", signal: AbortSignal): Promise<ChecksReport>;
+  run(
+    purpose: "agent" | "harness" | "baseline",
+    signal: AbortSignal,
+    only?: readonly CheckName[],
+  ): Promise<ChecksReport>;
 }
 
 // --- Milestones, the plan, the worktree ----------------------------------------------------
@@ -207,7 +215,14 @@ export interface Spent {
 export interface VerificationRecord extends ChecksReport {
   phase: Phase;
   diffHash: string;
+  /** Failing checks that failed on the base commit too, before the change (see baseline.ts). */
+  preexisting?: CheckName[];
+  /** Checks that passed on the base commit, failed here, and passed when run once more. */
+  flaky?: CheckName[];
 }
+
+/** The checks as they were on the base commit, run by the harness before the agent's first step. */
+export type BaselineRecord = ChecksReport;
 
 /**
  * The loop's own state besides the transcript. Plain JSON: the harness persists it verbatim
@@ -234,6 +249,16 @@ export interface AgentSnapshot {
   held?: Anthropic.ContentBlockParam[] | null;
   /** Budget extensions writers approved, as a share of each configured budget (0.5, then 1). */
   budgetGranted?: number;
+  /** The checks on the base commit, taken before the first step; null when none was taken. */
+  baseline?: BaselineRecord | null;
+  /** The model was asked once whether changing nothing is right (an empty diff, a text-only turn). */
+  askedNoChange?: boolean;
+  /**
+   * The failing checks of the last failed verification at the end of a turn (name and exit code
+   * of each) with how many turn ends in a row got that same result, and the diff it saw with how
+   * many turn ends in a row saw it: where "cannot fix" starts (phases.ts).
+   */
+  failedEnds?: { key: string; count: number; diffHash: string; unchanged: number } | null;
 }
 
 /**

@@ -9,6 +9,7 @@ export type PromptName =
   | "task"
   | "task-local"
   | "verify-failed"
+  | "no-change"
   | "review"
   | "continue"
   | "compact"

@@ -7,13 +7,15 @@ import type { LoopRun } from "./loop-run.ts";
 import { cutOffToolUse } from "../model/stop-reasons.ts";
 import { afterTurnEnded } from "./phases.ts";
 import { renderPrompt } from "./prompts.ts";
-import { runTools, toolCalls, type ToolRun } from "./turn.ts";
+import { runTools, textOf, toolCalls, type ToolRun } from "./turn.ts";
 import type { Verified } from "./verification.ts";
 
 /** How the step leaves the run: going on, done and verified, or stopped by the model. */
 export type Next =
   | { kind: "go" }
   | { kind: "done"; verified: Verified }
+  /** The harness accepted an end short of done: checks it cannot fix, or no change needed. */
+  | { kind: "end"; stop: "cannot_fix" | "no_change"; reason: string; verified: Verified }
   | { kind: "stop"; stop: "refusal" | "context_window_exceeded" };
 
 export interface StepReply {
@@ -68,7 +70,7 @@ export async function respond(
     return { blocks: [], next: GO, touched: false, ran: [] };
   }
   // end_turn, stop_sequence: the model says it is done. The harness checks.
-  return endOfTurn(run);
+  return endOfTurn(run, textOf(message.content));
 }
 
 function continuePrompt(): Anthropic.TextBlockParam {
@@ -106,11 +108,18 @@ async function runCalls(
 }
 
 /** The harness verifies the work as it is and decides the next phase. */
-async function endOfTurn(run: LoopRun): Promise<StepReply | "aborted"> {
-  const move = await afterTurnEnded(run.verify, run.state, (phase) => run.setPhase(phase));
+async function endOfTurn(run: LoopRun, text: string): Promise<StepReply | "aborted"> {
+  const move = await afterTurnEnded(run.verify, run.state, (phase) => run.setPhase(phase), {
+    text,
+    confirmNoChange: run.confirmNoChange,
+  });
   if (move.kind === "aborted") return "aborted";
   if (move.kind === "done") {
     return { blocks: [], next: { kind: "done", verified: move.verified }, touched: true, ran: [] };
+  }
+  if (move.kind === "end") {
+    const { stop, reason, verified } = move;
+    return { blocks: [], next: { kind: "end", stop, reason, verified }, touched: true, ran: [] };
   }
   return {
     blocks: [{ type: "text", text: move.prompt }],

@@ -8,8 +8,10 @@ import type { AgentSnapshot } from "./ports.ts";
 
 const count = z.number().finite().nonnegative().catch(0);
 
+const checkName = z.enum(["build", "test", "lint"]);
+
 const checkResult = z.object({
-  name: z.enum(["build", "test", "lint"]),
+  name: checkName,
   command: z.string(),
   passed: z.boolean(),
   skipped: z.string().nullable(),
@@ -18,6 +20,13 @@ const checkResult = z.object({
   durationMs: z.number(),
   output: z.string(),
   fullOutputPath: z.string().nullable(),
+});
+
+const report = z.object({
+  configured: z.boolean(),
+  passed: z.boolean(),
+  aborted: z.boolean(),
+  checks: z.array(checkResult),
 });
 
 const snapshotSchema = z.object({
@@ -39,12 +48,11 @@ const snapshotSchema = z.object({
     .catch(() => []),
   verification: z
     .object({
-      configured: z.boolean(),
-      passed: z.boolean(),
-      aborted: z.boolean(),
-      checks: z.array(checkResult),
+      ...report.shape,
       phase: z.enum(PHASES),
       diffHash: z.string(),
+      preexisting: z.array(checkName).optional().catch(undefined),
+      flaky: z.array(checkName).optional().catch(undefined),
     })
     .nullable()
     .catch(null),
@@ -64,6 +72,12 @@ const snapshotSchema = z.object({
     .nullable()
     .catch(null),
   budgetGranted: count,
+  baseline: report.nullable().catch(null),
+  askedNoChange: z.boolean().catch(false),
+  failedEnds: z
+    .object({ key: z.string(), count, diffHash: z.string(), unchanged: count })
+    .nullable()
+    .catch(null),
 });
 
 export function initialSnapshot(): AgentSnapshot {

@@ -1,9 +1,11 @@
 // The harness's verification: the configured checks, run by the harness on
 // the worktree as it is, recorded in the audit log, and remembered with a
-// hash of the diff it saw, so an unchanged change is not run twice. A green
+// hash of the diff it saw, so an unchanged change is not run twice. A failure
+// is judged against the checks on the base commit (baseline.ts). A green
 // verification is a milestone: the work is committed (and pushed).
 import { createHash } from "node:crypto";
 import { safetyEvent } from "../audit/safety.ts";
+import { judgeFailures } from "./baseline.ts";
 import type {
   AgentSnapshot,
   AuditSink,
@@ -44,8 +46,16 @@ export async function verifyWork(
     await ctx.audit.record("verify.reused", { phase, passed: last.passed, verifiedIn: last.phase });
     return { record: last, diff, testWeakening };
   }
-  const report = await ctx.checks.run("harness", ctx.signal);
-  const record: VerificationRecord = { ...report, phase, diffHash };
+  const first = await ctx.checks.run("harness", ctx.signal);
+  // Judged against the checks on the base commit: a failure there too, or a flaky one.
+  const { report, preexisting, flaky } = await judgeFailures(ctx, state.baseline, first);
+  const record: VerificationRecord = {
+    ...report,
+    phase,
+    diffHash,
+    ...(preexisting.length > 0 ? { preexisting } : {}),
+    ...(flaky.length > 0 ? { flaky } : {}),
+  };
   state.verification = record;
   state.verifications += 1;
   await ctx.audit.record("verify.result", {
@@ -53,6 +63,8 @@ export async function verifyWork(
     configured: report.configured,
     passed: report.passed,
     checks: auditedChecks(report),
+    ...(preexisting.length > 0 ? { preexisting } : {}),
+    ...(flaky.length > 0 ? { flaky } : {}),
     ...(testWeakening.length > 0 ? { testWeakening } : {}),
   });
   if (testWeakening.length > 0) {

@@ -94,6 +94,15 @@ const SUMMARIES: Record<string, (d: Data) => string> = {
       d.passed === true ? "(passed)" : "(failed)",
     ]),
   "verify.skipped": (d) => str(d.reason),
+  "verify.baseline": (d) =>
+    Array.isArray(d.failing) && d.failing.length > 0
+      ? `on the base commit, failing before any change: ${d.failing.map(str).join(", ")}`
+      : d.configured === false
+        ? "no checks configured"
+        : "on the base commit: all passed",
+  "verify.flaky": (d) =>
+    join([Array.isArray(d.flaky) ? d.flaky.map(str).join(", ") : "", "flaky:", str(d.reason)]),
+  "agent.cannot_fix": (d) => join([`by the ${str(d.by)}:`, str(d.reason)]),
   "git.clone": (d) => join([str(d.url), str(d.branch), d.sha !== undefined && `at ${sha(d.sha)}`]),
   "git.branch": (d) => join([str(d.branch), d.base !== undefined && `from ${sha(d.base)}`]),
   "git.commit": (d) =>

@@ -101,6 +101,8 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Age
     context: contextSettingsOf(config.context),
     progressFile: dirs.progress,
     watchdog: watchdogSettingsOf(config.watchdog),
+    baseline: true,
+    confirmNoChange: true,
     memory: options.memory,
     memoryInTask: options.memoryInTask,
     human: options.human,

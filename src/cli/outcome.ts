@@ -29,7 +29,10 @@ export const terminalPause: HumanPort = { pause: () => Promise.resolve() };
 /** A session the watchdog paused: it needs a person before it is worth going on. */
 export const PAUSED_EXIT_CODE = 3;
 
-/** 0 when the work finished and the harness found nothing wrong with it; 3 when paused; 1 otherwise. */
+/**
+ * 0 when the work finished and the harness found nothing wrong with it, or no change was needed;
+ * 3 when paused; 1 otherwise.
+ */
 export async function printOutcome(out: Out, o: Outcome): Promise<number> {
   const { result } = o;
   const { stdout: log } = await runGit(["log", "--oneline", `${o.baseSha}..HEAD`], {
@@ -39,7 +42,13 @@ export async function printOutcome(out: Out, o: Outcome): Promise<number> {
   const lines =
     result.stop === "paused"
       ? ["", `Paused, waiting for a person: ${result.message}`, pausedAdvice(result, commits), ""]
-      : ["", `Stopped: ${result.message}`, ""];
+      : result.stop === "no_change"
+        ? [
+            "",
+            "Outcome: no change needed. The model changed nothing and says why in its summary.",
+            "",
+          ]
+        : ["", `Stopped: ${result.message}`, ""];
   lines.push(result.verification ? checksText(result.verification) : "Nothing was verified.");
   const weakened = describeTestWeakening(result.testWeakening);
   if (weakened.length > 0) {
@@ -67,6 +76,7 @@ export async function printOutcome(out: Out, o: Outcome): Promise<number> {
   );
   out.write(lines.join("\n"));
   if (result.stop === "paused") return PAUSED_EXIT_CODE;
+  if (result.stop === "no_change") return 0;
   const clean =
     result.stop === "completed" &&
     (result.verification?.passed === true || result.verification?.configured === false) &&

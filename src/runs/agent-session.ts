@@ -79,6 +79,10 @@ export function runAgentSession(options: AgentSessionOptions): Promise<AgentResu
     context: contextSettingsOf(run.config.context),
     progressFile: dirs.progress,
     watchdog: watchdogSettingsOf(run.config.watchdog),
+    // An issue's run takes the checks on the base commit first and asks once before it ends with
+    // no change; a review round starts from its own pushed work and may rightly change nothing.
+    baseline: options.task === undefined,
+    confirmNoChange: options.task === undefined,
     workspace: {
       diff: (signal) => options.tree.diff(options.baseSha, { signal }),
       change: async (signal) =>

@@ -24,10 +24,15 @@ export interface ChecksRunnerOptions {
 
 const ORDER: CheckName[] = ["build", "test", "lint"];
 
+/** The `command` event's purpose for each asker. */
+const PURPOSES = { agent: "check", harness: "verify", baseline: "baseline" } as const;
+
 export function createChecksRunner(options: ChecksRunnerOptions): ChecksPort {
   return {
-    async run(purpose, signal): Promise<ChecksReport> {
-      const configured = ORDER.filter((name) => options.commands[name] !== null);
+    async run(purpose, signal, only): Promise<ChecksReport> {
+      const configured = ORDER.filter(
+        (name) => options.commands[name] !== null && (only === undefined || only.includes(name)),
+      );
       const report: ChecksReport = {
         configured: configured.length > 0,
         passed: false,
@@ -53,7 +58,7 @@ export function createChecksRunner(options: ChecksRunnerOptions): ChecksPort {
         });
         const passed = result.exitCode === 0 && !result.timedOut && !result.aborted;
         await options.audit.record("command", {
-          purpose: purpose === "harness" ? "verify" : "check",
+          purpose: PURPOSES[purpose],
           check: name,
           command,
           exitCode: result.exitCode,

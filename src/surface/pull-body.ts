@@ -3,7 +3,7 @@
 // the verification commands and results, the budget spent, the audit digest
 // with the chain's head, and the timeline cut to fit. The repository's
 // template, when it has one, keeps its sections (pr-template.ts).
-import type { ChecksReport } from "../agent/ports.ts";
+import type { CheckName, ChecksReport } from "../agent/ports.ts";
 import { describeTestWeakening, type TestWeakening } from "../agent/test-integrity.ts";
 import { cap, inlineText } from "../audit/markdown.ts";
 import { renderDigest, renderTimeline } from "../audit/render.ts";
@@ -135,7 +135,7 @@ function sum(values: Array<number | null>): number {
  * Each check the harness ran, as it ran; failures with the end of their output. `on`: what they
  * ran on (the final change, unless given).
  */
-export function verificationText(v: ChecksReport | null, on = "the final change"): string {
+export function verificationText(v: Verification | null, on = "the final change"): string {
   if (v === null) return "Stamina could not verify the change.";
   if (!v.configured) {
     return "No build, test or lint command is configured in `.github/stamina.yml`, so nothing was verified.";
@@ -146,7 +146,21 @@ export function verificationText(v: ChecksReport | null, on = "the final change"
       : `Stamina ran the checks itself on ${on}, and they did not all pass:`,
     "",
   ];
-  for (const c of v.checks) lines.push(`- ${checkLine(c)}`);
+  for (const c of v.checks) lines.push(`- ${checkLine(c)}${baselineMark(v, c.name)}`);
+  const preexisting = v.preexisting ?? [];
+  if (preexisting.length > 0) {
+    lines.push(
+      "",
+      `Already failing before this change: ${preexisting.map((n) => `**${n}**`).join(", ")} failed on the base commit too, when Stamina ran the checks there before editing.`,
+    );
+  }
+  const flaky = v.flaky ?? [];
+  if (flaky.length > 0) {
+    lines.push(
+      "",
+      `Flaky: ${flaky.map((n) => `**${n}**`).join(", ")} passed on the base commit, failed on this change, and passed when Stamina ran it once more.`,
+    );
+  }
   for (const c of v.checks) {
     if (c.passed || c.skipped !== null || c.output === "") continue;
     lines.push(
@@ -161,6 +175,15 @@ export function verificationText(v: ChecksReport | null, on = "the final change"
     );
   }
   return lines.join("\n");
+}
+
+/** A verification, with what the checks on the base commit said of its failures (baseline.ts). */
+type Verification = ChecksReport & { preexisting?: CheckName[]; flaky?: CheckName[] };
+
+function baselineMark(v: Verification, name: CheckName): string {
+  if (v.preexisting?.includes(name)) return " — already failing on the base commit";
+  if (v.flaky?.includes(name)) return " — flaky: failed once, passed when run again";
+  return "";
 }
 
 /** One check's result on one line. */

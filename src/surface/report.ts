@@ -28,6 +28,8 @@ export type Stage =
       /** Why it is a draft, in words, when it is one. */
       draftBecause?: string;
     }
+  /** The agent changed nothing and, asked once, said why (`reason`, its words): no pull request. */
+  | { kind: "no_change"; reason: string }
   /** A dry run ended: its plan and diff are in a comment of their own, nothing was pushed. */
   | { kind: "planned" }
   | { kind: "failed"; reason: string }
@@ -84,6 +86,17 @@ export function trackingComment(run: Run, stage: Stage, notices: readonly string
         `- [x] Make the change (${steps})`,
         `- [${stage.verified ? "x" : " "}] Verify`,
         "- [x] Open a pull request",
+      );
+      break;
+    case "no_change":
+      lines.push(
+        `✅ No change needed: Stamina looked into this (${steps}) and changed nothing. Its reason:`,
+        "",
+        ...quoted(stage.reason),
+        "",
+        "- [x] Prepare a workspace",
+        "- [x] Look into the issue: no change needed",
+        "- [ ] Open a pull request (nothing to change)",
       );
       break;
     case "planned":
@@ -184,6 +197,15 @@ function checksNamed(run: Run): string {
   );
   return commands.length > 0 ? ` (${commands.map((c) => `\`${c}\``).join(", ")})` : "";
 }
+
+/** The model's words as a quote: each line capped and quoted, so none of it leaves the quote. */
+function quoted(text: string): string[] {
+  const lines = text.trim().split(/\r?\n/).slice(0, QUOTED_LINES);
+  if (lines.length === 0 || lines.every((l) => l.trim() === "")) return ["> _(no reason given)_"];
+  return lines.map((line) => `> ${line.slice(0, 500)}`.trimEnd());
+}
+
+const QUOTED_LINES = 40;
 
 /** A plan step on one line, so a step's text cannot add items of its own. */
 function planText(item: PlanItem): string {

@@ -189,6 +189,8 @@ function ending(
       ];
     case "planned":
       return ["done", "neutral", "Dry run: the plan and the diff are on the issue"];
+    case "no_change":
+      return ["done", "neutral", "No change needed"];
     case "failed":
       return ["failed", "failure", "Stopped without finishing"];
     case "stopped":

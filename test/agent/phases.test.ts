@@ -91,12 +91,22 @@ describe("the phases", () => {
       reply(text("Trust me, the tests pass.")),
     ]);
     expect(result.summary).toBe("Trust me, the tests pass.");
-    expect(result.stop).toBe("out_of_budget");
+    // The third turn end on an unchanged change stops the run instead of sending the verdict again.
+    expect(result.stop).toBe("cannot_fix");
+    expect(result.steps).toBe(4);
+    expect(result.reason).toBe(
+      "the checks still fail (test), and the model ended its turn 3 times in a row without changing anything.",
+    );
     expect(result.verification).toMatchObject({ configured: true, passed: false });
     expect(result.phase).toBe("verify");
     // The unchanged tree was not run again each time: the same failing result stood.
     expect(fx.types().filter((t) => t === "verify.result")).toHaveLength(1);
     expect(fx.types().filter((t) => t === "verify.reused").length).toBeGreaterThanOrEqual(2);
+    // The second time, the model is told nothing changed and what ending again does.
+    expect(lastMessageOf(fx.server(), 2)).not.toContain("Nothing changed since");
+    expect(lastMessageOf(fx.server(), 3)).toContain(
+      "Nothing changed since the last verification, so this is the same result.",
+    );
     expect(fx.git("log", "--format=%s", `${fx.baseSha}..HEAD`)).toBe("");
   });
 

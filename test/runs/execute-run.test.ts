@@ -45,10 +45,14 @@ describe("a run", () => {
     expect(h.github.pulls(OWNER, REPO)).toHaveLength(0);
   });
 
-  it("fails plainly when the agent changes nothing", async () => {
-    const { finished, comment } = await run([reply(text("Nothing to do."))], {});
-    expect(finished.state).toBe("failed");
-    expect(comment()).toContain("the agent finished without changing any file");
+  it("asks once when the agent changes nothing, then says no change is needed", async () => {
+    const { finished, comment } = await run(
+      [reply(text("Nothing to do.")), reply(text("Nothing to do: a.txt is as the issue wants."))],
+      {},
+    );
+    expect(finished.state).toBe("succeeded");
+    expect(finished.outcome).toBe("no change needed");
+    expect(comment()).toContain("No change needed");
     expect(h.github.pulls(OWNER, REPO)).toHaveLength(0);
   });
 

@@ -52,7 +52,11 @@ export async function finishDryRun(end: DryRunEnd): Promise<{ state: RunState; o
     pushed: false,
   });
   await end.say({ kind: "planned" });
-  const state: RunState = end.agent.stop === "completed" ? "succeeded" : "out_of_budget";
+  const state: RunState = ["completed", "no_change"].includes(end.agent.stop)
+    ? "succeeded"
+    : end.agent.stop === "cannot_fix"
+      ? "failed"
+      : "out_of_budget";
   const outcome = "dry run: the plan and the diff are posted on the issue; nothing was pushed";
   await audit.record("run.finished", { state, outcome, dryRun: true });
   return { state, outcome };
@@ -74,7 +78,13 @@ export function dryRunComment(
   const head = [
     dryRunNeedle(run.id),
     `🧪 **Dry run** for @${run.requestedBy}: what Stamina would change for this issue. Nothing was pushed: no branch, no pull request.`,
-    ...(agent.stop === "completed" ? [] : ["", `It stopped before it finished: ${agent.message}`]),
+    ...(agent.stop === "completed"
+      ? []
+      : agent.stop === "no_change"
+        ? ["", "No change needed: the agent changed nothing and says why in its summary."]
+        : agent.stop === "cannot_fix"
+          ? ["", `It stopped with checks it cannot fix: ${oneLine(agent.reason ?? agent.message)}`]
+          : ["", `It stopped before it finished: ${agent.message}`]),
     "",
     "### Plan",
     "",

@@ -87,8 +87,21 @@ async function finishIssueRun(a: Attempt, prepared: Prepared, worked: Worked): P
     return await store.runs.finish(a.run.id, state, outcome);
   }
   if ((await currentHead(worktree)) === prepared.baseSha) {
+    if (agent.stop === "no_change") return finishNoChange(a, agent);
     throw new RunFailure("the agent finished without changing any file.");
   }
   a.run = await store.runs.mustGet(a.run.id);
   return publishStage(a, prepared.workspace, agent);
+}
+
+/** The model changed nothing and said why: no pull request, and the issue's comment says so. */
+async function finishNoChange(a: Attempt, agent: Worked["agent"]): Promise<Run> {
+  a.phase = "saying no change is needed";
+  a.surface.verified(agent.verification);
+  await a.surface.say({ kind: "no_change", reason: agent.summary });
+  const outcome = "no change needed";
+  await a.audit.record("run.finished", { state: "succeeded", outcome });
+  await a.surface.publishAudit();
+  await a.release();
+  return await a.store.runs.finish(a.run.id, "succeeded", outcome);
 }

@@ -4,6 +4,7 @@
 // check say so, and the run's last event is followed by the audit log's check
 // runs before the run ends.
 import { describeSpend } from "../../agent/budget.ts";
+import { inlineText } from "../../audit/markdown.ts";
 import type { RunState } from "../../store/schema.ts";
 import type { AgentOutcome, Run } from "../../store/types.ts";
 import { finishPullRequest } from "../../surface/pull-request.ts";
@@ -27,16 +28,20 @@ export async function publishStage(
     worktree: workspace.dirs.worktree,
     summary: agent.summary,
     verification: agent.verification,
-    stopNote: finished ? null : agent.message,
+    stopNote: finished || agent.stop === "cannot_fix" ? null : agent.message,
     draftBecause,
     testWeakening: agent.testWeakening,
     spend: describeSpend(agent.budget ?? run.config.budget, agent.steps, agent.spent),
   });
   await surface.say({ kind: "opened", pullUrl: pr.url, verified: !draft, draftBecause });
 
-  const state: RunState = finished ? "succeeded" : "out_of_budget";
+  const state: RunState = finished
+    ? "succeeded"
+    : agent.stop === "cannot_fix"
+      ? "failed"
+      : "out_of_budget";
   const outcome = draft
-    ? "pull request opened as a draft"
+    ? `pull request opened as a draft${agent.stop === "cannot_fix" ? ": checks it cannot fix" : ""}`
     : "pull request opened, verification passed";
   await a.audit.record("run.finished", { state, outcome });
   await surface.publishAudit();
@@ -46,6 +51,10 @@ export async function publishStage(
 
 /** Why the pull request stays a draft, in words for its body; undefined when it is ready. */
 function draftReason(agent: AgentOutcome): string | undefined {
+  if (agent.stop === "cannot_fix") {
+    // The reason may be the model's words: one line, with nothing in it that renders or notifies.
+    return `the checks still fail and Stamina stopped: ${inlineText(agent.reason ?? agent.message, 500)}`;
+  }
   if (agent.stop !== "completed") {
     // Which budget or limit stopped it, where one did: the tracking comment says it too.
     const why = agent.budgetStop?.message.replace(/; this is the work so far\.$/, "");
