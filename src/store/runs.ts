@@ -3,6 +3,7 @@
 // updated as they go, and finished (their keys freed for the next).
 import { sql, type Kysely } from "kysely";
 import { writeTransaction, type StoreContext } from "./database.ts";
+import { holdForQuiet, type FollowUpQuiet } from "./follow-up-quiet.ts";
 import { addTrigger, insertRun, type NewRunKeys } from "./new-run.ts";
 import { pullChain } from "./pulls.ts";
 import type { Database, RunKind, RunState } from "./schema.ts";
@@ -81,9 +82,11 @@ export class RunRecords {
    * A trigger on a pull request: it starts a run when none is active there, else it waits as
    * the follow-up of the active one; later triggers join that follow-up rather than queue more.
    * `triggeredAt` (when GitHub says the event happened) is kept with the trigger's data.
+   * `quiet`: the follow-up started or joined waits for the rest of its review (follow-up-quiet.ts).
    */
   async enqueueFollowUp(
     input: NewRun & { pullNumber: number; triggeredAt?: string },
+    quiet?: FollowUpQuiet,
   ): Promise<FollowUpResult> {
     const key = threadKey(input.owner, input.repo, input.pullNumber);
     return this.write(async (trx) => {
@@ -99,9 +102,11 @@ export class RunRecords {
       const active = await query.executeTakeFirst();
       const subject = { ...input, issueNumber: input.pullNumber };
       const chain = await pullChain(trx, { ...input, number: input.pullNumber });
+      const hold = (id: string) => holdForQuiet(trx, id, quiet, this.ctx.clock());
       if (!active) {
         const id = await this.insert(trx, subject, "follow_up", { activeKey: key, chain });
         if (id === undefined) throw new Error(`the pull request ${key} has an active run`);
+        await hold(id);
         return { status: "started", run: await this.mustGet(id, trx) };
       }
       if (
@@ -111,7 +116,8 @@ export class RunRecords {
         active.lease_owner === null
       ) {
         await addTrigger(trx, active.id, input, this.ctx.now());
-        return { status: "joined", run: toRun(active) };
+        await hold(active.id);
+        return { status: "joined", run: await this.mustGet(active.id, trx) };
       }
       const behind = toRun(active);
       const waiting = await trx
@@ -121,10 +127,12 @@ export class RunRecords {
         .executeTakeFirst();
       if (waiting) {
         await addTrigger(trx, waiting.id, input, this.ctx.now());
-        return { status: "batched", run: toRun(waiting), behind };
+        await hold(waiting.id);
+        return { status: "batched", run: await this.mustGet(waiting.id, trx), behind };
       }
       const id = await this.insert(trx, subject, "follow_up", { pendingKey: key, chain });
       if (id === undefined) throw new Error(`the pull request ${key} already has a follow-up`);
+      await hold(id);
       return { status: "queued", run: await this.mustGet(id, trx), behind };
     });
   }

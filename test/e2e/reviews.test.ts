@@ -4,6 +4,7 @@
 // reviewThreads and resolveReviewThread; the scripted model plays the agent.
 // Asserted on what GitHub shows: replies, resolved threads, the branch.
 import { afterEach, describe, expect, it } from "vitest";
+import { REVIEW_QUIET } from "../../src/app/handlers/review.ts";
 import { verifyChain } from "../../src/audit/verify.ts";
 import { CancelRequested } from "../../src/runs/interruptions.ts";
 import type { Run } from "../../src/store/types.ts";
@@ -96,8 +97,10 @@ async function followUps(): Promise<Run[]> {
   return (await h.store.runs.list()).filter((r) => r.kind === "follow_up");
 }
 
+/** The round, once its review has been quiet long enough for a worker to take it. */
 async function round(script: ScriptedTurn[], controller = new AbortController()): Promise<Run> {
   await h.model(script);
+  h.tick(REVIEW_QUIET.quietMs);
   return h.execute(await h.claim(), { signal: controller.signal }, { progressIntervalMs: 0 });
 }
 

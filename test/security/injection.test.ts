@@ -14,6 +14,7 @@ import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REVIEW_QUIET } from "../../src/app/handlers/review.ts";
 import { auditSigner, generateAuditKey } from "../../src/audit/signing.ts";
 import { createRedactor } from "../../src/observability/redact.ts";
 import { parseRepoConfig } from "../../src/policy/config.ts";
@@ -165,6 +166,8 @@ async function runCarrier(
   const mainBefore = h.git("rev-parse", "main");
   const receivedBefore = received;
   await start();
+  // A review round starts once its review has been quiet for a while.
+  h.tick(REVIEW_QUIET.quietMs);
   const overrides = { log, progressIntervalMs: 0 };
   const first = await h.execute(await h.claim(), {}, overrides);
   const held = first.state === "awaiting_approval";

@@ -1,17 +1,27 @@
 // Reviews on Stamina's pull requests: a submitted review (commented or
 // changes requested), a review comment, or a comment on the pull request,
 // from a writer, queues a follow-up run there (store.enqueueFollowUp: the
-// events of one review join one run; those during a run wait for the next
-// round), with the time GitHub gives the event, which freezes the round's text. Bots, Stamina itself, readers, and pull requests Stamina neither
-// opened nor was handed are ignored. Closing the pull request stops its run.
+// events of one review join one run, which no worker takes until they have
+// been quiet for REVIEW_QUIET; those during a run wait for the next round),
+// with the time GitHub gives the event, which freezes the round's text. Bots,
+// Stamina itself, readers, and pull requests Stamina neither opened nor was
+// handed are ignored. Closing the pull request stops its run.
 import type { Context } from "probot";
 import { isWriter, type Sender } from "../../github/permissions.ts";
 import { joinInstructions } from "../../policy/instructions.ts";
 import { readInstructionFiles } from "../../github/instructions.ts";
 import { MAX_ISSUE_BODY_CHARS, sanitizeUntrusted } from "../../policy/sanitize.ts";
+import type { FollowUpQuiet } from "../../store/follow-up-quiet.ts";
 import { cancelRun } from "../cancel.ts";
 import { loadRepoConfig } from "../repo-config.ts";
 import type { HandlerDependencies } from "../dependencies.ts";
+
+/**
+ * How long a round waits after the latest event on its pull request before a worker may take
+ * it, so the webhooks of one review (the review, then each of its comments) make one round; a
+ * stream of events holds it back no longer than `maxWaitMs`.
+ */
+export const REVIEW_QUIET: FollowUpQuiet = { quietMs: 3_000, maxWaitMs: 30_000 };
 
 type ReviewContext =
   | Context<"pull_request_review.submitted">
@@ -110,20 +120,23 @@ async function followUp(
     loaded.config.instructions,
     await readInstructionFiles(octokit, where),
   );
-  const result = await deps.store.runs.enqueueFollowUp({
-    installationId,
-    owner: where.owner,
-    repo: where.repo,
-    issueNumber: number,
-    pullNumber: number,
-    issueTitle: sanitizeUntrusted(trigger.title, 256),
-    issueBody: sanitizeUntrusted(trigger.body, MAX_ISSUE_BODY_CHARS, "the comment"),
-    requestedBy: sender.login,
-    requestedById: sender.id,
-    deliveryId: context.id,
-    config: { ...loaded.config, instructions },
-    triggeredAt: triggerTime(trigger.at),
-  });
+  const result = await deps.store.runs.enqueueFollowUp(
+    {
+      installationId,
+      owner: where.owner,
+      repo: where.repo,
+      issueNumber: number,
+      pullNumber: number,
+      issueTitle: sanitizeUntrusted(trigger.title, 256),
+      issueBody: sanitizeUntrusted(trigger.body, MAX_ISSUE_BODY_CHARS, "the comment"),
+      requestedBy: sender.login,
+      requestedById: sender.id,
+      deliveryId: context.id,
+      config: { ...loaded.config, instructions },
+      triggeredAt: triggerTime(trigger.at),
+    },
+    REVIEW_QUIET,
+  );
   log.info({ runId: result.run.id, status: result.status }, "review queued for a follow-up");
   if (result.status === "started") {
     await deps.store.audit.append(result.run.id, [

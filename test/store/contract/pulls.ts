@@ -136,6 +136,44 @@ export function pullsContract(engine: string, factory: StoreFactory): void {
       ]);
     });
 
+    it("holds a round until its triggers have been quiet, for at most the longest wait", async () => {
+      const quiet = { quietMs: 3_000, maxWaitMs: 10_000 };
+      const on101 = () =>
+        w.store.runs.enqueueFollowUp({ ...w.newRun(101), pullNumber: 101 }, quiet);
+      const first = await on101();
+      expect(first.status).toBe("started");
+      // Each trigger of the review pushes the start out: none is claimable until they are quiet.
+      for (let i = 0; i < 3; i++) {
+        w.tick(2_000);
+        expect(await on101()).toMatchObject({ status: "joined", run: { id: first.run.id } });
+        expect(await w.store.leases.claimNext("w", LEASE)).toBeUndefined();
+      }
+      w.tick(2_999);
+      expect(await w.store.leases.claimNext("w", LEASE)).toBeUndefined();
+      w.tick(1);
+      expect((await w.store.leases.claimNext("w", LEASE))?.id).toBe(first.run.id);
+      expect(await w.store.runs.triggers(first.run.id)).toHaveLength(4);
+
+      // Behind that round, the next waits the same way; a stream of triggers holds it no longer
+      // than the longest wait from the first.
+      const waiting = await on101();
+      expect(waiting.status).toBe("queued");
+      await w.store.runs.finish(first.run.id, "succeeded", "answered");
+      const queuedAt = w.now.getTime();
+      for (let i = 0; i < 3; i++) {
+        w.tick(2_500);
+        expect(await on101()).toMatchObject({ status: "joined", run: { id: waiting.run.id } });
+      }
+      // Quiet would say 3 s after the last trigger; the longest wait, 10 s after the first, is sooner.
+      expect((await w.store.runs.mustGet(waiting.run.id)).notBefore).toBe(
+        new Date(queuedAt + 10_000).toISOString(),
+      );
+      w.tick(2_499);
+      expect(await w.store.leases.claimNext("w", LEASE)).toBeUndefined();
+      w.tick(1);
+      expect((await w.store.leases.claimNext("w", LEASE))?.id).toBe(waiting.run.id);
+    });
+
     it("starts a trigger on a pull request with no active run at once", async () => {
       const result = await w.store.runs.enqueueFollowUp({ ...w.newRun(101), pullNumber: 101 });
       expect(result.status).toBe("started");
