@@ -134,7 +134,11 @@ export async function finishRound(end: RoundEnd): Promise<Run> {
   );
 }
 
-/** A round with nothing waiting for an answer (every thread resolved or answered) ends here. */
+/**
+ * A round with nothing waiting for an answer (every thread resolved or answered: the events of
+ * a review that came after an earlier round took it up) ends here, silently: its audit log says
+ * so, and nothing on GitHub changes (no label, comment, check or pull request body).
+ */
 export async function endEmptyRound(deps: RoundDeps, run: Run): Promise<Run> {
   const outcome = "nothing to answer: no review thread waits for Stamina";
   await deps.audit.record("run.finished", { state: "succeeded", outcome });

@@ -79,8 +79,11 @@ export async function prepareRound(run: Run, deps: RoundDeps, worktree: string):
   return { items, task, tools };
 }
 
-/** The round's items: as recorded by an earlier attempt, else chosen now and recorded. */
-async function roundItems(run: Run, deps: RoundDeps): Promise<RoundItem[]> {
+/**
+ * The round's items: as recorded by an earlier attempt, else chosen now and recorded. Read
+ * before the workspace is prepared: a round with none ends there (finish-round.ts).
+ */
+export async function roundItems(run: Run, deps: RoundDeps): Promise<RoundItem[]> {
   const events = await deps.store.audit.events(run.id);
   const recorded = events.find((e) => e.type === "review.batch" && e.data.round === run.id);
   if (recorded) return recorded.data.items as RoundItem[];

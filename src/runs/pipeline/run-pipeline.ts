@@ -9,6 +9,7 @@
 import type { Run } from "../../store/types.ts";
 import type { RunDependencies } from "../dependencies.ts";
 import { endEmptyRound } from "../kinds/finish-round.ts";
+import { roundItems } from "../kinds/follow-up.ts";
 import { DEFAULT_RETRY, settleRun } from "../settle-run.ts";
 import { openNetworkReport } from "../network-report.ts";
 import { agentStage } from "./agent.ts";
@@ -32,11 +33,13 @@ export async function runPipeline(
   const a = openAttempt(claimed, deps, signal, drain);
   try {
     const model = await claimStage(a);
-    const prepared = await workspaceStage(a);
-    if (prepared.round?.items.length === 0) {
+    // A round with nothing waiting for an answer ends before the workspace and before it shows
+    // anything on GitHub: the pull request's labels, comments and checks stay as they were.
+    if (a.run.kind === "follow_up" && (await roundItems(a.run, a.gh)).length === 0) {
       await a.release();
       return await endEmptyRound(a.gh, a.run);
     }
+    const prepared = await workspaceStage(a);
     const network = openNetworkReport({
       audit: a.audit,
       allow: a.run.config.network.allow,
