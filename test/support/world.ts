@@ -21,6 +21,7 @@ import {
   toolUse,
   type ModelServer,
   type RecordedModelRequest,
+  type ScriptedReply,
 } from "./model-server/index.ts";
 import { labeledIssuePayload, postWebhook, waitFor } from "./webhooks.ts";
 
@@ -39,6 +40,10 @@ export interface World {
   onRequest: (issue: number, step: number) => void;
   start(mode: "all" | "serve" | "worker", env?: Record<string, string>): AppProcess;
   label(url: string, issue: number): ReturnType<typeof postWebhook>;
+  /** A webhook of `event` posted to `url`, signed as GitHub signs it. */
+  send(url: string, event: string, payload: unknown): ReturnType<typeof postWebhook>;
+  /** Rows of the processes' database (`?` placeholders, on either engine). */
+  query<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]>;
   /** Opens the gate that step 3's command of `issue` waits for. */
   openGate(issue: number): void;
   /** Resolves once step 3's command of `issue` runs. */
@@ -53,14 +58,18 @@ export interface World {
   close(): Promise<void>;
 }
 
+/** An answer of the scripted model, or how to answer a request. */
+type StepAnswer = ScriptedReply | ((request: RecordedModelRequest) => ScriptedReply);
+
 /**
  * Every issue's run: step 1 edits greet.js, step 2 writes NOTES.md, step 3 runs a command that
  * waits for the test to open its gate, step 4 ends the work, step 5 answers the review; or,
- * `short`, step 1 edits, step 2 ends the work and step 3 answers the review.
- * `database` is a PostgreSQL URL, else the processes share SQLite.
+ * `short`, step 1 edits, step 2 ends the work and step 3 answers the review. A review round on
+ * a pull request is answered by `round`, step by step. `database` is a PostgreSQL URL, else the
+ * processes share SQLite.
  */
 export async function startWorld(
-  options: { database?: string; short?: boolean } = {},
+  options: { database?: string; short?: boolean; round?: StepAnswer[] } = {},
 ): Promise<World> {
   const keys = appKeyPair();
   const dir = mkdtempSync(join(tmpdir(), "stamina-world-"));
@@ -93,14 +102,21 @@ export async function startWorld(
     done,
     reviewed,
   ];
-  const steps = options.short ? [edit, done, reviewed] : gated;
+  const steps: StepAnswer[] = options.short ? [edit, done, reviewed] : gated;
+  const round = options.round ?? [];
   const world: Partial<World> = {};
+  const answerStep = (i: number) => (request: RecordedModelRequest) => {
+    const ofRound = isRound(request);
+    if (!ofRound) world.onRequest?.(issueOf(request).number, stepOf(request));
+    const answer = (ofRound ? round : steps)[i];
+    if (answer === undefined) {
+      throw new Error(`no scripted answer for step ${i + 1}${ofRound ? " of a review round" : ""}`);
+    }
+    return typeof answer === "function" ? answer(request) : answer;
+  };
   const model = await startModelServer(
     byStep(
-      steps.map((answer) => (request: RecordedModelRequest) => {
-        world.onRequest?.(issueOf(request).number, stepOf(request));
-        return typeof answer === "function" ? answer(request) : answer;
-      }),
+      Array.from({ length: Math.max(steps.length, round.length) }, (_, i) => answerStep(i)),
       2_000,
     ),
     { apiKey: MODEL_KEY },
@@ -162,6 +178,9 @@ export async function startWorld(
       });
       return postWebhook({ url, secret: WEBHOOK_SECRET, event: "issues", payload });
     },
+    send: (url: string, event: string, payload: unknown) =>
+      postWebhook({ url, secret: WEBHOOK_SECRET, event, payload }),
+    query,
     openGate: (issue: number) => writeFileSync(gate(issue), ""),
     stepThreeRunning: (issue: number) =>
       waitFor(
@@ -230,4 +249,11 @@ export async function startWorld(
       rmSync(dir, { recursive: true, force: true });
     },
   });
+}
+
+/** Whether a request is a review round's (its task answers reviewers on a pull request). */
+function isRound(request: RecordedModelRequest): boolean {
+  const first = request.body.messages[0];
+  const task = typeof first?.content === "string" ? first.content : JSON.stringify(first?.content);
+  return task.includes("Reviewers commented on pull request #");
 }
