@@ -201,10 +201,22 @@ async function untilEnded(
     if (count(TERMINAL) === total) return;
     if (Date.now() > deadline) {
       const states = rows.map((r) => `${r.n} ${r.state}`).join(", ");
-      throw new Error(`${total} runs asked for, not all ended in time: ${states || "no runs"}`);
+      throw new Error(
+        `${total} runs asked for, not all ended in time: ${states || "no runs"}${await lastEvents(read)}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/** Where each run not ended stands: its issue, state and last audit event, one a line. */
+async function lastEvents(read: Read): Promise<string> {
+  const rows = await read<{ issue_number: number; state: string; type: string; ts: string }>(
+    "select r.issue_number, r.state, e.type, e.ts from runs r join audit_events e on e.run_id = r.id " +
+      `where r.state not in (${TERMINAL.map((t) => `'${t}'`).join(", ")}) ` +
+      "and e.seq = (select max(seq) from audit_events where run_id = r.id) order by r.issue_number",
+  );
+  return rows.map((r) => `\n  #${r.issue_number} ${r.state}, last ${r.type} at ${r.ts}`).join("");
 }
 
 /** The runs, and from their audit events when each was held and when each began. */
