@@ -3,8 +3,9 @@
 // next and written by two runs at once without loss, and a watchdog pause
 // that leaves the run in awaiting_reply with a comment, its worker released,
 // until an answer sends it back to the queue to resume where it stopped,
-// reading the answer first.
+// reading the answer first, and not again when it is resumed once more.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ShutdownRequested } from "../../src/runs/interruptions.ts";
 import { issueOf } from "../support/by-step.ts";
 import type { RecordedModelRequest, ScriptedReply } from "../support/model-server/index.ts";
 import { editFile, reply, text, toolUse } from "../support/model-server/index.ts";
@@ -113,6 +114,9 @@ describe("memory on GitHub runs", () => {
 describe("a watchdog pause on GitHub", () => {
   it("leaves the run awaiting a reply with a comment that says why, and resumes it once answered", async () => {
     const look = reply(toolUse("str_replace_based_edit_tool", { command: "view", path: "a.txt" }));
+    // The worker that takes the answered run is asked to shut down during step 7, so the run is
+    // resumed once more after the answer was read.
+    const drain = new AbortController();
     const server = await h.model(
       byStep([
         look,
@@ -121,7 +125,7 @@ describe("a watchdog pause on GitHub", () => {
         look,
         look,
         look,
-        makeItTwo,
+        () => (drain.abort(new ShutdownRequested()), makeItTwo),
         reply(text("Done.")),
         reply(text("Two.")),
       ]),
@@ -170,19 +174,30 @@ describe("a watchdog pause on GitHub", () => {
         text: "Stop reading a.txt; the issue only needs it to say two.",
       }),
     ).toBe(true);
-    const resumed = await h.execute(await h.claim("worker-2"));
-    expect(resumed.state).toBe("succeeded");
+    const released = await h.execute(await h.claim("worker-2"), { drain: drain.signal });
+    expect(released).toMatchObject({ state: "queued", leaseOwner: null });
     // The resumed run asked for step 7 next, from the transcript as it was, with the answer last.
     const seventh = server.requests[6]!;
     expect(stepOf(seventh)).toBe(7);
     const last = JSON.stringify(seventh.body.messages.at(-1));
-    expect(last).toContain("The run was paused, and @maintainer, a maintainer of this repository");
+    const answered = "The run was paused, and @maintainer, a maintainer of this repository";
+    expect(last).toContain(answered);
     expect(last).toContain("Stop reading a.txt; the issue only needs it to say two.");
-    // The answer is in the transcript now: it is not given again on a later resume.
-    expect(await h.store.pauses.pendingAnswer(paused.id, 6)).toBeDefined();
-    expect((await h.store.checkpoints.load(paused.id))!.step).toBeGreaterThan(6);
+    expect((await h.store.checkpoints.load(paused.id))!.step).toBe(7);
+
+    // The answer is in the transcript now: resumed again, the run is not given it again.
+    const resumed = await h.execute(await h.claim("worker-3"));
+    expect(resumed.state).toBe("succeeded");
+    const eighth = server.requests[7]!;
+    expect(stepOf(eighth)).toBe(8);
+    expect(JSON.stringify(eighth.body.messages.at(-1))).not.toContain(answered);
+    for (const request of server.requests.slice(7)) {
+      expect(JSON.stringify(request.body.messages).split(answered)).toHaveLength(2);
+    }
     const after = (await h.store.audit.events(paused.id)).map((e) => e.type);
+    expect(after.filter((t) => t === "agent.answered")).toHaveLength(1);
     expect(after).toContain("agent.answered");
     expect(h.show(`${h.github.pulls(OWNER, REPO)[0]!.head}:a.txt`)).toBe("two\n");
-  });
+    // Four executions of a run: on a busy two-core machine, more than the default 30 s.
+  }, 120_000);
 });
