@@ -53,6 +53,10 @@ export interface Harness {
   /** A queued run on issue 1 with its tracking comment, as the trigger leaves it. */
   queue(config?: unknown, issueNumber?: number): Promise<Run>;
   claim(workerId?: string): Promise<Run>;
+  /**
+   * Runs `run` on a worker to its next stop. When a scripted turn threw meanwhile (an `expect`
+   * inside it), that error is what this throws, not whatever the run became without its answer.
+   */
   execute(
     run: Run,
     control?: { signal?: AbortSignal; drain?: AbortSignal },
@@ -167,10 +171,11 @@ export async function startHarness(
       if (!run) throw new Error("no run to claim");
       return run;
     },
-    execute(run, control = {}, overrides = {}) {
+    async execute(run, control = {}, overrides = {}) {
       if (!server) throw new Error("start the model first");
+      const model = server;
       const url = server.url;
-      return executeRun(
+      const executed = executeRun(
         run,
         {
           store,
@@ -190,6 +195,14 @@ export async function startHarness(
         control.signal ?? new AbortController().signal,
         control.drain,
       );
+      const outcome = await executed.then(
+        (settled) => ({ settled }),
+        (error: unknown) => ({ error }),
+      );
+      const turnError = model.turnError();
+      if (turnError !== undefined) throw turnError;
+      if ("error" in outcome) throw outcome.error;
+      return outcome.settled;
     },
     async decide(run, granted, overrides = {}) {
       const decided = await store.approvals.decide(run.id, {

@@ -25,6 +25,12 @@ export interface ModelServer {
   /** Turns not yet consumed. */
   remaining(): number;
   push(...turns: ScriptedTurn[]): void;
+  /**
+   * The first error a scripted turn threw (an `expect` inside a turn, a step with no answer):
+   * the request got a 500, and the run it broke fails later for another reason, so a harness
+   * rethrows this when the test awaits the run (run-harness.ts's `execute`).
+   */
+  turnError(): unknown;
   close(): Promise<void>;
 }
 
@@ -121,6 +127,7 @@ export async function startScriptedServer(
   const cache = new PromptCache();
   const requests: RecordedModelRequest[] = [];
   let served = 0;
+  let turnError: unknown;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     served += 1;
@@ -189,6 +196,7 @@ export async function startScriptedServer(
       reply = typeof turn === "function" ? turn(record) : turn;
     } catch (error) {
       record.status = 500; // answered by the catch in createServer below
+      turnError ??= error;
       throw error;
     }
     if (isScriptedError(reply)) {
@@ -249,6 +257,7 @@ export async function startScriptedServer(
     requests,
     remaining: () => turns.length,
     push: (...more) => void turns.push(...more),
+    turnError: () => turnError,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
