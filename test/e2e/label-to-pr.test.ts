@@ -106,7 +106,7 @@ describe("a labelled issue becomes a pull request", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("pushes the branch, opens the pull request and links it, with no secret anywhere", async () => {
+  it("pushes the branch, opens the pull request and links it, with no secret in what it published, its commands' environment, its logs, git's config or the audit log", async () => {
     const payload = examplePayload<LabeledPayload>("issues", "labeled");
     payload.repository.owner.login = OWNER;
     payload.repository.name = REPO;
@@ -184,9 +184,16 @@ describe("a labelled issue becomes a pull request", () => {
       keyBody(AUDIT_KEY, 1),
     ];
     expect(github.issuedTokens().length).toBeGreaterThan(0);
+    // Nor in what it published: the pull request, the issue's comments, the commit.
+    const published = JSON.stringify([
+      github.pulls(OWNER, REPO),
+      github.issueComments(OWNER, REPO, 1),
+      message,
+    ]);
     for (const secret of secrets) {
       expect(envResult).not.toContain(secret);
       expect(app.logs()).not.toContain(secret);
+      expect(published).not.toContain(secret);
     }
 
     // Nowhere on disk in the git config the run's worktree used (the repository mirror's), nor
