@@ -22,7 +22,7 @@ let path = "";
 let databases = 0;
 
 /** A fresh database file, migrated before the racers open it; `fill` runs on it first. */
-async function database(fill: (store: Store) => Promise<void> = async () => undefined) {
+async function database(fill: (store: Store) => Promise<void> = () => Promise.resolve()) {
   path = join(dir, `stamina-${++databases}.db`);
   const store = await openStore({
     database: { engine: "sqlite", path },

@@ -197,10 +197,12 @@ export async function startHarness(
       );
       const outcome = await executed.then(
         (settled) => ({ settled }),
-        (error: unknown) => ({ error }),
+        (error: Error) => ({ error }),
       );
       const turnError = model.turnError();
-      if (turnError !== undefined) throw turnError;
+      if (turnError !== undefined) {
+        throw turnError instanceof Error ? turnError : new Error(JSON.stringify(turnError));
+      }
       if ("error" in outcome) throw outcome.error;
       return outcome.settled;
     },
