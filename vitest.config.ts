@@ -7,6 +7,8 @@ const jsonReport = process.env.VITEST_JSON_REPORT;
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Says, before the tests, what this machine lacks that some test files need.
+    globalSetup: ["test/support/preflight.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: jsonReport ? ["default", "json"] : ["default"],

@@ -8,6 +8,7 @@ import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { refusedRange } from "../../src/sandbox/egress-addresses.ts";
+import { machineNeed } from "../support/machine.ts";
 import {
   startEgressProxy,
   type BlockedRequest,
@@ -242,7 +243,12 @@ describe("the host's own addresses", () => {
     .flat()
     .find((i) => i !== undefined && i.family === "IPv4" && !i.internal)?.address;
 
-  it.skipIf(own === undefined)("are refused, whatever their range", async () => {
+  const need = machineNeed(
+    own === undefined ? "this host has no IPv4 address of its own besides loopback" : null,
+  );
+
+  it.skipIf(need.skip)(need.title("are refused, whatever their range"), async () => {
+    need.ensure();
     table["self.stamina.test"] = [own ?? ""];
     const { proxy, blocked } = await open(["self.stamina.test"]);
     const refused = await tunnel(proxy.socketPath, "self.stamina.test:5432");

@@ -20,6 +20,7 @@ import {
   ToolInputError,
 } from "../../src/workspace/files.ts";
 import { withWorktreeEntry } from "../../src/workspace/worktree-fs.ts";
+import { machineNeed } from "../support/machine.ts";
 import { removeTempDirs, tempDir } from "./helpers.ts";
 
 let root = "";
@@ -36,6 +37,20 @@ beforeEach(() => {
 });
 
 afterAll(removeTempDirs);
+
+/** Whether this process may make a device node (root, or CAP_MKNOD): tried once, in a temp dir. */
+const mknod = machineNeed(
+  (() => {
+    try {
+      execFileSync("mknod", [join(tempDir("stamina-mknod-"), "null"), "c", "1", "3"], {
+        stdio: "ignore",
+      });
+      return null;
+    } catch {
+      return "only root (CAP_MKNOD) can make a device node, and this process cannot";
+    }
+  })(),
+);
 
 const run = async (input: unknown) =>
   (await executeEditorCommand(root, editorInputSchema.parse(input))).output;
@@ -95,12 +110,9 @@ describe("what is not a regular file", () => {
     await expect(run({ command: "view", path: "zero" })).rejects.toThrow(PathOutsideWorkspaceError);
   });
 
-  it("refuses a character device inside the worktree", async (context) => {
-    try {
-      execFileSync("mknod", [join(root, "zero"), "c", "1", "5"], { stdio: "ignore" });
-    } catch {
-      context.skip(); // only root can make device nodes
-    }
+  it.skipIf(mknod.skip)(mknod.title("refuses a character device inside the worktree"), async () => {
+    mknod.ensure();
+    execFileSync("mknod", [join(root, "zero"), "c", "1", "5"], { stdio: "ignore" });
     await expect(run({ command: "view", path: "zero" })).rejects.toThrow(
       /is not a regular file \(a character device\)/,
     );
