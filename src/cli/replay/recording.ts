@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { Budget } from "../../agent/budget.ts";
 import type { MemoryFile } from "../../agent/ports.ts";
 import type { AuditEvent } from "../../audit/types.ts";
-import { parseRepoConfig, type RepoConfig } from "../../policy/config.ts";
+import { ConfigError, parseRepoConfig, type RepoConfig } from "../../policy/config.ts";
 
 export class RecordingError extends Error {
   override name = "RecordingError";
@@ -111,11 +111,23 @@ export function readRecording(events: readonly AuditEvent[]): Recording {
     maxTokens: start.data.maxTokens,
     system: { text: start.data.system, templateHash: start.data.prompts.system },
     task: { text: start.data.task, templateHash: start.data.prompts.task },
-    config: parseRepoConfig(start.data.config),
+    config: recordedConfig(start.data.config),
     worktree: start.data.worktree,
     outputDir: start.data.outputDir,
     responses,
     memory: start.data.memory ?? null,
     elapsed,
   };
+}
+
+/** The repository config the session ran with, as the log recorded it. */
+function recordedConfig(raw: unknown): RepoConfig {
+  try {
+    return parseRepoConfig(raw);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new RecordingError(
+      `the log's agent.start event records a repository config Stamina does not accept (edited?): ${error.problems.join("; ")}`,
+    );
+  }
 }
