@@ -56,7 +56,7 @@ interface Walk {
  * or with null when it does not exist (never null in create mode). Every fd is
  * closed when `fn` settles. Throws PathOutsideWorkspaceError for a path or a
  * symlink that leaves the root or enters .git, and ToolInputError for a FIFO, a
- * socket or a device.
+ * socket or a device, or a path with a NUL character (no file is named so).
  */
 export async function withWorktreeEntry<T>(
   root: string,
@@ -64,6 +64,11 @@ export async function withWorktreeEntry<T>(
   mode: OpenMode,
   fn: (entry: WorktreeEntry | null) => Promise<T>,
 ): Promise<T> {
+  if (path.includes("\0")) {
+    throw new ToolInputError(
+      `The path ${JSON.stringify(path)} contains a NUL character; no file can be named so.`,
+    );
+  }
   const rootHandle = await open(root, O_RDONLY | O_DIRECTORY);
   let entry: WorktreeEntry | null = null;
   try {
