@@ -67,6 +67,16 @@ export function describeSpend(budget: Budget, steps: number, spent: Spent): stri
   ].join(", ");
 }
 
+/**
+ * What the model reads at the end of each turn: "Budget left: 38 of 50 steps, $8.12 of $10.00."
+ * Steps and dollars only: both are the same on a replay, where wall time is not.
+ */
+export function budgetLeftLine(budget: Budget, steps: number, spent: Spent): string {
+  const stepsLeft = Math.max(budget.steps - steps, 0);
+  const dollarsLeft = Math.max(budget.dollars - spent.dollars, 0);
+  return `Budget left: ${n(stepsLeft)} of ${amount("steps", budget.steps)}, ${dollars(dollarsLeft)} of ${dollars(budget.dollars)}.`;
+}
+
 /** Every token a response read or wrote: what the token budget counts. */
 export function tokensOf(usage: Anthropic.Usage): number {
   return (

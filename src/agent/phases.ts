@@ -6,7 +6,7 @@ import { checksText } from "./checks-text.ts";
 import type { Phase } from "./phase.ts";
 import { baselineNote, cannotFixReason, failingChecks, failureKey } from "./baseline.ts";
 import type { AgentSnapshot, ChecksReport } from "./ports.ts";
-import { renderPrompt } from "./prompts.ts";
+import { renderPrompt, untrusted } from "./prompts.ts";
 import { describeTestWeakening, type TestWeakening } from "./test-integrity.ts";
 import { verifyWork, type Verified, type VerifyContext } from "./verification.ts";
 
@@ -60,7 +60,7 @@ export async function afterTurnEnded(
   await setPhase("review");
   return {
     kind: "continue",
-    prompt: reviewPrompt(record, verified.diff, verified.testWeakening),
+    prompt: reviewPrompt(record, verified.diff, verified.testWeakening, ctx.workspace.base),
   };
 }
 
@@ -124,11 +124,17 @@ async function failedTurn(
   };
 }
 
-function reviewPrompt(report: ChecksReport, diff: string, weakening: TestWeakening[]): string {
+function reviewPrompt(
+  report: ChecksReport,
+  diff: string,
+  weakening: TestWeakening[],
+  base: string,
+): string {
+  const short = base.slice(0, 12);
   const shown =
     diff.length <= REVIEW_DIFF_CHARS
       ? diff
-      : `${diff.slice(0, REVIEW_DIFF_CHARS / 2)}\n… [${diff.length - REVIEW_DIFF_CHARS} characters of the diff cut; see the whole change with \`git diff\` and \`git status\` in bash] …\n${diff.slice(-REVIEW_DIFF_CHARS / 2)}`;
+      : `${diff.slice(0, REVIEW_DIFF_CHARS / 2)}\n… [${diff.length - REVIEW_DIFF_CHARS} characters of the diff cut; see the whole change with \`git diff ${short}\` and \`git status\` in bash] …\n${diff.slice(-REVIEW_DIFF_CHARS / 2)}`;
   const warnings =
     weakening.length === 0
       ? ""
@@ -142,7 +148,8 @@ function reviewPrompt(report: ChecksReport, diff: string, weakening: TestWeakeni
     verification: report.configured
       ? "The harness ran the checks on your work, and they pass."
       : "No build, test or lint command is configured, so the harness could not check your work.",
-    diff: shown.trimEnd(),
+    base: short,
+    diff: untrusted(shown.trimEnd()),
     test_warnings: warnings,
   }).text;
 }

@@ -121,6 +121,12 @@ export interface ProgressPort {
 
 /** What the loop itself reads of the worktree. */
 export interface WorkspacePort {
+  /**
+   * The commit the run's change is measured against (the branch's start; a review round's, the
+   * pull request's head when the round began): what the prompts name for `git diff` and
+   * `git show`, since the harness's milestone commits move HEAD.
+   */
+  base: string;
   /** The whole change so far against the run's base commit, untracked files included. */
   diff(signal: AbortSignal): Promise<string>;
   /**

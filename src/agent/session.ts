@@ -166,6 +166,8 @@ export async function runSession(options: SessionOptions): Promise<AgentResult> 
 export function systemPrompt(vars: {
   project: string;
   workspace: string;
+  /** The commit the run started from: what `git diff` and `git show` compare against. */
+  base: string;
   checks: Record<CheckName, string | null>;
   /** The agent's commands reach the allowlisted hosts through the egress proxy (`network.agent`). */
   network?: boolean;
@@ -176,6 +178,7 @@ export function systemPrompt(vars: {
   return renderPrompt("system", {
     project: vars.project,
     workspace: vars.workspace,
+    base: vars.base.slice(0, 12),
     network: vars.network
       ? "Commands run without any credentials. They reach the network only through a proxy (HTTP_PROXY and HTTPS_PROXY are set) that lets through the hosts the maintainers allow, such as package registries; any other host gets a 403 that names it, and tools that ignore the proxy variables reach nothing."
       : "Commands run without network access and without any credentials.",

@@ -2,6 +2,7 @@
 // response to the answer, the per-step hooks, the step's health event and its checkpoint. What
 // the step appends goes to the transcript; whether the run goes on is for the loop to say.
 import type Anthropic from "@anthropic-ai/sdk";
+import { budgetLeftLine } from "./budget.ts";
 import { recordHealth } from "./context/health.ts";
 import { isPromptTooLong } from "./context/overflow.ts";
 import { isContextView, type ContextView } from "./hooks.ts";
@@ -113,6 +114,11 @@ async function afterHooks(
   });
   if (reply.next.kind !== "go") return pause;
   for (const note of notes) reply.blocks.push({ type: "text", text: note });
+  // What is left, at the end of every reply the model reads: in the transcript, so the cache
+  // keeps its prefix and a resumed run sends the same messages.
+  if (reply.blocks.length > 0) {
+    reply.blocks.push({ type: "text", text: budgetLeftLine(run.budget(), step, state.spent) });
+  }
   if (reply.asked) {
     // The call waits for a person: its result (and the rest of this reply) is held back.
     const { request, toolUseId } = reply.asked;

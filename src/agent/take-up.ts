@@ -12,7 +12,7 @@ import type {
   MilestonePort,
   PauseRequest,
 } from "./ports.ts";
-import { renderPrompt } from "./prompts.ts";
+import { renderPrompt, untrusted } from "./prompts.ts";
 import { sanitizeUntrusted } from "../policy/sanitize.ts";
 
 /** How much of a person's answer to a pause the model reads. */
@@ -84,7 +84,10 @@ async function answered(
   // Appended like any step's message, so the next checkpoint keeps it and a retry has it.
   const text = sanitizeUntrusted(answer.text, MAX_ANSWER_CHARS);
   await ctx.audit.record("agent.answered", { step: ctx.step, by: answer.by, answer: text });
-  return { role: "user", content: renderPrompt(prompt, { by: answer.by, answer: text }).text };
+  return {
+    role: "user",
+    content: renderPrompt(prompt, { by: answer.by, answer: untrusted(text) }).text,
+  };
 }
 
 /**

@@ -42,7 +42,7 @@ const ADVICE: Record<WatchdogRule, string> = {
   failing_command:
     "Read its output closely and change something before you run it again. If it cannot pass for a reason outside your change (it failed before you changed anything), end your turn with a message that starts with `cannot fix:` and the reason.",
   out_of_scope:
-    "Keep the change to what the issue asks: undo the unrelated edits (`git show HEAD:path > path`, or delete files you created), or add the reason for each to the plan with update_plan.",
+    "Keep the change to what the issue asks: undo the unrelated edits (`git show {{base}}:path > path` restores a file as it was at the start, or delete files you created), or add the reason for each to the plan with update_plan.",
   error_rate:
     "Stop and find out why your calls fail (the inputs, the paths, the tool's rules) before you make more.",
   stall:
@@ -98,7 +98,7 @@ export function createWatchdog(options: WatchdogOptions): StepHook {
         else state.health.pauses += 1;
         if (action === "nudge") {
           state.nudged[signal.rule] = signal.step;
-          const note = `Watchdog (${signal.rule.replaceAll("_", " ")}): ${capitalise(signal.message)} ${ADVICE[signal.rule]}`;
+          const note = `Watchdog (${signal.rule.replaceAll("_", " ")}): ${capitalise(signal.message)} ${ADVICE[signal.rule].replace("{{base}}", options.workspace.base.slice(0, 12))}`;
           notes.push(note);
           await audit.record("watchdog.nudge", { step: signal.step, rule: signal.rule, note });
           continue;

@@ -119,7 +119,10 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Age
       commands: { build: config.build, test: config.test, lint: config.lint },
     }),
     milestones,
-    workspace: { diff: (s) => workingDiff(worktree, options.baseSha, { signal: s }) },
+    workspace: {
+      base: options.baseSha,
+      diff: (s) => workingDiff(worktree, options.baseSha, { signal: s }),
+    },
   });
   await network.flush();
   if (result.stop !== "aborted") {

@@ -4,7 +4,12 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { renderPrompt, repositoryInstructions, type RenderedPrompt } from "../agent/prompts.ts";
+import {
+  renderPrompt,
+  repositoryInstructions,
+  untrusted,
+  type RenderedPrompt,
+} from "../agent/prompts.ts";
 import { systemPrompt } from "../agent/session.ts";
 import { ModelUnavailableError } from "../model/errors.ts";
 import { createModel } from "../model/factory.ts";
@@ -212,7 +217,7 @@ async function workOnBranch(
     sandbox,
     commandTimeoutMs: settings.commandTimeoutMs,
     maxTokens: settings.maxTokens,
-    ...sessionPrompts(setup),
+    ...sessionPrompts(setup, baseSha),
     finalMessage: `${title}\n\nStamina's work on the task given to \`stamina run\`.`,
     signal: io.signal,
     progress: run.reporter.progress,
@@ -234,19 +239,23 @@ async function workOnBranch(
 }
 
 /** The prompts a GitHub run has, with the checkout's folder name for the project. */
-function sessionPrompts(setup: RunSetup): { system: RenderedPrompt; task: RenderedPrompt } {
+function sessionPrompts(
+  setup: RunSetup,
+  baseSha: string,
+): { system: RenderedPrompt; task: RenderedPrompt } {
   const { top, config } = setup;
   const project = top.split("/").at(-1) ?? top;
   return {
     system: systemPrompt({
       project,
       workspace: top,
+      base: baseSha,
       checks: { build: config.build, test: config.test, lint: config.lint },
       network: config.network.agent,
     }),
     task: renderPrompt("task-local", {
       project,
-      task: setup.task,
+      task: untrusted(setup.task),
       instructions: repositoryInstructions(config.instructions),
     }),
   };

@@ -17,7 +17,12 @@ import type {
 } from "../agent/ports.ts";
 import type { ModelPort } from "../model/types.ts";
 import type { Tracer } from "../observability/tracing.ts";
-import { renderPrompt, repositoryInstructions, type RenderedPrompt } from "../agent/prompts.ts";
+import {
+  renderPrompt,
+  repositoryInstructions,
+  untrusted,
+  type RenderedPrompt,
+} from "../agent/prompts.ts";
 import { contextSettingsOf, watchdogSettingsOf } from "../agent/config-settings.ts";
 import { runSession, systemPrompt } from "../agent/session.ts";
 import type { WorkingTree } from "../workspace/working-tree.ts";
@@ -84,6 +89,7 @@ export function runAgentSession(options: AgentSessionOptions): Promise<AgentResu
     baseline: options.task === undefined,
     confirmNoChange: options.task === undefined,
     workspace: {
+      base: options.baseSha,
       diff: (signal) => options.tree.diff(options.baseSha, { signal }),
       change: async (signal) =>
         (await options.tree.diffBytes(options.baseSha, { signal })).bytes.toString(),
@@ -91,6 +97,7 @@ export function runAgentSession(options: AgentSessionOptions): Promise<AgentResu
     system: systemPrompt({
       project: repository,
       workspace: dirs.worktree,
+      base: options.baseSha,
       checks: { build: run.config.build, test: run.config.test, lint: run.config.lint },
       network: options.network !== undefined,
     }),
@@ -99,8 +106,8 @@ export function runAgentSession(options: AgentSessionOptions): Promise<AgentResu
       renderPrompt("task", {
         repository,
         issue_number: String(run.issueNumber),
-        issue_title: run.issueTitle,
-        issue_body: run.issueBody,
+        issue_title: untrusted(run.issueTitle),
+        issue_body: untrusted(run.issueBody),
         instructions: repositoryInstructions(run.config.instructions),
       }),
   });

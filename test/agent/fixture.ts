@@ -131,7 +131,12 @@ export function agentFixture(
         maxTokens: 1_000,
         budget: { ...DEFAULT_BUDGET, ...setup.budget },
         signal: new AbortController().signal,
-        system: systemPrompt({ project: "the fixture", workspace: worktree, checks: commands }),
+        system: systemPrompt({
+          project: "the fixture",
+          workspace: worktree,
+          base: baseSha,
+          checks: commands,
+        }),
         task: renderPrompt("task-local", {
           project: "the fixture",
           task: setup.task ?? "Do the task.",
@@ -147,7 +152,10 @@ export function agentFixture(
           timeoutMs,
           commands,
         }),
-        workspace: { diff: (signal) => workingDiff(worktree, baseSha, { signal }) },
+        workspace: {
+          base: baseSha,
+          diff: (signal) => workingDiff(worktree, baseSha, { signal }),
+        },
         milestones: createMilestones({
           worktree,
           author: BOT,

@@ -36,10 +36,13 @@ async function watched(script: ScriptedTurn[], settings: Partial<typeof DEFAULT_
 }
 
 /** The text blocks (not tool results) the n-th request's last message carries. */
+/** The watchdog's notes in request `n`: its last message's texts, but the budget line every reply ends with. */
 function notesIn(server: ModelServer, n: number): string[] {
   const content = server.requests[n]?.body.messages.at(-1)?.content;
   if (!Array.isArray(content)) return [];
-  return content.flatMap((b) => (b.type === "text" ? [b.text] : []));
+  return content.flatMap((b) =>
+    b.type === "text" && !b.text.startsWith("Budget left:") ? [b.text] : [],
+  );
 }
 
 function watchdogEvents() {

@@ -12,7 +12,7 @@ import {
   type MemoryLimits,
 } from "../memory.ts";
 import type { MemoryFile, MemoryPort, Tool, ToolOutcome } from "../ports.ts";
-import { renderPrompt, type RenderedPrompt } from "../prompts.ts";
+import { renderPrompt, untrusted, type RenderedPrompt } from "../prompts.ts";
 import { integer, orJsonText, parseToolInput } from "./input.ts";
 
 const path = z.string({ error: "must be a path under /memories" });
@@ -63,7 +63,6 @@ export function createMemoryTool(memory: MemoryPort, limits: MemoryLimits = MEMO
 
 /** How much of the memory the first message carries; the rest is listed, to open with `view`. */
 const NOTES_CHARS = 12_000;
-const FRAME = /<\/?memory_notes>/gi;
 
 /** The memory as the notes a run starts with, framed as notes by `prompts/memory.md`. */
 export function memoryNotes(files: readonly MemoryFile[]): RenderedPrompt {
@@ -72,7 +71,7 @@ export function memoryNotes(files: readonly MemoryFile[]): RenderedPrompt {
   let left = NOTES_CHARS;
   for (const file of files) {
     // Hidden content is stripped, and nothing in a note can close the frame it sits in.
-    const text = sanitizeUntrusted(file.content, Infinity).replace(FRAME, "[memory_notes tag]");
+    const text = untrusted(sanitizeUntrusted(file.content, Infinity));
     if (text.length > left) {
       unread.push(file.path);
       continue;
