@@ -33,6 +33,8 @@ export interface LoopRun {
   readonly view: RequestView;
   readonly hooks: readonly StepHook[];
   readonly human: HumanPort | undefined;
+  /** Asked once when the model first ends its turn (AgentOptions.beforeDone). */
+  readonly beforeDone: (() => Promise<string | null>) | undefined;
   readonly onStep: ((checkpoint: StepCheckpoint) => void | Promise<void>) | undefined;
   /** The worktree's tools and the harness's own, by name. */
   readonly tools: Map<string, Tool>;

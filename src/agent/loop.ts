@@ -130,6 +130,12 @@ export interface AgentOptions {
   spendGate?: SpendGate;
   /** Each step and tool call a span, the model's calls inside its step's; none: no spans. */
   tracer?: Tracer;
+  /**
+   * Asked once, the first time the model ends its turn: a prompt that sends it back to finish
+   * what the task still lacks (a review round's unanswered threads), or null to go on to the
+   * checks. Whether it was asked is kept in the snapshot, so a resumed run does not ask again.
+   */
+  beforeDone?: () => Promise<string | null>;
 }
 
 /** The least a step reserves against the operator's limits, before any step has cost anything. */
@@ -223,6 +229,7 @@ function openLoop(options: AgentOptions): LoopRun {
     view: options.view ?? wholeTranscript,
     hooks: options.hooks ?? [],
     human: options.human,
+    beforeDone: options.beforeDone,
     onStep: options.onStep,
     tools,
     turn: {

@@ -107,8 +107,22 @@ async function runCalls(
   };
 }
 
-/** The harness verifies the work as it is and decides the next phase. */
+/** Where the snapshot keeps that `beforeDone` was asked. */
+const BEFORE_DONE = "before_done";
+
+/**
+ * The harness verifies the work as it is and decides the next phase; the first time, it asks
+ * `beforeDone` whether the task still lacks something, and sends that back instead.
+ */
 async function endOfTurn(run: LoopRun, text: string): Promise<StepReply | "aborted"> {
+  if (run.beforeDone && run.state.hooks[BEFORE_DONE] !== true) {
+    const prompt = await run.beforeDone();
+    if (prompt !== null) {
+      run.state.hooks[BEFORE_DONE] = true;
+      await run.audit.record("agent.reminded", { step: run.step, prompt });
+      return { blocks: [{ type: "text", text: prompt }], next: GO, touched: false, ran: [] };
+    }
+  }
   const move = await afterTurnEnded(run.verify, run.state, (phase) => run.setPhase(phase), {
     text,
     confirmNoChange: run.confirmNoChange,

@@ -3,7 +3,7 @@
 import type { GitHubPort, PullRequestDraft, RepoRef } from "./types.ts";
 import type { GitHubClients } from "./client.ts";
 import { createCheckRun, findCheckRuns, updateCheckRun } from "./checks.ts";
-import { findBotComment } from "./comments.ts";
+import { findBotComment, issueComments } from "./comments.ts";
 import { isWriter } from "./permissions.ts";
 import { addLabel, ensureLabel, issueLabels, removeLabel } from "./labels.ts";
 import { openPullRequest, pullRequest, setDraft, updatePullRequest } from "./pulls.ts";
@@ -34,6 +34,8 @@ export function createGitHubPort(
       });
       return { id: data.id, createdAt: data.created_at };
     },
+    issueComments: (ref, issueNumber) =>
+      issueComments(octo(ref), { owner: ref.owner, repo: ref.repo, issue_number: issueNumber }),
     findComment(ref, issueNumber, needle) {
       return findBotComment(
         octo(ref),

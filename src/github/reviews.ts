@@ -26,7 +26,7 @@ const THREADS = `query($owner: String!, $name: String!, $number: Int!, $first: I
           line
           originalLine
           comments(last: ${COMMENTS}) {
-            nodes { databaseId body diffHunk url createdAt lastEditedAt author { __typename login } }
+            nodes { databaseId body diffHunk url createdAt lastEditedAt originalCommit { oid } author { __typename login } }
           }
         }
       }
@@ -54,6 +54,7 @@ interface ThreadsAnswer {
               url: string;
               createdAt: string;
               lastEditedAt: string | null;
+              originalCommit: { oid: string } | null;
               author: { __typename: string; login: string } | null;
             }>;
           };
@@ -89,6 +90,7 @@ export async function reviewThreads(
         line: node.line,
         originalLine: node.originalLine,
         diffHunk: node.comments.nodes[0]?.diffHunk ?? "",
+        originalCommit: node.comments.nodes[0]?.originalCommit?.oid ?? null,
         comments: node.comments.nodes.map((c) => ({
           id: c.databaseId ?? 0,
           body: c.body,

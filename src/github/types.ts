@@ -34,6 +34,17 @@ export interface PullRequestInfo {
   state: "open" | "closed";
 }
 
+/** A comment on an issue's (or a pull request's) conversation. */
+export interface IssueComment {
+  id: number;
+  author: string;
+  bot: boolean;
+  body: string;
+  url: string;
+  /** When it was written, as GitHub says (ISO 8601). */
+  createdAt: string;
+}
+
 /** A comment in a review thread, oldest first. */
 interface ReviewThreadComment {
   /** REST's id, which a reply in the thread names. */
@@ -58,6 +69,8 @@ export interface ReviewThread {
   path: string;
   line: number | null;
   originalLine: number | null;
+  /** The commit the thread's first comment was written against: where `originalLine` is. */
+  originalCommit: string | null;
   diffHunk: string;
   comments: ReviewThreadComment[];
 }
@@ -98,6 +111,8 @@ export interface GitHubPort {
     body: string,
   ): Promise<{ id: number; createdAt?: string }>;
   updateComment(ref: RepoRef, commentId: number, body: string): Promise<void>;
+  /** The comments on an issue, oldest first (the first few hundred). */
+  issueComments(ref: RepoRef, issueNumber: number): Promise<IssueComment[]>;
   /** The app's own comment on the issue that contains `needle`, if it posted one. */
   findComment(ref: RepoRef, issueNumber: number, needle: string): Promise<number | null>;
   /** Opens the pull request, or returns the open one that already has this head. */

@@ -61,10 +61,14 @@ export interface AgentSessionOptions {
   human?: HumanPort;
   resume?: AgentResume;
   clock?: Clock;
+  /** The issue's comments as the task quotes them (issue-discussion.ts); none: "". */
+  discussion?: string;
   /** The task, when it is not the issue's (a review round, see follow-up.ts). */
   task?: RenderedPrompt;
   /** Tools of that task (a review round's `answer_thread`). */
   taskTools?: Tool[];
+  /** Asked when the model first ends its turn (a review round's unanswered threads). */
+  beforeDone?: () => Promise<string | null>;
   /** The agent's way out through the egress proxy (`network.agent`); none: no network. */
   network?: NetworkGrant;
 }
@@ -108,6 +112,7 @@ export function runAgentSession(options: AgentSessionOptions): Promise<AgentResu
         issue_number: String(run.issueNumber),
         issue_title: untrusted(run.issueTitle),
         issue_body: untrusted(run.issueBody),
+        discussion: options.discussion ?? "",
         instructions: repositoryInstructions(run.config.instructions),
       }),
   });

@@ -7,7 +7,9 @@
 // so a resumed attempt answers the same threads. How the round ends is in
 // finish-round.ts.
 import type { AuditSink, Tool } from "../../agent/ports.ts";
-import { renderPrompt, type RenderedPrompt } from "../../agent/prompts.ts";
+import { renderPrompt, untrusted, type RenderedPrompt } from "../../agent/prompts.ts";
+import { sanitizeUntrusted } from "../../policy/sanitize.ts";
+import { originalFileReader, roundContext } from "./round-context.ts";
 import { createAnswerThreadTool } from "../../agent/tools/answer-thread.ts";
 import { repositoryInstructions } from "../../agent/prompts.ts";
 import { RunFailure } from "../failure.ts";
@@ -26,6 +28,8 @@ export interface Round {
   items: RoundItem[];
   task: RenderedPrompt;
   tools: Tool[];
+  /** When the model first ends its turn: the threads it has not answered yet, as a prompt. */
+  beforeDone: () => Promise<string | null>;
 }
 
 const refOf = (run: Run): RepoRef => ({
@@ -59,14 +63,25 @@ export async function beginFollowUp(run: Run, deps: RoundDeps): Promise<Run> {
   return updated;
 }
 
-/** After the workspace: what this round answers, its task and its tool. */
-export async function prepareRound(run: Run, deps: RoundDeps, worktree: string): Promise<Round> {
+/**
+ * After the workspace: what this round answers, its task (the threads, with the pull request's
+ * body, its issue, its base and which commits are people's) and its tool.
+ */
+export async function prepareRound(
+  run: Run,
+  deps: RoundDeps,
+  git: { worktree: string; token: () => Promise<string>; signal?: AbortSignal },
+): Promise<Round> {
   const items = await roundItems(run, deps);
-  const threads = await describeItems(items, worktree);
+  const { worktree, token, signal } = git;
+  const threads = await describeItems(items, worktree, originalFileReader(worktree, token, signal));
+  const pull = await deps.github.pullRequest(refOf(run), run.issueNumber);
   const task = renderPrompt("follow-up", {
     repository: `${run.owner}/${run.repo}`,
     pull_number: String(run.issueNumber),
-    pull_title: run.issueTitle,
+    pull_title: untrusted(sanitizeUntrusted(run.issueTitle, 300)),
+    ...(await roundContext(run, deps, pull.body, worktree, signal)),
+    round_base: (run.baseSha ?? "HEAD").slice(0, 12),
     threads,
     instructions: repositoryInstructions(run.config.instructions),
   });
@@ -76,7 +91,37 @@ export async function prepareRound(run: Run, deps: RoundDeps, worktree: string):
       onAnswer: (answer) => deps.audit.record("review.answer", { round: run.id, ...answer }),
     }),
   ];
-  return { items, task, tools };
+  return { items, task, tools, beforeDone: () => unansweredReminder(run, deps, items) };
+}
+
+/** The threads no `answer_thread` call answered yet, listed, or null when every one was. */
+async function unansweredReminder(
+  run: Run,
+  deps: RoundDeps,
+  items: RoundItem[],
+): Promise<string | null> {
+  const answered = new Set(
+    (await deps.store.audit.events(run.id))
+      .filter((e) => e.type === "review.answer" && e.data.round === run.id)
+      .map((e) => Number(e.data.thread)),
+  );
+  const missing = items.flatMap((item, index) => {
+    const n = index + 1;
+    if (answered.has(n)) return [];
+    const what =
+      "thread" in item
+        ? `\`${item.thread.path}\`${item.thread.line === null ? "" : `, line ${item.thread.line}`}`
+        : "a comment on the pull request's conversation";
+    return [`- Thread ${n}: ${what}`];
+  });
+  if (missing.length === 0) return null;
+  return [
+    `You have not answered ${missing.length === 1 ? "this thread" : "these threads"} yet:`,
+    "",
+    ...missing,
+    "",
+    'Call `answer_thread` for each one ("changed", "answered" or "declined"), then end your turn again. A thread left unanswered gets a reply saying Stamina did not get to it.',
+  ].join("\n");
 }
 
 /**

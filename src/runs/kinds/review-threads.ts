@@ -5,8 +5,12 @@
 // was a writer's: a thread where Stamina (or another bot) spoke last waits for
 // the reviewer, and one started or continued by someone who cannot write is
 // not a request. Only writers' words are requests; anyone else's comments are
-// quoted as untrusted context. Each thread goes to the model with its path,
-// line, diff hunk and a window of the file as it is on the branch now.
+// quoted as untrusted context, and the earlier replies of bots (Stamina's own
+// among them) as what the thread answers. Each thread goes to the model with
+// its path, line, diff hunk and a window of the file: as it is on the branch
+// now, or, for an outdated line, as it was in the commit the thread was
+// written against.
+import { framed } from "../../agent/prompts.ts";
 import { sanitizeUntrusted } from "../../policy/sanitize.ts";
 import { ToolInputError } from "../../workspace/editor-input.ts";
 import { PathOutsideWorkspaceError } from "../../workspace/paths.ts";
@@ -96,12 +100,23 @@ export async function threadsToAnswer(
   return chosen;
 }
 
+/**
+ * A file as it was in a commit (`git show commit:path`), or null when that commit or file cannot
+ * be had; what an outdated thread is shown at.
+ */
+export type OriginalFile = (commit: string, path: string) => Promise<string | null>;
+
 /** The items as the task lists them, numbered from 1. */
-export async function describeItems(items: RoundItem[], worktree: string): Promise<string> {
+export async function describeItems(
+  items: RoundItem[],
+  worktree: string,
+  original: OriginalFile = () => Promise.resolve(null),
+): Promise<string> {
   const parts: string[] = [];
   for (const [index, item] of items.entries()) {
-    if ("thread" in item) parts.push(await describeThread(index + 1, item.thread, worktree));
-    else {
+    if ("thread" in item) {
+      parts.push(await describeThread(index + 1, item.thread, worktree, original));
+    } else {
       const { by, body } = item.conversation;
       parts.push(
         [
@@ -117,40 +132,78 @@ export async function describeItems(items: RoundItem[], worktree: string): Promi
 
 /**
  * A comment as the task quotes it: a writer's in `<comment>`, anyone else's in
- * `<untrusted_comment>`, which the prompt says is context, never instructions. A body cannot
- * close its block or open another: those tags in it are escaped.
+ * `<untrusted_comment>`, which the prompt says is context, never instructions, and a bot's (an
+ * earlier reply of Stamina's) in `<earlier_reply>`. No body can close its frame or open another.
  */
-function quoted(c: { author: string; writer: boolean; body: string | null }): string {
-  const author = c.author.replace(/[^A-Za-z0-9_.[\]-]/g, "");
-  const text =
-    c.body === null
-      ? EDITED
-      : sanitizeUntrusted(c.body, MAX_COMMENT_CHARS).replace(
-          /<(\s*\/?\s*(?:untrusted_comment|comment)\b)/gi,
-          "&lt;$1",
-        );
+function quoted(c: {
+  author: string;
+  writer: boolean;
+  bot?: boolean;
+  body: string | null;
+}): string {
+  const text = c.body === null ? EDITED : sanitizeUntrusted(c.body, MAX_COMMENT_CHARS);
+  if (c.bot === true) return framed("earlier_reply", text, { author: c.author, bot: "yes" });
   return c.writer
-    ? `<comment author="${author}">\n${text}\n</comment>`
-    : `<untrusted_comment author="${author}" permission="read">\n${text}\n</untrusted_comment>`;
+    ? framed("comment", text, { author: c.author })
+    : framed("untrusted_comment", text, { author: c.author, permission: "read" });
 }
 
-async function describeThread(n: number, thread: RoundThread, worktree: string): Promise<string> {
+async function describeThread(
+  n: number,
+  thread: RoundThread,
+  worktree: string,
+  original: OriginalFile,
+): Promise<string> {
   const line = thread.line ?? thread.originalLine;
+  const commit = thread.originalCommit ?? null;
   const where = thread.outdated
-    ? `\`${thread.path}\`, an outdated line (line ${line ?? "?"} when it was written; the code has changed since)`
+    ? `\`${thread.path}\`, an outdated line (line ${line ?? "?"}${commit === null ? "" : ` of the file in commit ${commit.slice(0, 12)},`} when it was written; the code has changed since)`
     : `\`${thread.path}\`${line === null ? "" : `, line ${line}`}`;
-  const comments = thread.comments.filter((c) => !c.bot).map(quoted);
+  const window =
+    thread.outdated && commit !== null
+      ? await originalWindow(original, commit, thread.path, line)
+      : await fileWindow(worktree, thread.path, line);
   return [
     `## Thread ${n}: ${where}`,
     "",
-    "<diff_hunk>",
-    sanitizeUntrusted(thread.diffHunk, MAX_HUNK_CHARS),
-    "</diff_hunk>",
+    framed("diff_hunk", sanitizeUntrusted(thread.diffHunk, MAX_HUNK_CHARS)),
     "",
-    await fileWindow(worktree, thread.path, line),
+    window,
     "",
-    ...comments,
+    ...thread.comments.map(quoted),
   ].join("\n");
+}
+
+/** The file around `line` as it was in `commit`, where the outdated thread was written. */
+async function originalWindow(
+  original: OriginalFile,
+  commit: string,
+  path: string,
+  line: number | null,
+): Promise<string> {
+  const text = await original(commit, path);
+  if (text === null) {
+    return `(\`${path}\` as of commit ${commit.slice(0, 12)} cannot be read any more; open the file as it is now.)`;
+  }
+  const { from, to, shown } = windowOf(text, line);
+  return framed("original_code", shown, {
+    path,
+    commit: commit.slice(0, 12),
+    lines: `${from}-${to}`,
+  });
+}
+
+/** The lines around `line`, numbered, the line itself marked. */
+function windowOf(text: string, line: number | null): { from: number; to: number; shown: string } {
+  const lines = text.split("\n");
+  const at = Math.min(Math.max(line ?? 1, 1), lines.length);
+  const from = Math.max(at - WINDOW, 1);
+  const to = Math.min(at + WINDOW, lines.length);
+  const shown = lines
+    .slice(from - 1, to)
+    .map((l, i) => `${String(from + i).padStart(5)}${from + i === at ? " > " : "   "}${l}`)
+    .join("\n");
+  return { from, to, shown };
 }
 
 /** The file around `line` as it is in the worktree, numbered; or why there is none. */
@@ -177,12 +230,6 @@ async function fileWindow(worktree: string, path: string, line: number | null): 
       return `(\`${path}\` no longer exists on the branch.)`;
     throw error;
   }
-  const lines = text.split("\n");
-  const at = Math.min(Math.max(line ?? 1, 1), lines.length);
-  const from = Math.max(at - WINDOW, 1);
-  const to = Math.min(at + WINDOW, lines.length);
-  const shown = lines
-    .slice(from - 1, to)
-    .map((l, i) => `${String(from + i).padStart(5)}${from + i === at ? " > " : "   "}${l}`);
-  return [`<file path="${path}" lines="${from}-${to}">`, ...shown, "</file>"].join("\n");
+  const { from, to, shown } = windowOf(text, line);
+  return framed("file", shown, { path, lines: `${from}-${to}` });
 }

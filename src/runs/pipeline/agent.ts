@@ -16,6 +16,7 @@ import {
 import { createChecksRunner } from "../checks.ts";
 import { BOT, coAuthorOf } from "../commits.ts";
 import { createMilestones, pushToBranch } from "../milestone.ts";
+import { issueDiscussion } from "../issue-discussion.ts";
 import { createHumanPort } from "../pause.ts";
 import { createSecretGate } from "../push-scan.ts";
 import { agentResume, recordRetriedStep } from "../resume.ts";
@@ -119,7 +120,9 @@ async function runSession(
         () => network.flush(),
       ),
       resume,
-      ...(round ? { task: round.task, taskTools: round.tools } : {}),
+      ...(round
+        ? { task: round.task, taskTools: round.tools, beforeDone: round.beforeDone }
+        : { discussion: await issueDiscussion(run, { store, github: a.github, audit: a.audit }) }),
     });
   } finally {
     control.leaveAgent();

@@ -42,7 +42,14 @@ export async function workspaceStage(a: Attempt): Promise<Prepared> {
   await sayNotCheckedOut(a, await gitlinks(worktree, a.control.signal));
   a.run = await a.surface.say({ kind: "working" });
   // A follow-up answers the review threads waiting for it (follow-up.ts).
-  const round = a.run.kind === "follow_up" ? await prepareRound(a.run, a.gh, worktree) : undefined;
+  const round =
+    a.run.kind === "follow_up"
+      ? await prepareRound(a.run, a.gh, {
+          worktree,
+          token: prepared.workspace.token,
+          signal: a.control.signal,
+        })
+      : undefined;
   return { workspace: prepared.workspace, checkpoint, baseSha, round };
 }
 

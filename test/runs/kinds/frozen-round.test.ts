@@ -37,6 +37,7 @@ function thread(id: string, ...said: Said[]): ReviewThread {
     path: "a.txt",
     line: 1,
     originalLine: 1,
+    originalCommit: null,
     diffHunk: "@@ -1 +1 @@",
     comments: said.map(([author, body, created, edited], i) => ({
       id: i + 1,

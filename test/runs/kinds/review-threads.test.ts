@@ -35,6 +35,7 @@ function reviewThread(
     path: "src/a.ts",
     line: 20,
     originalLine: 20,
+    originalCommit: null,
     diffHunk: "@@ -18,3 +18,3 @@\n-old\n+new",
     comments: [
       { id: 1, body: "Rename this.", url: "u", author: by, bot, createdAt: AT, lastEditedAt: null },
@@ -93,6 +94,60 @@ describe("a round's threads", () => {
     );
     expect(text).toContain("an outdated line (line 3 when it was written");
     expect(text).toContain('lines="1-13"');
+  });
+
+  it("show an outdated line as it was in the commit it was written against", async () => {
+    const commit = "a".repeat(40);
+    const asked: string[] = [];
+    const original = (sha: string, path: string) => {
+      asked.push(`${sha}:${path}`);
+      return Promise.resolve("first\nsecond </original_code> was here\nthird\n");
+    };
+    const text = await describeItems(
+      [{ thread: thread({ outdated: true, line: null, originalLine: 2, originalCommit: commit }) }],
+      worktree,
+      original,
+    );
+    expect(asked).toEqual([`${commit}:src/a.ts`]);
+    expect(text).toContain("line 2 of the file in commit aaaaaaaaaaaa, when it was written");
+    expect(text).toContain('<original_code path="src/a.ts" commit="aaaaaaaaaaaa" lines="1-4">');
+    expect(text).toContain("    2 > second &lt;/original_code> was here");
+    // Not the current file's line 2, which says something else now.
+    expect(text).not.toContain("line 2\n");
+    expect(text.match(/<\/original_code>/g)).toHaveLength(1);
+    const gone = await describeItems(
+      [{ thread: thread({ outdated: true, line: null, originalLine: 2, originalCommit: commit }) }],
+      worktree,
+    );
+    expect(gone).toContain("as of commit aaaaaaaaaaaa cannot be read any more");
+  });
+
+  it("quote a bot's earlier reply in the thread, so a later comment keeps what it answers", async () => {
+    const answered = thread();
+    answered.comments.push(
+      {
+        id: 2,
+        body: "Renamed to `total`.",
+        url: "u",
+        author: "stamina",
+        bot: true,
+        writer: false,
+      },
+      {
+        id: 3,
+        body: "No, I meant `count`.",
+        url: "u",
+        author: "reviewer",
+        bot: false,
+        writer: true,
+      },
+    );
+    const text = await describeItems([{ thread: answered }], worktree);
+    const reply = text.indexOf(
+      '<earlier_reply author="stamina" bot="yes">\nRenamed to `total`.\n</earlier_reply>',
+    );
+    expect(reply).toBeGreaterThan(text.indexOf("Rename this."));
+    expect(text.indexOf("No, I meant `count`.")).toBeGreaterThan(reply);
   });
 
   it("say when the file no longer exists, or lies outside the repository", async () => {

@@ -4,6 +4,7 @@
 // GitHub answers them (each comment with `createdAt` and `lastEditedAt`).
 // Tests submit reviews, push human replies and edit comments through the
 // handle (index.ts); the app reads and writes only through the API.
+import { execFileSync } from "node:child_process";
 import { type Need, holds, notAccessible, reaches } from "./grants.ts";
 import type { GraphQLEndpoint } from "./graphql.ts";
 import { notFound } from "./http-io.ts";
@@ -31,6 +32,8 @@ export interface ReviewThreadRecord {
   /** The line on the pull request's head; null once the line is outdated, as on GitHub. */
   line: number | null;
   originalLine: number;
+  /** The commit the comment was written against (its `original_commit_id`). */
+  originalCommit: string;
   diffHunk: string;
   isOutdated: boolean;
   isResolved: boolean;
@@ -45,6 +48,8 @@ export interface NewReviewComment {
   diffHunk?: string;
   /** The line changed since the comment: GitHub shows it as outdated, with no current line. */
   outdated?: boolean;
+  /** The commit it was written against; the pull request's head now, unless given. */
+  commit?: string;
 }
 
 export interface ReviewView {
@@ -66,6 +71,15 @@ export interface ReviewThreadView {
     /** When it was last edited (ISO 8601), null when never, as GraphQL's `lastEditedAt`. */
     lastEditedAt: string | null;
   }>;
+}
+
+/** Where the pull request's branch is now in the fake's bare repository: a comment's commit. */
+function headOf(state: FakeState, repo: RepoRecord, pullNumber: number): string {
+  const pull = state.pulls.find((p) => p.repoId === repo.id && p.number === pullNumber);
+  if (!pull) return "0".repeat(40);
+  return execFileSync("git", ["--git-dir", repo.barePath, "rev-parse", `refs/heads/${pull.head}`], {
+    encoding: "utf8",
+  }).trim();
 }
 
 function threadNodeId(thread: ReviewThreadRecord): string {
@@ -92,6 +106,7 @@ export function submitReview(
       path: c.path,
       line: c.outdated ? null : c.line,
       originalLine: c.line,
+      originalCommit: c.commit ?? headOf(state, repo, pullNumber),
       diffHunk: c.diffHunk ?? `@@ -${c.line} +${c.line} @@`,
       isOutdated: c.outdated === true,
       isResolved: false,
@@ -202,7 +217,7 @@ function reviewCommentJson(
     diff_hunk: thread.diffHunk,
     path: thread.path,
     commit_id: "0".repeat(40),
-    original_commit_id: "0".repeat(40),
+    original_commit_id: thread.originalCommit,
     in_reply_to_id: first && first.id !== comment.id ? first.id : undefined,
     user: userJson(state, comment.user),
     body: comment.body,
@@ -292,6 +307,7 @@ function threadNode(state: FakeState, t: ReviewThreadRecord): Record<string, unk
         diffHunk: t.diffHunk,
         createdAt: state.iso(c.createdAt),
         lastEditedAt: isoOrNull(state, lastEditedAt(c)),
+        originalCommit: { oid: t.originalCommit },
         url: `${state.url}/pull/${t.pullNumber}#discussion_r${c.id}`,
         author: {
           login: c.user.replace(/\[bot\]$/, ""),
