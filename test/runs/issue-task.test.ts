@@ -3,6 +3,7 @@
 // untrusted, bots' left out; an issue body that tries to close its frame stays inside it; and a
 // resumed attempt reads the comments recorded by the first, not new ones.
 import { afterEach, describe, expect, it } from "vitest";
+import { parseRepoConfig } from "../../src/policy/config.ts";
 import { OWNER, REPO, startHarness, type Harness } from "../support/run-harness.ts";
 import { reply, text, type ScriptedTurn } from "../support/model-server/index.ts";
 
@@ -19,8 +20,19 @@ describe("an issue's run", () => {
     h = await startHarness({ "a.txt": "one\n" });
     h.github.setPermission(OWNER, REPO, "maintainer", "write");
     h.github.setPermission(OWNER, REPO, "reader", "read");
-    const queued = await h.queue({ watchdog: { enabled: false } });
-    await h.store.runs.update(queued.id, { issueBody: HOSTILE_BODY });
+    // Queued as the label queues it, with the hostile body as the issue's.
+    await h.store.runs.create({
+      installationId: 1,
+      owner: OWNER,
+      repo: REPO,
+      issueNumber: 1,
+      issueTitle: "Make it two",
+      issueBody: HOSTILE_BODY,
+      requestedBy: "maintainer",
+      requestedById: null,
+      deliveryId: "d-hostile",
+      config: parseRepoConfig({}),
+    });
     h.github.addComment(OWNER, REPO, 1, {
       user: "maintainer",
       body: "Keep the newline at the end.",
@@ -33,14 +45,19 @@ describe("an issue's run", () => {
     let task = "";
     const script: ScriptedTurn[] = [
       (request) => {
-        task = JSON.stringify(request.body.messages[0]?.content);
+        const content = request.body.messages[0]!.content;
+        task =
+          typeof content === "string"
+            ? content
+            : content.map((b) => ("text" in b ? b.text : "")).join("");
         return reply(text("Nothing to change: a.txt is fine."));
       },
     ];
     await h.model(script);
+    // The model changes nothing, so the run ends "without changing any file": the task is the point.
     const run = await h.execute(await h.claim(), {}, { progressIntervalMs: 0 });
-    expect(run.state).not.toBe("failed");
-    const first = JSON.parse(task) as string;
+    expect(task).not.toBe("");
+    const first = task;
 
     // The body's own closing tag and the comment it forged are text inside the frame.
     expect(first.match(/<\/issue_body>/g)).toHaveLength(1);
