@@ -1,7 +1,7 @@
 // Runs git in the harness process, the only place that authenticates: a fresh
 // token per network command travels as an `http.extraHeader` on the command
 // line, never in a file, a URL or the environment, and never in an error.
-import { execFile, spawn } from "node:child_process";
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -158,29 +158,15 @@ export async function streamGit(
   onStdout: (chunk: Buffer) => void,
 ): Promise<void> {
   const subcommand = subcommandOf(args);
-  // It reads what is here: an object missing from a partial clone is not fetched for it.
-  const env = { ...(await gitEnv(opts)), GIT_NO_LAZY_FETCH: "1" };
+  const child = await spawnGit(args, opts);
   return new Promise((resolve, reject) => {
-    const child = spawn("git", [...HARDENING, ...args], {
-      cwd: opts.cwd,
-      env,
-      signal: opts.signal,
-      timeout: opts.timeoutMs,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
     let stderr = "";
     child.stdout.on("data", onStdout);
     child.stderr.on("data", (chunk: Buffer) => {
       stderr = (stderr + chunk.toString("utf8")).slice(-8_192);
     });
     child.stdin.on("error", () => undefined);
-    child.on("error", (error) => {
-      const message =
-        error.name === "AbortError"
-          ? `git ${subcommand} was cancelled`
-          : `git ${subcommand}: ${error.message}`;
-      reject(new GitError(subcommand, message, null, ""));
-    });
+    child.on("error", (error) => reject(spawnError(subcommand, error)));
     child.on("close", (code, signal) => {
       if (code === 0) return resolve();
       const detail = lastLines(scrub(stderr.trim(), []));
@@ -192,6 +178,35 @@ export async function streamGit(
     });
     child.stdin.end(input);
   });
+}
+
+/**
+ * A local git process (never a network one: no token) with its stdin, stdout and stderr as
+ * pipes, hardened as runGit's are: for `streamGit`, and for git kept running beside a run
+ * (`cat-file --batch`, object-reader.ts). It reads what is here: an object missing from a
+ * partial clone is not fetched for it.
+ */
+export async function spawnGit(
+  args: string[],
+  opts: Omit<GitOptions, "token">,
+): Promise<ChildProcessWithoutNullStreams> {
+  const env = { ...(await gitEnv(opts)), GIT_NO_LAZY_FETCH: "1" };
+  return spawn("git", [...HARDENING, ...args], {
+    cwd: opts.cwd,
+    env,
+    signal: opts.signal,
+    timeout: opts.timeoutMs,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+}
+
+/** What a git process that could not be started, or was cancelled, is reported as. */
+export function spawnError(subcommand: string, error: Error): GitError {
+  const message =
+    error.name === "AbortError"
+      ? `git ${subcommand} was cancelled`
+      : `git ${subcommand}: ${error.message}`;
+  return new GitError(subcommand, message, null, "");
 }
 
 /** The git subcommand among global options (`-c k=v`, `-C dir`), for messages. */

@@ -112,13 +112,14 @@ async function gitlinkAt(cwd: string, rev: string, path: string, signal?: AbortS
  * A stream parser for `cat-file --batch` output: `<id> <type> <size>\n<bytes>\n` per object,
  * or `<id> missing\n`.
  */
-function batchParser(
+export function batchParser(
   maxBytes: number,
-  done: (id: string, blob: BlobContent) => void,
+  done: (id: string, blob: BlobContent, type: string) => void,
 ): (chunk: Buffer) => void {
   let pending: Buffer = Buffer.alloc(0);
   let current: {
     id: string;
+    type: string;
     size: number;
     kept: Buffer[];
     keptBytes: number;
@@ -136,10 +137,10 @@ function batchParser(
           .split(" ");
         pending = pending.subarray(eol + 1);
         if (type === "missing" || size === "") {
-          done(id, { content: null, size: 0, truncated: false });
+          done(id, { content: null, size: 0, truncated: false }, "missing");
           continue;
         }
-        current = { id, size: Number(size), kept: [], keptBytes: 0, seen: 0 };
+        current = { id, type, size: Number(size), kept: [], keptBytes: 0, seen: 0 };
       }
       // The object's bytes and the newline after them.
       const want = current.size + 1 - current.seen;
@@ -158,7 +159,8 @@ function batchParser(
       current.seen += take.length;
       if (current.seen < current.size + 1) return;
       const content = Buffer.concat(current.kept);
-      done(current.id, { content, size: current.size, truncated: current.size > maxBytes });
+      const blob = { content, size: current.size, truncated: current.size > maxBytes };
+      done(current.id, blob, current.type);
       current = null;
     }
   };

@@ -15,9 +15,9 @@
 // than the watch budget, a watch that fails, a burst of events the kernel may
 // have dropped, a change to the ignore rules or to a nested repository, and,
 // as a belt, any look a minute after the last full one.
-import { copyFile, lstat, mkdtemp, readFile, rm, stat, utimes } from "node:fs/promises";
+import { lstat, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import {
   children,
   drainEvents,
@@ -29,6 +29,14 @@ import {
   type Pending,
 } from "./folder-watch.ts";
 import { GitError, runGit } from "./git-run.ts";
+import { QuickDiff, quickLook } from "./quick-diff.ts";
+import {
+  diffArgs,
+  madeFolders,
+  seedScratchIndex,
+  stagePaths,
+  type DiffOptions,
+} from "./scratch-index.ts";
 import { guardWorktree, type GuardedWorktree } from "./worktree-guard.ts";
 
 /** Runs `fn` while the processes that could write to the worktree are stopped. */
@@ -45,16 +53,6 @@ export interface WorkingTreeOptions {
   maxWatched?: number;
 }
 
-export interface DiffOptions {
-  /** `--binary`: a diff that `git apply` can restore binary files from. */
-  binary?: boolean;
-  /** `--stat` instead of the patch: what changed, in one line per file. */
-  stat?: boolean;
-  /** Renames as a deletion and an addition (what the checkpoint stores). */
-  noRenames?: boolean;
-  signal?: AbortSignal;
-}
-
 /** A diff larger than the caller's cap: refused from its size alone, never read. */
 export class DiffTooLarge extends Error {
   constructor(readonly bytes: number) {
@@ -63,7 +61,6 @@ export class DiffTooLarge extends Error {
   }
 }
 
-const DIFF = ["diff", "--cached", "--no-color", "--no-ext-diff", "--no-textconv"];
 const NO_PRELOAD = ["-c", "core.preloadIndex=false"];
 /** A full look at least this often, whatever the watches say. */
 const FULL_LOOK_EVERY_MS = 60_000;
@@ -92,8 +89,10 @@ export class WorkingTree {
   private lastBytes: { base: string; version: number; bytes: Buffer } | null = null;
   /** The ignored files the real index tracked at the last look, as git listed them. */
   private forced = "";
-  /** How each look went: answered from the watches alone, staged in part, or staged in full. */
-  readonly looks = { quiet: 0, narrow: 0, full: 0 };
+  /** The diff kept up to date without git, for the looks that allow it (quick-diff.ts). */
+  private readonly quick: QuickDiff;
+  /** How each look went: from the watches alone, read without git, staged in part or in full. */
+  readonly looks = { quiet: 0, quick: 0, narrow: 0, full: 0 };
 
   private constructor(
     readonly cwd: string,
@@ -102,6 +101,7 @@ export class WorkingTree {
   ) {
     this.watching = options.watch !== false;
     this.watches = new FolderWatches(cwd, options.maxWatched ?? DEFAULT_MAX_WATCHED);
+    this.quick = new QuickDiff(cwd);
   }
 
   static async open(cwd: string, options: WorkingTreeOptions = {}): Promise<WorkingTree> {
@@ -144,6 +144,10 @@ export class WorkingTree {
       // Events that arrived before the freeze took hold are part of this look.
       await drainEvents();
       const work = this.watches.take();
+      if (this.quickly(work) && (await this.quick.take(work.entries))) {
+        this.looks.quick += 1;
+        return (this.version += 1);
+      }
       try {
         await this.stage(work, signal);
       } catch (error) {
@@ -167,7 +171,8 @@ export class WorkingTree {
       this.diffsOf = version;
       const known = this.diffs.get(key);
       if (known !== undefined) return known;
-      const { stdout } = await this.git(this.diffArgs(base, options), options.signal);
+      await this.stageSkipped(options.signal);
+      const { stdout } = await this.git(diffArgs(base, options), options.signal);
       this.diffs.set(key, stdout);
       return stdout;
     });
@@ -191,8 +196,11 @@ export class WorkingTree {
         }
         return { version, bytes: last.bytes };
       }
+      const quick = await this.quick.bytes(base);
+      if (quick !== null) return this.keep(base, version, quick, options.maxBytes);
+      await this.stageSkipped(options.signal);
       const out = join(this.scratch, `diff-${(this.outputs += 1)}`);
-      const args = this.diffArgs(base, { binary: true, noRenames: true });
+      const args = diffArgs(base, { binary: true, noRenames: true });
       args.splice(1, 0, `--output=${out}`);
       try {
         await this.git(args, options.signal);
@@ -201,28 +209,49 @@ export class WorkingTree {
           throw new DiffTooLarge(size);
         }
         const bytes = await readFile(out);
-        // The watchdog and the checkpoint ask for the same diff after a step: kept when small.
-        this.lastBytes = size <= KEEP_DIFF_BYTES ? { base, version, bytes } : null;
-        return { version, bytes };
+        this.quick.reset(base, bytes);
+        return this.keep(base, version, bytes);
       } finally {
         await rm(out, { force: true });
       }
     });
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    this.watches.close();
-    await rm(this.scratch, { recursive: true, force: true });
+  /** The diff taken, kept for the next ask when small; refused when past `maxBytes`. */
+  private keep(base: string, version: number, bytes: Buffer, maxBytes?: number) {
+    if (maxBytes !== undefined && bytes.length > maxBytes) throw new DiffTooLarge(bytes.length);
+    // The watchdog and the checkpoint ask for the same diff after a step.
+    this.lastBytes = bytes.length <= KEEP_DIFF_BYTES ? { base, version, bytes } : null;
+    return { version, bytes };
   }
 
-  private diffArgs(base: string, options: DiffOptions): string[] {
-    const args = [...DIFF];
-    if (options.binary) args.push("--binary");
-    if (options.noRenames) args.push("--no-renames");
-    if (options.stat) args.push("--stat=200");
-    args.push(base, "--");
-    return args;
+  /** Whether a look's changes may be read without git: a few files, nothing else. */
+  private quickly(work: Pending): boolean {
+    const recent = performance.now() - this.lastFull < FULL_LOOK_EVERY_MS;
+    const ready = this.seeded && this.watching && recent;
+    return ready && quickLook(work, MAX_EVENTS, (entry) => this.watches.covers(entry));
+  }
+
+  /** Stages the files quick looks read, before git is asked about the index. */
+  private async stageSkipped(signal?: AbortSignal): Promise<void> {
+    const paths = [...this.quick.unstaged];
+    if (paths.length === 0) return;
+    const frozen = this.options.frozen ?? ((fn) => fn());
+    const guarded = this.guarded;
+    await frozen(() =>
+      stagePaths(paths, guarded?.pathspec.slice(1) ?? [], {
+        git: (args) => this.git([...NO_PRELOAD, ...args], signal),
+        all: async () => (guarded === null ? undefined : this.addAll(guarded, signal)),
+      }),
+    );
+    this.quick.unstaged.clear();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.quick.close();
+    this.watches.close();
+    await rm(this.scratch, { recursive: true, force: true });
   }
 
   private quiet(): boolean {
@@ -240,6 +269,11 @@ export class WorkingTree {
 
   /** Brings the scratch index up to date with `work`. */
   private async stage(work: Pending, signal?: AbortSignal): Promise<void> {
+    // What quick looks read is staged with the rest, and the kept diff is git's to write again.
+    for (const path of this.quick.unstaged) {
+      work.dirs.add(posix.dirname(path) === "." ? "" : posix.dirname(path));
+    }
+    this.quick.forget();
     const first = !this.seeded || work.reseed;
     // What the watches saw cannot be trusted to be all: watch everything afresh.
     const rewatch =
@@ -250,12 +284,13 @@ export class WorkingTree {
       // The agent staged an ignored file by force, or unstaged one: start from its index.
       return this.stage({ ...work, reseed: true }, signal);
     }
-    const made = full ? [] : await this.madeFolders(work);
+    const made = full ? [] : await madeFolders(this.cwd, work, this.watches);
     const guard = work.guard || work.index || made.length > 0;
     if (full || guard || this.guarded === null) {
       // `git add` would run a clean filter the repository config, or a nested one, names.
       const before = this.guarded?.nested.join("\0");
       this.guarded = await guardWorktree(this.cwd, signal);
+      await this.quick.recheck(signal);
       if (this.guarded.nested.length > 0) await this.options.onLeftOut?.(this.guarded.nested);
       if (before !== undefined && before !== this.guarded.nested.join("\0")) full = true;
     }
@@ -282,6 +317,7 @@ export class WorkingTree {
         }
       }
     }
+    this.quick.unstaged.clear();
     this.seeded = true;
   }
 
@@ -298,17 +334,6 @@ export class WorkingTree {
   private async addAll(guarded: GuardedWorktree, signal?: AbortSignal): Promise<void> {
     await this.git(["add", "--all", "--", ...guarded.pathspec], signal);
     this.lastFull = performance.now();
-  }
-
-  /** Changed entries that are folders no watch covers yet: made, or moved in. */
-  private async madeFolders(work: Pending): Promise<string[]> {
-    const made: string[] = [];
-    for (const entry of work.entries) {
-      if (this.watches.has(entry)) continue;
-      const info = await lstat(join(this.cwd, entry)).catch(() => null);
-      if (info?.isDirectory() === true) made.push(entry);
-    }
-    return made;
   }
 
   /**
@@ -345,33 +370,9 @@ export class WorkingTree {
     return specs;
   }
 
-  /**
-   * Starting from a copy of the real index keeps git's stat cache, so only changed files are
-   * hashed the first time. The copy keeps the index's own time, a second earlier: git trusts a
-   * cached stat only for files older than the index, and compares times in whole seconds, so a
-   * copy dated now would let an edit of the same size, in the same second as the checkout,
-   * pass for unchanged ("racy git"). From then on git writes this index itself, and keeps it
-   * honest the same way it keeps its own.
-   */
   private async seedIndex(): Promise<void> {
     this.forced = await trackedIgnored(this.cwd);
-    // The same resolution the watches use; git is asked only where `.git` is neither a folder
-    // nor a linked worktree's file (and then says what is wrong).
-    const gitDir =
-      (await gitFolders(this.cwd))?.own ??
-      (await runGit(["rev-parse", "--absolute-git-dir"], { cwd: this.cwd })).stdout.trim();
-    const from = join(gitDir, "index");
-    await rm(this.index, { force: true });
-    let written: Date;
-    try {
-      written = (await stat(from)).mtime;
-      await copyFile(from, this.index);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-      throw error;
-    }
-    const earlier = new Date(written.getTime() - 1_000);
-    await utimes(this.index, earlier, earlier);
+    await seedScratchIndex(this.cwd, this.index);
   }
 
   /** Watches every folder git would look in, afresh: the ignored and nested ones left out. */

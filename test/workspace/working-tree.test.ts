@@ -111,13 +111,13 @@ describe("WorkingTree", () => {
     const tree = await watched(dir);
     const first = await tree.diff(base);
     expect(first).toBe("");
-    expect(tree.looks).toEqual({ quiet: 0, narrow: 0, full: 1 });
+    expect(tree.looks).toEqual({ quiet: 0, quick: 0, narrow: 0, full: 1 });
     await tree.diff(base);
     await tree.diff(base, { stat: true });
-    expect(tree.looks).toEqual({ quiet: 2, narrow: 0, full: 1 });
+    expect(tree.looks).toEqual({ quiet: 2, quick: 0, narrow: 0, full: 1 });
     writeFileSync(join(dir, "d1", "f1.txt"), "changed\n");
     expect(await tree.diff(base)).toContain("+changed");
-    expect(tree.looks).toEqual({ quiet: 2, narrow: 1, full: 1 });
+    expect(tree.looks).toEqual({ quiet: 2, quick: 0, narrow: 1, full: 1 });
   });
 
   it("takes looks asked for at once in turn, each with the same answer", async () => {
@@ -181,7 +181,7 @@ describe("WorkingTree", () => {
     writeFileSync(join(dir, "d1", "f1.txt"), "edited in the linked worktree\n");
     expect(await tree.diff(base)).toContain("+edited in the linked worktree");
     expect(tree.watched).toBe(true);
-    expect(tree.looks).toEqual({ quiet: 0, narrow: 1, full: 1 });
+    expect(tree.looks).toEqual({ quiet: 0, quick: 0, narrow: 1, full: 1 });
     await tree.diff(base);
     expect(tree.looks.quiet).toBe(1);
     // Its own index (in the common folder's worktrees/) and the common exclude file are watched.
