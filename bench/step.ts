@@ -292,7 +292,8 @@ async function ours(bench: Bench, round: number): Promise<number[]> {
         onStep: async (c) => {
           await checkpoint(c);
           const now = performance.now();
-          if (c.step <= bench.steps) times.push(now - last);
+          // Step 0 is the checks on the base commit, before the first step: not a step.
+          if (c.step >= 1 && c.step <= bench.steps) times.push(now - last);
           last = now;
         },
       });
