@@ -112,7 +112,11 @@ describe("stamina run with memory and the watchdog", () => {
     );
 
     await server.close();
-    server = await startModelServer([reply(text("Nothing to change."))]);
+    // A turn that changed nothing is asked once whether that is right (prompts/no-change.md).
+    server = await startModelServer([
+      reply(text("Nothing to change.")),
+      reply(text("Right: the task only asks to look.")),
+    ]);
     const second = await cli(runCommand, "--repo", repo, "--task", "Look again");
     expect(second.status).toBe(0);
     expect(JSON.stringify(server.requests[0]!.body.messages[0])).toContain(

@@ -175,7 +175,11 @@ describe("stamina run", () => {
       ".github/copilot-instructions.md": "Prefer small functions.\n",
       "CLAUDE.md/readme.txt": "a folder named CLAUDE.md is not instructions\n",
     });
-    server = await startModelServer([reply(text("Nothing to do."))], { apiKey: KEY });
+    // A turn that changed nothing is asked once whether that is right (prompts/no-change.md).
+    server = await startModelServer(
+      [reply(text("Nothing to do.")), reply(text("Right: nothing to do."))],
+      { apiKey: KEY },
+    );
     const ran = await command("run", "--repo", repo, "--task", "Look around");
     expect(ran.stderr).toBe("");
     const task = JSON.stringify(server.requests[0]!.body.messages[0]);
@@ -241,7 +245,11 @@ describe("stamina replay", () => {
     fixtureRepo({ ...FILES, ".gitignore": "local.env\n", ".github/stamina.yml": "" });
     writeFileSync(join(repo, "local.env"), "TOKEN_NAME=dev\n");
     server = await startModelServer(
-      [reply(toolUse("bash", { command: "cat local.env" })), reply(text("Nothing to change."))],
+      [
+        reply(toolUse("bash", { command: "cat local.env" })),
+        reply(text("Nothing to change.")),
+        reply(text("Right: the task only asks to look.")),
+      ],
       { apiKey: KEY },
     );
     const log = join(dir, "run.jsonl");
@@ -269,11 +277,13 @@ describe("stamina audit verify", () => {
       return command("audit", "verify", file, ...extra);
     };
 
-    const edited = lines.map((l, i) => (i === 3 ? l.replace('"step":1', '"step":2') : l));
+    // The first event of step 1 (the checks on the base commit come before it, as step 0).
+    const at = lines.findIndex((l) => l.includes('"step":1,') || l.includes('"step":1}'));
+    const edited = lines.map((l, i) => (i === at ? l.replace('"step":1', '"step":2') : l));
     expect(edited).not.toEqual(lines);
     const e = await variant("edited", edited.join("\n"));
     expect(e.status).toBe(1);
-    expect(e.stderr).toMatch(/invalid: event 4: hash does not match its content/);
+    expect(e.stderr).toContain(`invalid: event ${at + 1}: hash does not match its content`);
 
     const reordered = [...lines];
     [reordered[5], reordered[6]] = [lines[6]!, lines[5]!];

@@ -3,6 +3,7 @@
 // issue, the base to diff against, Stamina's earlier reply in a thread (so "No, I meant…" keeps
 // what it answers) and an outdated thread at its original code; a thread left unanswered is
 // reminded once before the round ends.
+import { REVIEW_QUIET } from "../../src/app/handlers/review.ts";
 import { afterEach, describe, expect, it } from "vitest";
 import { appBesideHarness, type AppBesideHarness } from "../support/app-beside-harness.ts";
 import { OWNER, REPO, startHarness, type Harness } from "../support/run-harness.ts";
@@ -94,6 +95,8 @@ describe("a review round's task", () => {
       },
       reply(text("Both threads answered.")),
     ]);
+    // Claimed once the review has been quiet long enough for a worker to take it.
+    h.tick(REVIEW_QUIET.quietMs);
     const round = await h.execute(await h.claim(), {}, { progressIntervalMs: 0 });
     expect(round).toMatchObject({ kind: "follow_up", state: "succeeded" });
 
