@@ -14,7 +14,7 @@
 // would quote) is git's, as before; the working tree stages what quick looks
 // skipped before it asks git anything.
 import { constants } from "node:fs";
-import { open, realpath } from "node:fs/promises";
+import { lstat, open, realpath } from "node:fs/promises";
 import { join, posix } from "node:path";
 import {
   ASK_GIT,
@@ -113,10 +113,7 @@ export class QuickDiff {
         signal,
       })
     ).stdout.trim();
-    const infoAttributes = await open(join(common, "info", "attributes")).then(
-      async (handle) => (await handle.close(), true),
-      () => false,
-    );
+    const infoAttributes = await present(join(common, "info", "attributes"));
     this.allowed = !infoAttributes && stdout.split("\0").every(plainSetting);
   }
 
@@ -220,11 +217,7 @@ export class QuickDiff {
       const dir = parts.slice(0, depth).join("/");
       const tree = await this.tree(base, dir);
       if (tree?.has(ATTRIBUTES) === true) return false;
-      const here = await open(join(this.cwd, dir, ATTRIBUTES)).then(
-        async (handle) => (await handle.close(), true),
-        () => false,
-      );
-      if (here) return false;
+      if (await present(join(this.cwd, dir, ATTRIBUTES))) return false;
     }
     return true;
   }
@@ -291,6 +284,14 @@ function entries(bytes: Buffer): Map<string, BaseEntry> {
     at = nul + 21;
   }
   return out;
+}
+
+/** Whether anything is at `path`: looked at, never opened (a FIFO there would block an open). */
+function present(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Whether a section removes its file. */
