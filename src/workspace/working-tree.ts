@@ -290,7 +290,8 @@ export class WorkingTree {
       // `git add` would run a clean filter the repository config, or a nested one, names.
       const before = this.guarded?.nested.join("\0");
       this.guarded = await guardWorktree(this.cwd, signal);
-      await this.quick.recheck(signal);
+      // Quick looks need the watches: a tree that is not watched asks nothing more of git.
+      if (this.watching) await this.quick.recheck(signal);
       if (this.guarded.nested.length > 0) await this.options.onLeftOut?.(this.guarded.nested);
       if (before !== undefined && before !== this.guarded.nested.join("\0")) full = true;
     }
