@@ -46,14 +46,7 @@ export async function takeBaseline(ctx: ChecksContext, state: AgentSnapshot): Pr
     configured: report.configured,
     passed: report.passed,
     failing: failingChecks(report).map((c) => c.name),
-    checks: report.checks.map((c) => ({
-      name: c.name,
-      command: c.command,
-      passed: c.passed,
-      exitCode: c.exitCode,
-      timedOut: c.timedOut,
-      ...(c.skipped !== null ? { skipped: c.skipped } : {}),
-    })),
+    checks: auditedChecks(report),
   });
 }
 
@@ -165,4 +158,16 @@ function names(list: readonly string[]): string {
   return shown.length <= 1
     ? (shown[0] ?? "")
     : `${shown.slice(0, -1).join(", ")} and ${shown.at(-1)}`;
+}
+
+/** Each check of a report as a `verify.result` or `verify.baseline` event records it. */
+export function auditedChecks(report: ChecksReport) {
+  return report.checks.map((c) => ({
+    name: c.name,
+    command: c.command,
+    passed: c.passed,
+    exitCode: c.exitCode,
+    timedOut: c.timedOut,
+    ...(c.skipped !== null ? { skipped: c.skipped } : {}),
+  }));
 }

@@ -5,12 +5,12 @@
 // verification is a milestone: the work is committed (and pushed).
 import { createHash } from "node:crypto";
 import { safetyEvent } from "../audit/safety.ts";
-import { judgeFailures } from "./baseline.ts";
+import { auditedChecks, judgeFailures } from "./baseline.ts";
+
 import type {
   AgentSnapshot,
   AuditSink,
   ChecksPort,
-  ChecksReport,
   MilestonePort,
   VerificationRecord,
   WorkspacePort,
@@ -86,16 +86,4 @@ export async function verifyWork(
     );
   }
   return { record, diff, testWeakening };
-}
-
-/** Each check of a report as a `verify.result` event records it. */
-export function auditedChecks(report: ChecksReport) {
-  return report.checks.map((c) => ({
-    name: c.name,
-    command: c.command,
-    passed: c.passed,
-    exitCode: c.exitCode,
-    timedOut: c.timedOut,
-    ...(c.skipped !== null ? { skipped: c.skipped } : {}),
-  }));
 }

@@ -7,7 +7,7 @@
 // worktree goes back to the mirror at the end. Its audit log is its own.
 import { join } from "node:path";
 import type { AuditSink, ChecksReport } from "../../agent/ports.ts";
-import { auditedChecks } from "../../agent/verification.ts";
+import { auditedChecks } from "../../agent/baseline.ts";
 import { cannotPushToFork, forkOf } from "../../github/fork.ts";
 import { quietCommands } from "../../github/quiet-commands.ts";
 import type { GitHubPort, PullRequestInfo, RepoRef } from "../../github/types.ts";
