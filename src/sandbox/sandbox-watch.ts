@@ -122,8 +122,9 @@ export class LimitWatch {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     // Killed processes hold their pids until they are reaped (orphans by init): wait for that,
-    // up to 5 s, so the next command can fork.
-    for (let i = 0; i < 250; i++) {
+    // up to 15 s, so the next command can fork. Outside a pid namespace the host's init reaps
+    // them, and some inits poll (every 2 s seen in containers), slower still on a busy host.
+    for (let i = 0; i < 750; i++) {
       const current = cgroup.pidsCurrent();
       if (current === null || current <= cgroup.members().length) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
