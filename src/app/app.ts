@@ -16,6 +16,7 @@ import {
   onPullRequestReview,
   onPullRequestReviewComment,
 } from "./handlers/review.ts";
+import { payloadProblem } from "./payload-shape.ts";
 import { createWebhookIngress } from "./ingress.ts";
 import type { Redelivery } from "./redeliver.ts";
 import type { WebhookSettings } from "./webhook-settings.ts";
@@ -141,6 +142,16 @@ async function dispatch(
   options: { store: HandlerDependencies["store"]; log: Logger },
   delivery: { id: string; name: string; payload: unknown },
 ): Promise<void> {
+  const lacking = payloadProblem(delivery.name, delivery.payload);
+  if (lacking !== null) {
+    // Not GitHub's (it always sends these): recorded as refused, the fields named, no handler run.
+    options.log.warn(
+      { deliveryId: delivery.id, event: delivery.name, lacking },
+      "delivery refused: its payload lacks what Stamina reads; GitHub always sends these fields, so check what posted it",
+    );
+    await options.store.deliveries.markHandled(delivery.id, `refused: ${lacking}`.slice(0, 500));
+    return;
+  }
   let outcome = "ok";
   try {
     // The payload was verified and parsed at the ingress; Probot routes it by name.
