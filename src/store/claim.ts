@@ -1,6 +1,7 @@
 // Claiming the next run for a worker: the oldest queued run whose retry time
 // has come, or a run whose worker stopped renewing its lease, within the
-// global and per-installation caps. On PostgreSQL the candidate row is taken
+// global and per-installation caps, taken first from the installation that
+// holds the fewest runs (so a burst from one does not starve the others). On PostgreSQL the candidate row is taken
 // with FOR UPDATE SKIP LOCKED, and an advisory lock serialises the cap check
 // (two claims counting at once would both see room for one more).
 import { sql, type Kysely } from "kysely";
@@ -59,6 +60,9 @@ export async function claimRun(
           ),
         ),
       )
+      // The installation holding the fewest runs goes first, then the oldest run: one
+      // installation's burst does not hold every slot its cap allows while others wait.
+      .$if(held.length > 0, (q) => q.orderBy(fewestHeldFirst(held)))
       .orderBy("created_at")
       .orderBy("id")
       .limit(1);
@@ -82,6 +86,12 @@ export async function claimRun(
     // A run not queued was held by a worker whose lease ran out: this one takes it over.
     return { id: candidate.id, takeover: candidate.state !== "queued" };
   });
+}
+
+/** An ORDER BY term: the runs the candidate's installation holds (ids and counts are our own integers). */
+function fewestHeldFirst(held: Array<{ id: number; count: number }>) {
+  const cases = held.map((h) => sql`when ${sql.lit(h.id)} then ${sql.lit(h.count)}`);
+  return sql<number>`case installation_id ${sql.join(cases, sql` `)} else 0 end`;
 }
 
 async function heldPerInstallation(

@@ -59,15 +59,27 @@ export function runsContract(engine: string, factory: StoreFactory): void {
       const a = await w.store.leases.claimNext("w", LEASE, limits);
       const b = await w.store.leases.claimNext("w", LEASE, limits);
       const c = await w.store.leases.claimNext("w", LEASE, limits);
-      expect([a?.installationId, b?.installationId, c?.installationId]).toEqual([1, 1, 2]);
+      expect([a?.installationId, b?.installationId, c?.installationId]).toEqual([1, 2, 1]);
       expect(await w.store.leases.claimNext("w", LEASE, limits)).toBeUndefined();
-      await w.store.runs.finish(c!.id, "succeeded", "done");
+      await w.store.runs.finish(b!.id, "succeeded", "done");
       // Installation 1 is full; installation 2's next run starts.
       expect((await w.store.leases.claimNext("w", LEASE, limits))?.installationId).toBe(2);
       // A dead worker's expired lease no longer takes a slot: its run is claimed again.
       w.tick(LEASE + 1);
       const again = await w.store.leases.claimNext("w2", LEASE, limits);
       expect(again?.id).toBe(a!.id);
+    });
+
+    it("claims first from the installation holding the fewest runs, then the oldest", async () => {
+      // Installation 1's burst came first; 2 and 3 asked later and still get their turns.
+      for (let i = 1; i <= 5; i++) await w.created(w.newRun(i, 1));
+      for (let i = 11; i <= 12; i++) await w.created(w.newRun(i, 2));
+      await w.created(w.newRun(21, 3));
+      const limits = { global: 5, perInstallation: 3 };
+      const order: Array<number | undefined> = [];
+      for (let i = 0; i < 5; i++)
+        order.push((await w.store.leases.claimNext("w", LEASE, limits))?.installationId);
+      expect(order).toEqual([1, 2, 3, 1, 2]);
     });
 
     it("holds a new run until its tracking comment is stored, or the hold ends", async () => {
