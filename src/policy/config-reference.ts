@@ -8,6 +8,7 @@ const REFERENCE_END = "<!-- config-reference:end -->";
 
 interface JsonSchema {
   type?: string;
+  enum?: unknown[];
   anyOf?: JsonSchema[];
   items?: JsonSchema;
   properties?: Record<string, JsonSchema>;
@@ -76,6 +77,7 @@ function typeOf(s: JsonSchema): string {
     const text = kinds.map(typeOf).join(" or ");
     return nullable ? `${text} (or unset)` : text;
   }
+  if (s.enum) return s.enum.map((v) => `\`${String(v)}\``).join(" or ");
   const range = rangeOf(s);
   switch (s.type) {
     case "integer":

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { knownModels, priceOf } from "../model/prices.ts";
 import { approvalsSchema } from "./approvals-config.ts";
 import { allowEntrySchema } from "./network-config.ts";
+import { reviewsSchema } from "./reviews-config.ts";
 
 export const CONFIG_PATH = ".github/stamina.yml";
 /** The newest Sonnet the installed SDK lists; a repository may choose another. */
@@ -231,6 +232,7 @@ export const repoConfigSchema = z
           "What commands may reach on the network: only host names on an allowlist, through Stamina's egress proxy; setup commands always, the agent's commands only with `agent: true`.",
         ),
       approvals: approvalsSchema,
+      reviews: reviewsSchema,
       dry_run: z
         .boolean({ error: "must be true or false" })
         .default(false)
@@ -377,13 +379,9 @@ function knownKeysAt(path: PropertyKey[]): string[] {
 
 /** The known key within two edits of `key`, if one is. */
 function closest(key: string, known: string[]): string | undefined {
-  let best: { name: string; distance: number } | undefined;
-  for (const name of known) {
-    const distance = editDistance(key.toLowerCase(), name);
-    if (distance <= 2 && (best === undefined || distance < best.distance))
-      best = { name, distance };
-  }
-  return best?.name;
+  const scored = known.map((name) => ({ name, distance: editDistance(key.toLowerCase(), name) }));
+  // The first of the nearest: the sort keeps the schema's order among equals.
+  return scored.filter((s) => s.distance <= 2).sort((a, b) => a.distance - b.distance)[0]?.name;
 }
 
 function editDistance(a: string, b: string): number {

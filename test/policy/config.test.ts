@@ -45,6 +45,7 @@ describe("repository config", () => {
         dependency_manifests: false,
         budget_extension: 0.5,
       },
+      reviews: { conversation: "mention" },
       dry_run: false,
       instructions: "",
       context: {
@@ -205,6 +206,22 @@ describe("approvals, dry run and instructions", () => {
     );
     expect(problems({ approvals: { max_deleted_fils: 3 } })).toEqual([
       "unknown key `max_deleted_fils` in `approvals` (did you mean `max_deleted_files`?)",
+    ]);
+  });
+
+  it("takes which conversation comments start a review round, and names a wrong one", () => {
+    expect(parseRepoConfig({ reviews: { conversation: "all" } }).reviews).toEqual({
+      conversation: "all",
+    });
+    expect(parseRepoConfig({ reviews: {} }).reviews).toEqual({ conversation: "mention" });
+    expect(problems({ reviews: { conversation: "everyone" } })).toEqual([
+      "`reviews.conversation` must be `mention` or `all`",
+    ]);
+    expect(problems({ reviews: { conversations: "all" } })).toEqual([
+      "unknown key `conversations` in `reviews` (did you mean `conversation`?)",
+    ]);
+    expect(problems({ reviews: "mention" })).toEqual([
+      "`reviews` must be a mapping such as `conversation: mention`",
     ]);
   });
 
