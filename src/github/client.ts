@@ -11,6 +11,7 @@ import { throttling } from "@octokit/plugin-throttling";
 import { Octokit } from "@octokit/rest";
 import type { Logger } from "../observability/logger.ts";
 import { type Permissions, permissionsFor } from "./route-permissions.ts";
+import { createAppSlug } from "./app-slug.ts";
 import { createTokenCache } from "./token-cache.ts";
 import type { RepoRef } from "./types.ts";
 
@@ -56,6 +57,8 @@ export interface GitHubClients {
    * deliveries), with retry and throttling as every other call.
    */
   appRequest: InstallationOctokit["request"];
+  /** The app's slug (`GET /app`, kept an hour): what people mention it by, `@slug`. */
+  appSlug(): Promise<string>;
 }
 
 interface Narrowing {
@@ -181,6 +184,7 @@ export function createGitHubClients(options: GitHubClientOptions): GitHubClients
   return {
     forRepository,
     appRequest: appClient.request,
+    appSlug: createAppSlug(appClient.request, now),
     async gitToken(ref) {
       const id = await ids.of(ref);
       const permissions: Permissions = { contents: "write" };

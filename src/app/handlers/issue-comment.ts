@@ -1,7 +1,9 @@
 // issue_comment.created: `/stamina` commands on an issue or pull request,
 // accepted from writers only (bots, Stamina itself included, never); any other
 // comment from a writer on an issue whose run waits for a reply is the answer
-// (answer.ts), and on a Stamina pull request, a review to answer (review.ts).
+// (answer.ts), mention or not: it answers Stamina's own question; and on a
+// Stamina pull request, one that mentions the app is a review to answer
+// (review.ts; every one with `reviews.conversation: all`).
 // Each command is done by its handler (src/app/commands/) and acknowledged
 // with a reaction on the comment: 👍 done, 😕 nothing to do. An unknown
 // command gets the help comment (commands/help.ts) and 😕.

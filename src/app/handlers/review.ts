@@ -1,5 +1,7 @@
 // Reviews on Stamina's pull requests: a submitted review (commented or
-// changes requested), a review comment, or a comment on the pull request,
+// changes requested), a review comment, or a comment on the pull request
+// that is addressed to Stamina (it mentions the app, unless the repository's
+// `reviews.conversation` is `all`: people talk to each other there too),
 // from a writer, queues a follow-up run there (store.enqueueFollowUp: the
 // events of one review join one run, which no worker takes until they have
 // been quiet for REVIEW_QUIET; those during a run wait for the next round),
@@ -13,6 +15,7 @@ import { readInstructionFiles } from "../../github/instructions.ts";
 import { MAX_ISSUE_BODY_CHARS, sanitizeUntrusted } from "../../policy/sanitize.ts";
 import type { FollowUpQuiet } from "../../store/follow-up-quiet.ts";
 import { cancelRun } from "../cancel.ts";
+import { mentionsApp } from "../mentions.ts";
 import { loadRepoConfig } from "../repo-config.ts";
 import type { HandlerDependencies } from "../dependencies.ts";
 
@@ -37,6 +40,8 @@ interface Trigger {
   sender: Sender & { id: number };
   /** Text addressed to the pull request as a whole; review comments live in their threads. */
   body: string;
+  /** A comment on the conversation: it starts a round only when addressed to Stamina. */
+  conversation?: boolean;
   /**
    * When GitHub says it happened (a comment's `created_at`, a review's `submitted_at`): the
    * round reads every thread as it stood then (follow-up.ts), so later edits do not steer it.
@@ -91,6 +96,7 @@ export async function followUpFromComment(
     sender: payload.sender,
     body: payload.comment.body,
     at: payload.comment.created_at,
+    conversation: true,
   });
 }
 
@@ -114,6 +120,13 @@ async function followUp(
   const loaded = await loadRepoConfig(context);
   if (!loaded.ok) {
     log.info({ problems: loaded.problems }, "invalid repository config; no follow-up");
+    return false;
+  }
+  if (!(await addressed(deps, trigger, loaded.config.reviews.conversation))) {
+    log.info(
+      { sender: sender.login },
+      "a comment on the conversation that does not mention the app; no round",
+    );
     return false;
   }
   const instructions = joinInstructions(
@@ -148,6 +161,21 @@ async function followUp(
   }
   if (result.status === "started" || result.status === "joined") deps.onRunQueued?.(result.run);
   return true;
+}
+
+/**
+ * Whether a trigger is for Stamina: reviews and review comments always are; a comment on the
+ * conversation when it mentions the app, or with `all`, always. The slug is asked of GitHub
+ * only for a comment that could mention it.
+ */
+async function addressed(
+  deps: HandlerDependencies,
+  trigger: Trigger,
+  conversation: "mention" | "all",
+): Promise<boolean> {
+  if (trigger.conversation !== true || conversation === "all") return true;
+  if (!trigger.body.includes("@")) return false;
+  return mentionsApp(trigger.body, await deps.clients.appSlug());
 }
 
 /** The trigger's time as ISO text, or undefined when the payload gives none that parses. */
