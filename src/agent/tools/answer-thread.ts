@@ -35,7 +35,7 @@ export function createAnswerThreadTool(options: {
     definition: {
       name: "answer_thread",
       description:
-        'Set your reply in one review thread of the task (by its number). outcome "changed": you changed the code as asked (say what; the harness adds the commit link, and resolves the thread); "answered": the comment is a question, and the reply is the answer; "declined": you do not make the change, and the reply says why. Call it once for every thread; a later call for the same thread replaces the earlier one. The replies are posted when the round ends.',
+        'Set your reply in one review thread of the task (by its number). outcome "changed": you changed the code as asked (say what; the harness adds the commit link, and resolves the thread); "answered": the comment is a question, and the reply is the answer, or it does not clearly ask for anything, and the reply asks what is wanted (no change for it); "declined": you do not make the change, and the reply says why. Call it once for every thread; a later call for the same thread replaces the earlier one. The replies are posted when the round ends.',
       input_schema: {
         type: "object",
         properties: {
