@@ -104,6 +104,10 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
       state.workflowsGranted.add(installationId);
     },
 
+    renameApp(slug) {
+      state.appSlug = slug;
+    },
+
     setPermission(owner, repo, username, permission) {
       state.setPermission(owner, repo, username, permission);
     },

@@ -91,6 +91,8 @@ export class FakeState {
   readonly installations = new Map<number, string>();
   /** Installations whose operator granted the `workflows` permission. */
   readonly workflowsGranted = new Set<number>();
+  /** The app's slug, as `GET /app` gives it; renamed by `renameApp`. */
+  appSlug = "stamina";
   readonly tokens = new Map<string, TokenRecord>();
   /** Every token minted, in order. */
   readonly issued: string[] = [];

@@ -104,6 +104,8 @@ export interface FakeGitHub {
   setPermission(owner: string, repo: string, username: string, permission: Permission): void;
   /** The installation's operator grants the `workflows` permission: its pushes may change workflows. */
   grantWorkflows(installationId: number): void;
+  /** The app is renamed on GitHub: `GET /app` gives `slug` from now on. */
+  renameApp(slug: string): void;
   /** Resolvers registered later win over earlier ones; the matcher is tested against the query text. */
   registerGraphQL(operationMatcher: RegExp, resolver: GraphQLResolver): void;
   issueComments(owner: string, repo: string, issueNumber: number): IssueCommentView[];
