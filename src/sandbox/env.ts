@@ -21,6 +21,10 @@ export function commandEnvironment(opts: {
     TMPDIR: opts.tmpdir,
     LANG: "C.UTF-8",
     CI: "true",
+    // Output goes to the model, not a terminal: tools that honour these print no colour codes
+    // (those that do not are cleaned up in output.ts). The repository config may override them.
+    NO_COLOR: "1",
+    FORCE_COLOR: "0",
   };
   for (const [name, value] of Object.entries(opts.extra ?? {})) {
     if (!NAME.test(name)) {

@@ -1,15 +1,23 @@
 // Collects a command's output without ever holding more than a bounded head
 // and tail in memory: everything else streams to a log file (itself capped),
-// so a command that prints gigabytes costs neither memory nor the disk.
+// so a command that prints gigabytes costs neither memory nor the disk. What
+// the head and tail hold is the text a terminal would show (terminal-text.ts:
+// no colour codes, a progress bar's last state); the log file keeps the bytes
+// as the command wrote them, and is written whenever the two differ.
 import { createWriteStream, openSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
+import { TerminalText } from "./terminal-text.ts";
 import { completePrefix, completeSuffix, decodeUtf8 } from "./utf8.ts";
 
 export interface CollectedOutput {
   output: string;
   truncated: boolean;
+  /** The bytes the command wrote, control sequences included. */
   totalBytes: number;
-  /** Set only when the output was truncated: the file that holds it (up to the saved cap). */
+  /**
+   * Set when the output was truncated or had control sequences taken out: the file that holds
+   * the bytes as written (up to the saved cap).
+   */
   fullOutputPath: string | null;
 }
 
@@ -29,8 +37,15 @@ export class OutputCollector {
   private headLength = 0;
   private tail: Buffer[] = [];
   private tailLength = 0;
+  /** The bytes of text kept for the model (the head and tail are cut from these). */
   private total = 0;
+  /** The bytes the command wrote. */
+  private rawTotal = 0;
+  /** The bytes as written, until the log file opens (they fit the head and tail budget). */
+  private raw: Buffer[] = [];
   private saved = 0;
+  private readonly decoder = new TextDecoder("utf-8");
+  private readonly terminal = new TerminalText();
   private file: WriteStream | null = null;
   private filePath: string | null = null;
   private fileError: Error | null = null;
@@ -42,31 +57,27 @@ export class OutputCollector {
 
   /** Takes one chunk. Returns a promise when the caller should wait before the next one. */
   push(chunk: Buffer): Promise<void> | undefined {
-    this.total += chunk.length;
+    this.rawTotal += chunk.length;
     let wait: Promise<void> | undefined;
-    if (
-      this.file === null &&
-      this.fileError === null &&
-      this.total > this.headBytes + this.tailBytes
-    ) {
-      // Nothing was dropped yet, so the head and tail still hold every earlier byte.
-      this.openFile();
-      for (const piece of [...this.head, ...this.tail]) wait = this.save(piece) ?? wait;
-    }
-    if (this.file !== null) wait = this.save(chunk) ?? wait;
-    this.remember(chunk);
-    return wait;
+    if (this.file !== null) wait = this.save(chunk);
+    else if (this.fileError === null) this.raw.push(chunk);
+    // `stream`: a character cut between two chunks is decoded whole with the next one.
+    this.take(this.terminal.push(this.decoder.decode(chunk, { stream: true })));
+    return this.keepRaw() ?? wait;
   }
 
   async finish(): Promise<CollectedOutput> {
+    this.take(this.terminal.push(this.decoder.decode()) + this.terminal.flush());
+    await this.keepRaw();
     const truncated = this.total > this.headBytes + this.tailBytes;
     await this.closeFile();
+    const fullOutputPath = this.fileError === null ? this.filePath : null;
     if (!truncated) {
       return {
         output: decodeUtf8(Buffer.concat([...this.head, ...this.tail])),
         truncated: false,
-        totalBytes: this.total,
-        fullOutputPath: null,
+        totalBytes: this.rawTotal,
+        fullOutputPath,
       };
     }
     const head = completePrefix(Buffer.concat(this.head));
@@ -76,16 +87,41 @@ export class OutputCollector {
     return {
       output: `${decodeUtf8(head)}\n… [${cut} bytes cut; ${this.where()}] …\n${decodeUtf8(tail)}`,
       truncated: true,
-      totalBytes: this.total,
-      fullOutputPath: this.fileError === null ? this.filePath : null,
+      totalBytes: this.rawTotal,
+      fullOutputPath,
     };
+  }
+
+  /** Text for the model: into the head, then the tail. */
+  private take(text: string): void {
+    if (text.length === 0) return;
+    const bytes = Buffer.from(text, "utf8");
+    this.total += bytes.length;
+    this.remember(bytes);
+  }
+
+  /**
+   * Opens the log file once the output is truncated or differs from what was written, with
+   * every byte written so far (nothing was dropped from `raw` before).
+   */
+  private keepRaw(): Promise<void> | undefined {
+    const budget = this.headBytes + this.tailBytes;
+    if (this.file !== null || this.fileError !== null) return undefined;
+    if (!this.terminal.changed && this.total <= budget && this.rawTotal <= budget) return undefined;
+    this.openFile();
+    let wait: Promise<void> | undefined;
+    for (const piece of this.raw) wait = this.save(piece) ?? wait;
+    this.raw = [];
+    return wait;
   }
 
   private where(): string {
     if (this.fileError !== null || this.filePath === null) {
       return `the full output could not be saved: ${this.fileError?.message ?? "no file"}`;
     }
-    if (this.saved < this.total) return `the first ${this.saved} bytes are in ${this.filePath}`;
+    if (this.saved < this.rawTotal) {
+      return `the first ${this.saved} bytes are in ${this.filePath}`;
+    }
     return `full output in ${this.filePath}`;
   }
 
@@ -156,9 +192,9 @@ export class OutputCollector {
     const file = this.file;
     if (file === null) return;
     this.file = null;
-    if (this.fileError === null && this.saved < this.total) {
+    if (this.fileError === null && this.saved < this.rawTotal) {
       file.write(
-        `\n[Stamina: the saved output stops here, after ${this.saved} of ${this.total} bytes]\n`,
+        `\n[Stamina: the saved output stops here, after ${this.saved} of ${this.rawTotal} bytes]\n`,
       );
     }
     if (file.closed) return;

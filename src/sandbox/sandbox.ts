@@ -73,7 +73,7 @@ interface CommandResult {
   truncated: boolean;
   totalBytes: number;
   durationMs: number;
-  /** Set only when the output was truncated: the file with the whole output (up to maxSavedBytes). */
+  /** Set when the output was truncated or cleaned of control sequences: the file with the bytes as written (up to maxSavedBytes). */
   fullOutputPath: string | null;
   /** A sandbox limit the command hit, with a message for the model; null: none. */
   limit: LimitHit | null;

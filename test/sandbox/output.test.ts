@@ -63,4 +63,29 @@ describe("OutputCollector", () => {
     );
     expect(result.output).toContain("the first 100 bytes are in");
   });
+
+  it("returns the text without colour codes and saves the bytes as written", async () => {
+    const c = collector(100);
+    const raw = Buffer.from("\u001b[31mred\u001b[0m é\n50%\r100%\n");
+    // Cut inside the escape sequence and inside no character: the stream is cut anywhere.
+    for (let i = 0; i < raw.length; i += 2) await c.push(raw.subarray(i, i + 2));
+    const result = await c.finish();
+    expect(result).toMatchObject({
+      output: "red é\n100%\n",
+      truncated: false,
+      totalBytes: raw.length,
+    });
+    expect(readFileSync(result.fullOutputPath ?? "")).toEqual(raw);
+  });
+
+  it("truncates by the text kept, not by the colour codes around it", async () => {
+    const c = collector(60);
+    const lines = Array.from({ length: 5 }, (_, i) => `\u001b[1;32mok ${i}\u001b[0m\n`).join("");
+    expect(lines.length).toBeGreaterThan(60);
+    await c.push(Buffer.from(lines));
+    const result = await c.finish();
+    expect(result.output).toBe("ok 0\nok 1\nok 2\nok 3\nok 4\n");
+    expect(result.truncated).toBe(false);
+    expect(readFileSync(result.fullOutputPath ?? "", "utf8")).toBe(lines);
+  });
 });

@@ -53,6 +53,8 @@ describe("commandEnvironment", () => {
       TMPDIR: "/t",
       LANG: "C.UTF-8",
       CI: "true",
+      NO_COLOR: "1",
+      FORCE_COLOR: "0",
       NODE_ENV: "test",
     });
     expect(() => commandEnvironment({ home: "/h", tmpdir: "/t", extra: { "A=B": "x" } })).toThrow(
