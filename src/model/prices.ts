@@ -27,6 +27,9 @@ function standard(input: number, output: number): ModelPrice {
   };
 }
 
+/** The day the table below was checked against the published prices, for the cost shown on GitHub. */
+export const PRICES_DATE = "2026-11-22";
+
 const PRICES: Record<string, ModelPrice> = {
   "claude-sonnet-5-5": standard(2, 10),
   "claude-sonnet-5": standard(2, 10),

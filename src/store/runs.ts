@@ -185,6 +185,20 @@ export class RunRecords {
     return row ? toRun(row) : undefined;
   }
 
+  /** The runs of a pull request, oldest first: the run that opened it and its review rounds. */
+  async ofPull(owner: string, repo: string, pullNumber: number): Promise<Run[]> {
+    const rows = await this.ctx.db
+      .selectFrom("runs")
+      .selectAll()
+      .where("owner", "=", owner)
+      .where("repo", "=", repo)
+      .where("pull_number", "=", pullNumber)
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute();
+    return rows.map(toRun);
+  }
+
   /** Runs not yet finished, of an installation (and of some of its repositories). */
   async unfinished(installationId: number, fullNames?: string[]): Promise<Run[]> {
     const runs = await this.ctx.db

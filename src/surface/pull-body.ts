@@ -58,6 +58,8 @@ export function pullRequestBody(input: {
   testWeakening: TestWeakening[];
   /** What the run spent against its budget, in words. */
   spend: string;
+  /** What the pull request's work cost so far, round by round (cost.ts `costSection`). */
+  cost?: string;
   events: AuditEvent[];
   areas?: Area[];
   /** The repository's pull request template, when it has one. */
@@ -88,7 +90,11 @@ export function pullRequestBody(input: {
     { kind: "summary", title: "Summary", body: summary },
     { kind: "changes", title: "What changed", body: areasText(input.areas ?? []) },
     { kind: "verification", title: "Verification", body: verificationText(verification) },
-    { kind: "budget", title: "", body: `**Budget:** ${input.spend}.` },
+    {
+      kind: "budget",
+      title: "",
+      body: [`**Budget:** ${input.spend}.`, ...(input.cost ? ["", input.cost] : [])].join("\n"),
+    },
     {
       kind: "audit",
       title: "Audit",

@@ -61,6 +61,8 @@ export interface Finish {
   draftBecause: string | undefined;
   testWeakening: TestWeakening[];
   spend: string;
+  /** The cost lines (cost.ts `costSection`). */
+  cost: string;
 }
 
 export async function finishPullRequest(
@@ -83,6 +85,7 @@ export async function finishPullRequest(
     draftBecause: finish.draftBecause,
     testWeakening: finish.testWeakening,
     spend: finish.spend,
+    cost: finish.cost,
     events: await store.audit.events(run.id),
     areas,
     template,

@@ -57,7 +57,13 @@ export function trackingNeedle(runId: string): string {
   return `<sub>Run \`${runId}\`</sub>`;
 }
 
-export function trackingComment(run: Run, stage: Stage, notices: readonly string[] = []): string {
+/** `cost`: the lines that say what the pull request's work cost so far (cost.ts). */
+export function trackingComment(
+  run: Run,
+  stage: Stage,
+  notices: readonly string[] = [],
+  cost: readonly string[] = [],
+): string {
   const steps = `${run.stepsUsed} of ${run.config.budget.steps} steps`;
   const lines = [TRACKING_MARKER];
   switch (stage.kind) {
@@ -145,6 +151,7 @@ export function trackingComment(run: Run, stage: Stage, notices: readonly string
       );
       break;
   }
+  if (cost.length > 0) lines.push("", ...cost);
   lines.push(...noticeLines(notices));
   lines.push("", trackingNeedle(run.id));
   return lines.join("\n");

@@ -15,6 +15,7 @@ import type {
 import type { Phase } from "../agent/phase.ts";
 import type { Logger } from "../observability/logger.ts";
 import { publishAuditLog } from "./audit-checks.ts";
+import { liveCost } from "./cost.ts";
 import type { CheckConclusion, GitHubPort, RepoRef } from "../github/types.ts";
 import { trackingComment, type Stage } from "./report.ts";
 import { stoppedBody, verificationText } from "./pull-body.ts";
@@ -52,7 +53,7 @@ export interface Surface {
   close(): void;
 }
 
-export function createSurface(deps: {
+interface SurfaceDeps {
   store: Store;
   github: GitHubPort;
   audit: AuditSink;
@@ -66,23 +67,27 @@ export function createSurface(deps: {
   notices?: readonly string[];
   /** Opens the draft pull request at the first push (pull-request.ts). */
   openDraft: (target: { branch: string; base: string }) => Promise<{ url: string }>;
-}): Surface {
+}
+
+export function createSurface(deps: SurfaceDeps): Surface {
   const { store, runId } = deps;
-  const comment = createTracker(deps);
+  const spend = liveCost(store);
+  const cost = spend.lines;
+  const comment = createTracker({ ...deps, cost });
   const labels = createStateLabels(deps);
   const check = createStaminaCheck(deps);
   const live: Omit<Working, "kind"> = {};
   let final: ChecksReport | null = null;
 
   const working = (): Working => ({ kind: "working", ...live });
-  const workingContent = (run: Run, stage: Working): CheckContent => ({
+  const workingContent = async (run: Run, stage: Working): Promise<CheckContent> => ({
     title: `Working${stage.phase ? `: ${describePhase(stage.phase)}` : ""} (${stage.steps ?? run.stepsUsed} of ${run.config.budget.steps} steps)`,
-    summary: trackingComment(run, stage, deps.notices),
+    summary: trackingComment(run, stage, deps.notices, await cost(run)),
   });
   const writeWorking = async (stage: Working) => {
     const run = await comment(stage);
     await labels("working");
-    await check.update(workingContent(run, stage));
+    await check.update(await workingContent(run, stage));
   };
   const throttle = createThrottle<Working>({
     intervalMs: deps.intervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS,
@@ -100,7 +105,7 @@ export function createSurface(deps: {
     const [state, conclusion, title] = ending(stage, verification);
     await labels(state);
     const summary = [
-      trackingComment(run, stage, deps.notices),
+      trackingComment(run, stage, deps.notices, await cost(run)),
       ...(verification ? ["", "## Verification", "", verificationText(verification)] : []),
     ].join("\n");
     if (conclusion === null) await check.update({ title, summary });
@@ -137,6 +142,7 @@ export function createSurface(deps: {
       phase: async (phase: Phase) => void (await say({ kind: "working", phase })),
     },
     async step(step, state) {
+      spend.stepped(state);
       const run = await store.runs.mustGet(runId);
       await say({
         kind: "working",
@@ -155,7 +161,7 @@ export function createSurface(deps: {
       const { url } = await deps.openDraft({ branch, base });
       live.pullUrl = url;
       const run = await store.runs.mustGet(runId);
-      await check.moveTo(sha, workingContent(run, working()), before);
+      await check.moveTo(sha, await workingContent(run, working()), before);
       await throttle.push(working());
     },
     verified(report) {

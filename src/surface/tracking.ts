@@ -15,12 +15,14 @@ export function createTracker(deps: {
   audit: AuditSink;
   runId: string;
   notices?: readonly string[];
+  /** The cost lines the comment ends with (cost.ts), as they stand at each write. */
+  cost?: (run: Run) => Promise<string[]>;
 }): Say {
   const { store, github, audit } = deps;
   return async (stage) => {
     let run = await store.runs.mustGet(deps.runId);
     const ref: RepoRef = { installationId: run.installationId, owner: run.owner, repo: run.repo };
-    const body = trackingComment(run, stage, deps.notices);
+    const body = trackingComment(run, stage, deps.notices, (await deps.cost?.(run)) ?? []);
     let id = run.trackingCommentId;
     if (id === null) {
       // The trigger posts the comment; a poll may claim the run a moment before its id is

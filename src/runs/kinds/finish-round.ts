@@ -16,6 +16,13 @@ import { renderTimeline } from "../../audit/timeline.ts";
 import type { AuditEvent } from "../../audit/types.ts";
 import type { RoundDeps, Round } from "./follow-up.ts";
 import { isStatus } from "../../github/permissions.ts";
+import {
+  costLines,
+  costOf,
+  costSection,
+  pullRequestCost,
+  withCostSection,
+} from "../../surface/cost.ts";
 import { PR_BODY_LIMIT } from "../../surface/pull-body.ts";
 import { trackingNeedle } from "../../surface/report.ts";
 import type { RepoRef } from "../../github/types.ts";
@@ -108,11 +115,12 @@ export async function finishRound(end: RoundEnd): Promise<Run> {
               : "verification did not pass",
         }),
   });
+  const cost = await pullRequestCost(store, run, { live: costOf(agent) });
   if (run.trackingCommentId !== null) {
     await github.updateComment(
       ref,
       run.trackingCommentId,
-      summaryComment(run, lines, commit, agent),
+      summaryComment(run, [...lines, "", ...costLines(cost)], commit, agent),
     );
     await audit.record("github.write", { op: "comment.update", commentId: run.trackingCommentId });
   }
@@ -122,7 +130,10 @@ export async function finishRound(end: RoundEnd): Promise<Run> {
   });
   const info = await github.pullRequest(ref, pull);
   await github.updatePullRequest(ref, pull, {
-    body: withAuditSection(info.body, await store.audit.events(run.id)),
+    body: withAuditSection(
+      withCostSection(info.body, costSection(cost), AUDIT_HEADING),
+      await store.audit.events(run.id),
+    ),
   });
   await audit.record("github.write", { op: "pull.update", number: pull });
   await end.surface.publishAudit();

@@ -7,6 +7,7 @@ import { describeSpend } from "../../agent/budget.ts";
 import { inlineText } from "../../audit/markdown.ts";
 import type { RunState } from "../../store/schema.ts";
 import type { AgentOutcome, Run } from "../../store/types.ts";
+import { costOf, costSection, pullRequestCost } from "../../surface/cost.ts";
 import { finishPullRequest } from "../../surface/pull-request.ts";
 import type { Workspace } from "../prepare-workspace.ts";
 import type { Attempt } from "./attempt.ts";
@@ -32,6 +33,7 @@ export async function publishStage(
     draftBecause,
     testWeakening: agent.testWeakening,
     spend: describeSpend(agent.budget ?? run.config.budget, agent.steps, agent.spent),
+    cost: costSection(await pullRequestCost(a.store, run, { live: costOf(agent) })),
   });
   await surface.say({ kind: "opened", pullUrl: pr.url, verified: !draft, draftBecause });
 
