@@ -1,9 +1,11 @@
 // Collects a command's output without ever holding more than a bounded head
 // and tail in memory: everything else streams to a log file (itself capped),
-// so a command that prints gigabytes costs neither memory nor the disk. What
-// the head and tail hold is the text a terminal would show (terminal-text.ts:
-// no colour codes, a progress bar's last state); the log file keeps the bytes
-// as the command wrote them, and is written whenever the two differ.
+// so a command that prints gigabytes costs neither memory nor the disk. The
+// text returned is what a terminal would show (terminal-text.ts: no colour
+// codes, a progress bar's last state), read at the end from the head and tail
+// as written, which hold a few times the text budget for the codes' room: the
+// middle of a long output is never decoded. The log file keeps the bytes as
+// written, and is written whenever they differ from the text returned.
 import { createWriteStream, openSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import { TerminalText } from "./terminal-text.ts";
@@ -30,22 +32,23 @@ export interface OutputCollectorOptions {
   stem: string;
 }
 
+/**
+ * How much more than the text budget the head and tail keep of the bytes as written: colour
+ * codes take room that the text shown does not, and the text is read from these at the end.
+ */
+const RAW_FACTOR = 4;
+
 export class OutputCollector {
   private readonly headBytes: number;
   private readonly tailBytes: number;
+  private readonly rawHeadBytes: number;
+  private readonly rawTailBytes: number;
   private readonly head: Buffer[] = [];
   private headLength = 0;
   private tail: Buffer[] = [];
   private tailLength = 0;
-  /** The bytes of text kept for the model (the head and tail are cut from these). */
   private total = 0;
-  /** The bytes the command wrote. */
-  private rawTotal = 0;
-  /** The bytes as written, until the log file opens (they fit the head and tail budget). */
-  private raw: Buffer[] = [];
   private saved = 0;
-  private readonly decoder = new TextDecoder("utf-8");
-  private readonly terminal = new TerminalText();
   private file: WriteStream | null = null;
   private filePath: string | null = null;
   private fileError: Error | null = null;
@@ -53,80 +56,71 @@ export class OutputCollector {
   constructor(private readonly options: OutputCollectorOptions) {
     this.headBytes = Math.floor(options.maxOutputChars / 2);
     this.tailBytes = options.maxOutputChars - this.headBytes;
+    this.rawHeadBytes = this.headBytes * RAW_FACTOR;
+    this.rawTailBytes = this.tailBytes * RAW_FACTOR;
   }
 
   /** Takes one chunk. Returns a promise when the caller should wait before the next one. */
   push(chunk: Buffer): Promise<void> | undefined {
-    this.rawTotal += chunk.length;
+    this.total += chunk.length;
     let wait: Promise<void> | undefined;
-    if (this.file !== null) wait = this.save(chunk);
-    else if (this.fileError === null) this.raw.push(chunk);
-    // `stream`: a character cut between two chunks is decoded whole with the next one.
-    this.take(this.terminal.push(this.decoder.decode(chunk, { stream: true })));
-    return this.keepRaw() ?? wait;
+    if (
+      this.file === null &&
+      this.fileError === null &&
+      this.total > this.headBytes + this.tailBytes
+    ) {
+      // Nothing was dropped yet, so the head and tail still hold every earlier byte.
+      this.openFile();
+      for (const piece of [...this.head, ...this.tail]) wait = this.save(piece) ?? wait;
+    }
+    if (this.file !== null) wait = this.save(chunk) ?? wait;
+    this.remember(chunk);
+    return wait;
   }
 
   async finish(): Promise<CollectedOutput> {
-    this.take(this.terminal.push(this.decoder.decode()) + this.terminal.flush());
-    await this.keepRaw();
-    const truncated = this.total > this.headBytes + this.tailBytes;
+    const whole = this.total <= this.rawHeadBytes + this.rawTailBytes;
+    const text = whole ? clean(Buffer.concat([...this.head, ...this.tail])) : null;
+    // Bytes as written that differ from the text: kept in the run's folder all the same.
+    if (text?.changed && this.file === null && this.fileError === null) {
+      this.openFile();
+      for (const piece of [...this.head, ...this.tail]) await this.save(piece);
+    }
     await this.closeFile();
     const fullOutputPath = this.fileError === null ? this.filePath : null;
-    if (!truncated) {
+    if (text !== null && text.bytes.length <= this.headBytes + this.tailBytes) {
       return {
-        output: decodeUtf8(Buffer.concat([...this.head, ...this.tail])),
+        output: decodeUtf8(text.bytes),
         truncated: false,
-        totalBytes: this.rawTotal,
+        totalBytes: this.total,
         fullOutputPath,
       };
     }
-    const head = completePrefix(Buffer.concat(this.head));
-    const tailAll = Buffer.concat(this.tail);
-    const tail = completeSuffix(tailAll.subarray(Math.max(0, tailAll.length - this.tailBytes)));
-    const cut = this.total - head.length - tail.length;
+    const [head, tail] =
+      text !== null
+        ? [text.bytes, text.bytes]
+        : [clean(Buffer.concat(this.head)).bytes, clean(lineStart(Buffer.concat(this.tail))).bytes];
+    const shownHead = completePrefix(head.subarray(0, this.headBytes));
+    const shownTail = completeSuffix(tail.subarray(Math.max(0, tail.length - this.tailBytes)));
+    const cut = (text?.bytes.length ?? this.total) - shownHead.length - shownTail.length;
     return {
-      output: `${decodeUtf8(head)}\n… [${cut} bytes cut; ${this.where()}] …\n${decodeUtf8(tail)}`,
+      output: `${decodeUtf8(shownHead)}\n… [${cut} bytes cut; ${this.where()}] …\n${decodeUtf8(shownTail)}`,
       truncated: true,
-      totalBytes: this.rawTotal,
+      totalBytes: this.total,
       fullOutputPath,
     };
-  }
-
-  /** Text for the model: into the head, then the tail. */
-  private take(text: string): void {
-    if (text.length === 0) return;
-    const bytes = Buffer.from(text, "utf8");
-    this.total += bytes.length;
-    this.remember(bytes);
-  }
-
-  /**
-   * Opens the log file once the output is truncated or differs from what was written, with
-   * every byte written so far (nothing was dropped from `raw` before).
-   */
-  private keepRaw(): Promise<void> | undefined {
-    const budget = this.headBytes + this.tailBytes;
-    if (this.file !== null || this.fileError !== null) return undefined;
-    if (!this.terminal.changed && this.total <= budget && this.rawTotal <= budget) return undefined;
-    this.openFile();
-    let wait: Promise<void> | undefined;
-    for (const piece of this.raw) wait = this.save(piece) ?? wait;
-    this.raw = [];
-    return wait;
   }
 
   private where(): string {
     if (this.fileError !== null || this.filePath === null) {
       return `the full output could not be saved: ${this.fileError?.message ?? "no file"}`;
     }
-    if (this.saved < this.rawTotal) {
-      return `the first ${this.saved} bytes are in ${this.filePath}`;
-    }
+    if (this.saved < this.total) return `the first ${this.saved} bytes are in ${this.filePath}`;
     return `full output in ${this.filePath}`;
   }
 
   private remember(chunk: Buffer): void {
-    const headRoom = this.headBytes - this.headLength;
+    const headRoom = this.rawHeadBytes - this.headLength;
     if (headRoom > 0) {
       const part = chunk.subarray(0, headRoom);
       this.head.push(part);
@@ -139,7 +133,7 @@ export class OutputCollector {
     // Drop whole chunks from the front while what remains still covers the tail budget.
     while (
       this.tail.length > 1 &&
-      this.tailLength - (this.tail[0]?.length ?? 0) >= this.tailBytes
+      this.tailLength - (this.tail[0]?.length ?? 0) >= this.rawTailBytes
     ) {
       this.tailLength -= this.tail.shift()?.length ?? 0;
     }
@@ -192,9 +186,9 @@ export class OutputCollector {
     const file = this.file;
     if (file === null) return;
     this.file = null;
-    if (this.fileError === null && this.saved < this.rawTotal) {
+    if (this.fileError === null && this.saved < this.total) {
       file.write(
-        `\n[Stamina: the saved output stops here, after ${this.saved} of ${this.rawTotal} bytes]\n`,
+        `\n[Stamina: the saved output stops here, after ${this.saved} of ${this.total} bytes]\n`,
       );
     }
     if (file.closed) return;
@@ -203,4 +197,17 @@ export class OutputCollector {
       file.end();
     });
   }
+}
+
+/** Bytes as written, as a terminal would show them (terminal-text.ts), and whether that differs. */
+function clean(raw: Buffer): { bytes: Buffer; changed: boolean } {
+  const filter = new TerminalText();
+  const text = filter.push(decodeUtf8(completeSuffix(raw))) + filter.flush();
+  return { bytes: Buffer.from(text, "utf8"), changed: filter.changed };
+}
+
+/** The tail from its first whole line, where it has one: a sequence cut at its start is not shown. */
+function lineStart(tail: Buffer): Buffer {
+  const newline = tail.indexOf(0x0a);
+  return newline < 0 ? tail : tail.subarray(newline + 1);
 }
