@@ -82,9 +82,11 @@ export async function serveGit(
     CONTENT_LENGTH: String(body.length),
     REMOTE_USER: "x-access-token",
     REMOTE_ADDR: req.socket.remoteAddress ?? "127.0.0.1",
-    // Read by the pre-receive hook (git.ts installPushHooks): GitHub's rule on workflow files.
+    // Read by the pre-receive hook (git.ts installPushHooks): GitHub's rule on workflow files,
+    // and a ruleset's on signed commits.
     FAKE_GITHUB_APP_PUSH: "1",
     FAKE_GITHUB_WORKFLOWS: holds(token, [["workflows", "write"]]) ? "1" : "0",
+    FAKE_GITHUB_SIGNED_ONLY: repo.signedOnly === true ? "1" : "0",
   };
   const protocol = req.headers["git-protocol"];
   if (typeof protocol === "string") env.HTTP_GIT_PROTOCOL = protocol;

@@ -1,6 +1,6 @@
 // Real git, isolated from the host: argument arrays only, no system config, a private HOME.
 // Creates the bare repositories the fake serves and answers questions about their branches.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { promisify } from "node:util";
@@ -186,19 +186,32 @@ function isExitError(error: unknown): boolean {
 
 /**
  * GitHub refuses an app's push that creates or changes a file under `.github/workflows/` unless
- * the installation has the `workflows` permission, with this message. The hook holds that line
- * for pushes over HTTP (`FAKE_GITHUB_APP_PUSH`), unless the installation was granted it.
+ * the installation has the `workflows` permission, with this message; and, where a ruleset
+ * requires signed commits, any push that brings a commit without a verified signature. The hook
+ * holds those lines for pushes over HTTP (`FAKE_GITHUB_APP_PUSH`, `FAKE_GITHUB_SIGNED_ONLY`).
+ * A signature here is the `gpgsig` header the fake's Git Data API writes (rest-git.ts).
  */
-const WORKFLOWS_HOOK = `#!/bin/sh
-[ "$FAKE_GITHUB_APP_PUSH" = 1 ] && [ "$FAKE_GITHUB_WORKFLOWS" != 1 ] || exit 0
+const PUSH_RULES_HOOK = `#!/bin/sh
 zero=0000000000000000000000000000000000000000
 while read -r old new ref; do
   [ "$new" = "$zero" ] && continue
   if [ "$old" = "$zero" ]; then range="$new --not --all"; else range="$old..$new"; fi
-  file=$(git log --name-only --format= $range -- .github/workflows | head -n 1)
-  if [ -n "$file" ]; then
-    echo "refusing to allow a GitHub App to create or update workflow \\\`$file\\\` without \\\`workflows\\\` permission" >&2
-    exit 1
+  if [ "$FAKE_GITHUB_APP_PUSH" = 1 ] && [ "$FAKE_GITHUB_WORKFLOWS" != 1 ]; then
+    file=$(git log --name-only --format= $range -- .github/workflows | head -n 1)
+    if [ -n "$file" ]; then
+      echo "refusing to allow a GitHub App to create or update workflow \\\`$file\\\` without \\\`workflows\\\` permission" >&2
+      exit 1
+    fi
+  fi
+  if [ "$FAKE_GITHUB_SIGNED_ONLY" = 1 ]; then
+    for commit in $(git rev-list $range); do
+      if ! git cat-file commit "$commit" | grep -q '^gpgsig '; then
+        echo "GH013: Repository rule violations found for $ref." >&2
+        echo "- Commits must have verified signatures." >&2
+        echo "  Found 1 violation: $commit" >&2
+        exit 1
+      fi
+    done
   fi
 done
 exit 0
@@ -207,7 +220,7 @@ exit 0
 /** Installs the hooks that hold GitHub's push rules in a served bare repository. */
 export async function installPushHooks(barePath: string): Promise<void> {
   await mkdir(join(barePath, "hooks"), { recursive: true });
-  await writeFile(join(barePath, "hooks", "pre-receive"), WORKFLOWS_HOOK, { mode: 0o755 });
+  await writeFile(join(barePath, "hooks", "pre-receive"), PUSH_RULES_HOOK, { mode: 0o755 });
 }
 
 /**
@@ -228,4 +241,28 @@ export function gitWithToken(
         env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, GIT_TERMINAL_PROMPT: "0" },
       },
     );
+}
+
+/** Git with `input` on its standard input (`hash-object --stdin`, `update-index --index-info`). */
+export function runWithInput(
+  git: Git,
+  args: string[],
+  cwd: string,
+  input: Buffer,
+  extraEnv: Record<string, string> = {},
+): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn("git", args, { cwd, env: { ...git.env, ...extraEnv } });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code === 0) resolvePromise(Buffer.concat(out).toString("utf8"));
+      else
+        reject(new Error(`git ${args[0]} exited ${code}: ${Buffer.concat(err).toString("utf8")}`));
+    });
+    child.stdin.end(input);
+  });
 }

@@ -114,6 +114,12 @@ const issues = (level: Level): Need => [
 export const ROUTE_NEEDS: Record<string, Need> = {
   "GET /repos/{owner}/{repo}": [["metadata", "read"]],
   "GET /repos/{owner}/{repo}/contents/{path}": [["contents", "read"]],
+  "POST /repos/{owner}/{repo}/git/blobs": [["contents", "write"]],
+  "POST /repos/{owner}/{repo}/git/trees": [["contents", "write"]],
+  "POST /repos/{owner}/{repo}/git/commits": [["contents", "write"]],
+  "GET /repos/{owner}/{repo}/git/ref/{ref}": [["contents", "read"]],
+  "POST /repos/{owner}/{repo}/git/refs": [["contents", "write"]],
+  "PATCH /repos/{owner}/{repo}/git/refs/{ref}": [["contents", "write"]],
   "GET /repos/{owner}/{repo}/collaborators/{username}/permission": [["metadata", "read"]],
   "POST /repos/{owner}/{repo}/check-runs": [["checks", "write"]],
   "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}": [["checks", "write"]],

@@ -182,6 +182,18 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
       });
     },
 
+    beforeNext(method, path, action) {
+      faults.push({ method, path, remaining: 1, before: action });
+    },
+
+    requireSignatures(owner, repoName) {
+      mustRepo(owner, repoName).signedOnly = true;
+    },
+
+    isVerified(sha) {
+      return state.signedCommits.has(sha);
+    },
+
     openForkPull(owner, repoName, pr) {
       const repo = repoOf(owner, repoName);
       if (!repo) throw new Error(`no repository ${owner}/${repoName}`);

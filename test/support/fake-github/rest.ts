@@ -13,6 +13,7 @@ import {
 import { ROUTE_NEEDS, requireAccess } from "./grants.ts";
 import { loadOpenApi, matchRoute, validateBody } from "./openapi.ts";
 import { deliveryRoutes } from "./deliveries.ts";
+import { gitRoutes } from "./rest-git.ts";
 import { appRoutes } from "./rest-app.ts";
 import { checkRoutes } from "./rest-checks.ts";
 import { issueRoutes } from "./rest-issues.ts";
@@ -30,6 +31,7 @@ const ROUTES: Record<string, RouteDef> = {
   ...manifestRoutes,
   ...deliveryRoutes,
   ...repoRoutes,
+  ...gitRoutes,
   ...issueRoutes,
   ...pullRoutes,
   ...checkRoutes,
@@ -103,7 +105,7 @@ export async function serveRest(
     }
     requireAccess(token, repo, need);
     validate();
-    reply = await route.handle({ ...base, repo, installationId: token.installationId });
+    reply = await route.handle({ ...base, repo, installationId: token.installationId, token });
   }
   send(exchange, reply);
 }

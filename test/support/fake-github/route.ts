@@ -2,7 +2,7 @@
 // answers, and how it says which credential it needs.
 import type { IncomingHttpHeaders } from "node:http";
 import type { Git } from "./git.ts";
-import type { FakeState, RepoRecord } from "./state.ts";
+import type { FakeState, RepoRecord, TokenRecord } from "./state.ts";
 
 export interface World {
   state: FakeState;
@@ -27,6 +27,8 @@ type AppContext = BaseContext;
 export interface RepoContext extends BaseContext {
   repo: RepoRecord;
   installationId: number;
+  /** What the request's token may do (a ref update's workflow files need `workflows`). */
+  token: TokenRecord;
 }
 
 export interface Reply {

@@ -13,7 +13,10 @@ export interface Fault {
   method: string;
   path: RegExp;
   remaining: number;
-  error: HttpError;
+  /** The answer given instead of the real one; or, with `before`, none: the real one follows. */
+  error?: HttpError;
+  /** Done before the request is answered as usual (a person pushing meanwhile, say). */
+  before?: () => Promise<void>;
 }
 
 export interface ServerDeps {
@@ -70,8 +73,11 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     );
     if (fault) {
       fault.remaining -= 1;
-      await readBody(req);
-      throw fault.error;
+      if (fault.before) await fault.before();
+      if (fault.error) {
+        await readBody(req);
+        throw fault.error;
+      }
     }
     if (url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`)) {
       await serveRest(deps.rest, req, url, credentials, exchange);

@@ -10,6 +10,8 @@ export interface RepoRecord {
   defaultBranch: string;
   installationId: number;
   barePath: string;
+  /** A ruleset requires signed commits: pushes and ref updates that bring an unsigned one fail. */
+  signedOnly?: boolean;
 }
 
 export interface TokenRecord {
@@ -102,6 +104,8 @@ export class FakeState {
   readonly checkRuns: CheckRunRecord[] = [];
   readonly reviewThreads: ReviewThreadRecord[] = [];
   readonly reviewComments: ReviewCommentRecord[] = [];
+  /** Commits GitHub made and signed (Git Data API commits left to GitHub): "Verified". */
+  readonly signedCommits = new Set<string>();
   private readonly labels = new Map<number, LabelRecord[]>();
   private readonly labelsOn = new Map<string, string[]>();
   private readonly repos = new Map<string, RepoRecord>();

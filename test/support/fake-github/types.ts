@@ -125,6 +125,18 @@ export interface FakeGitHub {
     answer: { status: number; body?: Record<string, unknown>; headers?: Record<string, string> },
     times?: number,
   ): void;
+  /**
+   * `action` runs when the next request of `method` on a path matching `path` arrives, before it
+   * is answered as usual: what a person does on GitHub meanwhile.
+   */
+  beforeNext(method: string, path: RegExp, action: () => Promise<void>): void;
+  /**
+   * A ruleset requiring signed commits on every branch: a push (over HTTP) or a ref update that
+   * brings a commit GitHub did not sign is refused.
+   */
+  requireSignatures(owner: string, repo: string): void;
+  /** Whether GitHub made and signed this commit (the Git Data API, author and committer left to it). */
+  isVerified(sha: string): boolean;
   /** A pull request into `owner/repo` from a branch of the fork `fork` (`owner/name`). */
   openForkPull(
     owner: string,
