@@ -72,6 +72,9 @@ const NOT_FOUND = /^[A-Z]+ \S+ - 404 with id /;
 /** The status of an answered request in Octokit's request log. */
 const ANSWERED = /^[A-Z]+ \S+ - (\d{3}) with id /;
 
+/** The Git Data API's writes (blobs, trees, commits, refs), which get git's permissions. */
+const GIT_DATA_WRITE = /^(?:POST|PATCH) \/repos\/\{owner\}\/\{repo\}\/git\//;
+
 const repoKey = (ref: RepoRef): string =>
   `${ref.installationId}/${ref.owner}/${ref.repo}`.toLowerCase();
 
@@ -170,7 +173,9 @@ export function createGitHubClients(options: GitHubClientOptions): GitHubClients
             `the client of ${ref.owner}/${ref.repo} was asked to call ${String(params.owner)}/${String(params.repo)}`,
           );
         }
-        const permissions = permissionsFor(request.method, request.url, params.query);
+        const permissions = await withWorkflows(request, params.query, () =>
+          workflows.granted(ref.installationId),
+        );
         const id = await ids.of(ref);
         const token = await mint(ref.installationId, { repositoryIds: [id], permissions });
         request.headers.authorization = `token ${token}`;
@@ -195,6 +200,23 @@ export function createGitHubClients(options: GitHubClientOptions): GitHubClients
 }
 
 type Mint = (installationId: number, narrowing: Narrowing) => Promise<string>;
+
+/**
+ * What a request needs (route-permissions.ts); a Git Data API write also gets `workflows` where
+ * the installation granted it, since a commit made through it may change workflow files, as a
+ * push may.
+ */
+async function withWorkflows(
+  request: { method: string; url: string },
+  query: unknown,
+  granted: () => Promise<boolean>,
+): Promise<Permissions> {
+  const permissions = permissionsFor(request.method, request.url, query);
+  if (!GIT_DATA_WRITE.test(`${request.method} ${request.url}`) || !(await granted())) {
+    return permissions;
+  }
+  return { ...permissions, workflows: "write" };
+}
 
 /** How long after it is minted GitHub may still answer a new token with 401, as auth-app allows. */
 const FRESH_TOKEN_MS = 5_000;

@@ -4,6 +4,7 @@ import type { GitHubPort, PullRequestDraft, RepoRef } from "./types.ts";
 import type { GitHubClients } from "./client.ts";
 import { createCheckRun, findCheckRuns, updateCheckRun } from "./checks.ts";
 import { findBotComment, issueComments } from "./comments.ts";
+import { branchHead, createBlob, createCommit, createTree, moveBranch } from "./git-data.ts";
 import { isWriter } from "./permissions.ts";
 import { addLabel, ensureLabel, issueLabels, removeLabel } from "./labels.ts";
 import { openPullRequest, pullRequest, setDraft, updatePullRequest } from "./pulls.ts";
@@ -70,5 +71,12 @@ export function createGitHubPort(
     ensureLabel: (ref, label) => ensureLabel(octo(ref), ref, label),
     addLabel: (ref, issue, name) => addLabel(octo(ref), ref, issue, name),
     removeLabel: (ref, issue, name) => removeLabel(octo(ref), ref, issue, name),
+    git: {
+      branchHead: (ref, branch) => branchHead(octo(ref), ref, branch),
+      createBlob: (ref, content) => createBlob(octo(ref), ref, content),
+      createTree: (ref, base, entries) => createTree(octo(ref), ref, base, entries),
+      createCommit: (ref, commit) => createCommit(octo(ref), ref, commit),
+      moveBranch: (ref, move) => moveBranch(octo(ref), ref, move),
+    },
   };
 }

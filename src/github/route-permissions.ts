@@ -9,6 +9,14 @@ const ROUTES: Record<string, Permissions> = {
   [`GET ${REPO}`]: { metadata: "read" },
   [`GET ${REPO}/collaborators/{username}/permission`]: { metadata: "read" },
   [`GET ${REPO}/contents/{path}`]: { contents: "read" },
+  // The Git Data API: Stamina's commits made by GitHub (runs/signed-push.ts). Its writes get
+  // `workflows` too where the installation granted it (client.ts), as git's pushes do.
+  [`GET ${REPO}/git/ref/{ref}`]: { contents: "read" },
+  [`POST ${REPO}/git/blobs`]: { contents: "write" },
+  [`POST ${REPO}/git/trees`]: { contents: "write" },
+  [`POST ${REPO}/git/commits`]: { contents: "write" },
+  [`POST ${REPO}/git/refs`]: { contents: "write" },
+  [`PATCH ${REPO}/git/refs/{ref}`]: { contents: "write" },
   // Issue comments and labels serve pull requests too; `issues` is enough for both.
   [`POST ${REPO}/issues/{issue_number}/comments`]: { issues: "write" },
   [`GET ${REPO}/issues/{issue_number}/comments`]: { issues: "read" },

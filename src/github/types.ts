@@ -146,4 +146,58 @@ export interface GitHubPort {
   addLabel(ref: RepoRef, issueNumber: number, name: string): Promise<void>;
   /** Removes the label from the issue; one that is not there is not an error. */
   removeLabel(ref: RepoRef, issueNumber: number, name: string): Promise<void>;
+  /**
+   * The Git Data API (git-data.ts), with the contents permission (and `workflows` where the
+   * installation granted it): Stamina's commits made by GitHub, signed.
+   */
+  git: GitDataPort;
 }
+
+export interface GitDataPort {
+  /** The commit the branch points at on GitHub; null when there is no such branch. */
+  branchHead(ref: RepoRef, branch: string): Promise<string | null>;
+  createBlob(ref: RepoRef, content: Buffer): Promise<string>;
+  createTree(ref: RepoRef, base: string, entries: TreeEntryWrite[]): Promise<string>;
+  /** A commit GitHub authors, commits and signs (no author or committer is sent). */
+  createCommit(
+    ref: RepoRef,
+    commit: { message: string; tree: string; parents: string[] },
+  ): Promise<CreatedCommit>;
+  /** Creates (expected null) or fast-forwards the branch; `moved-meanwhile` when it was not there. */
+  moveBranch(
+    ref: RepoRef,
+    move: { branch: string; sha: string; expected: string | null },
+  ): Promise<BranchMove>;
+}
+
+/** One entry of a new tree over its base: a file's bytes inline or by blob, or null to delete. */
+export interface TreeEntryWrite {
+  path: string;
+  mode: "100644" | "100755" | "120000" | "160000";
+  type: "blob" | "commit";
+  /** The blob (or, for a gitlink, the commit); null deletes the path. */
+  sha?: string | null;
+  /** A text file's content, inline (no blob request of its own). */
+  content?: string;
+}
+
+interface GitSignature {
+  name: string;
+  email: string;
+  date: string;
+}
+
+/** A commit GitHub made, as it answered. */
+export interface CreatedCommit {
+  sha: string;
+  tree: string;
+  parents: string[];
+  message: string;
+  author: GitSignature;
+  committer: GitSignature;
+  /** GitHub signed it and verifies the signature. */
+  verified: boolean;
+}
+
+/** What a branch update came to: moved, or refused because the branch is not where it was. */
+export type BranchMove = "moved" | "moved-meanwhile";

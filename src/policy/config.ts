@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { knownModels, priceOf } from "../model/prices.ts";
 import { approvalsSchema } from "./approvals-config.ts";
+import { commitsSchema } from "./commits-config.ts";
 import { allowEntrySchema } from "./network-config.ts";
 import { reviewsSchema } from "./reviews-config.ts";
 
@@ -41,8 +42,8 @@ function wholeNumber(min: number, max: number) {
 }
 
 /**
- * The context manager's defaults: the last 6 results whole, older ones cleared here 10 at a time,
- * compacted past 16,000 tokens; the server-side edits (off) keep their own thresholds.
+ * The context manager's defaults, in tokens (CONTRIBUTING, "Context in layers"): the last 6 results
+ * whole, older ones cleared 10 at a time, compacted past 16,000; server-side edits (off) differ.
  */
 export const DEFAULT_CONTEXT_CONFIG = {
   server_side: false,
@@ -113,7 +114,6 @@ export const repoConfigSchema = z
         .describe(
           "Commands run once in the run's worktree before the agent starts (with the allowlisted network, see `network`), such as `npm ci`: one command or a list.",
         ),
-      // The checks, in the order they run; the harness runs them itself to verify the work.
       build: command
         .nullable()
         .default(null)
@@ -233,6 +233,7 @@ export const repoConfigSchema = z
         ),
       approvals: approvalsSchema,
       reviews: reviewsSchema,
+      commits: commitsSchema,
       dry_run: z
         .boolean({ error: "must be true or false" })
         .default(false)
@@ -249,7 +250,6 @@ export const repoConfigSchema = z
         .describe(
           "Text for the agent from the maintainers (conventions, where things live, what not to touch). It joins AGENTS.md, CLAUDE.md and .github/copilot-instructions.md, read from the default branch when the run is queued.",
         ),
-      // The context manager's thresholds, in tokens (see CONTRIBUTING, "Context in layers").
       context: z
         .strictObject(
           {

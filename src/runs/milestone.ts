@@ -3,15 +3,18 @@
 // The `checkpoint` tool, a green verification and the end of a run come here.
 import type { AuditSink, Milestone, MilestonePort } from "../agent/ports.ts";
 import { safetyEvent } from "../audit/safety.ts";
-import { commitAll, GitError, push, runGit, type Identity } from "../workspace/git.ts";
-import { PushRefused, type BranchLease } from "../workspace/push-guard.ts";
+import { commitAll, GitError, push as gitPush, runGit, type Identity } from "../workspace/git.ts";
+import { leaseRefusal, PushRefused, type BranchLease } from "../workspace/push-guard.ts";
 import type { ApprovalGate } from "./approval-gate.ts";
 import { scanBeforePush, type PushScanTarget } from "./push-scan.ts";
 import { buildOnRemote } from "./build-on-remote.ts";
 import { RunFailure } from "./failure.ts";
 import { unfrozen, type WhileFrozen } from "./frozen.ts";
 import { recordLeftOut } from "./left-out.ts";
+import { pushSigned, type SignedTarget } from "./signed-push.ts";
+import type { GitHubPort } from "../github/types.ts";
 import type { Store } from "../store/store.ts";
+import type { Run } from "../store/types.ts";
 
 export interface MilestoneOptions {
   worktree: string;
@@ -25,9 +28,10 @@ export interface MilestoneOptions {
   coAuthor?: Identity;
   /**
    * Publishes a new commit (a push under GitHub); absent for a local run. It may return the
-   * commit it published instead (replayed on top of others' work, see build-on-remote.ts).
+   * commit it published instead (replayed on top of others' work, see build-on-remote.ts, or
+   * made by GitHub, see signed-push.ts), and tells `committed` which one goes out.
    */
-  publish?: (sha: string, signal: AbortSignal) => Promise<string | void>;
+  publish?: Publish;
   /** Approvals by policy (approvals.ts): a commit it holds is undone, its change kept, not pushed. */
   gate?: ApprovalGate;
   /** Back to the last pushed commit, for a denied change (approvals.ts `rollbackWorktree`). */
@@ -52,6 +56,16 @@ export function auditSeal(
     data: { auditHead: head, auditSignature: signature },
   };
 }
+
+/**
+ * Publishes a commit; `committed` records the `git.commit` event of the commit that goes out
+ * (GitHub's own when GitHub makes it), right before the branch moves.
+ */
+type Publish = (
+  sha: string,
+  signal: AbortSignal,
+  committed?: (sha: string) => Promise<void>,
+) => Promise<string | void>;
 
 const SUBJECT_MAX = 72;
 const BODY_MAX = 5_000;
@@ -91,9 +105,14 @@ export function createMilestones(options: MilestoneOptions): MilestonePort {
         );
         return { sha: null, pushed: false, held };
       }
-      await options.audit.record("git.commit", { sha, ...seal.data, reason });
-      if (options.publish === undefined) return { sha, pushed: false, ...said };
-      const published = await options.publish(sha, signal);
+      const committed = async (at: string) => {
+        await options.audit.record("git.commit", { sha: at, ...seal.data, reason });
+      };
+      if (options.publish === undefined) {
+        await committed(sha);
+        return { sha, pushed: false, ...said };
+      }
+      const published = await options.publish(sha, signal, committed);
       return { sha: published ?? sha, pushed: true, ...said };
     },
   };
@@ -138,52 +157,108 @@ export interface PushTarget {
   shared?: { committer: Identity };
   /** The run's redactor: its own secrets, in any form, block a push too (push-scan.ts). */
   redactor?: PushScanTarget["redactor"];
+  /**
+   * The commits made by GitHub through its API, so they are signed (signed-push.ts): the
+   * repository's `commits.signed`, the default. Without it, `git push`.
+   */
+  signed?: Pick<SignedTarget, "github" | "repo">;
 }
+
+/**
+ * `signed` for a run's pushes: GitHub makes the commits unless the repository's config says
+ * `commits.signed: false`.
+ */
+export function signedBy(
+  run: Pick<Run, "installationId" | "owner" | "repo" | "config">,
+  github: Pick<GitHubPort, "git">,
+): Pick<PushTarget, "signed"> {
+  if (!run.config.commits.signed) return {};
+  const repo = { installationId: run.installationId, owner: run.owner, repo: run.repo };
+  return { signed: { github: github.git, repo } };
+}
+
+/** How many times a shared branch that moved during a signed push is built on again. */
+const MAX_BUILDS = 3;
 
 /**
  * Pushes a milestone to the run's branch and records it as the run's head: the durable
  * checkpoints take the last pushed commit as their base. The commits go out only after a
- * secret scan of what they add, and only under the push guard (see push-guard.ts). Returns the
- * commit pushed: the one given, or, on a shared branch that moved, its replay on top.
+ * secret scan of what they add, and only under the push guard (see push-guard.ts), made by
+ * GitHub (signed) or pushed with git. Returns the commit pushed: the one given, its replay on
+ * top of a shared branch that moved, or GitHub's.
  */
 export function pushToBranch(
   target: PushTarget,
-): (sha: string, signal: AbortSignal) => Promise<string> {
-  return async (committed, signal) => {
+): (
+  sha: string,
+  signal: AbortSignal,
+  committed?: (sha: string) => Promise<void>,
+) => Promise<string> {
+  return async (head, signal, committed) => {
     const { lease } = target;
-    const sha = target.shared
-      ? await buildOnRemote({ ...target, committer: target.shared.committer }, signal)
-      : committed;
-    const since = lease.sha ?? (await target.store.runs.mustGet(target.runId)).baseSha;
-    if (since === null) throw new Error(`run ${target.runId} has no base commit to push from`);
-    await scanBeforePush(target, since, signal);
-    try {
-      await push(target.worktree, { url: target.url, lease, token: target.token, signal });
-    } catch (error) {
-      const workflows = workflowsRefusal(error);
-      if (workflows !== null) {
-        await target.audit.record("git.push_refused", { branch: lease.branch, reason: workflows });
-        throw new RunFailure(workflows);
+    for (let attempt = 1; ; attempt++) {
+      const sha = target.shared
+        ? await buildOnRemote({ ...target, committer: target.shared.committer }, signal)
+        : head;
+      const since = lease.sha ?? (await target.store.runs.mustGet(target.runId)).baseSha;
+      if (since === null) throw new Error(`run ${target.runId} has no base commit to push from`);
+      await scanBeforePush(target, since, signal);
+      const pushed = await pushOnce(target, { sha, since }, signal, committed);
+      if (pushed !== null) {
+        lease.sha = pushed.sha;
+        await target.store.runs.update(target.runId, { headSha: pushed.sha });
+        await target.audit.record("git.push", { branch: lease.branch, ...pushed });
+        return pushed.sha;
       }
-      if (!(error instanceof PushRefused)) throw error;
-      await target.audit.record("git.push_refused", {
-        branch: lease.branch,
-        reason: error.message,
-      });
-      const refused = safetyEvent({
-        control: "push.guard",
-        outcome: "blocked",
-        detail: `The push guard refused a push to \`${lease.branch}\`: ${error.message}`,
-        branch: lease.branch,
-      });
-      await target.audit.record(refused.type, refused.data);
-      throw new RunFailure(error.message);
+      // Someone pushed after the head was read: a shared branch is built on again, once more.
+      if (!target.shared || attempt >= MAX_BUILDS) {
+        throw await refused(target, new PushRefused(leaseRefusal(lease)));
+      }
     }
-    lease.sha = sha;
-    await target.store.runs.update(target.runId, { headSha: sha });
-    await target.audit.record("git.push", { branch: lease.branch, sha });
-    return sha;
   };
+}
+
+/** One push of `since..sha`: what was pushed, or null when the branch moved meanwhile. */
+async function pushOnce(
+  target: PushTarget,
+  push: { sha: string; since: string },
+  signal: AbortSignal,
+  committed?: (sha: string) => Promise<void>,
+): Promise<{ sha: string; signed?: true; made?: Array<{ local: string; github: string }> } | null> {
+  const { lease } = target;
+  try {
+    if (target.signed) {
+      const signed = { ...target, ...target.signed };
+      const result = await pushSigned(signed, push.since, signal, committed);
+      if ("movedMeanwhile" in result) return null;
+      return { sha: result.head, signed: true, made: result.made };
+    }
+    await committed?.(push.sha);
+    await gitPush(target.worktree, { url: target.url, lease, token: target.token, signal });
+    return { sha: push.sha };
+  } catch (error) {
+    const said = workflowsRefusal(error) ?? signaturesRefusal(error, target.signed !== undefined);
+    if (said !== null) {
+      await target.audit.record("git.push_refused", { branch: lease.branch, reason: said });
+      throw new RunFailure(said);
+    }
+    if (error instanceof PushRefused) throw await refused(target, error);
+    throw error;
+  }
+}
+
+/** A refusal of the push guard, recorded as such; the run fails with its words. */
+async function refused(target: PushTarget, error: PushRefused): Promise<RunFailure> {
+  const { branch } = target.lease;
+  await target.audit.record("git.push_refused", { branch, reason: error.message });
+  const event = safetyEvent({
+    control: "push.guard",
+    outcome: "blocked",
+    detail: `The push guard refused a push to \`${branch}\`: ${error.message}`,
+    branch,
+  });
+  await target.audit.record(event.type, event.data);
+  return new RunFailure(error.message);
 }
 
 /**
@@ -191,10 +266,28 @@ export function pushToBranch(
  * permission. Said plainly, with what to do, rather than as git's error.
  */
 function workflowsRefusal(error: unknown): string | null {
-  if (!(error instanceof GitError)) return null;
   const match = /refusing to allow a GitHub App to create or update workflow `?([^`\s]+)`?/.exec(
-    error.stderr,
+    refusalText(error),
   );
   if (match === null) return null;
   return `GitHub refused the push: it changes the workflow file \`${match[1] ?? ".github/workflows/"}\`, and GitHub lets an app push workflow files only when it has the \`workflows\` permission, which this installation did not grant. A writer's approval is not enough: the operator must grant the app that permission (or a person must make the workflow change by hand).`;
+}
+
+/**
+ * A ruleset that requires signed commits refuses what git pushes (`commits.signed: false`); said
+ * plainly, with what to do, rather than as git's or the API's error.
+ */
+function signaturesRefusal(error: unknown, signed: boolean): string | null {
+  if (!/Commits must have verified signatures/i.test(refusalText(error))) return null;
+  if (signed) {
+    return "GitHub refused to move the branch to the commits it made and signed for Stamina: a ruleset of this repository requires verified signatures and did not take them. A repository admin can let the ruleset bypass the app.";
+  }
+  return "GitHub refused the push: a ruleset of this repository requires signed commits, and the commits Stamina pushed were not signed. Remove `commits.signed: false` from .github/stamina.yml, so that GitHub makes and signs Stamina's commits, or let the ruleset bypass the app.";
+}
+
+/** What git (its stderr) or the API (the error's message) said when it refused. */
+function refusalText(error: unknown): string {
+  if (error instanceof GitError) return error.stderr;
+  const status = (error as { status?: unknown } | null)?.status;
+  return status === 422 && error instanceof Error ? error.message : "";
 }

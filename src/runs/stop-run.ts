@@ -7,7 +7,7 @@ import type { Logger } from "../observability/logger.ts";
 import { NETWORK_TIMEOUT_MS } from "../workspace/git.ts";
 import { BOT, coAuthorOf, commitMessage } from "./commits.ts";
 import type { CancelRequested } from "./interruptions.ts";
-import { createMilestones, pushToBranch } from "./milestone.ts";
+import { createMilestones, pushToBranch, signedBy } from "./milestone.ts";
 import type { GitHubPort } from "../github/types.ts";
 import { prepareWorkspace, type Workspace } from "./prepare-workspace.ts";
 import type { Store } from "../store/store.ts";
@@ -107,6 +107,7 @@ async function pushWorkSoFar(
       lease,
       token,
       ...(ctx.redactor ? { redactor: ctx.redactor } : {}),
+      ...signedBy(run, ctx.github),
     }),
   });
   const note = `Stopped by ${cancel.by} (${cancel.reason}): the work so far.`;

@@ -16,7 +16,7 @@ import { checkoutFromMirror, releaseWorktree } from "../../workspace/mirror.ts";
 import { assertPushAllowed, PushRefused } from "../../workspace/push-guard.ts";
 import { publishAuditLog } from "../../surface/audit-checks.ts";
 import { loadCheckpoints } from "../../store/branch-checkpoints.ts";
-import { auditSeal, pushToBranch } from "../milestone.ts";
+import { auditSeal, pushToBranch, signedBy } from "../milestone.ts";
 import { BOT, coAuthorOf } from "../commits.ts";
 import type { RunDependencies } from "../dependencies.ts";
 import { RunFailure } from "../failure.ts";
@@ -229,7 +229,6 @@ async function commitAndPush(args: {
     author: BOT,
     committer: BOT,
   });
-  await audit.record("git.commit", { sha, ...seal.data, reason: "rollback" });
   // Both trees' files in the worktree (a partial clone fetches them with the token), so the
   // push's secret scan can read what the commit changes; then the push every run makes.
   for (const rev of [tip, sha]) {
@@ -242,7 +241,11 @@ async function commitAndPush(args: {
   }
   try {
     const redactor = deps.redactor;
-    await pushToBranch({
+    // `git.commit` names the commit that goes out: GitHub's own, when GitHub makes it.
+    const committed = async (at: string) => {
+      await audit.record("git.commit", { sha: at, ...seal.data, reason: "rollback" });
+    };
+    return await pushToBranch({
       store,
       runId: target.id,
       worktree: cwd,
@@ -251,13 +254,13 @@ async function commitAndPush(args: {
       lease,
       token,
       ...(redactor ? { redactor } : {}),
-    })(sha, signal);
+      ...signedBy(job, deps.github),
+    })(sha, signal, committed);
   } catch (error) {
     if (error instanceof RunFailure)
       throw new RollbackRefused(`${error.message} Nothing was pushed.`);
     throw error;
   }
-  return sha;
 }
 
 /** The run's tracking comment and its audit check runs follow the new head. Never throws. */

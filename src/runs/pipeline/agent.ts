@@ -15,7 +15,7 @@ import {
 } from "../approval-gate.ts";
 import { createChecksRunner } from "../checks.ts";
 import { BOT, coAuthorOf } from "../commits.ts";
-import { createMilestones, pushToBranch } from "../milestone.ts";
+import { createMilestones, pushToBranch, signedBy } from "../milestone.ts";
 import { issueDiscussion } from "../issue-discussion.ts";
 import { createHumanPort } from "../pause.ts";
 import { createSecretGate } from "../push-scan.ts";
@@ -162,9 +162,12 @@ function milestonesOf(a: Attempt, prepared: Prepared): MilestonePort {
       frozen(() =>
         rollbackWorktree({ store, runId: run.id, worktree: dirs.worktree, audit, signal }),
       ),
-    publish: async (sha, signal) => {
+    publish: async (sha, signal, committed) => {
       // A dry run keeps its commits in its own worktree: no branch, no pull request, no check.
-      if (run.dryRun) return void (await audit.record("commit.kept_local", { sha }));
+      if (run.dryRun) {
+        await committed?.(sha);
+        return void (await audit.record("commit.kept_local", { sha }));
+      }
       const before = (await store.runs.mustGet(run.id)).headSha;
       // A push may replay the commit on others' work (a rebase in the worktree): frozen too.
       const pushed = await frozen(() =>
@@ -178,7 +181,8 @@ function milestonesOf(a: Attempt, prepared: Prepared): MilestonePort {
           token,
           redactor,
           ...(prepared.round ? { shared: { committer: BOT } } : {}),
-        })(sha, signal),
+          ...signedBy(run, a.github),
+        })(sha, signal, committed),
       );
       // The draft pull request opens at the first push; the check follows the head.
       await a.surface.pushed({ sha: pushed, before, branch, base });
