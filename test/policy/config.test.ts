@@ -22,6 +22,7 @@ describe("repository config", () => {
       model: DEFAULT_MODEL,
       setup: [],
       build: null,
+      commits: { signed: true },
       test: null,
       lint: null,
       budget: { steps: 50, tokens: 5_000_000, dollars: 10, minutes: 120 },
