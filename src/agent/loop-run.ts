@@ -17,6 +17,7 @@ import type {
 } from "./ports.ts";
 import type { ModelPort } from "../model/types.ts";
 import type { Tracer } from "../observability/tracing.ts";
+import { mayAskAgain } from "./commit-message.ts";
 import { createAskHumanTool } from "./tools/ask-human.ts";
 import { createCheckpointTool } from "./tools/checkpoint.ts";
 import { createRunChecksTool } from "./tools/run-checks.ts";
@@ -75,7 +76,7 @@ export function toolsByName(
   for (const tool of [
     ...worktreeTools,
     createRunChecksTool(ports.checks),
-    createCheckpointTool(ports.milestones),
+    createCheckpointTool(ports.milestones, () => mayAskAgain(state.hooks)),
     createAskHumanTool(ports.human?.answers === true),
     createUpdatePlanTool(async (plan) => {
       state.plan = plan;

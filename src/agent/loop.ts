@@ -12,6 +12,7 @@ import {
   type BudgetStop,
   type SpendGate,
 } from "./budget.ts";
+import { filesOfDiff, renderCommit, wipFromReply } from "./commit-message.ts";
 import { wholeTranscript, type RequestView, type StepHook } from "./hooks.ts";
 import { checkpointStep, toolsByName, type LoopRun } from "./loop-run.ts";
 import type { Phase } from "./phase.ts";
@@ -191,6 +192,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
     if (refused) {
       // The operator's limit: no writer may extend it, so the run ends here.
       await run.audit.record("budget.exhausted", { step: run.step, ...refused });
+      await commitWorkSoFar(run, refused);
       return finish(run, "out_of_budget", { budgetStop: refused });
     }
     const before = state.spent.dollars;
@@ -272,6 +274,8 @@ async function outOfBudget(
   over: BudgetStop,
 ): Promise<AgentResult> {
   await run.audit.record("budget.exhausted", { step: run.step, ...over });
+  // The run ends, or waits for a writer who may never come: the work so far goes first.
+  await commitWorkSoFar(run, over);
   if (options.budgetExtension === undefined || !options.human) {
     return finish(run, "out_of_budget", { budgetStop: over });
   }
@@ -281,6 +285,20 @@ async function outOfBudget(
   await checkpointStep(run, false);
   await options.human.pause(pause, run.signal);
   return finish(run, "paused", { pause });
+}
+
+/**
+ * The work so far committed (and, under GitHub, pushed) as "WIP: …", with the limit that stops
+ * the run in its body, before the run ends or pauses at a budget: nothing is lost at a limit.
+ */
+async function commitWorkSoFar(run: LoopRun, over: BudgetStop): Promise<void> {
+  const diff = await run.verify.workspace.diff(run.signal);
+  if (diff.trim() === "") return;
+  const words = wipFromReply(run.summary, filesOfDiff(diff), over.message);
+  await run.verify.milestones.checkpoint(
+    { message: renderCommit(words), reason: "budget" },
+    run.signal,
+  );
 }
 
 interface Ending {
@@ -300,7 +318,11 @@ async function finish(run: LoopRun, stop: AgentStop, ending: Ending = {}): Promi
   // A paused run is not handed over: it goes on after the answer, so nothing is verified yet.
   if (stop !== "aborted" && stop !== "refusal" && stop !== "paused") {
     // What is handed over is verified as it is, however the loop stopped.
-    const verified = done ?? (await verifyWork(run.verify, state, state.phase));
+    // Stopped short of done (a budget, the context window): the commit says so ("WIP").
+    const wip =
+      stop === "completed" ? undefined : (budgetStop?.message ?? STOP_MESSAGES[stop as WordedStop]);
+    const verified =
+      done ?? (await verifyWork(run.verify, state, state.phase, { reply: run.summary, wip }));
     verification = verified.record;
     testWeakening = verified.testWeakening;
   }

@@ -5,6 +5,13 @@
 import { checksText } from "./checks-text.ts";
 import type { Phase } from "./phase.ts";
 import { baselineNote, cannotFixReason, failingChecks, failureKey } from "./baseline.ts";
+import {
+  cleanCommitWords,
+  commitProblems,
+  mayAskAgain,
+  readFinalReply,
+  SUBJECT_MAX,
+} from "./commit-message.ts";
 import type { AgentSnapshot, ChecksReport } from "./ports.ts";
 import { renderPrompt, untrusted } from "./prompts.ts";
 import { describeTestWeakening, type TestWeakening } from "./test-integrity.ts";
@@ -33,8 +40,12 @@ export async function afterTurnEnded(
   setPhase: (phase: Phase) => Promise<void>,
   turn: EndedTurn = { text: "", confirmNoChange: false },
 ): Promise<NextMove> {
+  const ask = await commitMessageAsk(ctx, state, turn.text);
+  if (ask !== null) return { kind: "continue", prompt: ask };
   const reviewed = state.phase === "review" || state.phase === "final_verify";
-  const verified = await verifyWork(ctx, state, reviewed ? "final_verify" : "verify");
+  const verified = await verifyWork(ctx, state, reviewed ? "final_verify" : "verify", {
+    reply: turn.text,
+  });
   const { record } = verified;
   if (record.aborted) return { kind: "aborted" };
   if (record.configured && !record.passed) {
@@ -62,6 +73,30 @@ export async function afterTurnEnded(
     kind: "continue",
     prompt: reviewPrompt(record, verified.diff, verified.testWeakening, ctx.workspace.base),
   };
+}
+
+/**
+ * The prompt that asks the model, once a run, to write again a `## Commit message` that does not
+ * hold git's form; null when it holds, when there is nothing to commit, or when it was asked
+ * already (the harness then mends what it can, or names the files: commit-message.ts).
+ */
+async function commitMessageAsk(
+  ctx: VerifyContext,
+  state: AgentSnapshot,
+  text: string,
+): Promise<string | null> {
+  if (cannotFixReason(text) !== null) return null;
+  const written = readFinalReply(text).commit;
+  if (written === null) return null;
+  const problems = commitProblems(cleanCommitWords(written));
+  if (problems.length === 0) return null;
+  if ((await ctx.workspace.diff(ctx.signal)).trim() === "") return null;
+  if (!mayAskAgain(state.hooks)) return null;
+  await ctx.audit.record("agent.commit_message_asked", { phase: state.phase, problems });
+  return renderPrompt("commit-message", {
+    problems: problems.join("; "),
+    subject_max: String(SUBJECT_MAX),
+  }).text;
 }
 
 /** Turn ends in a row on an unchanged diff with failing checks, after which the run stops. */

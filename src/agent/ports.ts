@@ -96,7 +96,8 @@ export interface Milestone {
 /** Commits the work so far (and, under GitHub, pushes it). */
 export interface MilestonePort {
   checkpoint(
-    input: { message: string; reason: "tool" | "verified" | "final" },
+    /** `budget`: the work so far, before a budget stops the run (or pauses it to ask for more). */
+    input: { message: string; reason: "tool" | "verified" | "final" | "budget" },
     signal: AbortSignal,
   ): Promise<Milestone>;
   /**

@@ -11,6 +11,7 @@ export type PromptName =
   | "verify-failed"
   | "no-change"
   | "review"
+  | "commit-message"
   | "continue"
   | "compact"
   | "compact-server"

@@ -2,10 +2,12 @@
 // the worktree as it is, recorded in the audit log, and remembered with a
 // hash of the diff it saw, so an unchanged change is not run twice. A failure
 // is judged against the checks on the base commit (baseline.ts). A green
-// verification is a milestone: the work is committed (and pushed).
+// verification is a milestone: the work is committed (and pushed), with the
+// message the model's reply gave (commit-message.ts).
 import { createHash } from "node:crypto";
 import { safetyEvent } from "../audit/safety.ts";
 import { auditedChecks, judgeFailures } from "./baseline.ts";
+import { commitFromReply, filesOfDiff, renderCommit, wipFromReply } from "./commit-message.ts";
 
 import type {
   AgentSnapshot,
@@ -33,10 +35,19 @@ export interface Verified {
   testWeakening: TestWeakening[];
 }
 
+/** What the commit of a green verification says. */
+export interface MilestoneWords {
+  /** The model's reply that ended its turn: its `## Commit message`, when it holds the form. */
+  reply: string;
+  /** Why a limit ends the run here: the commit is the work so far, marked "WIP". */
+  wip?: string;
+}
+
 export async function verifyWork(
   ctx: VerifyContext,
   state: AgentSnapshot,
   phase: Phase,
+  words: MilestoneWords,
 ): Promise<Verified> {
   const diff = await ctx.workspace.diff(ctx.signal);
   const diffHash = createHash("sha256").update(diff).digest("hex");
@@ -77,13 +88,13 @@ export async function verifyWork(
     await ctx.audit.record(flagged.type, flagged.data);
   }
   if (report.passed) {
-    await ctx.milestones.checkpoint(
-      {
-        message: `Checks pass: ${report.checks.map((c) => c.name).join(", ")}`,
-        reason: "verified",
-      },
-      ctx.signal,
+    const files = filesOfDiff(diff);
+    const message = renderCommit(
+      words.wip === undefined
+        ? commitFromReply(words.reply, files)
+        : wipFromReply(words.reply, files, words.wip),
     );
+    await ctx.milestones.checkpoint({ message, reason: "verified" }, ctx.signal);
   }
   return { record, diff, testWeakening };
 }

@@ -1,6 +1,7 @@
 // Milestones: the work so far committed by the harness (with the audit
 // chain's head as a trailer) and, for a run on GitHub, pushed to its branch.
 // The `checkpoint` tool, a green verification and the end of a run come here.
+import { cleanCommitWords } from "../agent/commit-message.ts";
 import type { AuditSink, Milestone, MilestonePort } from "../agent/ports.ts";
 import { safetyEvent } from "../audit/safety.ts";
 import { commitAll, GitError, push as gitPush, runGit, type Identity } from "../workspace/git.ts";
@@ -120,17 +121,13 @@ export function createMilestones(options: MilestoneOptions): MilestonePort {
 
 /**
  * A commit message as git readers expect it: a short subject, a blank line, a body. The
- * model's text is trusted for neither length nor trailers: a `Stamina-Audit` line of its own
- * would contradict the harness's, and who is credited is the harness's to say.
+ * model's text is trusted for neither length nor trailers (commit-message.ts): a `Stamina-Audit`
+ * line of its own would contradict the harness's, and who is credited is the harness's to say.
  */
 export function commitText(message: string): string {
-  const lines = message
-    .replace(/\r\n?/g, "\n")
-    .split("\n")
-    .filter((line) => !/^\s*(?:Stamina-Audit(?:-Signature)?|Co-authored-by):/i.test(line));
-  const [first = "", ...rest] = lines;
-  let subject = first.replace(/\s+/g, " ").trim() || "Work in progress";
-  const body = rest.join("\n").trim();
+  const words = cleanCommitWords(message);
+  let subject = words.subject || "Work in progress";
+  const body = words.body;
   let overflow = "";
   if (subject.length > SUBJECT_MAX) {
     overflow = `…${subject.slice(SUBJECT_MAX - 1)}`;

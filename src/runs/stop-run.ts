@@ -5,7 +5,7 @@
 import type { AuditSink } from "../agent/ports.ts";
 import type { Logger } from "../observability/logger.ts";
 import { NETWORK_TIMEOUT_MS } from "../workspace/git.ts";
-import { BOT, coAuthorOf, commitMessage } from "./commits.ts";
+import { BOT, coAuthorOf, stoppedCommitMessage } from "./commits.ts";
 import type { CancelRequested } from "./interruptions.ts";
 import { createMilestones, pushToBranch, signedBy } from "./milestone.ts";
 import type { GitHubPort } from "../github/types.ts";
@@ -112,7 +112,7 @@ async function pushWorkSoFar(
   });
   const note = `Stopped by ${cancel.by} (${cancel.reason}): the work so far.`;
   const { sha } = await milestones.checkpoint(
-    { message: commitMessage(run, note), reason: "final" },
+    { message: stoppedCommitMessage(run, note), reason: "final" },
     signal,
   );
   if (sha !== null) return { branch, sha };

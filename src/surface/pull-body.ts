@@ -1,9 +1,11 @@
 // The pull request's body: while the run works (the draft opened at the first
-// push), and when it ends: summary, `Fixes #N`, what changed and why by area,
+// push), and when it ends: summary, `Fixes #N`, what changed (the model's
+// account of the whole diff, then the files by area),
 // the verification commands and results, the budget spent, the audit digest
 // with the chain's head, and the timeline cut to fit. The repository's
 // template, when it has one, keeps its sections (pr-template.ts).
 import type { CheckName, ChecksReport } from "../agent/ports.ts";
+import { readFinalReply } from "../agent/commit-message.ts";
 import { describeTestWeakening, type TestWeakening } from "../agent/test-integrity.ts";
 import { cap, inlineText } from "../audit/markdown.ts";
 import { renderDigest, renderTimeline } from "../audit/render.ts";
@@ -20,6 +22,8 @@ const FILES_PER_AREA = 15;
 const AREAS_SHOWN = 30;
 /** The model's summary, at most: the body's limit is GitHub's, whatever the model wrote. */
 const SUMMARY_MAX = 20_000;
+/** The model's account of the change, at most. */
+const CHANGES_MAX = 10_000;
 const TIMELINE_MARK = "\u0000timeline\u0000";
 
 /** The body of the draft opened at the first push, until the run ends. */
@@ -49,6 +53,7 @@ export function stoppedBody(run: Run, why: string, notices: readonly string[] = 
 
 export function pullRequestBody(input: {
   run: Run;
+  /** The model's last reply: its summary and what changed go in; its commit message does not. */
   summary: string;
   verification: ChecksReport | null;
   /** Why the run stopped before it finished (a budget), when it did. */
@@ -68,13 +73,14 @@ export function pullRequestBody(input: {
   notices?: readonly string[];
 }): string {
   const { run, verification } = input;
+  const reply = readFinalReply(input.summary);
   const weakened = describeTestWeakening(input.testWeakening);
   const summary = [
     ...(input.draftBecause
       ? [`> ⚠️ **This pull request is a draft** because ${input.draftBecause}.`, ""]
       : []),
     ...(input.notices ?? []).flatMap((notice) => [`> ⚠️ ${notice}`, ""]),
-    cap(input.summary.trim(), SUMMARY_MAX) || "_The agent left no summary._",
+    cap(reply.summary, SUMMARY_MAX) || "_The agent left no summary._",
     ...(weakened.length > 0
       ? [
           "",
@@ -88,7 +94,7 @@ export function pullRequestBody(input: {
   const ours: OurSections = [
     { kind: "issue", title: "", body: `Fixes #${run.issueNumber}` },
     { kind: "summary", title: "Summary", body: summary },
-    { kind: "changes", title: "What changed", body: areasText(input.areas ?? []) },
+    { kind: "changes", title: "What changed", body: changesText(reply.changes, input.areas ?? []) },
     { kind: "verification", title: "Verification", body: verificationText(verification) },
     {
       kind: "budget",
@@ -114,7 +120,16 @@ export function pullRequestBody(input: {
   return body.replace(TIMELINE_MARK, () => renderTimeline(input.events, Math.max(room, 1_000)));
 }
 
-/** Each area with its files and the commit subjects that say why. */
+/** The model's account of the whole diff, then the files it touches, by area. */
+function changesText(changes: string | null, areas: Area[]): string {
+  const account =
+    changes === null
+      ? "_The agent gave no account of the change; the files it touches:_"
+      : cap(changes, CHANGES_MAX);
+  return `${account}\n\n${areasText(areas)}`;
+}
+
+/** Each area with its files and the lines added and removed. */
 function areasText(areas: Area[]): string {
   if (areas.length === 0) return "_No file changed._";
   const lines: string[] = [];
@@ -123,7 +138,6 @@ function areasText(areas: Area[]): string {
     const removed = sum(area.files.map((f) => f.removed));
     const files = area.files.length === 1 ? "1 file" : `${area.files.length} files`;
     lines.push(`- **\`${inlineText(area.name, 100)}\`** (${files}, +${added} −${removed})`);
-    for (const why of area.why.slice(0, 5)) lines.push(`  - ${inlineText(why, 200)}`);
     const shown = area.files.slice(0, FILES_PER_AREA).map((f) => `\`${inlineText(f.path, 150)}\``);
     const more = area.files.length - shown.length;
     lines.push(`  - Files: ${shown.join(", ")}${more > 0 ? ` and ${more} more` : ""}`);

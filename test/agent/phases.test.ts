@@ -71,10 +71,11 @@ describe("the phases", () => {
     expect(review).toContain("they pass");
     expect(review).toContain("-one\\n+two");
     expect(review).toContain("Go through this checklist");
-    // Each green verification is a milestone commit.
+    // Each green verification is a milestone commit; the model's replies gave no commit message,
+    // so the harness's subject names the file.
     expect(fx.git("log", "--format=%s", `${fx.baseSha}..HEAD`).trim().split("\n")).toEqual([
-      "Checks pass: test",
-      "Checks pass: test",
+      "Update a.txt",
+      "Update a.txt",
     ]);
     expect(readFileSync(join(fx.worktree, "a.txt"), "utf8")).toBe("two\n\n");
   });

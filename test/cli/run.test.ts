@@ -144,7 +144,7 @@ describe("stamina run", () => {
     expect(fixtureGit(repo, "status", "--porcelain")).toBe("");
     expect(fixtureGit(repo, "show", "HEAD:a.txt")).toBe("two\n");
     expect(fixtureGit(repo, "log", "--format=%s", "main..HEAD").trim().split("\n")).toEqual([
-      "Checks pass: test",
+      "Update a.txt",
     ]);
     // The audit log verifies, and reaches the head the commit carries.
     const head = /Stamina-Audit: ([0-9a-f]{64})/.exec(

@@ -114,7 +114,6 @@ describe("the pull request body", () => {
           added: 1,
           removed: 0,
         })),
-        why: ["Change it"],
       })),
     });
     expect(body.length).toBeLessThanOrEqual(60_000);

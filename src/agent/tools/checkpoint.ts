@@ -1,6 +1,7 @@
 // The `checkpoint` tool: commit the work so far with a message. Under GitHub
 // the harness also pushes it, so a crash or a stop loses nothing committed.
 import { z } from "zod";
+import { cleanCommitWords, commitProblems, SUBJECT_MAX } from "../commit-message.ts";
 import type { MilestonePort, Tool, ToolOutcome } from "../ports.ts";
 import { parseToolInput } from "./input.ts";
 
@@ -12,12 +13,16 @@ const checkpointInput = z.object({
     .max(5_000, "message must be at most 5,000 characters"),
 });
 
-export function createCheckpointTool(milestones: MilestonePort): Tool {
+/**
+ * `mayAskAgain`: whether a message out of git's form is sent back once more (commit-message.ts);
+ * once it was, the harness commits what it can make of the message.
+ */
+export function createCheckpointTool(milestones: MilestonePort, mayAskAgain: () => boolean): Tool {
   return {
     definition: {
       name: "checkpoint",
       description:
-        "Commit the work so far to the run's branch with a commit message (first line: a short summary). Use it at milestones: a part of the plan done and working. The harness commits; do not run git commit yourself.",
+        'Commit the work so far to the run\'s branch with a commit message: a subject line that says what the commit does, in the imperative ("Add …", "Fix …"), at most 72 characters; a blank line; a body that says why. No trailers (Co-authored-by, Signed-off-by): the harness adds its own. Use it at milestones: a part of the plan done and working. The harness commits; do not run git commit yourself.',
       input_schema: {
         type: "object",
         properties: {
@@ -29,6 +34,14 @@ export function createCheckpointTool(milestones: MilestonePort): Tool {
     async execute(rawInput, signal): Promise<ToolOutcome> {
       const parsed = parseToolInput("checkpoint", checkpointInput, rawInput);
       if (!parsed.ok) return parsed.outcome;
+      const problems = commitProblems(cleanCommitWords(parsed.data.message), false);
+      if (problems.length > 0 && mayAskAgain()) {
+        return {
+          output: `Nothing was committed: the commit message does not hold git's form, as ${problems.join("; ")}. Call checkpoint again with a subject line that says what the commit does, in the imperative ("Add …", "Fix …"), at most ${SUBJECT_MAX} characters; then, after a blank line, a body that says why.`,
+          isError: true,
+          readOnly: true,
+        };
+      }
       const milestone = await milestones.checkpoint(
         { message: parsed.data.message, reason: "tool" },
         signal,

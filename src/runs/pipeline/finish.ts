@@ -7,7 +7,8 @@
 import { currentHead } from "../../workspace/git.ts";
 import type { Run } from "../../store/types.ts";
 import { finalMilestone } from "../approval-gate.ts";
-import { commitMessage } from "../commits.ts";
+import { finalCommitMessage } from "../../agent/commit-message.ts";
+import { uncommittedFiles } from "../commits.ts";
 import { RunFailure } from "../failure.ts";
 import { finishDryRun } from "../kinds/dry-run.ts";
 import { finishRound } from "../kinds/finish-round.ts";
@@ -65,7 +66,7 @@ async function finishIssueRun(a: Attempt, prepared: Prepared, worked: Worked): P
     runId: a.run.id,
     milestones: worked.milestones,
     human: worked.human,
-    message: commitMessage(a.run),
+    message: finalCommitMessage(agent, await uncommittedFiles(worktree, a.control.signal)),
     signal: a.control.signal,
   });
   if (last.held) {
