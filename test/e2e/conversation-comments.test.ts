@@ -110,6 +110,39 @@ describe("a comment on the conversation of Stamina's pull request", () => {
     expect(summary.join("\n")).toContain("No commit in this round.");
   });
 
+  it("that asks for a change gets a commit whose message is the model's, naming the thread", async () => {
+    await openedPullRequest();
+    await say("maintainer", "@stamina make it three, please.");
+    const ending = [
+      "## Summary",
+      "a.txt says three now.",
+      "",
+      "## Commit message",
+      "Make a.txt say three",
+      "",
+      "The maintainer asked for three on the pull request.",
+      "Signed-off-by: Mallory <mallory@example.com>",
+    ].join("\n");
+    const finished = await round([
+      reply(editFile("a.txt", "two", "three")),
+      reply(
+        toolUse("answer_thread", { thread: 1, outcome: "changed", reply: "a.txt says three." }),
+      ),
+      reply(text(ending)),
+      reply(text(ending)),
+      reply(text(ending)),
+    ]);
+    expect(finished).toMatchObject({ state: "succeeded", kind: "follow_up" });
+    expect(h.show(`${BRANCH}:a.txt`)).toBe("three\n");
+    const message = h.git("log", "-1", "--format=%B", BRANCH);
+    expect(message).toMatch(
+      /^Make a\.txt say three\n\nThe maintainer asked for three on the pull request\.\n/,
+    );
+    expect(message).toContain("Changes asked for in 1 review thread of pull request #101");
+    expect(message).not.toContain("Mallory");
+    expect(message).not.toContain("Answer review on");
+  });
+
   it("with `reviews.conversation: all` starts a round whether it mentions the app or not", async () => {
     await openedPullRequest({ ".github/stamina.yml": "reviews:\n  conversation: all\n" });
     await say("maintainer", "@reviewer does the new wording read well to you?");

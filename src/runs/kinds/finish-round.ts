@@ -6,6 +6,12 @@
 // audit check runs brought up to date. A change the approval policy holds is
 // asked about on the pull request first; the round waits for the answer.
 import type { AgentResult } from "../../agent/loop.ts";
+import {
+  cleanCommitWords,
+  commitProblems,
+  readFinalReply,
+  renderCommit,
+} from "../../agent/commit-message.ts";
 import type { HumanPort, MilestonePort, PauseRequest } from "../../agent/ports.ts";
 import { finalMilestone } from "../approval-gate.ts";
 import { describeTestWeakening, type TestWeakening } from "../../agent/test-integrity.ts";
@@ -61,7 +67,7 @@ export async function finishRound(end: RoundEnd): Promise<Run> {
     runId: run.id,
     milestones: end.milestones,
     human: end.human,
-    message: roundCommitMessage(run, round.items, answers),
+    message: roundCommitMessage(run, round.items, answers, agent.summary),
     signal: end.signal,
   });
   if (last.held) return end.park(last.held);
@@ -269,8 +275,16 @@ function withAuditSection(body: string, events: AuditEvent[]): string {
   return `${head}${renderTimeline(events, room)}${tail}`;
 }
 
-/** One commit per round, saying which threads it answers. */
-function roundCommitMessage(run: Run, items: RoundItem[], answers: Map<number, ThreadAnswer>) {
+/**
+ * One commit per round: the model's message from its last reply when it holds the form
+ * (src/agent/commit-message.ts), else one naming the files; either says which threads it answers.
+ */
+function roundCommitMessage(
+  run: Run,
+  items: RoundItem[],
+  answers: Map<number, ThreadAnswer>,
+  reply: string,
+) {
   const changed = [...answers.values()].filter((a) => a.outcome === "changed");
   const paths = [
     ...new Set(
@@ -280,9 +294,15 @@ function roundCommitMessage(run: Run, items: RoundItem[], answers: Map<number, T
       }),
     ),
   ];
+  const threads = `Changes asked for in ${changed.length} review thread${changed.length === 1 ? "" : "s"} of pull request #${run.issueNumber}, answered by Stamina for @${run.requestedBy}.`;
+  const written = readFinalReply(reply).commit;
+  const words = written === null ? null : cleanCommitWords(written);
+  if (words !== null && commitProblems(words).length === 0) {
+    return `${renderCommit(words)}\n\n${threads}`;
+  }
   return [
     `Answer review on #${run.issueNumber}${paths.length > 0 ? `: ${paths.slice(0, 3).join(", ")}` : ""}`,
     "",
-    `Changes asked for in ${changed.length} review thread${changed.length === 1 ? "" : "s"} of pull request #${run.issueNumber}, answered by Stamina for @${run.requestedBy}.`,
+    threads,
   ].join("\n");
 }
