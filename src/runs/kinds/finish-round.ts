@@ -204,8 +204,8 @@ function replyText(
 ): string {
   if (answer === undefined) {
     return agent.stop === "completed"
-      ? "Stamina did not get to this thread in this round. Comment again to start another round."
-      : `Stamina stopped before it answered this thread: ${agent.message} Comment again to start another round.`;
+      ? "Stamina did not get to this thread in this round. Comment again to start another round (on the conversation, mention the app)."
+      : `Stamina stopped before it answered this thread: ${agent.message} Comment again to start another round (on the conversation, mention the app).`;
   }
   if (answer.outcome !== "changed") return answer.reply;
   if (commit === null) {
