@@ -90,6 +90,7 @@ const REASONS: Record<string, string> = {
   tool: "checkpoint",
   verified: "✅ verification passed",
   final: "end of the run",
+  budget: "work so far at a budget limit (WIP)",
   rollback: "rollback",
 };
 

@@ -1,6 +1,6 @@
 // `/stamina rollback` and `/stamina status` end to end: a real run against the
 // fake GitHub and the scripted model pushes three checkpoints (the
-// `checkpoint` tool, a green verification, the end of the run); then signed
+// `checkpoint` tool, a green verification, the work so far at a budget limit); then signed
 // `issue_comment` webhooks go through the real app, the rollback is queued
 // and the real executor carries it out. What is asserted is what GitHub
 // shows (the branch, its commits and trees, comments, reactions, check runs)
@@ -35,8 +35,8 @@ const edit = (from: string, to: string) => reply(editFile("a.txt", from, to));
 
 /**
  * A run on issue 1 that pushes three checkpoints: 1 by the `checkpoint` tool (a.txt says two),
- * 2 by a green verification (and b.txt), 3 at the end, after the review broke the check
- * (a.txt says three) and the step budget ran out.
+ * 2 by a green verification (and b.txt), 3 the work so far (WIP) when the step budget ran out,
+ * after the review broke the check (a.txt says three).
  */
 async function runWithCheckpoints(): Promise<{ run: Run; shas: string[] }> {
   await h.model([
@@ -55,7 +55,7 @@ async function runWithCheckpoints(): Promise<{ run: Run; shas: string[] }> {
   const events = await h.store.audit.events(run.id);
   const shas = events.filter((e) => e.type === "git.push").map((e) => String(e.data.sha));
   const reasons = events.filter((e) => e.type === "git.commit").map((e) => e.data.reason);
-  expect(reasons).toEqual(["tool", "verified", "final"]);
+  expect(reasons).toEqual(["tool", "verified", "budget"]);
   expect(shas).toHaveLength(3);
   expect(h.git("rev-parse", run.branch!)).toBe(shas[2]);
   return { run, shas };
@@ -191,7 +191,7 @@ describe("/stamina rollback", () => {
     expect(listed).toContain("There is no checkpoint 9");
     expect(listed).toContain(`1. \`${shas[0]!.slice(0, 7)}\` checkpoint`);
     expect(listed).toContain(`2. \`${shas[1]!.slice(0, 7)}\` ✅ verification passed`);
-    expect(listed).toContain(`3. \`${shas[2]!.slice(0, 7)}\` end of the run`);
+    expect(listed).toContain(`3. \`${shas[2]!.slice(0, 7)}\` work so far at a budget limit (WIP)`);
     const notOurs = await app.comment("/stamina rollback deadbeef");
     expect(app.reactions(notOurs)).toEqual(["confused"]);
     expect(answers().at(-1)).toContain("`deadbeef` is not one of the checkpoints");
@@ -239,7 +239,7 @@ describe("/stamina status", () => {
     expect(status).toMatch(/\*\*Budget spent:\*\* 6 of 6 steps, [\d,]+ of [\d,]+ tokens, \$/);
     expect(status).toContain(`**Run:** ${run.pullUrl} on branch \`${run.branch}\``);
     expect(status).toContain(`2. \`${shas[1]!.slice(0, 7)}\` ✅ verification passed`);
-    expect(status).toContain(`3. \`${shas[2]!.slice(0, 7)}\` end of the run`);
+    expect(status).toContain(`3. \`${shas[2]!.slice(0, 7)}\` work so far at a budget limit (WIP)`);
   }, 60_000);
 
   it("from a reader is ignored", async () => {
