@@ -17,7 +17,16 @@ export function stoppedCommitMessage(run: Run, note: string): string {
 /** The files the next commit would hold: changed, added or deleted since HEAD, untracked too. */
 export async function uncommittedFiles(worktree: string, signal?: AbortSignal): Promise<string[]> {
   const { stdout } = await runGit(
-    ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames"],
+    // --ignore-submodules=all: a repository's .gitmodules (a command as `update`, say) makes
+    // status refuse to run otherwise; the config key alone does not stop it from reading it.
+    [
+      "status",
+      "--porcelain=v1",
+      "-z",
+      "--untracked-files=all",
+      "--no-renames",
+      "--ignore-submodules=all",
+    ],
     { cwd: worktree, signal },
   );
   // "XY path\0" per file.

@@ -55,6 +55,16 @@ export async function roundContext(
   };
 }
 
+/**
+ * Stamina's own commit: made locally as its bot, or made by GitHub through the API (signed), whose
+ * author is the app's bot user (`ID+slug[bot]@users.noreply.github.com`) and whose message
+ * carries the audit trailer the harness adds (another app's bot commits carry none).
+ */
+function stamina(email: string, audit: string): boolean {
+  if (email === BOT.email) return true;
+  return /^\d+\+[a-z0-9-]+\[bot\]@users\.noreply\.github\.com$/i.test(email) && audit.trim() !== "";
+}
+
 /** The commits since `base` that someone other than Stamina's bot wrote, as lines; or a sentence. */
 async function peopleCommits(
   worktree: string,
@@ -62,14 +72,19 @@ async function peopleCommits(
   signal?: AbortSignal,
 ): Promise<string> {
   const { stdout } = await runGit(
-    ["log", `--max-count=${MAX_COMMITS * 4}`, "--format=%H%x1f%an%x1f%ae%x1f%s", `${base}..HEAD`],
+    [
+      "log",
+      `--max-count=${MAX_COMMITS * 4}`,
+      "--format=%H%x1f%an%x1f%ae%x1f%s%x1f%(trailers:key=Stamina-Audit,valueonly,separator=%x20)",
+      `${base}..HEAD`,
+    ],
     { cwd: worktree, ...(signal ? { signal } : {}) },
   );
   const people = stdout
     .split("\n")
     .filter((line) => line !== "")
     .map((line) => line.split("\x1f"))
-    .filter(([, , email]) => email !== BOT.email)
+    .filter(([, , email, , audit]) => !stamina(email ?? "", audit ?? ""))
     .slice(0, MAX_COMMITS)
     .map(
       ([sha, name, , subject]) =>
