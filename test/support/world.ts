@@ -162,7 +162,9 @@ export async function startWorld(
         DATABASE_URL: options.database,
         STAMINA_SANDBOX: "process",
         STAMINA_POLL_MS: "100",
-        STAMINA_LEASE_SECONDS: "2",
+        // Short, so a killed worker's run is taken over within seconds; not so short that a
+        // worker slowed by a busy machine (SQLite's lock, a push) loses a run it still works on.
+        STAMINA_LEASE_SECONDS: "5",
         ...env,
       });
       processes.push(app);
