@@ -121,6 +121,12 @@ export async function startWorld(
     ),
     { apiKey: MODEL_KEY },
   );
+  /** An assertion that failed inside a scripted turn is the test's failure, with its own message. */
+  const turnFailed = () => {
+    const error = model.turnError();
+    if (error !== undefined)
+      throw error instanceof Error ? error : new Error(JSON.stringify(error));
+  };
   const processes: AppProcess[] = [];
   const sqlite = join(dir, "data", "stamina.db");
   const query = async <T>(sql: string, params: unknown[]): Promise<T[]> => {
@@ -193,6 +199,7 @@ export async function startWorld(
     pullFor: (issue: number) =>
       waitFor(
         () =>
+          turnFailed() ??
           // The draft opened at the first push says the run is still working until it ends.
           github
             .pulls(OWNER, REPO)
@@ -211,6 +218,7 @@ export async function startWorld(
     finished: (issue: number) =>
       waitFor(
         async () => {
+          turnFailed();
           const [run] = await query<{ state: string }>(
             "select state from runs where issue_number = ?",
             [issue],
