@@ -11,7 +11,9 @@ interface ExampleGroup {
 }
 
 const require = createRequire(import.meta.url);
-const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as ExampleGroup[];
+/** Every example GitHub publishes, by event. */
+export const examples =
+  require("@octokit/webhooks-examples/api.github.com/index.json") as ExampleGroup[];
 
 /**
  * A deep copy of GitHub's example payload for `event`.`action`, with an installation added and
