@@ -82,15 +82,21 @@ async function engine(
     const base = { port: ready.base, path: "/" };
     const app = { port: ready.app, path: WEBHOOK_PATH };
     const count = countRuns(ready.sqlite, databaseUrl);
+    let last: Counts | undefined;
     const handled = (n: number, what: string) =>
       waitFor(
         async () => {
-          const c = await count();
-          return c.handled === n ? c : undefined;
+          last = await count();
+          return last.handled === n ? last : undefined;
         },
         what,
         300_000,
-      );
+      ).catch((error: unknown) => {
+        // Say how far it got, and what the deliveries left unhandled were.
+        throw new Error(
+          `${error instanceof Error ? error.message : String(error)}: ${last?.handled ?? "?"} of ${n} handled, ${last?.runs ?? "?"} runs`,
+        );
+      });
     // Warm both servers (and the app's path to GitHub) on issues outside the measured range.
     const warmup = await deliveries(shape.warmup, 0, WARMUP_ISSUES);
     await load(base, warmup, CONNECTIONS);
