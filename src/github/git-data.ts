@@ -61,7 +61,25 @@ export async function createCommit(
     author: data.author,
     committer: data.committer,
     verified: data.verification.verified,
+    object: storedObject(data.verification),
   };
+}
+
+/**
+ * The commit object as GitHub stored it, rebuilt from the payload GitHub signed and the signature
+ * (git writes `gpgsig` last among the headers, its lines continued by a space); null without
+ * both. Whoever writes it checks that it hashes to the commit's id.
+ */
+export function storedObject(verification: {
+  payload?: string | null;
+  signature?: string | null;
+}): string | null {
+  const { payload, signature } = verification;
+  if (!payload || !signature) return null;
+  const end = payload.indexOf("\n\n");
+  if (end < 0) return null;
+  const value = signature.replace(/\n$/, "").split("\n").join("\n ");
+  return `${payload.slice(0, end)}\ngpgsig ${value}${payload.slice(end)}`;
 }
 
 /**

@@ -197,6 +197,11 @@ export interface CreatedCommit {
   committer: GitSignature;
   /** GitHub signed it and verifies the signature. */
   verified: boolean;
+  /**
+   * The commit object's bytes as GitHub stores them, rebuilt from the signed payload and the
+   * signature; null when GitHub gave neither. Unchecked: it is the commit only if it hashes to `sha`.
+   */
+  object: string | null;
 }
 
 /** What a branch update came to: moved, or refused because the branch is not where it was. */

@@ -17,7 +17,8 @@
 // files get a blob request each, and a blob GitHub already has (a mode change, a rename) goes by
 // its sha. The client paces writes and waits out a secondary limit (Octokit's throttling).
 import type { GitDataPort, RepoRef, TreeEntryWrite } from "../github/types.ts";
-import { currentHead, runGit, validBranchName } from "../workspace/git.ts";
+import { currentHead, GitError, runGit, validBranchName } from "../workspace/git.ts";
+import { streamGit } from "../workspace/git-run.ts";
 import { fetchFromRemote } from "../workspace/git-remote.ts";
 import { assertPushAllowed, PushRefused, type BranchLease } from "../workspace/push-guard.ts";
 import { readBlobs } from "../workspace/pushed-blobs.ts";
@@ -68,10 +69,12 @@ export async function pushSigned(
   const commits = await commitsSince(cwd, since, signal);
   let parent = since;
   const made: Array<{ local: string; github: string }> = [];
+  const objects: Array<string | null> = [];
   for (const commit of commits) {
     const created = await recreate(target, commit, parent, signal);
-    made.push({ local: commit, github: created });
-    parent = created;
+    made.push({ local: commit, github: created.sha });
+    objects.push(created.object);
+    parent = created.sha;
   }
   if (made.length === 0) return { head: since, made };
   const head = parent;
@@ -82,7 +85,7 @@ export async function pushSigned(
     expected: lease.sha,
   });
   if (moved === "moved-meanwhile") return { movedMeanwhile: true };
-  await followLocally(target, { local, github: head }, signal);
+  await followLocally(target, { local, github: head, made, objects }, signal);
   return { head, made };
 }
 
@@ -108,7 +111,7 @@ async function recreate(
   commit: string,
   parent: string,
   signal: AbortSignal,
-): Promise<string> {
+): Promise<{ sha: string; object: string | null }> {
   const cwd = target.worktree;
   const [tree, base, message] = await Promise.all([
     treeOf(cwd, commit),
@@ -129,7 +132,7 @@ async function recreate(
       `GitHub made commit ${commit.slice(0, 7)} with a different tree (${created.tree.slice(0, 7)}) than Stamina committed (${tree.slice(0, 7)}), so Stamina did not move the branch to it. Set \`commits.signed: false\` in .github/stamina.yml to push with git instead, and tell Stamina's maintainers.`,
     );
   }
-  return created.sha;
+  return { sha: created.sha, object: created.object };
 }
 
 async function treeOf(cwd: string, rev: string): Promise<string> {
@@ -245,17 +248,26 @@ function asText(bytes: Buffer): string | null {
 }
 
 /**
- * The local branch moves to GitHub's commit: fetched, its tree checked against the one
- * committed here, then HEAD set to it (the index and files are that tree already).
+ * The local branch moves to GitHub's commit: written here from what GitHub answered when every
+ * commit rebuilds to its id (its trees and blobs are ours already), else fetched; its tree is
+ * checked against the one committed here, then HEAD set to it (the index and files are that
+ * tree already).
  */
 async function followLocally(
   target: SignedTarget,
-  heads: { local: string; github: string },
+  heads: {
+    local: string;
+    github: string;
+    made: Array<{ github: string }>;
+    objects: Array<string | null>;
+  },
   signal: AbortSignal,
 ): Promise<void> {
   const cwd = target.worktree;
   const { url, token } = target;
-  await fetchFromRemote(cwd, { url, ref: heads.github, token, signal });
+  if (!(await writeObjects(cwd, heads.made, heads.objects))) {
+    await fetchFromRemote(cwd, { url, ref: heads.github, token, signal });
+  }
   const [ours, theirs] = await Promise.all([treeOf(cwd, heads.local), treeOf(cwd, heads.github)]);
   if (ours !== theirs) {
     throw new RunFailure(
@@ -263,4 +275,37 @@ async function followLocally(
     );
   }
   await runGit(["reset", "--quiet", "--soft", heads.github], { cwd });
+}
+
+/**
+ * Writes GitHub's commits into the local repository from their rebuilt objects, oldest first;
+ * false (and nothing trusted) as soon as one is missing or does not hash to GitHub's id: the
+ * caller fetches instead. A fetch of one commit costs a round of negotiation and a pack; this
+ * costs one local git command per commit.
+ */
+async function writeObjects(
+  cwd: string,
+  made: Array<{ github: string }>,
+  objects: Array<string | null>,
+): Promise<boolean> {
+  for (const [i, commit] of made.entries()) {
+    const object = objects[i];
+    if (object == null) return false;
+    let written = "";
+    try {
+      await streamGit(
+        ["hash-object", "-t", "commit", "-w", "--stdin"],
+        { cwd },
+        Buffer.from(object, "utf8"),
+        (chunk) => (written += chunk.toString("utf8")),
+      );
+    } catch (error) {
+      // git refused the bytes as a commit: GitHub's answer was not what it stored.
+      if (error instanceof GitError) return false;
+      throw error;
+    }
+    // A mismatch leaves one unreferenced object behind, which nothing reads.
+    if (written.trim() !== commit.github) return false;
+  }
+  return true;
 }

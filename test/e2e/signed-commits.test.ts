@@ -105,6 +105,9 @@ describe("Stamina's commits", () => {
     const trees = JSON.stringify(requestsTo("POST", /\/git\/trees$/).map((r) => r.body));
     expect(trees).toContain('"content":"two\\n"');
     expect(requestsTo("POST", /\/git-receive-pack$/)).toHaveLength(0);
+    // GitHub's commits were written here from its answers (each hashing to its id), not fetched.
+    const wanted = h.github.requests.flatMap((r) => r.uploadPack?.wants ?? []);
+    for (const commit of commits) expect(wanted).not.toContain(commit);
 
     // The run's head, its `git.commit` and `git.push` are GitHub's commit.
     expect(finished.headSha).toBe(head);

@@ -46,3 +46,10 @@ export function ripgrepMissing(): string | null {
 export function bubblewrapMissing(probe: SandboxProbe): string | null {
   return probe.ok ? null : `${probe.reason} ${probe.remedy}`;
 }
+
+/** A program some tests run (ssh-keygen, chromium …), with the Debian package that has it. */
+export function programMissing(program: string, debianPackage: string): string | null {
+  return findExecutable(program) === null
+    ? `${program} is not installed, so its cases cannot run: apt-get install -y ${debianPackage}`
+    : null;
+}

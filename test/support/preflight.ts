@@ -1,5 +1,5 @@
 // vitest's globalSetup: before any test, what this machine lacks that some test files need
-// (bubblewrap, socat, ripgrep, curl, the PostgreSQL server), one line each on stderr: the tool,
+// (bubblewrap, socat, ripgrep, curl, ssh-keygen, chromium, the PostgreSQL server), one line each on stderr: the tool,
 // how to install it, what happens to the files that need it, and which files they are. Nothing
 // is printed when all is there. It changes nothing and fails nothing: the tests themselves skip
 // with the reason in their title, or fail where they cannot run without it (always in CI).
@@ -44,6 +44,16 @@ const NEEDS: Need[] = [
     marker: /ripgrepMissing\(/,
   },
   { missing: program("curl", "curl"), without: "fail", marker: /\bcurl -s/ },
+  {
+    missing: program("ssh-keygen", "openssh-client"),
+    without: `are ${SKIPPED}`,
+    marker: /programMissing\("ssh-keygen"/,
+  },
+  {
+    missing: program("chromium", "chromium"),
+    without: `are ${SKIPPED}`,
+    marker: /programMissing\("chromium"/,
+  },
   { missing: postgresProblem, without: "fail", marker: /createTestDatabase\(/ },
 ];
 
