@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import type { AuditSink, PauseRequest } from "../agent/ports.ts";
 import { dedupe, scanContent, type LocateHeld } from "../policy/content-scan.ts";
 import { describeFindings, ruleName, type SecretFinding } from "../policy/secret-scan.ts";
-import { runGit } from "../workspace/git.ts";
+import { currentHead, runGit } from "../workspace/git.ts";
 import { pushedObjects, readBlobs, type PushedGitlink } from "../workspace/pushed-blobs.ts";
 import type { Store } from "../store/store.ts";
 import type { ApprovalGate } from "./approval-gate.ts";
@@ -38,12 +38,39 @@ interface PushScan {
   unread: string[];
 }
 
+/**
+ * Recent scans by worktree, range and head commit: a milestone's commit is scanned by the secret
+ * gate and again right before its push, and commits do not change, so the second is the first.
+ */
+const recentScans = new Map<string, PushScan>();
+const RECENT_SCANS = 32;
+const COMMIT_ID = /^[0-9a-f]{40}$/;
+
 /** What the commits of `since..HEAD` would push that looks like a secret, or is a new gitlink. */
 async function scanPush(
   target: PushScanTarget,
   since: string,
   signal?: AbortSignal,
   head = "HEAD",
+): Promise<PushScan> {
+  const sha = COMMIT_ID.test(head) ? head : await currentHead(target.worktree);
+  // Only ids name the same commits every time; a ref may move.
+  const key = COMMIT_ID.test(since) ? `${target.worktree}\0${since}\0${sha}` : null;
+  const known = key === null ? undefined : recentScans.get(key);
+  if (known !== undefined) return known;
+  const scan = await scanRange(target, since, sha, signal);
+  if (key !== null) {
+    recentScans.set(key, scan);
+    if (recentScans.size > RECENT_SCANS) recentScans.delete(recentScans.keys().next().value!);
+  }
+  return scan;
+}
+
+async function scanRange(
+  target: PushScanTarget,
+  since: string,
+  head: string,
+  signal?: AbortSignal,
 ): Promise<PushScan> {
   const { blobs, gitlinks } = await pushedObjects(target.worktree, since, head, signal);
   const contents = await readBlobs(
