@@ -4,7 +4,11 @@
 // here, so every rule is tested on a scripted sequence of steps.
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../audit/canonical-json.ts";
+import { pointsTo } from "../audit/health/index.ts";
 import { isTestPath } from "./test-integrity.ts";
+
+// The out-of-scope rule and the health signals' drift chart share what "points to" means.
+export { pointsTo };
 
 /** The watchdog's thresholds (`watchdog` in the repository config, see README). */
 export interface WatchdogSettings {
@@ -193,17 +197,6 @@ export function diffFiles(diff: string): ObservedDiff["files"] {
     files.push({ path, added });
   }
   return files;
-}
-
-/** A text points to a file when it names its path, its file name, or its stem. */
-export function pointsTo(text: string, path: string): boolean {
-  const name = path.split("/").at(-1) ?? path;
-  const stem = name.split(".")[0] ?? name;
-  const lower = text.toLowerCase();
-  return [path, name, ...(stem.length >= 3 ? [stem] : [])].some((candidate) => {
-    const escaped = candidate.toLowerCase().replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    return new RegExp(`(^|[^\\w])${escaped}($|[^\\w])`).test(lower);
-  });
 }
 
 /** Feeds one step to the rules: the state after it, and the signals that fired. */
