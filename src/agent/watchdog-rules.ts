@@ -4,7 +4,7 @@
 // here, so every rule is tested on a scripted sequence of steps.
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../audit/canonical-json.ts";
-import { pointsTo } from "../audit/health/index.ts";
+import { pointsTo, readsOf } from "../audit/health/index.ts";
 import { isTestPath } from "./test-integrity.ts";
 
 // The out-of-scope rule and the health signals' drift chart share what "points to" means.
@@ -60,6 +60,8 @@ export interface ObservedCall {
   noMatch: boolean;
   /** It runs tests (a test runner, `npm test`, `run_checks`): a failure may be a test written first. */
   runsTests: boolean;
+  /** What it read (src/audit/health/reads.ts, the health signals' notion), hashed; empty if none. */
+  reads: string[];
 }
 
 /** The working diff after a step, when the step may have changed it. */
@@ -98,7 +100,15 @@ export interface WatchdogState {
   sourceChanged?: boolean;
   /** The diff as last seen changes test files and nothing else. */
   testsOnly?: boolean;
+  /**
+   * What the run has read, hashed, the latest last: reading something for the first time is
+   * progress (exploring), reading it again is not. Absent in the state of a run from before.
+   */
+  read?: string[];
 }
+
+/** Things read kept for telling a first read from a reread; an older one read again counts as new. */
+const KEEP_READS = 500;
 
 /** Commands whose failures are counted at once; an older one's count is forgotten. */
 const KEEP_COMMANDS = 20;
@@ -115,6 +125,7 @@ export function initialWatchdogState(): WatchdogState {
     since: {},
     sourceChanged: false,
     testsOnly: false,
+    read: [],
   };
 }
 
@@ -152,6 +163,7 @@ export function observeCall(call: {
     noMatch:
       call.name === "bash" && !call.isError && exit === 1 && silent && isSearch(command ?? ""),
     runsTests: call.name === "run_checks" || (call.name === "bash" && runsTests(command ?? "")),
+    reads: readsOf({ ...call, exitCode: exit }).map(hash),
   };
 }
 
@@ -300,12 +312,29 @@ export function observeStep(
       );
     }
   }
+  if (firstReads(state, seen.calls)) moved = true;
   if (moved) state.progressStep = step;
   const still = step - Math.max(state.progressStep, since("stall"));
   if (still >= settings.stallSteps) {
-    fire("stall", `neither the change nor the plan has moved for ${still} steps.`);
+    fire(
+      "stall",
+      `neither the change nor the plan has moved, and nothing was read for the first time, for ${still} steps.`,
+    );
   }
   return { state, signals };
+}
+
+/** Adds what the calls read to the state's list; true when some of it was not read before. */
+function firstReads(state: WatchdogState, calls: readonly ObservedCall[]): boolean {
+  const read = new Set(state.read ?? []);
+  let fresh = false;
+  for (const key of calls.flatMap((c) => c.reads)) {
+    if (read.has(key)) continue;
+    read.add(key);
+    fresh = true;
+  }
+  state.read = [...read].slice(-KEEP_READS);
+  return fresh;
 }
 
 /**

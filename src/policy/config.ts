@@ -68,7 +68,7 @@ const DEFAULT_WATCHDOG_CONFIG = {
   /** More than `error_share` of the last `error_window` tool calls failing. */
   error_window: 10,
   error_share: 0.5,
-  /** No change to the diff or the plan over this many steps. */
+  /** No change to the diff or the plan, and nothing read for the first time, over this many steps. */
   stall_steps: 15,
   /** A signal again within this many steps of its nudge pauses the run; later, it nudges again. */
   pause_within: 30,
@@ -183,7 +183,9 @@ export const repoConfigSchema = z
               ),
             stall_steps: wholeNumber(2, 10_000)
               .default(DEFAULT_WATCHDOG_CONFIG.stall_steps)
-              .describe("No change to the diff or the plan over this many steps is a signal."),
+              .describe(
+                "No change to the diff or the plan, and nothing read for the first time, over this many steps is a signal.",
+              ),
             pause_within: wholeNumber(1, 10_000)
               .default(DEFAULT_WATCHDOG_CONFIG.pause_within)
               .describe(

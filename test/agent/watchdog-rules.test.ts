@@ -271,14 +271,68 @@ describe("the watchdog's rules", () => {
     expect(signals[0]!.message).toBe("6 of the last 9 tool calls failed (more than 50% of 10).");
   });
 
-  it("fire when neither the diff nor the plan moved for 15 steps", () => {
-    const steps: ScriptedStep[] = [{ diff: fileDiff("a.txt"), plan: "pending a" }];
+  it("fire when neither the diff nor the plan moved, nor anything new was read, for 15 steps", () => {
+    const files = ["f0", "f1", "f2", "f3", "f4"];
+    const steps: ScriptedStep[] = [
+      { diff: fileDiff("a.txt"), plan: "pending a", calls: files.map((f) => bash(`cat ${f}`)) },
+    ];
+    // Rereads, each file every 5 steps: no call made 3 times within 10 steps.
     for (let i = 0; i < 15; i++)
-      steps.push({ calls: [bash(`cat f${i}`)], diff: fileDiff("a.txt") });
+      steps.push({ calls: [bash(`cat f${i % 5}`)], diff: fileDiff("a.txt") });
     const { signals } = play(steps);
     expect(rules(signals)).toEqual(["16:stall"]);
+    expect(signals[0]!.message).toBe(
+      "neither the change nor the plan has moved, and nothing was read for the first time, for 15 steps.",
+    );
     const moving = play([...steps.slice(0, 10), { plan: "done a" }, ...steps.slice(10)]);
     expect(rules(moving.signals)).toEqual([]);
+  });
+
+  it("count a first read as progress: 40 files read for the first time do not stall", () => {
+    const steps: ScriptedStep[] = Array.from({ length: 40 }, (_, i) => ({
+      calls: [i % 2 === 0 ? view(`src/module-${i}.ts`) : bash(`cat lib/part-${i}.ts`)],
+    }));
+    expect(play(steps).signals).toEqual([]);
+  });
+
+  it("count no reread as progress: 20 rereads stall at the 15th", () => {
+    const files = ["a.ts", "b.ts", "c.ts", "d.ts", "e.ts"];
+    const steps: ScriptedStep[] = files.map((f) => ({ calls: [view(f)] }));
+    for (let i = 0; i < 20; i++) {
+      // The same file by another way is the same read: `./a.ts` is a.ts.
+      steps.push({ calls: [view(i % 2 === 0 ? files[i % 5]! : `./${files[i % 5]!}`)] });
+    }
+    // The last first read is step 5; the 15th reread is step 20, and the rule holds from there
+    // (the hook spends the evidence: watchdog.ts).
+    expect(rules(play(steps).signals)).toEqual(
+      ["20", "21", "22", "23", "24", "25"].map((step) => `${step}:stall`),
+    );
+    // A failed read read nothing: it is not progress either.
+    const failing = play([
+      ...steps.slice(0, 5),
+      ...Array.from({ length: 15 }, (_, i) => ({
+        calls: [bash(`cat missing-${i}.ts`, 1), view(files[i % 5]!)],
+      })),
+    ]);
+    expect(rules(failing.signals)).toContain("20:stall");
+  });
+
+  it("take up a state saved before reads were kept, counting every read as new once", () => {
+    const { read: _, ...old } = initialWatchdogState();
+    const result = observeStep(
+      { ...old, progressStep: 1 },
+      {
+        step: 20,
+        calls: [observeCall({ name: "bash", input: { command: "cat a.txt" }, isError: false })],
+        diff: null,
+        plan: "",
+        scope: "",
+      },
+      DEFAULT_WATCHDOG,
+    );
+    expect(result.signals).toEqual([]);
+    expect(result.state.progressStep).toBe(20);
+    expect(result.state.read).toHaveLength(1);
   });
 
   it("fire nothing on a healthy session: orient, plan, edit, test, fix, test", () => {

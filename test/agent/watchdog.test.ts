@@ -247,20 +247,67 @@ describe("the watchdog in a session", () => {
     expect(result).toMatchObject({ stop: "paused", steps: 12 });
   });
 
-  it("nudges, then pauses, when nothing moves for 15 steps", async () => {
-    fx = agentFixture({ "a.txt": "one\n" });
-    const reads = Array.from({ length: 30 }, (_, i) => bash(`head -c ${i + 1} a.txt`));
+  it("nudges, then pauses, when nothing moves and nothing new is read for 15 steps", async () => {
+    const files = ["a.txt", "b.txt", "c.txt", "d.txt", "e.txt"];
+    fx = agentFixture(Object.fromEntries(files.map((f) => [f, `${f}\n`])));
+    // Five first reads, then rereads in turn: no call made 3 times within 10 steps.
+    const reads = Array.from({ length: 35 }, (_, i) => bash(`cat ${files[i % 5]!}`));
     const { result } = await watched(reads);
     expect(watchdogEvents()).toEqual([
-      "watchdog.signal:15:stall",
-      "watchdog.nudge:15:stall",
-      "watchdog.signal:30:stall",
-      "watchdog.pause:30:stall",
+      "watchdog.signal:20:stall",
+      "watchdog.nudge:20:stall",
+      "watchdog.signal:35:stall",
+      "watchdog.pause:35:stall",
     ]);
-    expect(notesIn(fx.server(), 15)[0]).toContain(
-      "Watchdog (stall): Neither the change nor the plan has moved for 15 steps.",
+    expect(notesIn(fx.server(), 20)[0]).toContain(
+      "Watchdog (stall): Neither the change nor the plan has moved, and nothing was read for the first time, for 15 steps.",
     );
-    expect(result).toMatchObject({ stop: "paused", steps: 30 });
+    expect(result).toMatchObject({ stop: "paused", steps: 35 });
+  });
+
+  it("lets a run explore: 40 files read for the first time are progress, not a stall", async () => {
+    const files = Array.from({ length: 40 }, (_, i) => `src/part-${i}.ts`);
+    fx = agentFixture(Object.fromEntries(files.map((f) => [f, `export const x = 1;\n`])));
+    const reads = files.map((path, i) =>
+      i % 2 === 0 ? edit({ command: "view", path }) : bash(`head -n 5 ${path}`),
+    );
+    const { result } = await watched([...reads, reply(text("Read it all; nothing to change."))]);
+    expect(watchdogEvents()).toEqual([]);
+    expect(result.stop).not.toBe("paused");
+    expect(result.steps).toBeGreaterThanOrEqual(41);
+  });
+
+  it("resumes a run whose watchdog state was saved before reads were kept", async () => {
+    const files = ["a.txt", "b.txt", "c.txt", "d.txt", "e.txt"];
+    fx = agentFixture(Object.fromEntries(files.map((f) => [f, `${f}\n`])));
+    const first = await watched([
+      ...files.map((f) => bash(`cat ${f}`)),
+      reply(text("Paused here.")),
+      reply(text("Paused here.")),
+    ]);
+    const last = first.checkpoints[4]!; // after the five first reads
+    // The state as an older Stamina saved it: no `read` in the rules' window.
+    const state = structuredClone(last.state);
+    const watchdog = state.hooks.watchdog as { rules: Record<string, unknown> };
+    delete watchdog.rules.read;
+    const messages = first.checkpoints.slice(0, 5).flatMap((c) => c.added);
+    const checkpoints: StepCheckpoint[] = [];
+    const rereads = Array.from({ length: 10 }, (_, i) => bash(`cat ${files[i % 5]!}`));
+    await fx.run([...rereads, reply(text("Read them again.")), reply(text("Read them again."))], {
+      watchdog: { ...DEFAULT_WATCHDOG },
+      resume: { step: last.step, messages, state },
+      human: { pause: () => Promise.resolve() },
+      onStep: (checkpoint) => {
+        checkpoints.push(checkpoint);
+      },
+    });
+    // Each file is new to the resumed watchdog once (steps 6-10), a reread after: the stall
+    // counts from step 10.
+    const rules = checkpoints.at(-1)!.state.hooks.watchdog as {
+      rules: { progressStep: number; read: string[] };
+    };
+    expect(rules.rules.progressStep).toBe(10);
+    expect(rules.rules.read).toHaveLength(5);
   });
 
   it("nudges again rather than pausing when the signal comes back long after", async () => {
