@@ -7,7 +7,7 @@ import { recordHealth } from "./context/health.ts";
 import { isPromptTooLong } from "./context/overflow.ts";
 import { isContextView, type ContextView } from "./hooks.ts";
 import { checkpointStep, spend, type LoopRun } from "./loop-run.ts";
-import type { PauseRequest } from "./ports.ts";
+import type { PauseRequest, PlanItem } from "./ports.ts";
 import { respond, type Next, type StepReply } from "./respond.ts";
 import { runStepHooks } from "./step-hooks.ts";
 import { askModel, textOf } from "./turn.ts";
@@ -25,6 +25,8 @@ interface Answer {
   message: Anthropic.Message;
   /** The request the answer is to, as the view built it. */
   built: ContextView;
+  /** The plan when the request was sent: what the health event's `carries.plan` measures. */
+  plan: readonly PlanItem[];
 }
 
 /** One step, in a span of its own: the model's call and the tool calls are its children. */
@@ -80,7 +82,7 @@ async function askForStep(run: LoopRun): Promise<Answer | "aborted"> {
         phase: state.phase,
         elapsedMs: run.elapsed(),
       });
-      return { message, built };
+      return { message, built, plan: [...state.plan] };
     } catch (error) {
       if (run.signal.aborted) return "aborted";
       // The view says how often it can still shrink; the attempts are a backstop.
@@ -130,7 +132,7 @@ async function afterHooks(
 
 async function recordStepHealth(
   run: LoopRun,
-  { message, built }: Answer,
+  { message, built, plan }: Answer,
   sent: readonly Anthropic.ContentBlockParam[],
 ): Promise<void> {
   const results = sent.filter((b) => b.type === "tool_result");
@@ -146,5 +148,7 @@ async function recordStepHealth(
     toolCalls: results.length,
     toolErrors: results.filter((b) => b.is_error === true).length,
     state: run.state,
+    task: textOf(run.transcript[0]?.content ?? ""),
+    plan,
   });
 }

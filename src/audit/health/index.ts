@@ -15,7 +15,7 @@ import type { RunHealth } from "./types.ts";
 
 export type { Chart, ChartId, Glance, RunHealth, Series } from "./types.ts";
 export { readsOf } from "./reads.ts";
-export { pointsTo } from "./scope.ts";
+export { issueText, pointsTo } from "./scope.ts";
 
 export function runHealth(events: readonly AuditEvent[]): RunHealth {
   const log = stepLog(events);

@@ -6,7 +6,7 @@ import { runHealth } from "../../../src/audit/health/index.ts";
 import { parseJsonl, toJsonl } from "../../../src/audit/jsonl.ts";
 import { editFile, reply, text, toolUse } from "../../support/model-server/index.ts";
 import { startHarness, type Harness } from "../../support/run-harness.ts";
-import { values } from "./events.ts";
+import { points, values } from "./events.ts";
 
 let h: Harness;
 beforeEach(async () => {
@@ -49,6 +49,11 @@ describe("a recorded run's health", () => {
     const sent = first.charts.find((c) => c.id === "context")!.series[0]!.points;
     expect(sent.map(([step]) => step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(sent.every(([, bytes]) => bytes > 0)).toBe(true);
+    // Every request held the whole issue; the plan, from the first request sent with one.
+    const issue = points(first, "memory", "share of the issue the request carries");
+    expect(issue).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((s) => [s, 1]));
+    const plan = points(first, "memory", "share of the plan the request carries");
+    expect(plan).toEqual([3, 4, 5, 6, 7, 8].map((s) => [s, 1]));
     expect(first.glance).toEqual({
       level: "watch",
       reasons: ["1 file changed that neither the issue nor the plan name"],
