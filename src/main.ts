@@ -28,6 +28,7 @@ import { helpFor, loadEnvFile, USAGE } from "./cli/entry.ts";
 import { doctorCommand } from "./cli/doctor.ts";
 import { setupMode } from "./cli/setup.ts";
 import { serviceHealth } from "./cli/service-health.ts";
+import { servicePages } from "./cli/service-pages.ts";
 import {
   checkAtStart,
   logModelRetry,
@@ -143,7 +144,7 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
       metrics,
       onRunQueued: () => worker?.wake(),
       onCancelRequested: () => worker?.wake(),
-      routes: health.routes,
+      routes: [...health.routes, servicePages(settings, store, log)],
     });
     await replayUnhandled(probot, { store, log });
     const port = await listen(server, settings.port, settings.host).catch((error: unknown) => {

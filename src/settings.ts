@@ -11,6 +11,7 @@ import { readOperatorLimits, spendEnv } from "./spend-settings.ts";
 import type { OperatorLimits } from "./runs/spend-limits.ts";
 import { networkAllow, networkReach, type NetworkSettings } from "./network-settings.ts";
 import { opsEnv, readOpsSettings, type OpsSettings } from "./ops-settings.ts";
+import { pagesEnv, readPagesSettings, type PagesSettings } from "./pages-settings.ts";
 import { SettingsError } from "./settings-error.ts";
 import type { ModelSettings } from "./model-settings.ts";
 import type { DatabaseTarget } from "./store/database.ts";
@@ -62,6 +63,7 @@ const envSchema = z.object({
   ...modelEnv,
   ...spendEnv,
   ...opsEnv,
+  ...pagesEnv,
   STAMINA_MAX_ACTIVE_RUNS: positiveInt(10),
   STAMINA_INSTALLATION_MAX_RUNS: positiveInt(3),
   STAMINA_RUN_RETRIES: z.coerce.number().int().min(0).default(5),
@@ -135,6 +137,8 @@ export interface Settings {
   limits: OperatorLimits;
   /** The operations port (health endpoints) beside or instead of the webhook server. */
   ops: OpsSettings;
+  /** Who the run pages answer without GitHub sign-in (STAMINA_PAGES_LOCAL). */
+  pages: PagesSettings;
   /**
    * The audit key (STAMINA_AUDIT_KEY, or the file STAMINA_AUDIT_KEY_PATH names): its PEM, a
    * secret to redact, and the signer of each run's audit head. Unset: logs are not signed.
@@ -212,6 +216,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     limits: readOperatorLimits(e),
     metricsToken: e.STAMINA_METRICS_TOKEN,
     ops: readOpsSettings(e),
+    pages: readPagesSettings(e),
     auditKey: readAuditKey(e.STAMINA_AUDIT_KEY, e.STAMINA_AUDIT_KEY_PATH),
   };
 }

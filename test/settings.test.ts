@@ -107,3 +107,17 @@ describe("STAMINA_METRICS_PORT", () => {
     }
   });
 });
+
+describe("STAMINA_PAGES_LOCAL", () => {
+  it("is off unless set to true", () => {
+    expect(readSettings({}).pages).toEqual({ local: false });
+    expect(readSettings({ STAMINA_PAGES_LOCAL: "false" }).pages).toEqual({ local: false });
+    expect(readSettings({ STAMINA_PAGES_LOCAL: "true" }).pages).toEqual({ local: true });
+  });
+
+  it("names the setting and the values it takes when it is neither", () => {
+    const read = () => readSettings({ STAMINA_PAGES_LOCAL: "yes" });
+    expect(read).toThrow(SettingsError);
+    expect(read).toThrow(/STAMINA_PAGES_LOCAL: must be true .* or false/);
+  });
+});

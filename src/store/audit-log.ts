@@ -87,13 +87,17 @@ export class AuditRecords {
     });
   }
 
-  /** The events of the run's chain (for a follow-up, every round of its pull request). */
-  async events(runId: string): Promise<AuditEvent[]> {
+  /**
+   * The events of the run's chain (for a follow-up, every round of its pull request); with
+   * `after`, only those whose seq is greater (what a live page has not yet seen).
+   */
+  async events(runId: string, after = 0): Promise<AuditEvent[]> {
     const chain = await auditChainOf(this.ctx.db, runId);
     const rows = await this.ctx.db
       .selectFrom("audit_events")
       .selectAll()
       .where("run_id", "=", chain)
+      .where("seq", ">", after)
       .orderBy("seq")
       .execute();
     return rows.map(toEvent);

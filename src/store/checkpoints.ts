@@ -31,6 +31,23 @@ export class CheckpointRecords {
     });
   }
 
+  /**
+   * The working diff at the run's last step checkpoint (against its base commit), without the
+   * transcript: what the run pages show. Undefined before the first step.
+   */
+  async latestDiff(
+    runId: string,
+  ): Promise<{ step: number; baseSha: string; diff: Buffer } | undefined> {
+    const row = await this.ctx.db
+      .selectFrom("run_checkpoints")
+      .select(["step", "base_sha", "diff"])
+      .where("run_id", "=", runId)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const diff = await gunzipAsync(Buffer.from(row.diff, "base64"));
+    return { step: Number(row.step), baseSha: row.base_sha, diff };
+  }
+
   /** The run's last step checkpoint with the transcript up to it; undefined before its first step. */
   async load(runId: string): Promise<StoredCheckpoint | undefined> {
     return readCheckpoint(this.ctx.db, runId);

@@ -5,7 +5,7 @@
 // with the reason in their title, or fail where they cannot run without it (always in CI).
 // The files are found by what their text uses (the markers below), so a new test file that
 // starts a bubblewrap sandbox or a PostgreSQL database is listed without being named here.
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
@@ -55,6 +55,16 @@ const NEEDS: Need[] = [
     marker: /programMissing\("chromium"/,
   },
   { missing: postgresProblem, without: "fail", marker: /createTestDatabase\(/ },
+  {
+    missing: () =>
+      Promise.resolve(
+        existsSync("/usr/bin/chromium")
+          ? null
+          : "chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)",
+      ),
+    without: `are ${SKIPPED}`,
+    marker: /launchBrowser\(/,
+  },
 ];
 
 function sandboxProblem(): string | null {

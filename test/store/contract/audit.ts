@@ -29,6 +29,9 @@ export function auditContract(engine: string, factory: StoreFactory): void {
       });
       expect(verifyChain(events)).toMatchObject({ ok: true, count: 5, head: events[4]!.hash });
       expect(await w.store.audit.head(run.id)).toBe(events[4]!.hash);
+      // A live page asks only for what it has not seen.
+      expect(await w.store.audit.events(run.id, 3)).toEqual(events.slice(3));
+      expect(await w.store.audit.events(run.id, 5)).toEqual([]);
       const text = JSON.stringify(events);
       expect(text).not.toContain("super-secret-value");
       expect(text).not.toContain("ghs_abcdefghijklmnopqrstuvwxyz0123456789");

@@ -49,6 +49,7 @@ export function checkpointsContract(engine: string, factory: StoreFactory): void
     it("keeps the last diff, unwritten, for a step that changed nothing, and only on its base", async () => {
       const run = await w.created(w.newRun());
       await w.store.leases.claimNext("w", LEASE);
+      expect(await w.store.checkpoints.latestDiff(run.id)).toBeUndefined();
       // Nothing to keep before the first diff is written.
       await expect(
         w.store.checkpoints.save(run.id, "w", checkpoint(1, "one", null)),
@@ -59,6 +60,12 @@ export function checkpointsContract(engine: string, factory: StoreFactory): void
       expect(loaded?.step).toBe(2);
       expect(loaded?.messages).toHaveLength(4);
       expect(loaded?.diff.toString()).toBe("diff 1");
+      // The pages read the diff alone, at the step it was last kept for.
+      expect(await w.store.checkpoints.latestDiff(run.id)).toEqual({
+        step: 2,
+        baseSha: loaded?.baseSha,
+        diff: Buffer.from("diff 1"),
+      });
       // A diff taken on another base is never kept for it.
       const moved = { ...checkpoint(3, "three", null), baseSha: "b".repeat(40) };
       await expect(w.store.checkpoints.save(run.id, "w", moved)).rejects.toThrow(/no checkpoint/);
