@@ -2,7 +2,7 @@
 // own browser, and to nothing else. A loopback peer is not enough: a reverse proxy on the same
 // host makes every request look local, so a request carrying Forwarded or X-Forwarded-For (what
 // proxies add) is refused too. With it unset, the pages answer only how to turn them on.
-import type { IncomingMessage } from "node:http";
+import type { IncomingHttpHeaders } from "node:http";
 import type { PageGate } from "./gate.ts";
 import { sendProblem } from "./layout.ts";
 
@@ -14,7 +14,10 @@ export function isLoopback(address: string | undefined): boolean {
 }
 
 /** Why the local gate refuses this request, in words for the page; null when it admits it. */
-export function localRefusal(req: Pick<IncomingMessage, "headers" | "socket">): string | null {
+export function localRefusal(req: {
+  headers: IncomingHttpHeaders;
+  socket: { remoteAddress?: string | undefined };
+}): string | null {
   const proxied = ["forwarded", "x-forwarded-for"].filter((h) => req.headers[h] !== undefined);
   if (proxied.length > 0) {
     return `This request came through a proxy (it carries ${proxied.join(" and ")}), and without GitHub sign-in the run pages answer only a browser on this machine itself, never one a proxy forwards: a proxy on this host makes every visitor look local. Open the pages from this machine without the proxy, or set up GitHub sign-in for the pages.`;

@@ -77,10 +77,10 @@ describe("the run pages behind the gate, over HTTP", () => {
     for (const path of ["/runs", `/runs/${runId}`, `/runs/${runId}/audit.jsonl`]) {
       expect((await fetch(`${local.url}${path}`)).status).toBe(200);
       for (const header of [
-        { "x-forwarded-for": "203.0.113.9" },
-        { forwarded: "for=203.0.113.9" },
-      ]) {
-        const refused = await fetch(`${local.url}${path}`, { headers: header });
+        ["x-forwarded-for", "203.0.113.9"],
+        ["forwarded", "for=203.0.113.9"],
+      ] as Array<[string, string]>) {
+        const refused = await fetch(`${local.url}${path}`, { headers: [header] });
         expect(refused.status).toBe(403);
         const body = await refused.text();
         expect(body).toContain("This request came through a proxy");
