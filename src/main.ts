@@ -133,6 +133,7 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
     });
     // Deliveries refused for load, asked of GitHub again; its last sweep ends before the store closes.
     const redelivery = createRedelivery({ store, request: clients.appRequest, log });
+    const pages = servicePages(settings, store, log);
     const server = await createStaminaServer(probot, {
       store,
       clients,
@@ -144,7 +145,7 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
       metrics,
       onRunQueued: () => worker?.wake(),
       onCancelRequested: () => worker?.wake(),
-      routes: [...health.routes, servicePages(settings, store, log)],
+      routes: [...health.routes, pages],
     });
     await replayUnhandled(probot, { store, log });
     const port = await listen(server, settings.port, settings.host).catch((error: unknown) => {
@@ -166,6 +167,7 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
           server.closeIdleConnections();
         }),
     );
+    stops.unshift(() => Promise.resolve(pages.close())); // open live pages would hold close()
     // First to stop: no delivery comes through the tunnel to a server that is closing.
     const tunnel = openWebhookTunnel(settings.webhookProxyUrl, { host: settings.host, port, log });
     stops.unshift(() => tunnel.stop());

@@ -15,13 +15,20 @@ import { runPage } from "./run-page.ts";
 import { filteredRuns, parseFilters, repositoryOf } from "./runs-query.ts";
 import { resumeFrom, streamEvents } from "./events-stream.ts";
 
-/** A request handler: true when it answered the request, false to leave it to the next one. */
-export type PageRoute = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+/**
+ * A request handler (true when it answered the request, false to leave it to the next one), and
+ * `close`, which ends the live streams still open: a stopping server waits for every open
+ * connection, and a page left open in a browser would hold it forever.
+ */
+export type PageRoute = ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>) & {
+  close(): void;
+};
 
 const RUN_ID = /^[A-Za-z0-9_-]{1,100}$/;
 
 export function pageRoutes(deps: PagesDeps & { auditKey?: AuditPublicKey }): PageRoute {
-  return async (req, res) => {
+  const streams = new Set<ServerResponse>();
+  const route = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://pages.invalid");
     const path = url.pathname;
     if (path !== "/runs" && !path.startsWith("/runs/")) return false;
@@ -38,7 +45,7 @@ export function pageRoutes(deps: PagesDeps & { auditKey?: AuditPublicKey }): Pag
       }
       const viewer = await deps.gate.admit(req, res);
       if (viewer === null) return true;
-      await answer(deps, viewer, path, url.searchParams, req, res);
+      await answer({ ...deps, streams }, viewer, path, url.searchParams, req, res);
     } catch (error) {
       if (error instanceof PageProblem) {
         sendProblem(res, error.status, error.message);
@@ -51,10 +58,16 @@ export function pageRoutes(deps: PagesDeps & { auditKey?: AuditPublicKey }): Pag
     }
     return true;
   };
+  return Object.assign(route, {
+    close() {
+      for (const stream of streams) stream.end();
+      streams.clear();
+    },
+  });
 }
 
 async function answer(
-  deps: PagesDeps & { auditKey?: AuditPublicKey },
+  deps: PagesDeps & { auditKey?: AuditPublicKey; streams: Set<ServerResponse> },
   viewer: Viewer,
   path: string,
   query: URLSearchParams,
@@ -92,6 +105,8 @@ async function answer(
     const content = runPage({ run, events, latestDiff, now: deps.now(), auditKey: deps.auditKey });
     sendHtml(res, 200, content, head);
   } else if (rest === "events") {
+    deps.streams.add(res);
+    res.on("close", () => deps.streams.delete(res));
     streamEvents(deps, run.id, resumeFrom(req, query), req, res);
   } else if (rest === "audit.jsonl") {
     const events = await deps.store.audit.events(run.id);

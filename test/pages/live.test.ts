@@ -2,7 +2,8 @@
 // `worker` runs the scripted run, both on one SQLite database. The page is opened while the
 // run waits in step 3's command; once the test lets the command end, the events the worker
 // records (the rest of step 3, verification, the pull request, `run.finished`) appear on the
-// open page through the event stream, without a reload.
+// open page through the event stream, without a reload; and `serve` still stops on SIGTERM
+// with the page open.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser } from "playwright-core";
 import { browserNeed, launchBrowser } from "../support/browser.ts";
@@ -21,7 +22,13 @@ describe.skipIf(browserNeed.skip)(browserNeed.title("a run page, live"), () => {
   });
 
   it("shows the events a worker in another process records, as they are stored", async () => {
-    const env = { STAMINA_GITHUB_THROTTLE: "off", STAMINA_PAGES_LOCAL: "true" };
+    // A long lease: no worker dies here, and on a loaded machine the world's 5 s let a busy
+    // worker lose its run to itself mid-step.
+    const env = {
+      STAMINA_GITHUB_THROTTLE: "off",
+      STAMINA_PAGES_LOCAL: "true",
+      STAMINA_LEASE_SECONDS: "60",
+    };
     const serve = world.start("serve", env);
     const url = await serve.webhookUrl();
     world.start("worker", { ...env, STAMINA_WORKER_ID: "live-worker" });
@@ -53,6 +60,8 @@ describe.skipIf(browserNeed.skip)(browserNeed.title("a run page, live"), () => {
     expect(await page.evaluate(() => (globalThis as { openedOnce?: boolean }).openedOnce)).toBe(
       true,
     );
+    // SIGTERM with the page still open: its stream is ended, so the server closes and exits.
+    expect(await serve.stop()).toBe(0);
     await page.close();
   }, 120_000);
 });
