@@ -49,11 +49,6 @@ const NEEDS: Need[] = [
     without: `are ${SKIPPED}`,
     marker: /programMissing\("ssh-keygen"/,
   },
-  {
-    missing: program("chromium", "chromium"),
-    without: `are ${SKIPPED}`,
-    marker: /programMissing\("chromium"/,
-  },
   { missing: postgresProblem, without: "fail", marker: /createTestDatabase\(/ },
   {
     missing: () =>
