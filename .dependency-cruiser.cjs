@@ -30,6 +30,7 @@ const FLOORS = [
       file("spend-settings"),
       file("ops-settings"),
       file("pages-settings"),
+      file("access-settings"),
     ],
     shared: true,
     why: "the process entry, the local commands and the settings they read: they wire the rest",

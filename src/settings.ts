@@ -12,6 +12,7 @@ import type { OperatorLimits } from "./runs/spend-limits.ts";
 import { networkAllow, networkReach, type NetworkSettings } from "./network-settings.ts";
 import { opsEnv, readOpsSettings, type OpsSettings } from "./ops-settings.ts";
 import { pagesEnv, readPagesSettings, type PagesSettings } from "./pages-settings.ts";
+import { accessEnv, readAccessSettings, type AccessSettings } from "./access-settings.ts";
 import { SettingsError } from "./settings-error.ts";
 import type { ModelSettings } from "./model-settings.ts";
 import type { DatabaseTarget } from "./store/database.ts";
@@ -64,6 +65,7 @@ const envSchema = z.object({
   ...spendEnv,
   ...opsEnv,
   ...pagesEnv,
+  ...accessEnv,
   STAMINA_MAX_ACTIVE_RUNS: positiveInt(10),
   STAMINA_INSTALLATION_MAX_RUNS: positiveInt(3),
   STAMINA_RUN_RETRIES: z.coerce.number().int().min(0).default(5),
@@ -139,6 +141,8 @@ export interface Settings {
   ops: OpsSettings;
   /** Who the run pages answer without GitHub sign-in (STAMINA_PAGES_LOCAL). */
   pages: PagesSettings;
+  /** Sign-in with GitHub for the run pages, and the public address links to them use. */
+  access: AccessSettings;
   /**
    * The audit key (STAMINA_AUDIT_KEY, or the file STAMINA_AUDIT_KEY_PATH names): its PEM, a
    * secret to redact, and the signer of each run's audit head. Unset: logs are not signed.
@@ -217,6 +221,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     metricsToken: e.STAMINA_METRICS_TOKEN,
     ops: readOpsSettings(e),
     pages: readPagesSettings(e),
+    access: readAccessSettings(e),
     auditKey: readAuditKey(e.STAMINA_AUDIT_KEY, e.STAMINA_AUDIT_KEY_PATH),
   };
 }

@@ -4,12 +4,18 @@
 import { parsePublicKey } from "../audit/signing.ts";
 import type { Logger } from "../observability/logger.ts";
 import { choosePageGate } from "../pages/choose-gate.ts";
+import type { PageGate } from "../pages/gate.ts";
 import { pageRoutes, type PageRoute } from "../pages/routes.ts";
 import type { Settings } from "../settings.ts";
 import type { Store } from "../store/store.ts";
 
-export function servicePages(settings: Settings, store: Store, log: Logger): PageRoute {
-  const gate = choosePageGate(settings, { log });
+export function servicePages(
+  settings: Settings,
+  store: Store,
+  log: Logger,
+  oauth?: PageGate,
+): PageRoute {
+  const gate = choosePageGate(settings, { log, ...(oauth ? { oauth } : {}) });
   const publicKey = settings.auditKey?.signer.publicKey;
   return pageRoutes({
     store,

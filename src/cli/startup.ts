@@ -169,6 +169,7 @@ export function processRedactor(
     ...modelSecrets(settings.model),
     ...(settings.auditKey === undefined ? [] : [settings.auditKey.pem]),
     ...databaseSecrets(settings.database),
+    ...(settings.access.oauthClient === undefined ? [] : [settings.access.oauthClient.secret]),
   ]);
 }
 

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { AppJwtVerifier } from "./auth.ts";
 import { deliver, deliveriesOf } from "./deliveries.ts";
 import { offerManifestCode } from "./manifests.ts";
+import { oauthOf } from "./oauth.ts";
 import { copyBareRepo, createBareRepo, createGit, installPushHooks } from "./git.ts";
 import { GraphQLEndpoint } from "./graphql.ts";
 import { registerPullMutations } from "./graphql-pulls.ts";
@@ -258,6 +259,14 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
     },
 
     offerManifestCode: (pem) => offerManifestCode(state, pem),
+
+    oauthClient: { ...oauthOf(state).client },
+
+    signInAs(login) {
+      oauthOf(state).browserUser = login;
+    },
+
+    userTokens: () => [...oauthOf(state).tokens.keys()],
 
     setWebhook(target) {
       deliveriesOf(state).target = target;

@@ -19,6 +19,7 @@ import { checkRoutes } from "./rest-checks.ts";
 import { issueRoutes } from "./rest-issues.ts";
 import { labelRoutes } from "./rest-labels.ts";
 import { manifestRoutes } from "./manifests.ts";
+import { USER_ROUTES, userOfToken, userRoute } from "./oauth.ts";
 import { pullRoutes } from "./rest-pulls.ts";
 import { repoRoutes } from "./rest-repos.ts";
 import { reviewRoutes } from "./reviews.ts";
@@ -40,7 +41,9 @@ const ROUTES: Record<string, RouteDef> = {
 };
 
 /** The route keys the fake answers, for a test that checks each one exists in the description. */
-export const implementedRoutes = (): string[] => Object.keys(ROUTES);
+export const implementedRoutes = (): string[] => [
+  ...new Set([...Object.keys(ROUTES), ...Object.keys(USER_ROUTES)]),
+];
 
 export interface RestDeps {
   world: World;
@@ -61,6 +64,13 @@ export async function serveRest(
   const api = await loadOpenApi();
   const match = matchRoute(api, method, url.pathname.slice(API_PREFIX.length) || "/");
   if (!match) throw notFound();
+  // A person's token from signing in (oauth.ts) reads as that person, on the routes it knows.
+  const login =
+    credentials.kind === "token" ? userOfToken(deps.world.state, credentials.token) : undefined;
+  if (login !== undefined) {
+    send(exchange, userRoute(match.key)(deps.world, login, match.params));
+    return;
+  }
   const route = ROUTES[match.key];
   if (!route) throw new HttpError(501, { message: `fake GitHub does not implement ${match.key}` });
   if (!parsed.ok) throw new HttpError(400, { message: "Problems parsing JSON" });

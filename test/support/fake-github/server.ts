@@ -5,6 +5,7 @@ import { parseAuthorization } from "./auth.ts";
 import { type GitHttpDeps, isGitPath, serveGit } from "./git-http.ts";
 import type { GraphQLEndpoint } from "./graphql.ts";
 import { Exchange, HttpError, badCredentials, notFound, queryRecord, readBody } from "./http-io.ts";
+import { isOAuthPath, serveOAuth } from "./oauth.ts";
 import { API_PREFIX, type RestDeps, serveRest } from "./rest.ts";
 import type { RecordedRequest } from "./types.ts";
 
@@ -94,6 +95,8 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
         token,
       });
       exchange.json(200, answer.body, answer.refused);
+    } else if (isOAuthPath(url.pathname)) {
+      await serveOAuth(deps.rest.world.state, req, url, exchange);
     } else if (isGitPath(url.pathname)) {
       await serveGit(deps.git, req, url, credentials, exchange, record);
     } else {

@@ -176,6 +176,15 @@ export interface FakeGitHub {
    * with, which the page trades (once) for the app's credentials, `pem` as its private key.
    */
   offerManifestCode(pem: string): { code: string } & ManifestApp;
+  /**
+   * The app's OAuth client (GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET), for sign-in with GitHub
+   * through /login/oauth/authorize and /login/oauth/access_token (oauth.ts).
+   */
+  oauthClient: { id: string; secret: string };
+  /** The person signed in to GitHub in the browser, whom authorize sends back with a code; null: nobody. */
+  signInAs(login: string | null): void;
+  /** Every user token the sign-in handed out, so tests can look for them where they must not be. */
+  userTokens(): string[];
   /** Where the app's webhook deliveries go, and the secret they are signed with. */
   setWebhook(target: { url: string; secret: string }): void;
   /**
