@@ -145,6 +145,7 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
       webhook: settings.webhook,
       redelivery,
       limits: settings.limits,
+      publicUrl: settings.access.publicUrl,
       metrics,
       onRunQueued: () => worker?.wake(),
       onCancelRequested: () => worker?.wake(),
@@ -253,6 +254,7 @@ function startWorker(
           progressIntervalMs: settings.progressIntervalMs,
           modelCredentials: CREDENTIAL_SETTINGS[modelProvider.provider],
           limits: settings.limits,
+          publicUrl: settings.access.publicUrl,
           onOperatorProblem: (problem) => worker.holdClaims(problem),
           createModel: (model) =>
             createModel({

@@ -5,6 +5,7 @@
 import type { InstallationOctokit } from "../github/client.ts";
 import type { Logger } from "../observability/logger.ts";
 import { trackingComment } from "../surface/report.ts";
+import { runPageUrl } from "../surface/run-link.ts";
 import type { Store } from "../store/store.ts";
 import type { Run } from "../store/types.ts";
 
@@ -13,6 +14,8 @@ export interface CancelDependencies {
   log: Logger;
   /** Told when a worker must stop a run it holds, so one in this process hears it at once. */
   onCancelRequested?: (run: Run) => void;
+  /** STAMINA_PUBLIC_URL: the tracking comment links to the run's page there; unset, no link. */
+  publicUrl?: string;
 }
 
 export async function cancelRun(
@@ -37,7 +40,9 @@ export async function cancelRun(
   ]);
   log.info("stopped a run before it started");
   if (octokit && result.run.trackingCommentId !== null) {
-    const body = trackingComment(result.run, { kind: "stopped", ...stop, pushed: null });
+    const runPage = runPageUrl(deps.publicUrl, run.id);
+    const stopped = { kind: "stopped", ...stop, pushed: null } as const;
+    const body = trackingComment(result.run, stopped, [], [], runPage);
     await octokit.rest.issues.updateComment({
       owner: run.owner,
       repo: run.repo,

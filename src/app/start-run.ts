@@ -15,6 +15,7 @@ import { MAX_ISSUE_BODY_CHARS, sanitizeUntrusted } from "../policy/sanitize.ts";
 import { trackingComment, trackingNeedle } from "../surface/report.ts";
 import type { CreateRunResult } from "../store/runs.ts";
 import type { NewRun, Run } from "../store/types.ts";
+import { runPageUrl } from "../surface/run-link.ts";
 import type { HandlerDependencies } from "./dependencies.ts";
 import { configErrorComment, type LoadedConfig } from "./repo-config.ts";
 
@@ -124,7 +125,7 @@ export async function queueIssueRun(req: RunRequest): Promise<RunRequestResult> 
     (
       await octokit.rest.issues.createComment({
         ...issue,
-        body: trackingComment(run, { kind: "queued" }),
+        body: trackingComment(run, { kind: "queued" }, [], [], runPageUrl(deps.publicUrl, run.id)),
       })
     ).data.id;
   if (!(await deps.store.runs.setTrackingComment(run.id, commentId))) {

@@ -45,6 +45,8 @@ export interface RunDependencies {
   modelCredentials?: string;
   /** The operator's limits on spend and models (STAMINA_MAX_DOLLARS_*, STAMINA_MODEL_ALLOW). */
   limits?: OperatorLimits;
+  /** STAMINA_PUBLIC_URL: the run's texts on GitHub link to its page there; unset, no link. */
+  publicUrl?: string;
   /** Told when a run is kept for the operators' settings: the worker stops claiming a while. */
   onOperatorProblem?: (problem: OperatorProblem) => void;
 }

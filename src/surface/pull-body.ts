@@ -12,6 +12,7 @@ import { renderDigest, renderTimeline } from "../audit/render.ts";
 import type { AuditEvent } from "../audit/types.ts";
 import type { Area } from "./changes.ts";
 import { mergeTemplate, type OurSections } from "./pr-template.ts";
+import { runPageLines } from "./run-link.ts";
 import type { Run } from "../store/types.ts";
 
 /** GitHub's body limit is 65,536 characters; the timeline gets what the rest leaves. */
@@ -27,12 +28,17 @@ const CHANGES_MAX = 10_000;
 const TIMELINE_MARK = "\u0000timeline\u0000";
 
 /** The body of the draft opened at the first push, until the run ends. */
-export function workingBody(run: Run, notices: readonly string[] = []): string {
+export function workingBody(
+  run: Run,
+  notices: readonly string[] = [],
+  runPage: string | null = null,
+): string {
   return [
     `Fixes #${run.issueNumber}`,
     "",
     `🛠️ Stamina is still working on this (requested by @${run.requestedBy}); the pull request stays a draft until it is done. The checklist on #${run.issueNumber} and the **Stamina** check show how far it got.`,
     ...noticeLines(notices),
+    ...runPageLines(runPage),
   ].join("\n");
 }
 
@@ -42,12 +48,18 @@ export function noticeLines(notices: readonly string[] = []): string[] {
 }
 
 /** The body of the draft of a run that stopped before it finished (failed, or stopped by someone). */
-export function stoppedBody(run: Run, why: string, notices: readonly string[] = []): string {
+export function stoppedBody(
+  run: Run,
+  why: string,
+  notices: readonly string[] = [],
+  runPage: string | null = null,
+): string {
   return [
     `Fixes #${run.issueNumber}`,
     "",
     `${why} The work so far is on this branch; this pull request stays a draft. The comment on #${run.issueNumber} says more, and the **Stamina audit log** check runs hold the whole log.`,
     ...noticeLines(notices),
+    ...runPageLines(runPage),
   ].join("\n");
 }
 
@@ -71,6 +83,8 @@ export function pullRequestBody(input: {
   template?: string | null;
   /** Warnings the run must show (pull-request.ts `notices`). */
   notices?: readonly string[];
+  /** The run page's address (run-link.ts), when STAMINA_PUBLIC_URL is set. */
+  runPage?: string | null;
 }): string {
   const { run, verification } = input;
   const reply = readFinalReply(input.summary);
@@ -106,6 +120,7 @@ export function pullRequestBody(input: {
       title: "Audit",
       body: [
         renderDigest(input.events),
+        ...runPageLines(input.runPage),
         "",
         "<details><summary>Timeline</summary>",
         "",

@@ -22,6 +22,8 @@ export interface PullRequestDeps {
    * tracking comment and the pull request. The attempt adds to it as it learns them.
    */
   notices?: readonly string[];
+  /** The run page's address (run-link.ts), linked from every text when STAMINA_PUBLIC_URL is set. */
+  runPage?: string | null;
 }
 
 /** The run's pull request, opened as a draft if it has none yet. */
@@ -39,7 +41,7 @@ export async function openDraft(
     head: target.branch,
     base: target.base,
     draft,
-    body: target.body ?? workingBody(run, deps.notices),
+    body: target.body ?? workingBody(run, deps.notices, deps.runPage ?? null),
   });
   await deps.store.runs.update(deps.runId, { pullNumber: pr.number, pullUrl: pr.url });
   await deps.audit.record("github.write", {
@@ -90,6 +92,7 @@ export async function finishPullRequest(
     areas,
     template,
     notices: deps.notices,
+    runPage: deps.runPage ?? null,
   });
   const fresh = run.pullNumber === null;
   const pr = await openDraft(deps, { branch: finish.branch, base: finish.base, body, draft });

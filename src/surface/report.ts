@@ -5,6 +5,7 @@ import { describePhase, type Phase } from "../agent/phase.ts";
 import type { ChecksReport, PlanItem } from "../agent/ports.ts";
 import type { Run } from "../store/types.ts";
 import { noticeLines } from "./pull-body.ts";
+import { runPageLines } from "./run-link.ts";
 
 export type Stage =
   | { kind: "queued" }
@@ -57,12 +58,16 @@ export function trackingNeedle(runId: string): string {
   return `<sub>Run \`${runId}\`</sub>`;
 }
 
-/** `cost`: the lines that say what the pull request's work cost so far (cost.ts). */
+/**
+ * `cost`: the lines that say what the pull request's work cost so far (cost.ts); `runPage`: the
+ * run page's address (run-link.ts), linked when STAMINA_PUBLIC_URL is set.
+ */
 export function trackingComment(
   run: Run,
   stage: Stage,
   notices: readonly string[] = [],
   cost: readonly string[] = [],
+  runPage: string | null = null,
 ): string {
   const steps = `${run.stepsUsed} of ${run.config.budget.steps} steps`;
   const lines = [TRACKING_MARKER];
@@ -153,6 +158,7 @@ export function trackingComment(
   }
   if (cost.length > 0) lines.push("", ...cost);
   lines.push(...noticeLines(notices));
+  lines.push(...runPageLines(runPage));
   lines.push("", trackingNeedle(run.id));
   return lines.join("\n");
 }

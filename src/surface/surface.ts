@@ -65,6 +65,8 @@ interface SurfaceDeps {
   timers?: Timers;
   /** Warnings on every text of the run (pull-request.ts `notices`). */
   notices?: readonly string[];
+  /** The run page's address (run-link.ts), when STAMINA_PUBLIC_URL is set. */
+  runPage?: string | null;
   /** Opens the draft pull request at the first push (pull-request.ts). */
   openDraft: (target: { branch: string; base: string }) => Promise<{ url: string }>;
 }
@@ -82,7 +84,7 @@ export function createSurface(deps: SurfaceDeps): Surface {
   const working = (): Working => ({ kind: "working", ...live });
   const workingContent = async (run: Run, stage: Working): Promise<CheckContent> => ({
     title: `Working${stage.phase ? `: ${describePhase(stage.phase)}` : ""} (${stage.steps ?? run.stepsUsed} of ${run.config.budget.steps} steps)`,
-    summary: trackingComment(run, stage, deps.notices, await cost(run)),
+    summary: trackingComment(run, stage, deps.notices, await cost(run), deps.runPage ?? null),
   });
   const writeWorking = async (stage: Working) => {
     const run = await comment(stage);
@@ -105,7 +107,7 @@ export function createSurface(deps: SurfaceDeps): Surface {
     const [state, conclusion, title] = ending(stage, verification);
     await labels(state);
     const summary = [
-      trackingComment(run, stage, deps.notices, await cost(run)),
+      trackingComment(run, stage, deps.notices, await cost(run), deps.runPage ?? null),
       ...(verification ? ["", "## Verification", "", verificationText(verification)] : []),
     ].join("\n");
     if (conclusion === null) await check.update({ title, summary });
@@ -123,7 +125,7 @@ export function createSurface(deps: SurfaceDeps): Surface {
         ? `❌ Stamina stopped without finishing: ${stage.reason}`
         : `🛑 Stamina was stopped: ${stage.by} ${stage.reason}.`;
     await deps.github.updatePullRequest(deps.ref, run.pullNumber, {
-      body: stoppedBody(run, why, deps.notices),
+      body: stoppedBody(run, why, deps.notices, deps.runPage ?? null),
     });
     await deps.audit.record("github.write", { op: "pull.update", number: run.pullNumber });
   };

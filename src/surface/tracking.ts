@@ -15,6 +15,8 @@ export function createTracker(deps: {
   audit: AuditSink;
   runId: string;
   notices?: readonly string[];
+  /** The run page's address (run-link.ts), when STAMINA_PUBLIC_URL is set. */
+  runPage?: string | null;
   /** The cost lines the comment ends with (cost.ts), as they stand at each write. */
   cost?: (run: Run) => Promise<string[]>;
 }): Say {
@@ -22,7 +24,13 @@ export function createTracker(deps: {
   return async (stage) => {
     let run = await store.runs.mustGet(deps.runId);
     const ref: RepoRef = { installationId: run.installationId, owner: run.owner, repo: run.repo };
-    const body = trackingComment(run, stage, deps.notices, (await deps.cost?.(run)) ?? []);
+    const body = trackingComment(
+      run,
+      stage,
+      deps.notices,
+      (await deps.cost?.(run)) ?? [],
+      deps.runPage ?? null,
+    );
     let id = run.trackingCommentId;
     if (id === null) {
       // The trigger posts the comment; a poll may claim the run a moment before its id is

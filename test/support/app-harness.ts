@@ -59,6 +59,8 @@ export async function startApp(
     webhook?: AppOptions["webhook"];
     redelivery?: Pick<RedeliveryOptions, "backoffMs" | "maxAttempts" | "sweepMs" | "maxPages">;
     limits?: AppOptions["limits"];
+    /** STAMINA_PUBLIC_URL: the tracking comment links to the run's page there. */
+    publicUrl?: string;
   } = {},
 ): Promise<AppUnderTest> {
   const baseUrl = options.apiUrl ?? API;
@@ -109,6 +111,7 @@ export async function startApp(
     clients,
     log,
     limits: options.limits,
+    ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
     webhookSecret: SECRET,
     // Deliveries are aged by the test's clock, when it keeps one.
     webhook: { ...(options.now ? { now: options.now } : {}), ...options.webhook },

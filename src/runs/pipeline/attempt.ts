@@ -16,6 +16,7 @@ import type { RunDependencies } from "../dependencies.ts";
 import type { Workspace } from "../prepare-workspace.ts";
 import { releaseWorkspace } from "../release-workspace.ts";
 import { RunControl } from "../run-control.ts";
+import { runPageUrl } from "../../surface/run-link.ts";
 
 export interface Attempt {
   readonly deps: RunDependencies;
@@ -75,7 +76,15 @@ export function openAttempt(
     if (at >= 0) notices[at] = text;
     else if (!notices.includes(text)) notices.push(text);
   };
-  const gh: PullRequestDeps = { store, github, audit, runId: claimed.id, ref, notices };
+  const gh: PullRequestDeps = {
+    store,
+    github,
+    audit,
+    runId: claimed.id,
+    ref,
+    notices,
+    runPage: runPageUrl(deps.publicUrl, claimed.id),
+  };
   const surface = createSurface({
     ...gh,
     issueNumber: claimed.issueNumber,
