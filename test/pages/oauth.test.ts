@@ -215,4 +215,18 @@ describe("read access", () => {
     expect(after.status).toBe(403);
     expect(world.repoReads("acme/app")).toBe(2);
   });
+
+  it("is not taken for a no, nor kept, when GitHub fails to answer", async () => {
+    const browser = await signedIn("octocat");
+    world.clock.now += 60_000;
+    world.gh.failNext("GET", /^\/api\/v3\/repos\/acme\/app$/, {
+      status: 502,
+      body: { message: "busy" },
+    });
+    const failed = await browser.get(`${world.base}/runs/acme/app`);
+    expect(failed.status).toBe(500);
+    expect(failed.body).toContain("GitHub did not answer whether you may read acme/app (HTTP 502)");
+    expect((await browser.get(`${world.base}/runs/acme/app`)).status).toBe(200);
+    expect(world.repoReads("acme/app")).toBe(3);
+  });
 });
