@@ -29,8 +29,6 @@ import { doctorCommand } from "./cli/doctor.ts";
 import { setupMode } from "./cli/setup.ts";
 import { serviceHealth } from "./cli/service-health.ts";
 import { servicePages } from "./cli/service-pages.ts";
-import { createOAuthGate } from "./pages/oauth-gate.ts";
-import type { PageGate } from "./pages/gate.ts";
 import {
   checkAtStart,
   logModelRetry,
@@ -116,7 +114,6 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
   });
   const stops: Array<() => Promise<void>> = [];
   let worker: Worker | undefined;
-
   // A worker only where the sandbox starts: never one that runs commands with less isolation.
   const sandbox =
     mode === "serve" || modelFailed !== undefined ? undefined : openSandbox(settings, mode, log);
@@ -135,8 +132,7 @@ async function start(mode: "all" | "serve" | "worker"): Promise<number> {
     });
     // Deliveries refused for load, asked of GitHub again; its last sweep ends before the store closes.
     const redelivery = createRedelivery({ store, request: clients.appRequest, log });
-    const oauth = oauthGate(settings, secrets.webhookSecret, redactor, log);
-    const pages = servicePages(settings, store, log, oauth);
+    const pages = servicePages({ settings, store, log, secrets, redactor });
     const server = await createStaminaServer(probot, {
       store,
       clients,
@@ -279,28 +275,6 @@ function startWorker(
     onCancelRequested: () => worker.wake(),
   });
   return { worker, stopSweep };
-}
-
-/**
- * Sign-in with GitHub for the run pages (/runs/auth/...), when the app has its OAuth client.
- * The cookies' key is derived from the webhook secret; each viewer's token joins the redactor.
- */
-function oauthGate(
-  settings: Settings,
-  webhookSecret: string,
-  redactor: ReturnType<typeof createRedactor>,
-  log: Logger,
-): PageGate | undefined {
-  const client = settings.access.oauthClient;
-  if (client === undefined) return undefined;
-  return createOAuthGate({
-    client,
-    github: { webUrl: settings.githubGitUrl, apiUrl: settings.githubApiUrl },
-    secret: webhookSecret,
-    publicUrl: settings.access.publicUrl,
-    onToken: (token) => redactor.addSecret(token),
-    log,
-  });
 }
 
 /** `run` and `replay`: one local session in the foreground; Ctrl-C stops it and says so. */

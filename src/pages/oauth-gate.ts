@@ -2,7 +2,6 @@
 // session is sent to sign in (oauth-sign-in.ts, whose routes the gate answers in `admit`), and
 // whether they may see a repository's runs is GitHub's answer to their token reading it, asked
 // per request and kept briefly (oauth-cache.ts).
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { PageGate, Viewer } from "./gate.ts";
 import { readCache } from "./oauth-cache.ts";
 import { mayReadRepository } from "./oauth-github.ts";
