@@ -38,6 +38,11 @@ export interface World {
   bare: string;
   /** Called with each model request's issue and step before it is answered. */
   onRequest: (issue: number, step: number) => void;
+  /**
+   * Called after `onRequest`: an answer given in place of the script's (a 529, a stream cut
+   * short), or undefined for the script's own. The fault suite injects the model's faults here.
+   */
+  replyFor: (issue: number, step: number) => ScriptedReply | undefined;
   start(mode: "all" | "serve" | "worker", env?: Record<string, string>): AppProcess;
   label(url: string, issue: number): ReturnType<typeof postWebhook>;
   /** A webhook of `event` posted to `url`, signed as GitHub signs it. */
@@ -69,11 +74,21 @@ type StepAnswer = ScriptedReply | ((request: RecordedModelRequest) => ScriptedRe
  * processes share SQLite.
  */
 export async function startWorld(
-  options: { database?: string; short?: boolean; round?: StepAnswer[] } = {},
+  options: {
+    database?: string;
+    short?: boolean;
+    round?: StepAnswer[];
+    /** How long the fake GitHub's installation tokens live (its default: an hour). */
+    tokenTtlMs?: number;
+  } = {},
 ): Promise<World> {
   const keys = appKeyPair();
   const dir = mkdtempSync(join(tmpdir(), "stamina-world-"));
-  const github = await startFakeGitHub({ appId: 1, appPublicKeyPem: keys.publicKey });
+  const github = await startFakeGitHub({
+    appId: 1,
+    appPublicKeyPem: keys.publicKey,
+    tokenTtlMs: options.tokenTtlMs,
+  });
   github.addInstallation(1, OWNER);
   const { barePath: bare } = await github.createRepository({
     owner: OWNER,
@@ -108,6 +123,10 @@ export async function startWorld(
   const answerStep = (i: number) => (request: RecordedModelRequest) => {
     const ofRound = isRound(request);
     if (!ofRound) world.onRequest?.(issueOf(request).number, stepOf(request));
+    const injected = ofRound
+      ? undefined
+      : world.replyFor?.(issueOf(request).number, stepOf(request));
+    if (injected !== undefined) return injected;
     const answer = (ofRound ? round : steps)[i];
     if (answer === undefined) {
       throw new Error(`no scripted answer for step ${i + 1}${ofRound ? " of a review round" : ""}`);
@@ -155,6 +174,7 @@ export async function startWorld(
     dir,
     bare,
     onRequest: () => undefined,
+    replyFor: () => undefined,
     start(mode: "all" | "serve" | "worker", env: Record<string, string> = {}) {
       const app = startAppProcess(mode, {
         ...appEnv({

@@ -183,6 +183,18 @@ export async function startFakeGitHub(opts: FakeGitHubOptions): Promise<FakeGitH
       });
     },
 
+    clearFaults() {
+      faults.length = 0;
+    },
+
+    faultsLeft() {
+      return faults.reduce((n, f) => n + (f.error || f.drop ? f.remaining : 0), 0);
+    },
+
+    dropNext(method, path, afterMs = 0, times = 1) {
+      faults.push({ method, path, remaining: times, drop: { afterMs } });
+    },
+
     beforeNext(method, path, action) {
       faults.push({ method, path, remaining: 1, before: action });
     },

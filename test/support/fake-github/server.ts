@@ -18,6 +18,11 @@ export interface Fault {
   error?: HttpError;
   /** Done before the request is answered as usual (a person pushing meanwhile, say). */
   before?: () => Promise<void>;
+  /**
+   * No answer at all: the body is read, then after `afterMs` the connection is destroyed (0: a
+   * connection reset; longer: a request that timed out at a proxy and was cut).
+   */
+  drop?: { afterMs: number };
 }
 
 export interface ServerDeps {
@@ -78,6 +83,12 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
       if (fault.error) {
         await readBody(req);
         throw fault.error;
+      }
+      if (fault.drop) {
+        await readBody(req);
+        await new Promise((resolve) => setTimeout(resolve, fault.drop?.afterMs ?? 0));
+        res.destroy();
+        return;
       }
     }
     if (url.pathname === API_PREFIX || url.pathname.startsWith(`${API_PREFIX}/`)) {

@@ -126,6 +126,15 @@ export interface FakeGitHub {
     times?: number,
   ): void;
   /**
+   * The next `times` requests of `method` on a path matching `path` get no answer: after
+   * `afterMs` (default 0) the connection is destroyed, as a reset or a timed-out proxy leaves it.
+   */
+  dropNext(method: string, path: RegExp, afterMs?: number, times?: number): void;
+  /** How many of the answers `failNext` and `dropNext` armed have not been given yet. */
+  faultsLeft(): number;
+  /** Forgets every answer `failNext`, `dropNext` and `beforeNext` armed and not given yet. */
+  clearFaults(): void;
+  /**
    * `action` runs when the next request of `method` on a path matching `path` arrives, before it
    * is answered as usual: what a person does on GitHub meanwhile.
    */

@@ -25,12 +25,15 @@ export interface ScriptedMessage {
 /**
  * A streamed answer that stops after `events` events: with `error`, the server sends it as the
  * stream's error event (an exception frame on Bedrock) and ends the stream; with `stall`, it
- * keeps the connection open and sends nothing more; with neither, it drops the connection.
+ * keeps the connection open and sends nothing more; with `malformed`, it sends that text as one
+ * more event's data (not JSON, or not an event the API sends) and ends the stream; with none of
+ * them, it drops the connection.
  */
 export interface StreamBreak {
   events: number;
   error?: { type: string; message: string };
   stall?: boolean;
+  malformed?: string;
 }
 
 /** An error answer, e.g. 529 `overloaded_error`, or 429 `rate_limit_error` with `retry-after`. */

@@ -144,6 +144,10 @@ export function writeSseAnswer(
     res.write(`event: error\ndata: ${JSON.stringify({ type: "error", error: cut.error })}\n\n`);
     return void res.end();
   }
+  if (cut.malformed !== undefined) {
+    res.write(`event: content_block_delta\ndata: ${cut.malformed}\n\n`);
+    return void res.end();
+  }
   // Closed without the chunked terminator: to the client, a connection that dropped mid-answer.
   res.socket?.end();
 }
