@@ -214,14 +214,18 @@ function finalState(world: World, issue: number): string[] {
     .pulls(OWNER, REPO)
     .filter((p) => p.head.startsWith(`stamina/${issue}-`));
   const heads = new Set(pulls.map((p) => git(world, ["rev-parse", p.head])));
-  return [
+  // The audit log is cut into as many check runs as its length needs (GitHub's 65,535
+  // characters each): a run whose attempts were cut has a longer log, so parts count once.
+  const name = (n: string) => n.replace(/^(Stamina audit log) \(\d+\)$/, "$1");
+  const states = [
     ...world.github.labels(OWNER, REPO, issue).map((l) => `label ${l}`),
     ...pulls.map((p) => `pull ${p.state}${p.draft ? " draft" : ""}`),
     ...world.github
       .checkRuns(OWNER, REPO)
       .filter((c) => heads.has(c.headSha))
-      .map((c) => `check "${c.name}" ${c.status} ${c.conclusion ?? ""}`),
-  ].sort();
+      .map((c) => `check "${name(c.name)}" ${c.status} ${c.conclusion ?? ""}`),
+  ];
+  return [...new Set(states)].sort();
 }
 
 /**
