@@ -143,6 +143,7 @@ export class Worker {
           this.options.leaseMs,
           this.options.limits,
           (taken) => (takeover = taken),
+          [...this.active.keys()],
         );
         if (!run) break;
         // A first claim waited since the run was queued (a later one, since its retry time).

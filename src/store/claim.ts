@@ -23,7 +23,14 @@ const CLAIM_LOCK = 0x5374616d; // "Stam"
 /** Claims a run for `workerId` until `now + leaseMs`; its id, or undefined when none may start. */
 export async function claimRun(
   opened: OpenedDatabase,
-  args: { workerId: string; leaseMs: number; now: Date; limits: ClaimLimits },
+  args: {
+    workerId: string;
+    leaseMs: number;
+    now: Date;
+    limits: ClaimLimits;
+    /** Runs the claiming worker is carrying out: never claimed again, whatever their lease says. */
+    exclude?: readonly string[];
+  },
 ): Promise<{ id: string; takeover: boolean } | undefined> {
   const nowIso = args.now.toISOString();
   return writeTransaction(opened, async (trx) => {
@@ -67,6 +74,7 @@ export async function claimRun(
       .orderBy("id")
       .limit(1);
     if (full.length > 0) query = query.where("installation_id", "not in", full);
+    if (args.exclude && args.exclude.length > 0) query = query.where("id", "not in", args.exclude);
     if (opened.engine === "postgres") query = query.forUpdate().skipLocked();
     const candidate = await query.executeTakeFirst();
     if (!candidate) return undefined;

@@ -45,8 +45,19 @@ export class LeaseRecords {
     limits: ClaimLimits = NO_LIMITS,
     /** Told whether the run was taken over from a worker whose lease ran out. */
     onClaimed?: (takeover: boolean) => void,
+    /**
+     * The runs this worker is carrying out: its own lease on one may look expired (a heartbeat
+     * held up, the clock stepped forward), but claiming it again would run it twice.
+     */
+    exclude: readonly string[] = [],
   ): Promise<Run | undefined> {
-    const claimed = await claimRun(this.ctx, { workerId, leaseMs, now: this.ctx.clock(), limits });
+    const claimed = await claimRun(this.ctx, {
+      workerId,
+      leaseMs,
+      now: this.ctx.clock(),
+      limits,
+      exclude,
+    });
     if (claimed === undefined) return undefined;
     onClaimed?.(claimed.takeover);
     return this.runs.get(claimed.id);
