@@ -55,3 +55,14 @@ export function toolCalls(events: readonly SteppedEvent[]): ToolCall[] {
   }
   return calls;
 }
+
+/** The calls of each step, in their order: what a chart walks step by step in one pass. */
+export function callsByStep(calls: readonly ToolCall[]): ReadonlyMap<number, readonly ToolCall[]> {
+  const by = new Map<number, ToolCall[]>();
+  for (const call of calls) {
+    const list = by.get(call.step);
+    if (list === undefined) by.set(call.step, [call]);
+    else list.push(call);
+  }
+  return by;
+}

@@ -5,7 +5,7 @@
 // editor (create, str_replace, insert), neither the issue's title and body nor any plan step
 // written so far names it (its path, file name or stem: scope.ts). Changes made by bash commands
 // are not in the audit log per file, so they are not counted here.
-import type { ToolCall } from "./calls.ts";
+import { callsByStep, type ToolCall } from "./calls.ts";
 import { planSteps, samePlan } from "./plan.ts";
 import { issueText, pointsTo } from "./scope.ts";
 import { bump, cumulative, record, type StepLog } from "./steps.ts";
@@ -35,8 +35,10 @@ export function driftChart(log: StepLog, calls: readonly ToolCall[]): Chart {
   const rewrites = new Map<number, number>();
   const strays = new Map<number, number>();
   const seen = new Set<string>();
+  const byStep = callsByStep(calls);
+  let scope: string | undefined;
   for (const step of log.axis) {
-    const mine = calls.filter((c) => c.step === step);
+    const mine = byStep.get(step) ?? [];
     for (const call of mine) {
       if (call.name !== "update_plan" || call.failed) continue;
       const next = planSteps(call.input);
@@ -44,12 +46,14 @@ export function driftChart(log: StepLog, calls: readonly ToolCall[]): Chart {
       if (plan !== undefined && !samePlan(plan, next)) bump(rewrites, step);
       plan = next;
       planned.push(...next);
+      scope = undefined;
     }
-    const scope = [issue, ...planned].join("\n");
     for (const call of mine) {
       const path = changedPath(call, worktree);
       if (path === undefined || seen.has(path)) continue;
       seen.add(path);
+      // Built when a path needs it, again only after the plan grew.
+      scope ??= [issue, ...planned].join("\n");
       if (!pointsTo(scope, path)) bump(strays, step);
     }
   }

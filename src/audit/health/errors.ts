@@ -8,12 +8,21 @@ import type { Chart, Series } from "./types.ts";
 const ERROR_WINDOW = 10;
 
 function failingShare(calls: readonly ToolCall[], axis: readonly number[]): Series {
+  const made = new Map<number, number>();
+  const failed = new Map<number, number>();
+  for (const call of calls) {
+    bump(made, call.step);
+    if (call.failed) bump(failed, call.step);
+  }
+  // A window sliding over the steps: what enters at `step`, what leaves at `step - WINDOW`.
+  let inWindow = 0;
+  let failing = 0;
   return {
     name: `share of tool calls failing in the last ${ERROR_WINDOW} steps`,
     points: axis.map((step) => {
-      const recent = calls.filter((c) => c.step <= step && c.step > step - ERROR_WINDOW);
-      const failed = recent.filter((c) => c.failed).length;
-      return [step, recent.length === 0 ? 0 : failed / recent.length];
+      inWindow += (made.get(step) ?? 0) - (made.get(step - ERROR_WINDOW) ?? 0);
+      failing += (failed.get(step) ?? 0) - (failed.get(step - ERROR_WINDOW) ?? 0);
+      return [step, inWindow === 0 ? 0 : failing / inWindow];
     }),
   };
 }

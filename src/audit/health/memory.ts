@@ -5,7 +5,7 @@
 // compaction, counted once per thing per compaction: the model lost it and looked again.
 // The shares of the issue and of the plan the request still carries are `context.health`'s
 // `carries`, measured on the request as sent (logs written before it have no points).
-import type { ToolCall } from "./calls.ts";
+import { callsByStep, type ToolCall } from "./calls.ts";
 import { bump, carried, cumulative, measured, num, record, type StepLog } from "./steps.ts";
 import type { Chart } from "./types.ts";
 
@@ -26,6 +26,7 @@ function rereads(log: StepLog, calls: readonly ToolCall[], compactions: Map<numb
   let before = new Set<string>();
   let since = new Set<string>();
   let total = 0;
+  const byStep = callsByStep(calls);
   for (const step of log.axis) {
     const now = compactions.get(step) ?? total;
     if (now > total) {
@@ -34,7 +35,7 @@ function rereads(log: StepLog, calls: readonly ToolCall[], compactions: Map<numb
       since = new Set();
       total = now;
     }
-    for (const call of calls.filter((c) => c.step === step)) {
+    for (const call of byStep.get(step) ?? []) {
       for (const key of call.reads) {
         if (before.has(key) && !since.has(key)) bump(counts, step);
         since.add(key);
