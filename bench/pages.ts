@@ -1,9 +1,11 @@
 // pages: the run pages on a long run. A recorded run of 2,000 steps (about 10,000 audit events,
 // bench/_audit-log.ts) is appended to a real store (SQLite in memory, hashed as a worker does).
-//   pages.ratio        building its run page (health charts, chain check, timeline, sections)
-//                      against a plain JSON.stringify of its events, in the same run: the median
-//                      of the rounds' ratios, the sides taking turns (target: at most 3)
+//   pages.ratio        building its run page (health charts, timeline, sections) against a plain
+//                      JSON.stringify of its events, in the same run: the median of the rounds'
+//                      ratios, the sides taking turns (target: at most 3)
 //   pages.render_ms    the median time of one run page
+//   pages.chain_ms     the median time of its chain check (a hash per event), which the page asks
+//                      for on its own request (/runs/ID/chain) once it is shown
 //   pages.sse_p99_ms   the delay from an event's commit to the store to its arrival at a client
 //                      of the page's event stream (/runs/ID/events over HTTP on loopback, the
 //                      server polling the store every 250 ms, as served), 99th percentile
@@ -15,6 +17,7 @@ import { createRedactor } from "../src/observability/redact.ts";
 import { localGate } from "../src/pages/local-gate.ts";
 import { pageRoutes } from "../src/pages/routes.ts";
 import { runPage } from "../src/pages/run-page.ts";
+import { chainCheck } from "../src/pages/run-sections.ts";
 import { parseRepoConfig } from "../src/policy/config.ts";
 import { openStore } from "../src/store/open.ts";
 import type { Store } from "../src/store/store.ts";
@@ -26,6 +29,7 @@ import { median, percentile } from "./_stats.ts";
 export const figures: readonly Promised[] = [
   ...ratioPromises("pages.ratio", { atMost: 3 }),
   { name: "pages.render_ms", unit: "ms" },
+  { name: "pages.chain_ms", unit: "ms" },
   { name: "pages.sse_p99_ms", unit: "ms" },
 ];
 
@@ -106,11 +110,16 @@ export async function run(options: BenchOptions): Promise<Figure[]> {
   await ours();
   await base();
   const rounds = await alternate(options.small ? 2 : 9, { ours, base });
+  const chain: number[] = [];
+  for (let i = 0; i < (options.small ? 2 : 5); i++) {
+    chain.push(await timed(() => chainCheck(events).chain.status));
+  }
   const delays = await streamDelays(store, queued.id, options.small ? 20 : 200);
   await store.close();
   return [
     ...ratioFigures("pages.ratio", rounds.ratios),
     { name: "pages.render_ms", value: median(rounds.ours), unit: "ms" },
+    { name: "pages.chain_ms", value: median(chain), unit: "ms" },
     { name: "pages.sse_p99_ms", value: percentile(delays, 0.99), unit: "ms" },
   ];
 }

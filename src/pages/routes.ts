@@ -1,6 +1,6 @@
 // The run pages as one route of the app's server (Probot's addHandler): /runs (the list),
-// /runs/overview, /runs/ID (a run), /runs/ID/events (its live stream), /runs/ID/audit.jsonl
-// (its log) and /runs/assets/* (the pages' scripts and uPlot). Every page but the assets asks
+// /runs/overview, /runs/ID (a run), /runs/ID/events (its live stream), /runs/ID/chain (its
+// chain check), /runs/ID/audit.jsonl (its log) and /runs/assets/* (the pages' scripts and uPlot). Every page but the assets asks
 // the gate first; a run is shown only when the gate says its viewer may read its repository.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { toJsonl } from "../audit/verify.ts";
@@ -12,6 +12,7 @@ import { PageProblem, sendHtml, sendProblem } from "./layout.ts";
 import { listPage } from "./list-page.ts";
 import { overviewPage, readOverview } from "./overview.ts";
 import { runPage } from "./run-page.ts";
+import { chainCheck } from "./run-sections.ts";
 import { filteredRuns, parseFilters, repositoryOf } from "./runs-query.ts";
 import { resumeFrom, streamEvents } from "./events-stream.ts";
 
@@ -108,6 +109,14 @@ async function answer(
     deps.streams.add(res);
     res.on("close", () => deps.streams.delete(res));
     streamEvents(deps, run.id, resumeFrom(req, query), req, res);
+  } else if (rest === "chain") {
+    const events = await deps.store.audit.events(run.id);
+    res.writeHead(200, {
+      "content-type": "application/json; charset=utf-8",
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff",
+    });
+    res.end(head ? undefined : JSON.stringify(chainCheck(events, deps.auditKey)));
   } else if (rest === "audit.jsonl") {
     const events = await deps.store.audit.events(run.id);
     res.writeHead(200, {
@@ -120,7 +129,7 @@ async function answer(
   } else {
     throw new PageProblem(
       404,
-      `A run's page has no part "${rest}": there are the page itself, /events and /audit.jsonl.`,
+      `A run's page has no part "${rest}": there are the page itself, /events, /chain and /audit.jsonl.`,
     );
   }
 }

@@ -19,6 +19,9 @@ import {
 import { outcomeOf, repositoryOf } from "./runs-query.ts";
 import { kindFilters, timelineItem, timelineRow } from "./timeline.ts";
 
+/** The timeline rows a page starts with: the latest ones; a long run's earlier ones are in its log. */
+const TIMELINE_ROWS = 1_000;
+
 export interface RunPageInput {
   run: Run;
   events: readonly AuditEvent[];
@@ -88,12 +91,19 @@ export function runPage(input: RunPageInput): Html {
       >
       · ${events.length} events
     </p>
-    ${chartsSection(health)} ${chainSection(events, input.auditKey)} ${verificationSection(events)}
+    ${chartsSection(health)} ${chainSection(run.id)} ${verificationSection(events)}
     ${planSection(events)} ${checkpointsSection(events, input.latestDiff)}
     <section>
       <h2>Timeline <span class="muted" id="live">live</span></h2>
       ${kindFilters()} ${jsonScript("run-data", { id: run.id, lastSeq: last })}
-      <div id="timeline">${events.map((e) => timelineRow(timelineItem(e)))}</div>
+      ${
+        events.length > TIMELINE_ROWS
+          ? markup`<p class="muted" id="earlier">
+            ${events.length - TIMELINE_ROWS} earlier events are in the audit log's download.
+          </p>`
+          : ""
+      }
+      <div id="timeline">${events.slice(-TIMELINE_ROWS).map((e) => timelineRow(timelineItem(e)))}</div>
     </section>`;
   return page(`${repositoryOf(run)} ${subjectOf(run)}`, body, {
     scripts: ["uPlot.iife.min.js", "charts.js", "run-page.js"],

@@ -11,40 +11,70 @@ type Data = Record<string, unknown>;
 const rec = (v: unknown): Data => (typeof v === "object" && v !== null ? (v as Data) : {});
 const text = (v: unknown): string => (typeof v === "string" ? v : "");
 
-export function chainSection(events: readonly AuditEvent[], key?: AuditPublicKey): Html {
+/** One line of the chain check as the page shows it: `ok`, `bad` or `muted`, and its words. */
+export interface CheckLine {
+  status: "ok" | "bad" | "muted";
+  text: string;
+}
+
+/**
+ * The chain check (and the signatures', where the log is signed and this process holds the key):
+ * a hash per event, so on a long run it is the page's costliest part. The page asks for it on its
+ * own (/runs/ID/chain) once it is shown, rather than making every view of the page wait for it.
+ */
+export function chainCheck(
+  events: readonly AuditEvent[],
+  key?: AuditPublicKey,
+): { chain: CheckLine; signature: CheckLine } {
   const chain = verifyChain(events);
-  const chainLine = chain.ok
-    ? markup`<p id="chain" class="ok">
-        Chain verified: ${chain.count} events, each hash matching its content and linked to the one
-        before; head <code>${chain.head}</code>.
-      </p>`
-    : markup`<p id="chain" class="bad">Chain broken at event ${chain.seq}: ${chain.reason}</p>`;
+  const chainLine: CheckLine = chain.ok
+    ? {
+        status: "ok",
+        text: `Chain verified: ${chain.count} events, each hash matching its content and linked to the one before; head ${chain.head}.`,
+      }
+    : { status: "bad", text: `Chain broken at event ${chain.seq}: ${chain.reason}` };
   const keyId = signedBy(events);
-  let signature: Html;
   if (keyId === null) {
-    signature = markup`<p id="signature" class="muted">
-      Not signed: this log was written without an audit key.
-    </p>`;
-  } else if (key === undefined || key.keyId !== keyId) {
-    signature = markup`<p id="signature" class="muted">
-      Signed by audit key ${keyId}; not checked here, since this process does not hold that key
-      (check the download with <code>stamina audit verify FILE --key PUBLIC</code>).
-    </p>`;
-  } else {
-    const signed = chain.ok ? verifySignatures(events, key) : null;
-    signature =
-      signed?.ok === true
-        ? markup`<p id="signature" class="ok">
-            Signatures verified: ${signed.signatures} by audit key ${signed.keyId}.
-          </p>`
-        : markup`<p id="signature" class="bad">
-            Signature check
-            failed${signed === null ? ": the chain is broken" : markup` at event ${signed.seq}: ${signed.reason}`}.
-          </p>`;
+    return {
+      chain: chainLine,
+      signature: {
+        status: "muted",
+        text: "Not signed: this log was written without an audit key.",
+      },
+    };
   }
+  if (key === undefined || key.keyId !== keyId) {
+    return {
+      chain: chainLine,
+      signature: {
+        status: "muted",
+        text: `Signed by audit key ${keyId}; not checked here, since this process does not hold that key (check the download with \`stamina audit verify FILE --key PUBLIC\`).`,
+      },
+    };
+  }
+  const signed = chain.ok ? verifySignatures(events, key) : null;
+  return {
+    chain: chainLine,
+    signature:
+      signed?.ok === true
+        ? {
+            status: "ok",
+            text: `Signatures verified: ${signed.signatures} by audit key ${signed.keyId}.`,
+          }
+        : {
+            status: "bad",
+            text: `Signature check failed${signed === null ? ": the chain is broken" : ` at event ${signed.seq}: ${signed.reason}`}.`,
+          },
+  };
+}
+
+/** The chain check's place on the page, filled by run-page.js from /runs/ID/chain. */
+export function chainSection(runId: string): Html {
   return markup`<section>
     <h2>Audit chain</h2>
-    ${chainLine}${signature}
+    <p id="chain" class="muted">Checking the chain…</p>
+    <p id="signature" class="muted"></p>
+    <noscript><p><a href="/runs/${runId}/chain">The chain check</a></p></noscript>
   </section>`;
 }
 

@@ -167,7 +167,9 @@ describe.skipIf(browserNeed.skip)(browserNeed.title("the run pages in Chromium")
     await expect
       .poll(() => page.locator('.event[data-kind="watchdog"] .summary').textContent())
       .toContain("<img");
-    expect(await textOf(page.locator("#chain"))).toMatch(/^Chain verified: \d+ events/);
+    // The chain check arrives on its own request, after the page is shown.
+    await expect.poll(() => textOf(page.locator("#chain"))).toMatch(/^Chain verified: \d+ events/);
+    expect(await page.locator("#chain").getAttribute("class")).toBe("ok");
     expect(await textOf(page.locator("#signature"))).toContain(
       `Signatures verified: 1 by audit key ${signer.keyId}`,
     );
@@ -227,5 +229,30 @@ describe.skipIf(browserNeed.skip)(browserNeed.title("the run pages in Chromium")
     expect(await textOf(page.locator(".problem"))).toContain('There is no run "no-such-run"');
     expect((await page.goto(`${w.url}/runs/${recorded}/nothing`))?.status()).toBe(404);
     await page.close();
+  });
+  // Last: its run would change the counts the overview test checks.
+  it("says where a tampered log's chain breaks, and starts a long run's timeline at its latest 1,000 events", async () => {
+    const run = await w.queue("octo-org/greeter", 77, "A long run");
+    const notes = Array.from({ length: 1_200 }, (_, n) => ({ type: "hook.note", data: { n } }));
+    await w.store.audit.append(run.id, notes);
+    const page = await browser.newPage();
+    await page.goto(`${w.url}/runs/${run.id}`);
+    expect(await page.locator("#timeline .event").count()).toBe(1_000);
+    expect(await page.locator("#timeline .event").first().getAttribute("data-seq")).toBe("201");
+    expect(await textOf(page.locator("#earlier"))).toBe(
+      "200 earlier events are in the audit log's download.",
+    );
+    await expect.poll(() => textOf(page.locator("#chain"))).toMatch(/^Chain verified: 1200 events/);
+    await page.close();
+
+    // The chain check of a log whose event was changed after it was written.
+    const events = await w.store.audit.events(run.id);
+    const { chainCheck } = await import("../../src/pages/run-sections.ts");
+    const tampered = events.map((e) => (e.seq === 7 ? { ...e, data: { n: 700 } } : e));
+    expect(chainCheck(tampered).chain).toMatchObject({ status: "bad" });
+    expect(chainCheck(tampered).chain.text).toMatch(/^Chain broken at event 7: /);
+    const answer = await fetch(`${w.url}/runs/${run.id}/chain`);
+    expect(answer.headers.get("content-type")).toContain("application/json");
+    expect(((await answer.json()) as { chain: { status: string } }).chain.status).toBe("ok");
   });
 });

@@ -2,7 +2,7 @@
 // event the worker recorded, from the last one the page showed) and appends a row per event,
 // built with textContent (event data is hostile: never innerHTML). The kind checkboxes hide
 // and show rows of a kind, live rows included.
-/* global document, EventSource */
+/* global document, EventSource, fetch */
 (function () {
   "use strict";
   const dataNode = document.getElementById("run-data");
@@ -44,6 +44,29 @@
     apply(row);
     timeline.append(row);
   }
+
+  // The chain check comes on its own: on a long run it is the costliest part of the page.
+  function showCheck(id, line) {
+    const node = document.getElementById(id);
+    if (!node || !line) return;
+    node.className = line.status;
+    node.textContent = line.text;
+  }
+  fetch("/runs/" + encodeURIComponent(run.id) + "/chain", { credentials: "same-origin" })
+    .then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    })
+    .then(function (check) {
+      showCheck("chain", check.chain);
+      showCheck("signature", check.signature);
+    })
+    .catch(function (error) {
+      showCheck("chain", {
+        status: "bad",
+        text: "The chain check could not be fetched: " + error.message,
+      });
+    });
 
   const source = new EventSource(
     "/runs/" + encodeURIComponent(run.id) + "/events?after=" + run.lastSeq,
