@@ -265,6 +265,21 @@ describe("the watchdog in a session", () => {
     expect(result).toMatchObject({ stop: "paused", steps: 35 });
   });
 
+  it("with stall_steps 10, pauses a run on its 20th reread in a row", async () => {
+    const files = ["a.txt", "b.txt", "c.txt", "d.txt", "e.txt"];
+    fx = agentFixture(Object.fromEntries(files.map((f) => [f, `${f}\n`])));
+    // Five first reads (steps 1-5), then 20 rereads in turn (steps 6-25).
+    const reads = Array.from({ length: 25 }, (_, i) => bash(`cat ${files[i % 5]!}`));
+    const { result } = await watched(reads, { stallSteps: 10 });
+    expect(watchdogEvents()).toEqual([
+      "watchdog.signal:15:stall",
+      "watchdog.nudge:15:stall",
+      "watchdog.signal:25:stall",
+      "watchdog.pause:25:stall",
+    ]);
+    expect(result).toMatchObject({ stop: "paused", steps: 25 });
+  });
+
   it("lets a run explore: 40 files read for the first time are progress, not a stall", async () => {
     const files = Array.from({ length: 40 }, (_, i) => `src/part-${i}.ts`);
     fx = agentFixture(Object.fromEntries(files.map((f) => [f, `export const x = 1;\n`])));
