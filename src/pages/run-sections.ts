@@ -197,14 +197,21 @@ export function checkpointsSection(
     const edit = editLines(e);
     if (edit !== null) edits.push(edit);
     if (e.type === "git.commit") {
+      // The commit's own patch where its event keeps one; the edits recorded since the last
+      // commit otherwise (a log from before, or a patch git could not give).
+      const patch = typeof e.data.patch === "string" ? e.data.patch : null;
       parts.push(
         markup`<details class="checkpoint">
           <summary>
             Commit <code>${text(e.data.sha).slice(0, 12)}</code> (event
-            ${e.seq}${text(e.data.reason) ? `, ${text(e.data.reason)}` : ""}): ${edits.length}
-            edit${edits.length === 1 ? "" : "s"} and commands since the last
+            ${e.seq}${text(e.data.reason) ? `, ${text(e.data.reason)}` : ""}):
+            ${
+              patch !== null
+                ? `its diff${e.data.patchCut === true ? " (cut at 64 KB)" : ""}`
+                : `${edits.length} edit${edits.length === 1 ? "" : "s"} and commands since the last`
+            }
           </summary>
-          ${edits}
+          ${patch !== null ? markup`<pre class="diff commit-diff">${diffLines(Buffer.from(patch, "utf8"))}</pre>` : edits}
         </details>`,
       );
       edits = [];

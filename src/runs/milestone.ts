@@ -107,7 +107,8 @@ export function createMilestones(options: MilestoneOptions): MilestonePort {
         return { sha: null, pushed: false, held };
       }
       const committed = async (at: string) => {
-        await options.audit.record("git.commit", { sha: at, ...seal.data, reason });
+        const patch = await commitPatch(options.worktree, sha);
+        await options.audit.record("git.commit", { sha: at, ...seal.data, reason, ...patch });
       };
       if (options.publish === undefined) {
         await committed(sha);
@@ -117,6 +118,28 @@ export function createMilestones(options: MilestoneOptions): MilestonePort {
       return { sha: published ?? sha, pushed: true, ...said };
     },
   };
+}
+
+/** The most of a commit's patch its `git.commit` event keeps. */
+const PATCH_MAX = 64 * 1024;
+
+/**
+ * The commit's change as a patch (against its parent), for whoever reads the audit log: the run
+ * page shows it per checkpoint, and an exported log keeps it. Cut at PATCH_MAX; nothing when git
+ * cannot say (the event is recorded all the same). It went through the secret scan already, and
+ * the audit redacts what it records.
+ */
+async function commitPatch(cwd: string, sha: string): Promise<{ patch?: string; patchCut?: true }> {
+  const args = ["diff", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames"];
+  try {
+    const { stdout } = await runGit([...args, `${sha}~1`, sha, "--"], { cwd });
+    return stdout.length > PATCH_MAX
+      ? { patch: stdout.slice(0, PATCH_MAX), patchCut: true }
+      : { patch: stdout };
+  } catch (error) {
+    if (error instanceof GitError) return {};
+    throw error;
+  }
 }
 
 /**

@@ -114,7 +114,10 @@ describe("Stamina's commits", () => {
     const events = await h.store.audit.events(finished.id);
     const pushes = events.filter((e) => e.type === "git.push");
     expect(pushes.at(-1)?.data).toMatchObject({ branch: BRANCH, sha: head, signed: true });
-    const recorded = events.filter((e) => e.type === "git.commit").map((e) => e.data.sha);
+    const commitEvents = events.filter((e) => e.type === "git.commit");
+    // Each keeps its commit's patch, for the run page and whoever reads the exported log.
+    expect(String(commitEvents.at(-1)?.data.patch)).toMatch(/^\+two$/m);
+    const recorded = commitEvents.map((e) => e.data.sha);
     expect(recorded).toContain(head);
     for (const sha of recorded) expect(h.github.isVerified(String(sha))).toBe(true);
   }, 120_000);

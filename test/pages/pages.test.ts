@@ -235,14 +235,22 @@ describe.skipIf(browserNeed.skip)(browserNeed.title("the run pages in Chromium")
     const run = await w.queue("octo-org/greeter", 77, "A long run");
     const notes = Array.from({ length: 1_200 }, (_, n) => ({ type: "hook.note", data: { n } }));
     await w.store.audit.append(run.id, notes);
+    const patch = `--- a/greet.js\n+++ b/greet.js\n-old\n+${HOSTILE}\n`;
+    await w.store.audit.append(run.id, [
+      { type: "git.commit", data: { sha: "b".repeat(40), reason: "milestone", patch } },
+    ]);
     const page = await browser.newPage();
     await page.goto(`${w.url}/runs/${run.id}`);
     expect(await page.locator("#timeline .event").count()).toBe(1_000);
-    expect(await page.locator("#timeline .event").first().getAttribute("data-seq")).toBe("201");
+    expect(await page.locator("#timeline .event").first().getAttribute("data-seq")).toBe("202");
     expect(await textOf(page.locator("#earlier"))).toBe(
-      "200 earlier events are in the audit log's download.",
+      "201 earlier events are in the audit log's download.",
     );
-    await expect.poll(() => textOf(page.locator("#chain"))).toMatch(/^Chain verified: 1200 events/);
+    // The commit's own patch, as text.
+    expect(await textOf(page.locator(".checkpoint summary").first())).toContain("its diff");
+    expect(await page.locator(".commit-diff .add").allTextContents()).toContain(`+${HOSTILE}`);
+    expect(await page.locator("main img").count()).toBe(0);
+    await expect.poll(() => textOf(page.locator("#chain"))).toMatch(/^Chain verified: 1201 events/);
     await page.close();
 
     // The chain check of a log whose event was changed after it was written.
