@@ -43,7 +43,7 @@ export function localGate(): PageGate {
 }
 
 export const PAGES_OFF =
-  "The run pages are off: no GitHub sign-in is set up for them, and STAMINA_PAGES_LOCAL is not true. To let people sign in with GitHub, set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (the app's OAuth client) and restart; to read them only from a browser on the machine that runs Stamina, set STAMINA_PAGES_LOCAL=true and restart: they then answer loopback peers only, never a request through a proxy.";
+  "The run pages are off: no GitHub sign-in is set up for them, and STAMINA_PAGES_LOCAL is not true. To let people sign in with GitHub, set GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (the OAuth client of the app) and restart; to read them only from a browser on the machine that runs Stamina, set STAMINA_PAGES_LOCAL=true and restart: they then answer loopback peers only, never a request through a proxy.";
 
 /** The gate when neither sign-in nor local pages are set up: every request gets how to enable. */
 export function disabledGate(): PageGate {
