@@ -19,7 +19,7 @@ const ESCAPES: Record<string, string> = {
 };
 
 /** Text made safe for an element's content and for a quoted attribute value. */
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 }
 

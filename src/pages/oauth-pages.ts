@@ -1,18 +1,7 @@
 // The pages the sign-in answers with itself: a refusal or a failure, in words, with the way on.
 // Every value is escaped (a GitHub error's words, a login), and the page runs no script.
 import type { ServerResponse } from "node:http";
-
-const ESCAPES: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
-
-function escape(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
-}
+import { escapeHtml as escape } from "./html.ts";
 
 export interface AuthPage {
   status: number;
