@@ -8,7 +8,6 @@
 //   resume.ratio       the median of the rounds' resume time / serve time (_min, _max: spread)
 // Full form: 5 rounds; small form: 2. Each round is a run of its own issue, which must end
 // `succeeded`. Both processes write to the fake GitHub unthrottled.
-import { createServer } from "node:net";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { startWorld } from "../test/support/world.ts";
@@ -16,6 +15,7 @@ import { waitFor } from "../test/support/webhooks.ts";
 import { ratioFigures, ratioPromises } from "./_rounds.ts";
 import { median } from "./_stats.ts";
 import type { BenchOptions, Figure, Promised } from "./_bench.ts";
+import { freePort } from "../test/support/free-port.ts";
 
 const FULL_ROUNDS = 5;
 const SMALL_ROUNDS = 2;
@@ -95,16 +95,4 @@ async function firstAnswer(url: string): Promise<number> {
     }
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -13,7 +13,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -25,6 +25,7 @@ import { readSettings } from "../../src/settings.ts";
 import { appKeyPair } from "../support/app-keys.ts";
 import { startAppProcess } from "../support/app-process.ts";
 import { startFakeGitHub, type FakeGitHub } from "../support/fake-github/index.ts";
+import { freePort } from "../support/free-port.ts";
 
 const keys = appKeyPair();
 /** What the setup page writes. */
@@ -72,15 +73,6 @@ afterEach(async () => {
   page = undefined;
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** A port free on `host` a moment ago (Probot reads PORT=0 as 3000, so the test picks one). */
-async function freePort(host: string): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, host, resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 /** Whether something accepts a connection at host:port. */
 function answers(host: string, port: number): Promise<boolean> {
