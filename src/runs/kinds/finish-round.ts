@@ -27,6 +27,7 @@ import {
   costOf,
   costSection,
   pullRequestCost,
+  type CostReport,
   withCostSection,
 } from "../../surface/cost.ts";
 import { PR_BODY_LIMIT } from "../../surface/pull-body.ts";
@@ -34,6 +35,7 @@ import { trackingNeedle } from "../../surface/report.ts";
 import type { RepoRef } from "../../github/types.ts";
 import type { RoundItem } from "./review-threads.ts";
 import type { Surface } from "../../surface/surface.ts";
+import type { RunState } from "../../store/schema.ts";
 import type { Run } from "../../store/types.ts";
 
 export interface RoundEnd extends RoundDeps {
@@ -130,25 +132,40 @@ export async function finishRound(end: RoundEnd): Promise<Run> {
     );
     await audit.record("github.write", { op: "comment.update", commentId: run.trackingCommentId });
   }
-  await audit.record("run.finished", {
-    state: finished ? "succeeded" : "out_of_budget",
-    outcome: "review answered",
-  });
+  const answered = [...answers.keys()].filter((n) => n <= round.items.length).length;
+  const ending = {
+    state: finished ? ("succeeded" as const) : ("out_of_budget" as const),
+    outcome: `answered ${answered} of ${round.items.length} review threads${commit ? `, pushed ${commit.slice(0, 7)}` : ""}`,
+  };
+  // `round`: an attempt that finds this event closes the round as below (run-pipeline.ts).
+  await audit.record("run.finished", { ...ending, round: true });
+  return closeRound({ ...end, run }, ending, cost);
+}
+
+/**
+ * A round after its `run.finished`: the pull request body's audit section (whose chain head is
+ * that event) and the audit check runs brought up to date, then the run ended. An attempt that
+ * finds the event already in the log (its worker died after it) comes straight here.
+ */
+export async function closeRound(
+  end: RoundDeps & { run: Run; surface: Pick<Surface, "publishAudit"> },
+  ending: { state: RunState; outcome: string },
+  cost?: CostReport,
+): Promise<Run> {
+  const { store, github, audit, run } = end;
+  const ref: RepoRef = { installationId: run.installationId, owner: run.owner, repo: run.repo };
+  const pull = run.issueNumber;
   const info = await github.pullRequest(ref, pull);
+  const costs = cost ?? (await pullRequestCost(store, run));
   await github.updatePullRequest(ref, pull, {
     body: withAuditSection(
-      withCostSection(info.body, costSection(cost), AUDIT_HEADING),
+      withCostSection(info.body, costSection(costs), AUDIT_HEADING),
       await store.audit.events(run.id),
     ),
   });
   await audit.record("github.write", { op: "pull.update", number: pull });
   await end.surface.publishAudit();
-  const answered = [...answers.keys()].filter((n) => n <= round.items.length).length;
-  return store.runs.finish(
-    run.id,
-    finished ? "succeeded" : "out_of_budget",
-    `answered ${answered} of ${round.items.length} review threads${commit ? `, pushed ${commit.slice(0, 7)}` : ""}`,
-  );
+  return store.runs.finish(run.id, ending.state, ending.outcome);
 }
 
 /**

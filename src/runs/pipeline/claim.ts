@@ -16,6 +16,7 @@ import type { Attempt } from "./attempt.ts";
 export async function claimStage(a: Attempt): Promise<ModelPort> {
   const run = a.run;
   await a.audit.record("run.claimed", {
+    run: run.id,
     attempt: run.attempts,
     worker: a.workerId,
     version: STAMINA_VERSION,

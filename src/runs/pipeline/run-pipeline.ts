@@ -6,9 +6,10 @@
 // (park, answer a review, post a dry run, or commit) and publish (the pull
 // request and the tracking comment). Every stage leaves audit events; an
 // attempt that does not reach its end is settled by settle-run.ts.
+import { TERMINAL_STATES } from "../../store/schema.ts";
 import type { Run } from "../../store/types.ts";
 import type { RunDependencies } from "../dependencies.ts";
-import { endEmptyRound } from "../kinds/finish-round.ts";
+import { closeRound, endEmptyRound } from "../kinds/finish-round.ts";
 import { roundItems } from "../kinds/follow-up.ts";
 import { DEFAULT_RETRY, settleRun } from "../settle-run.ts";
 import { openNetworkReport } from "../network-report.ts";
@@ -32,6 +33,8 @@ export async function runPipeline(
 ): Promise<Run> {
   const a = openAttempt(claimed, deps, signal, drain);
   try {
+    const ended = await endedEarlier(a);
+    if (ended !== null) return ended;
     const model = await claimStage(a);
     // A round with nothing waiting for an answer ends before the workspace and before it shows
     // anything on GitHub: the pull request's labels, comments and checks stay as they were.
@@ -58,6 +61,37 @@ export async function runPipeline(
     // Settled, one way or another: a later attempt rebuilds its worktree from the checkpoint.
     await a.release();
   }
+}
+
+/**
+ * A run whose log already ends it: an earlier attempt recorded `run.finished` and died before the
+ * store kept the end (a worker killed while the audit log's check runs were written). It ends as
+ * that event says, with the audit log published again (found and edited, never made twice), and
+ * nothing else done again: no second `run.finished`, no label or comment written back. Checked
+ * before the claim is recorded, so the log still ends with the event its signature covers.
+ */
+async function endedEarlier(a: Attempt): Promise<Run | null> {
+  // A round's log is its pull request's: this run's part starts at its first claim.
+  const events = await a.store.audit.events(a.run.id);
+  const claimed = events.findIndex((e) => e.type === "run.claimed" && e.data.run === a.run.id);
+  if (claimed < 0) return null;
+  const finished = events.slice(claimed).findLast((e) => e.type === "run.finished");
+  if (finished === undefined) return null;
+  const { state, outcome, round } = finished.data;
+  const terminal = TERMINAL_STATES.find((s) => s === state);
+  if (terminal === undefined) return null;
+  a.deps.log.warn(
+    { runId: a.run.id, state: terminal },
+    "the run's log already ends it (an attempt died after its last event): ending it so",
+  );
+  const ending = { state: terminal, outcome: typeof outcome === "string" ? outcome : terminal };
+  await a.release();
+  // A round's pull request body shows the log up to that event: brought up to date, as it ends.
+  if (round === true) {
+    return await closeRound({ ...a.gh, run: a.run, surface: a.surface }, ending);
+  }
+  await a.surface.publishAudit();
+  return await a.store.runs.finish(a.run.id, ending.state, ending.outcome);
 }
 
 function settle(a: Attempt, error: unknown): Promise<Run> {
