@@ -251,7 +251,7 @@ function startWorker(
           modelCredentials: CREDENTIAL_SETTINGS[modelProvider.provider],
           limits: settings.limits,
           publicUrl: settings.access.publicUrl,
-          onOperatorProblem: (problem) => worker.holdClaims(problem),
+          onOperatorProblem: (problem, ms) => worker.holdClaims(problem, ms),
           createModel: (model) =>
             createModel({
               model,

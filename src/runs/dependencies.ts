@@ -48,5 +48,5 @@ export interface RunDependencies {
   /** STAMINA_PUBLIC_URL: the run's texts on GitHub link to its page there; unset, no link. */
   publicUrl?: string;
   /** Told when a run is kept for the operators' settings: the worker stops claiming a while. */
-  onOperatorProblem?: (problem: OperatorProblem) => void;
+  onOperatorProblem?: (problem: OperatorProblem, ms: number) => void;
 }

@@ -2,14 +2,20 @@
 // parse or that GitHub does not accept, and model credentials the provider refuses. Work that
 // meets one is kept, never marked done or failed: a delivery stays unhandled (it is handled at
 // the next start, once the setting is fixed) and a run goes back to the queue. Each names the
-// setting to fix.
+// setting to fix. A full disk under STAMINA_DATA_DIR is one too: it passes once space is freed,
+// so its run is tried again after the retry wait rather than the settings' ten minutes.
 import { APIError } from "@anthropic-ai/sdk";
+import { isDiskFull } from "../workspace/disk-room.ts";
 
 export interface OperatorProblem {
   /** The setting to fix, as .env.example names it. */
   setting: string;
   /** What went wrong, in words for the operators' log (and a maintainer's issue). */
   problem: string;
+  /** What the operators do, when it is not "fix the setting and restart Stamina". */
+  remedy?: string;
+  /** It clears without a restart (space freed): the run is tried again after the retry wait. */
+  passing?: boolean;
 }
 
 /** GitHub's refusals of an App JWT: a key that is not the app's, an app id that is wrong. */
@@ -43,6 +49,15 @@ export function operatorProblem(
 }
 
 function describe(e: Error, modelCredentials: string): OperatorProblem | null {
+  if (isDiskFull(e)) {
+    return {
+      setting: "STAMINA_DATA_DIR",
+      problem: `the disk under STAMINA_DATA_DIR is full (${firstLine(e.message)}); the step that ran on it is not kept`,
+      remedy:
+        "free space on the disk under STAMINA_DATA_DIR (or point STAMINA_DATA_DIR at a larger one)",
+      passing: true,
+    };
+  }
   if (e instanceof APIError) {
     if (e.status === 401 || e.status === 403) {
       return {

@@ -31,8 +31,8 @@ export interface SettleContext extends StopContext {
   random?: () => number;
   /** The model's credential settings, as a refused key names them. */
   modelCredentials?: string;
-  /** Told when the run is kept for the operators' settings. */
-  onOperatorProblem?: (problem: OperatorProblem) => void;
+  /** Told when the run is kept for the operators' settings: tried again in `ms`. */
+  onOperatorProblem?: (problem: OperatorProblem, ms: number) => void;
 }
 
 type Interruption = LeaseLost | ShutdownRequested | CancelRequested;
@@ -97,12 +97,13 @@ export async function settleRun(error: unknown, ctx: SettleContext): Promise<Run
         )
       : asFailure(error, ctx.phase, runId);
   log.error({ err: error }, "run failed");
-  await ctx.audit
-    .record("run.finished", { state: failure.state, outcome: failure.message })
-    .catch((e: unknown) => log.error({ err: e }, "could not record the end of the run"));
+  // Said before the log ends the run: an attempt that finds `run.finished` does not say it again.
   await ctx
     .say({ kind: "failed", reason: failure.message })
     .catch((e: unknown) => log.error({ err: e }, "could not update the tracking comment"));
+  await ctx.audit
+    .record("run.finished", { state: failure.state, outcome: failure.message })
+    .catch((e: unknown) => log.error({ err: e }, "could not record the end of the run"));
   await ctx.beforeFinish?.();
   await ctx.releaseWorkspace?.();
   return store.runs.finish(runId, failure.state, failure.message);
@@ -119,12 +120,13 @@ async function keepForOperators(
   error: unknown,
 ): Promise<Run> {
   const { store, log, runId } = ctx;
-  const at = new Date(ctx.clock().getTime() + OPERATOR_RECHECK_MS);
+  const wait = problem.passing ? ctx.retry.baseMs : OPERATOR_RECHECK_MS;
+  const at = new Date(ctx.clock().getTime() + wait);
   log.warn(
     { err: error, runId, setting: problem.setting, at },
     `run kept in the queue: ${problem.problem}`,
   );
-  ctx.onOperatorProblem?.(problem);
+  ctx.onOperatorProblem?.(problem, wait);
   await ctx.audit.record("run.released", {
     reason: `the operators' settings: ${problem.problem}`,
     phase: ctx.phase,

@@ -3,8 +3,10 @@
 // state, the base commit (the last one pushed) and the working diff against
 // it. A draining worker stops right after it (see RunControl). The diff comes
 // from the run's watched working tree (workspace/working-tree.ts): a step that
-// changed no file runs no git and writes no diff, the last one is kept.
+// changed no file runs no git and writes no diff, the last one is kept. A step
+// that ran on a full disk is not kept: the run waits for space (disk-room.ts).
 import type { StepCheckpoint } from "../agent/ports.ts";
+import { ensureDiskRoom } from "../workspace/disk-room.ts";
 import { DiffTooLarge, type WorkingTree } from "../workspace/working-tree.ts";
 import { RunFailure } from "./failure.ts";
 import type { RunControl } from "./run-control.ts";
@@ -22,10 +24,13 @@ export function createStepCheckpointer(deps: {
   control: RunControl;
   /** The largest working diff checkpointed (default 256 MB). */
   maxDiffBytes?: number;
+  /** The worktree: a step that ran while its disk was full is not checkpointed (disk-room.ts). */
+  worktree?: string;
 }): (checkpoint: StepCheckpoint) => Promise<void> {
   /** What the last checkpoint of this process wrote: its base, and the working tree's version. */
   let written: { baseSha: string; version: number } | null = null;
   return async ({ step, added, state }) => {
+    if (deps.worktree !== undefined) await ensureDiskRoom(deps.worktree);
     const run = await deps.store.runs.mustGet(deps.runId);
     const baseSha = run.headSha ?? run.baseSha;
     if (baseSha === null) throw new Error(`run ${run.id} has no base commit to checkpoint against`);

@@ -177,7 +177,7 @@ export class Worker {
     this.told.add(problem.setting);
     this.options.log.error(
       fields,
-      `${problem.problem}. Runs are kept in the queue, not failed: fix ${problem.setting}, check it with \`stamina doctor\`, and restart Stamina; until then this worker tries again every ${Math.round(ms / 60_000)} min`,
+      `${problem.problem}. Runs are kept in the queue, not failed: ${problem.remedy ?? `fix ${problem.setting}, check it with \`stamina doctor\`, and restart Stamina`}; until then this worker tries again every ${every(ms)}`,
     );
   }
 
@@ -225,4 +225,9 @@ export class Worker {
       .then(() => undefined);
     this.active.set(run.id, { controller, drain, done, log });
   }
+}
+
+/** A wait in words: "30 s", "10 min". */
+function every(ms: number): string {
+  return ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
 }

@@ -21,6 +21,9 @@ import {
 } from "./injectors.ts";
 import { Tally, outcomeOf, type Outcome } from "./outcome.ts";
 import { restartsOfPostgres } from "./postgres-faults.ts";
+import { diskFullMissing, emptyDisk, fillDisk, tmpfsWrap } from "./disk-full.ts";
+import { machineNeed } from "../support/machine.ts";
+import { waitFor } from "../support/webhooks.ts";
 
 const FULL = process.env.STAMINA_FAULTS === "full";
 const SEED = Number(process.env.STAMINA_FAULTS_SEED ?? Date.now() % 100_000);
@@ -203,6 +206,53 @@ describe("the fault suite", () => {
       if (restarted.problems.length === 0) tally.survived += restarted.faults;
       else tally.lost += restarted.faults;
       expect(restarted.problems).toEqual([]);
+    },
+    400_000,
+  );
+
+  const disk = machineNeed(diskFullMissing());
+  it.skipIf(disk.skip)(
+    disk.title("survives the workspace disk filling up"),
+    async () => {
+      disk.ensure();
+      // The worker alone sees the tmpfs: a worker of its own for this run, a plain one after.
+      const runs = join(world.dir, "data", "runs");
+      workers.wrap = tmpfsWrap(runs, 64);
+      await workers.restart();
+      let freed = false;
+      try {
+        await faultedRun("disk full", (n) => {
+          let filled = false;
+          hub.push((i, step) => {
+            if (i !== n || step !== 2 || filled) return;
+            filled = true;
+            const pid = workers.pid();
+            fillDisk(pid, runs);
+            workers.struck.push("the workspace disk full in step 2");
+            // Space freed once the run gave way for it (as an operator would), not before.
+            void waitFor(
+              async () =>
+                (await world.audit(n)).some(
+                  (e) => e.type === "run.released" && /disk/.test(String(e.data.reason)),
+                ) || undefined,
+              "the run to give way to the full disk",
+              120_000,
+            ).then(
+              () => {
+                emptyDisk(pid, runs);
+                freed = true;
+              },
+              (error: unknown) => console.log(`disk full: ${String(error)}`),
+            );
+          });
+          return {};
+        });
+        // The run waited for the space: the fault struck where it was meant to.
+        expect(freed).toBe(true);
+      } finally {
+        workers.wrap = [];
+        await workers.restart();
+      }
     },
     400_000,
   );

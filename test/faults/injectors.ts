@@ -19,6 +19,8 @@ export class Workers {
   readonly clockFile: string;
   /** Faults that struck, by name, in order. */
   readonly struck: string[] = [];
+  /** The command each worker from now on is started under (disk-full.ts's private tmpfs). */
+  wrap: readonly string[] = [];
 
   constructor(
     private readonly world: World,
@@ -30,16 +32,20 @@ export class Workers {
 
   start(): AppProcess {
     this.count += 1;
-    this.current = this.world.start("worker", {
-      STAMINA_WORKER_ID: `worker-${this.count}`,
-      // A run whose attempt failed for a reason not its own is tried again a second later.
-      STAMINA_RETRY_SECONDS: "1",
-      // As deployed: Octokit's throttling answers the secondary rate limits the suite injects.
-      STAMINA_GITHUB_THROTTLE: "on",
-      NODE_OPTIONS: `--import ${CLOCK_SHIFT}`,
-      STAMINA_TEST_CLOCK_SHIFT_FILE: this.clockFile,
-      ...this.env,
-    });
+    this.current = this.world.start(
+      "worker",
+      {
+        STAMINA_WORKER_ID: `worker-${this.count}`,
+        // A run whose attempt failed for a reason not its own is tried again a second later.
+        STAMINA_RETRY_SECONDS: "1",
+        // As deployed: Octokit's throttling answers the secondary rate limits the suite injects.
+        STAMINA_GITHUB_THROTTLE: "on",
+        NODE_OPTIONS: `--import ${CLOCK_SHIFT}`,
+        STAMINA_TEST_CLOCK_SHIFT_FILE: this.clockFile,
+        ...this.env,
+      },
+      this.wrap,
+    );
     this.all.push(this.current);
     return this.current;
   }
@@ -65,6 +71,19 @@ export class Workers {
     if (why !== undefined) {
       this.struck.push(`clock ${shiftMs >= 0 ? "+" : ""}${Math.round(shiftMs / 1000)} s ${why}`);
     }
+  }
+
+  /** The running worker's process id. */
+  pid(): number {
+    const pid = this.current?.child.pid;
+    if (pid === undefined) throw new Error("no worker is running");
+    return pid;
+  }
+
+  /** Stops the running worker (SIGTERM: it hands back what it holds) and starts the next. */
+  async restart(): Promise<void> {
+    await this.current?.stop();
+    this.start();
   }
 
   async stopAll(): Promise<void> {

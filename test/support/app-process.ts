@@ -45,8 +45,11 @@ export function appEnv(world: {
 export function startAppProcess(
   mode: "all" | "serve" | "worker",
   env: Record<string, string | undefined>,
+  /** A command the process is started under (it must exec it, keeping the pid): `unshare …`. */
+  wrap: readonly string[] = [],
 ): AppProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", mode], {
+  const command = [...wrap, process.execPath, "--import", "tsx", "src/main.ts", mode];
+  const child = spawn(command[0]!, command.slice(1), {
     cwd: process.cwd(),
     env: {
       PATH: process.env.PATH,

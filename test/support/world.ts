@@ -43,7 +43,12 @@ export interface World {
    * short), or undefined for the script's own. The fault suite injects the model's faults here.
    */
   replyFor: (issue: number, step: number) => ScriptedReply | undefined;
-  start(mode: "all" | "serve" | "worker", env?: Record<string, string>): AppProcess;
+  /** A Stamina process of the world; `wrap`: a command it is started under (app-process.ts). */
+  start(
+    mode: "all" | "serve" | "worker",
+    env?: Record<string, string>,
+    wrap?: readonly string[],
+  ): AppProcess;
   label(url: string, issue: number): ReturnType<typeof postWebhook>;
   /** A webhook of `event` posted to `url`, signed as GitHub signs it. */
   send(url: string, event: string, payload: unknown): ReturnType<typeof postWebhook>;
@@ -175,24 +180,32 @@ export async function startWorld(
     bare,
     onRequest: () => undefined,
     replyFor: () => undefined,
-    start(mode: "all" | "serve" | "worker", env: Record<string, string> = {}) {
-      const app = startAppProcess(mode, {
-        ...appEnv({
-          dir,
-          privateKey: keys.privateKey,
-          webhookSecret: WEBHOOK_SECRET,
-          githubHost: github.host,
-          modelKey: MODEL_KEY,
-          modelUrl: model.url,
-        }),
-        DATABASE_URL: options.database,
-        STAMINA_SANDBOX: "process",
-        STAMINA_POLL_MS: "100",
-        // Short, so a killed worker's run is taken over within seconds; not so short that a
-        // worker slowed by a busy machine (SQLite's lock, a push) loses a run it still works on.
-        STAMINA_LEASE_SECONDS: "5",
-        ...env,
-      });
+    start(
+      mode: "all" | "serve" | "worker",
+      env: Record<string, string> = {},
+      wrap: readonly string[] = [],
+    ) {
+      const app = startAppProcess(
+        mode,
+        {
+          ...appEnv({
+            dir,
+            privateKey: keys.privateKey,
+            webhookSecret: WEBHOOK_SECRET,
+            githubHost: github.host,
+            modelKey: MODEL_KEY,
+            modelUrl: model.url,
+          }),
+          DATABASE_URL: options.database,
+          STAMINA_SANDBOX: "process",
+          STAMINA_POLL_MS: "100",
+          // Short, so a killed worker's run is taken over within seconds; not so short that a
+          // worker slowed by a busy machine (SQLite's lock, a push) loses a run it still works on.
+          STAMINA_LEASE_SECONDS: "5",
+          ...env,
+        },
+        wrap,
+      );
       processes.push(app);
       return app;
     },

@@ -115,6 +115,7 @@ async function runSession(
           workerId: a.workerId ?? "",
           tree,
           control,
+          worktree: dirs.worktree,
         }),
         (c) => a.surface.step(c.step, c.state),
         () => network.flush(),
