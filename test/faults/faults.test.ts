@@ -136,7 +136,7 @@ describe("the fault suite", () => {
     await faultedRun("SIGKILL", killRun(FULL ? points(5) : fixed));
   }, 400_000);
 
-  it.runIf(FULL).each([2, 3, 4])(
+  it.runIf(FULL).each([2, 3, 4, 5, 6])(
     "survives the worker killed with SIGKILL (%i)",
     async () => {
       await faultedRun("SIGKILL", killRun(points(5)));
