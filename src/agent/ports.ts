@@ -94,10 +94,17 @@ export interface Milestone {
 }
 
 /** Commits the work so far (and, under GitHub, pushes it). */
+/** A commit's message, or how to write it from the files the commit holds. */
+export type CommitMessage = string | ((files: readonly string[]) => string);
+
 export interface MilestonePort {
   checkpoint(
     /** `budget`: the work so far, before a budget stops the run (or pauses it to ask for more). */
-    input: { message: string; reason: "tool" | "verified" | "final" | "budget" },
+    input: {
+      /** The message, or how to write it from the files the commit holds (read as it is made). */
+      message: CommitMessage;
+      reason: "tool" | "verified" | "final" | "budget";
+    },
     signal: AbortSignal,
   ): Promise<Milestone>;
   /**

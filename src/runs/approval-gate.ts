@@ -5,6 +5,7 @@
 // asks for, and the end of a run, whose last milestone is gated the same way.
 import type {
   AuditSink,
+  CommitMessage,
   HumanPort,
   Milestone,
   MilestonePort,
@@ -145,7 +146,7 @@ export async function finalMilestone(deps: {
   runId: string;
   milestones: MilestonePort;
   human: HumanPort;
-  message: string;
+  message: CommitMessage;
   signal: AbortSignal;
 }): Promise<Milestone> {
   const decision = await deps.store.approvals.decisionFor(deps.runId);

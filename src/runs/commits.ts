@@ -1,8 +1,8 @@
 // Stamina's commits: the bot identity, the message of a stopped run's work
-// so far, the files a run's last commit holds, and the person who asked as a co-author (the milestone adds
+// so far, and the person who asked as a co-author (the milestone adds
 // the trailers: `Co-authored-by` and the audit chain's head).
 import { renderCommit, wipCommit } from "../agent/commit-message.ts";
-import { runGit, type Identity } from "../workspace/git.ts";
+import type { Identity } from "../workspace/git.ts";
 import type { Run } from "../store/types.ts";
 
 export const BOT = { name: "stamina[bot]", email: "stamina[bot]@users.noreply.github.com" };
@@ -12,28 +12,6 @@ export function stoppedCommitMessage(run: Run, note: string): string {
   const title = run.issueTitle.replace(/\s+/g, " ").trim().slice(0, 60);
   const asked = `Stamina's change for issue #${run.issueNumber}, asked for by @${run.requestedBy}.`;
   return renderCommit(wipCommit({ subject: `${title} (#${run.issueNumber})`, body: asked }, note));
-}
-
-/** The files the next commit would hold: changed, added or deleted since HEAD, untracked too. */
-export async function uncommittedFiles(worktree: string, signal?: AbortSignal): Promise<string[]> {
-  const { stdout } = await runGit(
-    // --ignore-submodules=all: a repository's .gitmodules (a command as `update`, say) makes
-    // status refuse to run otherwise; the config key alone does not stop it from reading it.
-    [
-      "status",
-      "--porcelain=v1",
-      "-z",
-      "--untracked-files=all",
-      "--no-renames",
-      "--ignore-submodules=all",
-    ],
-    { cwd: worktree, signal },
-  );
-  // "XY path\0" per file.
-  return stdout
-    .split("\0")
-    .filter((entry) => entry.length > 3)
-    .map((entry) => entry.slice(3));
 }
 
 /**

@@ -88,7 +88,8 @@ export function createMilestones(options: MilestoneOptions): MilestonePort {
       let leftOut: string[] = [];
       const sha = await frozen(() =>
         commitAll(options.worktree, {
-          message: `${commitText(message)}\n\n${trailers.join("\n")}`,
+          message: (files) =>
+            `${commitText(typeof message === "string" ? message : message(files))}\n\n${trailers.join("\n")}`,
           author: options.author,
           onLeftOut: async (paths) => {
             leftOut = paths;

@@ -72,7 +72,8 @@ export async function currentHead(cwd: string): Promise<string> {
 export async function commitAll(
   cwd: string,
   opts: {
-    message: string;
+    /** The message, or how to write it from the files staged (so nothing reads the tree twice). */
+    message: string | ((files: readonly string[]) => string);
     author: Identity;
     committer?: Identity;
     /** Told the nested repositories left out, when there are any. */
@@ -84,6 +85,8 @@ export async function commitAll(
   await runGit(["add", "--all", "--", ...guarded.pathspec], { cwd });
   const staged = await runGit(["diff", "--cached", "--name-only", "-z"], { cwd });
   if (staged.stdout === "") return null;
+  const files = staged.stdout.split("\0").filter((name) => name !== "");
+  const message = typeof opts.message === "string" ? opts.message : opts.message(files);
   const committer = opts.committer ?? opts.author;
   await runGit(
     [
@@ -95,7 +98,7 @@ export async function commitAll(
       "--quiet",
       "--no-verify",
       "-m",
-      opts.message,
+      message,
     ],
     { cwd, env: { GIT_AUTHOR_NAME: opts.author.name, GIT_AUTHOR_EMAIL: opts.author.email } },
   );

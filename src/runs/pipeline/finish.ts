@@ -8,7 +8,6 @@ import { currentHead } from "../../workspace/git.ts";
 import type { Run } from "../../store/types.ts";
 import { finalMilestone } from "../approval-gate.ts";
 import { finalCommitMessage } from "../../agent/commit-message.ts";
-import { uncommittedFiles } from "../commits.ts";
 import { RunFailure } from "../failure.ts";
 import { finishDryRun } from "../kinds/dry-run.ts";
 import { finishRound } from "../kinds/finish-round.ts";
@@ -66,7 +65,8 @@ async function finishIssueRun(a: Attempt, prepared: Prepared, worked: Worked): P
     runId: a.run.id,
     milestones: worked.milestones,
     human: worked.human,
-    message: finalCommitMessage(agent, await uncommittedFiles(worktree, a.control.signal)),
+    // Named from the files the commit holds: no second look over the whole tree for them.
+    message: (files) => finalCommitMessage(agent, files),
     signal: a.control.signal,
   });
   if (last.held) {
