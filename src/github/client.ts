@@ -13,6 +13,7 @@ import type { Logger } from "../observability/logger.ts";
 import { type Permissions, permissionsFor } from "./route-permissions.ts";
 import { createAppSlug } from "./app-slug.ts";
 import { createTokenCache } from "./token-cache.ts";
+import { steadyThrottleGroups } from "./steady-throttle.ts";
 import type { RepoRef } from "./types.ts";
 
 const StaminaOctokit = Octokit.plugin(retry, throttling);
@@ -72,6 +73,18 @@ const NOT_FOUND = /^[A-Z]+ \S+ - 404 with id /;
 /** The status of an answered request in Octokit's request log. */
 const ANSWERED = /^[A-Z]+ \S+ - (\d{3}) with id /;
 
+/** Every client of this process shares them, as it would the plugin's own (steady-throttle.ts). */
+const THROTTLE_GROUPS = steadyThrottleGroups();
+
+/** What the throttling does when GitHub limits a request: says so, and waits up to 3 times. */
+function rateLimited(options: GitHubClientOptions, message: string) {
+  return (retryAfter: number, req: { url: string }, _o: unknown, retryCount: number): boolean => {
+    options.log.warn({ retryAfter, url: req.url }, message);
+    if (retryCount < 3) options.metrics?.githubRetry();
+    return retryCount < 3;
+  };
+}
+
 /** The Git Data API's writes (blobs, trees, commits, refs), which get git's permissions. */
 const GIT_DATA_WRITE = /^(?:POST|PATCH) \/repos\/\{owner\}\/\{repo\}\/git\//;
 
@@ -129,21 +142,9 @@ export function createGitHubClients(options: GitHubClientOptions): GitHubClients
     retry: { enabled: retries },
     throttle: {
       enabled: options.throttle ?? retries,
-      onRateLimit: (retryAfter: number, req: { url: string }, _o: unknown, retryCount: number) => {
-        options.log.warn({ retryAfter, url: req.url }, "GitHub rate limit hit");
-        if (retryCount < 3) options.metrics?.githubRetry();
-        return retryCount < 3;
-      },
-      onSecondaryRateLimit: (
-        retryAfter: number,
-        req: { url: string },
-        _o: unknown,
-        retryCount: number,
-      ) => {
-        options.log.warn({ retryAfter, url: req.url }, "GitHub secondary rate limit hit");
-        if (retryCount < 3) options.metrics?.githubRetry();
-        return retryCount < 3;
-      },
+      ...THROTTLE_GROUPS,
+      onRateLimit: rateLimited(options, "GitHub rate limit hit"),
+      onSecondaryRateLimit: rateLimited(options, "GitHub secondary rate limit hit"),
     },
   });
 
