@@ -32,17 +32,22 @@ function dyingAtAuditChecks(port: GitHubPort): { port: GitHubPort; reached: Prom
   return { port: dying, reached: at };
 }
 
+/** A run that edits a.txt, its check passing: queued, its model's script ready. */
+async function queueTheEdit(): Promise<void> {
+  await h.model([
+    reply(editFile("a.txt", "one", "two")),
+    reply(text("Changed a.txt.")),
+    reply(text("a.txt says two now.")),
+  ]);
+  await h.queue({ test: "sh check.sh" });
+}
+
 const auditChecks = () =>
   h.github.checkRuns(OWNER, REPO).filter((c) => c.name.startsWith("Stamina audit log"));
 
 describe("the audit log's check runs published again", () => {
   it("edits the part a dead worker made but did not store, rather than making it twice", async () => {
-    await h.model([
-      reply(editFile("a.txt", "one", "two")),
-      reply(text("Changed a.txt.")),
-      reply(text("a.txt says two now.")),
-    ]);
-    await h.queue({ test: "sh check.sh" });
+    await queueTheEdit();
     const run = await h.execute(await h.claim());
     expect(run.state).toBe("succeeded");
     expect(auditChecks()).toHaveLength(1);
@@ -60,12 +65,7 @@ describe("the audit log's check runs published again", () => {
 
 describe("a run whose log already ends it", () => {
   it("ends as its log says on the next attempt, without finishing it again", async () => {
-    await h.model([
-      reply(editFile("a.txt", "one", "two")),
-      reply(text("Changed a.txt.")),
-      reply(text("a.txt says two now.")),
-    ]);
-    await h.queue({ test: "sh check.sh" });
+    await queueTheEdit();
     const first = await h.claim("worker-1");
     const dying = dyingAtAuditChecks(h.port);
     void h.execute(first, {}, { github: dying.port });
